@@ -1,0 +1,637 @@
+/*
+ * store.h - the store contract: domain operations on lendgate's state.
+ *
+ * Every operation is atomic: it happens whole or not at all, also when many worker
+ * processes call it at once on one database. There is no generic CRUD here: each
+ * function is a business step (reserve a loan against the partner's limits, apply a
+ * repayment, allocate a nonce, ...), so each backend can make that step atomic in its
+ * own way (SQLite: BEGIN IMMEDIATE; MongoDB: conditional updates and transactions).
+ *
+ * A backend is a table of function pointers (lg_store_backend, store_backend.h)
+ * chosen by name: "sqlite" (default) or "mongodb". A handle belongs to one process:
+ * after fork() the child opens its own.
+ *
+ * Records use fixed-size fields (sizes below), so lookups fill caller-owned structs
+ * and need no free. Lists return one malloc'd array the caller releases with free().
+ * Times are milliseconds since the Unix epoch (UTC); "now" is lg_time_now_ms(), which
+ * tests can drive. Money is uint64_t micro-USDC (USDC base units, 6 decimals).
+ *
+ * Unless a function says otherwise it returns LG_OK, LG_ERR_INVALID (a NULL or
+ * malformed argument), LG_ERR_NOMEM, LG_ERR_BUSY (the database stayed locked past the
+ * busy timeout) or LG_ERR_STORE (any other backend failure; details in the log).
+ */
+#ifndef LENDGATE_STORE_H
+#define LENDGATE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lendgate/error.h>
+
+#define LG_ID_LEN 65        /* partner ids, partner loan ids, request ids (+NUL) */
+#define LG_UUID_LEN 37      /* internal ids: UUID v4 text (+NUL) */
+#define LG_ADDR_LEN 43      /* 0x + 40 hex (+NUL) */
+#define LG_HASH_LEN 67      /* 0x + 64 hex (+NUL): tx hashes */
+#define LG_HEX64_LEN 65     /* 64 hex (+NUL): SHA-256 digests */
+#define LG_U256_LEN 80      /* uint256 as decimal: up to 78 digits (+NUL) */
+#define LG_DAY_LEN 11       /* YYYY-MM-DD (+NUL) */
+#define LG_NAME_LEN 129
+#define LG_URL_LEN 513
+#define LG_EMAIL_LEN 255
+#define LG_SECRET_LEN 129
+#define LG_REASON_LEN 257
+#define LG_ALLOWLIST_LEN 1024
+#define LG_RAWTX_LEN 4096   /* signed transaction as 0x-hex (+NUL) */
+#define LG_PAYLOAD_LEN 4096 /* JSON payloads kept in logs and the outbox (+NUL) */
+
+typedef struct lg_store lg_store;
+
+/* ---------------------------------------------------------------- lifecycle */
+
+/*
+ * Opens a store. backend is "sqlite" or "mongodb"; location is the SQLite file path
+ * or the MongoDB URI; busy_timeout_ms bounds how long a write waits for a lock.
+ * Opening does not create or migrate the schema (lg_store_migrate does) but fails
+ * with LG_ERR_SCHEMA when the database is newer than this build.
+ * Out: *out, owned by the caller, released with lg_store_close().
+ * Returns LG_OK, LG_ERR_UNSUPPORTED (backend not built in), LG_ERR_IO, LG_ERR_SCHEMA,
+ * LG_ERR_STORE.
+ */
+lg_err lg_store_open(const char *backend, const char *location, int busy_timeout_ms,
+                     lg_store **out);
+
+/* Closes the store and frees the handle. NULL is fine. */
+void lg_store_close(lg_store *st);
+
+/* Name of the backend of st ("sqlite", "mongodb"). */
+const char *lg_store_backend_name(const lg_store *st);
+
+/*
+ * Applies every schema migration not yet recorded in schema_migrations, in order,
+ * each in its own transaction. Running it again applies nothing.
+ * Out: *applied (may be NULL) = number of migrations applied by this call.
+ */
+lg_err lg_store_migrate(lg_store *st, int *applied);
+
+/* Highest applied schema version, 0 for an empty database. */
+lg_err lg_store_schema_version(lg_store *st, int *version);
+
+/* --------------------------------------------------------------- partners */
+
+typedef enum {
+    LG_PARTNER_ACTIVE = 0,
+    LG_PARTNER_SUSPENDED = 1,
+    LG_PARTNER_INACTIVE = 2
+} lg_partner_status;
+
+typedef enum { LG_TIER_BASIC = 0, LG_TIER_PREMIUM = 1, LG_TIER_ENTERPRISE = 2 } lg_tier;
+
+typedef struct lg_partner {
+    char id[LG_ID_LEN];          /* "partner_<prefix>_NNN" */
+    char name[LG_NAME_LEN];
+    char key_prefix[LG_ID_LEN];  /* the <partner> part of pk_<partner>_<env>_<hex> */
+    lg_partner_status status;
+    lg_tier tier;
+    uint64_t daily_limit;        /* max principal borrowed per UTC day */
+    uint64_t total_limit;        /* max outstanding principal (reserved + owed) */
+    uint32_t fee_bps;            /* platform fee, 0..10000 */
+    char settlement_address[LG_ADDR_LEN];
+    char webhook_url[LG_URL_LEN];
+    char webhook_secret[LG_SECRET_LEN]; /* secret: never logged */
+    char contact_email[LG_EMAIL_LEN];
+    uint32_t rate_limit_rpm;     /* 0 = the tier's default */
+    int signing_required;        /* HMAC request signing switched on */
+    char signing_secret[LG_SECRET_LEN]; /* secret: never logged */
+    char ip_allowlist[LG_ALLOWLIST_LEN]; /* comma-separated addresses/CIDRs, "" = any */
+    /* Maintained by the store; ignored on create and update. */
+    uint64_t outstanding;        /* principal of PENDING/SETTLING/ACTIVE loans not repaid */
+    uint64_t total_borrowed;     /* cumulative confirmed principal */
+    uint64_t total_repaid;       /* cumulative applied repayments */
+    uint64_t total_fees;         /* cumulative platform fees */
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} lg_partner;
+
+/* Creates p (created/updated times are set by the store).
+ * Returns LG_ERR_DUPLICATE when p->id or p->key_prefix exists. */
+lg_err lg_store_partner_create(lg_store *st, const lg_partner *p);
+
+/* Returns LG_ERR_NOT_FOUND when there is no partner id. */
+lg_err lg_store_partner_get(lg_store *st, const char *id, lg_partner *out);
+
+/* Fields lg_store_partner_update may change, as a bit mask. */
+enum {
+    LG_PF_NAME = 1u << 0,
+    LG_PF_STATUS = 1u << 1,
+    LG_PF_TIER = 1u << 2,
+    LG_PF_DAILY_LIMIT = 1u << 3,
+    LG_PF_TOTAL_LIMIT = 1u << 4,
+    LG_PF_FEE_BPS = 1u << 5,
+    LG_PF_SETTLEMENT = 1u << 6,
+    LG_PF_WEBHOOK_URL = 1u << 7,
+    LG_PF_WEBHOOK_SECRET = 1u << 8,
+    LG_PF_CONTACT = 1u << 9,
+    LG_PF_RATE_LIMIT = 1u << 10,
+    LG_PF_SIGNING = 1u << 11,        /* signing_required and signing_secret */
+    LG_PF_ALLOWLIST = 1u << 12
+};
+
+/*
+ * Copies the fields named in mask from p onto the partner p->id, in one transaction.
+ * Out: before/after (each may be NULL) = the partner before and after the change,
+ * for the admin audit. Returns LG_ERR_NOT_FOUND.
+ */
+lg_err lg_store_partner_update(lg_store *st, const lg_partner *p, unsigned mask,
+                               lg_partner *before, lg_partner *after);
+
+typedef struct lg_partner_filter {
+    int status; /* lg_partner_status, or -1 for any */
+    int tier;   /* lg_tier, or -1 for any */
+    uint32_t limit;
+    uint64_t offset;
+} lg_partner_filter;
+
+/*
+ * Lists partners matching f, ordered by created_at then id.
+ * Out: *items (malloc'd, caller free()s; NULL when *n == 0), *n, *total (matches
+ * before limit/offset).
+ */
+lg_err lg_store_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
+                             size_t *n, uint64_t *total);
+
+/* ---------------------------------------------------------------- API keys */
+
+typedef struct lg_api_key {
+    int64_t id;
+    char partner_id[LG_ID_LEN];
+    char key_hash[LG_HEX64_LEN]; /* hex SHA-256 of the whole key: the key itself is never stored */
+    char prefix[17];             /* first 16 characters of the key, for display */
+    char env[8];                 /* "live" or "sandbox" */
+    int64_t created_at_ms;
+    int64_t expires_at_ms;       /* 0 = does not expire */
+    int64_t revoked_at_ms;       /* 0 = not revoked */
+    int64_t last_used_at_ms;     /* 0 = never */
+} lg_api_key;
+
+/* Adds a key for k->partner_id (id and created_at set by the store; *id_out may be
+ * NULL). Returns LG_ERR_NOT_FOUND (no partner), LG_ERR_DUPLICATE (hash exists). */
+lg_err lg_store_key_add(lg_store *st, const lg_api_key *k, int64_t *id_out);
+
+/*
+ * Finds the partner owning the key whose SHA-256 is key_hash (hex). A revoked key,
+ * or one whose expires_at has passed, does not match.
+ * Out: *partner and *key (either may be NULL) filled whenever a key matched.
+ * Returns LG_OK (partner ACTIVE), LG_ERR_NOT_FOUND (no usable key),
+ * LG_ERR_SUSPENDED or LG_ERR_INACTIVE (key valid, partner not active).
+ */
+lg_err lg_store_partner_by_key(lg_store *st, const char *key_hash, lg_partner *partner,
+                               lg_api_key *key);
+
+/* Revokes key id now. Returns LG_ERR_NOT_FOUND. */
+lg_err lg_store_key_revoke(lg_store *st, int64_t id);
+
+/* Rotation grace: every key of partner_id other than keep_id that has no earlier
+ * expiry gets expires_at_ms. Out: *changed (may be NULL). */
+lg_err lg_store_key_expire_others(lg_store *st, const char *partner_id, int64_t keep_id,
+                                  int64_t expires_at_ms, int *changed);
+
+/* Sets last_used_at = now unless it was set less than min_interval_ms ago, so a busy
+ * key costs one write a minute, not one per request. Out: *written (may be NULL). */
+lg_err lg_store_key_touch(lg_store *st, int64_t id, int64_t min_interval_ms, int *written);
+
+/* Lists the keys of a partner, newest first. Out: *items (free()), *n. */
+lg_err lg_store_key_list(lg_store *st, const char *partner_id, lg_api_key **items, size_t *n);
+
+/* ------------------------------------------------------------ solvency positions */
+
+typedef struct lg_position {
+    char wallet[LG_ADDR_LEN];
+    char oaid[LG_U256_LEN];
+    char position_id[LG_U256_LEN];
+    char collateral_token[LG_ADDR_LEN];
+    char collateral_amount[LG_U256_LEN];
+    char collateral_value[LG_U256_LEN];
+    char usdc_borrowed[LG_U256_LEN];
+    char health_factor[LG_U256_LEN];
+    int token_type;              /* vault's token type (RWA, private asset) */
+    int active;
+    /* Maintained by the store; ignored on upsert. */
+    uint64_t total_partner_debt; /* sum of remaining debt of partner loans on it */
+    int64_t updated_at_ms;
+} lg_position;
+
+/* Inserts or refreshes the chain-read fields of the position (wallet, oaid),
+ * keeping the store-maintained ones. */
+lg_err lg_store_position_upsert(lg_store *st, const lg_position *p);
+
+/* Returns LG_ERR_NOT_FOUND when there is no active position for (wallet, oaid). */
+lg_err lg_store_position_find_active(lg_store *st, const char *wallet, const char *oaid,
+                                     lg_position *out);
+
+/* Links loan_id to its position (wallet, oaid) and adds amount to its
+ * total_partner_debt. lg_store_loan_confirm does this in its own transaction; this
+ * stand-alone form is for repair tools. Returns LG_ERR_NOT_FOUND. */
+lg_err lg_store_position_attach_loan(lg_store *st, const char *wallet, const char *oaid,
+                                     const char *loan_id, uint64_t amount);
+
+/* Marks loan_id repaid on its position and removes its remaining debt from
+ * total_partner_debt. Returns LG_ERR_NOT_FOUND. */
+lg_err lg_store_position_mark_loan_repaid(lg_store *st, const char *loan_id);
+
+/* Loan ids linked to the position (wallet, oaid), oldest first.
+ * Out: *ids (malloc'd array of LG_UUID_LEN strings, free()), *n, *repaid (malloc'd
+ * flags, free(); may be NULL to skip). */
+lg_err lg_store_position_loans(lg_store *st, const char *wallet, const char *oaid,
+                               char (**ids)[LG_UUID_LEN], int **repaid, size_t *n);
+
+/* ------------------------------------------------------------------- loans */
+
+typedef enum {
+    LG_LOAN_PENDING = 0,  /* reserved; borrow transaction not yet mined */
+    LG_LOAN_SETTLING = 1, /* borrow mined (the debt exists); payout transfer not yet mined */
+    LG_LOAN_ACTIVE = 2,   /* borrowed and paid out */
+    LG_LOAN_REPAID = 3,
+    LG_LOAN_FAILED = 4
+} lg_loan_status;
+
+typedef struct lg_loan {
+    char id[LG_UUID_LEN];
+    char partner_id[LG_ID_LEN];
+    char partner_loan_id[LG_ID_LEN];
+    char user_wallet[LG_ADDR_LEN];
+    char oaid[LG_U256_LEN];
+    char position_id[LG_U256_LEN];
+    uint64_t amount;        /* principal */
+    uint64_t fee;           /* platform fee kept */
+    uint64_t net;           /* amount - fee, sent to the settlement address */
+    uint64_t remaining;     /* outstanding debt */
+    uint64_t repaid;        /* repayments applied */
+    uint64_t repay_pending; /* reserved by repayments in flight */
+    lg_loan_status status;
+    char request_hash[LG_HEX64_LEN]; /* SHA-256 of the canonical request, for idempotency */
+    char day[LG_DAY_LEN];            /* UTC day the daily limit was charged */
+    char borrow_tx[LG_HASH_LEN];
+    char transfer_tx[LG_HASH_LEN];
+    char failure_reason[LG_REASON_LEN];
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} lg_loan;
+
+/* The limit headroom reported when a reservation is refused. */
+typedef struct lg_reserve_info {
+    uint64_t daily_remaining; /* what is left of today's daily limit */
+    uint64_t total_remaining; /* what is left of the total limit */
+} lg_reserve_info;
+
+/*
+ * Reserves a new loan: in one transaction inserts it as PENDING and charges the
+ * partner's daily limit (today, UTC) and total limit with conditional updates, so
+ * concurrent reservations can never together pass a limit.
+ * In: loan's partner_id, partner_loan_id, user_wallet, oaid, position_id, amount,
+ * fee, net, request_hash. Out: loan's id, status, day, remaining, times; *info (may
+ * be NULL) with the headroom left (after the reservation, or at refusal).
+ * Returns LG_OK, LG_ERR_DUPLICATE ((partner, partner_loan_id) exists; *existing, may
+ * be NULL, receives it), LG_ERR_LIMIT_DAILY, LG_ERR_LIMIT_TOTAL, LG_ERR_NOT_FOUND (no
+ * partner), LG_ERR_SUSPENDED, LG_ERR_INACTIVE. Only LG_OK changes anything.
+ */
+lg_err lg_store_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info,
+                             lg_loan *existing);
+
+/* Returns LG_ERR_NOT_FOUND. */
+lg_err lg_store_loan_get(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                         lg_loan *out);
+lg_err lg_store_loan_get_by_id(lg_store *st, const char *loan_id, lg_loan *out);
+
+/* PENDING -> SETTLING once the borrow transaction is mined. Returns LG_ERR_NOT_FOUND,
+ * LG_ERR_STATE (not PENDING; SETTLING with the same hash is LG_OK). */
+lg_err lg_store_loan_mark_borrowed(lg_store *st, const char *loan_id, const char *borrow_tx);
+
+/*
+ * Completes a borrow in one transaction: loan ACTIVE with both hashes, the loan
+ * linked to its position (total_partner_debt += amount), partner total_borrowed and
+ * total_fees, ledger rows (BORROW, FEE, PAYOUT) and the outbox event "loan.borrowed".
+ * Accepted from PENDING or SETTLING. Returns LG_ERR_NOT_FOUND (loan or position),
+ * LG_ERR_STATE (already ACTIVE/REPAID/FAILED).
+ */
+lg_err lg_store_loan_confirm(lg_store *st, const char *loan_id, const char *borrow_tx,
+                             const char *transfer_tx);
+
+/*
+ * Fails a PENDING loan in one transaction: status FAILED with reason, its daily and
+ * total reservation released, outbox event "loan.failed".
+ * Returns LG_ERR_NOT_FOUND, LG_ERR_STATE (not PENDING: once the borrow is mined the
+ * debt exists and the loan can no longer fail).
+ */
+lg_err lg_store_loan_fail(lg_store *st, const char *loan_id, const char *reason);
+
+typedef struct lg_loan_filter {
+    const char *partner_id;  /* NULL = any (admin); partners always pass their own */
+    const char *user_wallet; /* NULL = any */
+    int status;              /* lg_loan_status, or -1 for any */
+    uint32_t limit;
+    uint64_t offset;
+} lg_loan_filter;
+
+/* Lists loans matching f, newest first. Out: *items (free()), *n, *total. */
+lg_err lg_store_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **items, size_t *n,
+                          uint64_t *total);
+
+/* Loans in PENDING or SETTLING, oldest first, for reconcile. Out: *items (free()), *n. */
+lg_err lg_store_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **items, size_t *n);
+
+/* -------------------------------------------------------------- repayments */
+
+typedef enum {
+    LG_REPAY_PENDING = 0, /* reserved against the debt; chain work in flight */
+    LG_REPAY_APPLIED = 1,
+    LG_REPAY_FAILED = 2
+} lg_repay_status;
+
+typedef struct lg_repayment {
+    char id[LG_UUID_LEN];
+    char loan_id[LG_UUID_LEN];
+    char partner_id[LG_ID_LEN];
+    uint64_t amount;
+    char proof_tx[LG_HASH_LEN]; /* partner's repaymentTxHash, "" when none */
+    char repay_tx[LG_HASH_LEN]; /* our repayLoan transaction */
+    lg_repay_status status;
+    char failure_reason[LG_REASON_LEN];
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} lg_repayment;
+
+/*
+ * Starts a repayment of loan (partner_id, partner_loan_id): in one transaction checks
+ * amount <= remaining - repay_pending, reserves it (repay_pending += amount) and
+ * inserts the repayment as PENDING. Concurrent repayments of one loan serialize, so
+ * together they can never overdraw it.
+ * In: proof_tx may be NULL or "". Out: *out the new repayment (loan id, id, ...).
+ * Returns LG_ERR_NOT_FOUND (no loan), LG_ERR_STATE (loan REPAID, FAILED or not yet
+ * ACTIVE), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof_tx used before).
+ */
+lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                            uint64_t amount, const char *proof_tx, lg_repayment *out);
+
+/*
+ * Applies a PENDING repayment in one transaction: loan remaining -= amount,
+ * repaid += amount, repay_pending -= amount, REPAID at zero; partner outstanding and
+ * total_repaid; position debt (and the loan marked repaid on it at zero); ledger row
+ * REPAY; outbox "loan.repayment_received", plus "loan.repaid" at zero.
+ * Out: *loan (may be NULL) = the loan after. Returns LG_ERR_NOT_FOUND, LG_ERR_STATE
+ * (repayment not PENDING; APPLIED with the same repay_tx is LG_OK).
+ */
+lg_err lg_store_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,
+                            lg_loan *loan);
+
+/* Fails a PENDING repayment and releases its reservation. Returns LG_ERR_NOT_FOUND,
+ * LG_ERR_STATE. */
+lg_err lg_store_repay_fail(lg_store *st, const char *repayment_id, const char *reason);
+
+lg_err lg_store_repay_get(lg_store *st, const char *repayment_id, lg_repayment *out);
+
+/* Repayments of a loan, oldest first. Out: *items (free()), *n. */
+lg_err lg_store_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n);
+
+/* PENDING repayments, oldest first, for reconcile. Out: *items (free()), *n. */
+lg_err lg_store_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **items,
+                                   size_t *n);
+
+/* ----------------------------------------------------- signed chain transactions */
+
+typedef enum {
+    LG_TXP_BORROW = 0,
+    LG_TXP_TRANSFER = 1,
+    LG_TXP_APPROVE = 2,
+    LG_TXP_REPAY = 3,
+    LG_TXP_GAPFILL = 4 /* zero-value self-transfer filling a nonce gap */
+} lg_tx_purpose;
+
+typedef enum {
+    LG_TXS_SIGNED = 0,   /* persisted, maybe broadcast */
+    LG_TXS_MINED = 1,    /* receipt status 1 */
+    LG_TXS_REVERTED = 2, /* receipt status 0 */
+    LG_TXS_REPLACED = 3, /* another version at the same nonce was mined */
+    LG_TXS_DROPPED = 4   /* given up by reconcile */
+} lg_tx_state;
+
+typedef struct lg_chain_tx {
+    int64_t id;
+    char loan_id[LG_UUID_LEN];      /* "" when none */
+    char repayment_id[LG_UUID_LEN]; /* "" when none */
+    lg_tx_purpose purpose;
+    uint64_t chain_id;
+    char from[LG_ADDR_LEN];
+    uint64_t nonce;
+    char hash[LG_HASH_LEN];
+    char raw[LG_RAWTX_LEN];         /* the signed bytes as 0x-hex: re-broadcast as they are */
+    lg_tx_state state;
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} lg_chain_tx;
+
+/* Records a signed transaction before it is broadcast (state SIGNED). Several
+ * versions may share (chain, from, nonce): replacements. Out: *id_out (may be NULL).
+ * Returns LG_ERR_DUPLICATE (hash recorded before). */
+lg_err lg_store_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out);
+
+/* Sets the state of the version hash; MINED marks the other versions at its nonce
+ * REPLACED. Returns LG_ERR_NOT_FOUND. */
+lg_err lg_store_tx_set_state(lg_store *st, const char *hash, lg_tx_state state);
+
+/* Versions recorded for a loan (loan_id) or a repayment (repayment_id), in the
+ * order recorded. Pass one of the two, the other NULL. Out: *items (free()), *n. */
+lg_err lg_store_tx_list(lg_store *st, const char *loan_id, const char *repayment_id,
+                        lg_chain_tx **items, size_t *n);
+
+/* Versions in state SIGNED, oldest first, for reconcile. Out: *items (free()), *n. */
+lg_err lg_store_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **items,
+                                  size_t *n);
+
+/* ------------------------------------------------------------------ nonces */
+
+/* Makes next_nonce = value for (chain_id, address) unless a row exists (first use:
+ * value comes from eth_getTransactionCount(pending)). Out: *created (may be NULL). */
+lg_err lg_store_nonce_init(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
+                           int *created);
+
+/* Allocates the next nonce for (chain_id, address): returns it in *nonce and
+ * increments, atomically across processes. Returns LG_ERR_NOT_FOUND (not initialized). */
+lg_err lg_store_nonce_allocate(lg_store *st, uint64_t chain_id, const char *address,
+                               uint64_t *nonce);
+
+/* Operator resync: next_nonce = value, whatever it was. Out: *previous (may be NULL;
+ * UINT64_MAX when there was no row). */
+lg_err lg_store_nonce_resync(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
+                             uint64_t *previous);
+
+/* Reads next_nonce without changing it. Returns LG_ERR_NOT_FOUND. */
+lg_err lg_store_nonce_peek(lg_store *st, uint64_t chain_id, const char *address, uint64_t *next);
+
+/* --------------------------------------------------------------- API logs */
+
+typedef struct lg_api_log {
+    int64_t id;
+    char partner_id[LG_ID_LEN];
+    char request_id[LG_ID_LEN];
+    char route[LG_NAME_LEN];   /* route pattern, "/partners/loan/:partnerLoanId" */
+    char method[8];
+    char client_ip[46];
+    char user_agent[LG_REASON_LEN];
+    char payload[LG_PAYLOAD_LEN]; /* sanitized: secrets removed */
+    int status_code;
+    uint32_t duration_ms;
+    int success;
+    char error_message[LG_REASON_LEN];
+    char wallet[LG_ADDR_LEN];
+    char oaid[LG_U256_LEN];
+    char loan_id[LG_ID_LEN];
+    int64_t created_at_ms;     /* 0 on append = now */
+} lg_api_log;
+
+/* Appends one row (id set by the store). */
+lg_err lg_store_api_log_append(lg_store *st, const lg_api_log *row);
+
+/* Appends n rows in one transaction: the batched form of the hot write. */
+lg_err lg_store_api_log_append_batch(lg_store *st, const lg_api_log *rows, size_t n);
+
+typedef struct lg_api_log_filter {
+    const char *partner_id; /* NULL = any */
+    int64_t start_ms;       /* inclusive; 0 = open */
+    int64_t end_ms;         /* exclusive; 0 = open */
+    int success;            /* 1, 0, or -1 for any */
+    uint32_t limit;
+    uint64_t offset;
+} lg_api_log_filter;
+
+/* Newest first. Out: *items (free()), *n, *total. */
+lg_err lg_store_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_log **items,
+                              size_t *n, uint64_t *total);
+
+/* ------------------------------------------------------------------ ledger */
+
+typedef enum {
+    LG_LEDGER_BORROW = 0, /* principal borrowed from the pool */
+    LG_LEDGER_FEE = 1,    /* platform fee kept */
+    LG_LEDGER_PAYOUT = 2, /* net sent to the settlement address */
+    LG_LEDGER_REPAY = 3   /* repayment applied */
+} lg_ledger_kind;
+
+typedef struct lg_ledger_entry {
+    int64_t id;
+    char partner_id[LG_ID_LEN];
+    char loan_id[LG_UUID_LEN];
+    char partner_loan_id[LG_ID_LEN];
+    lg_ledger_kind kind;
+    uint64_t amount;
+    char tx_hash[LG_HASH_LEN];
+    int64_t created_at_ms;
+} lg_ledger_entry;
+
+typedef struct lg_ledger_filter {
+    const char *partner_id; /* required */
+    int64_t start_ms;       /* inclusive; 0 = open */
+    int64_t end_ms;         /* exclusive; 0 = open */
+    uint32_t limit;
+    uint64_t offset;
+} lg_ledger_filter;
+
+/* Newest first. Out: *items (free()), *n, *total. */
+lg_err lg_store_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_entry **items,
+                            size_t *n, uint64_t *total);
+
+/* ----------------------------------------------------------- webhook outbox */
+
+typedef enum {
+    LG_OUTBOX_PENDING = 0,
+    LG_OUTBOX_DELIVERING = 1, /* claimed under a lease */
+    LG_OUTBOX_DELIVERED = 2,
+    LG_OUTBOX_DEAD = 3
+} lg_outbox_status;
+
+typedef struct lg_outbox_event {
+    int64_t id;
+    char partner_id[LG_ID_LEN];
+    char event_type[48];          /* "loan.borrowed", "loan.repaid", ... */
+    char payload[LG_PAYLOAD_LEN]; /* JSON */
+    lg_outbox_status status;
+    uint32_t attempts;
+    int64_t next_attempt_at_ms;
+    int64_t lease_until_ms;
+    char last_error[LG_REASON_LEN];
+    int64_t created_at_ms;
+    int64_t delivered_at_ms;
+} lg_outbox_event;
+
+/* Enqueues an event due now. The loan operations enqueue theirs inside their own
+ * transactions; this is for everything else. Out: *id_out (may be NULL). */
+lg_err lg_store_outbox_enqueue(lg_store *st, const char *partner_id, const char *event_type,
+                               const char *payload, int64_t *id_out);
+
+/*
+ * Claims up to max events that are due (PENDING with next_attempt_at <= now, or
+ * DELIVERING whose lease expired): each becomes DELIVERING until now + lease_ms and
+ * its attempts count grows by one. Two claimers never get the same event while a
+ * lease holds. Out: *items (free()), *n.
+ */
+lg_err lg_store_outbox_claim(lg_store *st, uint32_t max, int64_t lease_ms,
+                             lg_outbox_event **items, size_t *n);
+
+/* DELIVERING -> DELIVERED. Returns LG_ERR_NOT_FOUND, LG_ERR_STATE. */
+lg_err lg_store_outbox_delivered(lg_store *st, int64_t id);
+
+/* DELIVERING -> PENDING due at next_attempt_at_ms, with the error kept. */
+lg_err lg_store_outbox_retry(lg_store *st, int64_t id, int64_t next_attempt_at_ms,
+                             const char *error);
+
+/* -> DEAD with the error kept: no more attempts until re-queued. */
+lg_err lg_store_outbox_dead(lg_store *st, int64_t id, const char *error);
+
+/* DEAD -> PENDING, due now, attempts reset. Returns LG_ERR_NOT_FOUND, LG_ERR_STATE. */
+lg_err lg_store_outbox_requeue(lg_store *st, int64_t id);
+
+lg_err lg_store_outbox_get(lg_store *st, int64_t id, lg_outbox_event *out);
+
+/* Events of a partner (NULL = all) in status (-1 = any), newest first.
+ * Out: *items (free()), *n, *total. */
+lg_err lg_store_outbox_list(lg_store *st, const char *partner_id, int status, uint32_t limit,
+                            uint64_t offset, lg_outbox_event **items, size_t *n,
+                            uint64_t *total);
+
+/* ------------------------------------------------------------- admin audit */
+
+typedef struct lg_admin_audit {
+    int64_t id;
+    char admin[LG_NAME_LEN];
+    char action[64];              /* "partner.create", "partner.suspend", ... */
+    char target[LG_ID_LEN];       /* partner id or other subject */
+    char before_json[LG_PAYLOAD_LEN]; /* never keys or secrets */
+    char after_json[LG_PAYLOAD_LEN];
+    char request_id[LG_ID_LEN];
+    char client_ip[46];
+    int64_t created_at_ms;        /* 0 on append = now */
+} lg_admin_audit;
+
+lg_err lg_store_admin_audit_append(lg_store *st, const lg_admin_audit *row);
+
+typedef struct lg_admin_audit_filter {
+    const char *admin;  /* NULL = any */
+    const char *action; /* NULL = any */
+    const char *target; /* NULL = any */
+    int64_t start_ms;   /* inclusive; 0 = open */
+    int64_t end_ms;     /* exclusive; 0 = open */
+    uint32_t limit;
+    uint64_t offset;
+} lg_admin_audit_filter;
+
+/* Newest first. Out: *items (free()), *n, *total. */
+lg_err lg_store_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
+                                  lg_admin_audit **items, size_t *n, uint64_t *total);
+
+/* ------------------------------------------------------- daily usage (reads) */
+
+/* What partner_id has borrowed (reserved, not released) on UTC day "YYYY-MM-DD";
+ * 0 when nothing. */
+lg_err lg_store_daily_usage(lg_store *st, const char *partner_id, const char *day,
+                            uint64_t *borrowed);
+
+#endif
