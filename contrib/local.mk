@@ -1,1 +1,25 @@
-# contrib: (empty)
+# contrib: files shipped in the tarball but not built by make.
+
+# The devnet (contrib/devnet/README.md): node_modules, artifacts and state are made at
+# run time and never shipped.
+EXTRA_DIST += \
+	contrib/devnet/README.md \
+	contrib/devnet/package.json \
+	contrib/devnet/package-lock.json \
+	contrib/devnet/hardhat.config.js \
+	contrib/devnet/up.sh \
+	contrib/devnet/down.sh \
+	contrib/devnet/contracts/IERC20.sol \
+	contrib/devnet/contracts/OAID.sol \
+	contrib/devnet/contracts/Owned.sol \
+	contrib/devnet/contracts/SeniorPool.sol \
+	contrib/devnet/contracts/SolvencyVault.sol \
+	contrib/devnet/contracts/TestUSDC.sol \
+	contrib/devnet/scripts/compile.js \
+	contrib/devnet/scripts/deploy.js \
+	contrib/devnet/scripts/lib.js \
+	contrib/devnet/scripts/netutil.js \
+	contrib/devnet/scripts/selectors.js \
+	contrib/devnet/scripts/selftest.js \
+	contrib/devnet/scripts/selftest.sh \
+	docs/contracts.md

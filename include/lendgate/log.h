@@ -59,7 +59,7 @@ void lg_log_set_fd(int fd);
 
 /*
  * Writes a printable stand-in for a secret into out: for an API key its public part
- * ("pk_acme_live_1a2b…"), for anything else "[redacted]" plus its length class.
+ * ("pk_acme_live_1a2b…"), for anything else "[redacted]".
  * Never copies more than the first 16 characters of a key and nothing of other
  * secrets. Returns out.
  */

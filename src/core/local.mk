@@ -1,4 +1,20 @@
 # core: errors, config, logging, amounts, ids, time
-liblendgate_a_SOURCES += src/core/error.c src/core/log.c src/core/time.c src/core/ids.c
+liblendgate_a_SOURCES += src/core/error.c src/core/log.c src/core/time.c src/core/ids.c \
+	src/core/config.c src/core/amount.c
 noinst_HEADERS += include/lendgate/error.h include/lendgate/log.h include/lendgate/time.h \
-	include/lendgate/ids.h
+	include/lendgate/ids.h include/lendgate/config.h include/lendgate/amount.h
+
+check_PROGRAMS += tests/unit/test_amount
+tests_unit_test_amount_SOURCES = tests/unit/test_amount.c
+tests_unit_test_amount_LDADD = $(LG_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_config
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_LDADD = $(LG_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_core
+tests_unit_test_core_SOURCES = tests/unit/test_core.c
+tests_unit_test_core_LDADD = $(LG_TEST_LIBS)
+
+dist_sysconf_DATA += etc/lendgate.conf.example
+EXTRA_DIST += tests/data/config/good.conf

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 4096
+#define KEY_MAX_CHARS  76 /* "pk_" + 32 partner + "_sandbox_" + 32 hex */
 
 static const char *log_program = "lendgate";
 static lg_log_level log_level = LG_LOG_INFO;
@@ -98,12 +99,35 @@ static size_t append_quoted(char *dst, size_t pos, size_t cap, const char *msg)
     return pos;
 }
 
+/* Masks the tail of s after a "pk_" when only key characters follow it to the end:
+ * a message cut to fit its buffer can end in the first part of an API key, which
+ * lg_scrub_keys no longer recognizes as one. */
+static void mask_cut_key(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = n > KEY_MAX_CHARS ? n - KEY_MAX_CHARS : 0; i + 3 <= n; i++) {
+        if (strncmp(s + i, "pk_", 3) != 0)
+            continue;
+        size_t k = i + 3;
+        while (k < n && (isalnum((unsigned char)s[k]) || s[k] == '_'))
+            k++;
+        if (k == n) {
+            memset(s + i + 3, '*', n - i - 3);
+            return;
+        }
+    }
+}
+
 void lg_logv(lg_log_level level, const char *event, const char *fmt, va_list ap)
 {
     if (level < log_level || level >= LG_LOG_OFF)
         return;
-    char msg[LINE_MAX_BYTES / 2];
-    vsnprintf(msg, sizeof msg, fmt ? fmt : "", ap);
+    char msg[LINE_MAX_BYTES / 2] = "";
+    int full = fmt ? vsnprintf(msg, sizeof msg, fmt, ap) : 0;
+    if (full >= (int)sizeof msg)
+        mask_cut_key(msg);
+    /* Scrubbed before quoting too: quoting can cut the message again, mid-key. */
+    lg_scrub_keys(msg);
 
     char ts[LG_RFC3339_LEN];
     if (lg_time_format_rfc3339(lg_time_now_ms(), ts, sizeof ts) != LG_OK)

@@ -1,1 +1,27 @@
-# src/store: (empty)
+# src/store: the store contract (store.c dispatches to a backend by name), the
+# SQLite backend, loan event payloads, and the schema migrations embedded from sql/.
+liblendgate_a_SOURCES += src/store/store.c src/store/events.c src/store/store_sqlite.c \
+	src/store/store_sqlite_util.c src/store/store_sqlite_rows.c \
+	src/store/store_sqlite_partners.c src/store/store_sqlite_keys.c \
+	src/store/store_sqlite_positions.c src/store/store_sqlite_loans.c \
+	src/store/store_sqlite_repay.c src/store/store_sqlite_chain.c \
+	src/store/store_sqlite_logs.c src/store/store_sqlite_outbox.c
+noinst_HEADERS += include/lendgate/store.h include/lendgate/store_backend.h \
+	include/lendgate/events.h src/store/sqlite_internal.h
+
+# Migrations become C string literals in the build directory.
+LG_SQL_MIGRATIONS = sql/001_init.sql
+LG_SQL_MIGRATION_PATHS = $(srcdir)/sql/001_init.sql
+nodist_liblendgate_a_SOURCES = src/store/sql_embedded.c
+BUILT_SOURCES += src/store/sql_embedded.c
+CLEANFILES += src/store/sql_embedded.c
+EXTRA_DIST += build-aux/embed-sql.sh $(LG_SQL_MIGRATIONS)
+
+src/store/sql_embedded.c: $(srcdir)/build-aux/embed-sql.sh $(LG_SQL_MIGRATION_PATHS)
+	$(AM_V_GEN)$(MKDIR_P) src/store && \
+	$(SHELL) $(srcdir)/build-aux/embed-sql.sh $(LG_SQL_MIGRATION_PATHS) > $@.tmp && \
+	mv -f $@.tmp $@
+
+check_PROGRAMS += tests/unit/test_store_sqlite_smoke
+tests_unit_test_store_sqlite_smoke_SOURCES = tests/unit/test_store_sqlite_smoke.c
+tests_unit_test_store_sqlite_smoke_LDADD = $(LG_TEST_LIBS)

@@ -1,1 +1,17 @@
-# tests/fuzz: (empty)
+# tests/fuzz: libFuzzer targets for the parsers of outside input, built only with
+# --enable-fuzzers (clang). To instrument the library as well, configure with
+#   CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link" ../configure --enable-fuzzers --enable-sanitizers
+# and run e.g. ./tests/fuzz/fuzz_rlp -max_total_time=60 $(srcdir)/tests/fuzz/corpus/fuzz_rlp
+EXTRA_DIST += tests/fuzz/corpus
+
+if ENABLE_FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_rlp tests/fuzz/fuzz_abi
+tests_fuzz_fuzz_rlp_SOURCES = tests/fuzz/fuzz_rlp.c
+tests_fuzz_fuzz_rlp_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_rlp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_rlp_LDADD = $(LG_LIBS)
+tests_fuzz_fuzz_abi_SOURCES = tests/fuzz/fuzz_abi.c
+tests_fuzz_fuzz_abi_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_abi_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_abi_LDADD = $(LG_LIBS)
+endif

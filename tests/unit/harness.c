@@ -17,8 +17,8 @@ int lg_test_run(const char *program)
     CU_basic_run_tests();
     CU_pRunSummary s = CU_get_run_summary();
     unsigned failed = CU_get_number_of_tests_failed();
-    printf("LG-CUNIT %s suites=%u tests=%u passed=%u failed=%u asserts_failed=%u\n", program,
-           s->nSuitesRun, s->nTestsRun, s->nTestsRun - failed, failed, s->nAssertsFailed);
+    printf("LG-RESULT %s passed=%u failed=%u skipped=0 suites=%u asserts_failed=%u\n", program,
+           s->nTestsRun - failed, failed, s->nSuitesRun, s->nAssertsFailed);
     int bad = failed != 0 || s->nSuitesFailed != 0 || CU_get_error() != CUE_SUCCESS;
     CU_cleanup_registry();
     return bad ? 1 : 0;

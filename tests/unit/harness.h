@@ -4,7 +4,7 @@
  * Each tests/unit/test_<module>.c has its own main(): it initializes the CUnit
  * registry, adds its suites and returns lg_test_run(). The run prints CUnit's own
  * summary and one machine-readable line that contrib/test.sh adds up:
- *   LG-CUNIT <program> suites=N tests=N passed=N failed=N asserts_failed=N
+ *   LG-RESULT <program> passed=N failed=N skipped=0 suites=N asserts_failed=N
  */
 #ifndef LENDGATE_TEST_HARNESS_H
 #define LENDGATE_TEST_HARNESS_H

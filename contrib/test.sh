@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs every lendgate test on a fresh Debian 12 machine.
+#
+#   contrib/test.sh            install what is missing (as root), build with ASan+UBSan,
+#                              run `make check` (unit, store conformance, integration)
+#
+# Environment: LG_BUILD_DIR (default _build/check), LG_JOBS (default nproc),
+# LG_SKIP_INSTALL=1 to never call apt-get.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${LG_BUILD_DIR:-$top/_build/check}
+jobs=${LG_JOBS:-$(nproc)}
+
+# Debian packages the build and the tests need.
+packages=(
+    build-essential autoconf automake libtool pkg-config clang libclang-rt-14-dev
+    libfcgi-dev libjson-c-dev libssl-dev libcurl4-openssl-dev libsecp256k1-dev nettle-dev
+    libsqlite3-dev libinih-dev libcunit1-dev libmongoc-dev
+    sqlite3 curl ca-certificates procps iproute2 psmisc
+    lighttpd apache2 libapache2-mod-fcgid wrk
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+
+install_packages() {
+    local missing=()
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "${LG_SKIP_INSTALL:-0}" = 1 ]; then
+        echo "test.sh: missing packages: ${missing[*]} (LG_SKIP_INSTALL=1)" >&2
+        return 1
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "test.sh: missing packages: ${missing[*]}; run as root or: apt-get install ${missing[*]}" >&2
+        return 1
+    fi
+    echo "test.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # Services from these packages must not start on their own: tests start their own.
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Adds up the LG-RESULT lines every test program prints and prints the closing line.
+summarize() {
+    local logs
+    logs=$(find "$build/tests" -name '*.log' ! -name 'test-suite.log' 2>/dev/null | sort)
+    [ -n "$logs" ] || { echo "0 passed, 0 failed"; return; }
+    echo
+    echo "== suites run"
+    # shellcheck disable=SC2086
+    { grep -h '^ *Suite: ' $logs || true; } | sed 's/^ *Suite: /  /' | sort -u
+    echo
+    echo "== results per test program"
+    # shellcheck disable=SC2086
+    { grep -h '^LG-RESULT ' $logs || true; } | sed 's/^LG-RESULT /  /'
+    # shellcheck disable=SC2086
+    { grep -h '^LG-RESULT ' $logs || true; } | awk '
+        { for (i = 3; i <= NF; i++) { split($i, kv, "="); t[kv[1]] += kv[2] } }
+        END { printf "\n%d passed, %d failed, %d skipped\n", t["passed"], t["failed"], t["skipped"] }'
+}
+
+install_packages
+cd "$top"
+./bootstrap >/dev/null 2>&1 || { ./bootstrap; exit 1; }
+mkdir -p "$build"
+cd "$build"
+if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
+    "$top/configure" -q --enable-sanitizers --enable-werror
+fi
+make -s -j"$jobs" >/dev/null
+status=0
+make -s -j"$jobs" check || status=$?
+if [ $status -ne 0 ]; then
+    for f in $(grep -l -E '^:test-result: (FAIL|ERROR)' $(find tests -name '*.trs') 2>/dev/null || true); do
+        echo "---- ${f%.trs}.log"
+        tail -n 60 "${f%.trs}.log"
+    done
+fi
+summarize
+exit $status

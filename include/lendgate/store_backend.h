@@ -1,0 +1,142 @@
+/*
+ * store_backend.h - what a store backend provides: one function pointer per store.h
+ * operation, chosen by name when a store is opened (the shape of lighttpd's
+ * mod_vhostdb_api.h and git's refs backends).
+ *
+ * store.c checks every argument once before it dispatches, so a backend may rely on:
+ *   - st and every pointer the contract does not call optional are non-NULL, strings
+ *     fit their field sizes, enumerations are in range and every uint64_t that is
+ *     stored (amounts, limits, nonces, chain ids, offsets) is at most INT64_MAX;
+ *   - optional outputs are never NULL (store.c passes a scratch variable instead),
+ *     and position_loans is always asked for the repaid flags;
+ *   - list outputs arrive as *items = NULL, *n = 0, *total = 0 and list limits are
+ *     already capped at LG_STORE_LIST_MAX;
+ *   - free-text diagnostics (failure reasons, outbox errors) may be longer than their
+ *     field: the backend keeps the first LG_REASON_LEN - 1 bytes.
+ * A NULL pointer in the table makes store.c return LG_ERR_UNSUPPORTED for that call.
+ */
+#ifndef LENDGATE_STORE_BACKEND_H
+#define LENDGATE_STORE_BACKEND_H
+
+#include <lendgate/store.h>
+
+/* The largest number of rows one list call returns. */
+#define LG_STORE_LIST_MAX 1000
+
+typedef struct lg_store_backend lg_store_backend;
+
+/* Every backend's handle starts with this, so store.c can find the table. */
+struct lg_store {
+    const lg_store_backend *backend;
+};
+
+struct lg_store_backend {
+    const char *name;
+
+    /* Allocates the backend's handle (its struct starts with struct lg_store; open
+     * need not set backend). Owned by store.c, released through close. */
+    lg_err (*open)(const char *location, int busy_timeout_ms, lg_store **out);
+    void (*close)(lg_store *st);
+    lg_err (*migrate)(lg_store *st, int *applied);
+    lg_err (*schema_version)(lg_store *st, int *version);
+
+    lg_err (*partner_create)(lg_store *st, const lg_partner *p);
+    lg_err (*partner_get)(lg_store *st, const char *id, lg_partner *out);
+    lg_err (*partner_update)(lg_store *st, const lg_partner *p, unsigned mask, lg_partner *before,
+                             lg_partner *after);
+    lg_err (*partner_list)(lg_store *st, const lg_partner_filter *f, lg_partner **items, size_t *n,
+                           uint64_t *total);
+
+    lg_err (*key_add)(lg_store *st, const lg_api_key *k, int64_t *id_out);
+    lg_err (*partner_by_key)(lg_store *st, const char *key_hash, lg_partner *partner,
+                             lg_api_key *key);
+    lg_err (*key_revoke)(lg_store *st, int64_t id);
+    lg_err (*key_expire_others)(lg_store *st, const char *partner_id, int64_t keep_id,
+                                int64_t expires_at_ms, int *changed);
+    lg_err (*key_touch)(lg_store *st, int64_t id, int64_t min_interval_ms, int *written);
+    lg_err (*key_list)(lg_store *st, const char *partner_id, lg_api_key **items, size_t *n);
+
+    lg_err (*position_upsert)(lg_store *st, const lg_position *p);
+    lg_err (*position_find_active)(lg_store *st, const char *wallet, const char *oaid,
+                                   lg_position *out);
+    lg_err (*position_attach_loan)(lg_store *st, const char *wallet, const char *oaid,
+                                   const char *loan_id, uint64_t amount);
+    lg_err (*position_mark_loan_repaid)(lg_store *st, const char *loan_id);
+    lg_err (*position_loans)(lg_store *st, const char *wallet, const char *oaid,
+                             char (**ids)[LG_UUID_LEN], int **repaid, size_t *n);
+
+    lg_err (*loan_reserve)(lg_store *st, lg_loan *loan, lg_reserve_info *info, lg_loan *existing);
+    lg_err (*loan_get)(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                       lg_loan *out);
+    lg_err (*loan_get_by_id)(lg_store *st, const char *loan_id, lg_loan *out);
+    lg_err (*loan_mark_borrowed)(lg_store *st, const char *loan_id, const char *borrow_tx);
+    lg_err (*loan_confirm)(lg_store *st, const char *loan_id, const char *borrow_tx,
+                           const char *transfer_tx);
+    lg_err (*loan_fail)(lg_store *st, const char *loan_id, const char *reason);
+    lg_err (*loan_list)(lg_store *st, const lg_loan_filter *f, lg_loan **items, size_t *n,
+                        uint64_t *total);
+    lg_err (*loan_list_unsettled)(lg_store *st, uint32_t limit, lg_loan **items, size_t *n);
+
+    lg_err (*repay_begin)(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                          uint64_t amount, const char *proof_tx, lg_repayment *out);
+    lg_err (*repay_apply)(lg_store *st, const char *repayment_id, const char *repay_tx,
+                          lg_loan *loan);
+    lg_err (*repay_fail)(lg_store *st, const char *repayment_id, const char *reason);
+    lg_err (*repay_get)(lg_store *st, const char *repayment_id, lg_repayment *out);
+    lg_err (*repay_list)(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n);
+    lg_err (*repay_list_pending)(lg_store *st, uint32_t limit, lg_repayment **items, size_t *n);
+
+    lg_err (*tx_record)(lg_store *st, const lg_chain_tx *tx, int64_t *id_out);
+    lg_err (*tx_set_state)(lg_store *st, const char *hash, lg_tx_state state);
+    lg_err (*tx_list)(lg_store *st, const char *loan_id, const char *repayment_id,
+                      lg_chain_tx **items, size_t *n);
+    lg_err (*tx_list_unsettled)(lg_store *st, uint32_t limit, lg_chain_tx **items, size_t *n);
+
+    lg_err (*nonce_init)(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
+                         int *created);
+    lg_err (*nonce_allocate)(lg_store *st, uint64_t chain_id, const char *address, uint64_t *nonce);
+    lg_err (*nonce_resync)(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
+                           uint64_t *previous);
+    lg_err (*nonce_peek)(lg_store *st, uint64_t chain_id, const char *address, uint64_t *next);
+
+    lg_err (*api_log_append)(lg_store *st, const lg_api_log *row);
+    lg_err (*api_log_append_batch)(lg_store *st, const lg_api_log *rows, size_t n);
+    lg_err (*api_log_query)(lg_store *st, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
+                            uint64_t *total);
+
+    lg_err (*ledger_list)(lg_store *st, const lg_ledger_filter *f, lg_ledger_entry **items,
+                          size_t *n, uint64_t *total);
+
+    lg_err (*outbox_enqueue)(lg_store *st, const char *partner_id, const char *event_type,
+                             const char *payload, int64_t *id_out);
+    lg_err (*outbox_claim)(lg_store *st, uint32_t max, int64_t lease_ms, lg_outbox_event **items,
+                           size_t *n);
+    lg_err (*outbox_delivered)(lg_store *st, int64_t id);
+    lg_err (*outbox_retry)(lg_store *st, int64_t id, int64_t next_attempt_at_ms, const char *error);
+    lg_err (*outbox_dead)(lg_store *st, int64_t id, const char *error);
+    lg_err (*outbox_requeue)(lg_store *st, int64_t id);
+    lg_err (*outbox_get)(lg_store *st, int64_t id, lg_outbox_event *out);
+    lg_err (*outbox_list)(lg_store *st, const char *partner_id, int status, uint32_t limit,
+                          uint64_t offset, lg_outbox_event **items, size_t *n, uint64_t *total);
+
+    lg_err (*admin_audit_append)(lg_store *st, const lg_admin_audit *row);
+    lg_err (*admin_audit_query)(lg_store *st, const lg_admin_audit_filter *f,
+                                lg_admin_audit **items, size_t *n, uint64_t *total);
+
+    lg_err (*daily_usage)(lg_store *st, const char *partner_id, const char *day,
+                          uint64_t *borrowed);
+};
+
+/* The built-in SQLite backend ("sqlite"). */
+extern const lg_store_backend lg_store_sqlite_backend;
+
+/*
+ * Makes a backend available to lg_store_open under be->name (the MongoDB backend
+ * registers itself this way when it is built). be is kept by pointer: pass a table
+ * with static storage. Call it before any worker opens a store.
+ * Returns LG_OK, LG_ERR_INVALID (NULL, no name, no open/close), LG_ERR_DUPLICATE
+ * (name taken), LG_ERR_OVERFLOW (no free slot).
+ */
+lg_err lg_store_backend_register(const lg_store_backend *be);
+
+#endif

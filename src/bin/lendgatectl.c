@@ -1,0 +1,171 @@
+/*
+ * lendgatectl - operator command line.
+ *
+ * A thin main: it parses the command line, loads the configuration and calls the
+ * service functions the HTTP API also uses. Exit status: 0 success, 1 runtime
+ * failure, 2 usage or configuration error; every failure is one line on stderr.
+ */
+#include "config.h"
+
+#include <lendgate/config.h>
+#include <lendgate/log.h>
+#include <lendgate/setup.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+typedef struct ctl_cmd {
+    const char *name;
+    const char *summary;
+    int needs_config;
+    int (*run)(lg_config *cfg, int argc, char **argv);
+} ctl_cmd;
+
+static int usage_error(const char *fmt, ...) LG_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("lendgatectl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see 'lendgatectl help')\n", stderr);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+/* Runtime failures exit 1, configuration problems 2, as the contract says. */
+static int fail(lg_err rc, const char *what, const char *msg)
+{
+    fprintf(stderr, "lendgatectl: %s: %s\n", what, msg && *msg ? msg : lg_strerror(rc));
+    return rc == LG_ERR_CONFIG ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+static int cmd_init(lg_config *cfg, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1)
+        return usage_error("init takes no arguments, got '%s'", argv[1]);
+    lg_setup_report r;
+    char err[512] = "";
+    lg_err rc = lg_setup_init(cfg, &r, err, sizeof err);
+    if (rc != LG_OK)
+        return fail(rc, "init", err);
+    printf("state directory %s: %s\n", lg_config_str(cfg, "store", "state_dir"),
+           r.created_state_dir ? "created" : "exists");
+    printf("database %s: %s, %d migration(s) applied, schema version %d\n",
+           lg_config_str(cfg, "store", "path"), r.created_database ? "created" : "exists",
+           r.applied, r.schema_version);
+    return EXIT_OK;
+}
+
+static int cmd_migrate(lg_config *cfg, int argc, char **argv)
+{
+    if (argc > 1)
+        return usage_error("migrate takes no arguments, got '%s'", argv[1]);
+    lg_setup_report r;
+    char err[512] = "";
+    lg_err rc = lg_setup_migrate(cfg, &r, err, sizeof err);
+    if (rc != LG_OK)
+        return fail(rc, "migrate", err);
+    printf("%d migration(s) applied, schema version %d\n", r.applied, r.schema_version);
+    return EXIT_OK;
+}
+
+static int cmd_version(lg_config *cfg, int argc, char **argv)
+{
+    (void)cfg;
+    if (argc > 1)
+        return usage_error("version takes no arguments, got '%s'", argv[1]);
+#ifdef HAVE_MONGODB
+    const char *mongo = "yes";
+#else
+    const char *mongo = "no";
+#endif
+    printf("lendgatectl %s (store backends: sqlite, mongodb=%s)\n", PACKAGE_VERSION, mongo);
+    return EXIT_OK;
+}
+
+static int cmd_help(lg_config *cfg, int argc, char **argv);
+
+static const ctl_cmd commands[] = {
+    {"init", "create the state directory and the database, apply migrations", 1, cmd_init},
+    {"migrate", "apply pending schema migrations to an existing database", 1, cmd_migrate},
+    {"version", "print the version", 0, cmd_version},
+    {"help", "show this help", 0, cmd_help},
+};
+
+static int cmd_help(lg_config *cfg, int argc, char **argv)
+{
+    (void)cfg, (void)argc, (void)argv;
+    printf("usage: lendgatectl [--config FILE] COMMAND [ARGS]\n\n"
+           "The configuration is FILE, else $LENDGATE_CONFIG, else %s/lendgate.conf;\n"
+           "LENDGATE_<SECTION>_<KEY> variables override single keys.\n\ncommands:\n",
+           LG_SYSCONFDIR);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    return EXIT_OK;
+}
+
+static const ctl_cmd *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* Consumes leading global options. Returns the index of the command word, -2 for
+ * --help, or -1 after printing a usage error. */
+static int parse_globals(int argc, char **argv, const char **config_path)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            *config_path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            *config_path = argv[i] + 9;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            return -2;
+        } else {
+            usage_error("unknown option '%s'", argv[i]);
+            return -1;
+        }
+    }
+    return i;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL;
+    lg_log_init("lendgatectl", LG_LOG_WARN);
+    int at = parse_globals(argc, argv, &config_path);
+    if (at == -2)
+        return cmd_help(NULL, 0, NULL);
+    if (at < 0)
+        return EXIT_USAGE;
+    if (at >= argc) {
+        cmd_help(NULL, 0, NULL);
+        return EXIT_USAGE;
+    }
+    const ctl_cmd *cmd = find_command(argv[at]);
+    if (!cmd)
+        return usage_error("unknown command '%s'", argv[at]);
+    lg_config *cfg = NULL;
+    if (cmd->needs_config) {
+        char err[512] = "";
+        lg_err rc = lg_config_load(config_path, &cfg, err, sizeof err);
+        if (rc != LG_OK) {
+            fprintf(stderr, "lendgatectl: %s\n", err[0] ? err : lg_strerror(rc));
+            return EXIT_USAGE;
+        }
+        lg_log_level level;
+        if (lg_log_level_parse(lg_config_str(cfg, "log", "level"), &level) == LG_OK)
+            lg_log_set_level(level);
+    }
+    int status = cmd->run(cfg, argc - at, argv + at);
+    lg_config_free(cfg);
+    return status;
+}

@@ -1,0 +1,733 @@
+/*
+ * store.c - lg_store_open picks a backend by name; every other lg_store_* checks its
+ * arguments once and dispatches through the backend's table (store_backend.h says
+ * what a backend may then rely on).
+ */
+#include "config.h"
+
+#include <lendgate/store.h>
+#include <lendgate/store_backend.h>
+
+#include <lendgate/log.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_REGISTERED 4
+#define MAX_LOCATION   4096
+
+static const lg_store_backend *const builtin[] = {&lg_store_sqlite_backend};
+static const lg_store_backend *registered[MAX_REGISTERED];
+
+/* ------------------------------------------------------------ argument checks */
+
+/* A NUL-terminated char array field. */
+#define FIELD_OK(f) (memchr((f), '\0', sizeof(f)) != NULL)
+
+static int str_ok(const char *s, size_t cap)
+{
+    return s && strnlen(s, cap) < cap;
+}
+
+static int key_ok(const char *s, size_t cap)
+{
+    return str_ok(s, cap) && s[0] != '\0';
+}
+
+static int opt_ok(const char *s, size_t cap)
+{
+    return !s || strnlen(s, cap) < cap;
+}
+
+/* Values SQLite (and BSON) keep as signed 64-bit integers. */
+static int u64_ok(uint64_t v)
+{
+    return v <= (uint64_t)INT64_MAX;
+}
+
+static uint32_t cap_limit(uint32_t limit)
+{
+    return limit > LG_STORE_LIST_MAX ? LG_STORE_LIST_MAX : limit;
+}
+
+/* Common entry check: a handle and a backend operation to call. */
+#define DISPATCH(st, op, ...)                                                                      \
+    ((st)->backend->op ? (st)->backend->op((st), __VA_ARGS__) : LG_ERR_UNSUPPORTED)
+
+/* ------------------------------------------------------------ registry */
+
+static const lg_store_backend *find_backend(const char *name)
+{
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+        if (strcmp(builtin[i]->name, name) == 0)
+            return builtin[i];
+    for (size_t i = 0; i < MAX_REGISTERED; i++)
+        if (registered[i] && strcmp(registered[i]->name, name) == 0)
+            return registered[i];
+    return NULL;
+}
+
+lg_err lg_store_backend_register(const lg_store_backend *be)
+{
+    if (!be || !be->name || !be->name[0] || !be->open || !be->close)
+        return LG_ERR_INVALID;
+    if (find_backend(be->name))
+        return LG_ERR_DUPLICATE;
+    for (size_t i = 0; i < MAX_REGISTERED; i++) {
+        if (!registered[i]) {
+            registered[i] = be;
+            return LG_OK;
+        }
+    }
+    return LG_ERR_OVERFLOW;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+lg_err lg_store_open(const char *backend, const char *location, int busy_timeout_ms, lg_store **out)
+{
+    if (out)
+        *out = NULL;
+    if (!key_ok(backend, LG_NAME_LEN) || !key_ok(location, MAX_LOCATION) || busy_timeout_ms < 0 ||
+        !out)
+        return LG_ERR_INVALID;
+    const lg_store_backend *be = find_backend(backend);
+    if (!be) {
+        lg_error("store.open", "store backend \"%s\" is not built into this program", backend);
+        return LG_ERR_UNSUPPORTED;
+    }
+    lg_store *st = NULL;
+    lg_err rc = be->open(location, busy_timeout_ms, &st);
+    if (rc != LG_OK)
+        return rc;
+    st->backend = be;
+    *out = st;
+    return LG_OK;
+}
+
+void lg_store_close(lg_store *st)
+{
+    if (st)
+        st->backend->close(st);
+}
+
+const char *lg_store_backend_name(const lg_store *st)
+{
+    return st ? st->backend->name : "none";
+}
+
+lg_err lg_store_migrate(lg_store *st, int *applied)
+{
+    int scratch;
+    if (!applied)
+        applied = &scratch;
+    *applied = 0;
+    if (!st)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, migrate, applied);
+}
+
+lg_err lg_store_schema_version(lg_store *st, int *version)
+{
+    if (!st || !version)
+        return LG_ERR_INVALID;
+    *version = 0;
+    return DISPATCH(st, schema_version, version);
+}
+
+/* ------------------------------------------------------------ partners and keys */
+
+static int partner_strings_ok(const lg_partner *p, unsigned mask)
+{
+    return FIELD_OK(p->id) && p->id[0] && (!(mask & LG_PF_NAME) || FIELD_OK(p->name)) &&
+           (!(mask & LG_PF_SETTLEMENT) || FIELD_OK(p->settlement_address)) &&
+           (!(mask & LG_PF_WEBHOOK_URL) || FIELD_OK(p->webhook_url)) &&
+           (!(mask & LG_PF_WEBHOOK_SECRET) || FIELD_OK(p->webhook_secret)) &&
+           (!(mask & LG_PF_CONTACT) || FIELD_OK(p->contact_email)) &&
+           (!(mask & LG_PF_SIGNING) || FIELD_OK(p->signing_secret)) &&
+           (!(mask & LG_PF_ALLOWLIST) || FIELD_OK(p->ip_allowlist));
+}
+
+/* Checks the fields named in mask (every field for a create). */
+static int partner_ok(const lg_partner *p, unsigned mask)
+{
+    return partner_strings_ok(p, mask) &&
+           (!(mask & LG_PF_STATUS) ||
+            (p->status >= LG_PARTNER_ACTIVE && p->status <= LG_PARTNER_INACTIVE)) &&
+           (!(mask & LG_PF_TIER) || (p->tier >= LG_TIER_BASIC && p->tier <= LG_TIER_ENTERPRISE)) &&
+           (!(mask & LG_PF_DAILY_LIMIT) || u64_ok(p->daily_limit)) &&
+           (!(mask & LG_PF_TOTAL_LIMIT) || u64_ok(p->total_limit)) &&
+           (!(mask & LG_PF_FEE_BPS) || p->fee_bps <= 10000);
+}
+
+#define LG_PF_ALL 0x1fffu
+
+lg_err lg_store_partner_create(lg_store *st, const lg_partner *p)
+{
+    if (!st || !p || !partner_ok(p, LG_PF_ALL) || !FIELD_OK(p->key_prefix) || !p->key_prefix[0])
+        return LG_ERR_INVALID;
+    return DISPATCH(st, partner_create, p);
+}
+
+lg_err lg_store_partner_get(lg_store *st, const char *id, lg_partner *out)
+{
+    if (!st || !key_ok(id, LG_ID_LEN) || !out)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, partner_get, id, out);
+}
+
+lg_err lg_store_partner_update(lg_store *st, const lg_partner *p, unsigned mask, lg_partner *before,
+                               lg_partner *after)
+{
+    lg_partner scratch_before, scratch_after;
+    mask &= LG_PF_ALL;
+    if (!st || !p || !partner_ok(p, mask))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, partner_update, p, mask, before ? before : &scratch_before,
+                    after ? after : &scratch_after);
+}
+
+lg_err lg_store_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
+                             size_t *n, uint64_t *total)
+{
+    if (!items || !n || !total)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    if (!st || !f || f->status < -1 || f->status > LG_PARTNER_INACTIVE || f->tier < -1 ||
+        f->tier > LG_TIER_ENTERPRISE || !u64_ok(f->offset))
+        return LG_ERR_INVALID;
+    lg_partner_filter capped = *f;
+    capped.limit = cap_limit(f->limit);
+    return DISPATCH(st, partner_list, &capped, items, n, total);
+}
+
+lg_err lg_store_key_add(lg_store *st, const lg_api_key *k, int64_t *id_out)
+{
+    int64_t scratch;
+    if (!st || !k || !FIELD_OK(k->partner_id) || !k->partner_id[0] || !FIELD_OK(k->key_hash) ||
+        !k->key_hash[0] || !FIELD_OK(k->prefix) || !FIELD_OK(k->env) || k->expires_at_ms < 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, key_add, k, id_out ? id_out : &scratch);
+}
+
+lg_err lg_store_partner_by_key(lg_store *st, const char *key_hash, lg_partner *partner,
+                               lg_api_key *key)
+{
+    lg_partner scratch_partner;
+    lg_api_key scratch_key;
+    if (!st || !key_ok(key_hash, LG_HEX64_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, partner_by_key, key_hash, partner ? partner : &scratch_partner,
+                    key ? key : &scratch_key);
+}
+
+lg_err lg_store_key_revoke(lg_store *st, int64_t id)
+{
+    if (!st)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, key_revoke, id);
+}
+
+lg_err lg_store_key_expire_others(lg_store *st, const char *partner_id, int64_t keep_id,
+                                  int64_t expires_at_ms, int *changed)
+{
+    int scratch;
+    if (!changed)
+        changed = &scratch;
+    *changed = 0;
+    if (!st || !key_ok(partner_id, LG_ID_LEN) || expires_at_ms <= 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, key_expire_others, partner_id, keep_id, expires_at_ms, changed);
+}
+
+lg_err lg_store_key_touch(lg_store *st, int64_t id, int64_t min_interval_ms, int *written)
+{
+    int scratch;
+    if (!written)
+        written = &scratch;
+    *written = 0;
+    if (!st || min_interval_ms < 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, key_touch, id, min_interval_ms, written);
+}
+
+lg_err lg_store_key_list(lg_store *st, const char *partner_id, lg_api_key **items, size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st || !key_ok(partner_id, LG_ID_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, key_list, partner_id, items, n);
+}
+
+/* ------------------------------------------------------------ positions */
+
+static int position_ok(const lg_position *p)
+{
+    return FIELD_OK(p->wallet) && p->wallet[0] && FIELD_OK(p->oaid) && p->oaid[0] &&
+           FIELD_OK(p->position_id) && FIELD_OK(p->collateral_token) &&
+           FIELD_OK(p->collateral_amount) && FIELD_OK(p->collateral_value) &&
+           FIELD_OK(p->usdc_borrowed) && FIELD_OK(p->health_factor);
+}
+
+lg_err lg_store_position_upsert(lg_store *st, const lg_position *p)
+{
+    if (!st || !p || !position_ok(p))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, position_upsert, p);
+}
+
+lg_err lg_store_position_find_active(lg_store *st, const char *wallet, const char *oaid,
+                                     lg_position *out)
+{
+    if (!st || !key_ok(wallet, LG_ADDR_LEN) || !key_ok(oaid, LG_U256_LEN) || !out)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, position_find_active, wallet, oaid, out);
+}
+
+lg_err lg_store_position_attach_loan(lg_store *st, const char *wallet, const char *oaid,
+                                     const char *loan_id, uint64_t amount)
+{
+    if (!st || !key_ok(wallet, LG_ADDR_LEN) || !key_ok(oaid, LG_U256_LEN) ||
+        !key_ok(loan_id, LG_UUID_LEN) || !u64_ok(amount))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, position_attach_loan, wallet, oaid, loan_id, amount);
+}
+
+lg_err lg_store_position_mark_loan_repaid(lg_store *st, const char *loan_id)
+{
+    if (!st || !key_ok(loan_id, LG_UUID_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, position_mark_loan_repaid, loan_id);
+}
+
+lg_err lg_store_position_loans(lg_store *st, const char *wallet, const char *oaid,
+                               char (**ids)[LG_UUID_LEN], int **repaid, size_t *n)
+{
+    int *flags = NULL;
+    if (!ids || !n)
+        return LG_ERR_INVALID;
+    *ids = NULL;
+    *n = 0;
+    if (repaid)
+        *repaid = NULL;
+    if (!st || !key_ok(wallet, LG_ADDR_LEN) || !key_ok(oaid, LG_U256_LEN))
+        return LG_ERR_INVALID;
+    lg_err rc = DISPATCH(st, position_loans, wallet, oaid, ids, &flags, n);
+    if (rc == LG_OK && repaid)
+        *repaid = flags;
+    else
+        free(flags);
+    return rc;
+}
+
+/* ------------------------------------------------------------ loans */
+
+static int reserve_ok(const lg_loan *l)
+{
+    return FIELD_OK(l->partner_id) && l->partner_id[0] && FIELD_OK(l->partner_loan_id) &&
+           l->partner_loan_id[0] && FIELD_OK(l->user_wallet) && FIELD_OK(l->oaid) &&
+           FIELD_OK(l->position_id) && FIELD_OK(l->request_hash) && l->amount > 0 &&
+           u64_ok(l->amount) && l->fee <= l->amount && l->net == l->amount - l->fee;
+}
+
+lg_err lg_store_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info, lg_loan *existing)
+{
+    lg_reserve_info scratch_info = {0, 0};
+    lg_loan scratch_loan;
+    if (!st || !loan || !reserve_ok(loan))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, loan_reserve, loan, info ? info : &scratch_info,
+                    existing ? existing : &scratch_loan);
+}
+
+lg_err lg_store_loan_get(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                         lg_loan *out)
+{
+    if (!st || !key_ok(partner_id, LG_ID_LEN) || !key_ok(partner_loan_id, LG_ID_LEN) || !out)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, loan_get, partner_id, partner_loan_id, out);
+}
+
+lg_err lg_store_loan_get_by_id(lg_store *st, const char *loan_id, lg_loan *out)
+{
+    if (!st || !key_ok(loan_id, LG_UUID_LEN) || !out)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, loan_get_by_id, loan_id, out);
+}
+
+lg_err lg_store_loan_mark_borrowed(lg_store *st, const char *loan_id, const char *borrow_tx)
+{
+    if (!st || !key_ok(loan_id, LG_UUID_LEN) || !key_ok(borrow_tx, LG_HASH_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, loan_mark_borrowed, loan_id, borrow_tx);
+}
+
+lg_err lg_store_loan_confirm(lg_store *st, const char *loan_id, const char *borrow_tx,
+                             const char *transfer_tx)
+{
+    if (!st || !key_ok(loan_id, LG_UUID_LEN) || !key_ok(borrow_tx, LG_HASH_LEN) ||
+        !key_ok(transfer_tx, LG_HASH_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, loan_confirm, loan_id, borrow_tx, transfer_tx);
+}
+
+lg_err lg_store_loan_fail(lg_store *st, const char *loan_id, const char *reason)
+{
+    if (!st || !key_ok(loan_id, LG_UUID_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, loan_fail, loan_id, reason ? reason : "");
+}
+
+lg_err lg_store_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **items, size_t *n,
+                          uint64_t *total)
+{
+    if (!items || !n || !total)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    if (!st || !f || !opt_ok(f->partner_id, LG_ID_LEN) || !opt_ok(f->user_wallet, LG_ADDR_LEN) ||
+        f->status < -1 || f->status > LG_LOAN_FAILED || !u64_ok(f->offset))
+        return LG_ERR_INVALID;
+    lg_loan_filter capped = *f;
+    capped.limit = cap_limit(f->limit);
+    return DISPATCH(st, loan_list, &capped, items, n, total);
+}
+
+lg_err lg_store_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **items, size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, loan_list_unsettled, cap_limit(limit), items, n);
+}
+
+/* ------------------------------------------------------------ repayments */
+
+lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                            uint64_t amount, const char *proof_tx, lg_repayment *out)
+{
+    if (!st || !key_ok(partner_id, LG_ID_LEN) || !key_ok(partner_loan_id, LG_ID_LEN) ||
+        amount == 0 || !u64_ok(amount) || !opt_ok(proof_tx, LG_HASH_LEN) || !out)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, repay_begin, partner_id, partner_loan_id, amount, proof_tx ? proof_tx : "",
+                    out);
+}
+
+lg_err lg_store_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,
+                            lg_loan *loan)
+{
+    lg_loan scratch;
+    if (!st || !key_ok(repayment_id, LG_UUID_LEN) || !key_ok(repay_tx, LG_HASH_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, repay_apply, repayment_id, repay_tx, loan ? loan : &scratch);
+}
+
+lg_err lg_store_repay_fail(lg_store *st, const char *repayment_id, const char *reason)
+{
+    if (!st || !key_ok(repayment_id, LG_UUID_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, repay_fail, repayment_id, reason ? reason : "");
+}
+
+lg_err lg_store_repay_get(lg_store *st, const char *repayment_id, lg_repayment *out)
+{
+    if (!st || !key_ok(repayment_id, LG_UUID_LEN) || !out)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, repay_get, repayment_id, out);
+}
+
+lg_err lg_store_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st || !key_ok(loan_id, LG_UUID_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, repay_list, loan_id, items, n);
+}
+
+lg_err lg_store_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **items, size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, repay_list_pending, cap_limit(limit), items, n);
+}
+
+/* ------------------------------------------------------------ chain transactions */
+
+static int chain_tx_ok(const lg_chain_tx *tx)
+{
+    return FIELD_OK(tx->loan_id) && FIELD_OK(tx->repayment_id) && tx->purpose >= LG_TXP_BORROW &&
+           tx->purpose <= LG_TXP_GAPFILL && u64_ok(tx->chain_id) && FIELD_OK(tx->from) &&
+           tx->from[0] && u64_ok(tx->nonce) && FIELD_OK(tx->hash) && tx->hash[0] &&
+           FIELD_OK(tx->raw) && tx->raw[0];
+}
+
+lg_err lg_store_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out)
+{
+    int64_t scratch;
+    if (!st || !tx || !chain_tx_ok(tx))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, tx_record, tx, id_out ? id_out : &scratch);
+}
+
+lg_err lg_store_tx_set_state(lg_store *st, const char *hash, lg_tx_state state)
+{
+    if (!st || !key_ok(hash, LG_HASH_LEN) || state < LG_TXS_SIGNED || state > LG_TXS_DROPPED)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, tx_set_state, hash, state);
+}
+
+lg_err lg_store_tx_list(lg_store *st, const char *loan_id, const char *repayment_id,
+                        lg_chain_tx **items, size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st || !loan_id == !repayment_id || !opt_ok(loan_id, LG_UUID_LEN) ||
+        !opt_ok(repayment_id, LG_UUID_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, tx_list, loan_id, repayment_id, items, n);
+}
+
+lg_err lg_store_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **items, size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, tx_list_unsettled, cap_limit(limit), items, n);
+}
+
+/* ------------------------------------------------------------ nonces */
+
+lg_err lg_store_nonce_init(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
+                           int *created)
+{
+    int scratch;
+    if (!created)
+        created = &scratch;
+    *created = 0;
+    if (!st || !u64_ok(chain_id) || !key_ok(address, LG_ADDR_LEN) || !u64_ok(value))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, nonce_init, chain_id, address, value, created);
+}
+
+lg_err lg_store_nonce_allocate(lg_store *st, uint64_t chain_id, const char *address,
+                               uint64_t *nonce)
+{
+    if (!st || !u64_ok(chain_id) || !key_ok(address, LG_ADDR_LEN) || !nonce)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, nonce_allocate, chain_id, address, nonce);
+}
+
+lg_err lg_store_nonce_resync(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
+                             uint64_t *previous)
+{
+    uint64_t scratch;
+    if (!st || !u64_ok(chain_id) || !key_ok(address, LG_ADDR_LEN) || !u64_ok(value))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, nonce_resync, chain_id, address, value, previous ? previous : &scratch);
+}
+
+lg_err lg_store_nonce_peek(lg_store *st, uint64_t chain_id, const char *address, uint64_t *next)
+{
+    if (!st || !u64_ok(chain_id) || !key_ok(address, LG_ADDR_LEN) || !next)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, nonce_peek, chain_id, address, next);
+}
+
+/* ------------------------------------------------------------ API logs and ledger */
+
+static int api_log_ok(const lg_api_log *r)
+{
+    return FIELD_OK(r->partner_id) && FIELD_OK(r->request_id) && FIELD_OK(r->route) &&
+           FIELD_OK(r->method) && FIELD_OK(r->client_ip) && FIELD_OK(r->user_agent) &&
+           FIELD_OK(r->payload) && FIELD_OK(r->error_message) && FIELD_OK(r->wallet) &&
+           FIELD_OK(r->oaid) && FIELD_OK(r->loan_id) && r->created_at_ms >= 0;
+}
+
+lg_err lg_store_api_log_append(lg_store *st, const lg_api_log *row)
+{
+    if (!st || !row || !api_log_ok(row))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, api_log_append, row);
+}
+
+lg_err lg_store_api_log_append_batch(lg_store *st, const lg_api_log *rows, size_t n)
+{
+    if (!st || (!rows && n > 0))
+        return LG_ERR_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (!api_log_ok(&rows[i]))
+            return LG_ERR_INVALID;
+    if (n == 0)
+        return LG_OK;
+    return DISPATCH(st, api_log_append_batch, rows, n);
+}
+
+static int range_ok(int64_t start_ms, int64_t end_ms, uint64_t offset)
+{
+    return start_ms >= 0 && end_ms >= 0 && u64_ok(offset);
+}
+
+lg_err lg_store_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_log **items,
+                              size_t *n, uint64_t *total)
+{
+    if (!items || !n || !total)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    if (!st || !f || !opt_ok(f->partner_id, LG_ID_LEN) || f->success < -1 || f->success > 1 ||
+        !range_ok(f->start_ms, f->end_ms, f->offset))
+        return LG_ERR_INVALID;
+    lg_api_log_filter capped = *f;
+    capped.limit = cap_limit(f->limit);
+    return DISPATCH(st, api_log_query, &capped, items, n, total);
+}
+
+lg_err lg_store_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_entry **items,
+                            size_t *n, uint64_t *total)
+{
+    if (!items || !n || !total)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    if (!st || !f || !key_ok(f->partner_id, LG_ID_LEN) ||
+        !range_ok(f->start_ms, f->end_ms, f->offset))
+        return LG_ERR_INVALID;
+    lg_ledger_filter capped = *f;
+    capped.limit = cap_limit(f->limit);
+    return DISPATCH(st, ledger_list, &capped, items, n, total);
+}
+
+/* ------------------------------------------------------------ outbox */
+
+lg_err lg_store_outbox_enqueue(lg_store *st, const char *partner_id, const char *event_type,
+                               const char *payload, int64_t *id_out)
+{
+    int64_t scratch;
+    if (!st || !key_ok(partner_id, LG_ID_LEN) ||
+        !key_ok(event_type, sizeof(((lg_outbox_event *)0)->event_type)) ||
+        !str_ok(payload, LG_PAYLOAD_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, outbox_enqueue, partner_id, event_type, payload,
+                    id_out ? id_out : &scratch);
+}
+
+lg_err lg_store_outbox_claim(lg_store *st, uint32_t max, int64_t lease_ms, lg_outbox_event **items,
+                             size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st || lease_ms <= 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, outbox_claim, cap_limit(max), lease_ms, items, n);
+}
+
+lg_err lg_store_outbox_delivered(lg_store *st, int64_t id)
+{
+    if (!st)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, outbox_delivered, id);
+}
+
+lg_err lg_store_outbox_retry(lg_store *st, int64_t id, int64_t next_attempt_at_ms,
+                             const char *error)
+{
+    if (!st || next_attempt_at_ms < 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, outbox_retry, id, next_attempt_at_ms, error ? error : "");
+}
+
+lg_err lg_store_outbox_dead(lg_store *st, int64_t id, const char *error)
+{
+    if (!st)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, outbox_dead, id, error ? error : "");
+}
+
+lg_err lg_store_outbox_requeue(lg_store *st, int64_t id)
+{
+    if (!st)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, outbox_requeue, id);
+}
+
+lg_err lg_store_outbox_get(lg_store *st, int64_t id, lg_outbox_event *out)
+{
+    if (!st || !out)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, outbox_get, id, out);
+}
+
+lg_err lg_store_outbox_list(lg_store *st, const char *partner_id, int status, uint32_t limit,
+                            uint64_t offset, lg_outbox_event **items, size_t *n, uint64_t *total)
+{
+    if (!items || !n || !total)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    if (!st || !opt_ok(partner_id, LG_ID_LEN) || status < -1 || status > LG_OUTBOX_DEAD ||
+        !u64_ok(offset))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, outbox_list, partner_id, status, cap_limit(limit), offset, items, n, total);
+}
+
+/* ------------------------------------------------------------ admin audit, usage */
+
+lg_err lg_store_admin_audit_append(lg_store *st, const lg_admin_audit *row)
+{
+    if (!st || !row || !FIELD_OK(row->admin) || !FIELD_OK(row->action) || !row->action[0] ||
+        !FIELD_OK(row->target) || !FIELD_OK(row->before_json) || !FIELD_OK(row->after_json) ||
+        !FIELD_OK(row->request_id) || !FIELD_OK(row->client_ip) || row->created_at_ms < 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, admin_audit_append, row);
+}
+
+lg_err lg_store_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
+                                  lg_admin_audit **items, size_t *n, uint64_t *total)
+{
+    if (!items || !n || !total)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    if (!st || !f || !opt_ok(f->admin, LG_NAME_LEN) || !opt_ok(f->action, 64) ||
+        !opt_ok(f->target, LG_ID_LEN) || !range_ok(f->start_ms, f->end_ms, f->offset))
+        return LG_ERR_INVALID;
+    lg_admin_audit_filter capped = *f;
+    capped.limit = cap_limit(f->limit);
+    return DISPATCH(st, admin_audit_query, &capped, items, n, total);
+}
+
+lg_err lg_store_daily_usage(lg_store *st, const char *partner_id, const char *day,
+                            uint64_t *borrowed)
+{
+    if (!st || !key_ok(partner_id, LG_ID_LEN) || !key_ok(day, LG_DAY_LEN) || !borrowed)
+        return LG_ERR_INVALID;
+    *borrowed = 0;
+    return DISPATCH(st, daily_usage, partner_id, day, borrowed);
+}

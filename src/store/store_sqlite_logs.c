@@ -1,0 +1,169 @@
+/* store_sqlite_logs.c - append-only records: partner API logs, the partner ledger and
+ * the admin audit, with their filtered lists (SQLite). */
+#include "config.h"
+
+#include "sqlite_internal.h"
+
+#include <lendgate/time.h>
+
+#include <string.h>
+
+/* ------------------------------------------------------------ API logs */
+
+static lg_err api_log_insert(lg_sqlite *h, const lg_api_log *row, int64_t now)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_LOG_INSERT,
+                              "INSERT INTO partner_api_logs (" LG_SQ_LOG_COLS ") VALUES "
+                              "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_api_log(s, row) ||
+        lg_sq_bind_i64(s, 16, row->created_at_ms ? row->created_at_ms : now))
+        rc = lg_sq_bind_failed(h, "api log");
+    else
+        rc = lg_sq_step_done(h, s, "api log");
+    lg_sq_done(s);
+    return rc;
+}
+
+lg_err lg_sqlite_api_log_append(lg_store *st, const lg_api_log *row)
+{
+    return lg_sqlite_api_log_append_batch(st, row, 1);
+}
+
+lg_err lg_sqlite_api_log_append_batch(lg_store *st, const lg_api_log *rows, size_t n)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    int64_t now = lg_time_now_ms();
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    for (size_t i = 0; rc == LG_OK && i < n; i++)
+        rc = api_log_insert(h, &rows[i], now);
+    return lg_sq_end(h, rc);
+}
+
+static const lg_sq_list api_log_list_def = {
+    .slot = LG_SQL_API_LOGS,
+    .cols = LG_SQ_LOG_COLS,
+    .table = "partner_api_logs",
+    .order = " ORDER BY created_at_ms DESC, id DESC",
+    .conds = {"partner_id = ?", "created_at_ms >= ?", "created_at_ms < ?", "success = ?"},
+    .nconds = 4,
+    .size = sizeof(lg_api_log),
+    .read = lg_sq_read_api_log,
+};
+
+lg_err lg_sqlite_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_log **items,
+                               size_t *n, uint64_t *total)
+{
+    lg_sq_arg args[4] = {
+        {f->partner_id != NULL, f->partner_id, 0},
+        {f->start_ms > 0, NULL, f->start_ms},
+        {f->end_ms > 0, NULL, f->end_ms},
+        {f->success >= 0, NULL, f->success},
+    };
+    return lg_sq_list_run(lg_sq_handle(st), &api_log_list_def, args, f->limit, f->offset,
+                          (void **)items, n, total);
+}
+
+/* ------------------------------------------------------------ ledger */
+
+lg_err lg_sq_ledger_add(lg_sqlite *h, const lg_loan *l, lg_ledger_kind kind, uint64_t amount,
+                        const char *tx_hash)
+{
+    sqlite3_stmt *s;
+    lg_ledger_entry e;
+    memset(&e, 0, sizeof e);
+    memcpy(e.partner_id, l->partner_id, sizeof e.partner_id);
+    memcpy(e.loan_id, l->id, sizeof e.loan_id);
+    memcpy(e.partner_loan_id, l->partner_loan_id, sizeof e.partner_loan_id);
+    e.kind = kind;
+    e.amount = amount;
+    LG_SQ_SET(e.tx_hash, tx_hash);
+    e.created_at_ms = lg_time_now_ms();
+    lg_err rc = lg_sq_prepare(h, LG_SQ_LEDGER_INSERT,
+                              "INSERT INTO partner_ledger (" LG_SQ_LEDGER_COLS ") VALUES "
+                              "(?1,?2,?3,?4,?5,?6,?7,?8)",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_ledger(s, &e))
+        rc = lg_sq_bind_failed(h, "ledger");
+    else
+        rc = lg_sq_step_done(h, s, "ledger");
+    lg_sq_done(s);
+    return rc;
+}
+
+static const lg_sq_list ledger_list_def = {
+    .slot = LG_SQL_LEDGER,
+    .cols = LG_SQ_LEDGER_COLS,
+    .table = "partner_ledger",
+    .order = " ORDER BY created_at_ms DESC, id DESC",
+    .conds = {"partner_id = ?", "created_at_ms >= ?", "created_at_ms < ?"},
+    .nconds = 3,
+    .size = sizeof(lg_ledger_entry),
+    .read = lg_sq_read_ledger,
+};
+
+lg_err lg_sqlite_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_entry **items,
+                             size_t *n, uint64_t *total)
+{
+    lg_sq_arg args[3] = {
+        {1, f->partner_id, 0},
+        {f->start_ms > 0, NULL, f->start_ms},
+        {f->end_ms > 0, NULL, f->end_ms},
+    };
+    return lg_sq_list_run(lg_sq_handle(st), &ledger_list_def, args, f->limit, f->offset,
+                          (void **)items, n, total);
+}
+
+/* ------------------------------------------------------------ admin audit */
+
+lg_err lg_sqlite_admin_audit_append(lg_store *st, const lg_admin_audit *row)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    rc = lg_sq_prepare(h, LG_SQ_AUDIT_INSERT,
+                       "INSERT INTO admin_audit (" LG_SQ_AUDIT_COLS ") VALUES "
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                       &s);
+    if (rc == LG_OK) {
+        int64_t at = row->created_at_ms ? row->created_at_ms : lg_time_now_ms();
+        if (lg_sq_bind_audit(s, row) || lg_sq_bind_i64(s, 9, at))
+            rc = lg_sq_bind_failed(h, "admin audit");
+        else
+            rc = lg_sq_step_done(h, s, "admin audit");
+        lg_sq_done(s);
+    }
+    return lg_sq_end(h, rc);
+}
+
+static const lg_sq_list audit_list_def = {
+    .slot = LG_SQL_AUDIT,
+    .cols = LG_SQ_AUDIT_COLS,
+    .table = "admin_audit",
+    .order = " ORDER BY created_at_ms DESC, id DESC",
+    .conds = {"admin = ?", "action = ?", "target = ?", "created_at_ms >= ?", "created_at_ms < ?"},
+    .nconds = 5,
+    .size = sizeof(lg_admin_audit),
+    .read = lg_sq_read_audit,
+};
+
+lg_err lg_sqlite_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
+                                   lg_admin_audit **items, size_t *n, uint64_t *total)
+{
+    lg_sq_arg args[5] = {
+        {f->admin != NULL, f->admin, 0},   {f->action != NULL, f->action, 0},
+        {f->target != NULL, f->target, 0}, {f->start_ms > 0, NULL, f->start_ms},
+        {f->end_ms > 0, NULL, f->end_ms},
+    };
+    return lg_sq_list_run(lg_sq_handle(st), &audit_list_def, args, f->limit, f->offset,
+                          (void **)items, n, total);
+}

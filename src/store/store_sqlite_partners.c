@@ -1,0 +1,282 @@
+/* store_sqlite_partners.c - partners, their money totals and daily usage (SQLite). */
+#include "config.h"
+
+#include "sqlite_internal.h"
+
+#include <lendgate/time.h>
+
+#include <string.h>
+
+#define PARTNER_SELECT "SELECT " LG_SQ_PARTNER_COLS("") " FROM partners"
+
+lg_err lg_sq_partner_read(lg_sqlite *h, const char *id, lg_partner *out)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_PARTNER_GET, PARTNER_SELECT " WHERE id = ?1", &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, id)) {
+        rc = lg_sq_bind_failed(h, "partner get");
+        goto out;
+    }
+    rc = lg_sq_step_row(h, s, "partner get");
+    if (rc == LG_OK) {
+        memset(out, 0, sizeof *out);
+        lg_sq_read_partner(s, 0, out);
+    }
+out:
+    lg_sq_done(s);
+    return rc;
+}
+
+static lg_err partner_insert(lg_sqlite *h, const lg_partner *p)
+{
+    sqlite3_stmt *s;
+    lg_partner row = *p;
+    row.outstanding = row.total_borrowed = row.total_repaid = row.total_fees = 0;
+    row.created_at_ms = row.updated_at_ms = lg_time_now_ms();
+    lg_err rc =
+        lg_sq_prepare(h, LG_SQ_PARTNER_INSERT,
+                      "INSERT INTO partners (" LG_SQ_PARTNER_COLS(
+                          "") ") VALUES "
+                              "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
+                              "?19,?20,?21,?22)",
+                      &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_partner(s, &row))
+        rc = lg_sq_bind_failed(h, "partner insert");
+    else
+        rc = lg_sq_step_done(h, s, "partner insert");
+    lg_sq_done(s);
+    return rc;
+}
+
+lg_err lg_sqlite_partner_create(lg_store *st, const lg_partner *p)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    return lg_sq_end(h, partner_insert(h, p));
+}
+
+lg_err lg_sqlite_partner_get(lg_store *st, const char *id, lg_partner *out)
+{
+    return lg_sq_partner_read(lg_sq_handle(st), id, out);
+}
+
+#define COPY_FIELD(dst, src, f) memcpy((dst)->f, (src)->f, sizeof((dst)->f))
+
+static void partner_apply_mask(lg_partner *to, const lg_partner *p, unsigned mask)
+{
+    if (mask & LG_PF_NAME)
+        COPY_FIELD(to, p, name);
+    if (mask & LG_PF_STATUS)
+        to->status = p->status;
+    if (mask & LG_PF_TIER)
+        to->tier = p->tier;
+    if (mask & LG_PF_DAILY_LIMIT)
+        to->daily_limit = p->daily_limit;
+    if (mask & LG_PF_TOTAL_LIMIT)
+        to->total_limit = p->total_limit;
+    if (mask & LG_PF_FEE_BPS)
+        to->fee_bps = p->fee_bps;
+    if (mask & LG_PF_SETTLEMENT)
+        COPY_FIELD(to, p, settlement_address);
+    if (mask & LG_PF_WEBHOOK_URL)
+        COPY_FIELD(to, p, webhook_url);
+    if (mask & LG_PF_WEBHOOK_SECRET)
+        COPY_FIELD(to, p, webhook_secret);
+    if (mask & LG_PF_CONTACT)
+        COPY_FIELD(to, p, contact_email);
+    if (mask & LG_PF_RATE_LIMIT)
+        to->rate_limit_rpm = p->rate_limit_rpm;
+    if (mask & LG_PF_SIGNING) {
+        to->signing_required = p->signing_required != 0;
+        COPY_FIELD(to, p, signing_secret);
+    }
+    if (mask & LG_PF_ALLOWLIST)
+        COPY_FIELD(to, p, ip_allowlist);
+}
+
+/* Writes the editable fields of p; the store-maintained money columns are left to
+ * lg_sq_partner_apply. The binder binds every column: SQLite accepts values for the
+ * parameter numbers this statement skips. */
+static lg_err partner_write(lg_sqlite *h, const lg_partner *p)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_PARTNER_UPDATE,
+                              "UPDATE partners SET name = ?2, status = ?4, tier = ?5, "
+                              "daily_limit = ?6, total_limit = ?7, fee_bps = ?8, "
+                              "settlement_address = ?9, webhook_url = ?10, webhook_secret = ?11, "
+                              "contact_email = ?12, rate_limit_rpm = ?13, signing_required = ?14, "
+                              "signing_secret = ?15, ip_allowlist = ?16, updated_at_ms = ?22 "
+                              "WHERE id = ?1",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_partner(s, p))
+        rc = lg_sq_bind_failed(h, "partner update");
+    else
+        rc = lg_sq_step_done(h, s, "partner update");
+    lg_sq_done(s);
+    return rc;
+}
+
+static lg_err partner_update_tx(lg_sqlite *h, const lg_partner *p, unsigned mask,
+                                lg_partner *before, lg_partner *after)
+{
+    lg_err rc = lg_sq_partner_read(h, p->id, before);
+    if (rc != LG_OK)
+        return rc;
+    *after = *before;
+    partner_apply_mask(after, p, mask);
+    after->updated_at_ms = lg_time_now_ms();
+    return partner_write(h, after);
+}
+
+lg_err lg_sqlite_partner_update(lg_store *st, const lg_partner *p, unsigned mask,
+                                lg_partner *before, lg_partner *after)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    return lg_sq_end(h, partner_update_tx(h, p, mask, before, after));
+}
+
+static const lg_sq_list partner_list_def = {
+    .slot = LG_SQL_PARTNERS,
+    .cols = LG_SQ_PARTNER_COLS(""),
+    .table = "partners",
+    .order = " ORDER BY created_at_ms, id",
+    .conds = {"status = ?", "tier = ?"},
+    .nconds = 2,
+    .size = sizeof(lg_partner),
+    .read = lg_sq_read_partner,
+};
+
+lg_err lg_sqlite_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
+                              size_t *n, uint64_t *total)
+{
+    lg_sq_arg args[2] = {
+        {f->status >= 0, NULL, f->status},
+        {f->tier >= 0, NULL, f->tier},
+    };
+    return lg_sq_list_run(lg_sq_handle(st), &partner_list_def, args, f->limit, f->offset,
+                          (void **)items, n, total);
+}
+
+/* ------------------------------------------------------------ money totals */
+
+static lg_err partner_money_write(lg_sqlite *h, const lg_partner *p)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_PARTNER_MONEY_SET,
+                              "UPDATE partners SET outstanding = ?2, total_borrowed = ?3, "
+                              "total_repaid = ?4, total_fees = ?5 WHERE id = ?1",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, p->id) || lg_sq_bind_u64(s, 2, p->outstanding) ||
+        lg_sq_bind_u64(s, 3, p->total_borrowed) || lg_sq_bind_u64(s, 4, p->total_repaid) ||
+        lg_sq_bind_u64(s, 5, p->total_fees))
+        rc = lg_sq_bind_failed(h, "partner totals");
+    else
+        rc = lg_sq_step_done(h, s, "partner totals");
+    lg_sq_done(s);
+    return rc;
+}
+
+lg_err lg_sq_partner_apply(lg_sqlite *h, const char *partner_id, const lg_sq_partner_delta *d)
+{
+    lg_partner p;
+    lg_err rc = lg_sq_partner_read(h, partner_id, &p);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_add(p.outstanding, d->outstanding_add, &p.outstanding) ||
+        lg_sq_sub(p.outstanding, d->outstanding_sub, &p.outstanding) ||
+        lg_sq_add(p.total_borrowed, d->borrowed_add, &p.total_borrowed) ||
+        lg_sq_add(p.total_repaid, d->repaid_add, &p.total_repaid) ||
+        lg_sq_add(p.total_fees, d->fees_add, &p.total_fees))
+        return lg_sq_books_broken("partner totals");
+    return partner_money_write(h, &p);
+}
+
+/* ------------------------------------------------------------ daily usage */
+
+lg_err lg_sq_usage_get(lg_sqlite *h, const char *partner_id, const char *day, uint64_t *out)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_USAGE_GET,
+                              "SELECT borrowed FROM partner_daily_usage "
+                              "WHERE partner_id = ?1 AND day = ?2",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    *out = 0;
+    if (lg_sq_bind_text(s, 1, partner_id) || lg_sq_bind_text(s, 2, day)) {
+        rc = lg_sq_bind_failed(h, "daily usage");
+        goto out;
+    }
+    rc = lg_sq_step_row(h, s, "daily usage");
+    if (rc == LG_OK)
+        *out = lg_sq_col_u64(s, 0);
+    else if (rc == LG_ERR_NOT_FOUND)
+        rc = LG_OK;
+out:
+    lg_sq_done(s);
+    return rc;
+}
+
+static lg_err usage_write(lg_sqlite *h, int slot, const char *sql, const char *partner_id,
+                          const char *day, uint64_t value)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, slot, sql, &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, partner_id) || lg_sq_bind_text(s, 2, day) ||
+        lg_sq_bind_u64(s, 3, value))
+        rc = lg_sq_bind_failed(h, "daily usage");
+    else
+        rc = lg_sq_step_done(h, s, "daily usage");
+    lg_sq_done(s);
+    return rc;
+}
+
+lg_err lg_sq_usage_add(lg_sqlite *h, const char *partner_id, const char *day, uint64_t amount)
+{
+    uint64_t used, sum;
+    lg_err rc = lg_sq_usage_get(h, partner_id, day, &used);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_add(used, amount, &sum))
+        return lg_sq_books_broken("daily usage");
+    return usage_write(h, LG_SQ_USAGE_ADD,
+                       "INSERT INTO partner_daily_usage (partner_id, day, borrowed) "
+                       "VALUES (?1, ?2, ?3) ON CONFLICT (partner_id, day) "
+                       "DO UPDATE SET borrowed = excluded.borrowed",
+                       partner_id, day, sum);
+}
+
+lg_err lg_sq_usage_sub(lg_sqlite *h, const char *partner_id, const char *day, uint64_t amount)
+{
+    uint64_t used, left;
+    lg_err rc = lg_sq_usage_get(h, partner_id, day, &used);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_sub(used, amount, &left))
+        return lg_sq_books_broken("daily usage release");
+    return usage_write(h, LG_SQ_USAGE_SET,
+                       "UPDATE partner_daily_usage SET borrowed = ?3 "
+                       "WHERE partner_id = ?1 AND day = ?2",
+                       partner_id, day, left);
+}
+
+lg_err lg_sqlite_daily_usage(lg_store *st, const char *partner_id, const char *day,
+                             uint64_t *borrowed)
+{
+    return lg_sq_usage_get(lg_sq_handle(st), partner_id, day, borrowed);
+}

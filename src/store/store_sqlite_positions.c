@@ -1,0 +1,318 @@
+/* store_sqlite_positions.c - solvency positions and the partner loans linked to them,
+ * with each link's own remaining debt (SQLite). */
+#include "config.h"
+
+#include "sqlite_internal.h"
+
+#include <lendgate/time.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+lg_err lg_sqlite_position_upsert(lg_store *st, const lg_position *p)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    sqlite3_stmt *s;
+    lg_position row = *p;
+    row.total_partner_debt = 0;
+    row.updated_at_ms = lg_time_now_ms();
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    /* The wallet keeps its first spelling: links compare it without case. */
+    rc = lg_sq_prepare(h, LG_SQ_POSITION_UPSERT,
+                       "INSERT INTO solvency_positions (" LG_SQ_POSITION_COLS ") VALUES "
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT (wallet, oaid) "
+                       "DO UPDATE SET position_id = ?3, collateral_token = ?4, "
+                       "collateral_amount = ?5, collateral_value = ?6, usdc_borrowed = ?7, "
+                       "health_factor = ?8, token_type = ?9, active = ?10, updated_at_ms = ?12",
+                       &s);
+    if (rc == LG_OK) {
+        if (lg_sq_bind_position(s, &row))
+            rc = lg_sq_bind_failed(h, "position upsert");
+        else
+            rc = lg_sq_step_done(h, s, "position upsert");
+        lg_sq_done(s);
+    }
+    return lg_sq_end(h, rc);
+}
+
+lg_err lg_sqlite_position_find_active(lg_store *st, const char *wallet, const char *oaid,
+                                      lg_position *out)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_POSITION_ACTIVE,
+                              "SELECT " LG_SQ_POSITION_COLS " FROM solvency_positions "
+                              "WHERE wallet = ?1 AND oaid = ?2 AND active = 1",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, wallet) || lg_sq_bind_text(s, 2, oaid)) {
+        rc = lg_sq_bind_failed(h, "position find");
+        goto out;
+    }
+    rc = lg_sq_step_row(h, s, "position find");
+    if (rc == LG_OK) {
+        memset(out, 0, sizeof *out);
+        lg_sq_read_position(s, 0, out);
+    }
+out:
+    lg_sq_done(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------ position debt */
+
+static lg_err debt_get(lg_sqlite *h, const char *wallet, const char *oaid, uint64_t *debt)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_POSITION_DEBT_GET,
+                              "SELECT total_partner_debt FROM solvency_positions "
+                              "WHERE wallet = ?1 AND oaid = ?2",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, wallet) || lg_sq_bind_text(s, 2, oaid))
+        rc = lg_sq_bind_failed(h, "position debt");
+    else if ((rc = lg_sq_step_row(h, s, "position debt")) == LG_OK)
+        *debt = lg_sq_col_u64(s, 0);
+    lg_sq_done(s);
+    return rc;
+}
+
+static lg_err debt_set(lg_sqlite *h, const char *wallet, const char *oaid, uint64_t debt)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_POSITION_DEBT_SET,
+                              "UPDATE solvency_positions SET total_partner_debt = ?3, "
+                              "updated_at_ms = ?4 WHERE wallet = ?1 AND oaid = ?2",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, wallet) || lg_sq_bind_text(s, 2, oaid) ||
+        lg_sq_bind_u64(s, 3, debt) || lg_sq_bind_i64(s, 4, lg_time_now_ms()))
+        rc = lg_sq_bind_failed(h, "position debt");
+    else
+        rc = lg_sq_step_done(h, s, "position debt");
+    lg_sq_done(s);
+    return rc;
+}
+
+/* total_partner_debt += add - sub, checked. */
+static lg_err debt_change(lg_sqlite *h, const char *wallet, const char *oaid, uint64_t add,
+                          uint64_t sub)
+{
+    uint64_t debt;
+    lg_err rc = debt_get(h, wallet, oaid, &debt);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_add(debt, add, &debt) || lg_sq_sub(debt, sub, &debt))
+        return lg_sq_books_broken("position debt");
+    return debt_set(h, wallet, oaid, debt);
+}
+
+/* ------------------------------------------------------------ links */
+
+static lg_err link_insert(lg_sqlite *h, const char *wallet, const char *oaid, const char *loan_id,
+                          uint64_t debt, int *linked)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_LINK_INSERT,
+                              "INSERT INTO solvency_position_loans "
+                              "(wallet, oaid, loan_id, debt, repaid, attached_at_ms) "
+                              "VALUES (?1, ?2, ?3, ?4, 0, ?5) ON CONFLICT (loan_id) DO NOTHING",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, wallet) || lg_sq_bind_text(s, 2, oaid) ||
+        lg_sq_bind_text(s, 3, loan_id) || lg_sq_bind_u64(s, 4, debt) ||
+        lg_sq_bind_i64(s, 5, lg_time_now_ms()))
+        rc = lg_sq_bind_failed(h, "position link");
+    else if ((rc = lg_sq_step_done(h, s, "position link")) == LG_OK)
+        *linked = sqlite3_changes(h->db) > 0;
+    lg_sq_done(s);
+    return rc;
+}
+
+lg_err lg_sq_link_add(lg_sqlite *h, const char *wallet, const char *oaid, const char *loan_id,
+                      uint64_t debt, int *linked)
+{
+    uint64_t current;
+    lg_err rc = debt_get(h, wallet, oaid, &current);
+    if (rc != LG_OK)
+        return rc;
+    /* A loan already linked (a repair tool got there first) is counted once. */
+    rc = link_insert(h, wallet, oaid, loan_id, debt, linked);
+    if (rc != LG_OK || !*linked)
+        return rc;
+    return debt_change(h, wallet, oaid, debt, 0);
+}
+
+typedef struct link_row {
+    char wallet[LG_ADDR_LEN];
+    char oaid[LG_U256_LEN];
+    uint64_t debt;
+    int repaid;
+} link_row;
+
+static lg_err link_get(lg_sqlite *h, const char *loan_id, link_row *out)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_LINK_GET,
+                              "SELECT wallet, oaid, debt, repaid FROM solvency_position_loans "
+                              "WHERE loan_id = ?1",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, loan_id))
+        rc = lg_sq_bind_failed(h, "position link");
+    else if ((rc = lg_sq_step_row(h, s, "position link")) == LG_OK) {
+        LG_SQ_COL_TEXT(s, 0, out->wallet);
+        LG_SQ_COL_TEXT(s, 1, out->oaid);
+        out->debt = lg_sq_col_u64(s, 2);
+        out->repaid = lg_sq_col_int(s, 3);
+    }
+    lg_sq_done(s);
+    return rc;
+}
+
+static lg_err link_set(lg_sqlite *h, const char *loan_id, uint64_t debt, int repaid)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_LINK_SET,
+                              "UPDATE solvency_position_loans SET debt = ?2, repaid = ?3 "
+                              "WHERE loan_id = ?1",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, loan_id) || lg_sq_bind_u64(s, 2, debt) ||
+        lg_sq_bind_i64(s, 3, repaid != 0))
+        rc = lg_sq_bind_failed(h, "position link");
+    else
+        rc = lg_sq_step_done(h, s, "position link");
+    lg_sq_done(s);
+    return rc;
+}
+
+lg_err lg_sq_link_repay(lg_sqlite *h, const char *loan_id, uint64_t paid, int loan_repaid,
+                        int *found)
+{
+    link_row link;
+    *found = 0;
+    lg_err rc = link_get(h, loan_id, &link);
+    if (rc == LG_ERR_NOT_FOUND)
+        return LG_OK;
+    if (rc != LG_OK)
+        return rc;
+    *found = 1;
+    if (link.repaid)
+        return LG_OK;
+    /* A link made by a repair tool may carry a different figure than the loan: never
+     * take more than the link holds, and all of it once the loan is repaid. */
+    uint64_t take = loan_repaid || paid > link.debt ? link.debt : paid;
+    rc = link_set(h, loan_id, link.debt - take, loan_repaid);
+    if (rc == LG_OK && take > 0)
+        rc = debt_change(h, link.wallet, link.oaid, 0, take);
+    return rc;
+}
+
+/* ------------------------------------------------------------ repair operations */
+
+static lg_err attach_tx(lg_sqlite *h, const char *wallet, const char *oaid, const char *loan_id,
+                        uint64_t amount)
+{
+    lg_loan loan;
+    int linked = 0;
+    lg_err rc = lg_sq_loan_read(h, loan_id, &loan);
+    if (rc != LG_OK)
+        return rc;
+    rc = lg_sq_link_add(h, wallet, oaid, loan_id, amount, &linked);
+    if (rc == LG_OK && !linked)
+        rc = LG_ERR_DUPLICATE;
+    return rc;
+}
+
+lg_err lg_sqlite_position_attach_loan(lg_store *st, const char *wallet, const char *oaid,
+                                      const char *loan_id, uint64_t amount)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    return lg_sq_end(h, attach_tx(h, wallet, oaid, loan_id, amount));
+}
+
+static lg_err mark_repaid_tx(lg_sqlite *h, const char *loan_id)
+{
+    int found = 0;
+    lg_err rc = lg_sq_link_repay(h, loan_id, 0, 1, &found);
+    return rc == LG_OK && !found ? LG_ERR_NOT_FOUND : rc;
+}
+
+lg_err lg_sqlite_position_mark_loan_repaid(lg_store *st, const char *loan_id)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    return lg_sq_end(h, mark_repaid_tx(h, loan_id));
+}
+
+/* ------------------------------------------------------------ linked loans */
+
+typedef struct link_item {
+    char id[LG_UUID_LEN];
+    int repaid;
+} link_item;
+
+static void read_link_item(sqlite3_stmt *s, int c, void *out)
+{
+    link_item *it = out;
+    LG_SQ_COL_TEXT(s, c, it->id);
+    it->repaid = lg_sq_col_int(s, c + 1);
+}
+
+/* Splits the rows into the two arrays of the contract. */
+static lg_err split_links(const link_item *rows, size_t n, char (**ids)[LG_UUID_LEN], int **repaid)
+{
+    *ids = malloc(n * sizeof **ids);
+    *repaid = malloc(n * sizeof **repaid);
+    if (!*ids || !*repaid) {
+        free(*ids);
+        free(*repaid);
+        *ids = NULL;
+        *repaid = NULL;
+        return LG_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy((*ids)[i], rows[i].id, LG_UUID_LEN);
+        (*repaid)[i] = rows[i].repaid;
+    }
+    return LG_OK;
+}
+
+lg_err lg_sqlite_position_loans(lg_store *st, const char *wallet, const char *oaid,
+                                char (**ids)[LG_UUID_LEN], int **repaid, size_t *n)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    sqlite3_stmt *s;
+    link_item *rows = NULL;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_LINK_LIST,
+                              "SELECT loan_id, repaid FROM solvency_position_loans "
+                              "WHERE wallet = ?1 AND oaid = ?2 ORDER BY id",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, wallet) || lg_sq_bind_text(s, 2, oaid))
+        rc = lg_sq_bind_failed(h, "position loans");
+    else
+        rc = lg_sq_collect(h, s, sizeof(link_item), read_link_item, SIZE_MAX, (void **)&rows, n);
+    lg_sq_done(s);
+    if (rc == LG_OK && *n > 0)
+        rc = split_links(rows, *n, ids, repaid);
+    if (rc != LG_OK)
+        *n = 0;
+    free(rows);
+    return rc;
+}

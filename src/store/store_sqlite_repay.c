@@ -1,0 +1,246 @@
+/* store_sqlite_repay.c - repayments: reserve against the debt, apply, fail (SQLite). */
+#include "config.h"
+
+#include "sqlite_internal.h"
+
+#include <lendgate/time.h>
+
+#include <string.h>
+#include <strings.h>
+
+#define REPAY_SELECT "SELECT " LG_SQ_REPAY_COLS " FROM loan_repayments"
+
+static lg_err repay_read(lg_sqlite *h, const char *id, lg_repayment *out)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_REPAY_GET, REPAY_SELECT " WHERE id = ?1", &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, id))
+        rc = lg_sq_bind_failed(h, "repayment get");
+    else if ((rc = lg_sq_step_row(h, s, "repayment get")) == LG_OK) {
+        memset(out, 0, sizeof *out);
+        lg_sq_read_repayment(s, 0, out);
+    }
+    lg_sq_done(s);
+    return rc;
+}
+
+static lg_err repay_write(lg_sqlite *h, int slot, const char *sql, const lg_repayment *r)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, slot, sql, &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_repayment(s, r))
+        rc = lg_sq_bind_failed(h, "repayment write");
+    else
+        rc = lg_sq_step_done(h, s, "repayment write");
+    lg_sq_done(s);
+    return rc;
+}
+
+static lg_err repay_insert(lg_sqlite *h, const lg_repayment *r)
+{
+    /* A proof hash held by a pending or applied repayment fails the partial unique
+     * index: LG_ERR_DUPLICATE. */
+    return repay_write(h, LG_SQ_REPAY_INSERT,
+                       "INSERT INTO loan_repayments (" LG_SQ_REPAY_COLS ") VALUES "
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                       r);
+}
+
+static lg_err repay_save(lg_sqlite *h, const lg_repayment *r)
+{
+    return repay_write(h, LG_SQ_REPAY_SAVE,
+                       "UPDATE loan_repayments SET repay_tx = ?6, status = ?7, "
+                       "failure_reason = ?8, updated_at_ms = ?10 WHERE id = ?1",
+                       r);
+}
+
+/* ------------------------------------------------------------ begin */
+
+static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner_loan_id,
+                       uint64_t amount, const char *proof_tx, lg_repayment *out)
+{
+    lg_loan l;
+    lg_repayment r;
+    int64_t now = lg_time_now_ms();
+    lg_err rc = lg_sq_loan_read_by_key(h, partner_id, partner_loan_id, &l);
+    if (rc != LG_OK)
+        return rc;
+    if (l.status != LG_LOAN_ACTIVE)
+        return LG_ERR_STATE;
+    if (l.repay_pending > l.remaining || amount > l.remaining - l.repay_pending)
+        return LG_ERR_OVERPAY;
+    memset(&r, 0, sizeof r);
+    if ((rc = lg_sq_new_id(r.id)) != LG_OK)
+        return rc;
+    memcpy(r.loan_id, l.id, sizeof r.loan_id);
+    memcpy(r.partner_id, l.partner_id, sizeof r.partner_id);
+    r.amount = amount;
+    LG_SQ_SET(r.proof_tx, proof_tx);
+    r.status = LG_REPAY_PENDING;
+    r.created_at_ms = r.updated_at_ms = now;
+    if ((rc = repay_insert(h, &r)) != LG_OK)
+        return rc;
+    l.repay_pending += amount;
+    l.updated_at_ms = now;
+    if ((rc = lg_sq_loan_save(h, &l)) == LG_OK)
+        *out = r;
+    return rc;
+}
+
+lg_err lg_sqlite_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                             uint64_t amount, const char *proof_tx, lg_repayment *out)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    return lg_sq_end(h, begin_tx(h, partner_id, partner_loan_id, amount, proof_tx, out));
+}
+
+/* ------------------------------------------------------------ apply */
+
+/* Moves amount from the loan's pending reservation to repaid. */
+static lg_err apply_to_loan(lg_loan *l, uint64_t amount, int64_t now)
+{
+    if (lg_sq_sub(l->repay_pending, amount, &l->repay_pending) ||
+        lg_sq_sub(l->remaining, amount, &l->remaining) || lg_sq_add(l->repaid, amount, &l->repaid))
+        return lg_sq_books_broken("repayment apply");
+    if (l->remaining == 0)
+        l->status = LG_LOAN_REPAID;
+    l->updated_at_ms = now;
+    return LG_OK;
+}
+
+/* Partner totals, position debt, ledger and webhooks of an applied repayment. */
+static lg_err apply_books(lg_sqlite *h, const lg_loan *l, const lg_repayment *r)
+{
+    int found;
+    int repaid = l->status == LG_LOAN_REPAID;
+    lg_sq_partner_delta d = {.outstanding_sub = r->amount, .repaid_add = r->amount};
+    lg_err rc = lg_sq_partner_apply(h, l->partner_id, &d);
+    if (rc == LG_OK)
+        rc = lg_sq_link_repay(h, l->id, r->amount, repaid, &found);
+    if (rc == LG_OK)
+        rc = lg_sq_ledger_add(h, l, LG_LEDGER_REPAY, r->amount, r->repay_tx);
+    if (rc == LG_OK)
+        rc = lg_sq_outbox_loan_event(h, "loan.repayment_received", l, r->amount, r->repay_tx);
+    if (rc == LG_OK && repaid)
+        rc = lg_sq_outbox_loan_event(h, "loan.repaid", l, l->amount, r->repay_tx);
+    return rc;
+}
+
+static lg_err apply_tx(lg_sqlite *h, const char *repayment_id, const char *repay_tx, lg_loan *loan)
+{
+    lg_repayment r;
+    int64_t now = lg_time_now_ms();
+    lg_err rc = repay_read(h, repayment_id, &r);
+    if (rc != LG_OK)
+        return rc;
+    if (r.status == LG_REPAY_APPLIED && strcasecmp(r.repay_tx, repay_tx) == 0)
+        return lg_sq_loan_read(h, r.loan_id, loan);
+    if (r.status != LG_REPAY_PENDING)
+        return LG_ERR_STATE;
+    if ((rc = lg_sq_loan_read(h, r.loan_id, loan)) != LG_OK ||
+        (rc = apply_to_loan(loan, r.amount, now)) != LG_OK ||
+        (rc = lg_sq_loan_save(h, loan)) != LG_OK)
+        return rc;
+    r.status = LG_REPAY_APPLIED;
+    LG_SQ_SET(r.repay_tx, repay_tx);
+    r.updated_at_ms = now;
+    if ((rc = repay_save(h, &r)) != LG_OK)
+        return rc;
+    return apply_books(h, loan, &r);
+}
+
+lg_err lg_sqlite_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,
+                             lg_loan *loan)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    return lg_sq_end(h, apply_tx(h, repayment_id, repay_tx, loan));
+}
+
+/* ------------------------------------------------------------ fail */
+
+static lg_err fail_tx(lg_sqlite *h, const char *repayment_id, const char *reason)
+{
+    lg_repayment r;
+    lg_loan l;
+    int64_t now = lg_time_now_ms();
+    lg_err rc = repay_read(h, repayment_id, &r);
+    if (rc != LG_OK)
+        return rc;
+    if (r.status != LG_REPAY_PENDING)
+        return LG_ERR_STATE;
+    if ((rc = lg_sq_loan_read(h, r.loan_id, &l)) != LG_OK)
+        return rc;
+    if (lg_sq_sub(l.repay_pending, r.amount, &l.repay_pending))
+        return lg_sq_books_broken("repayment release");
+    l.updated_at_ms = now;
+    if ((rc = lg_sq_loan_save(h, &l)) != LG_OK)
+        return rc;
+    r.status = LG_REPAY_FAILED;
+    LG_SQ_SET(r.failure_reason, reason);
+    r.updated_at_ms = now;
+    return repay_save(h, &r);
+}
+
+lg_err lg_sqlite_repay_fail(lg_store *st, const char *repayment_id, const char *reason)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    return lg_sq_end(h, fail_tx(h, repayment_id, reason));
+}
+
+/* ------------------------------------------------------------ reads */
+
+lg_err lg_sqlite_repay_get(lg_store *st, const char *repayment_id, lg_repayment *out)
+{
+    return repay_read(lg_sq_handle(st), repayment_id, out);
+}
+
+lg_err lg_sqlite_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_REPAY_BY_LOAN,
+                              REPAY_SELECT " WHERE loan_id = ?1 ORDER BY created_at_ms, rowid", &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, loan_id))
+        rc = lg_sq_bind_failed(h, "repayment list");
+    else
+        rc = lg_sq_collect(h, s, sizeof(lg_repayment), lg_sq_read_repayment, SIZE_MAX,
+                           (void **)items, n);
+    lg_sq_done(s);
+    return rc;
+}
+
+lg_err lg_sqlite_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **items, size_t *n)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    sqlite3_stmt *s;
+    if (limit == 0)
+        return LG_OK;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_REPAY_PENDING,
+                              REPAY_SELECT " WHERE status = 0 ORDER BY created_at_ms, rowid "
+                                           "LIMIT ?1",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_i64(s, 1, limit))
+        rc = lg_sq_bind_failed(h, "repayment pending");
+    else
+        rc = lg_sq_collect(h, s, sizeof(lg_repayment), lg_sq_read_repayment, limit, (void **)items,
+                           n);
+    lg_sq_done(s);
+    return rc;
+}

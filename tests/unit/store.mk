@@ -1,0 +1,6 @@
+# Store conformance: one suite (store_conformance.c, written against store.h only) run
+# against each backend by a small main that supplies the backend's factory.
+check_PROGRAMS += tests/unit/test_store_sqlite
+tests_unit_test_store_sqlite_SOURCES = tests/unit/test_store_sqlite.c \
+	tests/unit/store_conformance.c tests/unit/store_conformance.h
+tests_unit_test_store_sqlite_LDADD = $(LG_TEST_LIBS)

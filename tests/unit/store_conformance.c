@@ -1,0 +1,3221 @@
+/*
+ * store_conformance.c - the store contract (store.h) as tests, for every backend.
+ *
+ * Only store.h and the core headers are used: no SQL, no driver headers. Each test
+ * gets an empty, migrated database on a fixed clock (2026-03-14T12:00:00Z) that it
+ * moves by hand, so times, UTC days, leases and key expiry are exact. The
+ * concurrency tests fork NPROC workers that open their own handles, wait on a pipe
+ * barrier, race, and report their counts back through a pipe.
+ */
+#include "config.h"
+
+#include "store_conformance.h"
+
+#include "harness.h"
+
+#include <lendgate/error.h>
+#include <lendgate/ids.h>
+#include <lendgate/store.h>
+#include <lendgate/time.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__GNUC__)
+#define CONF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CONF_PRINTF(f, a)
+#endif
+
+#define WALLET_A     "0x1111111111111111111111111111111111111111"
+#define WALLET_B     "0x2222222222222222222222222222222222222222"
+#define WALLET_C     "0x3333333333333333333333333333333333333333"
+#define PLATFORM     "0x9999999999999999999999999999999999999999"
+#define OTHER_SENDER "0x8888888888888888888888888888888888888888"
+#define OAID_A       "42"
+#define OAID_B       "43"
+#define CHAIN_ID     5000
+#define T0_TEXT      "2026-03-14T12:00:00Z"
+
+#define NPROC           8       /* racing worker processes */
+#define RACE_ATTEMPTS   5       /* reservations per worker */
+#define RACE_AMOUNT     250000u /* 0.25 USDC per racing loan */
+#define RACE_WINNERS    10      /* the limit admits exactly this many */
+#define REPAY_PRINCIPAL 1000    /* base units of the loan repaid concurrently */
+#define REPAY_STEP      7       /* 1000 = 7 * 142 + 6: a remainder is always left */
+#define NONCES_EACH     100
+#define NONCE_START     1000
+#define BUSY_TRIES      50 /* retries of one LG_ERR_BUSY before a worker gives up */
+#define CHILD_ALARM_S   120
+
+/* ------------------------------------------------------------ test plumbing */
+
+#define MAX_BACKENDS 4
+static const lg_store_conformance_backend *slots[MAX_BACKENDS];
+static int nslots;
+static const lg_store_conformance_backend *cur; /* backend of the running suite */
+
+static lg_store *g_st;         /* the running test's handle */
+static lg_store *g_st2;        /* a second handle, for tests with two clients */
+static int64_t t0;             /* the fixed clock every test starts at */
+static unsigned long long seq; /* makes hashes, ids and digests unique in a process */
+
+static void check(int ok, const char *file, unsigned line, CU_BOOL fatal, const char *fmt, ...)
+    CONF_PRINTF(5, 6);
+
+/* Records one assertion; the message is only formatted when it failed, and CUnit
+ * copies it, so a stack buffer is fine. */
+static void check(int ok, const char *file, unsigned line, CU_BOOL fatal, const char *fmt, ...)
+{
+    if (ok) {
+        CU_assertImplementation(CU_TRUE, line, "ok", file, "", fatal);
+        return;
+    }
+    char msg[1024];
+    int len = snprintf(msg, sizeof msg, "[%s] ", cur ? cur->name : "?");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + len, sizeof msg - (size_t)len, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n  FAIL %s:%u: %s\n", file, line, msg);
+    CU_assertImplementation(CU_FALSE, line, msg, file, "", fatal);
+}
+
+static void expect_err(lg_err got, lg_err want, const char *expr, const char *file, unsigned line,
+                       CU_BOOL fatal)
+{
+    check(got == want, file, line, fatal, "%s returned %s, expected %s", expr, lg_errname(got),
+          lg_errname(want));
+}
+
+static void expect_u64(uint64_t got, uint64_t want, const char *expr, const char *file,
+                       unsigned line, CU_BOOL fatal)
+{
+    check(got == want, file, line, fatal, "%s is %llu, expected %llu", expr,
+          (unsigned long long)got, (unsigned long long)want);
+}
+
+static void expect_i64(int64_t got, int64_t want, const char *expr, const char *file, unsigned line,
+                       CU_BOOL fatal)
+{
+    check(got == want, file, line, fatal, "%s is %lld, expected %lld", expr, (long long)got,
+          (long long)want);
+}
+
+static void expect_str(const char *got, const char *want, const char *expr, const char *file,
+                       unsigned line)
+{
+    check(strcmp(got, want) == 0, file, line, CU_FALSE, "%s is \"%s\", expected \"%s\"", expr, got,
+          want);
+}
+
+#define EXPECT_ERR(call, want)  expect_err((call), (want), #call, __FILE__, __LINE__, CU_FALSE)
+#define REQUIRE_ERR(call, want) expect_err((call), (want), #call, __FILE__, __LINE__, CU_TRUE)
+#define EXPECT_U64(got, want)                                                                      \
+    expect_u64((uint64_t)(got), (uint64_t)(want), #got, __FILE__, __LINE__, CU_FALSE)
+#define REQUIRE_U64(got, want)                                                                     \
+    expect_u64((uint64_t)(got), (uint64_t)(want), #got, __FILE__, __LINE__, CU_TRUE)
+#define EXPECT_I64(got, want)                                                                      \
+    expect_i64((int64_t)(got), (int64_t)(want), #got, __FILE__, __LINE__, CU_FALSE)
+#define EXPECT_STR(got, want) expect_str((got), (want), #got, __FILE__, __LINE__)
+#define EXPECT(cond)          check((cond) != 0, __FILE__, __LINE__, CU_FALSE, "%s does not hold", #cond)
+#define REQUIRE(cond)         check((cond) != 0, __FILE__, __LINE__, CU_TRUE, "%s does not hold", #cond)
+
+static void set_clock(int64_t ms)
+{
+    lg_time_set_fixed(ms);
+}
+
+/* Closes what the previous test left open (a fatal assertion skips its own close). */
+static void finish(void)
+{
+    lg_store_close(g_st2);
+    g_st2 = NULL;
+    lg_store_close(g_st);
+    g_st = NULL;
+    lg_time_set_fixed(-1);
+}
+
+/* An empty database without the schema, on the fixed clock at t0. */
+static lg_store *start_unmigrated(void)
+{
+    finish();
+    set_clock(t0);
+    check(cur->fresh(cur->ctx) == 0, __FILE__, __LINE__, CU_TRUE, "fresh() failed");
+    REQUIRE_ERR(cur->open(cur->ctx, &g_st), LG_OK);
+    return g_st;
+}
+
+/* An empty, migrated database on the fixed clock at t0: every test starts here. */
+static lg_store *start(void)
+{
+    lg_store *st = start_unmigrated();
+    REQUIRE_ERR(lg_store_migrate(st, NULL), LG_OK);
+    return st;
+}
+
+static lg_store *open_second(void)
+{
+    REQUIRE_ERR(cur->open(cur->ctx, &g_st2), LG_OK);
+    return g_st2;
+}
+
+/* ------------------------------------------------------------ test data */
+
+static void tx_hash(char *buf, size_t len, unsigned tag, unsigned long long n)
+{
+    snprintf(buf, len, "0x%08x%056llx", tag, n);
+}
+
+static void new_tx_hash(char *buf, size_t len)
+{
+    tx_hash(buf, len, 0, ++seq);
+}
+
+static void new_digest(char *buf, size_t len)
+{
+    snprintf(buf, len, "%064llx", ++seq);
+}
+
+static void partner_init(lg_partner *p, const char *prefix, uint64_t daily, uint64_t total,
+                         uint32_t fee_bps)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->id, sizeof p->id, "partner_%s_001", prefix);
+    snprintf(p->name, sizeof p->name, "%s lending", prefix);
+    snprintf(p->key_prefix, sizeof p->key_prefix, "%s", prefix);
+    p->status = LG_PARTNER_ACTIVE;
+    p->tier = LG_TIER_BASIC;
+    p->daily_limit = daily;
+    p->total_limit = total;
+    p->fee_bps = fee_bps;
+    snprintf(p->settlement_address, sizeof p->settlement_address, "0x%040llx", ++seq);
+    snprintf(p->webhook_url, sizeof p->webhook_url, "https://%s.example/hooks", prefix);
+    snprintf(p->webhook_secret, sizeof p->webhook_secret, "whsec_%s_0123456789", prefix);
+    snprintf(p->contact_email, sizeof p->contact_email, "ops@%s.example", prefix);
+    p->rate_limit_rpm = 0;
+    p->signing_required = 0;
+}
+
+static void add_partner(lg_store *st, lg_partner *p, const char *prefix, uint64_t daily,
+                        uint64_t total, uint32_t fee_bps)
+{
+    partner_init(p, prefix, daily, total, fee_bps);
+    REQUIRE_ERR(lg_store_partner_create(st, p), LG_OK);
+}
+
+static lg_partner get_partner(lg_store *st, const char *id)
+{
+    lg_partner p;
+    memset(&p, 0, sizeof p);
+    REQUIRE_ERR(lg_store_partner_get(st, id, &p), LG_OK);
+    return p;
+}
+
+static void loan_init_at(lg_loan *l, const lg_partner *p, const char *plid, uint64_t amount,
+                         const char *wallet, const char *oaid)
+{
+    memset(l, 0, sizeof *l);
+    snprintf(l->partner_id, sizeof l->partner_id, "%s", p->id);
+    snprintf(l->partner_loan_id, sizeof l->partner_loan_id, "%s", plid);
+    snprintf(l->user_wallet, sizeof l->user_wallet, "%s", wallet);
+    snprintf(l->oaid, sizeof l->oaid, "%s", oaid);
+    snprintf(l->position_id, sizeof l->position_id, "7");
+    l->amount = amount;
+    l->fee = amount * p->fee_bps / 10000;
+    l->net = amount - l->fee;
+    new_digest(l->request_hash, sizeof l->request_hash);
+}
+
+static void loan_init(lg_loan *l, const lg_partner *p, const char *plid, uint64_t amount)
+{
+    loan_init_at(l, p, plid, amount, WALLET_A, OAID_A);
+}
+
+static void reserve(lg_store *st, const lg_partner *p, const char *plid, uint64_t amount,
+                    lg_loan *out)
+{
+    loan_init(out, p, plid, amount);
+    REQUIRE_ERR(lg_store_loan_reserve(st, out, NULL, NULL), LG_OK);
+}
+
+static lg_loan get_loan(lg_store *st, const char *loan_id)
+{
+    lg_loan l;
+    memset(&l, 0, sizeof l);
+    REQUIRE_ERR(lg_store_loan_get_by_id(st, loan_id, &l), LG_OK);
+    return l;
+}
+
+static void position_init(lg_position *pos, const char *wallet, const char *oaid)
+{
+    memset(pos, 0, sizeof *pos);
+    snprintf(pos->wallet, sizeof pos->wallet, "%s", wallet);
+    snprintf(pos->oaid, sizeof pos->oaid, "%s", oaid);
+    snprintf(pos->position_id, sizeof pos->position_id, "7");
+    snprintf(pos->collateral_token, sizeof pos->collateral_token,
+             "0x4444444444444444444444444444444444444444");
+    snprintf(pos->collateral_amount, sizeof pos->collateral_amount, "5000000000000000000");
+    snprintf(pos->collateral_value, sizeof pos->collateral_value, "250000000000");
+    snprintf(pos->usdc_borrowed, sizeof pos->usdc_borrowed, "0");
+    snprintf(pos->health_factor, sizeof pos->health_factor,
+             "115792089237316195423570985008687907853269984665640564039457584007913129639935");
+    pos->token_type = 1;
+    pos->active = 1;
+}
+
+static void ensure_position(lg_store *st, const char *wallet, const char *oaid)
+{
+    lg_position pos;
+    position_init(&pos, wallet, oaid);
+    REQUIRE_ERR(lg_store_position_upsert(st, &pos), LG_OK);
+}
+
+static uint64_t position_debt(lg_store *st, const char *wallet, const char *oaid)
+{
+    lg_position pos;
+    memset(&pos, 0, sizeof pos);
+    REQUIRE_ERR(lg_store_position_find_active(st, wallet, oaid, &pos), LG_OK);
+    return pos.total_partner_debt;
+}
+
+/* Reserves, marks borrowed and confirms a loan on the position (WALLET_A, OAID_A). */
+static lg_loan make_active(lg_store *st, const lg_partner *p, const char *plid, uint64_t amount)
+{
+    lg_loan l;
+    char borrow_tx[LG_HASH_LEN], transfer_tx[LG_HASH_LEN];
+    ensure_position(st, WALLET_A, OAID_A);
+    reserve(st, p, plid, amount, &l);
+    new_tx_hash(borrow_tx, sizeof borrow_tx);
+    new_tx_hash(transfer_tx, sizeof transfer_tx);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(st, l.id, borrow_tx), LG_OK);
+    REQUIRE_ERR(lg_store_loan_confirm(st, l.id, borrow_tx, transfer_tx), LG_OK);
+    return get_loan(st, l.id);
+}
+
+static uint64_t usage(lg_store *st, const char *partner_id, const char *day)
+{
+    uint64_t b = UINT64_MAX;
+    REQUIRE_ERR(lg_store_daily_usage(st, partner_id, day, &b), LG_OK);
+    return b;
+}
+
+static void today(char *day, size_t len)
+{
+    lg_time_day_key(lg_time_now_ms(), day, len);
+}
+
+/* Events of type for partner_id, counted over every page of the outbox. */
+static size_t count_events(lg_store *st, const char *partner_id, const char *type)
+{
+    size_t count = 0;
+    uint64_t offset = 0, total = 0;
+    for (;;) {
+        lg_outbox_event *ev = NULL;
+        size_t n = 0;
+        REQUIRE_ERR(lg_store_outbox_list(st, partner_id, -1, 100, offset, &ev, &n, &total), LG_OK);
+        for (size_t i = 0; i < n; i++)
+            count += strcmp(ev[i].event_type, type) == 0;
+        free(ev);
+        offset += n;
+        if (n == 0 || offset >= total)
+            return count;
+    }
+}
+
+static uint64_t loan_count(lg_store *st, const char *partner_id)
+{
+    lg_loan_filter f = {partner_id, NULL, -1, 1, 0};
+    lg_loan *items = NULL;
+    size_t n = 0;
+    uint64_t total = UINT64_MAX;
+    REQUIRE_ERR(lg_store_loan_list(st, &f, &items, &n, &total), LG_OK);
+    free(items);
+    return total;
+}
+
+/* Every ledger row of partner_id, newest first; the caller frees *items. */
+static size_t ledger_all(lg_store *st, const char *partner_id, lg_ledger_entry **items)
+{
+    lg_ledger_filter f = {partner_id, 0, 0, 1000, 0};
+    size_t n = 0;
+    uint64_t total = 0;
+    *items = NULL;
+    REQUIRE_ERR(lg_store_ledger_list(st, &f, items, &n, &total), LG_OK);
+    EXPECT_U64(total, n);
+    return n;
+}
+
+static const lg_ledger_entry *ledger_find(const lg_ledger_entry *rows, size_t n,
+                                          const char *loan_id, lg_ledger_kind kind)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].kind == kind && strcmp(rows[i].loan_id, loan_id) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void test_migrate_idempotent(void)
+{
+    lg_store *st = start_unmigrated();
+    int version = -1, applied = -1;
+    EXPECT_STR(lg_store_backend_name(st), cur->name);
+    REQUIRE_ERR(lg_store_schema_version(st, &version), LG_OK);
+    EXPECT_I64(version, 0);
+    REQUIRE_ERR(lg_store_migrate(st, &applied), LG_OK);
+    EXPECT(applied >= 1);
+    int v1 = -1;
+    REQUIRE_ERR(lg_store_schema_version(st, &v1), LG_OK);
+    EXPECT(v1 >= 1);
+
+    lg_partner p, got;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    applied = -1;
+    REQUIRE_ERR(lg_store_migrate(st, &applied), LG_OK);
+    EXPECT_I64(applied, 0);
+    REQUIRE_ERR(lg_store_schema_version(st, &version), LG_OK);
+    EXPECT_I64(version, v1);
+    EXPECT_ERR(lg_store_partner_get(st, p.id, &got), LG_OK);
+
+    /* A new handle (a restarted worker) finds the schema and the data in place. */
+    lg_store_close(g_st);
+    g_st = NULL;
+    REQUIRE_ERR(cur->open(cur->ctx, &g_st), LG_OK);
+    applied = -1;
+    REQUIRE_ERR(lg_store_migrate(g_st, &applied), LG_OK);
+    EXPECT_I64(applied, 0);
+    REQUIRE_ERR(lg_store_schema_version(g_st, &version), LG_OK);
+    EXPECT_I64(version, v1);
+    EXPECT_ERR(lg_store_partner_get(g_st, p.id, &got), LG_OK);
+    EXPECT_STR(got.name, p.name);
+    finish();
+}
+
+static void test_open_unsupported(void)
+{
+    lg_store *st = NULL;
+    EXPECT_ERR(lg_store_open("no-such-backend", "nowhere", 1000, &st), LG_ERR_UNSUPPORTED);
+    EXPECT(st == NULL);
+    lg_store_close(st);
+    lg_store_close(NULL);
+}
+
+/* ------------------------------------------------------------ partners */
+
+static void expect_partner_config(const lg_partner *got, const lg_partner *want)
+{
+    EXPECT_STR(got->id, want->id);
+    EXPECT_STR(got->name, want->name);
+    EXPECT_STR(got->key_prefix, want->key_prefix);
+    EXPECT_I64(got->status, want->status);
+    EXPECT_I64(got->tier, want->tier);
+    EXPECT_U64(got->daily_limit, want->daily_limit);
+    EXPECT_U64(got->total_limit, want->total_limit);
+    EXPECT_U64(got->fee_bps, want->fee_bps);
+    EXPECT_STR(got->settlement_address, want->settlement_address);
+    EXPECT_STR(got->webhook_url, want->webhook_url);
+    EXPECT_STR(got->webhook_secret, want->webhook_secret);
+    EXPECT_STR(got->contact_email, want->contact_email);
+    EXPECT_U64(got->rate_limit_rpm, want->rate_limit_rpm);
+    EXPECT_I64(got->signing_required, want->signing_required);
+    EXPECT_STR(got->signing_secret, want->signing_secret);
+    EXPECT_STR(got->ip_allowlist, want->ip_allowlist);
+}
+
+static void test_partner_create_get(void)
+{
+    lg_store *st = start();
+    lg_partner p, got;
+    partner_init(&p, "acme", 5000000, 20000000, 150);
+    p.tier = LG_TIER_ENTERPRISE;
+    p.rate_limit_rpm = 600;
+    p.signing_required = 1;
+    snprintf(p.signing_secret, sizeof p.signing_secret, "sig_secret_abc");
+    snprintf(p.ip_allowlist, sizeof p.ip_allowlist, "10.0.0.0/8,192.0.2.7");
+    /* Store-maintained fields are ignored on create. */
+    p.outstanding = 11;
+    p.total_borrowed = 22;
+    p.total_repaid = 33;
+    p.total_fees = 44;
+    p.created_at_ms = 1;
+    p.updated_at_ms = 2;
+    REQUIRE_ERR(lg_store_partner_create(st, &p), LG_OK);
+    memset(&got, 0, sizeof got);
+    REQUIRE_ERR(lg_store_partner_get(st, p.id, &got), LG_OK);
+    expect_partner_config(&got, &p);
+    EXPECT_U64(got.outstanding, 0);
+    EXPECT_U64(got.total_borrowed, 0);
+    EXPECT_U64(got.total_repaid, 0);
+    EXPECT_U64(got.total_fees, 0);
+    EXPECT_I64(got.created_at_ms, t0);
+    EXPECT_I64(got.updated_at_ms, t0);
+    EXPECT_ERR(lg_store_partner_get(st, "partner_nobody_001", &got), LG_ERR_NOT_FOUND);
+    finish();
+}
+
+static void test_partner_duplicate(void)
+{
+    lg_store *st = start();
+    lg_partner p, q, got;
+    add_partner(st, &p, "acme", 1000, 5000, 100);
+    partner_init(&q, "acme", 9, 9, 9);
+    EXPECT_ERR(lg_store_partner_create(st, &q), LG_ERR_DUPLICATE); /* same id and prefix */
+    partner_init(&q, "other", 9, 9, 9);
+    snprintf(q.id, sizeof q.id, "%s", p.id);
+    EXPECT_ERR(lg_store_partner_create(st, &q), LG_ERR_DUPLICATE); /* same id */
+    partner_init(&q, "acme", 9, 9, 9);
+    snprintf(q.id, sizeof q.id, "partner_acme_002");
+    EXPECT_ERR(lg_store_partner_create(st, &q), LG_ERR_DUPLICATE); /* same key prefix */
+    EXPECT_ERR(lg_store_partner_get(st, "partner_acme_002", &got), LG_ERR_NOT_FOUND);
+    got = get_partner(st, p.id);
+    expect_partner_config(&got, &p);
+    lg_partner_filter f = {-1, -1, 100, 0};
+    lg_partner *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    REQUIRE_ERR(lg_store_partner_list(st, &f, &items, &n, &total), LG_OK);
+    EXPECT_U64(n, 1);
+    EXPECT_U64(total, 1);
+    free(items);
+    finish();
+}
+
+static void test_partner_update_mask(void)
+{
+    lg_store *st = start();
+    lg_partner p, u, before, after;
+    add_partner(st, &p, "acme", 1000, 5000, 100);
+    set_clock(t0 + 5000);
+    u = p;
+    snprintf(u.name, sizeof u.name, "Acme Two");
+    u.daily_limit = 2000;
+    u.total_limit = 9999;            /* not in the mask: must stay 5000 */
+    u.fee_bps = 250;                 /* not in the mask */
+    u.status = LG_PARTNER_SUSPENDED; /* not in the mask */
+    u.outstanding = 777;             /* store-maintained: never copied */
+    memset(&before, 0, sizeof before);
+    memset(&after, 0, sizeof after);
+    REQUIRE_ERR(lg_store_partner_update(st, &u, LG_PF_NAME | LG_PF_DAILY_LIMIT, &before, &after),
+                LG_OK);
+    expect_partner_config(&before, &p);
+    EXPECT_I64(before.updated_at_ms, t0);
+    lg_partner want = p;
+    snprintf(want.name, sizeof want.name, "Acme Two");
+    want.daily_limit = 2000;
+    expect_partner_config(&after, &want);
+    EXPECT_U64(after.outstanding, 0);
+    EXPECT_I64(after.created_at_ms, t0);
+    EXPECT_I64(after.updated_at_ms, t0 + 5000);
+    lg_partner got = get_partner(st, p.id);
+    expect_partner_config(&got, &want);
+    EXPECT_I64(got.updated_at_ms, t0 + 5000);
+
+    /* Before/after may be NULL; an unknown partner is NOT_FOUND. */
+    EXPECT_ERR(lg_store_partner_update(st, &u, LG_PF_FEE_BPS, NULL, NULL), LG_OK);
+    EXPECT_U64(get_partner(st, p.id).fee_bps, 250);
+    snprintf(u.id, sizeof u.id, "partner_nobody_001");
+    EXPECT_ERR(lg_store_partner_update(st, &u, LG_PF_NAME, NULL, NULL), LG_ERR_NOT_FOUND);
+    finish();
+}
+
+static void test_partner_update_every_field(void)
+{
+    lg_store *st = start();
+    lg_partner p, u, after;
+    add_partner(st, &p, "acme", 1000, 5000, 100);
+    partner_init(&u, "zzz", 3000, 7000, 300);
+    snprintf(u.id, sizeof u.id, "%s", p.id);
+    snprintf(u.key_prefix, sizeof u.key_prefix, "%s", p.key_prefix); /* no field for it */
+    u.status = LG_PARTNER_INACTIVE;
+    u.tier = LG_TIER_PREMIUM;
+    u.rate_limit_rpm = 1200;
+    u.signing_required = 1;
+    snprintf(u.signing_secret, sizeof u.signing_secret, "sig_new_secret");
+    snprintf(u.ip_allowlist, sizeof u.ip_allowlist, "203.0.113.0/24");
+    u.total_borrowed = 5;
+    unsigned all = LG_PF_NAME | LG_PF_STATUS | LG_PF_TIER | LG_PF_DAILY_LIMIT | LG_PF_TOTAL_LIMIT |
+                   LG_PF_FEE_BPS | LG_PF_SETTLEMENT | LG_PF_WEBHOOK_URL | LG_PF_WEBHOOK_SECRET |
+                   LG_PF_CONTACT | LG_PF_RATE_LIMIT | LG_PF_SIGNING | LG_PF_ALLOWLIST;
+    REQUIRE_ERR(lg_store_partner_update(st, &u, all, NULL, &after), LG_OK);
+    expect_partner_config(&after, &u);
+    EXPECT_U64(after.total_borrowed, 0);
+    lg_partner got = get_partner(st, p.id);
+    expect_partner_config(&got, &u);
+    finish();
+}
+
+/* Creates five partners one second apart (plus one sharing a created_at, to show the
+ * id tie-break), with mixed status and tier. */
+static void seed_partners(lg_store *st)
+{
+    static const struct {
+        const char *prefix;
+        lg_partner_status status;
+        lg_tier tier;
+    } rows[] = {
+        {"p1", LG_PARTNER_ACTIVE, LG_TIER_BASIC},
+        {"p2", LG_PARTNER_SUSPENDED, LG_TIER_PREMIUM},
+        {"p3", LG_PARTNER_ACTIVE, LG_TIER_PREMIUM},
+        {"p5", LG_PARTNER_INACTIVE, LG_TIER_ENTERPRISE},
+        {"p4", LG_PARTNER_SUSPENDED, LG_TIER_BASIC}, /* same time as p5: id decides */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        lg_partner p;
+        set_clock(t0 + 1000 * (int64_t)(i < 4 ? i : 3));
+        partner_init(&p, rows[i].prefix, 1000, 5000, 0);
+        p.status = rows[i].status;
+        p.tier = rows[i].tier;
+        REQUIRE_ERR(lg_store_partner_create(st, &p), LG_OK);
+    }
+}
+
+static void expect_partner_page(lg_store *st, int status, int tier, uint32_t limit, uint64_t offset,
+                                uint64_t want_total, const char *want_ids, unsigned line)
+{
+    lg_partner_filter f = {status, tier, limit, offset};
+    lg_partner *items = NULL;
+    size_t n = 0;
+    uint64_t total = UINT64_MAX;
+    lg_err e = lg_store_partner_list(st, &f, &items, &n, &total);
+    expect_err(e, LG_OK, "lg_store_partner_list", __FILE__, line, CU_FALSE);
+    char ids[256] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? "," : "", items[i].id);
+    check(strcmp(ids, want_ids) == 0 && total == want_total && (n > 0 || items == NULL), __FILE__,
+          line, CU_FALSE,
+          "partner_list(status %d, tier %d, limit %u, offset %llu) gave [%s] total %llu%s, "
+          "expected [%s] total %llu",
+          status, tier, limit, (unsigned long long)offset, ids, (unsigned long long)total,
+          n == 0 && items ? " with non-NULL items" : "", want_ids, (unsigned long long)want_total);
+    free(items);
+}
+
+static void test_partner_list(void)
+{
+    lg_store *st = start();
+    seed_partners(st);
+    const char *all = "partner_p1_001,partner_p2_001,partner_p3_001,partner_p4_001,partner_p5_001";
+    expect_partner_page(st, -1, -1, 100, 0, 5, all, __LINE__);
+    expect_partner_page(st, LG_PARTNER_SUSPENDED, -1, 100, 0, 2, "partner_p2_001,partner_p4_001",
+                        __LINE__);
+    expect_partner_page(st, LG_PARTNER_INACTIVE, -1, 100, 0, 1, "partner_p5_001", __LINE__);
+    expect_partner_page(st, -1, LG_TIER_PREMIUM, 100, 0, 2, "partner_p2_001,partner_p3_001",
+                        __LINE__);
+    expect_partner_page(st, LG_PARTNER_ACTIVE, LG_TIER_PREMIUM, 100, 0, 1, "partner_p3_001",
+                        __LINE__);
+    expect_partner_page(st, LG_PARTNER_ACTIVE, LG_TIER_ENTERPRISE, 100, 0, 0, "", __LINE__);
+    expect_partner_page(st, -1, -1, 2, 1, 5, "partner_p2_001,partner_p3_001", __LINE__);
+    expect_partner_page(st, -1, -1, 2, 4, 5, "partner_p5_001", __LINE__);
+    expect_partner_page(st, -1, -1, 10, 5, 5, "", __LINE__);  /* offset at the end */
+    expect_partner_page(st, -1, -1, 10, 99, 5, "", __LINE__); /* offset past the end */
+    expect_partner_page(st, -1, -1, 0, 0, 5, "", __LINE__);   /* limit 0: count only */
+    expect_partner_page(st, LG_PARTNER_SUSPENDED, -1, 1, 1, 2, "partner_p4_001", __LINE__);
+    finish();
+}
+
+/* ------------------------------------------------------------ API keys */
+
+static void key_init(lg_api_key *k, const char *partner_id)
+{
+    memset(k, 0, sizeof *k);
+    snprintf(k->partner_id, sizeof k->partner_id, "%s", partner_id);
+    new_digest(k->key_hash, sizeof k->key_hash);
+    snprintf(k->prefix, sizeof k->prefix, "pk_acme_live_%03llx", seq % 0x1000);
+    snprintf(k->env, sizeof k->env, "live");
+}
+
+static int64_t add_key(lg_store *st, const char *partner_id, lg_api_key *k)
+{
+    int64_t id = 0;
+    key_init(k, partner_id);
+    REQUIRE_ERR(lg_store_key_add(st, k, &id), LG_OK);
+    k->id = id;
+    return id;
+}
+
+/* lg_store_partner_by_key at time ms; on LG_OK the key found must be want_id. */
+static void expect_auth(lg_store *st, const lg_api_key *k, int64_t ms, lg_err want, unsigned line)
+{
+    lg_partner p;
+    lg_api_key got;
+    memset(&got, 0, sizeof got);
+    set_clock(ms);
+    lg_err e = lg_store_partner_by_key(st, k->key_hash, &p, &got);
+    check(e == want, __FILE__, line, CU_FALSE,
+          "partner_by_key(key %lld) at t0%+lld ms returned %s, expected %s", (long long)k->id,
+          (long long)(ms - t0), lg_errname(e), lg_errname(want));
+    if (e == LG_OK)
+        check(got.id == k->id && strcmp(p.id, k->partner_id) == 0, __FILE__, line, CU_FALSE,
+              "partner_by_key matched key %lld of %s, expected key %lld of %s", (long long)got.id,
+              p.id, (long long)k->id, k->partner_id);
+}
+
+static void test_key_add_find(void)
+{
+    lg_store *st = start();
+    lg_partner p, got;
+    lg_api_key k, dup, kgot;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    key_init(&k, "partner_nobody_001");
+    EXPECT_ERR(lg_store_key_add(st, &k, NULL), LG_ERR_NOT_FOUND);
+    add_key(st, p.id, &k);
+    EXPECT(k.id > 0);
+    dup = k;
+    EXPECT_ERR(lg_store_key_add(st, &dup, NULL), LG_ERR_DUPLICATE);
+    memset(&kgot, 0, sizeof kgot);
+    REQUIRE_ERR(lg_store_partner_by_key(st, k.key_hash, &got, &kgot), LG_OK);
+    EXPECT_STR(got.id, p.id);
+    EXPECT_I64(got.status, LG_PARTNER_ACTIVE);
+    EXPECT_I64(kgot.id, k.id);
+    EXPECT_STR(kgot.partner_id, p.id);
+    EXPECT_STR(kgot.key_hash, k.key_hash);
+    EXPECT_STR(kgot.prefix, k.prefix);
+    EXPECT_STR(kgot.env, "live");
+    EXPECT_I64(kgot.created_at_ms, t0);
+    EXPECT_I64(kgot.expires_at_ms, 0);
+    EXPECT_I64(kgot.revoked_at_ms, 0);
+    EXPECT_I64(kgot.last_used_at_ms, 0);
+    EXPECT_ERR(lg_store_partner_by_key(st, k.key_hash, NULL, NULL), LG_OK);
+    char other[LG_HEX64_LEN];
+    new_digest(other, sizeof other);
+    EXPECT_ERR(lg_store_partner_by_key(st, other, &got, &kgot), LG_ERR_NOT_FOUND);
+    finish();
+}
+
+static void test_key_rotation_grace(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_api_key a, b;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    add_key(st, p.id, &a);
+    set_clock(t0 + 1);
+    add_key(st, p.id, &b);
+    set_clock(t0);
+    int changed = -1;
+    REQUIRE_ERR(lg_store_key_expire_others(st, p.id, b.id, t0 + 1000, &changed), LG_OK);
+    EXPECT_I64(changed, 1);
+    expect_auth(st, &a, t0, LG_OK, __LINE__);
+    expect_auth(st, &b, t0, LG_OK, __LINE__);
+    expect_auth(st, &a, t0 + 999, LG_OK, __LINE__);
+    expect_auth(st, &a, t0 + 1000, LG_ERR_NOT_FOUND, __LINE__);
+    expect_auth(st, &b, t0 + 1000, LG_OK, __LINE__);
+    expect_auth(st, &a, t0 + 86400000, LG_ERR_NOT_FOUND, __LINE__);
+    expect_auth(st, &b, t0 + 86400000, LG_OK, __LINE__);
+
+    /* A later rotation never pushes an earlier expiry out. */
+    lg_api_key c;
+    set_clock(t0 + 2000);
+    add_key(st, p.id, &c);
+    changed = -1;
+    REQUIRE_ERR(lg_store_key_expire_others(st, p.id, c.id, t0 + 50000, &changed), LG_OK);
+    EXPECT_I64(changed, 1);
+    expect_auth(st, &a, t0 + 2000, LG_ERR_NOT_FOUND, __LINE__);
+    expect_auth(st, &b, t0 + 49999, LG_OK, __LINE__);
+    expect_auth(st, &b, t0 + 50000, LG_ERR_NOT_FOUND, __LINE__);
+    expect_auth(st, &c, t0 + 50000, LG_OK, __LINE__);
+
+    lg_api_key *items = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_key_list(st, p.id, &items, &n), LG_OK);
+    REQUIRE_U64(n, 3);
+    EXPECT_I64(items[0].id, c.id); /* newest first */
+    EXPECT_I64(items[1].id, b.id);
+    EXPECT_I64(items[2].id, a.id);
+    EXPECT_I64(items[0].expires_at_ms, 0);
+    EXPECT_I64(items[1].expires_at_ms, t0 + 50000);
+    EXPECT_I64(items[2].expires_at_ms, t0 + 1000);
+    free(items);
+    finish();
+}
+
+static void test_key_revoke(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_api_key a, b;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    add_key(st, p.id, &a);
+    add_key(st, p.id, &b);
+    set_clock(t0 + 100);
+    REQUIRE_ERR(lg_store_key_revoke(st, a.id), LG_OK);
+    expect_auth(st, &a, t0 + 100, LG_ERR_NOT_FOUND, __LINE__);
+    expect_auth(st, &a, t0, LG_ERR_NOT_FOUND, __LINE__); /* revoked never matches again */
+    expect_auth(st, &b, t0 + 100, LG_OK, __LINE__);
+    /* A rotation grace does not bring a revoked key back. */
+    set_clock(t0 + 200);
+    EXPECT_ERR(lg_store_key_expire_others(st, p.id, b.id, t0 + 100000, NULL), LG_OK);
+    expect_auth(st, &a, t0 + 300, LG_ERR_NOT_FOUND, __LINE__);
+    EXPECT_ERR(lg_store_key_revoke(st, a.id + b.id + 1000), LG_ERR_NOT_FOUND);
+    lg_api_key *items = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_key_list(st, p.id, &items, &n), LG_OK);
+    EXPECT_U64(n, 2);
+    for (size_t i = 0; i < n; i++)
+        if (items[i].id == a.id)
+            EXPECT_I64(items[i].revoked_at_ms, t0 + 100);
+    free(items);
+    finish();
+}
+
+static void expect_auth_refused(lg_store *st, const lg_partner *p, const lg_api_key *k,
+                                lg_partner_status status, lg_err want)
+{
+    lg_partner u = *p, got;
+    lg_api_key kgot;
+    u.status = status;
+    REQUIRE_ERR(lg_store_partner_update(st, &u, LG_PF_STATUS, NULL, NULL), LG_OK);
+    memset(&got, 0, sizeof got);
+    memset(&kgot, 0, sizeof kgot);
+    EXPECT_ERR(lg_store_partner_by_key(st, k->key_hash, &got, &kgot), want);
+    EXPECT_STR(got.id, p->id); /* filled so the caller can say who is refused */
+    EXPECT_I64(got.status, status);
+    EXPECT_I64(kgot.id, k->id);
+}
+
+static void test_key_partner_not_active(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_api_key k;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    add_key(st, p.id, &k);
+    expect_auth_refused(st, &p, &k, LG_PARTNER_SUSPENDED, LG_ERR_SUSPENDED);
+    expect_auth_refused(st, &p, &k, LG_PARTNER_INACTIVE, LG_ERR_INACTIVE);
+    expect_auth_refused(st, &p, &k, LG_PARTNER_ACTIVE, LG_OK);
+    finish();
+}
+
+static int64_t key_last_used(lg_store *st, const char *partner_id, int64_t id)
+{
+    lg_api_key *items = NULL;
+    size_t n = 0;
+    int64_t last = -1;
+    REQUIRE_ERR(lg_store_key_list(st, partner_id, &items, &n), LG_OK);
+    for (size_t i = 0; i < n; i++)
+        if (items[i].id == id)
+            last = items[i].last_used_at_ms;
+    free(items);
+    return last;
+}
+
+static void test_key_touch(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_api_key k;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    add_key(st, p.id, &k);
+    int written = -1;
+    REQUIRE_ERR(lg_store_key_touch(st, k.id, 60000, &written), LG_OK);
+    EXPECT_I64(written, 1);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0);
+    set_clock(t0 + 59999);
+    written = -1;
+    REQUIRE_ERR(lg_store_key_touch(st, k.id, 60000, &written), LG_OK);
+    EXPECT_I64(written, 0);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0);
+    set_clock(t0 + 60000);
+    written = -1;
+    REQUIRE_ERR(lg_store_key_touch(st, k.id, 60000, &written), LG_OK);
+    EXPECT_I64(written, 1);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0 + 60000);
+    set_clock(t0 + 60001);
+    EXPECT_ERR(lg_store_key_touch(st, k.id, 60000, NULL), LG_OK);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0 + 60000);
+    written = -1;
+    REQUIRE_ERR(lg_store_key_touch(st, k.id, 0, &written), LG_OK); /* no interval */
+    EXPECT_I64(written, 1);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0 + 60001);
+    finish();
+}
+
+/* ------------------------------------------------------------ loans: reserve */
+
+static void test_reserve_basic(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan l, got;
+    lg_reserve_info info = {0, 0};
+    char day[LG_DAY_LEN];
+    add_partner(st, &p, "acme", 3000000, 10000000, 150);
+    loan_init(&l, &p, "loan-1", 1000000);
+    REQUIRE_ERR(lg_store_loan_reserve(st, &l, &info, NULL), LG_OK);
+    EXPECT(lg_uuid_valid(l.id));
+    EXPECT_I64(l.status, LG_LOAN_PENDING);
+    EXPECT_STR(l.day, "2026-03-14");
+    EXPECT_U64(l.remaining, 1000000);
+    EXPECT_I64(l.created_at_ms, t0);
+    EXPECT_I64(l.updated_at_ms, t0);
+    EXPECT_U64(info.daily_remaining, 2000000);
+    EXPECT_U64(info.total_remaining, 9000000);
+    today(day, sizeof day);
+    EXPECT_U64(usage(st, p.id, day), 1000000);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 1000000);
+
+    memset(&got, 0, sizeof got);
+    REQUIRE_ERR(lg_store_loan_get(st, p.id, "loan-1", &got), LG_OK);
+    EXPECT_STR(got.id, l.id);
+    EXPECT_STR(got.partner_id, p.id);
+    EXPECT_STR(got.partner_loan_id, "loan-1");
+    EXPECT_STR(got.user_wallet, WALLET_A);
+    EXPECT_STR(got.oaid, OAID_A);
+    EXPECT_STR(got.position_id, "7");
+    EXPECT_U64(got.amount, 1000000);
+    EXPECT_U64(got.fee, 15000);
+    EXPECT_U64(got.net, 985000);
+    EXPECT_U64(got.repaid, 0);
+    EXPECT_U64(got.repay_pending, 0);
+    EXPECT_STR(got.request_hash, l.request_hash);
+    EXPECT_STR(got.day, "2026-03-14");
+    EXPECT_STR(got.borrow_tx, "");
+    EXPECT_STR(got.transfer_tx, "");
+    memset(&got, 0, sizeof got);
+    REQUIRE_ERR(lg_store_loan_get_by_id(st, l.id, &got), LG_OK);
+    EXPECT_STR(got.partner_loan_id, "loan-1");
+    EXPECT_ERR(lg_store_loan_get(st, p.id, "loan-2", &got), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_loan_get(st, "partner_nobody_001", "loan-1", &got), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_loan_get_by_id(st, "00000000-0000-4000-8000-000000000000", &got),
+               LG_ERR_NOT_FOUND);
+    finish();
+}
+
+/* Reserve of loan-x for amount must return want and change nothing. */
+static void expect_refused(lg_store *st, const lg_partner *p, uint64_t amount, lg_err want,
+                           unsigned line)
+{
+    lg_loan l;
+    char day[LG_DAY_LEN];
+    today(day, sizeof day);
+    uint64_t used = usage(st, p->id, day), count = loan_count(st, p->id);
+    uint64_t outstanding = get_partner(st, p->id).outstanding;
+    loan_init(&l, p, "loan-x", amount);
+    lg_err e = lg_store_loan_reserve(st, &l, NULL, NULL);
+    check(e == want, __FILE__, line, CU_FALSE, "reserve of %llu returned %s, expected %s",
+          (unsigned long long)amount, lg_errname(e), lg_errname(want));
+    check(usage(st, p->id, day) == used && loan_count(st, p->id) == count &&
+              get_partner(st, p->id).outstanding == outstanding,
+          __FILE__, line, CU_FALSE, "a refused reserve (%s) changed usage, loans or outstanding",
+          lg_errname(want));
+}
+
+static void test_reserve_refusals(void)
+{
+    lg_store *st = start();
+    lg_partner p, ghost, u;
+    add_partner(st, &p, "acme", 3000, 10000, 0);
+    partner_init(&ghost, "ghost", 1000, 1000, 0);
+    lg_loan l;
+    loan_init(&l, &ghost, "loan-1", 10);
+    EXPECT_ERR(lg_store_loan_reserve(st, &l, NULL, NULL), LG_ERR_NOT_FOUND);
+    expect_refused(st, &p, 0, LG_ERR_INVALID, __LINE__);
+    u = p;
+    u.status = LG_PARTNER_SUSPENDED;
+    REQUIRE_ERR(lg_store_partner_update(st, &u, LG_PF_STATUS, NULL, NULL), LG_OK);
+    expect_refused(st, &p, 10, LG_ERR_SUSPENDED, __LINE__);
+    u.status = LG_PARTNER_INACTIVE;
+    REQUIRE_ERR(lg_store_partner_update(st, &u, LG_PF_STATUS, NULL, NULL), LG_OK);
+    expect_refused(st, &p, 10, LG_ERR_INACTIVE, __LINE__);
+    EXPECT_U64(loan_count(st, p.id), 0);
+    finish();
+}
+
+static void test_reserve_limits(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan l;
+    lg_reserve_info info = {0, 0};
+    add_partner(st, &p, "acme", 3000, 5000, 0);
+    reserve(st, &p, "loan-1", 2000, &l);
+    expect_refused(st, &p, 1001, LG_ERR_LIMIT_DAILY, __LINE__);
+    loan_init(&l, &p, "loan-x", 1001);
+    EXPECT_ERR(lg_store_loan_reserve(st, &l, &info, NULL), LG_ERR_LIMIT_DAILY);
+    EXPECT_U64(info.daily_remaining, 1000);
+    EXPECT_U64(info.total_remaining, 3000);
+    reserve(st, &p, "loan-2", 1000, &l); /* exactly up to the daily limit */
+    expect_refused(st, &p, 1, LG_ERR_LIMIT_DAILY, __LINE__);
+
+    /* Next day: the daily limit is fresh, the total limit (5000) still counts 3000. */
+    set_clock(t0 + 86400000);
+    expect_refused(st, &p, 2001, LG_ERR_LIMIT_TOTAL, __LINE__);
+    loan_init(&l, &p, "loan-x", 2001);
+    info.daily_remaining = info.total_remaining = 0;
+    EXPECT_ERR(lg_store_loan_reserve(st, &l, &info, NULL), LG_ERR_LIMIT_TOTAL);
+    EXPECT_U64(info.total_remaining, 2000);
+    EXPECT_U64(info.daily_remaining, 3000);
+    loan_init(&l, &p, "loan-3", 2000);
+    REQUIRE_ERR(lg_store_loan_reserve(st, &l, &info, NULL), LG_OK);
+    EXPECT_U64(info.total_remaining, 0);
+    EXPECT_U64(info.daily_remaining, 1000);
+    expect_refused(st, &p, 1, LG_ERR_LIMIT_TOTAL, __LINE__);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 5000);
+    finish();
+}
+
+static void test_reserve_duplicate(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    lg_loan first, again, existing, other;
+    char day[LG_DAY_LEN];
+    add_partner(st, &p, "acme", 10000, 10000, 0);
+    add_partner(st, &q, "beta", 10000, 10000, 0);
+    reserve(st, &p, "loan-1", 1500, &first);
+    today(day, sizeof day);
+    loan_init(&again, &p, "loan-1", 700); /* same partnerLoanId, different body */
+    memset(&existing, 0, sizeof existing);
+    EXPECT_ERR(lg_store_loan_reserve(st, &again, NULL, &existing), LG_ERR_DUPLICATE);
+    EXPECT_STR(existing.id, first.id);
+    EXPECT_U64(existing.amount, 1500);
+    EXPECT_STR(existing.request_hash, first.request_hash);
+    EXPECT_I64(existing.status, LG_LOAN_PENDING);
+    loan_init(&again, &p, "loan-1", 1500);
+    EXPECT_ERR(lg_store_loan_reserve(st, &again, NULL, NULL), LG_ERR_DUPLICATE);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 1500);
+    EXPECT_U64(usage(st, p.id, day), 1500);
+    EXPECT_U64(loan_count(st, p.id), 1);
+    /* The id is unique per partner only. */
+    loan_init(&other, &q, "loan-1", 900);
+    EXPECT_ERR(lg_store_loan_reserve(st, &other, NULL, NULL), LG_OK);
+    EXPECT(strcmp(other.id, first.id) != 0);
+    EXPECT_U64(get_partner(st, q.id).outstanding, 900);
+    finish();
+}
+
+/* ------------------------------------------------------------ loans: fail, borrow, confirm */
+
+static void test_fail_releases(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan a, b;
+    char day[LG_DAY_LEN];
+    add_partner(st, &p, "acme", 3000, 3000, 0);
+    today(day, sizeof day);
+    reserve(st, &p, "loan-1", 2000, &a);
+    reserve(st, &p, "loan-2", 1000, &b);
+    expect_refused(st, &p, 1, LG_ERR_LIMIT_DAILY, __LINE__);
+    set_clock(t0 + 10);
+    REQUIRE_ERR(lg_store_loan_fail(st, a.id, "borrow reverted: insufficient liquidity"), LG_OK);
+    lg_loan got = get_loan(st, a.id);
+    EXPECT_I64(got.status, LG_LOAN_FAILED);
+    EXPECT_STR(got.failure_reason, "borrow reverted: insufficient liquidity");
+    EXPECT_I64(got.updated_at_ms, t0 + 10);
+    EXPECT_U64(usage(st, p.id, day), 1000);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 1000);
+    EXPECT_U64(count_events(st, p.id, "loan.failed"), 1);
+    EXPECT_ERR(lg_store_loan_fail(st, a.id, "again"), LG_ERR_STATE);
+    EXPECT_U64(usage(st, p.id, day), 1000); /* released once only */
+    EXPECT_U64(get_partner(st, p.id).outstanding, 1000);
+    EXPECT_U64(count_events(st, p.id, "loan.failed"), 1);
+    EXPECT_ERR(lg_store_loan_fail(st, "00000000-0000-4000-8000-000000000000", "x"),
+               LG_ERR_NOT_FOUND);
+    /* The released headroom is usable again. */
+    lg_loan c;
+    reserve(st, &p, "loan-3", 2000, &c);
+    finish();
+}
+
+static void test_fail_after_borrow(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan l;
+    char tx[LG_HASH_LEN], day[LG_DAY_LEN];
+    add_partner(st, &p, "acme", 3000, 3000, 0);
+    today(day, sizeof day);
+    reserve(st, &p, "loan-1", 2000, &l);
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(st, l.id, tx), LG_OK);
+    EXPECT_ERR(lg_store_loan_fail(st, l.id, "too late"), LG_ERR_STATE);
+    lg_loan got = get_loan(st, l.id);
+    EXPECT_I64(got.status, LG_LOAN_SETTLING);
+    EXPECT_STR(got.failure_reason, "");
+    EXPECT_U64(usage(st, p.id, day), 2000);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 2000);
+    EXPECT_U64(count_events(st, p.id, "loan.failed"), 0);
+    lg_loan act = make_active(st, &p, "loan-2", 500);
+    EXPECT_ERR(lg_store_loan_fail(st, act.id, "too late"), LG_ERR_STATE);
+    EXPECT_I64(get_loan(st, act.id).status, LG_LOAN_ACTIVE);
+    finish();
+}
+
+static void test_mark_borrowed(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan l, f;
+    char tx[LG_HASH_LEN], tx2[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 10000, 10000, 0);
+    reserve(st, &p, "loan-1", 2000, &l);
+    new_tx_hash(tx, sizeof tx);
+    new_tx_hash(tx2, sizeof tx2);
+    set_clock(t0 + 20);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(st, l.id, tx), LG_OK);
+    lg_loan got = get_loan(st, l.id);
+    EXPECT_I64(got.status, LG_LOAN_SETTLING);
+    EXPECT_STR(got.borrow_tx, tx);
+    EXPECT_I64(got.updated_at_ms, t0 + 20);
+    EXPECT_ERR(lg_store_loan_mark_borrowed(st, l.id, tx), LG_OK); /* replayed by reconcile */
+    EXPECT_ERR(lg_store_loan_mark_borrowed(st, l.id, tx2), LG_ERR_STATE);
+    EXPECT_STR(get_loan(st, l.id).borrow_tx, tx);
+    EXPECT_ERR(lg_store_loan_mark_borrowed(st, "00000000-0000-4000-8000-000000000000", tx),
+               LG_ERR_NOT_FOUND);
+    reserve(st, &p, "loan-2", 100, &f);
+    REQUIRE_ERR(lg_store_loan_fail(st, f.id, "reverted"), LG_OK);
+    EXPECT_ERR(lg_store_loan_mark_borrowed(st, f.id, tx2), LG_ERR_STATE);
+    EXPECT_I64(get_loan(st, f.id).status, LG_LOAN_FAILED);
+    finish();
+}
+
+static void expect_confirm_rows(lg_store *st, const lg_partner *p, const lg_loan *l,
+                                const char *borrow_tx, const char *transfer_tx)
+{
+    lg_ledger_entry *rows = NULL;
+    size_t n = ledger_all(st, p->id, &rows);
+    EXPECT_U64(n, 3);
+    const lg_ledger_entry *b = ledger_find(rows, n, l->id, LG_LEDGER_BORROW);
+    const lg_ledger_entry *f = ledger_find(rows, n, l->id, LG_LEDGER_FEE);
+    const lg_ledger_entry *o = ledger_find(rows, n, l->id, LG_LEDGER_PAYOUT);
+    EXPECT(b && f && o);
+    if (b) {
+        EXPECT_U64(b->amount, l->amount);
+        EXPECT_STR(b->tx_hash, borrow_tx);
+        EXPECT_STR(b->partner_loan_id, l->partner_loan_id);
+        EXPECT_STR(b->partner_id, p->id);
+        EXPECT_I64(b->created_at_ms, lg_time_now_ms());
+    }
+    if (f)
+        EXPECT_U64(f->amount, l->fee);
+    if (o) {
+        EXPECT_U64(o->amount, l->net);
+        EXPECT_STR(o->tx_hash, transfer_tx);
+    }
+    free(rows);
+}
+
+static void test_confirm(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan l;
+    char btx[LG_HASH_LEN], ttx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 10000000, 10000000, 150);
+    ensure_position(st, WALLET_A, OAID_A);
+    reserve(st, &p, "loan-1", 1000000, &l);
+    new_tx_hash(btx, sizeof btx);
+    new_tx_hash(ttx, sizeof ttx);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(st, l.id, btx), LG_OK);
+    set_clock(t0 + 30);
+    REQUIRE_ERR(lg_store_loan_confirm(st, l.id, btx, ttx), LG_OK);
+    lg_loan got = get_loan(st, l.id);
+    EXPECT_I64(got.status, LG_LOAN_ACTIVE);
+    EXPECT_STR(got.borrow_tx, btx);
+    EXPECT_STR(got.transfer_tx, ttx);
+    EXPECT_U64(got.remaining, 1000000);
+    EXPECT_U64(got.fee, 15000);
+    EXPECT_U64(got.net, 985000);
+    EXPECT_I64(got.updated_at_ms, t0 + 30);
+    lg_partner pp = get_partner(st, p.id);
+    EXPECT_U64(pp.total_borrowed, 1000000);
+    EXPECT_U64(pp.total_fees, 15000);
+    EXPECT_U64(pp.outstanding, 1000000);
+    EXPECT_U64(pp.total_repaid, 0);
+    EXPECT_U64(position_debt(st, WALLET_A, OAID_A), 1000000);
+    char(*ids)[LG_UUID_LEN] = NULL;
+    int *repaid = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_position_loans(st, WALLET_A, OAID_A, &ids, &repaid, &n), LG_OK);
+    EXPECT_U64(n, 1);
+    if (n == 1) {
+        EXPECT_STR(ids[0], l.id);
+        EXPECT_I64(repaid[0], 0);
+    }
+    free(ids);
+    free(repaid);
+    expect_confirm_rows(st, &p, &got, btx, ttx);
+    EXPECT_U64(count_events(st, p.id, "loan.borrowed"), 1);
+
+    /* Confirming again changes nothing. */
+    EXPECT_ERR(lg_store_loan_confirm(st, l.id, btx, ttx), LG_ERR_STATE);
+    EXPECT_U64(get_partner(st, p.id).total_borrowed, 1000000);
+    EXPECT_U64(position_debt(st, WALLET_A, OAID_A), 1000000);
+    EXPECT_U64(count_events(st, p.id, "loan.borrowed"), 1);
+    EXPECT_ERR(lg_store_loan_confirm(st, "00000000-0000-4000-8000-000000000000", btx, ttx),
+               LG_ERR_NOT_FOUND);
+    finish();
+}
+
+static void test_confirm_from_pending_and_failed(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan l, f;
+    char btx[LG_HASH_LEN], ttx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 10000, 10000, 0);
+    ensure_position(st, WALLET_A, OAID_A);
+    reserve(st, &p, "loan-1", 400, &l);
+    new_tx_hash(btx, sizeof btx);
+    new_tx_hash(ttx, sizeof ttx);
+    REQUIRE_ERR(lg_store_loan_confirm(st, l.id, btx, ttx), LG_OK); /* straight from PENDING */
+    lg_loan got = get_loan(st, l.id);
+    EXPECT_I64(got.status, LG_LOAN_ACTIVE);
+    EXPECT_STR(got.borrow_tx, btx);
+    EXPECT_U64(position_debt(st, WALLET_A, OAID_A), 400);
+    reserve(st, &p, "loan-2", 100, &f);
+    REQUIRE_ERR(lg_store_loan_fail(st, f.id, "reverted"), LG_OK);
+    new_tx_hash(btx, sizeof btx);
+    EXPECT_ERR(lg_store_loan_confirm(st, f.id, btx, ttx), LG_ERR_STATE);
+    EXPECT_I64(get_loan(st, f.id).status, LG_LOAN_FAILED);
+    EXPECT_U64(get_partner(st, p.id).total_borrowed, 400);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 400);
+    finish();
+}
+
+static void test_confirm_without_position(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan l;
+    char btx[LG_HASH_LEN], ttx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 10000, 10000, 100);
+    loan_init_at(&l, &p, "loan-1", 5000, WALLET_C, "99");
+    REQUIRE_ERR(lg_store_loan_reserve(st, &l, NULL, NULL), LG_OK);
+    new_tx_hash(btx, sizeof btx);
+    new_tx_hash(ttx, sizeof ttx);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(st, l.id, btx), LG_OK);
+    EXPECT_ERR(lg_store_loan_confirm(st, l.id, btx, ttx), LG_ERR_NOT_FOUND);
+    lg_loan got = get_loan(st, l.id);
+    EXPECT_I64(got.status, LG_LOAN_SETTLING);
+    EXPECT_STR(got.transfer_tx, "");
+    lg_partner pp = get_partner(st, p.id);
+    EXPECT_U64(pp.total_borrowed, 0);
+    EXPECT_U64(pp.total_fees, 0);
+    EXPECT_U64(pp.outstanding, 5000);
+    lg_ledger_entry *rows = NULL;
+    EXPECT_U64(ledger_all(st, p.id, &rows), 0);
+    free(rows);
+    EXPECT_U64(count_events(st, p.id, "loan.borrowed"), 0);
+    /* Once the position is known, the same confirm goes through. */
+    ensure_position(st, WALLET_C, "99");
+    EXPECT_ERR(lg_store_loan_confirm(st, l.id, btx, ttx), LG_OK);
+    EXPECT_U64(position_debt(st, WALLET_C, "99"), 5000);
+    EXPECT_U64(count_events(st, p.id, "loan.borrowed"), 1);
+    finish();
+}
+
+/* ------------------------------------------------------------ loans: lists */
+
+typedef struct list_seed {
+    lg_partner p, q;
+    lg_loan l1, l2, l3, l4, m1;
+} list_seed;
+
+/* P: l1 (A, ACTIVE), l2 (B, SETTLING), l3 (A, FAILED), l4 (A, PENDING); Q: m1 (A,
+ * PENDING); created one second apart in that order. */
+static void seed_loans(lg_store *st, list_seed *s)
+{
+    char tx[LG_HASH_LEN];
+    add_partner(st, &s->p, "acme", 1000000, 1000000, 0);
+    add_partner(st, &s->q, "beta", 1000000, 1000000, 0);
+    set_clock(t0 + 1000);
+    s->l1 = make_active(st, &s->p, "l1", 100);
+    set_clock(t0 + 2000);
+    loan_init_at(&s->l2, &s->p, "l2", 200, WALLET_B, OAID_A);
+    REQUIRE_ERR(lg_store_loan_reserve(st, &s->l2, NULL, NULL), LG_OK);
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(st, s->l2.id, tx), LG_OK);
+    set_clock(t0 + 3000);
+    reserve(st, &s->p, "l3", 300, &s->l3);
+    REQUIRE_ERR(lg_store_loan_fail(st, s->l3.id, "reverted"), LG_OK);
+    set_clock(t0 + 4000);
+    reserve(st, &s->p, "l4", 400, &s->l4);
+    set_clock(t0 + 5000);
+    reserve(st, &s->q, "m1", 500, &s->m1);
+}
+
+static void expect_loan_page(lg_store *st, const char *partner_id, const char *wallet, int status,
+                             uint32_t limit, uint64_t offset, uint64_t want_total,
+                             const char *want_plids, unsigned line)
+{
+    lg_loan_filter f = {partner_id, wallet, status, limit, offset};
+    lg_loan *items = NULL;
+    size_t n = 0;
+    uint64_t total = UINT64_MAX;
+    lg_err e = lg_store_loan_list(st, &f, &items, &n, &total);
+    expect_err(e, LG_OK, "lg_store_loan_list", __FILE__, line, CU_FALSE);
+    char got[256] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "," : "",
+                 items[i].partner_loan_id);
+    check(strcmp(got, want_plids) == 0 && total == want_total, __FILE__, line, CU_FALSE,
+          "loan_list(partner %s, wallet %s, status %d, limit %u, offset %llu) gave [%s] total "
+          "%llu, expected [%s] total %llu",
+          partner_id ? partner_id : "any", wallet ? wallet : "any", status, limit,
+          (unsigned long long)offset, got, (unsigned long long)total, want_plids,
+          (unsigned long long)want_total);
+    free(items);
+}
+
+static void test_loan_list(void)
+{
+    lg_store *st = start();
+    list_seed s;
+    seed_loans(st, &s);
+    const char *p = s.p.id;
+    expect_loan_page(st, p, NULL, -1, 100, 0, 4, "l4,l3,l2,l1", __LINE__);
+    expect_loan_page(st, p, WALLET_A, -1, 100, 0, 3, "l4,l3,l1", __LINE__);
+    expect_loan_page(st, p, NULL, LG_LOAN_PENDING, 100, 0, 1, "l4", __LINE__);
+    expect_loan_page(st, p, NULL, LG_LOAN_SETTLING, 100, 0, 1, "l2", __LINE__);
+    expect_loan_page(st, p, WALLET_A, LG_LOAN_ACTIVE, 100, 0, 1, "l1", __LINE__);
+    expect_loan_page(st, p, WALLET_B, LG_LOAN_ACTIVE, 100, 0, 0, "", __LINE__);
+    expect_loan_page(st, NULL, WALLET_A, -1, 100, 0, 4, "m1,l4,l3,l1", __LINE__);
+    expect_loan_page(st, NULL, NULL, LG_LOAN_PENDING, 100, 0, 2, "m1,l4", __LINE__);
+    expect_loan_page(st, s.q.id, NULL, -1, 100, 0, 1, "m1", __LINE__);
+    expect_loan_page(st, p, NULL, -1, 2, 1, 4, "l3,l2", __LINE__);
+    expect_loan_page(st, p, NULL, -1, 2, 3, 4, "l1", __LINE__);
+    expect_loan_page(st, p, NULL, -1, 10, 40, 4, "", __LINE__);
+    expect_loan_page(st, p, NULL, -1, 0, 0, 4, "", __LINE__);
+    expect_loan_page(st, p, WALLET_C, -1, 10, 0, 0, "", __LINE__);
+    expect_loan_page(st, "partner_nobody_001", NULL, -1, 10, 0, 0, "", __LINE__);
+    finish();
+}
+
+static void test_loan_list_unsettled(void)
+{
+    lg_store *st = start();
+    list_seed s;
+    seed_loans(st, &s);
+    lg_loan *items = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_loan_list_unsettled(st, 100, &items, &n), LG_OK);
+    EXPECT_U64(n, 3);
+    if (n == 3) { /* oldest first; ACTIVE and FAILED are settled */
+        EXPECT_STR(items[0].id, s.l2.id);
+        EXPECT_STR(items[1].id, s.l4.id);
+        EXPECT_STR(items[2].id, s.m1.id);
+        EXPECT_I64(items[0].status, LG_LOAN_SETTLING);
+    }
+    free(items);
+    items = NULL;
+    REQUIRE_ERR(lg_store_loan_list_unsettled(st, 2, &items, &n), LG_OK);
+    EXPECT_U64(n, 2);
+    if (n == 2)
+        EXPECT_STR(items[1].id, s.l4.id);
+    free(items);
+    finish();
+}
+
+/* ------------------------------------------------------------ daily usage */
+
+static int64_t at(const char *rfc3339)
+{
+    int64_t ms = -1;
+    REQUIRE_ERR(lg_time_parse(rfc3339, &ms), LG_OK);
+    return ms;
+}
+
+static void test_daily_rollover(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan y1, y2, y3, t1, l;
+    lg_reserve_info info = {0, 0};
+    add_partner(st, &p, "acme", 3000, 100000, 0);
+    set_clock(at("2026-03-14T23:59:59.999Z"));
+    reserve(st, &p, "y1", 1000, &y1);
+    reserve(st, &p, "y2", 1000, &y2);
+    reserve(st, &p, "y3", 1000, &y3);
+    EXPECT_STR(y3.day, "2026-03-14");
+    loan_init(&l, &p, "t1", 1000);
+    EXPECT_ERR(lg_store_loan_reserve(st, &l, &info, NULL), LG_ERR_LIMIT_DAILY);
+    EXPECT_U64(info.daily_remaining, 0);
+
+    set_clock(at("2026-03-15T00:00:00.000Z"));
+    loan_init(&t1, &p, "t1", 1000);
+    REQUIRE_ERR(lg_store_loan_reserve(st, &t1, &info, NULL), LG_OK);
+    EXPECT_STR(t1.day, "2026-03-15");
+    EXPECT_U64(info.daily_remaining, 2000);
+    EXPECT_U64(usage(st, p.id, "2026-03-14"), 3000);
+    EXPECT_U64(usage(st, p.id, "2026-03-15"), 1000);
+    EXPECT_U64(usage(st, p.id, "2026-03-16"), 0);
+    EXPECT_U64(usage(st, "partner_nobody_001", "2026-03-15"), 0);
+
+    /* Failing yesterday's loan today gives back yesterday's usage, not today's. */
+    REQUIRE_ERR(lg_store_loan_fail(st, y1.id, "reverted"), LG_OK);
+    EXPECT_U64(usage(st, p.id, "2026-03-14"), 2000);
+    EXPECT_U64(usage(st, p.id, "2026-03-15"), 1000);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 3000);
+    reserve(st, &p, "t2", 1000, &l);
+    reserve(st, &p, "t3", 1000, &l);
+    expect_refused(st, &p, 1, LG_ERR_LIMIT_DAILY, __LINE__);
+    EXPECT_U64(usage(st, p.id, "2026-03-15"), 3000);
+    finish();
+}
+
+/* ------------------------------------------------------------ repayments */
+
+static void test_repay_begin_errors(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    lg_loan l, pend, settling, failed;
+    lg_repayment r;
+    char tx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    add_partner(st, &q, "beta", 100000, 100000, 0);
+    l = make_active(st, &p, "loan-1", 1000);
+    reserve(st, &p, "pend", 10, &pend);
+    reserve(st, &p, "settling", 10, &settling);
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(st, settling.id, tx), LG_OK);
+    reserve(st, &p, "failed", 10, &failed);
+    REQUIRE_ERR(lg_store_loan_fail(st, failed.id, "reverted"), LG_OK);
+
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "nope", 10, NULL, &r), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_repay_begin(st, q.id, "loan-1", 10, NULL, &r), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "pend", 10, NULL, &r), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "settling", 10, NULL, &r), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "failed", 10, NULL, &r), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1001, NULL, &r), LG_ERR_OVERPAY);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 0, NULL, &r), LG_ERR_INVALID);
+    EXPECT_U64(get_loan(st, l.id).repay_pending, 0);
+
+    set_clock(t0 + 40);
+    memset(&r, 0, sizeof r);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 600, NULL, &r), LG_OK);
+    EXPECT(lg_uuid_valid(r.id));
+    EXPECT_STR(r.loan_id, l.id);
+    EXPECT_STR(r.partner_id, p.id);
+    EXPECT_U64(r.amount, 600);
+    EXPECT_STR(r.proof_tx, "");
+    EXPECT_I64(r.status, LG_REPAY_PENDING);
+    EXPECT_I64(r.created_at_ms, t0 + 40);
+    lg_loan got = get_loan(st, l.id);
+    EXPECT_U64(got.repay_pending, 600);
+    EXPECT_U64(got.remaining, 1000);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 401, NULL, &r), LG_ERR_OVERPAY);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 400, "", &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, &r), LG_ERR_OVERPAY);
+    EXPECT_U64(get_loan(st, l.id).repay_pending, 1000);
+    lg_repayment *items = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_repay_list(st, l.id, &items, &n), LG_OK);
+    EXPECT_U64(n, 2);
+    free(items);
+    finish();
+}
+
+static void test_repay_duplicate_proof(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_repayment r;
+    char proof[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    lg_loan a = make_active(st, &p, "loan-a", 1000);
+    lg_loan b = make_active(st, &p, "loan-b", 1000);
+    new_tx_hash(proof, sizeof proof);
+    memset(&r, 0, sizeof r);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, proof, &r), LG_OK);
+    EXPECT_STR(r.proof_tx, proof);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, proof, &r), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, proof, &r), LG_ERR_DUPLICATE);
+    EXPECT_U64(get_loan(st, a.id).repay_pending, 10);
+    EXPECT_U64(get_loan(st, b.id).repay_pending, 0);
+    /* No proof is not a proof: many repayments may go without one. */
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, "", &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, "", &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, NULL, &r), LG_OK);
+    EXPECT_U64(get_loan(st, b.id).repay_pending, 30);
+    finish();
+}
+
+static void test_repay_fail_releases(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_repayment r, got;
+    char tx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    lg_loan l = make_active(st, &p, "loan-1", 1000);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 300, NULL, &r), LG_OK);
+    set_clock(t0 + 50);
+    REQUIRE_ERR(lg_store_repay_fail(st, r.id, "approve reverted"), LG_OK);
+    memset(&got, 0, sizeof got);
+    REQUIRE_ERR(lg_store_repay_get(st, r.id, &got), LG_OK);
+    EXPECT_I64(got.status, LG_REPAY_FAILED);
+    EXPECT_STR(got.failure_reason, "approve reverted");
+    EXPECT_I64(got.updated_at_ms, t0 + 50);
+    lg_loan after = get_loan(st, l.id);
+    EXPECT_U64(after.repay_pending, 0);
+    EXPECT_U64(after.remaining, 1000);
+    EXPECT_U64(after.repaid, 0);
+    EXPECT_I64(after.status, LG_LOAN_ACTIVE);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 1000);
+    EXPECT_ERR(lg_store_repay_fail(st, r.id, "again"), LG_ERR_STATE);
+    new_tx_hash(tx, sizeof tx);
+    EXPECT_ERR(lg_store_repay_apply(st, r.id, tx, NULL), LG_ERR_STATE);
+    EXPECT_U64(get_loan(st, l.id).remaining, 1000);
+    EXPECT_ERR(lg_store_repay_fail(st, "00000000-0000-4000-8000-000000000000", "x"),
+               LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_repay_apply(st, "00000000-0000-4000-8000-000000000000", tx, NULL),
+               LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_repay_get(st, "00000000-0000-4000-8000-000000000000", &got),
+               LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1000, NULL, &r), LG_OK);
+    finish();
+}
+
+/* Begins and applies a repayment of amount; returns the loan after. */
+static lg_loan repay(lg_store *st, const lg_partner *p, const char *plid, uint64_t amount,
+                     char *repay_tx, size_t txlen)
+{
+    lg_repayment r;
+    lg_loan after;
+    memset(&after, 0, sizeof after);
+    new_tx_hash(repay_tx, txlen);
+    REQUIRE_ERR(lg_store_repay_begin(st, p->id, plid, amount, NULL, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_apply(st, r.id, repay_tx, &after), LG_OK);
+    return after;
+}
+
+static void expect_repay_rows(lg_store *st, const lg_partner *p, const lg_loan *l, const char *tx1,
+                              const char *tx2)
+{
+    lg_ledger_entry *rows = NULL;
+    size_t n = ledger_all(st, p->id, &rows);
+    EXPECT_U64(n, 5); /* BORROW, FEE, PAYOUT, two REPAY */
+    uint64_t sum = 0;
+    int seen1 = 0, seen2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].kind != LG_LEDGER_REPAY)
+            continue;
+        EXPECT_STR(rows[i].loan_id, l->id);
+        EXPECT_STR(rows[i].partner_loan_id, l->partner_loan_id);
+        sum += rows[i].amount;
+        seen1 |= strcmp(rows[i].tx_hash, tx1) == 0 && rows[i].amount == 400;
+        seen2 |= strcmp(rows[i].tx_hash, tx2) == 0 && rows[i].amount == 600;
+    }
+    EXPECT_U64(sum, 1000);
+    EXPECT(seen1 && seen2);
+    if (n > 0) /* newest first */
+        EXPECT_STR(rows[0].tx_hash, tx2);
+    free(rows);
+}
+
+/* After repayments of 400 and 600: the loan is marked repaid on its position and its
+ * two repayments are listed oldest first. */
+static void expect_repay_history(lg_store *st, const lg_loan *l)
+{
+    char(*ids)[LG_UUID_LEN] = NULL;
+    int *repaid = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_position_loans(st, WALLET_A, OAID_A, &ids, &repaid, &n), LG_OK);
+    EXPECT(n == 1 && strcmp(ids[0], l->id) == 0 && repaid[0] == 1);
+    free(ids);
+    free(repaid);
+    lg_repayment *items = NULL;
+    REQUIRE_ERR(lg_store_repay_list(st, l->id, &items, &n), LG_OK);
+    EXPECT_U64(n, 2);
+    if (n == 2) {
+        EXPECT_U64(items[0].amount, 400);
+        EXPECT_U64(items[1].amount, 600);
+        EXPECT_I64(items[1].status, LG_REPAY_APPLIED);
+    }
+    free(items);
+}
+
+static void test_repay_apply(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_repayment r, got;
+    char tx1[LG_HASH_LEN], tx2[LG_HASH_LEN], other[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 100);
+    lg_loan l = make_active(st, &p, "loan-1", 1000);
+    set_clock(t0 + 1000);
+    new_tx_hash(tx1, sizeof tx1);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 400, NULL, &r), LG_OK);
+    lg_loan after;
+    memset(&after, 0, sizeof after);
+    REQUIRE_ERR(lg_store_repay_apply(st, r.id, tx1, &after), LG_OK);
+    EXPECT_U64(after.remaining, 600);
+    EXPECT_U64(after.repaid, 400);
+    EXPECT_U64(after.repay_pending, 0);
+    EXPECT_I64(after.status, LG_LOAN_ACTIVE);
+    REQUIRE_ERR(lg_store_repay_get(st, r.id, &got), LG_OK);
+    EXPECT_I64(got.status, LG_REPAY_APPLIED);
+    EXPECT_STR(got.repay_tx, tx1);
+    EXPECT_I64(got.updated_at_ms, t0 + 1000);
+    /* Replaying the same apply is harmless; another transaction for it is not. */
+    EXPECT_ERR(lg_store_repay_apply(st, r.id, tx1, NULL), LG_OK);
+    new_tx_hash(other, sizeof other);
+    EXPECT_ERR(lg_store_repay_apply(st, r.id, other, NULL), LG_ERR_STATE);
+    EXPECT_U64(get_loan(st, l.id).remaining, 600);
+    lg_partner pp = get_partner(st, p.id);
+    EXPECT_U64(pp.outstanding, 600);
+    EXPECT_U64(pp.total_repaid, 400);
+    EXPECT_U64(position_debt(st, WALLET_A, OAID_A), 600);
+    EXPECT_U64(count_events(st, p.id, "loan.repayment_received"), 1);
+    EXPECT_U64(count_events(st, p.id, "loan.repaid"), 0);
+
+    set_clock(t0 + 2000);
+    after = repay(st, &p, "loan-1", 600, tx2, sizeof tx2);
+    EXPECT_U64(after.remaining, 0);
+    EXPECT_U64(after.repaid, 1000);
+    EXPECT_I64(after.status, LG_LOAN_REPAID);
+    pp = get_partner(st, p.id);
+    EXPECT_U64(pp.outstanding, 0);
+    EXPECT_U64(pp.total_repaid, 1000);
+    EXPECT_U64(pp.total_borrowed, 1000);
+    EXPECT_U64(position_debt(st, WALLET_A, OAID_A), 0);
+    EXPECT_U64(count_events(st, p.id, "loan.repayment_received"), 2);
+    EXPECT_U64(count_events(st, p.id, "loan.repaid"), 1);
+    expect_repay_rows(st, &p, &l, tx1, tx2);
+    expect_repay_history(st, &l);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, &r), LG_ERR_STATE);
+    finish();
+}
+
+static void test_repay_list_pending(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_repayment a, b, c;
+    char tx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    make_active(st, &p, "loan-1", 1000);
+    make_active(st, &p, "loan-2", 1000);
+    set_clock(t0 + 1);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, &a), LG_OK);
+    set_clock(t0 + 2);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-2", 200, NULL, &b), LG_OK);
+    set_clock(t0 + 3);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 300, NULL, &c), LG_OK);
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_repay_apply(st, a.id, tx, NULL), LG_OK);
+    lg_repayment *items = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_repay_list_pending(st, 100, &items, &n), LG_OK);
+    EXPECT_U64(n, 2);
+    if (n == 2) {
+        EXPECT_STR(items[0].id, b.id);
+        EXPECT_STR(items[1].id, c.id);
+    }
+    free(items);
+    items = NULL;
+    REQUIRE_ERR(lg_store_repay_list_pending(st, 1, &items, &n), LG_OK);
+    EXPECT(n == 1 && strcmp(items[0].id, b.id) == 0);
+    free(items);
+    finish();
+}
+
+/* ------------------------------------------------------------ positions */
+
+static void test_position_upsert(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_position pos, got;
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    position_init(&pos, WALLET_A, OAID_A);
+    pos.total_partner_debt = 999; /* store-maintained: ignored */
+    REQUIRE_ERR(lg_store_position_upsert(st, &pos), LG_OK);
+    memset(&got, 0, sizeof got);
+    REQUIRE_ERR(lg_store_position_find_active(st, WALLET_A, OAID_A, &got), LG_OK);
+    EXPECT_STR(got.position_id, "7");
+    EXPECT_STR(got.collateral_token, pos.collateral_token);
+    EXPECT_STR(got.collateral_amount, pos.collateral_amount);
+    EXPECT_STR(got.collateral_value, pos.collateral_value);
+    EXPECT_STR(got.usdc_borrowed, "0");
+    EXPECT_STR(got.health_factor, pos.health_factor); /* uint256 max survives */
+    EXPECT_I64(got.token_type, 1);
+    EXPECT_I64(got.active, 1);
+    EXPECT_U64(got.total_partner_debt, 0);
+    EXPECT_I64(got.updated_at_ms, t0);
+    make_active(st, &p, "loan-1", 700);
+    EXPECT_U64(position_debt(st, WALLET_A, OAID_A), 700);
+
+    /* A refresh from the chain keeps the store-maintained debt. */
+    set_clock(t0 + 60000);
+    position_init(&pos, WALLET_A, OAID_A);
+    snprintf(pos.collateral_value, sizeof pos.collateral_value, "240000000000");
+    snprintf(pos.usdc_borrowed, sizeof pos.usdc_borrowed, "700");
+    REQUIRE_ERR(lg_store_position_upsert(st, &pos), LG_OK);
+    REQUIRE_ERR(lg_store_position_find_active(st, WALLET_A, OAID_A, &got), LG_OK);
+    EXPECT_STR(got.collateral_value, "240000000000");
+    EXPECT_STR(got.usdc_borrowed, "700");
+    EXPECT_U64(got.total_partner_debt, 700);
+    EXPECT_I64(got.updated_at_ms, t0 + 60000);
+
+    /* Inactive positions are not found; reactivating brings the debt back. */
+    pos.active = 0;
+    REQUIRE_ERR(lg_store_position_upsert(st, &pos), LG_OK);
+    EXPECT_ERR(lg_store_position_find_active(st, WALLET_A, OAID_A, &got), LG_ERR_NOT_FOUND);
+    pos.active = 1;
+    REQUIRE_ERR(lg_store_position_upsert(st, &pos), LG_OK);
+    EXPECT_U64(position_debt(st, WALLET_A, OAID_A), 700);
+    EXPECT_ERR(lg_store_position_find_active(st, WALLET_A, OAID_B, &got), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_position_find_active(st, WALLET_B, OAID_A, &got), LG_ERR_NOT_FOUND);
+    finish();
+}
+
+static void test_position_attach(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan a, b;
+    char tx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    ensure_position(st, WALLET_B, OAID_B);
+    loan_init_at(&a, &p, "loan-a", 300, WALLET_B, OAID_B);
+    REQUIRE_ERR(lg_store_loan_reserve(st, &a, NULL, NULL), LG_OK);
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(st, a.id, tx), LG_OK);
+    set_clock(t0 + 1);
+    loan_init_at(&b, &p, "loan-b", 200, WALLET_B, OAID_B);
+    REQUIRE_ERR(lg_store_loan_reserve(st, &b, NULL, NULL), LG_OK);
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(st, b.id, tx), LG_OK);
+    REQUIRE_ERR(lg_store_position_attach_loan(st, WALLET_B, OAID_B, a.id, 300), LG_OK);
+    REQUIRE_ERR(lg_store_position_attach_loan(st, WALLET_B, OAID_B, b.id, 200), LG_OK);
+    EXPECT_U64(position_debt(st, WALLET_B, OAID_B), 500);
+    EXPECT_ERR(lg_store_position_attach_loan(st, WALLET_C, OAID_B, a.id, 300), LG_ERR_NOT_FOUND);
+    REQUIRE_ERR(lg_store_position_mark_loan_repaid(st, a.id), LG_OK);
+    EXPECT_U64(position_debt(st, WALLET_B, OAID_B), 200);
+    EXPECT_ERR(lg_store_position_mark_loan_repaid(st, "00000000-0000-4000-8000-000000000000"),
+               LG_ERR_NOT_FOUND);
+    char(*ids)[LG_UUID_LEN] = NULL;
+    int *repaid = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_position_loans(st, WALLET_B, OAID_B, &ids, &repaid, &n), LG_OK);
+    EXPECT_U64(n, 2);
+    if (n == 2) { /* oldest first */
+        EXPECT_STR(ids[0], a.id);
+        EXPECT_STR(ids[1], b.id);
+        EXPECT_I64(repaid[0], 1);
+        EXPECT_I64(repaid[1], 0);
+    }
+    free(ids);
+    ids = NULL;
+    free(repaid);
+    REQUIRE_ERR(lg_store_position_loans(st, WALLET_B, OAID_B, &ids, NULL, &n), LG_OK);
+    EXPECT_U64(n, 2);
+    free(ids);
+    finish();
+}
+
+/* ------------------------------------------------------------ chain transactions */
+
+static void tx_init(lg_chain_tx *t, const char *loan_id, const char *repayment_id,
+                    lg_tx_purpose purpose, uint64_t chain_id, const char *from, uint64_t nonce)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->loan_id, sizeof t->loan_id, "%s", loan_id ? loan_id : "");
+    snprintf(t->repayment_id, sizeof t->repayment_id, "%s", repayment_id ? repayment_id : "");
+    t->purpose = purpose;
+    t->chain_id = chain_id;
+    snprintf(t->from, sizeof t->from, "%s", from);
+    t->nonce = nonce;
+    new_tx_hash(t->hash, sizeof t->hash);
+    snprintf(t->raw, sizeof t->raw, "0x02f87083%06llx80843b9aca0085%020llx", seq, seq);
+}
+
+static int tx_state(lg_store *st, const char *loan_id, const char *repayment_id, const char *hash)
+{
+    lg_chain_tx *items = NULL;
+    size_t n = 0;
+    int state = -1;
+    REQUIRE_ERR(lg_store_tx_list(st, loan_id, repayment_id, &items, &n), LG_OK);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(items[i].hash, hash) == 0)
+            state = (int)items[i].state;
+    free(items);
+    return state;
+}
+
+static void expect_unsettled(lg_store *st, uint32_t limit, const lg_chain_tx *const *want,
+                             size_t nwant, unsigned line)
+{
+    lg_chain_tx *items = NULL;
+    size_t n = 0;
+    lg_err e = lg_store_tx_list_unsettled(st, limit, &items, &n);
+    expect_err(e, LG_OK, "lg_store_tx_list_unsettled", __FILE__, line, CU_FALSE);
+    int same = n == nwant;
+    for (size_t i = 0; same && i < n; i++)
+        same = strcmp(items[i].hash, want[i]->hash) == 0 && items[i].state == LG_TXS_SIGNED;
+    check(same, __FILE__, line, CU_FALSE,
+          "tx_list_unsettled(%u) gave %zu versions, expected %zu in record order", limit, n, nwant);
+    free(items);
+}
+
+typedef struct tx_seed {
+    lg_loan l;
+    lg_repayment r;
+    lg_chain_tx v[6];
+    int64_t ids[6];
+} tx_seed;
+
+/* Records six versions 100 ms apart: two at the loan's nonce 7 (a fee bump), the
+ * loan's transfer at 8, a repayment's at 9, and nonce 7 of another sender and of
+ * another chain. */
+static void seed_txs(lg_store *st, tx_seed *s)
+{
+    lg_partner p;
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    s->l = make_active(st, &p, "loan-1", 1000);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 10, NULL, &s->r), LG_OK);
+    tx_init(&s->v[0], s->l.id, NULL, LG_TXP_BORROW, CHAIN_ID, PLATFORM, 7);
+    tx_init(&s->v[1], s->l.id, NULL, LG_TXP_BORROW, CHAIN_ID, PLATFORM, 7);
+    tx_init(&s->v[2], s->l.id, NULL, LG_TXP_TRANSFER, CHAIN_ID, PLATFORM, 8);
+    tx_init(&s->v[3], NULL, s->r.id, LG_TXP_REPAY, CHAIN_ID, PLATFORM, 9);
+    tx_init(&s->v[4], NULL, NULL, LG_TXP_GAPFILL, CHAIN_ID, OTHER_SENDER, 7);
+    tx_init(&s->v[5], NULL, NULL, LG_TXP_GAPFILL, CHAIN_ID + 1, PLATFORM, 7);
+    for (int i = 0; i < 6; i++) {
+        set_clock(t0 + 100 * i);
+        s->ids[i] = 0;
+        REQUIRE_ERR(lg_store_tx_record(st, &s->v[i], &s->ids[i]), LG_OK);
+        EXPECT(s->ids[i] > 0 && (i == 0 || s->ids[i] != s->ids[i - 1]));
+    }
+}
+
+static void test_chain_tx_record(void)
+{
+    lg_store *st = start();
+    tx_seed s;
+    seed_txs(st, &s);
+    lg_chain_tx dup = s.v[0];
+    dup.nonce = 99;
+    EXPECT_ERR(lg_store_tx_record(st, &dup, NULL), LG_ERR_DUPLICATE);
+    lg_chain_tx *items = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_tx_list(st, s.l.id, NULL, &items, &n), LG_OK);
+    EXPECT_U64(n, 3);
+    if (n == 3) {
+        for (int i = 0; i < 3; i++)
+            EXPECT_STR(items[i].hash, s.v[i].hash);
+        EXPECT_STR(items[1].raw, s.v[1].raw);
+        EXPECT_STR(items[1].from, PLATFORM);
+        EXPECT_STR(items[1].loan_id, s.l.id);
+        EXPECT_U64(items[1].nonce, 7);
+        EXPECT_U64(items[1].chain_id, CHAIN_ID);
+        EXPECT_I64(items[1].purpose, LG_TXP_BORROW);
+        EXPECT_I64(items[1].state, LG_TXS_SIGNED);
+        EXPECT_I64(items[1].id, s.ids[1]);
+        EXPECT_I64(items[1].created_at_ms, t0 + 100);
+        EXPECT_I64(items[2].purpose, LG_TXP_TRANSFER);
+    }
+    free(items);
+    items = NULL;
+    REQUIRE_ERR(lg_store_tx_list(st, NULL, s.r.id, &items, &n), LG_OK);
+    EXPECT(n == 1 && strcmp(items[0].hash, s.v[3].hash) == 0 &&
+           strcmp(items[0].repayment_id, s.r.id) == 0);
+    free(items);
+    const lg_chain_tx *all[] = {&s.v[0], &s.v[1], &s.v[2], &s.v[3], &s.v[4], &s.v[5]};
+    expect_unsettled(st, 100, all, 6, __LINE__);
+    expect_unsettled(st, 2, all, 2, __LINE__);
+    finish();
+}
+
+static void test_chain_tx_states(void)
+{
+    lg_store *st = start();
+    tx_seed s;
+    seed_txs(st, &s);
+    const char *l = s.l.id;
+    /* The mined version wins its nonce; only that sender's, on that chain. */
+    REQUIRE_ERR(lg_store_tx_set_state(st, s.v[1].hash, LG_TXS_MINED), LG_OK);
+    EXPECT_I64(tx_state(st, l, NULL, s.v[0].hash), LG_TXS_REPLACED);
+    EXPECT_I64(tx_state(st, l, NULL, s.v[1].hash), LG_TXS_MINED);
+    EXPECT_I64(tx_state(st, l, NULL, s.v[2].hash), LG_TXS_SIGNED);
+    const lg_chain_tx *left[] = {&s.v[2], &s.v[3], &s.v[4], &s.v[5]};
+    expect_unsettled(st, 100, left, 4, __LINE__);
+    REQUIRE_ERR(lg_store_tx_set_state(st, s.v[2].hash, LG_TXS_REVERTED), LG_OK);
+    EXPECT_I64(tx_state(st, l, NULL, s.v[2].hash), LG_TXS_REVERTED);
+    EXPECT_I64(tx_state(st, l, NULL, s.v[1].hash), LG_TXS_MINED);
+    REQUIRE_ERR(lg_store_tx_set_state(st, s.v[3].hash, LG_TXS_DROPPED), LG_OK);
+    EXPECT_I64(tx_state(st, NULL, s.r.id, s.v[3].hash), LG_TXS_DROPPED);
+    const lg_chain_tx *gap[] = {&s.v[4], &s.v[5]};
+    expect_unsettled(st, 100, gap, 2, __LINE__);
+    char unknown[LG_HASH_LEN];
+    new_tx_hash(unknown, sizeof unknown);
+    EXPECT_ERR(lg_store_tx_set_state(st, unknown, LG_TXS_MINED), LG_ERR_NOT_FOUND);
+    finish();
+}
+
+/* ------------------------------------------------------------ nonces */
+
+static void test_nonce_basic(void)
+{
+    lg_store *st = start();
+    uint64_t v = 0;
+    int created = -1;
+    EXPECT_ERR(lg_store_nonce_allocate(st, CHAIN_ID, PLATFORM, &v), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_nonce_peek(st, CHAIN_ID, PLATFORM, &v), LG_ERR_NOT_FOUND);
+    REQUIRE_ERR(lg_store_nonce_init(st, CHAIN_ID, PLATFORM, 5, &created), LG_OK);
+    EXPECT_I64(created, 1);
+    created = -1;
+    REQUIRE_ERR(lg_store_nonce_init(st, CHAIN_ID, PLATFORM, 99, &created), LG_OK);
+    EXPECT_I64(created, 0);
+    REQUIRE_ERR(lg_store_nonce_peek(st, CHAIN_ID, PLATFORM, &v), LG_OK);
+    EXPECT_U64(v, 5);
+    REQUIRE_ERR(lg_store_nonce_allocate(st, CHAIN_ID, PLATFORM, &v), LG_OK);
+    EXPECT_U64(v, 5);
+    REQUIRE_ERR(lg_store_nonce_allocate(st, CHAIN_ID, PLATFORM, &v), LG_OK);
+    EXPECT_U64(v, 6);
+    REQUIRE_ERR(lg_store_nonce_peek(st, CHAIN_ID, PLATFORM, &v), LG_OK);
+    EXPECT_U64(v, 7);
+    /* Another chain, or another sender, is another counter. */
+    EXPECT_ERR(lg_store_nonce_allocate(st, CHAIN_ID + 1, PLATFORM, &v), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_nonce_init(st, CHAIN_ID + 1, PLATFORM, 0, NULL), LG_OK);
+    REQUIRE_ERR(lg_store_nonce_allocate(st, CHAIN_ID + 1, PLATFORM, &v), LG_OK);
+    EXPECT_U64(v, 0);
+    EXPECT_ERR(lg_store_nonce_allocate(st, CHAIN_ID, OTHER_SENDER, &v), LG_ERR_NOT_FOUND);
+    REQUIRE_ERR(lg_store_nonce_peek(st, CHAIN_ID, PLATFORM, &v), LG_OK);
+    EXPECT_U64(v, 7);
+    finish();
+}
+
+static void test_nonce_resync(void)
+{
+    lg_store *st = start();
+    uint64_t v = 0, prev = 0;
+    REQUIRE_ERR(lg_store_nonce_init(st, CHAIN_ID, PLATFORM, 7, NULL), LG_OK);
+    REQUIRE_ERR(lg_store_nonce_resync(st, CHAIN_ID, PLATFORM, 100, &prev), LG_OK);
+    EXPECT_U64(prev, 7);
+    REQUIRE_ERR(lg_store_nonce_allocate(st, CHAIN_ID, PLATFORM, &v), LG_OK);
+    EXPECT_U64(v, 100);
+    REQUIRE_ERR(lg_store_nonce_resync(st, CHAIN_ID, PLATFORM, 3, NULL), LG_OK); /* downwards */
+    REQUIRE_ERR(lg_store_nonce_peek(st, CHAIN_ID, PLATFORM, &v), LG_OK);
+    EXPECT_U64(v, 3);
+    prev = 0;
+    REQUIRE_ERR(lg_store_nonce_resync(st, CHAIN_ID, OTHER_SENDER, 12, &prev), LG_OK);
+    EXPECT_U64(prev, UINT64_MAX);
+    REQUIRE_ERR(lg_store_nonce_allocate(st, CHAIN_ID, OTHER_SENDER, &v), LG_OK);
+    EXPECT_U64(v, 12);
+    int created = -1;
+    REQUIRE_ERR(lg_store_nonce_init(st, CHAIN_ID, OTHER_SENDER, 0, &created), LG_OK);
+    EXPECT_I64(created, 0);
+    REQUIRE_ERR(lg_store_nonce_peek(st, CHAIN_ID, OTHER_SENDER, &v), LG_OK);
+    EXPECT_U64(v, 13);
+    finish();
+}
+
+/* ------------------------------------------------------------ API logs */
+
+static void api_log_init(lg_api_log *row, const char *partner_id, int i, int success,
+                         int64_t created_at_ms)
+{
+    memset(row, 0, sizeof *row);
+    snprintf(row->partner_id, sizeof row->partner_id, "%s", partner_id);
+    snprintf(row->request_id, sizeof row->request_id, "req-%d", i);
+    snprintf(row->route, sizeof row->route, "/partners/loan/:partnerLoanId");
+    snprintf(row->method, sizeof row->method, "GET");
+    snprintf(row->client_ip, sizeof row->client_ip, "2001:db8::%d", i);
+    snprintf(row->user_agent, sizeof row->user_agent, "sdk/1.%d", i);
+    snprintf(row->payload, sizeof row->payload, "{\"partnerLoanId\":\"loan-%d\",\"note\":\"é\"}",
+             i);
+    row->status_code = success ? 200 : 404;
+    row->duration_ms = (uint32_t)(10 + i);
+    row->success = success;
+    snprintf(row->error_message, sizeof row->error_message, "%s", success ? "" : "not found");
+    snprintf(row->wallet, sizeof row->wallet, WALLET_A);
+    snprintf(row->oaid, sizeof row->oaid, OAID_A);
+    snprintf(row->loan_id, sizeof row->loan_id, "loan-%d", i);
+    row->created_at_ms = created_at_ms;
+}
+
+static void expect_log_page(lg_store *st, const char *partner_id, int64_t start_ms, int64_t end_ms,
+                            int success, uint32_t limit, uint64_t offset, uint64_t want_total,
+                            const char *want_rids, unsigned line)
+{
+    lg_api_log_filter f = {partner_id, start_ms, end_ms, success, limit, offset};
+    lg_api_log *items = NULL;
+    size_t n = 0;
+    uint64_t total = UINT64_MAX;
+    lg_err e = lg_store_api_log_query(st, &f, &items, &n, &total);
+    expect_err(e, LG_OK, "lg_store_api_log_query", __FILE__, line, CU_FALSE);
+    char got[256] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "," : "",
+                 items[i].request_id);
+    check(strcmp(got, want_rids) == 0 && total == want_total, __FILE__, line, CU_FALSE,
+          "api_log_query(partner %s, [%lld, %lld), success %d, limit %u, offset %llu) gave [%s] "
+          "total %llu, expected [%s] total %llu",
+          partner_id ? partner_id : "any", (long long)(start_ms ? start_ms - t0 : 0),
+          (long long)(end_ms ? end_ms - t0 : 0), success, limit, (unsigned long long)offset, got,
+          (unsigned long long)total, want_rids, (unsigned long long)want_total);
+    free(items);
+}
+
+static void expect_log_row(lg_store *st, const lg_api_log *want)
+{
+    lg_api_log_filter f = {
+        want->partner_id, want->created_at_ms, want->created_at_ms + 1, -1, 10, 0};
+    lg_api_log *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    REQUIRE_ERR(lg_store_api_log_query(st, &f, &items, &n, &total), LG_OK);
+    EXPECT_U64(n, 1);
+    if (n == 1) {
+        const lg_api_log *g = &items[0];
+        EXPECT(g->id > 0);
+        EXPECT_STR(g->request_id, want->request_id);
+        EXPECT_STR(g->route, want->route);
+        EXPECT_STR(g->method, want->method);
+        EXPECT_STR(g->client_ip, want->client_ip);
+        EXPECT_STR(g->user_agent, want->user_agent);
+        EXPECT_STR(g->payload, want->payload);
+        EXPECT_I64(g->status_code, want->status_code);
+        EXPECT_U64(g->duration_ms, want->duration_ms);
+        EXPECT_I64(g->success, want->success);
+        EXPECT_STR(g->error_message, want->error_message);
+        EXPECT_STR(g->wallet, want->wallet);
+        EXPECT_STR(g->oaid, want->oaid);
+        EXPECT_STR(g->loan_id, want->loan_id);
+    }
+    free(items);
+}
+
+static void test_api_logs(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    lg_api_log rows[7];
+    add_partner(st, &p, "acme", 1000, 1000, 0);
+    add_partner(st, &q, "beta", 1000, 1000, 0);
+    static const int is_p[7] = {1, 1, 0, 1, 1, 0, 1};
+    static const int ok[7] = {1, 0, 1, 1, 0, 0, 1};
+    for (int i = 0; i < 7; i++)
+        api_log_init(&rows[i], is_p[i] ? p.id : q.id, i, ok[i], i < 6 ? t0 + 1000 * i : 0);
+    for (int i = 0; i < 3; i++)
+        REQUIRE_ERR(lg_store_api_log_append(st, &rows[i]), LG_OK);
+    REQUIRE_ERR(lg_store_api_log_append_batch(st, &rows[3], 3), LG_OK);
+    set_clock(t0 + 6000);
+    REQUIRE_ERR(lg_store_api_log_append(st, &rows[6]), LG_OK); /* created_at 0 = now */
+    rows[6].created_at_ms = t0 + 6000;
+
+    expect_log_page(st, p.id, 0, 0, -1, 100, 0, 5, "req-6,req-4,req-3,req-1,req-0", __LINE__);
+    expect_log_page(st, p.id, 0, 0, 0, 100, 0, 2, "req-4,req-1", __LINE__);
+    expect_log_page(st, NULL, 0, 0, 1, 100, 0, 4, "req-6,req-3,req-2,req-0", __LINE__);
+    expect_log_page(st, NULL, 0, 0, -1, 100, 0, 7, "req-6,req-5,req-4,req-3,req-2,req-1,req-0",
+                    __LINE__);
+    expect_log_page(st, NULL, t0 + 1000, t0 + 4000, -1, 100, 0, 3, "req-3,req-2,req-1", __LINE__);
+    expect_log_page(st, p.id, t0 + 3000, 0, -1, 100, 0, 3, "req-6,req-4,req-3", __LINE__);
+    expect_log_page(st, p.id, 0, t0 + 1000, -1, 100, 0, 1, "req-0", __LINE__);
+    expect_log_page(st, p.id, 0, 0, -1, 2, 1, 5, "req-4,req-3", __LINE__);
+    expect_log_page(st, p.id, 0, 0, -1, 2, 99, 5, "", __LINE__);
+    expect_log_page(st, q.id, 0, 0, 0, 100, 0, 1, "req-5", __LINE__);
+    expect_log_row(st, &rows[1]);
+    expect_log_row(st, &rows[4]);
+    expect_log_row(st, &rows[6]);
+    EXPECT_ERR(lg_store_api_log_append_batch(st, rows, 0), LG_OK);
+    expect_log_page(st, NULL, 0, 0, -1, 0, 0, 7, "", __LINE__);
+    finish();
+}
+
+/* ------------------------------------------------------------ ledger */
+
+/* Sorts the characters of s, so rows written in one transaction (one time) compare
+ * as a set. */
+static void sort_chars(char *s)
+{
+    for (char *a = s; *a; a++)
+        for (char *b = a + 1; *b; b++)
+            if (*b < *a) {
+                char c = *a;
+                *a = *b;
+                *b = c;
+            }
+}
+
+static void expect_ledger_page(lg_store *st, const char *partner_id, int64_t start_ms,
+                               int64_t end_ms, uint32_t limit, uint64_t offset, uint64_t want_total,
+                               const char *want_kinds, unsigned line)
+{
+    static const char kind_char[] = {'B', 'F', 'P', 'R'};
+    lg_ledger_filter f = {partner_id, start_ms, end_ms, limit, offset};
+    lg_ledger_entry *items = NULL;
+    size_t n = 0;
+    uint64_t total = UINT64_MAX;
+    lg_err e = lg_store_ledger_list(st, &f, &items, &n, &total);
+    expect_err(e, LG_OK, "lg_store_ledger_list", __FILE__, line, CU_FALSE);
+    char got[64] = "", want[64];
+    for (size_t i = 0; i < n && i < sizeof got - 1; i++)
+        got[i] = (unsigned)items[i].kind < 4 ? kind_char[items[i].kind] : '?';
+    got[n < sizeof got - 1 ? n : sizeof got - 1] = '\0';
+    snprintf(want, sizeof want, "%s", want_kinds);
+    sort_chars(got);
+    sort_chars(want);
+    check(strcmp(got, want) == 0 && total == want_total, __FILE__, line, CU_FALSE,
+          "ledger_list([%lld, %lld), limit %u, offset %llu) gave kinds %s total %llu, expected "
+          "%s total %llu",
+          (long long)(start_ms ? start_ms - t0 : 0), (long long)(end_ms ? end_ms - t0 : 0), limit,
+          (unsigned long long)offset, got, (unsigned long long)total, want_kinds,
+          (unsigned long long)want_total);
+    free(items);
+}
+
+static void test_ledger_range(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    char tx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 100);
+    add_partner(st, &q, "beta", 100000, 100000, 100);
+    make_active(st, &p, "loan-1", 1000); /* B, F, P at t0 */
+    make_active(st, &q, "loan-1", 1000); /* another partner's rows stay out */
+    set_clock(t0 + 10000);
+    repay(st, &p, "loan-1", 400, tx, sizeof tx);
+    set_clock(t0 + 20000);
+    repay(st, &p, "loan-1", 600, tx, sizeof tx);
+    const char *id = p.id;
+    expect_ledger_page(st, id, 0, 0, 100, 0, 5, "RRBFP", __LINE__);
+    expect_ledger_page(st, id, t0 + 10000, t0 + 20000, 100, 0, 1, "R", __LINE__);
+    expect_ledger_page(st, id, t0 + 10000, 0, 100, 0, 2, "RR", __LINE__);
+    expect_ledger_page(st, id, 0, t0 + 10000, 100, 0, 3, "BFP", __LINE__);
+    expect_ledger_page(st, id, t0 + 1, t0 + 10000, 100, 0, 0, "", __LINE__);
+    expect_ledger_page(st, id, 0, 0, 2, 0, 5, "RR", __LINE__);
+    expect_ledger_page(st, id, 0, 0, 3, 2, 5, "BFP", __LINE__);
+    expect_ledger_page(st, id, 0, 0, 3, 5, 5, "", __LINE__);
+    expect_ledger_page(st, q.id, 0, 0, 100, 0, 3, "BFP", __LINE__);
+    lg_ledger_filter f = {id, t0 + 20000, 0, 10, 0};
+    lg_ledger_entry *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    REQUIRE_ERR(lg_store_ledger_list(st, &f, &items, &n, &total), LG_OK);
+    EXPECT(n == 1 && items[0].amount == 600 && items[0].created_at_ms == t0 + 20000 &&
+           strcmp(items[0].tx_hash, tx) == 0);
+    free(items);
+    finish();
+}
+
+/* ------------------------------------------------------------ webhook outbox */
+
+static lg_outbox_event get_event(lg_store *st, int64_t id)
+{
+    lg_outbox_event ev;
+    memset(&ev, 0, sizeof ev);
+    REQUIRE_ERR(lg_store_outbox_get(st, id, &ev), LG_OK);
+    return ev;
+}
+
+/* Claims at time ms and checks how many events came back; frees them. */
+static size_t claim_at(lg_store *st, int64_t ms, uint32_t max, int64_t lease_ms, int64_t *first_id)
+{
+    lg_outbox_event *items = NULL;
+    size_t n = SIZE_MAX;
+    set_clock(ms);
+    REQUIRE_ERR(lg_store_outbox_claim(st, max, lease_ms, &items, &n), LG_OK);
+    if (first_id && n > 0)
+        *first_id = items[0].id;
+    for (size_t i = 0; i < n; i++) {
+        EXPECT_I64(items[i].status, LG_OUTBOX_DELIVERING);
+        EXPECT_I64(items[i].lease_until_ms, ms + lease_ms);
+    }
+    free(items);
+    return n;
+}
+
+static void test_outbox_lifecycle(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    int64_t id = 0, claimed = 0;
+    add_partner(st, &p, "acme", 1000, 1000, 0);
+    REQUIRE_ERR(lg_store_outbox_enqueue(st, p.id, "partner.updated", "{\"a\":1}", &id), LG_OK);
+    EXPECT(id > 0);
+    lg_outbox_event ev = get_event(st, id);
+    EXPECT_STR(ev.partner_id, p.id);
+    EXPECT_STR(ev.event_type, "partner.updated");
+    EXPECT_STR(ev.payload, "{\"a\":1}");
+    EXPECT_I64(ev.status, LG_OUTBOX_PENDING);
+    EXPECT_U64(ev.attempts, 0);
+    EXPECT_I64(ev.next_attempt_at_ms, t0);
+    EXPECT_I64(ev.created_at_ms, t0);
+    EXPECT_I64(ev.delivered_at_ms, 0);
+
+    REQUIRE_U64(claim_at(st, t0, 10, 30000, &claimed), 1);
+    EXPECT_I64(claimed, id);
+    ev = get_event(st, id);
+    EXPECT_U64(ev.attempts, 1);
+    EXPECT_I64(ev.lease_until_ms, t0 + 30000);
+    EXPECT_U64(claim_at(st, t0 + 100, 10, 30000, NULL), 0);
+
+    /* A failed delivery waits for its next attempt. */
+    set_clock(t0 + 1000);
+    REQUIRE_ERR(lg_store_outbox_retry(st, id, t0 + 6000, "HTTP 503"), LG_OK);
+    ev = get_event(st, id);
+    EXPECT_I64(ev.status, LG_OUTBOX_PENDING);
+    EXPECT_I64(ev.next_attempt_at_ms, t0 + 6000);
+    EXPECT_STR(ev.last_error, "HTTP 503");
+    EXPECT_U64(claim_at(st, t0 + 5999, 10, 30000, NULL), 0);
+    REQUIRE_U64(claim_at(st, t0 + 6000, 10, 30000, NULL), 1);
+    EXPECT_U64(get_event(st, id).attempts, 2);
+
+    /* Dead until re-queued by an operator. */
+    REQUIRE_ERR(lg_store_outbox_dead(st, id, "gave up after 2 attempts"), LG_OK);
+    ev = get_event(st, id);
+    EXPECT_I64(ev.status, LG_OUTBOX_DEAD);
+    EXPECT_STR(ev.last_error, "gave up after 2 attempts");
+    EXPECT_U64(claim_at(st, t0 + 86400000, 10, 30000, NULL), 0);
+    set_clock(t0 + 90000000);
+    REQUIRE_ERR(lg_store_outbox_requeue(st, id), LG_OK);
+    ev = get_event(st, id);
+    EXPECT_I64(ev.status, LG_OUTBOX_PENDING);
+    EXPECT_U64(ev.attempts, 0);
+    EXPECT_I64(ev.next_attempt_at_ms, t0 + 90000000);
+    EXPECT_ERR(lg_store_outbox_requeue(st, id), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_outbox_delivered(st, id), LG_ERR_STATE); /* not DELIVERING */
+    REQUIRE_U64(claim_at(st, t0 + 90000000, 10, 30000, NULL), 1);
+    set_clock(t0 + 90000500);
+    REQUIRE_ERR(lg_store_outbox_delivered(st, id), LG_OK);
+    ev = get_event(st, id);
+    EXPECT_I64(ev.status, LG_OUTBOX_DELIVERED);
+    EXPECT_I64(ev.delivered_at_ms, t0 + 90000500);
+    EXPECT_ERR(lg_store_outbox_delivered(st, id), LG_ERR_STATE);
+    EXPECT_U64(claim_at(st, t0 + 200000000, 10, 30000, NULL), 0);
+    EXPECT_ERR(lg_store_outbox_delivered(st, id + 1000), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_outbox_requeue(st, id + 1000), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_outbox_get(st, id + 1000, &ev), LG_ERR_NOT_FOUND);
+    finish();
+}
+
+static void test_outbox_lease(void)
+{
+    lg_store *st = start();
+    lg_store *other = open_second();
+    lg_partner p;
+    int64_t a = 0, b = 0;
+    add_partner(st, &p, "acme", 1000, 1000, 0);
+    REQUIRE_ERR(lg_store_outbox_enqueue(st, p.id, "loan.test", "{\"n\":1}", &a), LG_OK);
+    set_clock(t0 + 1);
+    REQUIRE_ERR(lg_store_outbox_enqueue(st, p.id, "loan.test", "{\"n\":2}", &b), LG_OK);
+    EXPECT(a != b);
+    REQUIRE_U64(claim_at(st, t0 + 1, 1, 30000, NULL), 1); /* max is respected */
+    REQUIRE_U64(claim_at(other, t0 + 1000, 10, 30000, NULL), 1);
+    /* Both are leased now: neither dispatcher gets anything until a lease ends. */
+    EXPECT_U64(claim_at(st, t0 + 1001, 10, 30000, NULL), 0);
+    EXPECT_U64(claim_at(other, t0 + 30000, 10, 30000, NULL), 0);
+    /* The first lease (until t0 + 30001) has run out; the second (t0 + 31000) has not. */
+    EXPECT_U64(claim_at(other, t0 + 30500, 10, 5000, NULL), 1);
+    EXPECT_U64(claim_at(st, t0 + 30600, 10, 5000, NULL), 0);
+    EXPECT_U64(claim_at(st, t0 + 31500, 10, 5000, NULL), 1);
+    EXPECT_U64(claim_at(other, t0 + 31600, 10, 5000, NULL), 0);
+    EXPECT_U64(get_event(st, a).attempts + get_event(st, b).attempts, 4);
+    EXPECT_ERR(lg_store_outbox_delivered(other, a), LG_OK);
+    EXPECT_ERR(lg_store_outbox_delivered(st, b), LG_OK);
+    EXPECT_U64(claim_at(st, t0 + 99999999, 10, 5000, NULL), 0);
+    finish();
+}
+
+static void test_outbox_list(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    int64_t ids[4];
+    add_partner(st, &p, "acme", 1000, 1000, 0);
+    add_partner(st, &q, "beta", 1000, 1000, 0);
+    for (int i = 0; i < 4; i++) {
+        set_clock(t0 + i);
+        REQUIRE_ERR(lg_store_outbox_enqueue(st, i == 2 ? q.id : p.id, "loan.test", "{}", &ids[i]),
+                    LG_OK);
+    }
+    REQUIRE_ERR(lg_store_outbox_dead(st, ids[1], "x"), LG_OK);
+    lg_outbox_event *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    REQUIRE_ERR(lg_store_outbox_list(st, p.id, -1, 10, 0, &items, &n, &total), LG_OK);
+    EXPECT(n == 3 && total == 3 && items[0].id == ids[3] && items[2].id == ids[0]);
+    free(items);
+    items = NULL;
+    REQUIRE_ERR(lg_store_outbox_list(st, p.id, LG_OUTBOX_PENDING, 10, 0, &items, &n, &total),
+                LG_OK);
+    EXPECT(n == 2 && total == 2 && items[0].id == ids[3] && items[1].id == ids[0]);
+    free(items);
+    items = NULL;
+    REQUIRE_ERR(lg_store_outbox_list(st, NULL, -1, 2, 1, &items, &n, &total), LG_OK);
+    EXPECT(n == 2 && total == 4 && items[0].id == ids[2] && items[1].id == ids[1]);
+    free(items);
+    items = NULL;
+    REQUIRE_ERR(lg_store_outbox_list(st, NULL, LG_OUTBOX_DEAD, 10, 0, &items, &n, &total), LG_OK);
+    EXPECT(n == 1 && total == 1 && items[0].id == ids[1]);
+    free(items);
+    items = NULL;
+    REQUIRE_ERR(lg_store_outbox_list(st, q.id, -1, 10, 5, &items, &n, &total), LG_OK);
+    EXPECT(n == 0 && total == 1 && items == NULL);
+    free(items);
+    finish();
+}
+
+/* ------------------------------------------------------------ admin audit */
+
+static void audit_init(lg_admin_audit *a, const char *admin, const char *action, const char *target,
+                       int i, int64_t created_at_ms)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->admin, sizeof a->admin, "%s", admin);
+    snprintf(a->action, sizeof a->action, "%s", action);
+    snprintf(a->target, sizeof a->target, "%s", target);
+    snprintf(a->before_json, sizeof a->before_json, "{\"status\":\"active\",\"i\":%d}", i);
+    snprintf(a->after_json, sizeof a->after_json, "{\"status\":\"suspended\",\"i\":%d}", i);
+    snprintf(a->request_id, sizeof a->request_id, "admin-req-%d", i);
+    snprintf(a->client_ip, sizeof a->client_ip, "192.0.2.%d", i);
+    a->created_at_ms = created_at_ms;
+}
+
+static void expect_audit_page(lg_store *st, const char *admin, const char *action,
+                              const char *target, int64_t start_ms, int64_t end_ms, uint32_t limit,
+                              uint64_t offset, uint64_t want_total, const char *want_rids,
+                              unsigned line)
+{
+    lg_admin_audit_filter f = {admin, action, target, start_ms, end_ms, limit, offset};
+    lg_admin_audit *items = NULL;
+    size_t n = 0;
+    uint64_t total = UINT64_MAX;
+    lg_err e = lg_store_admin_audit_query(st, &f, &items, &n, &total);
+    expect_err(e, LG_OK, "lg_store_admin_audit_query", __FILE__, line, CU_FALSE);
+    char got[256] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "," : "",
+                 items[i].request_id + strlen("admin-req-"));
+    check(strcmp(got, want_rids) == 0 && total == want_total, __FILE__, line, CU_FALSE,
+          "admin_audit_query(admin %s, action %s, target %s, limit %u, offset %llu) gave [%s] "
+          "total %llu, expected [%s] total %llu",
+          admin ? admin : "any", action ? action : "any", target ? target : "any", limit,
+          (unsigned long long)offset, got, (unsigned long long)total, want_rids,
+          (unsigned long long)want_total);
+    free(items);
+}
+
+static void test_admin_audit(void)
+{
+    lg_store *st = start();
+    lg_admin_audit rows[4];
+    audit_init(&rows[0], "alice", "partner.create", "partner_a_001", 0, t0);
+    audit_init(&rows[1], "bob", "partner.suspend", "partner_a_001", 1, t0 + 1000);
+    audit_init(&rows[2], "alice", "partner.update", "partner_b_001", 2, t0 + 2000);
+    audit_init(&rows[3], "alice", "partner.suspend", "partner_b_001", 3, 0);
+    for (int i = 0; i < 3; i++)
+        REQUIRE_ERR(lg_store_admin_audit_append(st, &rows[i]), LG_OK);
+    set_clock(t0 + 3000);
+    REQUIRE_ERR(lg_store_admin_audit_append(st, &rows[3]), LG_OK);
+
+    expect_audit_page(st, NULL, NULL, NULL, 0, 0, 100, 0, 4, "3,2,1,0", __LINE__);
+    expect_audit_page(st, "alice", NULL, NULL, 0, 0, 100, 0, 3, "3,2,0", __LINE__);
+    expect_audit_page(st, NULL, "partner.suspend", NULL, 0, 0, 100, 0, 2, "3,1", __LINE__);
+    expect_audit_page(st, NULL, NULL, "partner_b_001", 0, 0, 100, 0, 2, "3,2", __LINE__);
+    expect_audit_page(st, "alice", "partner.suspend", "partner_b_001", 0, 0, 100, 0, 1, "3",
+                      __LINE__);
+    expect_audit_page(st, "bob", "partner.create", NULL, 0, 0, 100, 0, 0, "", __LINE__);
+    expect_audit_page(st, NULL, NULL, NULL, t0 + 1000, t0 + 3000, 100, 0, 2, "2,1", __LINE__);
+    expect_audit_page(st, NULL, NULL, NULL, t0 + 3000, 0, 100, 0, 1, "3", __LINE__);
+    expect_audit_page(st, NULL, NULL, NULL, 0, 0, 1, 1, 4, "2", __LINE__);
+    expect_audit_page(st, NULL, NULL, NULL, 0, 0, 5, 4, 4, "", __LINE__);
+
+    lg_admin_audit_filter f = {NULL, NULL, NULL, t0 + 3000, 0, 10, 0};
+    lg_admin_audit *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    REQUIRE_ERR(lg_store_admin_audit_query(st, &f, &items, &n, &total), LG_OK);
+    EXPECT_U64(n, 1);
+    if (n == 1) {
+        EXPECT(items[0].id > 0);
+        EXPECT_STR(items[0].admin, "alice");
+        EXPECT_STR(items[0].action, "partner.suspend");
+        EXPECT_STR(items[0].target, "partner_b_001");
+        EXPECT_STR(items[0].before_json, rows[3].before_json);
+        EXPECT_STR(items[0].after_json, rows[3].after_json);
+        EXPECT_STR(items[0].client_ip, "192.0.2.3");
+        EXPECT_I64(items[0].created_at_ms, t0 + 3000);
+    }
+    free(items);
+    finish();
+}
+
+/* ------------------------------------------------------------ NULL arguments */
+
+#define EXPECT_INVALID(call) EXPECT_ERR(call, LG_ERR_INVALID)
+
+/* Every operation with a NULL handle and otherwise good arguments. */
+static void null_handle_lifecycle(void)
+{
+    lg_partner p;
+    lg_api_key k;
+    lg_position pos;
+    lg_loan l;
+    lg_repayment r;
+    lg_chain_tx t;
+    int v = 0;
+    uint64_t u = 0;
+    partner_init(&p, "acme", 1, 1, 0);
+    key_init(&k, p.id);
+    position_init(&pos, WALLET_A, OAID_A);
+    loan_init(&l, &p, "loan-1", 1);
+    tx_init(&t, NULL, NULL, LG_TXP_GAPFILL, CHAIN_ID, PLATFORM, 1);
+    EXPECT_INVALID(lg_store_migrate(NULL, &v));
+    EXPECT_INVALID(lg_store_schema_version(NULL, &v));
+    EXPECT_INVALID(lg_store_partner_create(NULL, &p));
+    EXPECT_INVALID(lg_store_partner_get(NULL, p.id, &p));
+    EXPECT_INVALID(lg_store_partner_update(NULL, &p, LG_PF_NAME, NULL, NULL));
+    EXPECT_INVALID(lg_store_key_add(NULL, &k, NULL));
+    EXPECT_INVALID(lg_store_partner_by_key(NULL, k.key_hash, NULL, NULL));
+    EXPECT_INVALID(lg_store_key_revoke(NULL, 1));
+    EXPECT_INVALID(lg_store_key_expire_others(NULL, p.id, 1, t0, NULL));
+    EXPECT_INVALID(lg_store_key_touch(NULL, 1, 0, NULL));
+    EXPECT_INVALID(lg_store_position_upsert(NULL, &pos));
+    EXPECT_INVALID(lg_store_position_find_active(NULL, WALLET_A, OAID_A, &pos));
+    EXPECT_INVALID(lg_store_position_attach_loan(NULL, WALLET_A, OAID_A, "x", 1));
+    EXPECT_INVALID(lg_store_position_mark_loan_repaid(NULL, "x"));
+    EXPECT_INVALID(lg_store_loan_reserve(NULL, &l, NULL, NULL));
+    EXPECT_INVALID(lg_store_loan_get(NULL, p.id, "loan-1", &l));
+    EXPECT_INVALID(lg_store_loan_get_by_id(NULL, "x", &l));
+    EXPECT_INVALID(lg_store_loan_mark_borrowed(NULL, "x", t.hash));
+    EXPECT_INVALID(lg_store_loan_confirm(NULL, "x", t.hash, t.hash));
+    EXPECT_INVALID(lg_store_loan_fail(NULL, "x", "r"));
+    EXPECT_INVALID(lg_store_repay_begin(NULL, p.id, "loan-1", 1, NULL, &r));
+    EXPECT_INVALID(lg_store_repay_apply(NULL, "x", t.hash, NULL));
+    EXPECT_INVALID(lg_store_repay_fail(NULL, "x", "r"));
+    EXPECT_INVALID(lg_store_repay_get(NULL, "x", &r));
+    EXPECT_INVALID(lg_store_tx_record(NULL, &t, NULL));
+    EXPECT_INVALID(lg_store_tx_set_state(NULL, t.hash, LG_TXS_MINED));
+    EXPECT_INVALID(lg_store_nonce_init(NULL, CHAIN_ID, PLATFORM, 0, NULL));
+    EXPECT_INVALID(lg_store_nonce_allocate(NULL, CHAIN_ID, PLATFORM, &u));
+    EXPECT_INVALID(lg_store_nonce_resync(NULL, CHAIN_ID, PLATFORM, 0, NULL));
+    EXPECT_INVALID(lg_store_nonce_peek(NULL, CHAIN_ID, PLATFORM, &u));
+    EXPECT_INVALID(lg_store_outbox_enqueue(NULL, p.id, "loan.test", "{}", NULL));
+    EXPECT_INVALID(lg_store_outbox_delivered(NULL, 1));
+    EXPECT_INVALID(lg_store_outbox_retry(NULL, 1, t0, "e"));
+    EXPECT_INVALID(lg_store_outbox_dead(NULL, 1, "e"));
+    EXPECT_INVALID(lg_store_outbox_requeue(NULL, 1));
+    EXPECT_INVALID(lg_store_daily_usage(NULL, p.id, "2026-03-14", &u));
+}
+
+/* The list and log operations with a NULL handle. */
+static void null_handle_lists(void)
+{
+    lg_partner_filter pf = {-1, -1, 10, 0};
+    lg_loan_filter lf = {NULL, NULL, -1, 10, 0};
+    lg_api_log_filter af = {NULL, 0, 0, -1, 10, 0};
+    lg_ledger_filter gf = {"partner_acme_001", 0, 0, 10, 0};
+    lg_admin_audit_filter df = {NULL, NULL, NULL, 0, 0, 10, 0};
+    lg_api_log row;
+    lg_admin_audit audit;
+    lg_outbox_event ev, *events = NULL;
+    lg_partner *partners = NULL;
+    lg_api_key *keys = NULL;
+    lg_loan *loans = NULL;
+    lg_repayment *repays = NULL;
+    lg_chain_tx *txs = NULL;
+    lg_api_log *logs = NULL;
+    lg_ledger_entry *ledger = NULL;
+    lg_admin_audit *audits = NULL;
+    char(*ids)[LG_UUID_LEN] = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    api_log_init(&row, "partner_acme_001", 1, 1, 0);
+    audit_init(&audit, "alice", "partner.create", "partner_acme_001", 1, 0);
+    EXPECT_INVALID(lg_store_partner_list(NULL, &pf, &partners, &n, &total));
+    EXPECT_INVALID(lg_store_key_list(NULL, "partner_acme_001", &keys, &n));
+    EXPECT_INVALID(lg_store_loan_list(NULL, &lf, &loans, &n, &total));
+    EXPECT_INVALID(lg_store_loan_list_unsettled(NULL, 10, &loans, &n));
+    EXPECT_INVALID(lg_store_repay_list(NULL, "x", &repays, &n));
+    EXPECT_INVALID(lg_store_repay_list_pending(NULL, 10, &repays, &n));
+    EXPECT_INVALID(lg_store_tx_list(NULL, "x", NULL, &txs, &n));
+    EXPECT_INVALID(lg_store_tx_list_unsettled(NULL, 10, &txs, &n));
+    EXPECT_INVALID(lg_store_api_log_append(NULL, &row));
+    EXPECT_INVALID(lg_store_api_log_append_batch(NULL, &row, 1));
+    EXPECT_INVALID(lg_store_api_log_query(NULL, &af, &logs, &n, &total));
+    EXPECT_INVALID(lg_store_ledger_list(NULL, &gf, &ledger, &n, &total));
+    EXPECT_INVALID(lg_store_outbox_claim(NULL, 10, 1000, &events, &n));
+    EXPECT_INVALID(lg_store_outbox_get(NULL, 1, &ev));
+    EXPECT_INVALID(lg_store_outbox_list(NULL, NULL, -1, 10, 0, &events, &n, &total));
+    EXPECT_INVALID(lg_store_admin_audit_append(NULL, &audit));
+    EXPECT_INVALID(lg_store_admin_audit_query(NULL, &df, &audits, &n, &total));
+    EXPECT_INVALID(lg_store_position_loans(NULL, WALLET_A, OAID_A, &ids, NULL, &n));
+    EXPECT(!partners && !keys && !loans && !repays && !txs && !logs && !ledger && !events &&
+           !audits && !ids);
+}
+
+static void test_null_handle(void)
+{
+    lg_store *st = NULL;
+    EXPECT_INVALID(lg_store_open(NULL, "somewhere", 1000, &st));
+    EXPECT_INVALID(lg_store_open(cur->name, NULL, 1000, &st));
+    EXPECT_INVALID(lg_store_open(cur->name, "somewhere", 1000, NULL));
+    EXPECT(st == NULL);
+    lg_store_close(st);
+    lg_store_close(NULL);
+    null_handle_lifecycle();
+    null_handle_lists();
+}
+
+/* NULL keys, records and required outputs on a good handle. */
+static void null_args_records(lg_store *st, const lg_partner *p)
+{
+    lg_partner pout;
+    lg_position pos;
+    lg_loan l;
+    lg_repayment r;
+    char tx[LG_HASH_LEN];
+    uint64_t u = 0;
+    int v = 0;
+    new_tx_hash(tx, sizeof tx);
+    EXPECT_INVALID(lg_store_schema_version(st, NULL));
+    EXPECT_INVALID(lg_store_partner_create(st, NULL));
+    EXPECT_INVALID(lg_store_partner_get(st, NULL, &pout));
+    EXPECT_INVALID(lg_store_partner_get(st, p->id, NULL));
+    EXPECT_INVALID(lg_store_partner_update(st, NULL, LG_PF_NAME, NULL, NULL));
+    EXPECT_INVALID(lg_store_key_add(st, NULL, NULL));
+    EXPECT_INVALID(lg_store_partner_by_key(st, NULL, NULL, NULL));
+    EXPECT_INVALID(lg_store_key_expire_others(st, NULL, 1, t0, &v));
+    EXPECT_INVALID(lg_store_position_upsert(st, NULL));
+    EXPECT_INVALID(lg_store_position_find_active(st, NULL, OAID_A, &pos));
+    EXPECT_INVALID(lg_store_position_find_active(st, WALLET_A, NULL, &pos));
+    EXPECT_INVALID(lg_store_position_find_active(st, WALLET_A, OAID_A, NULL));
+    EXPECT_INVALID(lg_store_position_attach_loan(st, NULL, OAID_A, "x", 1));
+    EXPECT_INVALID(lg_store_position_attach_loan(st, WALLET_A, OAID_A, NULL, 1));
+    EXPECT_INVALID(lg_store_position_mark_loan_repaid(st, NULL));
+    EXPECT_INVALID(lg_store_loan_reserve(st, NULL, NULL, NULL));
+    EXPECT_INVALID(lg_store_loan_get(st, NULL, "loan-1", &l));
+    EXPECT_INVALID(lg_store_loan_get(st, p->id, NULL, &l));
+    EXPECT_INVALID(lg_store_loan_get(st, p->id, "loan-1", NULL));
+    EXPECT_INVALID(lg_store_loan_get_by_id(st, NULL, &l));
+    EXPECT_INVALID(lg_store_loan_mark_borrowed(st, NULL, tx));
+    EXPECT_INVALID(lg_store_loan_confirm(st, NULL, tx, tx));
+    EXPECT_INVALID(lg_store_loan_fail(st, NULL, "r"));
+    EXPECT_INVALID(lg_store_repay_begin(st, NULL, "loan-1", 1, NULL, &r));
+    EXPECT_INVALID(lg_store_repay_begin(st, p->id, NULL, 1, NULL, &r));
+    EXPECT_INVALID(lg_store_repay_begin(st, p->id, "loan-1", 1, NULL, NULL));
+    EXPECT_INVALID(lg_store_repay_apply(st, NULL, tx, NULL));
+    EXPECT_INVALID(lg_store_repay_fail(st, NULL, "r"));
+    EXPECT_INVALID(lg_store_repay_get(st, NULL, &r));
+    EXPECT_INVALID(lg_store_repay_get(st, "x", NULL));
+    EXPECT_INVALID(lg_store_tx_record(st, NULL, NULL));
+    EXPECT_INVALID(lg_store_tx_set_state(st, NULL, LG_TXS_MINED));
+    EXPECT_INVALID(lg_store_nonce_init(st, CHAIN_ID, NULL, 0, NULL));
+    EXPECT_INVALID(lg_store_nonce_allocate(st, CHAIN_ID, NULL, &u));
+    EXPECT_INVALID(lg_store_nonce_resync(st, CHAIN_ID, NULL, 0, NULL));
+    EXPECT_INVALID(lg_store_nonce_peek(st, CHAIN_ID, NULL, &u));
+    EXPECT_INVALID(lg_store_outbox_enqueue(st, NULL, "loan.test", "{}", NULL));
+    EXPECT_INVALID(lg_store_outbox_enqueue(st, p->id, NULL, "{}", NULL));
+    EXPECT_INVALID(lg_store_outbox_enqueue(st, p->id, "loan.test", NULL, NULL));
+    EXPECT_INVALID(lg_store_outbox_get(st, 1, NULL));
+    EXPECT_INVALID(lg_store_api_log_append(st, NULL));
+    EXPECT_INVALID(lg_store_api_log_append_batch(st, NULL, 3));
+    EXPECT_INVALID(lg_store_admin_audit_append(st, NULL));
+    EXPECT_INVALID(lg_store_daily_usage(st, NULL, "2026-03-14", &u));
+    EXPECT_INVALID(lg_store_daily_usage(st, p->id, NULL, &u));
+    EXPECT_INVALID(lg_store_daily_usage(st, p->id, "2026-03-14", NULL));
+}
+
+/* NULL filters and outputs of the list operations on a good handle. */
+static void null_args_lists(lg_store *st, const lg_partner *p)
+{
+    lg_partner_filter pf = {-1, -1, 10, 0};
+    lg_loan_filter lf = {NULL, NULL, -1, 10, 0};
+    lg_api_log_filter af = {NULL, 0, 0, -1, 10, 0};
+    lg_ledger_filter gf = {NULL, 0, 0, 10, 0}; /* partner_id is required */
+    lg_admin_audit_filter df = {NULL, NULL, NULL, 0, 0, 10, 0};
+    lg_partner *partners = NULL;
+    lg_api_key *keys = NULL;
+    lg_loan *loans = NULL;
+    lg_repayment *repays = NULL;
+    lg_chain_tx *txs = NULL;
+    lg_api_log *logs = NULL;
+    lg_ledger_entry *ledger = NULL;
+    lg_outbox_event *events = NULL;
+    lg_admin_audit *audits = NULL;
+    char(*ids)[LG_UUID_LEN] = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    EXPECT_INVALID(lg_store_partner_list(st, NULL, &partners, &n, &total));
+    EXPECT_INVALID(lg_store_partner_list(st, &pf, NULL, &n, &total));
+    EXPECT_INVALID(lg_store_partner_list(st, &pf, &partners, NULL, &total));
+    EXPECT_INVALID(lg_store_key_list(st, NULL, &keys, &n));
+    EXPECT_INVALID(lg_store_key_list(st, p->id, NULL, &n));
+    EXPECT_INVALID(lg_store_loan_list(st, NULL, &loans, &n, &total));
+    EXPECT_INVALID(lg_store_loan_list(st, &lf, NULL, &n, &total));
+    EXPECT_INVALID(lg_store_loan_list_unsettled(st, 10, NULL, &n));
+    EXPECT_INVALID(lg_store_repay_list(st, NULL, &repays, &n));
+    EXPECT_INVALID(lg_store_repay_list_pending(st, 10, &repays, NULL));
+    EXPECT_INVALID(lg_store_tx_list(st, NULL, NULL, &txs, &n)); /* one of the two is needed */
+    EXPECT_INVALID(lg_store_tx_list_unsettled(st, 10, NULL, &n));
+    EXPECT_INVALID(lg_store_api_log_query(st, NULL, &logs, &n, &total));
+    EXPECT_INVALID(lg_store_api_log_query(st, &af, &logs, NULL, &total));
+    EXPECT_INVALID(lg_store_ledger_list(st, &gf, &ledger, &n, &total));
+    EXPECT_INVALID(lg_store_ledger_list(st, NULL, &ledger, &n, &total));
+    EXPECT_INVALID(lg_store_outbox_claim(st, 10, 1000, NULL, &n));
+    EXPECT_INVALID(lg_store_outbox_list(st, NULL, -1, 10, 0, NULL, &n, &total));
+    EXPECT_INVALID(lg_store_admin_audit_query(st, NULL, &audits, &n, &total));
+    EXPECT_INVALID(lg_store_admin_audit_query(st, &df, &audits, NULL, &total));
+    EXPECT_INVALID(lg_store_position_loans(st, NULL, OAID_A, &ids, NULL, &n));
+    EXPECT_INVALID(lg_store_position_loans(st, WALLET_A, OAID_A, NULL, NULL, &n));
+    EXPECT(!partners && !keys && !loans && !repays && !txs && !logs && !ledger && !events &&
+           !audits && !ids);
+}
+
+static void test_null_args(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    add_partner(st, &p, "acme", 1000, 1000, 0);
+    null_args_records(st, &p);
+    null_args_lists(st, &p);
+    /* Nothing above may have written anything. */
+    EXPECT_U64(loan_count(st, p.id), 0);
+    EXPECT_U64(count_events(st, p.id, "loan.test"), 0);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 0);
+    finish();
+}
+
+/* ------------------------------------------------------------ concurrency */
+
+/* What a worker process tells the parent; small enough for one atomic pipe write. */
+typedef struct child_report {
+    int ran;          /* reached the barrier with an open handle */
+    int ok;           /* operations that succeeded */
+    int limit_daily;  /* LG_ERR_LIMIT_DAILY answers */
+    int limit_total;  /* LG_ERR_LIMIT_TOTAL answers */
+    int duplicate;    /* LG_ERR_DUPLICATE answers */
+    int stopped;      /* LG_ERR_OVERPAY / LG_ERR_STATE that ended a repay loop */
+    int busy_retries; /* LG_ERR_BUSY answers that were retried */
+    int busy_stuck;   /* operations still LG_ERR_BUSY after BUSY_TRIES retries */
+    int unexpected;   /* any other answer */
+    lg_err first_unexpected;
+    char first_where[48];
+    uint64_t applied; /* repayments applied */
+    uint32_t nvalues;
+    uint64_t values[NONCES_EACH];
+} child_report;
+
+typedef void (*child_fn)(lg_store *st, int idx, const void *arg, child_report *rep);
+
+static void note_unexpected(child_report *rep, const char *where, lg_err e)
+{
+    if (rep->unexpected++ == 0) {
+        rep->first_unexpected = e;
+        snprintf(rep->first_where, sizeof rep->first_where, "%s", where);
+    }
+}
+
+/* 1 when e is LG_ERR_BUSY and the caller should try again (after a short pause). */
+static int busy_again(child_report *rep, lg_err e, int *tries)
+{
+    if (e != LG_ERR_BUSY)
+        return 0;
+    if (++*tries > BUSY_TRIES) {
+        rep->busy_stuck++;
+        return 0;
+    }
+    rep->busy_retries++;
+    struct timespec pause = {0, 2000000};
+    nanosleep(&pause, NULL);
+    return 1;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+static size_t read_all(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = read(fd, p + got, len - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return got;
+}
+
+/* The worker: own handle, wait for the start signal, race, report, _exit (no atexit
+ * handlers or stdio flushes inherited from the test runner). */
+static void child_main(int idx, int go_fd, int res_fd, child_fn fn, const void *arg)
+{
+    child_report rep;
+    memset(&rep, 0, sizeof rep);
+    alarm(CHILD_ALARM_S);
+    lg_store *st = NULL;
+    lg_err e = cur->open(cur->ctx, &st);
+    char go;
+    size_t started = read_all(go_fd, &go, 1);
+    if (e != LG_OK) {
+        note_unexpected(&rep, "open", e);
+    } else if (started == 1) {
+        rep.ran = 1;
+        fn(st, idx, arg, &rep);
+    }
+    lg_store_close(st);
+    int wrote = write_all(res_fd, &rep, sizeof rep);
+    _exit(wrote == 0 && rep.ran ? 0 : 3);
+}
+
+static void check_child(int idx, pid_t pid, int res_fd, child_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    size_t got = read_all(res_fd, rep, sizeof *rep);
+    close(res_fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        continue;
+    int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    check(clean && got == sizeof *rep, __FILE__, __LINE__, CU_FALSE,
+          "worker %d %s %d, sent %zu of %zu report bytes", idx,
+          WIFSIGNALED(status) ? "was killed by signal" : "exited with status",
+          WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), got, sizeof *rep);
+    check(rep->unexpected == 0, __FILE__, __LINE__, CU_FALSE,
+          "worker %d got %d unexpected answers, the first %s from %s", idx, rep->unexpected,
+          lg_errname(rep->first_unexpected), rep->first_where);
+    check(rep->busy_stuck == 0, __FILE__, __LINE__, CU_FALSE,
+          "worker %d: %d operations stayed LG_ERR_BUSY through %d retries", idx, rep->busy_stuck,
+          BUSY_TRIES);
+}
+
+/* Forks NPROC workers running fn, starts them together, collects their reports.
+ * The parent's own handles are closed first: a handle never crosses fork(). */
+static void run_children(child_fn fn, const void *arg, child_report *reps)
+{
+    int go[2], res[NPROC];
+    pid_t pids[NPROC];
+    int started = 0;
+    lg_store_close(g_st2);
+    g_st2 = NULL;
+    lg_store_close(g_st);
+    g_st = NULL;
+    REQUIRE(pipe(go) == 0);
+    fflush(NULL);
+    for (; started < NPROC; started++) {
+        int fds[2];
+        if (pipe(fds) != 0)
+            break;
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(go[1]);
+            close(fds[0]);
+            for (int j = 0; j < started; j++)
+                close(res[j]);
+            child_main(started, go[0], fds[1], fn, arg);
+        }
+        close(fds[1]);
+        if (pid < 0) {
+            close(fds[0]);
+            break;
+        }
+        pids[started] = pid;
+        res[started] = fds[0];
+    }
+    close(go[0]);
+    char signal_bytes[NPROC];
+    memset(signal_bytes, 'g', sizeof signal_bytes);
+    write_all(go[1], signal_bytes, (size_t)started); /* everybody starts now */
+    close(go[1]);
+    for (int i = 0; i < started; i++)
+        check_child(i, pids[i], res[i], &reps[i]);
+    check(started == NPROC, __FILE__, __LINE__, CU_TRUE, "only %d of %d workers started", started,
+          NPROC);
+    REQUIRE_ERR(cur->open(cur->ctx, &g_st), LG_OK);
+}
+
+typedef struct race_reserve {
+    lg_partner p;
+} race_reserve;
+
+static void child_reserve(lg_store *st, int idx, const void *arg, child_report *rep)
+{
+    const race_reserve *rr = arg;
+    for (int i = 0; i < RACE_ATTEMPTS; i++) {
+        char plid[LG_ID_LEN];
+        lg_loan l;
+        lg_err e;
+        int tries = 0;
+        snprintf(plid, sizeof plid, "race-%d-%d", idx, i);
+        loan_init(&l, &rr->p, plid, RACE_AMOUNT);
+        do
+            e = lg_store_loan_reserve(st, &l, NULL, NULL);
+        while (busy_again(rep, e, &tries));
+        if (e == LG_OK)
+            rep->ok++;
+        else if (e == LG_ERR_LIMIT_TOTAL)
+            rep->limit_total++;
+        else if (e == LG_ERR_LIMIT_DAILY)
+            rep->limit_daily++;
+        else if (e != LG_ERR_BUSY)
+            note_unexpected(rep, "loan_reserve", e);
+    }
+}
+
+/* 8 x 5 distinct reservations against a limit that admits exactly RACE_WINNERS. */
+static void race_limit(int daily)
+{
+    lg_store *st = start();
+    race_reserve rr;
+    child_report reps[NPROC];
+    uint64_t cap = (uint64_t)RACE_WINNERS * RACE_AMOUNT, plenty = 1000 * cap;
+    add_partner(st, &rr.p, "race", daily ? cap : plenty, daily ? plenty : cap, 100);
+    run_children(child_reserve, &rr, reps);
+    int ok = 0, total = 0, dly = 0, retries = 0;
+    for (int i = 0; i < NPROC; i++) {
+        ok += reps[i].ok;
+        total += reps[i].limit_total;
+        dly += reps[i].limit_daily;
+        retries += reps[i].busy_retries;
+    }
+    printf("\n    [%s] %s-limit race: %d reservations, %d ok, %d refused, %d BUSY retried ",
+           cur->name, daily ? "daily" : "total", NPROC * RACE_ATTEMPTS, ok, daily ? dly : total,
+           retries);
+    int refused = daily ? dly : total, refused_other = daily ? total : dly;
+    EXPECT_I64(ok, RACE_WINNERS);
+    EXPECT_I64(refused, NPROC * RACE_ATTEMPTS - RACE_WINNERS);
+    EXPECT_I64(refused_other, 0);
+    char day[LG_DAY_LEN];
+    today(day, sizeof day);
+    EXPECT_U64(get_partner(g_st, rr.p.id).outstanding, cap);
+    EXPECT_U64(usage(g_st, rr.p.id, day), cap);
+    EXPECT_U64(loan_count(g_st, rr.p.id), RACE_WINNERS);
+    finish();
+}
+
+static void test_race_total_limit(void)
+{
+    race_limit(0);
+}
+
+static void test_race_daily_limit(void)
+{
+    race_limit(1);
+}
+
+/* Every worker reserves the same partnerLoanId: one wins, the others see its loan. */
+static void child_reserve_same(lg_store *st, int idx, const void *arg, child_report *rep)
+{
+    const race_reserve *rr = arg;
+    lg_loan l, existing;
+    lg_err e;
+    int tries = 0;
+    (void)idx;
+    loan_init(&l, &rr->p, "same-loan", RACE_AMOUNT);
+    memset(&existing, 0, sizeof existing);
+    do
+        e = lg_store_loan_reserve(st, &l, NULL, &existing);
+    while (busy_again(rep, e, &tries));
+    if (e == LG_OK) {
+        rep->ok++;
+    } else if (e == LG_ERR_DUPLICATE) {
+        rep->duplicate++;
+        if (strcmp(existing.partner_loan_id, "same-loan") != 0 || existing.amount != RACE_AMOUNT)
+            note_unexpected(rep, "duplicate without the existing loan", e);
+    } else if (e != LG_ERR_BUSY) {
+        note_unexpected(rep, "loan_reserve", e);
+    }
+}
+
+static void test_race_same_loan_id(void)
+{
+    lg_store *st = start();
+    race_reserve rr;
+    child_report reps[NPROC];
+    add_partner(st, &rr.p, "race", 1000 * RACE_AMOUNT, 1000 * RACE_AMOUNT, 0);
+    run_children(child_reserve_same, &rr, reps);
+    int ok = 0, dup = 0;
+    for (int i = 0; i < NPROC; i++) {
+        ok += reps[i].ok;
+        dup += reps[i].duplicate;
+    }
+    EXPECT_I64(ok, 1);
+    EXPECT_I64(dup, NPROC - 1);
+    char day[LG_DAY_LEN];
+    today(day, sizeof day);
+    EXPECT_U64(get_partner(g_st, rr.p.id).outstanding, RACE_AMOUNT);
+    EXPECT_U64(usage(g_st, rr.p.id, day), RACE_AMOUNT);
+    EXPECT_U64(loan_count(g_st, rr.p.id), 1);
+    finish();
+}
+
+typedef struct race_repay {
+    char partner_id[LG_ID_LEN];
+    char plid[LG_ID_LEN];
+} race_repay;
+
+static void child_repay(lg_store *st, int idx, const void *arg, child_report *rep)
+{
+    const race_repay *rr = arg;
+    for (unsigned i = 0; i < 2 * REPAY_PRINCIPAL; i++) {
+        lg_repayment r;
+        char tx[LG_HASH_LEN];
+        lg_err e;
+        int tries = 0;
+        do
+            e = lg_store_repay_begin(st, rr->partner_id, rr->plid, REPAY_STEP, NULL, &r);
+        while (busy_again(rep, e, &tries));
+        if (e == LG_ERR_OVERPAY || e == LG_ERR_STATE) {
+            rep->stopped++;
+            return;
+        }
+        if (e != LG_OK) {
+            if (e != LG_ERR_BUSY) /* a BUSY that never cleared is counted already */
+                note_unexpected(rep, "repay_begin", e);
+            return;
+        }
+        tx_hash(tx, sizeof tx, (unsigned)idx + 1, i);
+        tries = 0;
+        do
+            e = lg_store_repay_apply(st, r.id, tx, NULL);
+        while (busy_again(rep, e, &tries));
+        if (e != LG_OK) {
+            if (e != LG_ERR_BUSY)
+                note_unexpected(rep, "repay_apply", e);
+            return;
+        }
+        rep->ok++;
+        rep->applied += REPAY_STEP;
+    }
+    note_unexpected(rep, "repay loop never stopped", LG_OK);
+}
+
+static void expect_repaid_in_full(lg_store *st, const lg_partner *p, const lg_loan *l, int napplied)
+{
+    lg_loan after = get_loan(st, l->id);
+    EXPECT_U64(after.remaining, 0);
+    EXPECT_U64(after.repaid, REPAY_PRINCIPAL);
+    EXPECT_U64(after.repay_pending, 0);
+    EXPECT_I64(after.status, LG_LOAN_REPAID);
+    lg_repayment *items = NULL;
+    size_t n = 0;
+    uint64_t sum = 0;
+    REQUIRE_ERR(lg_store_repay_list(st, l->id, &items, &n), LG_OK);
+    for (size_t i = 0; i < n; i++)
+        if (items[i].status == LG_REPAY_APPLIED)
+            sum += items[i].amount;
+    EXPECT_U64(n, napplied);
+    EXPECT_U64(sum, REPAY_PRINCIPAL);
+    free(items);
+    lg_partner pp = get_partner(st, p->id);
+    EXPECT_U64(pp.outstanding, 0);
+    EXPECT_U64(pp.total_repaid, REPAY_PRINCIPAL);
+    EXPECT_U64(position_debt(st, WALLET_A, OAID_A), 0);
+    EXPECT_U64(count_events(st, p->id, "loan.repaid"), 1);
+    EXPECT_U64(count_events(st, p->id, "loan.repayment_received"), napplied);
+}
+
+static void test_race_repay(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    race_repay rr;
+    child_report reps[NPROC];
+    add_partner(st, &p, "race", 1000000, 1000000, 0);
+    lg_loan l = make_active(st, &p, "loan-1", REPAY_PRINCIPAL);
+    snprintf(rr.partner_id, sizeof rr.partner_id, "%s", p.id);
+    snprintf(rr.plid, sizeof rr.plid, "loan-1");
+    run_children(child_repay, &rr, reps);
+    uint64_t applied = 0;
+    int napplied = 0, retries = 0;
+    for (int i = 0; i < NPROC; i++) {
+        applied += reps[i].applied;
+        napplied += reps[i].ok;
+        retries += reps[i].busy_retries;
+        EXPECT_I64(reps[i].stopped, 1);
+    }
+    printf("\n    [%s] repay race: %d repayments of %d applied, %d BUSY retried ", cur->name,
+           napplied, REPAY_STEP, retries);
+    lg_loan mid = get_loan(g_st, l.id);
+    REQUIRE_U64(mid.remaining, REPAY_PRINCIPAL - applied);
+    EXPECT(mid.remaining < REPAY_STEP); /* the workers stopped only at the end */
+    EXPECT_U64(mid.repay_pending, 0);
+    char tx[LG_HASH_LEN];
+    lg_loan last = repay(g_st, &p, "loan-1", mid.remaining, tx, sizeof tx);
+    EXPECT_I64(last.status, LG_LOAN_REPAID);
+    expect_repaid_in_full(g_st, &p, &l, napplied + 1);
+    lg_repayment r;
+    EXPECT_ERR(lg_store_repay_begin(g_st, p.id, "loan-1", 1, NULL, &r), LG_ERR_STATE);
+    finish();
+}
+
+static void child_nonces(lg_store *st, int idx, const void *arg, child_report *rep)
+{
+    (void)idx;
+    (void)arg;
+    for (int i = 0; i < NONCES_EACH; i++) {
+        uint64_t v = 0;
+        lg_err e;
+        int tries = 0;
+        do
+            e = lg_store_nonce_allocate(st, CHAIN_ID, PLATFORM, &v);
+        while (busy_again(rep, e, &tries));
+        if (e != LG_OK) {
+            if (e != LG_ERR_BUSY)
+                note_unexpected(rep, "nonce_allocate", e);
+            return;
+        }
+        rep->values[rep->nvalues++] = v;
+        rep->ok++;
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_race_nonces(void)
+{
+    lg_store *st = start();
+    child_report reps[NPROC];
+    static uint64_t all[NPROC * NONCES_EACH];
+    REQUIRE_ERR(lg_store_nonce_init(st, CHAIN_ID, PLATFORM, NONCE_START, NULL), LG_OK);
+    run_children(child_nonces, NULL, reps);
+    size_t n = 0;
+    for (int i = 0; i < NPROC; i++) {
+        for (uint32_t j = 0; j < reps[i].nvalues && j < NONCES_EACH; j++)
+            all[n++] = reps[i].values[j];
+        for (uint32_t j = 1; j < reps[i].nvalues && j < NONCES_EACH; j++)
+            check(reps[i].values[j] > reps[i].values[j - 1], __FILE__, __LINE__, CU_FALSE,
+                  "worker %d got nonce %llu after %llu", i, (unsigned long long)reps[i].values[j],
+                  (unsigned long long)reps[i].values[j - 1]);
+    }
+    REQUIRE_U64(n, NPROC * NONCES_EACH);
+    qsort(all, n, sizeof all[0], cmp_u64);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (all[i] != NONCE_START + i && bad++ == 0)
+            check(0, __FILE__, __LINE__, CU_FALSE,
+                  "sorted nonce #%zu is %llu, expected %llu (duplicate or gap)", i,
+                  (unsigned long long)all[i], (unsigned long long)(NONCE_START + i));
+    EXPECT_U64(bad, 0);
+    uint64_t next = 0;
+    REQUIRE_ERR(lg_store_nonce_peek(g_st, CHAIN_ID, PLATFORM, &next), LG_OK);
+    EXPECT_U64(next, NONCE_START + NPROC * NONCES_EACH);
+    finish();
+}
+
+#define CLAIM_EVENTS 80 /* fewer than NONCES_EACH: one worker may claim them all */
+
+static void child_claim(lg_store *st, int idx, const void *arg, child_report *rep)
+{
+    (void)idx;
+    (void)arg;
+    for (;;) {
+        lg_outbox_event *items = NULL;
+        size_t n = 0;
+        lg_err e;
+        int tries = 0;
+        do
+            e = lg_store_outbox_claim(st, 3, 600000, &items, &n);
+        while (busy_again(rep, e, &tries));
+        if (e != LG_OK) {
+            if (e != LG_ERR_BUSY)
+                note_unexpected(rep, "outbox_claim", e);
+            return;
+        }
+        for (size_t i = 0; i < n && rep->nvalues < NONCES_EACH; i++)
+            rep->values[rep->nvalues++] = (uint64_t)items[i].id;
+        free(items);
+        if (n == 0)
+            return;
+        rep->ok += (int)n;
+    }
+}
+
+static void test_race_outbox_claim(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    child_report reps[NPROC];
+    uint64_t ids[CLAIM_EVENTS], got[NPROC * NONCES_EACH];
+    add_partner(st, &p, "acme", 1000, 1000, 0);
+    for (int i = 0; i < CLAIM_EVENTS; i++) {
+        int64_t id = 0;
+        REQUIRE_ERR(lg_store_outbox_enqueue(st, p.id, "loan.test", "{}", &id), LG_OK);
+        ids[i] = (uint64_t)id;
+    }
+    run_children(child_claim, NULL, reps);
+    size_t n = 0;
+    for (int i = 0; i < NPROC; i++)
+        for (uint32_t j = 0; j < reps[i].nvalues && j < NONCES_EACH; j++)
+            got[n++] = reps[i].values[j];
+    EXPECT_U64(n, CLAIM_EVENTS);
+    qsort(ids, CLAIM_EVENTS, sizeof ids[0], cmp_u64);
+    qsort(got, n, sizeof got[0], cmp_u64);
+    size_t same = 0;
+    for (size_t i = 0; i < n && i < CLAIM_EVENTS; i++)
+        same += got[i] == ids[i];
+    check(same == CLAIM_EVENTS && n == CLAIM_EVENTS, __FILE__, __LINE__, CU_FALSE,
+          "%zu claims over %d events: some event was claimed twice or never", n, CLAIM_EVENTS);
+    for (int i = 0; i < CLAIM_EVENTS; i++)
+        EXPECT_U64(get_event(g_st, (int64_t)ids[i]).attempts, 1);
+    finish();
+}
+
+/* ------------------------------------------------------------ registration */
+
+static int suite_clean(void)
+{
+    finish();
+    if (cur)
+        cur->teardown(cur->ctx);
+    return 0;
+}
+
+static void set_slot(int i)
+{
+    cur = slots[i];
+    if (t0 == 0)
+        lg_time_parse(T0_TEXT, &t0);
+}
+
+static int suite_init_0(void)
+{
+    set_slot(0);
+    return 0;
+}
+
+static int suite_init_1(void)
+{
+    set_slot(1);
+    return 0;
+}
+
+static int suite_init_2(void)
+{
+    set_slot(2);
+    return 0;
+}
+
+static int suite_init_3(void)
+{
+    set_slot(3);
+    return 0;
+}
+
+static const lg_test_case lifecycle_tests[] = {
+    {"migrations are idempotent and keep data", test_migrate_idempotent},
+    {"unknown backend is unsupported", test_open_unsupported},
+    {"NULL handle is LG_ERR_INVALID", test_null_handle},
+    {"NULL arguments are LG_ERR_INVALID", test_null_args},
+    {NULL, NULL},
+};
+
+static const lg_test_case partner_tests[] = {
+    {"create and get", test_partner_create_get},
+    {"duplicate id or key prefix", test_partner_duplicate},
+    {"update copies only the masked fields", test_partner_update_mask},
+    {"update every field", test_partner_update_every_field},
+    {"list filters, order and paging", test_partner_list},
+    {"key add and lookup", test_key_add_find},
+    {"rotated key valid until expires_at", test_key_rotation_grace},
+    {"revoked key never matches", test_key_revoke},
+    {"suspended or inactive partner", test_key_partner_not_active},
+    {"key touch at most once per interval", test_key_touch},
+    {NULL, NULL},
+};
+
+static const lg_test_case loan_tests[] = {
+    {"reserve", test_reserve_basic},
+    {"reserve refused: partner", test_reserve_refusals},
+    {"reserve refused: limits", test_reserve_limits},
+    {"duplicate partnerLoanId", test_reserve_duplicate},
+    {"fail releases the reservation", test_fail_releases},
+    {"no fail once borrowed", test_fail_after_borrow},
+    {"mark borrowed", test_mark_borrowed},
+    {"confirm", test_confirm},
+    {"confirm from PENDING, not from FAILED", test_confirm_from_pending_and_failed},
+    {"confirm without a position", test_confirm_without_position},
+    {"list", test_loan_list},
+    {"list unsettled", test_loan_list_unsettled},
+    {"daily usage rolls over at 00:00 UTC", test_daily_rollover},
+    {NULL, NULL},
+};
+
+static const lg_test_case repay_tests[] = {
+    {"begin refusals and reservation", test_repay_begin_errors},
+    {"duplicate proof transaction", test_repay_duplicate_proof},
+    {"fail releases the reservation", test_repay_fail_releases},
+    {"apply partial then full", test_repay_apply},
+    {"list pending", test_repay_list_pending},
+    {"position upsert and find", test_position_upsert},
+    {"position attach and mark repaid", test_position_attach},
+    {NULL, NULL},
+};
+
+static const lg_test_case record_tests[] = {
+    {"chain transactions recorded and listed", test_chain_tx_record},
+    {"mined version replaces its siblings", test_chain_tx_states},
+    {"nonce init, allocate, peek", test_nonce_basic},
+    {"nonce resync", test_nonce_resync},
+    {"api logs", test_api_logs},
+    {"ledger by date range", test_ledger_range},
+    {"outbox lifecycle", test_outbox_lifecycle},
+    {"outbox lease between two claimers", test_outbox_lease},
+    {"outbox list", test_outbox_list},
+    {"admin audit", test_admin_audit},
+    {NULL, NULL},
+};
+
+static const lg_test_case race_tests[] = {
+    {"8 processes against the total limit", test_race_total_limit},
+    {"8 processes against the daily limit", test_race_daily_limit},
+    {"8 processes repaying one loan", test_race_repay},
+    {"8 processes allocating nonces", test_race_nonces},
+    {"8 processes reserving one partnerLoanId", test_race_same_loan_id},
+    {"8 processes claiming the outbox", test_race_outbox_claim},
+    {NULL, NULL},
+};
+
+void lg_store_conformance_register(const lg_store_conformance_backend *b)
+{
+    static const CU_InitializeFunc inits[MAX_BACKENDS] = {suite_init_0, suite_init_1, suite_init_2,
+                                                          suite_init_3};
+    static const struct {
+        const char *name;
+        const lg_test_case *tests;
+    } suites[] = {
+        {"store lifecycle", lifecycle_tests},
+        {"partners and keys", partner_tests},
+        {"loans", loan_tests},
+        {"repayments and positions", repay_tests},
+        {"records", record_tests},
+        {"concurrency", race_tests},
+    };
+    if (!b || nslots == MAX_BACKENDS) {
+        fprintf(stderr, "store conformance: cannot register backend '%s'\n",
+                b && b->name ? b->name : "(null)");
+        return;
+    }
+    slots[nslots] = b;
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "%s: %s", b->name, suites[i].name);
+        lg_test_add_suite(name, inits[nslots], suite_clean, suites[i].tests);
+    }
+    nslots++;
+}

@@ -1,0 +1,641 @@
+/*
+ * test_store_sqlite_smoke.c - what only the SQLite backend can show: the file it
+ * creates, its PRAGMAs, schema_migrations, refusal of a newer schema, busy
+ * handling, checked 64-bit values, backend selection, and many processes writing
+ * one file at once.
+ */
+#include "config.h"
+
+#include "harness.h"
+
+#include <lendgate/events.h>
+#include <lendgate/store.h>
+#include <lendgate/store_backend.h>
+#include <lendgate/time.h>
+
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NOW_MS  INT64_C(1773489600000) /* 2026-03-14T12:00:00Z */
+#define PARTNER "partner_acme_001"
+#define WALLET  "0x1111111111111111111111111111111111111111"
+#define SIGNER  "0xAbCdEf0123456789abcdef0123456789ABCDEF01"
+
+static char dir[512];
+static char path[600];
+
+static int suite_init(void)
+{
+    lg_time_set_fixed(NOW_MS);
+    return 0;
+}
+
+static int suite_clean(void)
+{
+    lg_time_set_fixed(-1);
+    return 0;
+}
+
+/* A fresh directory and database path for one test. */
+static void fresh(void)
+{
+    if (dir[0])
+        lg_test_rmtree(dir);
+    CU_ASSERT_FATAL(lg_test_mkdtemp(dir, sizeof dir) == 0);
+    snprintf(path, sizeof path, "%s/lendgate.db", dir);
+}
+
+static lg_store *open_migrated(int busy_ms)
+{
+    lg_store *st = NULL;
+    CU_ASSERT_FATAL(lg_store_open("sqlite", path, busy_ms, &st) == LG_OK);
+    CU_ASSERT_FATAL(lg_store_migrate(st, NULL) == LG_OK);
+    return st;
+}
+
+static sqlite3 *raw_open(void)
+{
+    sqlite3 *db = NULL;
+    CU_ASSERT_FATAL(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+    return db;
+}
+
+/* First column of the first row of sql as text ("" when none). */
+static void raw_text(sqlite3 *db, const char *sql, char *out, size_t len)
+{
+    sqlite3_stmt *s = NULL;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+        sqlite3_column_text(s, 0))
+        snprintf(out, len, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+}
+
+static void make_partner(lg_store *st, uint64_t daily, uint64_t total)
+{
+    lg_partner p;
+    memset(&p, 0, sizeof p);
+    strcpy(p.id, PARTNER);
+    strcpy(p.name, "Acme Lending");
+    strcpy(p.key_prefix, "acme");
+    p.status = LG_PARTNER_ACTIVE;
+    p.daily_limit = daily;
+    p.total_limit = total;
+    p.fee_bps = 50;
+    strcpy(p.settlement_address, WALLET);
+    CU_ASSERT_FATAL(lg_store_partner_create(st, &p) == LG_OK);
+}
+
+static void loan_request(lg_loan *l, const char *partner_loan_id, uint64_t amount)
+{
+    memset(l, 0, sizeof *l);
+    strcpy(l->partner_id, PARTNER);
+    snprintf(l->partner_loan_id, sizeof l->partner_loan_id, "%s", partner_loan_id);
+    strcpy(l->user_wallet, WALLET);
+    strcpy(l->oaid, "42");
+    strcpy(l->position_id, "7");
+    l->amount = amount;
+    l->fee = amount / 200;
+    l->net = amount - l->fee;
+}
+
+/* ------------------------------------------------------------ file and pragmas */
+
+static void test_file_mode_wal_and_migrations(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    struct stat sb;
+    CU_ASSERT_FATAL(stat(path, &sb) == 0);
+    CU_ASSERT_EQUAL(sb.st_mode & 0777, 0600);
+    char wal[700];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    CU_ASSERT_FATAL(stat(wal, &sb) == 0);
+    CU_ASSERT_EQUAL(sb.st_mode & 0777, 0600);
+    CU_ASSERT_STRING_EQUAL(lg_store_backend_name(st), "sqlite");
+
+    sqlite3 *db = raw_open();
+    char text[64];
+    raw_text(db, "PRAGMA journal_mode", text, sizeof text);
+    CU_ASSERT_STRING_EQUAL(text, "wal");
+    raw_text(db,
+             "SELECT name || ':' || (applied_at_ms > 0) FROM schema_migrations "
+             "WHERE version = 1",
+             text, sizeof text);
+    CU_ASSERT_STRING_EQUAL(text, "init:1");
+    sqlite3_close(db);
+
+    int applied = -1, version = -1;
+    CU_ASSERT_EQUAL(lg_store_migrate(st, &applied), LG_OK);
+    CU_ASSERT_EQUAL(applied, 0);
+    CU_ASSERT_EQUAL(lg_store_schema_version(st, &version), LG_OK);
+    CU_ASSERT_EQUAL(version, 1);
+    lg_store_close(st);
+}
+
+static void test_first_migration_counts(void)
+{
+    fresh();
+    lg_store *st = NULL;
+    int applied = -1, version = -1;
+    CU_ASSERT_FATAL(lg_store_open("sqlite", path, 1000, &st) == LG_OK);
+    CU_ASSERT_EQUAL(lg_store_schema_version(st, &version), LG_OK);
+    CU_ASSERT_EQUAL(version, 0);
+    lg_partner p;
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_SCHEMA);
+    CU_ASSERT_EQUAL(lg_store_migrate(st, &applied), LG_OK);
+    CU_ASSERT_EQUAL(applied, 1);
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_NOT_FOUND);
+    lg_store_close(st);
+}
+
+static void test_foreign_keys_on(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    lg_api_key k;
+    memset(&k, 0, sizeof k);
+    strcpy(k.partner_id, "partner_nobody_001");
+    memset(k.key_hash, 'a', 64);
+    strcpy(k.env, "live");
+    /* Only the foreign key stands between this key and an orphan row. */
+    CU_ASSERT_EQUAL(lg_store_key_add(st, &k, NULL), LG_ERR_NOT_FOUND);
+    lg_store_close(st);
+}
+
+static void test_newer_schema_refused(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    lg_store_close(st);
+    sqlite3 *db = raw_open();
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (9999, 'future', 1)",
+                                 NULL, NULL, NULL),
+                    SQLITE_OK);
+    sqlite3_close(db);
+    st = NULL;
+    CU_ASSERT_EQUAL(lg_store_open("sqlite", path, 1000, &st), LG_ERR_SCHEMA);
+    CU_ASSERT_PTR_NULL(st);
+}
+
+static void test_open_errors(void)
+{
+    lg_store *st = NULL;
+    CU_ASSERT_EQUAL(lg_store_open("sqlite", "/nonexistent-dir/x/lendgate.db", 1000, &st),
+                    LG_ERR_IO);
+    CU_ASSERT_EQUAL(lg_store_open("mongodb", "mongodb://127.0.0.1", 1000, &st), LG_ERR_UNSUPPORTED);
+    CU_ASSERT_EQUAL(lg_store_open("postgres", "x", 1000, &st), LG_ERR_UNSUPPORTED);
+    CU_ASSERT_EQUAL(lg_store_open(NULL, path, 1000, &st), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_open("sqlite", NULL, 1000, &st), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_open("sqlite", path, -1, &st), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_open("sqlite", path, 1000, NULL), LG_ERR_INVALID);
+    CU_ASSERT_PTR_NULL(st);
+}
+
+/* ------------------------------------------------------------ backend table */
+
+static int fake_opened;
+
+static lg_err fake_open(const char *location, int busy_timeout_ms, lg_store **out)
+{
+    (void)location;
+    (void)busy_timeout_ms;
+    lg_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return LG_ERR_NOMEM;
+    fake_opened++;
+    *out = st;
+    return LG_OK;
+}
+
+static void fake_close(lg_store *st)
+{
+    free(st);
+}
+
+static void test_registered_backend(void)
+{
+    static const lg_store_backend fake = {.name = "fake", .open = fake_open, .close = fake_close};
+    static const lg_store_backend dup = {.name = "sqlite", .open = fake_open, .close = fake_close};
+    static const lg_store_backend bad = {.name = "bad"};
+    CU_ASSERT_EQUAL(lg_store_backend_register(&fake), LG_OK);
+    CU_ASSERT_EQUAL(lg_store_backend_register(&fake), LG_ERR_DUPLICATE);
+    CU_ASSERT_EQUAL(lg_store_backend_register(&dup), LG_ERR_DUPLICATE);
+    CU_ASSERT_EQUAL(lg_store_backend_register(&bad), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_backend_register(NULL), LG_ERR_INVALID);
+    lg_store *st = NULL;
+    CU_ASSERT_FATAL(lg_store_open("fake", "anywhere", 0, &st) == LG_OK);
+    CU_ASSERT_EQUAL(fake_opened, 1);
+    CU_ASSERT_STRING_EQUAL(lg_store_backend_name(st), "fake");
+    /* Operations the backend leaves out are refused, not crashed on. */
+    lg_partner p;
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_UNSUPPORTED);
+    lg_store_close(st);
+}
+
+/* ------------------------------------------------------------ busy handling */
+
+static void test_busy_timeout(void)
+{
+    fresh();
+    lg_store *st = open_migrated(150);
+    sqlite3 *db = raw_open();
+    CU_ASSERT_FATAL(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+
+    int64_t start = lg_time_mono_ms();
+    lg_partner p;
+    memset(&p, 0, sizeof p);
+    strcpy(p.id, PARTNER);
+    strcpy(p.key_prefix, "acme");
+    CU_ASSERT_EQUAL(lg_store_partner_create(st, &p), LG_ERR_BUSY);
+    CU_ASSERT(lg_time_mono_ms() - start >= 140);
+    /* WAL: readers go on while a writer holds the lock. */
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_NOT_FOUND);
+
+    CU_ASSERT_FATAL(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL(lg_store_partner_create(st, &p), LG_OK);
+    lg_store_close(st);
+}
+
+/* ------------------------------------------------------------ checked values */
+
+static void test_u64_beyond_int64_refused(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    lg_partner p;
+    memset(&p, 0, sizeof p);
+    strcpy(p.id, PARTNER);
+    strcpy(p.key_prefix, "acme");
+    p.daily_limit = (uint64_t)INT64_MAX + 1;
+    CU_ASSERT_EQUAL(lg_store_partner_create(st, &p), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_NOT_FOUND);
+
+    CU_ASSERT_EQUAL(lg_store_nonce_init(st, 1, SIGNER, UINT64_MAX, NULL), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_nonce_init(st, (uint64_t)INT64_MAX + 1, SIGNER, 0, NULL),
+                    LG_ERR_INVALID);
+
+    /* At INT64_MAX the next increment would leave int64: refused, nothing changes. */
+    uint64_t n = 0;
+    CU_ASSERT_EQUAL(lg_store_nonce_resync(st, 1, SIGNER, (uint64_t)INT64_MAX, NULL), LG_OK);
+    CU_ASSERT_EQUAL(lg_store_nonce_allocate(st, 1, SIGNER, &n), LG_ERR_STORE);
+    CU_ASSERT_EQUAL(lg_store_nonce_peek(st, 1, SIGNER, &n), LG_OK);
+    CU_ASSERT_EQUAL(n, (uint64_t)INT64_MAX);
+    lg_store_close(st);
+}
+
+static void test_limits_near_int64_max(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    make_partner(st, (uint64_t)INT64_MAX, (uint64_t)INT64_MAX);
+    lg_loan l;
+    lg_reserve_info info;
+    loan_request(&l, "big-1", (uint64_t)INT64_MAX - 10);
+    CU_ASSERT_EQUAL(lg_store_loan_reserve(st, &l, &info, NULL), LG_OK);
+    CU_ASSERT_EQUAL(info.total_remaining, 10);
+    loan_request(&l, "big-2", 11);
+    CU_ASSERT_EQUAL(lg_store_loan_reserve(st, &l, &info, NULL), LG_ERR_LIMIT_DAILY);
+    loan_request(&l, "big-3", 10);
+    CU_ASSERT_EQUAL(lg_store_loan_reserve(st, &l, &info, NULL), LG_OK);
+    lg_partner p;
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_OK);
+    CU_ASSERT_EQUAL(p.outstanding, (uint64_t)INT64_MAX);
+    lg_store_close(st);
+}
+
+/* ------------------------------------------------------------ case and events */
+
+static void test_address_and_hash_case(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    int created = -1;
+    uint64_t n = 0;
+    CU_ASSERT_EQUAL(lg_store_nonce_init(st, 5000, SIGNER, 7, &created), LG_OK);
+    CU_ASSERT_EQUAL(created, 1);
+    CU_ASSERT_EQUAL(
+        lg_store_nonce_init(st, 5000, "0xabcdef0123456789abcdef0123456789abcdef01", 9, &created),
+        LG_OK);
+    CU_ASSERT_EQUAL(created, 0);
+    CU_ASSERT_EQUAL(
+        lg_store_nonce_allocate(st, 5000, "0xABCDEF0123456789ABCDEF0123456789ABCDEF01", &n), LG_OK);
+    CU_ASSERT_EQUAL(n, 7);
+    CU_ASSERT_EQUAL(lg_store_nonce_peek(st, 5000, "0xabcdef0123456789abcdef0123456789abcdef01", &n),
+                    LG_OK);
+    CU_ASSERT_EQUAL(n, 8);
+    CU_ASSERT_EQUAL(lg_store_nonce_peek(st, 5001, SIGNER, &n), LG_ERR_NOT_FOUND);
+
+    lg_chain_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.chain_id = 5000;
+    strcpy(tx.from, SIGNER);
+    strcpy(tx.hash, "0xAA00000000000000000000000000000000000000000000000000000000000001");
+    strcpy(tx.raw, "0x02f8");
+    CU_ASSERT_EQUAL(lg_store_tx_record(st, &tx, NULL), LG_OK);
+    tx.hash[2] = 'a';
+    tx.hash[3] = 'a';
+    CU_ASSERT_EQUAL(lg_store_tx_record(st, &tx, NULL), LG_ERR_DUPLICATE);
+    lg_store_close(st);
+}
+
+/* Reads field of the JSON object o as a string ("" when absent or not a string). */
+static const char *json_str(json_object *o, const char *field)
+{
+    json_object *v = NULL;
+    if (!json_object_object_get_ex(o, field, &v) || !json_object_is_type(v, json_type_string))
+        return "";
+    return json_object_get_string(v);
+}
+
+static void test_borrowed_event_payload(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    make_partner(st, 1000000000, 1000000000);
+    lg_position pos;
+    memset(&pos, 0, sizeof pos);
+    strcpy(pos.wallet, WALLET);
+    strcpy(pos.oaid, "42");
+    pos.active = 1;
+    CU_ASSERT_FATAL(lg_store_position_upsert(st, &pos) == LG_OK);
+    lg_loan l;
+    loan_request(&l, "ev-1", 2000000);
+    CU_ASSERT_FATAL(lg_store_loan_reserve(st, &l, NULL, NULL) == LG_OK);
+    CU_ASSERT_FATAL(lg_store_loan_confirm(st, l.id,
+                                          "0xb000000000000000000000000000000000000000000000000000"
+                                          "000000000001",
+                                          "0xc000000000000000000000000000000000000000000000000000"
+                                          "000000000001") == LG_OK);
+    lg_outbox_event *ev = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    CU_ASSERT_FATAL(lg_store_outbox_list(st, PARTNER, -1, 10, 0, &ev, &n, &total) == LG_OK);
+    CU_ASSERT_FATAL(n == 1);
+    CU_ASSERT_STRING_EQUAL(ev[0].event_type, "loan.borrowed");
+    json_object *o = json_tokener_parse(ev[0].payload);
+    CU_ASSERT_FATAL(o != NULL);
+    CU_ASSERT_STRING_EQUAL(json_str(o, "event"), "loan.borrowed");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "loanId"), l.id);
+    CU_ASSERT_STRING_EQUAL(json_str(o, "partnerLoanId"), "ev-1");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "userWallet"), WALLET);
+    CU_ASSERT_STRING_EQUAL(json_str(o, "oaidTokenId"), "42");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "amount"), "2000000");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "fee"), "10000");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "netAmount"), "1990000");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "remaining"), "2000000");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "status"), "ACTIVE");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "timestamp"), "2026-03-14T12:00:00.000Z");
+    CU_ASSERT_EQUAL(strlen(json_str(o, "txHash")), 66);
+    json_object_put(o);
+    free(ev);
+    lg_store_close(st);
+}
+
+static void test_event_json_errors(void)
+{
+    lg_loan l;
+    char small[16], buf[LG_PAYLOAD_LEN];
+    loan_request(&l, "x", 10);
+    CU_ASSERT_EQUAL(lg_event_loan_json("loan.failed", &l, 10, NULL, NOW_MS, small, sizeof small),
+                    LG_ERR_OVERFLOW);
+    CU_ASSERT_EQUAL(lg_event_loan_json(NULL, &l, 10, NULL, NOW_MS, buf, sizeof buf),
+                    LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_event_loan_json("loan.failed", &l, 10, NULL, -5, buf, sizeof buf),
+                    LG_ERR_INVALID);
+    CU_ASSERT_STRING_EQUAL(lg_loan_status_name((lg_loan_status)9), "UNKNOWN");
+    CU_ASSERT_STRING_EQUAL(lg_loan_status_name(LG_LOAN_SETTLING), "SETTLING");
+}
+
+/* ------------------------------------------------------------ many processes */
+
+#define WORKERS 4
+
+/* Runs child(i, fd) in WORKERS processes, each with its own store, writing its
+ * results to the pipe; returns the read end. */
+static int spawn(void (*child)(lg_store *st, int i, int fd), pid_t pids[WORKERS])
+{
+    int fds[2];
+    CU_ASSERT_FATAL(pipe(fds) == 0);
+    for (int i = 0; i < WORKERS; i++) {
+        pids[i] = fork();
+        CU_ASSERT_FATAL(pids[i] >= 0);
+        if (pids[i] == 0) {
+            close(fds[0]);
+            lg_store *st = NULL;
+            if (lg_store_open("sqlite", path, 20000, &st) != LG_OK)
+                _exit(2);
+            child(st, i, fds[1]);
+            lg_store_close(st);
+            _exit(0);
+        }
+    }
+    close(fds[1]);
+    return fds[0];
+}
+
+static int reap(pid_t pids[WORKERS])
+{
+    int ok = 1;
+    for (int i = 0; i < WORKERS; i++) {
+        int status = 0;
+        ok &= waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0;
+    }
+    return ok;
+}
+
+static void reserve_child(lg_store *st, int i, int fd)
+{
+    for (int k = 0; k < 25; k++) {
+        lg_loan l;
+        char id[32];
+        snprintf(id, sizeof id, "w%d-%d", i, k);
+        loan_request(&l, id, 10);
+        l.fee = 0;
+        l.net = 10;
+        char r = (char)lg_store_loan_reserve(st, &l, NULL, NULL);
+        if (write(fd, &r, 1) != 1)
+            _exit(3);
+    }
+}
+
+static void test_processes_reserve(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    make_partner(st, 100000, 500);
+    pid_t pids[WORKERS];
+    int fd = spawn(reserve_child, pids);
+    int ok = 0, refused = 0, other = 0;
+    char r;
+    while (read(fd, &r, 1) == 1)
+        r == LG_OK ? ok++ : r == LG_ERR_LIMIT_TOTAL ? refused++ : other++;
+    close(fd);
+    CU_ASSERT(reap(pids));
+    CU_ASSERT_EQUAL(ok, 50);
+    CU_ASSERT_EQUAL(refused, 50);
+    CU_ASSERT_EQUAL(other, 0);
+    lg_partner p;
+    uint64_t used = 0;
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_OK);
+    CU_ASSERT_EQUAL(p.outstanding, 500);
+    CU_ASSERT_EQUAL(lg_store_daily_usage(st, PARTNER, "2026-03-14", &used), LG_OK);
+    CU_ASSERT_EQUAL(used, 500);
+    lg_store_close(st);
+}
+
+static void nonce_child(lg_store *st, int i, int fd)
+{
+    (void)i;
+    for (int k = 0; k < 50; k++) {
+        uint64_t n = UINT64_MAX;
+        if (lg_store_nonce_allocate(st, 1, SIGNER, &n) != LG_OK)
+            n = UINT64_MAX;
+        if (write(fd, &n, sizeof n) != (ssize_t)sizeof n)
+            _exit(3);
+    }
+}
+
+static void test_processes_nonces(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    CU_ASSERT_FATAL(lg_store_nonce_init(st, 1, SIGNER, 100, NULL) == LG_OK);
+    pid_t pids[WORKERS];
+    int fd = spawn(nonce_child, pids);
+    static unsigned char seen[WORKERS * 50];
+    memset(seen, 0, sizeof seen);
+    uint64_t n;
+    int bad = 0, count = 0;
+    while (read(fd, &n, sizeof n) == (ssize_t)sizeof n) {
+        count++;
+        if (n < 100 || n >= 100 + WORKERS * 50 || seen[n - 100]++)
+            bad++;
+    }
+    close(fd);
+    CU_ASSERT(reap(pids));
+    CU_ASSERT_EQUAL(count, WORKERS * 50);
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(lg_store_nonce_peek(st, 1, SIGNER, &n), LG_OK);
+    CU_ASSERT_EQUAL(n, 100 + WORKERS * 50);
+    lg_store_close(st);
+}
+
+static void claim_child(lg_store *st, int i, int fd)
+{
+    (void)i;
+    for (;;) {
+        lg_outbox_event *ev = NULL;
+        size_t n = 0;
+        if (lg_store_outbox_claim(st, 7, 60000, &ev, &n) != LG_OK)
+            _exit(4);
+        for (size_t k = 0; k < n; k++)
+            if (write(fd, &ev[k].id, sizeof ev[k].id) != (ssize_t)sizeof ev[k].id)
+                _exit(3);
+        free(ev);
+        if (n == 0)
+            return;
+    }
+}
+
+static void test_processes_claim(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    int64_t first = 0, id = 0;
+    for (int k = 0; k < 100; k++) {
+        CU_ASSERT_FATAL(lg_store_outbox_enqueue(st, PARTNER, "loan.test", "{}", &id) == LG_OK);
+        if (k == 0)
+            first = id;
+    }
+    pid_t pids[WORKERS];
+    int fd = spawn(claim_child, pids);
+    static unsigned char seen[100];
+    memset(seen, 0, sizeof seen);
+    int bad = 0, count = 0;
+    while (read(fd, &id, sizeof id) == (ssize_t)sizeof id) {
+        count++;
+        if (id < first || id >= first + 100 || seen[id - first]++)
+            bad++;
+    }
+    close(fd);
+    CU_ASSERT(reap(pids));
+    CU_ASSERT_EQUAL(count, 100);
+    CU_ASSERT_EQUAL(bad, 0);
+    lg_store_close(st);
+}
+
+/* ------------------------------------------------------------ batch */
+
+static void test_api_log_batch_atomic(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    static lg_api_log rows[3];
+    memset(rows, 0, sizeof rows);
+    for (int i = 0; i < 3; i++) {
+        strcpy(rows[i].partner_id, PARTNER);
+        strcpy(rows[i].route, "/partners/borrow");
+        strcpy(rows[i].method, "POST");
+        rows[i].success = 1;
+    }
+    CU_ASSERT_EQUAL(lg_store_api_log_append_batch(st, rows, 3), LG_OK);
+    rows[2].created_at_ms = -1; /* invalid: the whole batch is refused */
+    CU_ASSERT_EQUAL(lg_store_api_log_append_batch(st, rows, 3), LG_ERR_INVALID);
+    lg_api_log_filter f = {PARTNER, 0, 0, -1, 0, 0};
+    lg_api_log *items = NULL;
+    size_t n = 9;
+    uint64_t total = 0;
+    CU_ASSERT_EQUAL(lg_store_api_log_query(st, &f, &items, &n, &total), LG_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_PTR_NULL(items);
+    CU_ASSERT_EQUAL(total, 3);
+    lg_store_close(st);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 99;
+    static const lg_test_case file_tests[] = {
+        {"file 0600, WAL, migrations recorded", test_file_mode_wal_and_migrations},
+        {"first migration and schema missing", test_first_migration_counts},
+        {"foreign keys on", test_foreign_keys_on},
+        {"newer schema refused", test_newer_schema_refused},
+        {"open errors", test_open_errors},
+        {"registered backend", test_registered_backend},
+        {"busy timeout", test_busy_timeout},
+        {NULL, NULL},
+    };
+    static const lg_test_case value_tests[] = {
+        {"u64 beyond int64 refused", test_u64_beyond_int64_refused},
+        {"limits near INT64_MAX", test_limits_near_int64_max},
+        {"address and hash case", test_address_and_hash_case},
+        {"loan.borrowed payload", test_borrowed_event_payload},
+        {"event payload errors", test_event_json_errors},
+        {"api log batch", test_api_log_batch_atomic},
+        {NULL, NULL},
+    };
+    static const lg_test_case process_tests[] = {
+        {"processes reserve against one limit", test_processes_reserve},
+        {"processes allocate nonces", test_processes_nonces},
+        {"processes claim the outbox", test_processes_claim},
+        {NULL, NULL},
+    };
+    lg_test_add_suite("sqlite files", suite_init, suite_clean, file_tests);
+    lg_test_add_suite("sqlite values", suite_init, suite_clean, value_tests);
+    lg_test_add_suite("sqlite processes", suite_init, suite_clean, process_tests);
+    int rc = lg_test_run("test_store_sqlite_smoke");
+    if (dir[0])
+        lg_test_rmtree(dir);
+    return rc;
+}
