@@ -10,30 +10,30 @@
 
 typedef enum lg_err {
     LG_OK = 0,
-    LG_ERR_NOMEM = 1,         /* allocation failed */
-    LG_ERR_INVALID = 2,       /* bad argument or input */
-    LG_ERR_NOT_FOUND = 3,     /* no such record */
-    LG_ERR_DUPLICATE = 4,     /* unique key already taken */
-    LG_ERR_CONFLICT = 5,      /* same key, different content (idempotency) */
-    LG_ERR_LIMIT_DAILY = 6,   /* partner daily limit would be exceeded */
-    LG_ERR_LIMIT_TOTAL = 7,   /* partner total limit would be exceeded */
-    LG_ERR_OVERFLOW = 8,      /* arithmetic or buffer overflow */
-    LG_ERR_IO = 9,            /* file or socket I/O */
-    LG_ERR_STORE = 10,        /* store backend failure */
-    LG_ERR_BUSY = 11,         /* store locked beyond the busy timeout */
-    LG_ERR_STATE = 12,        /* record is in the wrong state for the operation */
-    LG_ERR_OVERPAY = 13,      /* repayment larger than the remaining debt */
-    LG_ERR_CONFIG = 14,       /* configuration error */
-    LG_ERR_RPC = 15,          /* chain node returned an error */
-    LG_ERR_TIMEOUT = 16,      /* chain node or peer did not answer in time */
-    LG_ERR_REVERTED = 17,     /* transaction or call reverted */
-    LG_ERR_CRYPTO = 18,       /* signing, hashing or key failure */
-    LG_ERR_AUTH = 19,         /* missing or invalid credentials */
-    LG_ERR_FORBIDDEN = 20,    /* authenticated but not allowed */
-    LG_ERR_SUSPENDED = 21,    /* partner suspended */
-    LG_ERR_INACTIVE = 22,     /* partner or record inactive */
-    LG_ERR_UNSUPPORTED = 23,  /* feature not built in or not available */
-    LG_ERR_SCHEMA = 24,       /* store schema missing or newer than this build */
+    LG_ERR_NOMEM = 1,        /* allocation failed */
+    LG_ERR_INVALID = 2,      /* bad argument or input */
+    LG_ERR_NOT_FOUND = 3,    /* no such record */
+    LG_ERR_DUPLICATE = 4,    /* unique key already taken */
+    LG_ERR_CONFLICT = 5,     /* same key, different content (idempotency) */
+    LG_ERR_LIMIT_DAILY = 6,  /* partner daily limit would be exceeded */
+    LG_ERR_LIMIT_TOTAL = 7,  /* partner total limit would be exceeded */
+    LG_ERR_OVERFLOW = 8,     /* arithmetic or buffer overflow */
+    LG_ERR_IO = 9,           /* file or socket I/O */
+    LG_ERR_STORE = 10,       /* store backend failure */
+    LG_ERR_BUSY = 11,        /* store locked beyond the busy timeout */
+    LG_ERR_STATE = 12,       /* record is in the wrong state for the operation */
+    LG_ERR_OVERPAY = 13,     /* repayment larger than the remaining debt */
+    LG_ERR_CONFIG = 14,      /* configuration error */
+    LG_ERR_RPC = 15,         /* chain node returned an error */
+    LG_ERR_TIMEOUT = 16,     /* chain node or peer did not answer in time */
+    LG_ERR_REVERTED = 17,    /* transaction or call reverted */
+    LG_ERR_CRYPTO = 18,      /* signing, hashing or key failure */
+    LG_ERR_AUTH = 19,        /* missing or invalid credentials */
+    LG_ERR_FORBIDDEN = 20,   /* authenticated but not allowed */
+    LG_ERR_SUSPENDED = 21,   /* partner suspended */
+    LG_ERR_INACTIVE = 22,    /* partner or record inactive */
+    LG_ERR_UNSUPPORTED = 23, /* feature not built in or not available */
+    LG_ERR_SCHEMA = 24,      /* store schema missing or newer than this build */
     LG_ERR__LAST
 } lg_err;
 

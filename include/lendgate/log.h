@@ -46,12 +46,11 @@ void lg_log_set_request_id(const char *rid);
 
 /* Writes one line at level: event is a dotted name without spaces, fmt the message. */
 void lg_log(lg_log_level level, const char *event, const char *fmt, ...) LG_PRINTF(3, 4);
-void lg_logv(lg_log_level level, const char *event, const char *fmt, va_list ap)
-    LG_PRINTF(3, 0);
+void lg_logv(lg_log_level level, const char *event, const char *fmt, va_list ap) LG_PRINTF(3, 0);
 
 #define lg_debug(ev, ...) lg_log(LG_LOG_DEBUG, ev, __VA_ARGS__)
-#define lg_info(ev, ...) lg_log(LG_LOG_INFO, ev, __VA_ARGS__)
-#define lg_warn(ev, ...) lg_log(LG_LOG_WARN, ev, __VA_ARGS__)
+#define lg_info(ev, ...)  lg_log(LG_LOG_INFO, ev, __VA_ARGS__)
+#define lg_warn(ev, ...)  lg_log(LG_LOG_WARN, ev, __VA_ARGS__)
 #define lg_error(ev, ...) lg_log(LG_LOG_ERROR, ev, __VA_ARGS__)
 
 /* Redirects output to fd (tests); -1 restores stderr. */

@@ -12,7 +12,8 @@
  * after fork() the child opens its own.
  *
  * Records use fixed-size fields (sizes below), so lookups fill caller-owned structs
- * and need no free. Lists return one malloc'd array the caller releases with free().
+ * and need no free. Lists return one malloc'd array the caller releases with free();
+ * a list limit above LG_STORE_LIST_MAX (1000, store_backend.h) is capped there.
  * Times are milliseconds since the Unix epoch (UTC); "now" is lg_time_now_ms(), which
  * tests can drive. Money is uint64_t micro-USDC (USDC base units, 6 decimals).
  *
@@ -28,21 +29,21 @@
 
 #include <lendgate/error.h>
 
-#define LG_ID_LEN 65        /* partner ids, partner loan ids, request ids (+NUL) */
-#define LG_UUID_LEN 37      /* internal ids: UUID v4 text (+NUL) */
-#define LG_ADDR_LEN 43      /* 0x + 40 hex (+NUL) */
-#define LG_HASH_LEN 67      /* 0x + 64 hex (+NUL): tx hashes */
-#define LG_HEX64_LEN 65     /* 64 hex (+NUL): SHA-256 digests */
-#define LG_U256_LEN 80      /* uint256 as decimal: up to 78 digits (+NUL) */
-#define LG_DAY_LEN 11       /* YYYY-MM-DD (+NUL) */
-#define LG_NAME_LEN 129
-#define LG_URL_LEN 513
-#define LG_EMAIL_LEN 255
-#define LG_SECRET_LEN 129
-#define LG_REASON_LEN 257
+#define LG_ID_LEN        65 /* partner ids, partner loan ids, request ids (+NUL) */
+#define LG_UUID_LEN      37 /* internal ids: UUID v4 text (+NUL) */
+#define LG_ADDR_LEN      43 /* 0x + 40 hex (+NUL) */
+#define LG_HASH_LEN      67 /* 0x + 64 hex (+NUL): tx hashes */
+#define LG_HEX64_LEN     65 /* 64 hex (+NUL): SHA-256 digests */
+#define LG_U256_LEN      80 /* uint256 as decimal: up to 78 digits (+NUL) */
+#define LG_DAY_LEN       11 /* YYYY-MM-DD (+NUL) */
+#define LG_NAME_LEN      129
+#define LG_URL_LEN       513
+#define LG_EMAIL_LEN     255
+#define LG_SECRET_LEN    129
+#define LG_REASON_LEN    257
 #define LG_ALLOWLIST_LEN 1024
-#define LG_RAWTX_LEN 4096   /* signed transaction as 0x-hex (+NUL) */
-#define LG_PAYLOAD_LEN 4096 /* JSON payloads kept in logs and the outbox (+NUL) */
+#define LG_RAWTX_LEN     4096 /* signed transaction as 0x-hex (+NUL) */
+#define LG_PAYLOAD_LEN   4096 /* JSON payloads kept in logs and the outbox (+NUL) */
 
 typedef struct lg_store lg_store;
 
@@ -87,27 +88,27 @@ typedef enum {
 typedef enum { LG_TIER_BASIC = 0, LG_TIER_PREMIUM = 1, LG_TIER_ENTERPRISE = 2 } lg_tier;
 
 typedef struct lg_partner {
-    char id[LG_ID_LEN];          /* "partner_<prefix>_NNN" */
+    char id[LG_ID_LEN]; /* "partner_<prefix>_NNN" */
     char name[LG_NAME_LEN];
-    char key_prefix[LG_ID_LEN];  /* the <partner> part of pk_<partner>_<env>_<hex> */
+    char key_prefix[LG_ID_LEN]; /* the <partner> part of pk_<partner>_<env>_<hex> */
     lg_partner_status status;
     lg_tier tier;
-    uint64_t daily_limit;        /* max principal borrowed per UTC day */
-    uint64_t total_limit;        /* max outstanding principal (reserved + owed) */
-    uint32_t fee_bps;            /* platform fee, 0..10000 */
+    uint64_t daily_limit; /* max principal borrowed per UTC day */
+    uint64_t total_limit; /* max outstanding principal (reserved + owed) */
+    uint32_t fee_bps;     /* platform fee, 0..10000 */
     char settlement_address[LG_ADDR_LEN];
     char webhook_url[LG_URL_LEN];
     char webhook_secret[LG_SECRET_LEN]; /* secret: never logged */
     char contact_email[LG_EMAIL_LEN];
-    uint32_t rate_limit_rpm;     /* 0 = the tier's default */
-    int signing_required;        /* HMAC request signing switched on */
-    char signing_secret[LG_SECRET_LEN]; /* secret: never logged */
+    uint32_t rate_limit_rpm;             /* 0 = the tier's default */
+    int signing_required;                /* HMAC request signing switched on */
+    char signing_secret[LG_SECRET_LEN];  /* secret: never logged */
     char ip_allowlist[LG_ALLOWLIST_LEN]; /* comma-separated addresses/CIDRs, "" = any */
     /* Maintained by the store; ignored on create and update. */
-    uint64_t outstanding;        /* principal of PENDING/SETTLING/ACTIVE loans not repaid */
-    uint64_t total_borrowed;     /* cumulative confirmed principal */
-    uint64_t total_repaid;       /* cumulative applied repayments */
-    uint64_t total_fees;         /* cumulative platform fees */
+    uint64_t outstanding;    /* principal of PENDING/SETTLING/ACTIVE loans not repaid */
+    uint64_t total_borrowed; /* cumulative confirmed principal */
+    uint64_t total_repaid;   /* cumulative applied repayments */
+    uint64_t total_fees;     /* cumulative platform fees */
     int64_t created_at_ms;
     int64_t updated_at_ms;
 } lg_partner;
@@ -132,7 +133,7 @@ enum {
     LG_PF_WEBHOOK_SECRET = 1u << 8,
     LG_PF_CONTACT = 1u << 9,
     LG_PF_RATE_LIMIT = 1u << 10,
-    LG_PF_SIGNING = 1u << 11,        /* signing_required and signing_secret */
+    LG_PF_SIGNING = 1u << 11, /* signing_required and signing_secret */
     LG_PF_ALLOWLIST = 1u << 12
 };
 
@@ -141,8 +142,8 @@ enum {
  * Out: before/after (each may be NULL) = the partner before and after the change,
  * for the admin audit. Returns LG_ERR_NOT_FOUND.
  */
-lg_err lg_store_partner_update(lg_store *st, const lg_partner *p, unsigned mask,
-                               lg_partner *before, lg_partner *after);
+lg_err lg_store_partner_update(lg_store *st, const lg_partner *p, unsigned mask, lg_partner *before,
+                               lg_partner *after);
 
 typedef struct lg_partner_filter {
     int status; /* lg_partner_status, or -1 for any */
@@ -168,9 +169,9 @@ typedef struct lg_api_key {
     char prefix[17];             /* first 16 characters of the key, for display */
     char env[8];                 /* "live" or "sandbox" */
     int64_t created_at_ms;
-    int64_t expires_at_ms;       /* 0 = does not expire */
-    int64_t revoked_at_ms;       /* 0 = not revoked */
-    int64_t last_used_at_ms;     /* 0 = never */
+    int64_t expires_at_ms;   /* 0 = does not expire */
+    int64_t revoked_at_ms;   /* 0 = not revoked */
+    int64_t last_used_at_ms; /* 0 = never */
 } lg_api_key;
 
 /* Adds a key for k->partner_id (id and created_at set by the store; *id_out may be
@@ -213,7 +214,7 @@ typedef struct lg_position {
     char collateral_value[LG_U256_LEN];
     char usdc_borrowed[LG_U256_LEN];
     char health_factor[LG_U256_LEN];
-    int token_type;              /* vault's token type (RWA, private asset) */
+    int token_type; /* vault's token type (RWA, private asset) */
     int active;
     /* Maintained by the store; ignored on upsert. */
     uint64_t total_partner_debt; /* sum of remaining debt of partner loans on it */
@@ -294,8 +295,7 @@ typedef struct lg_reserve_info {
  * be NULL, receives it), LG_ERR_LIMIT_DAILY, LG_ERR_LIMIT_TOTAL, LG_ERR_NOT_FOUND (no
  * partner), LG_ERR_SUSPENDED, LG_ERR_INACTIVE. Only LG_OK changes anything.
  */
-lg_err lg_store_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info,
-                             lg_loan *existing);
+lg_err lg_store_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info, lg_loan *existing);
 
 /* Returns LG_ERR_NOT_FOUND. */
 lg_err lg_store_loan_get(lg_store *st, const char *partner_id, const char *partner_loan_id,
@@ -393,8 +393,7 @@ lg_err lg_store_repay_get(lg_store *st, const char *repayment_id, lg_repayment *
 lg_err lg_store_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n);
 
 /* PENDING repayments, oldest first, for reconcile. Out: *items (free()), *n. */
-lg_err lg_store_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **items,
-                                   size_t *n);
+lg_err lg_store_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **items, size_t *n);
 
 /* ----------------------------------------------------- signed chain transactions */
 
@@ -423,7 +422,7 @@ typedef struct lg_chain_tx {
     char from[LG_ADDR_LEN];
     uint64_t nonce;
     char hash[LG_HASH_LEN];
-    char raw[LG_RAWTX_LEN];         /* the signed bytes as 0x-hex: re-broadcast as they are */
+    char raw[LG_RAWTX_LEN]; /* the signed bytes as 0x-hex: re-broadcast as they are */
     lg_tx_state state;
     int64_t created_at_ms;
     int64_t updated_at_ms;
@@ -444,8 +443,7 @@ lg_err lg_store_tx_list(lg_store *st, const char *loan_id, const char *repayment
                         lg_chain_tx **items, size_t *n);
 
 /* Versions in state SIGNED, oldest first, for reconcile. Out: *items (free()), *n. */
-lg_err lg_store_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **items,
-                                  size_t *n);
+lg_err lg_store_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **items, size_t *n);
 
 /* ------------------------------------------------------------------ nonces */
 
@@ -473,7 +471,7 @@ typedef struct lg_api_log {
     int64_t id;
     char partner_id[LG_ID_LEN];
     char request_id[LG_ID_LEN];
-    char route[LG_NAME_LEN];   /* route pattern, "/partners/loan/:partnerLoanId" */
+    char route[LG_NAME_LEN]; /* route pattern, "/partners/loan/:partnerLoanId" */
     char method[8];
     char client_ip[46];
     char user_agent[LG_REASON_LEN];
@@ -485,7 +483,7 @@ typedef struct lg_api_log {
     char wallet[LG_ADDR_LEN];
     char oaid[LG_U256_LEN];
     char loan_id[LG_ID_LEN];
-    int64_t created_at_ms;     /* 0 on append = now */
+    int64_t created_at_ms; /* 0 on append = now */
 } lg_api_log;
 
 /* Appends one row (id set by the store). */
@@ -573,8 +571,8 @@ lg_err lg_store_outbox_enqueue(lg_store *st, const char *partner_id, const char 
  * its attempts count grows by one. Two claimers never get the same event while a
  * lease holds. Out: *items (free()), *n.
  */
-lg_err lg_store_outbox_claim(lg_store *st, uint32_t max, int64_t lease_ms,
-                             lg_outbox_event **items, size_t *n);
+lg_err lg_store_outbox_claim(lg_store *st, uint32_t max, int64_t lease_ms, lg_outbox_event **items,
+                             size_t *n);
 
 /* DELIVERING -> DELIVERED. Returns LG_ERR_NOT_FOUND, LG_ERR_STATE. */
 lg_err lg_store_outbox_delivered(lg_store *st, int64_t id);
@@ -594,21 +592,20 @@ lg_err lg_store_outbox_get(lg_store *st, int64_t id, lg_outbox_event *out);
 /* Events of a partner (NULL = all) in status (-1 = any), newest first.
  * Out: *items (free()), *n, *total. */
 lg_err lg_store_outbox_list(lg_store *st, const char *partner_id, int status, uint32_t limit,
-                            uint64_t offset, lg_outbox_event **items, size_t *n,
-                            uint64_t *total);
+                            uint64_t offset, lg_outbox_event **items, size_t *n, uint64_t *total);
 
 /* ------------------------------------------------------------- admin audit */
 
 typedef struct lg_admin_audit {
     int64_t id;
     char admin[LG_NAME_LEN];
-    char action[64];              /* "partner.create", "partner.suspend", ... */
-    char target[LG_ID_LEN];       /* partner id or other subject */
+    char action[64];                  /* "partner.create", "partner.suspend", ... */
+    char target[LG_ID_LEN];           /* partner id or other subject */
     char before_json[LG_PAYLOAD_LEN]; /* never keys or secrets */
     char after_json[LG_PAYLOAD_LEN];
     char request_id[LG_ID_LEN];
     char client_ip[46];
-    int64_t created_at_ms;        /* 0 on append = now */
+    int64_t created_at_ms; /* 0 on append = now */
 } lg_admin_audit;
 
 lg_err lg_store_admin_audit_append(lg_store *st, const lg_admin_audit *row);

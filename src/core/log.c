@@ -218,8 +218,8 @@ int lg_scrub_keys(char *s)
 int lg_is_secret_field(const char *name)
 {
     static const char *const secret_words[] = {
-        "apikey",    "api_key",    "secret",        "signature", "privatekey", "private_key",
-        "password",  "passphrase", "authorization", "token",     "key_hash",   "keyhash",
+        "apikey",   "api_key",    "secret",        "signature", "privatekey", "private_key",
+        "password", "passphrase", "authorization", "token",     "key_hash",   "keyhash",
     };
     if (!name)
         return 0;

@@ -55,8 +55,9 @@ static lg_err check_state_dir(const char *dir, char *err, size_t errlen)
         return LG_ERR_IO;
     }
     if (st.st_mode & 077) {
-        snprintf(err, errlen, "state directory '%s' is open to group or others (mode %03o): chmod 700 it",
-                 dir, (unsigned)(st.st_mode & 0777));
+        snprintf(err, errlen,
+                 "state directory '%s' is open to group or others (mode %03o): chmod 700 it", dir,
+                 (unsigned)(st.st_mode & 0777));
         return LG_ERR_CONFIG;
     }
     return LG_OK;
@@ -74,8 +75,8 @@ static lg_err migrate_store(const lg_config *cfg, lg_setup_report *r, char *err,
     lg_store *st = NULL;
     lg_err rc = lg_setup_open_store(cfg, &st);
     if (rc != LG_OK) {
-        snprintf(err, errlen, "cannot open the %s store: %s", lg_config_str(cfg, "store", "backend"),
-                 lg_strerror(rc));
+        snprintf(err, errlen, "cannot open the %s store: %s",
+                 lg_config_str(cfg, "store", "backend"), lg_strerror(rc));
         return rc;
     }
     rc = lg_store_migrate(st, &r->applied);
