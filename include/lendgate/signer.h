@@ -33,7 +33,7 @@
 #endif
 
 #define LG_SECKEY_LEN  32
-#define LG_HASH_LEN    32
+#define LG_DIGEST_LEN    32
 #define LG_SIG_RSV_LEN 65
 
 typedef struct lg_signer_ctx lg_signer_ctx;
@@ -102,7 +102,7 @@ LG_MUST_CHECK int lg_signer_seckey_verify(const lg_signer_ctx *ctx,
  * Returns 1, or 0 (NULL argument, invalid key, a check failed; *sig is then zeroed).
  */
 LG_MUST_CHECK int lg_signer_sign(const lg_signer_ctx *ctx, lg_signature *sig,
-                                 const uint8_t hash[LG_HASH_LEN],
+                                 const uint8_t hash[LG_DIGEST_LEN],
                                  const uint8_t seckey[LG_SECKEY_LEN]);
 
 /* Writes the Ethereum address of seckey's public key into addr. Returns 1 or 0. */
@@ -120,7 +120,7 @@ LG_MUST_CHECK int lg_pubkey_to_address(uint8_t addr[LG_ADDRESS_LEN], const uint8
  * unique. Returns 1, or 0 (NULL, malformed or unrecoverable signature).
  */
 LG_MUST_CHECK int lg_signer_recover(const lg_signer_ctx *ctx, uint8_t addr[LG_ADDRESS_LEN],
-                                    const uint8_t hash[LG_HASH_LEN], const lg_signature *sig);
+                                    const uint8_t hash[LG_DIGEST_LEN], const lg_signature *sig);
 
 /* Reads the 65-byte r||s||v form used by eth_sign/personal_sign (v is 27, 28, 0 or 1).
  * Returns 1, or 0 (NULL, other v). */
@@ -131,7 +131,7 @@ LG_MUST_CHECK int lg_signature_to_rsv(uint8_t rsv[LG_SIG_RSV_LEN], const lg_sign
 
 /* EIP-191 version 0x45 hash: keccak256("\x19Ethereum Signed Message:\n" || decimal len
  * || msg). msg may be NULL when len is 0. Returns 1 or 0. */
-LG_MUST_CHECK int lg_personal_hash(uint8_t out[LG_HASH_LEN], const void *msg, size_t len);
+LG_MUST_CHECK int lg_personal_hash(uint8_t out[LG_DIGEST_LEN], const void *msg, size_t len);
 
 /* Signs msg as personal_sign does (the hash above). Returns 1 or 0. */
 LG_MUST_CHECK int lg_personal_sign(const lg_signer_ctx *ctx, lg_signature *sig, const void *msg,

@@ -148,7 +148,7 @@ static int is_high_s(const secp256k1_context *secp,
 }
 
 /* Recovers the public key behind (hash, sig) and compares it with want. */
-static int recovers_to(const secp256k1_context *secp, const uint8_t hash[LG_HASH_LEN],
+static int recovers_to(const secp256k1_context *secp, const uint8_t hash[LG_DIGEST_LEN],
                        const lg_signature *sig, const secp256k1_pubkey *want)
 {
     secp256k1_ecdsa_recoverable_signature rsig;
@@ -181,7 +181,7 @@ static void to_low_s(const secp256k1_context *secp, lg_signature *sig,
     sig->recid = recid;
 }
 
-int lg_signer_sign(const lg_signer_ctx *ctx, lg_signature *sig, const uint8_t hash[LG_HASH_LEN],
+int lg_signer_sign(const lg_signer_ctx *ctx, lg_signature *sig, const uint8_t hash[LG_DIGEST_LEN],
                    const uint8_t seckey[LG_SECKEY_LEN])
 {
     if (!sig)
@@ -205,7 +205,7 @@ int lg_signer_sign(const lg_signer_ctx *ctx, lg_signature *sig, const uint8_t ha
 }
 
 int lg_signer_recover(const lg_signer_ctx *ctx, uint8_t addr[LG_ADDRESS_LEN],
-                      const uint8_t hash[LG_HASH_LEN], const lg_signature *sig)
+                      const uint8_t hash[LG_DIGEST_LEN], const lg_signature *sig)
 {
     secp256k1_ecdsa_recoverable_signature rsig;
     secp256k1_pubkey pk;
@@ -242,7 +242,7 @@ int lg_signature_to_rsv(uint8_t rsv[LG_SIG_RSV_LEN], const lg_signature *sig)
     return 1;
 }
 
-int lg_personal_hash(uint8_t out[LG_HASH_LEN], const void *msg, size_t len)
+int lg_personal_hash(uint8_t out[LG_DIGEST_LEN], const void *msg, size_t len)
 {
     static const char prefix[] = "\x19"
                                  "Ethereum Signed Message:\n";
@@ -265,7 +265,7 @@ int lg_personal_hash(uint8_t out[LG_HASH_LEN], const void *msg, size_t len)
 int lg_personal_sign(const lg_signer_ctx *ctx, lg_signature *sig, const void *msg, size_t len,
                      const uint8_t seckey[LG_SECKEY_LEN])
 {
-    uint8_t h[LG_HASH_LEN];
+    uint8_t h[LG_DIGEST_LEN];
     if (!sig)
         return 0;
     if (!lg_personal_hash(h, msg, len)) {
@@ -278,7 +278,7 @@ int lg_personal_sign(const lg_signer_ctx *ctx, lg_signature *sig, const void *ms
 int lg_personal_recover(const lg_signer_ctx *ctx, uint8_t addr[LG_ADDRESS_LEN], const void *msg,
                         size_t len, const uint8_t rsv[LG_SIG_RSV_LEN])
 {
-    uint8_t h[LG_HASH_LEN];
+    uint8_t h[LG_DIGEST_LEN];
     lg_signature sig;
     return ctx && addr && lg_signature_from_rsv(&sig, rsv) && lg_personal_hash(h, msg, len) &&
            lg_signer_recover(ctx, addr, h, &sig);

@@ -14,4 +14,9 @@ tests_fuzz_fuzz_abi_SOURCES = tests/fuzz/fuzz_abi.c
 tests_fuzz_fuzz_abi_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_abi_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_abi_LDADD = $(LG_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz_rpc_response
+tests_fuzz_fuzz_rpc_response_SOURCES = tests/fuzz/fuzz_rpc_response.c
+tests_fuzz_fuzz_rpc_response_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_rpc_response_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_rpc_response_LDADD = $(LG_LIBS)
 endif
