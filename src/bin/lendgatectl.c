@@ -9,10 +9,14 @@
 
 #include <lendgate/config.h>
 #include <lendgate/log.h>
+#include <lendgate/service.h>
 #include <lendgate/setup.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -88,11 +92,122 @@ static int cmd_version(lg_config *cfg, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* ---- reconcile and nonce: the chain-facing operator verbs ---------------------- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int open_service(lg_config *cfg, lg_service **svc)
+{
+    char err[512] = "";
+    lg_err rc = lg_service_open(svc, cfg, err, sizeof err);
+    return rc == LG_OK ? EXIT_OK : fail(rc, "opening the service", err);
+}
+
+static void print_note(void *ctx, const char *line)
+{
+    (void)ctx;
+    printf("  %s\n", line);
+    fflush(stdout);
+}
+
+static int reconcile_once(lg_service *svc)
+{
+    lg_reconcile_report r;
+    lg_err rc = lg_service_reconcile_ex(svc, &r, print_note, NULL);
+    printf("reconcile: %u loan(s) confirmed, %u failed; %u repayment(s) applied, %u failed; "
+           "%u re-broadcast; %u nonce gap(s) filled; %u still pending\n",
+           r.loans_confirmed, r.loans_failed, r.repayments_applied, r.repayments_failed,
+           r.rebroadcast, r.nonce_gaps_filled, r.still_pending);
+    fflush(stdout);
+    return rc == LG_OK ? EXIT_OK : fail(rc, "reconcile", NULL);
+}
+
+/* Sleeps up to seconds, waking early when a stop was requested. */
+static void nap(unsigned long seconds)
+{
+    struct timespec step = {0, 100000000L};
+    for (unsigned long i = 0; i < seconds * 10 && !stop_requested; i++)
+        nanosleep(&step, NULL);
+}
+
+static int parse_seconds(const char *text, unsigned long *out)
+{
+    char *end = NULL;
+    unsigned long v = strtoul(text, &end, 10);
+    if (!text[0] || text[0] == '-' || *end || v == 0 || v > 86400)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmd_reconcile(lg_config *cfg, int argc, char **argv)
+{
+    int watch = 0;
+    unsigned long interval = 15;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--watch") == 0)
+            watch = 1;
+        else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
+            if (parse_seconds(argv[++i], &interval) != 0)
+                return usage_error("--interval takes 1 to 86400 seconds, got '%s'", argv[i]);
+        } else
+            return usage_error("reconcile: unknown argument '%s'", argv[i]);
+    }
+    lg_service *svc = NULL;
+    int status = open_service(cfg, &svc);
+    if (status != EXIT_OK)
+        return status;
+    if (watch) {
+        signal(SIGINT, on_stop);
+        signal(SIGTERM, on_stop);
+    }
+    do {
+        status = reconcile_once(svc);
+        if (watch)
+            nap(interval);
+    } while (watch && !stop_requested);
+    lg_service_close(svc);
+    return status;
+}
+
+static int cmd_nonce(lg_config *cfg, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "resync") != 0)
+        return usage_error("usage: nonce resync");
+    lg_service *svc = NULL;
+    int status = open_service(cfg, &svc);
+    if (status != EXIT_OK)
+        return status;
+    uint64_t before = 0, after = 0;
+    char addr[64] = "";
+    lg_service_platform_address(svc, addr, sizeof addr);
+    lg_err rc = lg_service_nonce_resync(svc, &before, &after);
+    if (rc != LG_OK)
+        status = fail(rc, "nonce resync", NULL);
+    else if (before == UINT64_MAX)
+        printf("nonce of %s: none -> %llu\n", addr, (unsigned long long)after);
+    else
+        printf("nonce of %s: %llu -> %llu\n", addr, (unsigned long long)before,
+               (unsigned long long)after);
+    lg_service_close(svc);
+    return status;
+}
+
 static int cmd_help(lg_config *cfg, int argc, char **argv);
 
 static const ctl_cmd commands[] = {
     {"init", "create the state directory and the database, apply migrations", 1, cmd_init},
     {"migrate", "apply pending schema migrations to an existing database", 1, cmd_migrate},
+    {"reconcile", "finish pending borrows and repayments ([--watch] [--interval SECONDS])", 1,
+     cmd_reconcile},
+    {"nonce", "nonce resync: reset the platform wallet's nonce to the node's pending count", 1,
+     cmd_nonce},
     {"version", "print the version", 0, cmd_version},
     {"help", "show this help", 0, cmd_help},
 };

@@ -1,3 +1,12 @@
 # service: the business rules, over store, eth, webhook and metrics
 liblendgate_a_SOURCES += src/service/setup.c
 noinst_HEADERS += include/lendgate/setup.h
+# service: lifecycle, the borrow and repay pipelines, reconcile
+liblendgate_a_SOURCES += src/service/service.c src/service/borrow.c src/service/repay.c \
+	src/service/reconcile.c
+noinst_HEADERS += include/lendgate/service.h src/service/service_internal.h
+
+# service: the handle without a chain (the pipelines run in tests/integration/service.mk)
+check_PROGRAMS += tests/unit/test_service
+tests_unit_test_service_SOURCES = tests/unit/test_service.c
+tests_unit_test_service_LDADD = $(LG_TEST_LIBS)

@@ -11,6 +11,23 @@
 lg_devnet_dir="$LG_TOP_SRCDIR/contrib/devnet"
 lg_devnet_pgid=
 
+# up.sh installs node_modules and compiles into its own directory. A read-only source
+# tree (make distcheck) gets a copy in the build tree, shared by the tests of one build.
+lg_devnet_prepare() {
+    [ -w "$lg_devnet_dir" ] && return 0
+    local work="$LG_TOP_BUILDDIR/devnet-work"
+    (
+        flock -w 600 9 || exit 1
+        if [ ! -f "$work/package-lock.json" ]; then
+            rm -rf "$work.tmp" && mkdir -p "$work.tmp" &&
+                (cd "$lg_devnet_dir" && tar cf - --exclude=./node_modules --exclude=./artifacts \
+                    --exclude=./.state .) | (cd "$work.tmp" && tar xf -) &&
+                chmod -R u+w "$work.tmp" && mv "$work.tmp" "$work"
+        fi
+    ) 9>"$LG_TOP_BUILDDIR/devnet-work.lock" || return 1
+    lg_devnet_dir=$work
+}
+
 # 0 when some process of group $1 is still running (zombies do not count).
 lg_devnet_group_alive() {
     ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
@@ -20,6 +37,10 @@ devnet_up() {
     local out line
     if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
         skip "devnet" "node and npm are needed for contrib/devnet (Node.js 18 or newer)"
+        finish
+    fi
+    if ! lg_devnet_prepare; then
+        fail "devnet starts" "cannot copy contrib/devnet out of the read-only source tree"
         finish
     fi
     export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"

@@ -1,0 +1,162 @@
+/*
+ * service.h - the business operations behind the partner API.
+ *
+ * One lg_service per worker process, opened after fork and kept for the process's
+ * life: it owns the store handle, the JSON-RPC handle, the secp256k1 context, the
+ * platform key, the contract bindings and the transaction sender. The HTTP layer
+ * parses and validates requests into the typed structs below, calls these functions
+ * and renders what they return; these functions never see JSON text, FastCGI or SQL.
+ *
+ * Every operation fills an lg_outcome: the HTTP status the API answers with and,
+ * for errors, a message that names the field or the reason (never a secret).
+ * The outcome is filled on every return, LG_OK or not: the caller renders
+ * out->status and out->message; the returned code only classifies the failure for
+ * logs and metrics (LG_OK for every 2xx).
+ */
+#ifndef LENDGATE_SERVICE_H
+#define LENDGATE_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lendgate/config.h>
+#include <lendgate/error.h>
+#include <lendgate/store.h>
+
+typedef struct lg_service lg_service;
+struct lg_rpc;
+struct lg_contracts;
+
+typedef struct lg_outcome {
+    int status;        /* HTTP status: 200, 201, 202, 400, 403, 404, 409, 502, 504, ... */
+    char message[320]; /* "" on success */
+} lg_outcome;
+
+/*
+ * Opens everything a worker needs from cfg: the store, the chain node (its chain id
+ * must equal [chain] chain_id), the platform key file, the contract addresses.
+ * Out: *out, owned by the caller, released with lg_service_close(). err receives one
+ * line on failure. Returns LG_OK, LG_ERR_CONFIG, LG_ERR_IO, LG_ERR_CRYPTO, or what
+ * the store and the RPC client return.
+ */
+lg_err lg_service_open(lg_service **out, const lg_config *cfg, char *err, size_t errlen);
+
+/* Opens only the store (admin and read-only tools that need no chain). */
+lg_err lg_service_open_store_only(lg_service **out, const lg_config *cfg, char *err, size_t errlen);
+
+/* Closes and frees; wipes the platform key. NULL is fine. */
+void lg_service_close(lg_service *svc);
+
+/* Borrowed handles, valid until lg_service_close. The chain ones are NULL for a
+ * store-only service. */
+lg_store *lg_service_store(lg_service *svc);
+struct lg_rpc *lg_service_rpc(lg_service *svc);
+struct lg_contracts *lg_service_contracts(lg_service *svc);
+const lg_config *lg_service_config(const lg_service *svc);
+
+/* Writes the platform wallet's EIP-55 address into out (cap >= LG_ADDR_LEN).
+ * Returns LG_OK, LG_ERR_INVALID (NULL, store-only service), LG_ERR_OVERFLOW. */
+lg_err lg_service_platform_address(const lg_service *svc, char *out, size_t cap);
+
+/*
+ * Operator resync of the platform wallet's nonce counter to the node's pending
+ * transaction count (`lendgatectl nonce resync`). Only safe while no worker signs.
+ * Out: *old_value (UINT64_MAX when there was no counter), *new_value; either may be
+ * NULL. Returns LG_OK, LG_ERR_INVALID (NULL, store-only service), an rpc call's error
+ * or the store's.
+ */
+lg_err lg_service_nonce_resync(lg_service *svc, uint64_t *old_value, uint64_t *new_value);
+
+/* ------------------------------------------------------------------ borrow */
+
+typedef struct lg_borrow_request {
+    char partner_loan_id[LG_ID_LEN]; /* ^[A-Za-z0-9_-]{1,64}$ */
+    char user_wallet[LG_ADDR_LEN];   /* 0x + 40 hex, checksum already verified */
+    char oaid[LG_U256_LEN];          /* uint256 as decimal, no leading zeros */
+    uint64_t amount;                 /* > 0, micro-USDC */
+    char request_hash[LG_HEX64_LEN]; /* SHA-256 of the canonical request: idempotency */
+} lg_borrow_request;
+
+/*
+ * The borrow pipeline of DESIGN.md for partner p: idempotency, chain checks,
+ * reservation, persist-then-broadcast of borrowUSDC and the payout transfer,
+ * confirmation. Out: *loan (the loan as stored after the call), *out (201 ACTIVE,
+ * 202 still PENDING/SETTLING when the chain is slower than the request budget,
+ * the stored result again for a repeated identical request, 409 for the same
+ * partnerLoanId with a different body, 403/400/502/504 with the message).
+ * Once borrowUSDC is mined the loan never fails: a payout that reverts or is lost is
+ * retried by lg_service_reconcile, and the answer is 202 SETTLING meanwhile.
+ * Returns LG_OK (201/202), LG_ERR_INVALID (NULL argument, store-only service, bad
+ * input: 400), LG_ERR_CONFLICT (409), LG_ERR_FORBIDDEN (not the OAID's owner),
+ * LG_ERR_SUSPENDED / LG_ERR_INACTIVE (partner, or the credit line or position),
+ * LG_ERR_NOT_FOUND (no such OAID or position), LG_ERR_LIMIT_DAILY, LG_ERR_LIMIT_TOTAL,
+ * LG_ERR_REVERTED (the vault refused), LG_ERR_CONFIG (partner misconfigured), LG_ERR_STATE
+ * (the stored loan failed), or an rpc/store error (502/504/500/503).
+ */
+lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_request *req,
+                         lg_loan *loan, lg_outcome *out);
+
+/* ------------------------------------------------------------------- repay */
+
+typedef struct lg_repay_request {
+    char partner_loan_id[LG_ID_LEN];
+    uint64_t amount;            /* > 0 */
+    char proof_tx[LG_HASH_LEN]; /* repaymentTxHash, "" when not given */
+} lg_repay_request;
+
+/*
+ * The repay pipeline of DESIGN.md. Out: *loan after the call, *repayment (the
+ * repayment record), *out (200, 202 when the chain is slow, 404, 400, 502, 504).
+ * A proof (proof_tx) must be a successful transaction with a USDC Transfer from the
+ * partner's settlement address to the platform wallet of at least the amount, used
+ * by no other pending or applied repayment. The vault pulls the USDC from the platform
+ * wallet: an approve is sent first only when the standing allowance is short.
+ * Returns LG_OK (200/202), LG_ERR_INVALID (NULL argument, store-only service, a proof
+ * that does not hold), LG_ERR_NOT_FOUND (404), LG_ERR_STATE (repaid, failed or not yet
+ * active), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof used before), LG_ERR_REVERTED (a
+ * transaction reverted: the repayment is FAILED), or an rpc/store error.
+ */
+lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
+                        lg_loan *loan, lg_repayment *repayment, lg_outcome *out);
+
+/* --------------------------------------------------------------- reconcile */
+
+typedef struct lg_reconcile_report {
+    unsigned loans_confirmed;
+    unsigned loans_failed;
+    unsigned repayments_applied;
+    unsigned repayments_failed;
+    unsigned rebroadcast;
+    unsigned nonce_gaps_filled;
+    unsigned still_pending;
+} lg_reconcile_report;
+
+/*
+ * Finishes or fails every PENDING/SETTLING loan and PENDING repayment from its
+ * persisted transactions, re-broadcasting the same signed bytes when the node lost
+ * them, and fills nonce gaps with zero-value self-transfers. Safe to run while the
+ * responders serve. Each action is also logged (event reconcile.*).
+ */
+lg_err lg_service_reconcile(lg_service *svc, lg_reconcile_report *report);
+
+/* Receives one line per action reconcile takes ("loan 1b2c... confirmed"), for the
+ * operator's terminal. */
+typedef void (*lg_reconcile_note_fn)(void *ctx, const char *line);
+
+/*
+ * lg_service_reconcile, also telling note (may be NULL) each action. A loan or
+ * repayment younger than the request budget plus the chain calls that may follow it
+ * is left to the responder that serves it, except for re-broadcasts and confirmations,
+ * which are safe at any time.
+ * A row that fails (a node error, a partner without a valid settlement address) is
+ * told and left for the next pass; the pass goes on, and only a failing store stops it.
+ * One pass runs at a time: it holds [store] state_dir/reconcile.lock, and a second
+ * reconciler meanwhile gets LG_ERR_BUSY without doing anything.
+ * Returns LG_OK (report filled), LG_ERR_INVALID (NULL, store-only service), LG_ERR_BUSY,
+ * LG_ERR_IO (no lock file), or the first error met in the pass (the report and what
+ * was done are kept).
+ */
+lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
+                               lg_reconcile_note_fn note, void *note_ctx);
+
+#endif

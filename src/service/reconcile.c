@@ -1,0 +1,508 @@
+/* reconcile.c - finishes what crashed or slow requests left: every persisted
+ * transaction still SIGNED is looked up on chain (and re-broadcast when the node lost
+ * it), then every unsettled loan and pending repayment is moved on from the states of
+ * its transactions, and nonce gaps get a zero-value self-transfer. Every state change
+ * is one of the store's conditional transitions, so responders may serve meanwhile. */
+#include "config.h"
+
+#include "service_internal.h"
+
+#include <lendgate/hex.h>
+#include <lendgate/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH        1000 /* rows looked at per pass */
+#define GAP_MAX      64   /* nonce gaps filled per pass */
+#define GAP_GRACE_MS 1000 /* a nonce just allocated is being signed and persisted */
+
+typedef struct rec {
+    lg_service *svc;
+    lg_reconcile_report *rep;
+    lg_reconcile_note_fn note;
+    void *note_ctx;
+    int64_t young_ms; /* rows younger than this may still belong to a running request */
+    lg_err first;     /* the first failure of a row, returned at the end of the pass */
+} rec;
+
+static void say(rec *r, const char *event, const char *fmt, ...) LG_PRINTF(3, 4);
+
+static void say(rec *r, const char *event, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    lg_info(event, "%s", line);
+    if (r->note)
+        r->note(r->note_ctx, line);
+}
+
+static int is_young(const rec *r, int64_t created_at_ms)
+{
+    return lg_time_now_ms() - created_at_ms < r->young_ms;
+}
+
+/* One row's failure does not hold the others up: it is told, remembered for the
+ * pass's result, and the pass goes on. Only a store that fails stops it. */
+static lg_err keep_going(rec *r, lg_err rc, const char *what, const char *id)
+{
+    if (rc == LG_OK)
+        return LG_OK;
+    say(r, "reconcile.error", "%s %s: %s %s", what, id, lg_strerror(rc), lg_svc_rpc_text(r->svc));
+    if (r->first == LG_OK)
+        r->first = rc;
+    return rc == LG_ERR_STORE || rc == LG_ERR_BUSY || rc == LG_ERR_NOMEM ? rc : LG_OK;
+}
+
+/* ------------------------------------------------------------ transactions */
+
+/* LG_OK with the version's state recorded when it is mined; LG_ERR_NOT_FOUND when not. */
+static lg_err tx_mined(lg_service *svc, lg_chain_tx *tx, const uint8_t hash[LG_RPC_HASH_LEN])
+{
+    lg_receipt rcpt;
+    memset(&rcpt, 0, sizeof rcpt);
+    lg_err rc = lg_rpc_get_receipt(svc->rpc, &rcpt, hash);
+    if (rc != LG_OK)
+        return rc;
+    tx->state = rcpt.status == 1 ? LG_TXS_MINED : LG_TXS_REVERTED;
+    lg_receipt_release(&rcpt);
+    return lg_store_tx_set_state(svc->st, tx->hash, tx->state);
+}
+
+/* Moves one SIGNED version on from what the node knows of it: mined -> MINED or
+ * REVERTED; in the pool -> unchanged; unknown -> broadcast again, or DROPPED when the
+ * node refuses the bytes (their nonce went to another transaction). */
+static lg_err tx_refresh(rec *r, lg_chain_tx *tx)
+{
+    lg_service *svc = r->svc;
+    uint8_t hash[LG_RPC_HASH_LEN];
+    lg_rpc_tx_info info;
+    if (lg_hex_decode_fixed(hash, sizeof hash, tx->hash, LG_HEX_0X) != LG_OK)
+        return LG_ERR_INVALID;
+    lg_err rc = tx_mined(svc, tx, hash);
+    if (rc != LG_ERR_NOT_FOUND)
+        return rc;
+    rc = lg_rpc_get_tx(svc->rpc, &info, hash);
+    if (rc != LG_ERR_NOT_FOUND)
+        return rc;
+    rc = lg_sender_rebroadcast(&svc->sender, NULL, tx->raw);
+    if (rc == LG_OK) {
+        r->rep->rebroadcast++;
+        say(r, "reconcile.rebroadcast", "tx %s (nonce %llu) re-broadcast", tx->hash,
+            (unsigned long long)tx->nonce);
+        /* An automining node has mined it already: record that in this pass. */
+        rc = tx_mined(svc, tx, hash);
+        return rc == LG_ERR_NOT_FOUND ? LG_OK : rc;
+    }
+    if (rc != LG_ERR_RPC)
+        return rc;
+    if (lg_svc_nonce_too_high(svc)) {
+        say(r, "reconcile.waiting", "tx %s (nonce %llu) waits for a lower nonce", tx->hash,
+            (unsigned long long)tx->nonce);
+        return LG_OK;
+    }
+    tx->state = LG_TXS_DROPPED;
+    say(r, "reconcile.dropped", "tx %s (nonce %llu) refused by the node: %s; dropped", tx->hash,
+        (unsigned long long)tx->nonce, lg_svc_rpc_text(svc));
+    return lg_store_tx_set_state(svc->st, tx->hash, LG_TXS_DROPPED);
+}
+
+static lg_err refresh_all(rec *r)
+{
+    lg_chain_tx *txs = NULL;
+    size_t n = 0;
+    lg_err rc = lg_store_tx_list_unsettled(r->svc->st, BATCH, &txs, &n);
+    for (size_t i = 0; rc == LG_OK && i < n; i++)
+        rc = keep_going(r, tx_refresh(r, &txs[i]), "tx", txs[i].hash);
+    free(txs);
+    return rc;
+}
+
+/* What the versions of one purpose add up to. */
+typedef struct tx_view {
+    int mined; /* index of the mined version, or -1 */
+    int live;  /* versions still SIGNED */
+    int dead;  /* REVERTED or DROPPED */
+    int reverted;
+    size_t count;
+} tx_view;
+
+static tx_view view_of(const lg_chain_tx *txs, size_t n, lg_tx_purpose purpose)
+{
+    tx_view v = {-1, 0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (txs[i].purpose != purpose)
+            continue;
+        v.count++;
+        if (txs[i].state == LG_TXS_MINED)
+            v.mined = (int)i;
+        else if (txs[i].state == LG_TXS_SIGNED)
+            v.live++;
+        else if (txs[i].state == LG_TXS_REVERTED)
+            v.dead++, v.reverted++;
+        else if (txs[i].state == LG_TXS_DROPPED)
+            v.dead++;
+    }
+    return v;
+}
+
+/* ------------------------------------------------------------------ loans */
+
+static lg_err loan_fail(rec *r, const lg_loan *loan, const char *reason)
+{
+    lg_err rc = lg_store_loan_fail(r->svc->st, loan->id, reason);
+    if (rc == LG_ERR_STATE)
+        return LG_OK; /* a responder moved it meanwhile */
+    if (rc == LG_OK) {
+        r->rep->loans_failed++;
+        say(r, "reconcile.loan_failed", "loan %s (%s) failed: %s", loan->id, loan->partner_loan_id,
+            reason);
+    }
+    return rc;
+}
+
+static lg_err loan_pending(rec *r, lg_loan *loan, const lg_chain_tx *txs, size_t n, int *moved)
+{
+    tx_view v = view_of(txs, n, LG_TXP_BORROW);
+    *moved = 0;
+    if (v.mined >= 0) {
+        lg_err rc = lg_store_loan_mark_borrowed(r->svc->st, loan->id, txs[v.mined].hash);
+        if (rc == LG_OK)
+            rc = lg_store_loan_get_by_id(r->svc->st, loan->id, loan);
+        if (rc == LG_OK) {
+            *moved = 1;
+            say(r, "reconcile.borrowed", "loan %s (%s) borrow %s mined", loan->id,
+                loan->partner_loan_id, txs[v.mined].hash);
+        }
+        return rc == LG_ERR_STATE ? LG_OK : rc;
+    }
+    if (v.live || is_young(r, loan->created_at_ms)) {
+        r->rep->still_pending++;
+        return LG_OK;
+    }
+    if (v.reverted)
+        return loan_fail(r, loan, "borrow transaction reverted");
+    return loan_fail(r, loan,
+                     v.count ? "borrow transaction was dropped" : "no borrow transaction was sent");
+}
+
+static lg_err loan_settling(rec *r, lg_loan *loan, const lg_chain_tx *txs, size_t n)
+{
+    lg_service *svc = r->svc;
+    tx_view v = view_of(txs, n, LG_TXP_TRANSFER);
+    if (v.mined >= 0) {
+        lg_err rc = lg_store_loan_confirm(svc->st, loan->id, loan->borrow_tx, txs[v.mined].hash);
+        if (rc == LG_OK) {
+            r->rep->loans_confirmed++;
+            say(r, "reconcile.confirmed", "loan %s (%s) confirmed, payout %s", loan->id,
+                loan->partner_loan_id, txs[v.mined].hash);
+        }
+        return rc == LG_ERR_STATE ? LG_OK : rc;
+    }
+    if (v.live || is_young(r, loan->created_at_ms)) {
+        r->rep->still_pending++;
+        return LG_OK;
+    }
+    /* No payout in flight: the debt exists on chain, so pay again until paid. */
+    lg_partner p;
+    lg_err rc = lg_store_partner_get(svc->st, loan->partner_id, &p);
+    if (rc != LG_OK)
+        return rc;
+    say(r, "reconcile.payout", "loan %s (%s) sending the payout of %llu to %s", loan->id,
+        loan->partner_loan_id, (unsigned long long)loan->net, p.settlement_address);
+    rc = lg_svc_payout(svc, loan, p.settlement_address,
+                       lg_config_u64(svc->cfg, "chain", "receipt_timeout_ms"));
+    if (rc == LG_OK) {
+        r->rep->loans_confirmed++;
+        say(r, "reconcile.confirmed", "loan %s (%s) confirmed", loan->id, loan->partner_loan_id);
+        return LG_OK;
+    }
+    r->rep->still_pending++;
+    say(r, "reconcile.payout", "loan %s payout not settled yet: %s", loan->id, lg_strerror(rc));
+    return rc == LG_ERR_TIMEOUT || rc == LG_ERR_REVERTED || rc == LG_ERR_RPC ? LG_OK : rc;
+}
+
+static lg_err loan_one(rec *r, lg_loan *loan)
+{
+    lg_chain_tx *txs = NULL;
+    size_t n = 0;
+    int moved = 0;
+    lg_err rc = lg_store_tx_list(r->svc->st, loan->id, NULL, &txs, &n);
+    if (rc == LG_OK && loan->status == LG_LOAN_PENDING)
+        rc = loan_pending(r, loan, txs, n, &moved);
+    if (rc == LG_OK && (loan->status == LG_LOAN_SETTLING || moved))
+        rc = loan_settling(r, loan, txs, n);
+    free(txs);
+    return rc;
+}
+
+static lg_err loans_all(rec *r)
+{
+    lg_loan *loans = NULL;
+    size_t n = 0;
+    lg_err rc = lg_store_loan_list_unsettled(r->svc->st, BATCH, &loans, &n);
+    for (size_t i = 0; rc == LG_OK && i < n; i++)
+        rc = keep_going(r, loan_one(r, &loans[i]), "loan", loans[i].id);
+    free(loans);
+    return rc;
+}
+
+/* ------------------------------------------------------------- repayments */
+
+static lg_err repay_fail(rec *r, const lg_repayment *rp, const char *reason)
+{
+    lg_err rc = lg_store_repay_fail(r->svc->st, rp->id, reason);
+    if (rc == LG_ERR_STATE)
+        return LG_OK;
+    if (rc == LG_OK) {
+        r->rep->repayments_failed++;
+        say(r, "reconcile.repay_failed", "repayment %s failed: %s", rp->id, reason);
+    }
+    return rc;
+}
+
+static lg_err repay_apply(rec *r, const lg_repayment *rp, const char *hash)
+{
+    lg_err rc = lg_store_repay_apply(r->svc->st, rp->id, hash, NULL);
+    if (rc == LG_ERR_STATE)
+        return LG_OK;
+    if (rc == LG_OK) {
+        r->rep->repayments_applied++;
+        say(r, "reconcile.repay_applied", "repayment %s applied by %s", rp->id, hash);
+    }
+    return rc;
+}
+
+/* The repayment's approve is mined (or was not needed) but no repayLoan went out:
+ * send it, as the request that began it would have. */
+static lg_err repay_send(rec *r, const lg_repayment *rp)
+{
+    lg_service *svc = r->svc;
+    lg_loan loan;
+    lg_u256 pid, amount, allowance;
+    uint8_t data[LG_CALLDATA_MAX];
+    size_t len = 0;
+    lg_err rc = lg_store_loan_get_by_id(svc->st, rp->loan_id, &loan);
+    if (rc != LG_OK)
+        return rc;
+    rc = lg_usdc_allowance(&svc->contracts, &allowance, svc->platform, svc->contracts.vault);
+    if (rc != LG_OK)
+        return rc;
+    lg_u256_from_u64(&amount, rp->amount);
+    if (lg_u256_cmp(&allowance, &amount) < 0)
+        return repay_fail(r, rp, "the USDC approve did not complete");
+    if (lg_u256_from_dec(&pid, loan.position_id) != LG_OK ||
+        lg_vault_repay_calldata(data, &len, &pid, &amount) != LG_OK)
+        return repay_fail(r, rp, "position id does not encode");
+    lg_signed_tx tx;
+    int persisted = 0;
+    char reason[LG_REASON_LEN] = "";
+    rc = lg_svc_send(svc, &tx, &persisted, NULL, rp->id, LG_TXP_REPAY, svc->contracts.vault, data,
+                     len, 0, 0);
+    char hash[LG_HASH_LEN];
+    snprintf(hash, sizeof hash, "%s", tx.hash_hex);
+    lg_signed_tx_release(&tx);
+    if (rc != LG_OK && !persisted)
+        return repay_fail(r, rp, *lg_svc_rpc_text(svc) ? lg_svc_rpc_text(svc) : lg_strerror(rc));
+    say(r, "reconcile.repay_sent", "repayment %s repayLoan %s sent", rp->id, hash);
+    if (rc != LG_OK)
+        return LG_OK;
+    rc = lg_svc_wait(svc, hash, lg_config_u64(svc->cfg, "chain", "receipt_timeout_ms"),
+                     svc->contracts.vault, data, len, reason, sizeof reason);
+    if (rc == LG_OK)
+        return repay_apply(r, rp, hash);
+    if (rc == LG_ERR_REVERTED)
+        return repay_fail(r, rp, reason);
+    r->rep->still_pending++;
+    return LG_OK;
+}
+
+static lg_err repay_one(rec *r, const lg_repayment *rp)
+{
+    lg_chain_tx *txs = NULL;
+    size_t n = 0;
+    lg_err rc = lg_store_tx_list(r->svc->st, NULL, rp->id, &txs, &n);
+    if (rc != LG_OK)
+        return rc;
+    tx_view repay = view_of(txs, n, LG_TXP_REPAY);
+    tx_view approve = view_of(txs, n, LG_TXP_APPROVE);
+    if (repay.mined >= 0)
+        rc = repay_apply(r, rp, txs[repay.mined].hash);
+    else if (repay.live || approve.live || is_young(r, rp->created_at_ms))
+        r->rep->still_pending++;
+    else if (repay.reverted)
+        rc = repay_fail(r, rp, "repayLoan transaction reverted");
+    else if (approve.reverted && approve.mined < 0)
+        rc = repay_fail(r, rp, "USDC approve transaction reverted");
+    else
+        rc = repay_send(r, rp);
+    free(txs);
+    return rc;
+}
+
+static lg_err repays_all(rec *r)
+{
+    lg_repayment *rps = NULL;
+    size_t n = 0;
+    lg_err rc = lg_store_repay_list_pending(r->svc->st, BATCH, &rps, &n);
+    for (size_t i = 0; rc == LG_OK && i < n; i++)
+        rc = keep_going(r, repay_one(r, &rps[i]), "repayment", rps[i].id);
+    free(rps);
+    return rc;
+}
+
+/* ------------------------------------------------------------- nonce gaps */
+
+/* 1 when a version at nonce is still waiting to be mined (it is no gap). */
+static int nonce_held(const lg_chain_tx *txs, size_t n, const char *from, uint64_t nonce)
+{
+    for (size_t i = 0; i < n; i++)
+        if (txs[i].nonce == nonce && txs[i].state == LG_TXS_SIGNED &&
+            strcasecmp(txs[i].from, from) == 0)
+            return 1;
+    return 0;
+}
+
+/* The lowest nonce below the store's counter that the chain has not seen and no
+ * persisted transaction holds, or UINT64_MAX when there is none. */
+static lg_err find_gap(rec *r, uint64_t *gap)
+{
+    lg_service *svc = r->svc;
+    uint64_t next = 0, pending = 0;
+    lg_chain_tx *txs = NULL;
+    size_t n = 0;
+    *gap = UINT64_MAX;
+    lg_err rc = lg_store_nonce_peek(svc->st, svc->chain_id, svc->platform_hex, &next);
+    if (rc == LG_ERR_NOT_FOUND)
+        return LG_OK;
+    if (rc == LG_OK)
+        rc = lg_rpc_get_nonce(svc->rpc, &pending, svc->platform);
+    if (rc == LG_OK && pending < next)
+        rc = lg_store_tx_list_unsettled(svc->st, BATCH, &txs, &n);
+    for (uint64_t k = pending; rc == LG_OK && k < next; k++) {
+        if (!nonce_held(txs, n, svc->platform_hex, k)) {
+            *gap = k;
+            break;
+        }
+    }
+    free(txs);
+    return rc;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static lg_err fill_gap(rec *r, uint64_t nonce)
+{
+    lg_service *svc = r->svc;
+    lg_signed_tx tx;
+    int persisted = 0;
+    lg_err rc = lg_svc_send(svc, &tx, &persisted, NULL, NULL, LG_TXP_GAPFILL, svc->platform, NULL,
+                            0, 1, nonce);
+    if (rc == LG_OK || persisted) {
+        r->rep->nonce_gaps_filled++;
+        say(r, "reconcile.gapfill", "nonce %llu filled by self-transfer %s%s",
+            (unsigned long long)nonce, tx.hash_hex, rc == LG_OK ? "" : " (broadcast pending)");
+        rc = LG_OK;
+    }
+    lg_signed_tx_release(&tx);
+    return rc;
+}
+
+static lg_err gaps_all(rec *r)
+{
+    for (int i = 0; i < GAP_MAX; i++) {
+        uint64_t gap = UINT64_MAX, again = UINT64_MAX;
+        lg_err rc = find_gap(r, &gap);
+        if (rc != LG_OK || gap == UINT64_MAX)
+            return rc;
+        /* A worker that has just taken this nonce persists its transaction within
+         * milliseconds: only a gap that outlasts the grace is one. */
+        sleep_ms(GAP_GRACE_MS);
+        if ((rc = find_gap(r, &again)) != LG_OK || again != gap)
+            return rc;
+        if ((rc = fill_gap(r, gap)) != LG_OK)
+            return rc;
+    }
+    return LG_OK;
+}
+
+/* ------------------------------------------------------------------- entry */
+
+/* Two reconcilers could both find a payout missing and both send one: a pass holds
+ * an exclusive lock on [store] state_dir/reconcile.lock (the SQLite store lives on
+ * one host). Returns the locked descriptor, or -1 with *rc set. */
+static int lock_pass(lg_service *svc, lg_err *rc)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/reconcile.lock", lg_config_str(svc->cfg, "store", "state_dir"));
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        lg_error("reconcile.lock", "cannot open %s: %s", path, strerror(errno));
+        *rc = LG_ERR_IO;
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        lg_warn("reconcile.lock", "another reconcile holds %s", path);
+        close(fd);
+        *rc = LG_ERR_BUSY;
+        return -1;
+    }
+    return fd;
+}
+
+static lg_err run_pass(rec *r)
+{
+    lg_err rc = refresh_all(r);
+    if (rc == LG_OK)
+        rc = loans_all(r);
+    if (rc == LG_OK)
+        rc = repays_all(r);
+    if (rc == LG_OK)
+        rc = gaps_all(r);
+    /* Transactions the node refused while a gap sat below them can go now. */
+    if (rc == LG_OK && r->rep->nonce_gaps_filled)
+        rc = refresh_all(r);
+    return rc == LG_OK ? r->first : rc;
+}
+
+lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
+                               lg_reconcile_note_fn note, void *note_ctx)
+{
+    if (report)
+        memset(report, 0, sizeof *report);
+    if (!svc || !report || !svc->has_chain)
+        return LG_ERR_INVALID;
+    /* A request may run for its budget and then for the chain calls of one send. */
+    uint64_t call_ms = lg_config_u64(svc->cfg, "chain", "request_timeout_ms");
+    rec r = {svc, report, note, note_ctx, (int64_t)(svc->budget_ms + 3 * call_ms), LG_OK};
+    lg_err rc = LG_OK;
+    int fd = lock_pass(svc, &rc);
+    if (fd < 0)
+        return rc;
+    rc = run_pass(&r);
+    close(fd);
+    if (rc != LG_OK)
+        lg_warn("reconcile.error", "reconcile stopped: %s (%s)", lg_strerror(rc),
+                lg_svc_rpc_text(svc));
+    return rc;
+}
+
+lg_err lg_service_reconcile(lg_service *svc, lg_reconcile_report *report)
+{
+    return lg_service_reconcile_ex(svc, report, NULL, NULL);
+}

@@ -1,0 +1,312 @@
+/* repay.c - the repay pipeline of DESIGN.md: checks, the on-chain proof of the
+ * partner's transfer, the reservation, approve + repayLoan persisted before they are
+ * sent, and the store's one-transaction apply. */
+#include "config.h"
+
+#include "service_internal.h"
+
+#include <lendgate/amount.h>
+#include <lendgate/hex.h>
+#include <lendgate/time.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN])
+{
+    if (lg_amount_format_usd(v, buf, LG_AMOUNT_USD_LEN) != LG_OK)
+        snprintf(buf, LG_AMOUNT_USD_LEN, "%llu", (unsigned long long)v);
+}
+
+static lg_err overpay(uint64_t remaining, lg_outcome *out)
+{
+    char r[LG_AMOUNT_USD_LEN];
+    usd(remaining, r);
+    lg_svc_outcome(out, 400, "Repayment amount exceeds the remaining debt of %s", r);
+    return LG_ERR_OVERPAY;
+}
+
+/* What the loan's state allows before anything is reserved. */
+static lg_err check_loan(const lg_loan *loan, uint64_t amount, lg_outcome *out)
+{
+    switch (loan->status) {
+    case LG_LOAN_REPAID:
+        lg_svc_outcome(out, 400, "Loan is already repaid");
+        return LG_ERR_STATE;
+    case LG_LOAN_FAILED:
+        lg_svc_outcome(out, 400, "Loan failed and has no debt to repay");
+        return LG_ERR_STATE;
+    case LG_LOAN_PENDING:
+    case LG_LOAN_SETTLING:
+        lg_svc_outcome(out, 400, "Loan is not active yet");
+        return LG_ERR_STATE;
+    default:
+        break;
+    }
+    return amount > loan->remaining ? overpay(loan->remaining, out) : LG_OK;
+}
+
+/* ------------------------------------------------------------ the proof */
+
+/* The largest USDC transfer from `from` to `to` among the receipt's logs. */
+static lg_err proof_value(lg_service *svc, const lg_receipt *r, const uint8_t from[LG_ADDRESS_LEN],
+                          int *found, uint64_t *value)
+{
+    lg_erc20_transfer *tr = NULL;
+    size_t n = 0;
+    *found = 0;
+    *value = 0;
+    lg_err rc = lg_erc20_transfers(&tr, &n, r->logs, r->nlogs, svc->contracts.usdc);
+    if (rc != LG_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if (memcmp(tr[i].from, from, LG_ADDRESS_LEN) != 0 ||
+            memcmp(tr[i].to, svc->platform, LG_ADDRESS_LEN) != 0)
+            continue;
+        uint64_t v = UINT64_MAX;
+        if (lg_u256_to_u64(&v, &tr[i].value) != LG_OK)
+            v = UINT64_MAX;
+        *found = 1;
+        if (v > *value)
+            *value = v;
+    }
+    free(tr);
+    return LG_OK;
+}
+
+static lg_err proof_checked(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
+                            const lg_receipt *r, lg_outcome *out)
+{
+    uint8_t settlement[LG_ADDRESS_LEN];
+    int found = 0;
+    uint64_t value = 0;
+    if (r->status != 1) {
+        lg_svc_outcome(out, 400, "repaymentTxHash: the transaction failed on chain");
+        return LG_ERR_INVALID;
+    }
+    if (lg_address_parse(settlement, p->settlement_address) != LG_OK) {
+        lg_svc_outcome(out, 400, "Partner has no valid settlement address configured");
+        return LG_ERR_CONFIG;
+    }
+    if (proof_value(svc, r, settlement, &found, &value) != LG_OK || !found) {
+        lg_svc_outcome(out, 400,
+                       "repaymentTxHash: no USDC transfer from the settlement address to the "
+                       "platform wallet");
+        return LG_ERR_INVALID;
+    }
+    if (value < req->amount) {
+        char got[LG_AMOUNT_USD_LEN], want[LG_AMOUNT_USD_LEN];
+        usd(value, got);
+        usd(req->amount, want);
+        lg_svc_outcome(out, 400, "repaymentTxHash: transfers %s, less than the amount %s", got,
+                       want);
+        return LG_ERR_INVALID;
+    }
+    return LG_OK;
+}
+
+static lg_err verify_proof(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
+                           lg_outcome *out)
+{
+    uint8_t hash[LG_RPC_HASH_LEN];
+    lg_receipt r;
+    memset(&r, 0, sizeof r);
+    if (lg_hex_decode_fixed(hash, sizeof hash, req->proof_tx, LG_HEX_0X) != LG_OK) {
+        lg_svc_outcome(out, 400, "repaymentTxHash is not a transaction hash");
+        return LG_ERR_INVALID;
+    }
+    lg_err rc = lg_rpc_get_receipt(svc->rpc, &r, hash);
+    if (rc == LG_ERR_NOT_FOUND) {
+        lg_svc_outcome(out, 400, "repaymentTxHash: transaction not found or not yet mined");
+        return LG_ERR_INVALID;
+    }
+    if (rc != LG_OK)
+        return lg_svc_chain_failed(svc, out, rc, "reading the repayment proof");
+    rc = proof_checked(svc, p, req, &r, out);
+    lg_receipt_release(&r);
+    return rc;
+}
+
+/* ------------------------------------------------------------ chain work */
+
+typedef struct repay_run {
+    lg_service *svc;
+    lg_loan *loan;
+    lg_repayment *rp;
+    int64_t deadline;
+    lg_outcome *out;
+} repay_run;
+
+static lg_err repay_failed(repay_run *run, const char *reason, int status, const char *what)
+{
+    lg_err rc = lg_store_repay_fail(run->svc->st, run->rp->id, reason);
+    if (rc != LG_OK)
+        lg_error("repay.fail", "failing repayment %s: %s", run->rp->id, lg_strerror(rc));
+    lg_store_repay_get(run->svc->st, run->rp->id, run->rp);
+    lg_store_loan_get_by_id(run->svc->st, run->loan->id, run->loan);
+    lg_svc_outcome(run->out, status, "%s: %s", what, reason);
+    return LG_ERR_REVERTED;
+}
+
+static lg_err repay_in_flight(repay_run *run)
+{
+    lg_store_repay_get(run->svc->st, run->rp->id, run->rp);
+    lg_store_loan_get_by_id(run->svc->st, run->loan->id, run->loan);
+    lg_svc_outcome(run->out, 202, "%s", "");
+    return LG_OK;
+}
+
+/* Sends one repayment transaction and waits for it within the budget. LG_OK: mined,
+ * *hash set. Any other return has filled the outcome. */
+static lg_err repay_step(repay_run *run, lg_tx_purpose purpose, const uint8_t *to,
+                         const uint8_t *data, size_t len, char hash[LG_HASH_LEN], const char *what)
+{
+    lg_service *svc = run->svc;
+    lg_signed_tx tx;
+    int persisted = 0;
+    char reason[LG_REASON_LEN] = "";
+    lg_err rc = lg_svc_send(svc, &tx, &persisted, NULL, run->rp->id, purpose, to, data, len, 0, 0);
+    snprintf(hash, LG_HASH_LEN, "%s", tx.hash_hex);
+    lg_signed_tx_release(&tx);
+    if (rc != LG_OK && persisted && rc != LG_ERR_RPC)
+        return repay_in_flight(run) == LG_OK ? LG_ERR_TIMEOUT : rc;
+    if (rc != LG_OK) {
+        if (persisted)
+            lg_store_tx_set_state(svc->st, hash, LG_TXS_DROPPED);
+        snprintf(reason, sizeof reason, "%s",
+                 *lg_svc_rpc_text(svc) ? lg_svc_rpc_text(svc) : lg_strerror(rc));
+        repay_failed(run, reason,
+                     rc == LG_ERR_REVERTED  ? 400
+                     : rc == LG_ERR_TIMEOUT ? 504
+                                            : 502,
+                     what);
+        return rc;
+    }
+    uint64_t left = lg_svc_left_ms(run->deadline);
+    rc = left ? lg_svc_wait(svc, hash, left, to, data, len, reason, sizeof reason) : LG_ERR_TIMEOUT;
+    if (rc == LG_ERR_REVERTED)
+        return repay_failed(run, reason, 400, what);
+    if (rc != LG_OK)
+        return repay_in_flight(run) == LG_OK ? LG_ERR_TIMEOUT : rc;
+    return LG_OK;
+}
+
+/* The vault pulls the repayment with transferFrom. A standing unlimited allowance is
+ * set once rather than an exact one per repayment: concurrent repayments setting
+ * exact allowances would overwrite each other's. */
+static lg_err ensure_allowance(repay_run *run)
+{
+    lg_service *svc = run->svc;
+    lg_u256 allowance, need, max;
+    lg_err rc = lg_usdc_allowance(&svc->contracts, &allowance, svc->platform, svc->contracts.vault);
+    if (rc != LG_OK) {
+        lg_svc_chain_failed(svc, run->out, rc, "reading the USDC allowance");
+        repay_failed(run, "could not read the USDC allowance", run->out->status, "USDC allowance");
+        return rc;
+    }
+    lg_u256_from_u64(&need, run->rp->amount);
+    if (lg_u256_cmp(&allowance, &need) >= 0)
+        return LG_OK;
+    memset(max.b, 0xff, sizeof max.b);
+    uint8_t data[LG_CALLDATA_MAX];
+    size_t len = 0;
+    char hash[LG_HASH_LEN];
+    lg_usdc_approve_calldata(data, &len, svc->contracts.vault, &max);
+    return repay_step(run, LG_TXP_APPROVE, svc->contracts.usdc, data, len, hash, "USDC approve");
+}
+
+static lg_err repay_chain(repay_run *run)
+{
+    lg_service *svc = run->svc;
+    lg_err rc = ensure_allowance(run);
+    if (rc != LG_OK)
+        return rc == LG_ERR_TIMEOUT ? LG_OK : rc;
+    lg_u256 pid, amount;
+    uint8_t data[LG_CALLDATA_MAX];
+    size_t len = 0;
+    char hash[LG_HASH_LEN];
+    if (lg_u256_from_dec(&pid, run->loan->position_id) != LG_OK ||
+        lg_u256_from_u64(&amount, run->rp->amount) != LG_OK ||
+        lg_vault_repay_calldata(data, &len, &pid, &amount) != LG_OK)
+        return repay_failed(run, "position id does not encode", 500, "repayLoan");
+    rc = repay_step(run, LG_TXP_REPAY, svc->contracts.vault, data, len, hash, "repayLoan");
+    if (rc != LG_OK)
+        return rc == LG_ERR_TIMEOUT ? LG_OK : rc;
+    rc = lg_store_repay_apply(svc->st, run->rp->id, hash, run->loan);
+    if (rc != LG_OK)
+        return lg_svc_store_failed(run->out, rc, "applying the repayment");
+    lg_store_repay_get(svc->st, run->rp->id, run->rp);
+    lg_info("repay.applied", "repayment %s of loan %s applied by %s", run->rp->id, run->loan->id,
+            hash);
+    lg_svc_outcome(run->out, 200, "%s", "");
+    return LG_OK;
+}
+
+/* ------------------------------------------------------------ the pipeline */
+
+static lg_err begin(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
+                    lg_loan *loan, lg_repayment *rp, lg_outcome *out)
+{
+    lg_err rc =
+        lg_store_repay_begin(svc->st, p->id, req->partner_loan_id, req->amount, req->proof_tx, rp);
+    switch (rc) {
+    case LG_OK:
+        return LG_OK;
+    case LG_ERR_NOT_FOUND:
+        lg_svc_outcome(out, 404, "Loan not found");
+        return rc;
+    case LG_ERR_DUPLICATE:
+        lg_svc_outcome(out, 400, "repaymentTxHash already used");
+        return rc;
+    case LG_ERR_OVERPAY:
+        /* A concurrent repayment holds part of the debt. */
+        if (lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan) != LG_OK)
+            return lg_svc_store_failed(out, rc, "reading the loan");
+        return overpay(
+            loan->remaining > loan->repay_pending ? loan->remaining - loan->repay_pending : 0, out);
+    case LG_ERR_STATE:
+        if (lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan) == LG_OK &&
+            check_loan(loan, req->amount, out) != LG_OK)
+            return rc;
+        lg_svc_outcome(out, 400, "Loan is not active");
+        return rc;
+    default:
+        return lg_svc_store_failed(out, rc, "reserving the repayment");
+    }
+}
+
+lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
+                        lg_loan *loan, lg_repayment *repayment, lg_outcome *out)
+{
+    if (out)
+        lg_svc_outcome(out, 500, "Internal error");
+    if (loan)
+        memset(loan, 0, sizeof *loan);
+    if (repayment)
+        memset(repayment, 0, sizeof *repayment);
+    if (!svc || !p || !req || !loan || !repayment || !out || !svc->has_chain)
+        return LG_ERR_INVALID;
+    int64_t deadline = lg_time_mono_ms() + (int64_t)svc->budget_ms;
+    if (req->amount == 0) {
+        lg_svc_outcome(out, 400, "amount must be greater than zero");
+        return LG_ERR_INVALID;
+    }
+    lg_err rc = lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan);
+    if (rc == LG_ERR_NOT_FOUND) {
+        lg_svc_outcome(out, 404, "Loan not found");
+        return rc;
+    }
+    if (rc != LG_OK)
+        return lg_svc_store_failed(out, rc, "looking up the loan");
+    if ((rc = check_loan(loan, req->amount, out)) != LG_OK)
+        return rc;
+    if (req->proof_tx[0] && (rc = verify_proof(svc, p, req, out)) != LG_OK)
+        return rc;
+    if ((rc = begin(svc, p, req, loan, repayment, out)) != LG_OK)
+        return rc;
+    lg_info("repay.reserved", "repayment %s of loan %s amount %llu", repayment->id, loan->id,
+            (unsigned long long)repayment->amount);
+    repay_run run = {svc, loan, repayment, deadline, out};
+    return repay_chain(&run);
+}

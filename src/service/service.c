@@ -1,0 +1,331 @@
+/* service.c - the per-worker service handle, and the persist-then-broadcast helpers
+ * the borrow, repay and reconcile pipelines share. */
+#include "config.h"
+
+#include <lendgate/signer.h>
+
+#include "service_internal.h"
+
+#include <lendgate/hex.h>
+#include <lendgate/nonce_store.h>
+#include <lendgate/setup.h>
+#include <lendgate/time.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* How long a broadcast refused for a nonce too high is repeated. */
+#define NONCE_WAIT_MS 3000
+
+/* ------------------------------------------------------------- outcomes */
+
+void lg_svc_outcome(lg_outcome *out, int status, const char *fmt, ...)
+{
+    va_list ap;
+    out->status = status;
+    va_start(ap, fmt);
+    vsnprintf(out->message, sizeof out->message, fmt, ap);
+    va_end(ap);
+}
+
+lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what)
+{
+    lg_error("service.store", "%s: %s", what, lg_strerror(rc));
+    if (rc == LG_ERR_BUSY)
+        lg_svc_outcome(out, 503, "The database is busy, try again");
+    else
+        lg_svc_outcome(out, 500, "Internal error while %s", what);
+    return rc;
+}
+
+const char *lg_svc_rpc_text(lg_service *svc)
+{
+    if (!svc || !svc->rpc)
+        return "";
+    return lg_rpc_error_text(lg_rpc_last_error(svc->rpc));
+}
+
+lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what)
+{
+    const char *why = lg_svc_rpc_text(svc);
+    lg_warn("service.chain", "%s: %s: %s", what, lg_strerror(rc), why);
+    if (rc == LG_ERR_TIMEOUT)
+        lg_svc_outcome(out, 504, "The chain node did not answer in time (%s)", what);
+    else
+        lg_svc_outcome(out, 502, "The chain node failed (%s): %s", what,
+                       *why ? why : lg_strerror(rc));
+    return rc;
+}
+
+uint64_t lg_svc_left_ms(int64_t deadline)
+{
+    int64_t left = deadline - lg_time_mono_ms();
+    return left > 0 ? (uint64_t)left : 0;
+}
+
+/* ------------------------------------------------------- persist and send */
+
+/* The sender's persist callback: the signed bytes reach the store before the node. */
+static lg_err persist_tx(void *ctx, const lg_signed_tx *tx)
+{
+    lg_service *svc = ctx;
+    lg_chain_tx row;
+    memset(&row, 0, sizeof row);
+    if (!tx->raw_hex || strlen(tx->raw_hex) >= sizeof row.raw)
+        return LG_ERR_OVERFLOW;
+    if (svc->persist.loan_id)
+        snprintf(row.loan_id, sizeof row.loan_id, "%s", svc->persist.loan_id);
+    if (svc->persist.repayment_id)
+        snprintf(row.repayment_id, sizeof row.repayment_id, "%s", svc->persist.repayment_id);
+    row.purpose = svc->persist.purpose;
+    row.chain_id = tx->chain_id;
+    snprintf(row.from, sizeof row.from, "%s", tx->from_hex);
+    row.nonce = tx->nonce;
+    snprintf(row.hash, sizeof row.hash, "%s", tx->hash_hex);
+    snprintf(row.raw, sizeof row.raw, "%s", tx->raw_hex);
+    lg_err rc = lg_store_tx_record(svc->st, &row, NULL);
+    if (rc == LG_OK)
+        svc->persist.persisted = 1;
+    else
+        lg_error("service.persist", "recording tx %s failed: %s", tx->hash_hex, lg_strerror(rc));
+    return rc;
+}
+
+int lg_svc_nonce_too_high(lg_service *svc)
+{
+    const lg_rpc_error *e = svc && svc->rpc ? lg_rpc_last_error(svc->rpc) : NULL;
+    return e && e->err == LG_ERR_RPC && strcasestr(e->message, "nonce too high") != NULL;
+}
+
+/* A node that does not queue transactions (Hardhat with automine) refuses a nonce
+ * whose predecessor, signed by another worker a moment earlier, has not reached it
+ * yet. The same bytes go again until it has, within a bound; past it the transaction
+ * stays persisted for reconcile, which fills the gap below it if there is one. */
+static lg_err broadcast_in_order(lg_service *svc, const lg_signed_tx *tx)
+{
+    struct timespec step = {0, 20 * 1000000L};
+    int64_t until = lg_time_mono_ms() + NONCE_WAIT_MS;
+    while (lg_svc_nonce_too_high(svc) && lg_time_mono_ms() < until) {
+        nanosleep(&step, NULL);
+        lg_err rc = lg_sender_broadcast(&svc->sender, tx);
+        if (rc != LG_ERR_RPC)
+            return rc;
+    }
+    return lg_svc_nonce_too_high(svc) ? LG_ERR_TIMEOUT : LG_ERR_RPC;
+}
+
+lg_err lg_svc_send(lg_service *svc, lg_signed_tx *tx, int *persisted, const char *loan_id,
+                   const char *repayment_id, lg_tx_purpose purpose, const uint8_t *to,
+                   const uint8_t *data, size_t data_len, int use_nonce, uint64_t nonce)
+{
+    lg_tx_request req = {
+        .to = to,
+        .data = data_len ? data : NULL,
+        .data_len = data_len,
+        .use_nonce = use_nonce,
+        .nonce = nonce,
+    };
+    svc->persist.loan_id = loan_id;
+    svc->persist.repayment_id = repayment_id;
+    svc->persist.purpose = purpose;
+    svc->persist.persisted = 0;
+    lg_err rc = lg_sender_send(&svc->sender, tx, &req);
+    if (rc == LG_ERR_RPC && svc->persist.persisted)
+        rc = broadcast_in_order(svc, tx);
+    if (persisted)
+        *persisted = svc->persist.persisted;
+    svc->persist.loan_id = svc->persist.repayment_id = NULL;
+    if (rc == LG_OK)
+        lg_info("service.sent", "tx %s nonce %llu purpose %d loan %s repayment %s", tx->hash_hex,
+                (unsigned long long)tx->nonce, (int)purpose, loan_id ? loan_id : "-",
+                repayment_id ? repayment_id : "-");
+    return rc;
+}
+
+/* The reason a mined transaction reverted: its call replayed on the state before its
+ * block (one transaction per block on an automining node, so that state is exact). */
+static void revert_reason(lg_service *svc, const uint8_t *to, const uint8_t *data, size_t len,
+                          uint64_t block, char *reason, size_t cap)
+{
+    uint8_t *ret = NULL;
+    size_t ret_len = 0;
+    lg_rpc_call_args a = {.from = svc->platform, .to = to, .data = data, .data_len = len};
+    lg_err rc = lg_rpc_eth_call(svc->rpc, &ret, &ret_len, &a, block ? block - 1 : block);
+    free(ret);
+    const char *why = rc == LG_ERR_REVERTED ? lg_svc_rpc_text(svc) : "";
+    snprintf(reason, cap, "%s", *why ? why : "transaction reverted");
+}
+
+lg_err lg_svc_wait(lg_service *svc, const char *hash_hex, uint64_t timeout_ms, const uint8_t *to,
+                   const uint8_t *data, size_t data_len, char *reason, size_t cap)
+{
+    uint8_t hash[LG_RPC_HASH_LEN];
+    lg_receipt r;
+    memset(&r, 0, sizeof r);
+    lg_err rc = lg_hex_decode_fixed(hash, sizeof hash, hash_hex, LG_HEX_0X);
+    if (rc != LG_OK)
+        return rc;
+    if (timeout_ms == 0)
+        rc = lg_rpc_get_receipt(svc->rpc, &r, hash);
+    else
+        rc = lg_rpc_wait_receipt(svc->rpc, &r, hash, timeout_ms, svc->poll_ms);
+    if (rc != LG_OK)
+        return rc;
+    int ok = r.status == 1;
+    uint64_t block = r.block_number;
+    lg_receipt_release(&r);
+    rc = lg_store_tx_set_state(svc->st, hash_hex, ok ? LG_TXS_MINED : LG_TXS_REVERTED);
+    if (rc != LG_OK)
+        return rc;
+    if (ok)
+        return LG_OK;
+    if (reason && cap)
+        revert_reason(svc, to, data, data_len, block, reason, cap);
+    lg_warn("service.reverted", "tx %s reverted: %s", hash_hex, reason ? reason : "");
+    return LG_ERR_REVERTED;
+}
+
+/* -------------------------------------------------------------- lifecycle */
+
+static lg_err fail_open(lg_service *svc, lg_err rc, char *err, size_t errlen, const char *what,
+                        const char *detail)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s: %s", what, detail && *detail ? detail : lg_strerror(rc));
+    lg_service_close(svc);
+    return rc;
+}
+
+static lg_err open_store(lg_service **out, const lg_config *cfg, char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!out || !cfg)
+        return LG_ERR_INVALID;
+    *out = NULL;
+    lg_service *svc = calloc(1, sizeof *svc);
+    if (!svc)
+        return LG_ERR_NOMEM;
+    svc->cfg = cfg;
+    svc->budget_ms = lg_config_u64(cfg, "http", "request_budget_ms");
+    svc->poll_ms = lg_config_u64(cfg, "chain", "receipt_poll_ms");
+    lg_err rc = lg_setup_open_store(cfg, &svc->st);
+    if (rc != LG_OK)
+        return fail_open(svc, rc, err, errlen, "opening the store", NULL);
+    *out = svc;
+    return LG_OK;
+}
+
+lg_err lg_service_open_store_only(lg_service **out, const lg_config *cfg, char *err, size_t errlen)
+{
+    return open_store(out, cfg, err, errlen);
+}
+
+/* The platform key and everything that signs with it. */
+static lg_err open_signing(lg_service *svc, char *err, size_t errlen)
+{
+    const lg_config *cfg = svc->cfg;
+    lg_err rc = lg_signer_ctx_create(&svc->signer);
+    if (rc != LG_OK)
+        return fail_open(svc, rc, err, errlen, "creating the signing context", NULL);
+    rc = lg_privkey_load(&svc->key, svc->signer, lg_config_str(cfg, "chain", "platform_key_file"));
+    if (rc != LG_OK)
+        return fail_open(svc, rc, err, errlen, "[chain] platform_key_file", NULL);
+    if (!lg_signer_address(svc->signer, svc->platform, lg_privkey_bytes(svc->key)))
+        return fail_open(svc, LG_ERR_CRYPTO, err, errlen, "platform key", NULL);
+    lg_address_format_lower(svc->platform_hex, sizeof svc->platform_hex, svc->platform);
+    lg_sender_opts opts;
+    rc = lg_nonce_store_iface(&svc->nonces, svc->st);
+    if (rc == LG_OK)
+        rc = lg_sender_opts_from_config(&opts, cfg);
+    if (rc == LG_OK)
+        rc = lg_sender_init(&svc->sender, svc->rpc, svc->signer, svc->key, &svc->nonces, &opts,
+                            persist_tx, svc);
+    if (rc != LG_OK)
+        return fail_open(svc, rc, err, errlen, "setting up the sender", NULL);
+    return LG_OK;
+}
+
+lg_err lg_service_open(lg_service **out, const lg_config *cfg, char *err, size_t errlen)
+{
+    lg_service *svc = NULL;
+    if (!out)
+        return LG_ERR_INVALID;
+    *out = NULL;
+    lg_err rc = open_store(&svc, cfg, err, errlen);
+    if (rc != LG_OK)
+        return rc;
+    svc->chain_id = lg_config_u64(cfg, "chain", "chain_id");
+    rc = lg_rpc_open_config(&svc->rpc, cfg);
+    if (rc != LG_OK)
+        return fail_open(svc, rc, err, errlen, "opening the chain client", NULL);
+    rc = lg_rpc_check_chain(svc->rpc, svc->chain_id);
+    if (rc != LG_OK)
+        return fail_open(svc, rc, err, errlen, "chain node", lg_svc_rpc_text(svc));
+    rc = lg_contracts_init_config(&svc->contracts, svc->rpc, cfg);
+    if (rc != LG_OK)
+        return fail_open(svc, rc, err, errlen, "contract addresses",
+                         rc == LG_ERR_CONFIG ? "[chain] oaid_address, vault_address and "
+                                               "usdc_address must be set"
+                                             : NULL);
+    rc = open_signing(svc, err, errlen);
+    if (rc != LG_OK)
+        return rc;
+    svc->has_chain = 1;
+    *out = svc;
+    return LG_OK;
+}
+
+void lg_service_close(lg_service *svc)
+{
+    if (!svc)
+        return;
+    lg_privkey_free(svc->key);
+    lg_signer_ctx_destroy(svc->signer);
+    lg_rpc_close(svc->rpc);
+    lg_store_close(svc->st);
+    memset(svc, 0, sizeof *svc);
+    free(svc);
+}
+
+lg_store *lg_service_store(lg_service *svc)
+{
+    return svc ? svc->st : NULL;
+}
+
+struct lg_rpc *lg_service_rpc(lg_service *svc)
+{
+    return svc && svc->has_chain ? svc->rpc : NULL;
+}
+
+struct lg_contracts *lg_service_contracts(lg_service *svc)
+{
+    return svc && svc->has_chain ? &svc->contracts : NULL;
+}
+
+const lg_config *lg_service_config(const lg_service *svc)
+{
+    return svc ? svc->cfg : NULL;
+}
+
+lg_err lg_service_platform_address(const lg_service *svc, char *out, size_t cap)
+{
+    if (!svc || !out || !svc->has_chain)
+        return LG_ERR_INVALID;
+    return lg_address_format(out, cap, svc->platform);
+}
+
+lg_err lg_service_nonce_resync(lg_service *svc, uint64_t *old_value, uint64_t *new_value)
+{
+    if (!svc || !svc->has_chain)
+        return LG_ERR_INVALID;
+    lg_err rc =
+        lg_nonce_resync(&svc->nonces, svc->rpc, svc->chain_id, svc->platform, old_value, new_value);
+    if (rc == LG_OK)
+        lg_info("nonce.resync", "nonce of %s resynced to %llu", svc->platform_hex,
+                (unsigned long long)(new_value ? *new_value : 0));
+    return rc;
+}
