@@ -63,6 +63,33 @@ summarize() {
         END { printf "\n%d passed, %d failed, %d skipped\n", t["passed"], t["failed"], t["skipped"] }'
 }
 
+# Builds every libFuzzer target with clang and runs each briefly from its committed
+# corpus, so a parser change that crashes on a known input fails here. Longer runs:
+# make fuzz (see tests/fuzz).
+fuzz_smoke() {
+    local fb="$build-fuzz" passed=0 failed=0 src name corpus
+    mkdir -p "$fb"
+    (cd "$fb" && { [ -f Makefile ] && [ Makefile -nt "$top/configure" ] ||
+        CC=clang "$top/configure" -q --enable-fuzzers --enable-sanitizers; }) || return 1
+    for src in "$top"/tests/fuzz/fuzz_*.c; do
+        name=$(basename "$src" .c)
+        corpus="$top/tests/fuzz/corpus/$name"
+        if ! make -s -C "$fb" -j"$jobs" "tests/fuzz/$name" >/dev/null 2>"$fb/$name.build.log"; then
+            echo "FAIL: fuzz target $name does not build"; tail -n 20 "$fb/$name.build.log"
+            failed=$((failed + 1)); continue
+        fi
+        mkdir -p "$fb/corpus-$name"
+        if "$fb/tests/fuzz/$name" -max_total_time="${LG_FUZZ_SECONDS:-15}" -print_final_stats=0 \
+            "$fb/corpus-$name" "$corpus" >"$fb/$name.log" 2>&1; then
+            echo "PASS: fuzz $name (${LG_FUZZ_SECONDS:-15} s from its corpus)"; passed=$((passed + 1))
+        else
+            echo "FAIL: fuzz $name"; tail -n 30 "$fb/$name.log"; failed=$((failed + 1))
+        fi
+    done
+    echo "LG-RESULT fuzz-smoke passed=$passed failed=$failed skipped=0" | tee "$build/tests/fuzz-smoke.log"
+    [ "$failed" -eq 0 ]
+}
+
 install_packages
 cd "$top"
 ./bootstrap >/dev/null 2>&1 || { ./bootstrap; exit 1; }
@@ -80,5 +107,6 @@ if [ $status -ne 0 ]; then
         tail -n 60 "${f%.trs}.log"
     done
 fi
+fuzz_smoke || status=1
 summarize
 exit $status

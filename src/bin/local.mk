@@ -2,3 +2,7 @@
 bin_PROGRAMS += lendgatectl
 lendgatectl_SOURCES = src/bin/lendgatectl.c
 lendgatectl_LDADD = $(LG_LIBS)
+# The FastCGI responder: spawned by the web server, or its own prefork master.
+bin_PROGRAMS += lendgate.fcgi
+lendgate_fcgi_SOURCES = src/bin/lendgate_fcgi.c
+lendgate_fcgi_LDADD = $(LG_LIBS) $(FCGI_LIBS)

@@ -5,6 +5,9 @@ noinst_HEADERS += include/lendgate/setup.h
 liblendgate_a_SOURCES += src/service/service.c src/service/borrow.c src/service/repay.c \
 	src/service/reconcile.c
 noinst_HEADERS += include/lendgate/service.h src/service/service_internal.h
+# service: the read side of the partner API (credit lines, positions, loans, stats, ledger)
+liblendgate_a_SOURCES += src/service/queries.c
+noinst_HEADERS += include/lendgate/queries.h
 
 # service: the handle without a chain (the pipelines run in tests/integration/service.mk)
 check_PROGRAMS += tests/unit/test_service

@@ -20,3 +20,12 @@ tests_fuzz_fuzz_rpc_response_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_rpc_response_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_rpc_response_LDADD = $(LG_LIBS)
 endif
+
+# The HTTP layer's parsers of outside input: strict JSON bodies, borrow and repay.
+if ENABLE_FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_request_json
+tests_fuzz_fuzz_request_json_SOURCES = tests/fuzz/fuzz_request_json.c
+tests_fuzz_fuzz_request_json_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_request_json_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_request_json_LDADD = $(LG_LIBS)
+endif

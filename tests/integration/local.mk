@@ -2,3 +2,13 @@
 # and (later) the devnet and a real web server.
 TESTS += tests/integration/ctl_init.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/ctl_init.sh
+
+# HTTP: the partner API through lighttpd and through Apache + mod_fcgid.
+noinst_PROGRAMS += tests/integration/mkpartner
+tests_integration_mkpartner_SOURCES = tests/integration/mkpartner.c
+tests_integration_mkpartner_LDADD = $(LG_LIBS)
+EXTRA_DIST += tests/integration/webserver.sh
+TESTS += tests/integration/http_guard.sh tests/integration/http_malformed.sh \
+	tests/integration/http_read.sh tests/integration/http_prefork.sh tests/integration/http_snippets.sh
+EXTRA_DIST += tests/integration/http_guard.sh tests/integration/http_malformed.sh \
+	tests/integration/http_read.sh tests/integration/http_prefork.sh tests/integration/http_snippets.sh

@@ -1,0 +1,60 @@
+/*
+ * json_input.h - strict JSON request bodies.
+ *
+ * A body is accepted only when it is one JSON object in valid UTF-8 with no
+ * unescaped control characters, no trailing bytes, nesting at most max_depth deep,
+ * and no key given twice in any object (json-c silently keeps the last copy of a
+ * repeated key, so repeated keys are found by a scan of our own before json-c sees
+ * the text). Then lg_json_take_strings() holds the members to a field list: every
+ * member must be a known field and a string, every required field present.
+ *
+ * Messages name the field and the problem ("amount: must be a string"); names from
+ * the body are shown as printable ASCII only and cut.
+ */
+#ifndef LENDGATE_JSON_INPUT_H
+#define LENDGATE_JSON_INPUT_H
+
+#include <stddef.h>
+
+#include <lendgate/error.h>
+
+struct json_object;
+
+#define LG_JSON_MAX_DEPTH 32
+#define LG_JSON_MAX_KEYS  64 /* members in one object */
+
+/*
+ * Parses body[0..len) strictly as above.
+ * Out: *out, a new JSON object the caller releases with json_object_put().
+ * On failure *out is NULL and msg (msglen bytes) holds the reason.
+ * Returns LG_OK, LG_ERR_INVALID (not acceptable: the message says why),
+ * LG_ERR_NOMEM.
+ */
+lg_err lg_json_parse_object(const char *body, size_t len, int max_depth, struct json_object **out,
+                            char *msg, size_t msglen);
+
+/*
+ * Finds a repeated key: 1 when some object of the JSON text text[0..len) (which
+ * json-c has accepted) has a key twice, with the key (printable, cut) in key;
+ * 0 when none. Keys are compared after unescaping, so "a" and "\u0061" are the same.
+ */
+int lg_json_find_duplicate(const char *text, size_t len, char *key, size_t keylen);
+
+typedef struct lg_json_field {
+    const char *name;
+    int required;
+} lg_json_field;
+
+/*
+ * Takes the string members of obj against fields[0..n): values[i] receives the
+ * string of fields[i] (borrowed from obj) or NULL when absent.
+ * Returns LG_OK, LG_ERR_INVALID with msg naming the field (unknown field, not a
+ * string, required and missing, an embedded NUL).
+ */
+lg_err lg_json_take_strings(struct json_object *obj, const lg_json_field *fields, size_t n,
+                            const char **values, char *msg, size_t msglen);
+
+/* Writes name as printable ASCII (others as '?'), cut to cap - 1, into out. */
+void lg_json_safe_name(char *out, size_t cap, const char *name);
+
+#endif

@@ -1,0 +1,76 @@
+/* auth.c - API-key authentication of partners, REMOTE_USER admission of admins. */
+#include "config.h"
+
+#include <lendgate/auth.h>
+
+#include <lendgate/apikey.h>
+#include <lendgate/sha256.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static lg_err refuse(lg_err rc, int code, int *status, char *msg, size_t msglen, const char *text)
+{
+    *status = code;
+    snprintf(msg, msglen, "%s", text);
+    return rc;
+}
+
+/* Points *key at the token of "Bearer <token>"; 0 when the header is not that. */
+static int bearer_token(const char *header, const char **key)
+{
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
+        return 0;
+    const char *k = header + 7;
+    while (*k == ' ')
+        k++;
+    *key = k;
+    return *k != '\0';
+}
+
+lg_err lg_auth_partner(lg_store *st, const char *authorization, lg_partner *partner,
+                       lg_api_key *key, int *status, char *msg, size_t msglen)
+{
+    if (!st || !partner || !key || !status || !msg || msglen == 0)
+        return LG_ERR_INVALID;
+    const char *token = NULL;
+    if (!authorization || !*authorization)
+        return refuse(LG_ERR_AUTH, 401, status, msg, msglen, "Missing API key");
+    if (!bearer_token(authorization, &token) || lg_apikey_parse(NULL, token) != LG_OK)
+        return refuse(LG_ERR_AUTH, 401, status, msg, msglen, "Invalid API key");
+    char hash[LG_APIKEY_HASH_LEN];
+    if (lg_apikey_hash(hash, sizeof hash, token) != LG_OK)
+        return refuse(LG_ERR_CRYPTO, 500, status, msg, msglen, "Internal error");
+    lg_err rc = lg_store_partner_by_key(st, hash, partner, key);
+    lg_memwipe(hash, sizeof hash);
+    switch (rc) {
+    case LG_OK:
+        *status = 200;
+        msg[0] = '\0';
+        return LG_OK;
+    case LG_ERR_NOT_FOUND:
+        return refuse(LG_ERR_AUTH, 401, status, msg, msglen, "Invalid API key");
+    case LG_ERR_SUSPENDED:
+        return refuse(rc, 403, status, msg, msglen, "Partner account is suspended");
+    case LG_ERR_INACTIVE:
+        return refuse(rc, 403, status, msg, msglen, "Partner account is inactive");
+    default:
+        return refuse(rc, 503, status, msg, msglen, "Store unavailable");
+    }
+}
+
+lg_err lg_auth_admin(const lg_config *cfg, const char *remote_user, int *status, char *msg,
+                     size_t msglen)
+{
+    if (!cfg || !status || !msg || msglen == 0)
+        return LG_ERR_INVALID;
+    if (!lg_config_bool(cfg, "admin", "trust_remote_user") || !remote_user || !*remote_user)
+        return refuse(LG_ERR_AUTH, 401, status, msg, msglen, "Admin authentication required");
+    if (lg_config_csv_count(cfg, "admin", "admins") > 0 &&
+        !lg_config_csv_has(cfg, "admin", "admins", remote_user))
+        return refuse(LG_ERR_FORBIDDEN, 403, status, msg, msglen, "Not an admin");
+    *status = 200;
+    msg[0] = '\0';
+    return LG_OK;
+}

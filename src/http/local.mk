@@ -1,0 +1,36 @@
+# http: FastCGI request/response, strict JSON input, validation, routing, auth,
+# audit and the endpoint handlers of the partner API.
+liblendgate_a_SOURCES += src/http/request.c src/http/response.c src/http/json_input.c \
+	src/http/validate.c src/http/router.c src/http/auth.c src/http/audit.c \
+	src/http/bodies.c src/http/handlers.c src/http/server.c
+noinst_HEADERS += include/lendgate/request.h include/lendgate/response.h \
+	include/lendgate/json_input.h include/lendgate/validate.h include/lendgate/router.h \
+	include/lendgate/auth.h include/lendgate/audit.h include/lendgate/bodies.h \
+	include/lendgate/handlers.h include/lendgate/http.h
+
+check_PROGRAMS += tests/unit/test_json_input
+tests_unit_test_json_input_SOURCES = tests/unit/test_json_input.c
+tests_unit_test_json_input_LDADD = $(LG_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_validate
+tests_unit_test_validate_SOURCES = tests/unit/test_validate.c
+tests_unit_test_validate_LDADD = $(LG_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_http_core
+tests_unit_test_http_core_SOURCES = tests/unit/test_http_core.c
+tests_unit_test_http_core_LDADD = $(LG_TEST_LIBS)
+
+# Web server snippets operators include: lighttpd (mod_fastcgi) and Apache (mod_fcgid).
+dist_sysconf_DATA += etc/lighttpd-lendgate.conf etc/apache-lendgate.conf
+EXTRA_DIST += tests/fuzz/corpus/fuzz_request_json
+
+# Benchmark of the HTTP path through lighttpd (wrk), beside a no-op FastCGI floor.
+noinst_PROGRAMS += tests/bench/fcgi_noop
+tests_bench_fcgi_noop_SOURCES = tests/bench/fcgi_noop.c
+tests_bench_fcgi_noop_LDADD = $(FCGI_LIBS)
+LG_BENCHES += tests/bench/http-bench
+EXTRA_DIST += tests/bench/http_bench.sh
+CLEANFILES += tests/bench/http-bench
+bench: tests/bench/http-bench
+tests/bench/http-bench: $(srcdir)/tests/bench/http_bench.sh
+	$(AM_V_GEN)$(MKDIR_P) tests/bench && cp $(srcdir)/tests/bench/http_bench.sh $@ && chmod +x $@

@@ -1,0 +1,147 @@
+/* response.c - JSON responses and the one error shape of the API. */
+#include "config.h"
+
+#include <lendgate/response.h>
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *lg_http_reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "Error";
+    }
+}
+
+/* Serializes obj into r->body, replacing what was there. */
+static lg_err set_body(lg_response *r, struct json_object *obj)
+{
+    size_t len = 0;
+    const char *text = json_object_to_json_string_length(
+        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    if (!text)
+        return LG_ERR_NOMEM;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return LG_ERR_NOMEM;
+    memcpy(copy, text, len + 1);
+    free(r->body);
+    r->body = copy;
+    r->body_len = len;
+    return LG_OK;
+}
+
+static lg_err fallback(lg_response *r, int status)
+{
+    static const char text[] = "{\"success\":false,\"statusCode\":500,\"error\":\"Internal Server "
+                               "Error\",\"message\":\"out of memory\",\"requestId\":\"\"}";
+    free(r->body);
+    r->body = malloc(sizeof text);
+    r->body_len = r->body ? sizeof text - 1 : 0;
+    if (r->body)
+        memcpy(r->body, text, sizeof text);
+    r->status = r->body ? 500 : status;
+    return LG_ERR_NOMEM;
+}
+
+lg_err lg_response_error(lg_response *r, int status, const char *message, const char *request_id)
+{
+    if (!r)
+        return LG_ERR_INVALID;
+    r->status = status;
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return fallback(r, status);
+    json_object_object_add(o, "success", json_object_new_boolean(0));
+    json_object_object_add(o, "statusCode", json_object_new_int(status));
+    json_object_object_add(o, "error", json_object_new_string(lg_http_reason(status)));
+    json_object_object_add(o, "message", json_object_new_string(message ? message : ""));
+    json_object_object_add(o, "requestId", json_object_new_string(request_id ? request_id : ""));
+    lg_err rc = set_body(r, o);
+    json_object_put(o);
+    return rc == LG_OK ? LG_OK : fallback(r, status);
+}
+
+lg_err lg_response_success(lg_response *r, int status, struct json_object *data,
+                           const char *request_id)
+{
+    if (!r || !data) {
+        json_object_put(data);
+        return LG_ERR_INVALID;
+    }
+    struct json_object *o = json_object_new_object();
+    if (!o) {
+        json_object_put(data);
+        return fallback(r, status);
+    }
+    json_object_object_add(o, "success", json_object_new_boolean(1));
+    json_object_object_add(o, "data", data);
+    json_object_object_add(o, "requestId", json_object_new_string(request_id ? request_id : ""));
+    r->status = status;
+    lg_err rc = set_body(r, o);
+    json_object_put(o);
+    return rc == LG_OK ? LG_OK : fallback(r, status);
+}
+
+lg_err lg_response_head(const lg_response *r, const char *request_id, char *out, size_t cap)
+{
+    if (!r || !out || cap == 0)
+        return LG_ERR_INVALID;
+    int n = snprintf(out, cap,
+                     "Status: %d %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n"
+                     "%s%s%s%s%s%s\r\n",
+                     r->status, lg_http_reason(r->status), r->body_len,
+                     request_id ? request_id : "", r->allow[0] ? "Allow: " : "", r->allow,
+                     r->allow[0] ? "\r\n" : "", r->retry_after[0] ? "Retry-After: " : "",
+                     r->retry_after, r->retry_after[0] ? "\r\n" : "");
+    if (n < 0 || (size_t)n >= cap)
+        return LG_ERR_OVERFLOW;
+    return LG_OK;
+}
+
+void lg_response_release(lg_response *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    r->body = NULL;
+    r->body_len = 0;
+}

@@ -1,0 +1,208 @@
+/* server.c - the route table and the pipeline of one call: route, authenticate,
+ * handle, audit, answer. */
+#include "config.h"
+
+#include <lendgate/http.h>
+
+#include <lendgate/audit.h>
+#include <lendgate/auth.h>
+#include <lendgate/bodies.h>
+#include <lendgate/handlers.h>
+#include <lendgate/log.h>
+#include <lendgate/time.h>
+
+#include <stdio.h>
+#include <string.h>
+
+/* The one route table of the partner API. */
+static const lg_route routes[] = {
+    {"GET", "/partners/public/oaid/:oaidTokenId/credit-line", LG_AUTH_PUBLIC, 1, 0,
+     lg_h_credit_line},
+    {"GET", "/partners/public/position/:positionId/details", LG_AUTH_PUBLIC, 1, 0, lg_h_position},
+    {"POST", "/partners/borrow", LG_AUTH_PARTNER, 1, 1, lg_h_borrow},
+    {"POST", "/partners/repay", LG_AUTH_PARTNER, 1, 1, lg_h_repay},
+    {"GET", "/partners/loan/:partnerLoanId", LG_AUTH_PARTNER, 0, 0, lg_h_loan},
+    {"GET", "/partners/user/:userWallet/loans", LG_AUTH_PARTNER, 0, 0, lg_h_user_loans},
+    {"GET", "/partners/my/stats", LG_AUTH_PARTNER, 0, 0, lg_h_stats},
+    {"GET", "/partners/my/transactions", LG_AUTH_PARTNER, 0, 0, lg_h_transactions},
+};
+
+const lg_route *lg_http_routes(size_t *n)
+{
+    if (n)
+        *n = sizeof routes / sizeof *routes;
+    return routes;
+}
+
+/* Opens the service: with the chain when possible, else the store only. */
+static void open_service(lg_http_server *srv)
+{
+    char err[256] = "";
+    lg_service_close(srv->svc);
+    srv->svc = NULL;
+    srv->has_chain = 0;
+    srv->broken = 0;
+    srv->next_open_ms = lg_time_mono_ms() + LG_HTTP_REOPEN_MS;
+    lg_err rc = lg_service_open(&srv->svc, srv->cfg, err, sizeof err);
+    if (rc == LG_OK) {
+        srv->has_chain = 1;
+        return;
+    }
+    lg_warn("service.open", "chain unavailable, serving store routes only: %s", err);
+    rc = lg_service_open_store_only(&srv->svc, srv->cfg, err, sizeof err);
+    if (rc != LG_OK) {
+        srv->svc = NULL;
+        lg_error("service.open", "store unavailable: %s", err);
+    }
+}
+
+lg_err lg_http_server_init(lg_http_server *srv, const lg_config *cfg)
+{
+    if (!srv || !cfg)
+        return LG_ERR_INVALID;
+    memset(srv, 0, sizeof *srv);
+    srv->cfg = cfg;
+    open_service(srv);
+    return LG_OK;
+}
+
+void lg_http_server_release(lg_http_server *srv)
+{
+    if (!srv)
+        return;
+    lg_service_close(srv->svc);
+    srv->svc = NULL;
+}
+
+void lg_http_fail(lg_http_call *call, int status, const char *message)
+{
+    lg_response_error(call->resp, status, message, call->req->request_id);
+    snprintf(call->error, sizeof call->error, "%s", message ? message : "");
+    /* A failing store is reopened before the next request rather than trusted. */
+    if (status == 500)
+        call->srv->broken = 1;
+}
+
+/* 1 when the store is there, reopening the service when it is broken or missing. */
+static int store_ready(lg_http_call *call)
+{
+    lg_http_server *srv = call->srv;
+    if (srv->broken || (!srv->svc && lg_time_mono_ms() >= srv->next_open_ms))
+        open_service(srv);
+    if (!srv->svc) {
+        lg_http_fail(call, 503, "Store unavailable");
+        return 0;
+    }
+    return 1;
+}
+
+int lg_http_chain_ready(lg_http_call *call)
+{
+    lg_http_server *srv = call->srv;
+    if (!srv->has_chain && lg_time_mono_ms() >= srv->next_open_ms)
+        open_service(srv);
+    if (srv->svc && srv->has_chain)
+        return 1;
+    lg_http_fail(call, 503, "Chain node unavailable");
+    return 0;
+}
+
+static int authenticate(lg_http_call *call)
+{
+    char msg[128];
+    int status = 0;
+    if (call->route->auth == LG_AUTH_PUBLIC)
+        return 1;
+    if (call->route->auth == LG_AUTH_ADMIN) {
+        if (lg_auth_admin(call->srv->cfg, call->req->remote_user, &status, msg, sizeof msg) ==
+            LG_OK)
+            return 1;
+        lg_http_fail(call, status, msg);
+        return 0;
+    }
+    lg_store *st = lg_service_store(call->srv->svc);
+    lg_api_key key;
+    lg_err rc = lg_auth_partner(st, call->req->authorization, &call->partner, &key, &status, msg,
+                                sizeof msg);
+    if (rc == LG_OK || rc == LG_ERR_SUSPENDED || rc == LG_ERR_INACTIVE) {
+        call->have_partner = 1;
+        lg_audit_begin(&call->audit, call->req, call->route->pattern, call->partner.id);
+        lg_audit_sanitize(call->audit.payload, sizeof call->audit.payload, call->req->body,
+                          call->req->body_len, call->req->query);
+    }
+    if (rc == LG_OK) {
+        if (lg_store_key_touch(st, key.id, LG_AUTH_TOUCH_INTERVAL_MS, NULL) != LG_OK)
+            lg_warn("auth.touch", "last_used_at not written for key %lld", (long long)key.id);
+        return 1;
+    }
+    lg_http_fail(call, status, msg);
+    return 0;
+}
+
+static void run(lg_http_call *call)
+{
+    lg_request *req = call->req;
+    if (!store_ready(call) || !authenticate(call))
+        return;
+    if (call->route->has_body && !lg_content_type_is_json(req->content_type)) {
+        lg_http_fail(call, 415, "Content-Type must be application/json");
+        return;
+    }
+    if (!call->route->has_body && req->body_len > 0) {
+        lg_http_fail(call, 400, "body: this endpoint takes no body");
+        return;
+    }
+    call->route->handler(call);
+}
+
+static void route(lg_http_call *call)
+{
+    lg_request *req = call->req;
+    char allow[64] = "", msg[128];
+    int status = 0;
+    if (req->body_too_large) {
+        snprintf(msg, sizeof msg, "body: larger than %llu bytes",
+                 (unsigned long long)lg_config_u64(call->srv->cfg, "http", "max_body_bytes"));
+        lg_http_fail(call, 413, msg);
+        return;
+    }
+    size_t n = 0;
+    const lg_route *table = lg_http_routes(&n);
+    if (lg_router_match(table, n, req, &call->route, &status, allow, sizeof allow) != LG_OK) {
+        if (status == 405) {
+            snprintf(msg, sizeof msg, "Method %s not allowed here", req->method);
+            lg_http_fail(call, 405, msg);
+            snprintf(call->resp->allow, sizeof call->resp->allow, "%s", allow);
+        } else {
+            lg_http_fail(call, status == 400 ? 400 : 404,
+                         status == 400 ? "path: bad percent-escape" : "Route not found");
+        }
+        return;
+    }
+    if (req->query_too_long) {
+        lg_http_fail(call, 400, "query: too long");
+        return;
+    }
+    run(call);
+}
+
+void lg_http_handle(lg_http_server *srv, lg_request *req, lg_response *resp)
+{
+    if (!srv || !req || !resp)
+        return;
+    lg_http_call call = {.srv = srv, .req = req, .resp = resp};
+    lg_log_set_request_id(req->request_id);
+    route(&call);
+    if (!resp->body)
+        lg_http_fail(&call, 500, "Internal error");
+    if (call.have_partner && srv->svc) {
+        lg_err rc = lg_audit_finish(lg_service_store(srv->svc), &call.audit, req, resp->status,
+                                    call.error[0] ? call.error : NULL);
+        if (rc != LG_OK)
+            lg_error("audit.write", "partner_api_logs row not written: %s", lg_strerror(rc));
+    }
+    lg_log(resp->status >= 500 ? LG_LOG_WARN : LG_LOG_INFO, "http.request",
+           "%s %s status=%d ms=%lld", req->method, call.route ? call.route->pattern : "-",
+           resp->status, (long long)(lg_time_mono_ms() - req->start_mono_ms));
+    lg_log_set_request_id(NULL);
+}

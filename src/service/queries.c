@@ -1,0 +1,225 @@
+/* queries.c - read endpoints: chain views of credit lines and positions, and a
+ * partner's own loans, stats and ledger from the store. */
+#include "config.h"
+
+#include <lendgate/queries.h>
+
+#include <lendgate/address.h>
+#include <lendgate/amount.h>
+#include <lendgate/time.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static lg_err outcome(lg_outcome *out, int status, lg_err rc, const char *message)
+{
+    out->status = status;
+    snprintf(out->message, sizeof out->message, "%s", message);
+    return rc;
+}
+
+static void ok(lg_outcome *out)
+{
+    out->status = 200;
+    out->message[0] = '\0';
+}
+
+/* Maps a failed contract read to the API's answer. */
+static lg_err chain_failure(lg_contracts *c, lg_err rc, lg_outcome *out, const char *what)
+{
+    const char *why = lg_rpc_error_text(lg_rpc_last_error(c->rpc));
+    char text[sizeof out->message];
+    const char *lead = rc == LG_ERR_REVERTED  ? ""
+                       : rc == LG_ERR_TIMEOUT ? "chain node timed out: "
+                                              : "chain node failed: ";
+    snprintf(text, sizeof text, "%s%s: %s", lead, what, why && *why ? why : lg_strerror(rc));
+    return outcome(out, rc == LG_ERR_REVERTED ? 404 : rc == LG_ERR_TIMEOUT ? 504 : 502, rc, text);
+}
+
+/* Decimal and dollar text of v; dollars only when v fits 64 bits. */
+static void u256_texts(const lg_u256 *v, char dec[LG_U256_LEN], char usd[LG_USD_TEXT_LEN])
+{
+    uint64_t small;
+    if (lg_u256_to_dec(dec, LG_U256_LEN, v) != LG_OK)
+        dec[0] = '\0';
+    usd[0] = '\0';
+    if (lg_u256_to_u64(&small, v) == LG_OK)
+        lg_amount_format_usd(small, usd, LG_USD_TEXT_LEN);
+}
+
+lg_err lg_query_credit_line(lg_contracts *c, const char *oaid, lg_credit_line_view *view,
+                            lg_outcome *out)
+{
+    if (!view || !out || !oaid)
+        return LG_ERR_INVALID;
+    memset(view, 0, sizeof *view);
+    if (!c)
+        return outcome(out, 503, LG_ERR_IO, "chain node not reachable");
+    lg_u256 id, avail;
+    lg_err rc = lg_u256_from_dec(&id, oaid);
+    if (rc != LG_OK)
+        return outcome(out, 400, rc, "oaidTokenId: not a uint256");
+    uint8_t owner[LG_ADDRESS_LEN];
+    rc = lg_oaid_owner_of(c, owner, &id);
+    if (rc != LG_OK)
+        return chain_failure(c, rc, out, "ownerOf");
+    lg_credit_line line;
+    rc = lg_oaid_credit_line(c, &line, &id);
+    if (rc != LG_OK)
+        return chain_failure(c, rc, out, "getCreditLine");
+    if (lg_u256_sub(&avail, &line.limit, &line.used) != LG_OK)
+        memset(&avail, 0, sizeof avail);
+    lg_u256_to_dec(view->oaid, sizeof view->oaid, &id);
+    lg_address_format(view->owner, sizeof view->owner, owner);
+    u256_texts(&line.limit, view->limit, view->limit_usd);
+    u256_texts(&line.used, view->used, view->used_usd);
+    u256_texts(&avail, view->available, view->available_usd);
+    view->active = line.active;
+    ok(out);
+    return LG_OK;
+}
+
+lg_err lg_query_position(lg_contracts *c, const char *position_id, lg_position_view *view,
+                         lg_outcome *out)
+{
+    if (!view || !out || !position_id)
+        return LG_ERR_INVALID;
+    memset(view, 0, sizeof *view);
+    if (!c)
+        return outcome(out, 503, LG_ERR_IO, "chain node not reachable");
+    lg_u256 id;
+    lg_err rc = lg_u256_from_dec(&id, position_id);
+    if (rc != LG_OK)
+        return outcome(out, 400, rc, "positionId: not a uint256");
+    lg_vault_position pos;
+    rc = lg_vault_get_position(c, &pos, &id);
+    if (rc != LG_OK)
+        return chain_failure(c, rc, out, "getPosition");
+    char unused[LG_USD_TEXT_LEN];
+    lg_u256_to_dec(view->position_id, sizeof view->position_id, &id);
+    lg_address_format(view->user, sizeof view->user, pos.user);
+    lg_u256_to_dec(view->oaid, sizeof view->oaid, &pos.oaid_token_id);
+    lg_address_format(view->collateral_token, sizeof view->collateral_token, pos.collateral_token);
+    u256_texts(&pos.collateral_amount, view->collateral_amount, unused);
+    u256_texts(&pos.collateral_value, view->collateral_value, view->collateral_value_usd);
+    u256_texts(&pos.usdc_borrowed, view->usdc_borrowed, view->usdc_borrowed_usd);
+    u256_texts(&pos.health_factor, view->health_factor, unused);
+    view->active = pos.active;
+    view->token_type = pos.token_type;
+    ok(out);
+    return LG_OK;
+}
+
+static lg_err store_failure(lg_err rc, lg_outcome *out)
+{
+    char text[64];
+    snprintf(text, sizeof text, "store: %s", lg_strerror(rc));
+    return outcome(out, rc == LG_ERR_BUSY ? 503 : 500, rc, text);
+}
+
+lg_err lg_query_loan(lg_store *st, const lg_partner *p, const char *partner_loan_id, lg_loan *loan,
+                     lg_repayment **reps, size_t *nreps, lg_outcome *out)
+{
+    if (!st || !p || !partner_loan_id || !loan || !reps || !nreps || !out)
+        return LG_ERR_INVALID;
+    *reps = NULL;
+    *nreps = 0;
+    /* Keyed by the partner's own id, so another partner's loan is simply absent. */
+    lg_err rc = lg_store_loan_get(st, p->id, partner_loan_id, loan);
+    if (rc == LG_ERR_NOT_FOUND)
+        return outcome(out, 404, rc, "Loan not found");
+    if (rc != LG_OK)
+        return store_failure(rc, out);
+    rc = lg_store_repay_list(st, loan->id, reps, nreps);
+    if (rc != LG_OK)
+        return store_failure(rc, out);
+    ok(out);
+    return LG_OK;
+}
+
+lg_err lg_query_user_loans(lg_store *st, const lg_partner *p, const char *wallet, int status,
+                           uint32_t limit, uint64_t offset, lg_loan **items, size_t *n,
+                           uint64_t *total, lg_outcome *out)
+{
+    if (!st || !p || !wallet || !items || !n || !total || !out)
+        return LG_ERR_INVALID;
+    lg_loan_filter f = {.partner_id = p->id,
+                        .user_wallet = wallet,
+                        .status = status,
+                        .limit = limit,
+                        .offset = offset};
+    lg_err rc = lg_store_loan_list(st, &f, items, n, total);
+    if (rc != LG_OK)
+        return store_failure(rc, out);
+    ok(out);
+    return LG_OK;
+}
+
+static lg_err count_loans(lg_store *st, const char *partner_id, int status, uint64_t *count)
+{
+    lg_loan_filter f = {.partner_id = partner_id, .status = status, .limit = 1};
+    lg_loan *items = NULL;
+    size_t n = 0;
+    lg_err rc = lg_store_loan_list(st, &f, &items, &n, count);
+    free(items);
+    return rc;
+}
+
+static uint64_t headroom(uint64_t limit, uint64_t used)
+{
+    return used >= limit ? 0 : limit - used;
+}
+
+lg_err lg_query_stats(lg_store *st, const lg_partner *p, lg_partner_stats *stats, lg_outcome *out)
+{
+    if (!st || !p || !stats || !out)
+        return LG_ERR_INVALID;
+    memset(stats, 0, sizeof *stats);
+    lg_partner fresh;
+    lg_err rc = lg_store_partner_get(st, p->id, &fresh);
+    uint64_t settling = 0;
+    if (rc == LG_OK)
+        rc = count_loans(st, p->id, LG_LOAN_ACTIVE, &stats->active_loans);
+    if (rc == LG_OK)
+        rc = count_loans(st, p->id, LG_LOAN_PENDING, &stats->pending_loans);
+    if (rc == LG_OK)
+        rc = count_loans(st, p->id, LG_LOAN_SETTLING, &settling);
+    if (rc == LG_OK)
+        rc = count_loans(st, p->id, LG_LOAN_REPAID, &stats->repaid_loans);
+    if (rc == LG_OK)
+        rc = lg_time_day_key(lg_time_now_ms(), stats->day, sizeof stats->day);
+    if (rc == LG_OK)
+        rc = lg_store_daily_usage(st, p->id, stats->day, &stats->today_borrowed);
+    if (rc != LG_OK)
+        return store_failure(rc, out);
+    stats->pending_loans += settling;
+    stats->total_borrowed = fresh.total_borrowed;
+    stats->total_repaid = fresh.total_repaid;
+    stats->total_fees = fresh.total_fees;
+    stats->outstanding = fresh.outstanding;
+    stats->daily_limit = fresh.daily_limit;
+    stats->daily_remaining = headroom(fresh.daily_limit, stats->today_borrowed);
+    stats->total_limit = fresh.total_limit;
+    stats->total_remaining = headroom(fresh.total_limit, fresh.outstanding);
+    ok(out);
+    return LG_OK;
+}
+
+lg_err lg_query_transactions(lg_store *st, const lg_partner *p, int64_t start_ms, int64_t end_ms,
+                             uint32_t limit, uint64_t offset, lg_ledger_entry **items, size_t *n,
+                             uint64_t *total, lg_outcome *out)
+{
+    if (!st || !p || !items || !n || !total || !out)
+        return LG_ERR_INVALID;
+    lg_ledger_filter f = {.partner_id = p->id,
+                          .start_ms = start_ms,
+                          .end_ms = end_ms,
+                          .limit = limit,
+                          .offset = offset};
+    lg_err rc = lg_store_ledger_list(st, &f, items, n, total);
+    if (rc != LG_OK)
+        return store_failure(rc, out);
+    ok(out);
+    return LG_OK;
+}

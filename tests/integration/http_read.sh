@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The read endpoints against the devnet, through lighttpd and through Apache +
+# mod_fcgid: the public credit line and position (checked against the seeded values
+# of deployment.json), an unknown OAID, and a borrow through the API followed by
+# the partner's loan, its wallet's loans, its stats and its ledger.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/webserver.sh"
+. "$(dirname "$0")/devnet.sh"
+
+ctl="$LG_TOP_BUILDDIR/lendgatectl"
+mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
+for prog in "$ws_bin" "$ctl" "$mk"; do
+    if [ ! -x "$prog" ]; then
+        skip "http read" "$prog is not built"
+        finish
+    fi
+done
+devnet_up
+
+dep() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$LG_DEPLOYMENT" "$1"; }
+db="$T/state/lendgate.db"
+mkdir -m 700 "$T/state"
+cp "$LG_PLATFORM_KEY" "$T/platform.key"
+chmod 600 "$T/platform.key"
+cat >"$T/lendgate.conf" <<CONF
+[store]
+backend = sqlite
+state_dir = $T/state
+path = $db
+[chain]
+rpc_url = $LG_RPC_URL
+chain_id = 31337
+oaid_address = $(dep 'd["contracts"]["oaid"]')
+vault_address = $(dep 'd["contracts"]["vault"]')
+usdc_address = $(dep 'd["contracts"]["usdc"]')
+platform_key_file = $T/platform.key
+receipt_poll_ms = 50
+[log]
+level = warn
+CONF
+check "lendgatectl init" "$ctl" --config "$T/lendgate.conf" init
+read -r pid key < <("$mk" --db "$db" --prefix delta --fee 50 --settlement "$(dep 'd["settlement"][0]["address"]')")
+[ -n "${key:-}" ] || { fail "mkpartner" "no key"; finish; }
+wallet=$(dep 'd["users"][0]["address"]')
+oaid=$(dep 'd["users"][0]["oaid"]')
+position=$(dep 'd["users"][0]["positionId"]')
+limit=$(dep 'd["users"][0]["creditLimit"]')
+collateral=$(dep 'd["users"][0]["collateralValue"]')
+auth=(-H "Authorization: Bearer $key")
+
+read_cases() {
+    local s=$1 n=$2 amount=2000000
+    ws_call GET "/partners/public/oaid/$oaid/credit-line"
+    expect_eq "$s: credit line is 200" "$ws_status" 200
+    expect_eq "$s: credit limit is the seeded one" "$(ws_py 'd["data"]["creditLimit"]')" "$limit"
+    expect_eq "$s: owner is the user" "$(ws_py 'd["data"]["owner"].lower()')" "${wallet,,}"
+    expect_eq "$s: available = limit - used" \
+        "$(ws_py 'int(d["data"]["availableCredit"]) == int(d["data"]["creditLimit"]) - int(d["data"]["usedCredit"])')" True
+    expect_eq "$s: isActive is a boolean" "$(ws_py 'type(d["data"]["isActive"]).__name__')" bool
+    ws_call GET "/partners/public/oaid/987654321/credit-line"
+    ws_expect_error "$s: unknown OAID is 404" 404 ""
+    ws_call GET "/partners/public/position/$position/details"
+    expect_eq "$s: position is 200" "$ws_status" 200
+    expect_eq "$s: position's user" "$(ws_py 'd["data"]["user"].lower()')" "${wallet,,}"
+    expect_eq "$s: position's OAID" "$(ws_py 'd["data"]["oaidTokenId"]')" "$oaid"
+    expect_eq "$s: collateral value is the seeded one" "$(ws_py 'd["data"]["collateralValue"]')" "$collateral"
+
+    printf '{"partnerLoanId":"read-%s","userWallet":"%s","oaidTokenId":"%s","amount":"%s"}' \
+        "$n" "$wallet" "$oaid" "$amount" >"$T/borrow.body"
+    ws_call POST /partners/borrow "${auth[@]}" -H 'Content-Type: application/json' \
+        --data-binary "@$T/borrow.body"
+    expect_eq "$s: borrow through the API is 201" "$ws_status:$(ws_py 'd["data"]["status"]')" "201:ACTIVE"
+    expect_eq "$s: borrow fee is 0.5%" "$(ws_py 'd["data"]["fee"]')" 10000
+    ws_call GET "/partners/loan/read-$n" "${auth[@]}"
+    expect_eq "$s: the loan reads back" "$ws_status:$(ws_py 'd["data"]["amount"]'):$(ws_py 'd["data"]["remainingDebt"]')" \
+        "200:$amount:$amount"
+    ws_call GET "/partners/user/$wallet/loans?status=ACTIVE" "${auth[@]}"
+    expect_eq "$s: the wallet's active loans" "$ws_status:$(ws_py 'd["data"]["total"]')" "200:$n"
+    ws_call GET /partners/my/stats "${auth[@]}"
+    expect_eq "$s: stats count the borrow" \
+        "$(ws_py 'd["data"]["totalBorrowed"]'):$(ws_py 'd["data"]["activeLoans"]')" "$((amount * n)):$n"
+    ws_call GET "/partners/my/transactions?limit=100" "${auth[@]}"
+    expect_eq "$s: ledger rows of the borrow" \
+        "$ws_status:$(ws_py 'sorted(set(i["type"] for i in d["data"]["items"]))')" \
+        "200:['BORROW', 'FEE', 'PAYOUT']"
+}
+
+n=0
+for server in lighttpd apache; do
+    if ! ws_start "$server" 2; then
+        if [ "$ws_missing" = 1 ]; then skip "$server" "$ws_why"; else fail "$server starts" "$ws_why"; fi
+        continue
+    fi
+    n=$((n + 1))
+    read_cases "$server" "$n"
+    ws_stop
+    expect_eq "$server: no sanitizer report or crash" "$(ws_errors | head -n 3)" ""
+done
+finish

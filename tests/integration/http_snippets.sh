@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The shipped web server snippets, etc/lighttpd-lendgate.conf and
+# etc/apache-lendgate.conf, work as shipped (only their paths rewritten into $T):
+# the server spawns the responder pool, the partner's Authorization header reaches
+# the responder, and /admin is refused by the web server's own auth (401 with
+# WWW-Authenticate) until valid credentials are given.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/webserver.sh"
+
+ctl="$LG_TOP_BUILDDIR/lendgatectl"
+mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
+for prog in "$ws_bin" "$ctl" "$mk"; do
+    if [ ! -x "$prog" ]; then
+        skip "http snippets" "$prog is not built"
+        finish
+    fi
+done
+command -v htpasswd >/dev/null || { skip "http snippets" "htpasswd (apache2-utils) not installed"; finish; }
+
+db="$T/state/lendgate.db"
+cat >"$T/lendgate.conf" <<CONF
+[store]
+backend = sqlite
+state_dir = $T/state
+path = $db
+[chain]
+rpc_url = http://127.0.0.1:9
+connect_timeout_ms = 200
+request_timeout_ms = 500
+platform_key_file = $T/no-such.key
+[admin]
+trust_remote_user = true
+[log]
+level = warn
+CONF
+check "lendgatectl init" "$ctl" --config "$T/lendgate.conf" init
+read -r _ key < <("$mk" --db "$db" --prefix sigma)
+htpasswd -b -c -m "$T/admin.htpasswd" alice 'open sesame' >/dev/null 2>&1
+
+# The snippet with its paths moved into $T.
+snippet() {
+    mkdir -p "$T/run"
+    sed -e "s|/usr/local/bin/lendgate.fcgi|$ws_bin|g" -e "s|/run/lendgate|$T/run|g" \
+        -e "s|/etc/lendgate/lendgate.conf|$T/lendgate.conf|g" \
+        -e "s|/etc/lendgate/admin.htpasswd|$T/admin.htpasswd|g" \
+        "$LG_TOP_SRCDIR/etc/$1" >"$T/ws/snippet.conf"
+}
+
+start_with_snippet() {
+    local kind=$1 port m=$ws_apache_modules
+    rm -rf "$T/ws"
+    mkdir -p "$T/ws/www" "$T/ws/fcgid"
+    port=$(ws_free_port)
+    if [ "$kind" = lighttpd ]; then
+        snippet lighttpd-lendgate.conf
+        cat >"$T/ws/server.conf" <<CONF
+server.document-root = "$T/ws/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$T/ws/error.log"
+server.pid-file = "$T/ws/server.pid"
+include "$T/ws/snippet.conf"
+CONF
+        lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
+    else
+        snippet apache-lendgate.conf
+        if [ "$(id -u)" = 0 ]; then ws_user=daemon; chmod 0711 "$T"; fi
+        cat >"$T/ws/server.conf" <<CONF
+ServerRoot "$T/ws"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$T/ws/server.pid"
+ErrorLog "$T/ws/error.log"
+DefaultRuntimeDir "$T/ws"
+${ws_user:+User $ws_user}
+${ws_user:+Group $(id -gn "${ws_user:-root}")}
+LoadModule mpm_event_module $m/mod_mpm_event.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule authn_core_module $m/mod_authn_core.so
+LoadModule authn_file_module $m/mod_authn_file.so
+LoadModule authz_user_module $m/mod_authz_user.so
+LoadModule auth_basic_module $m/mod_auth_basic.so
+LoadModule fcgid_module $m/mod_fcgid.so
+FcgidIPCDir "$T/ws/fcgid"
+FcgidProcessTableFile "$T/ws/fcgid/shm"
+FcgidInitialEnv ASAN_OPTIONS ${ASAN_OPTIONS:-detect_leaks=1}
+Include "$T/ws/snippet.conf"
+CONF
+        ws_fix_owner
+        apache2 -f "$T/ws/server.conf" -DFOREGROUND >>"$T/ws/error.log" 2>&1 &
+    fi
+    ws_pid=$!
+    at_exit ws_stop
+    export LG_BASE_URL="http://127.0.0.1:$port"
+    for i in $(seq 1 100); do
+        curl -s -o /dev/null "$LG_BASE_URL/partners/my/stats" && return 0
+        kill -0 "$ws_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    ws_why="$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
+    return 1
+}
+
+for server in lighttpd apache; do
+    case $server in
+    lighttpd) command -v lighttpd >/dev/null || { skip "$server" "not installed"; continue; } ;;
+    apache) { command -v apache2 >/dev/null && [ -f "$ws_apache_modules/mod_fcgid.so" ]; } ||
+        { skip "$server" "apache2 or mod_fcgid not installed"; continue; } ;;
+    esac
+    if ! start_with_snippet "$server"; then
+        fail "$server starts with the shipped snippet" "$ws_why"
+        continue
+    fi
+    pass "$server starts with the shipped snippet"
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+    expect_eq "$server: Authorization reaches the responder" "$ws_status:$(ws_py 'd["success"]')" "200:True"
+    ws_call GET /admin/partners
+    expect_eq "$server: /admin without credentials is 401" "$ws_status" 401
+    case $(ws_header WWW-Authenticate) in
+    Basic*) pass "$server: /admin asks for Basic auth" ;;
+    *) fail "$server: /admin asks for Basic auth" "$(ws_header WWW-Authenticate)" ;;
+    esac
+    ws_call GET /admin/partners -u 'alice:wrong'
+    expect_eq "$server: /admin with a wrong password is 401" "$ws_status" 401
+    ws_call GET /admin/partners -u 'alice:open sesame'
+    expect_eq "$server: /admin with credentials reaches the responder" \
+        "$ws_status:$(ws_py 'd["statusCode"]')" "404:404"
+    [ "$(ws_pids | wc -l)" -ge 1 ] && pass "$server: the snippet spawns the pool" ||
+        fail "$server: the snippet spawns the pool" "no responder found"
+    ws_stop
+    expect_eq "$server: no responder left after stop" "$(ws_pids | wc -l)" 0
+    expect_eq "$server: no sanitizer report or crash" "$(ws_errors | head -n 3)" ""
+done
+finish

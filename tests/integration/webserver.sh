@@ -1,0 +1,222 @@
+# webserver.sh - start lighttpd or Apache (mod_fcgid) on loopback with a pool of
+# the built lendgate.fcgi, for the HTTP integration tests (sourced after lib.sh).
+#
+# ws_start lighttpd|apache [N]  generates a config in $T/ws, starts that web server
+#                               on 127.0.0.1 at a free port with N responders (default
+#                               2) reading LENDGATE_CONFIG=$T/lendgate.conf (which the
+#                               test writes first); exports LG_BASE_URL; registers
+#                               ws_stop with at_exit. Returns 1 with the reason in
+#                               $ws_why when it did not start; $ws_missing is 1 when
+#                               that is because the server is not installed here.
+#                               With ws_socket=PATH set, lighttpd uses the responder
+#                               already listening there instead of spawning a pool.
+# ws_pids                       the pids of the responders of this test, one a line
+# ws_stop                       stops the web server and every responder it started
+# ws_errors                     sanitizer reports and crashes in the web server's log
+# ws_fix_owner                  as root under Apache, hands $T to the server user again
+#                               (call after writing the store from the test)
+
+ws_bin="$LG_TOP_BUILDDIR/lendgate.fcgi"
+ws_kind=""
+ws_pid=""
+ws_why=""
+ws_missing=0
+ws_user=""
+ws_apache_modules=/usr/lib/apache2/modules
+
+ws_free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+ws_pids() {
+    local p exe
+    for p in /proc/[0-9]*; do
+        exe=$(readlink "$p/exe" 2>/dev/null) || continue
+        [ "$exe" = "$ws_bin" ] || continue
+        tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "LENDGATE_CONFIG=$T/lendgate.conf" &&
+            echo "${p#/proc/}"
+    done | sort -n
+}
+
+ws_fix_owner() {
+    [ -n "$ws_user" ] && chown -R "$ws_user:" "$T"
+    return 0
+}
+
+ws_lighttpd_conf() {
+    local port=$1 n=$2 spawn
+    # With ws_socket set, lighttpd connects to a responder started elsewhere
+    # (lendgate.fcgi --listen) instead of spawning its own pool.
+    if [ -n "${ws_socket:-}" ]; then
+        spawn="\"socket\" => \"$ws_socket\","
+    else
+        spawn="\"socket\" => \"$T/ws/lendgate.sock\", \"bin-path\" => \"$ws_bin\", \"max-procs\" => $n,"
+    fi
+    cat >"$T/ws/server.conf" <<CONF
+server.document-root = "$T/ws/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$T/ws/error.log"
+server.pid-file = "$T/ws/server.pid"
+server.max-request-size = 16384
+server.modules = ( "mod_fastcgi" )
+fastcgi.server = ( "/partners" => ((
+    $spawn
+    "check-local" => "disable",
+    "bin-environment" => ( "LENDGATE_CONFIG" => "$T/lendgate.conf" ),
+)) )
+CONF
+}
+
+ws_apache_conf() {
+    local port=$1 n=$2 m=$ws_apache_modules user_lines=""
+    [ -n "$ws_user" ] && user_lines="User $ws_user
+Group $(id -gn "$ws_user")"
+    cat >"$T/ws/server.conf" <<CONF
+ServerRoot "$T/ws"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$T/ws/server.pid"
+ErrorLog "$T/ws/error.log"
+DefaultRuntimeDir "$T/ws"
+LogLevel warn
+$user_lines
+LoadModule mpm_event_module $m/mod_mpm_event.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule fcgid_module $m/mod_fcgid.so
+FcgidIPCDir "$T/ws/fcgid"
+FcgidProcessTableFile "$T/ws/fcgid/shm"
+FcgidInitialEnv LENDGATE_CONFIG $T/lendgate.conf
+FcgidInitialEnv ASAN_OPTIONS ${ASAN_OPTIONS:-detect_leaks=1}
+FcgidInitialEnv UBSAN_OPTIONS ${UBSAN_OPTIONS:-print_stacktrace=1}
+FcgidMaxProcessesPerClass $n
+FcgidMinProcessesPerClass $n
+FcgidIdleTimeout 0
+FcgidProcessLifeTime 0
+FcgidMaxRequestLen 16777216
+FcgidIOTimeout 60
+FcgidPassHeader Authorization
+<Location /partners>
+    SetHandler fcgid-script
+    FcgidWrapper $ws_bin virtual
+    Options +ExecCGI
+    CGIPassAuth On
+    Require all granted
+</Location>
+CONF
+}
+
+ws_start() {
+    local kind=$1 n=${2:-2} port i
+    ws_kind=$kind
+    ws_missing=0
+    [ -x "$ws_bin" ] || { ws_why="$ws_bin not built"; return 1; }
+    [ -f "$T/lendgate.conf" ] || { ws_why="$T/lendgate.conf not written"; return 1; }
+    rm -rf "$T/ws"
+    mkdir -p "$T/ws/www" "$T/ws/fcgid"
+    port=$(ws_free_port)
+    case $kind in
+    lighttpd)
+        command -v lighttpd >/dev/null || { ws_why="lighttpd not installed"; ws_missing=1; return 1; }
+        ws_lighttpd_conf "$port" "$n"
+        LENDGATE_CONFIG="$T/lendgate.conf" lighttpd -D -f "$T/ws/server.conf" \
+            >>"$T/ws/error.log" 2>&1 &
+        ;;
+    apache)
+        command -v apache2 >/dev/null && [ -f "$ws_apache_modules/mod_fcgid.so" ] ||
+            { ws_why="apache2 or mod_fcgid not installed"; ws_missing=1; return 1; }
+        # Apache will not serve as root: its children run as daemon, which must
+        # reach the config, the store and its own directories under $T.
+        if [ "$(id -u)" = 0 ]; then
+            ws_user=daemon
+            chmod 0711 "$T"
+        fi
+        ws_apache_conf "$port" "$n"
+        ws_fix_owner
+        apache2 -f "$T/ws/server.conf" -DFOREGROUND >>"$T/ws/error.log" 2>&1 &
+        ;;
+    *) ws_why="unknown web server '$kind'"; return 1 ;;
+    esac
+    ws_pid=$!
+    at_exit ws_stop
+    export LG_BASE_URL="http://127.0.0.1:$port"
+    for i in $(seq 1 100); do
+        if curl -s -o /dev/null "$LG_BASE_URL/partners/my/stats" 2>/dev/null; then
+            # mod_fcgid starts its pool on demand: wait for it to reach N.
+            [ "$(ws_pids | wc -l)" -ge 1 ] && return 0
+        fi
+        kill -0 "$ws_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    ws_why="$kind did not start: $(tail -n 5 "$T/ws/error.log" 2>/dev/null | tr '\n' ' ')"
+    ws_stop
+    return 1
+}
+
+ws_stop() {
+    local i pids
+    [ -n "$ws_pid" ] || return 0
+    kill -TERM "$ws_pid" 2>/dev/null
+    for i in $(seq 1 100); do
+        kill -0 "$ws_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$ws_pid" 2>/dev/null
+    wait "$ws_pid" 2>/dev/null
+    ws_pid=""
+    for i in $(seq 1 50); do
+        pids=$(ws_pids)
+        [ -z "$pids" ] && return 0
+        [ "$i" -eq 20 ] && kill -TERM $pids 2>/dev/null
+        sleep 0.1
+    done
+    kill -KILL $(ws_pids) 2>/dev/null
+    return 0
+}
+
+ws_errors() {
+    grep -E "AddressSanitizer|UndefinedBehaviorSanitizer|runtime error|LeakSanitizer|Segmentation|core dumped" \
+        "$T/ws/error.log" 2>/dev/null
+}
+
+# ws_call METHOD PATH [CURL ARGS...]: one request; the status in $ws_status, the
+# body in $T/ws/body, the headers in $T/ws/headers.
+ws_call() {
+    local m=$1 p=$2
+    shift 2
+    ws_status=$(curl -s -o "$T/ws/body" -D "$T/ws/headers" -w '%{http_code}' -X "$m" "$@" \
+        "$LG_BASE_URL$p")
+}
+
+# ws_header NAME: the value of a response header of the last call.
+ws_header() {
+    tr -d '\r' <"$T/ws/headers" | awk -v n="$(echo "$1" | tr 'A-Z' 'a-z')" -F': ' \
+        'tolower($1) == n { sub(/^[^:]*: /, ""); print; exit }'
+}
+
+# ws_py EXPR: EXPR evaluated by python3 on the JSON body of the last call as d.
+ws_py() {
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+        "$T/ws/body" "$1" 2>/dev/null
+}
+
+# ws_expect_error NAME STATUS MESSAGE_PREFIX: the last call answered STATUS with the
+# error shape of the API (success false, statusCode, error, message starting with
+# MESSAGE_PREFIX, requestId equal to the X-Request-Id header).
+ws_expect_error() {
+    local name=$1 want=$2 prefix=$3 rid shape
+    rid=$(ws_header X-Request-Id)
+    shape=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = isinstance(d, dict) and d.get("success") is False and \
+    d.get("statusCode") == int(sys.argv[2]) and isinstance(d.get("error"), str) and \
+    d.get("requestId") == sys.argv[3] and isinstance(d.get("message"), str) and \
+    d["message"].startswith(sys.argv[4])
+print("ok" if ok else "body " + json.dumps(d)[:300])' "$T/ws/body" "$want" "$rid" "$prefix" 2>&1)
+    if [ "$ws_status" = "$want" ] && [ "$shape" = ok ]; then
+        pass "$name"
+    else
+        fail "$name" "status $ws_status (want $want), $shape"
+    fi
+}
