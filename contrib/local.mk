@@ -19,7 +19,11 @@ EXTRA_DIST += \
 	contrib/devnet/scripts/deploy.js \
 	contrib/devnet/scripts/lib.js \
 	contrib/devnet/scripts/netutil.js \
+	contrib/devnet/scripts/pay.js \
 	contrib/devnet/scripts/selectors.js \
 	contrib/devnet/scripts/selftest.js \
 	contrib/devnet/scripts/selftest.sh \
 	docs/contracts.md
+
+# The README's two commands and what they share.
+EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh .ci/run

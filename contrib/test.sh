@@ -12,37 +12,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${LG_BUILD_DIR:-$top/_build/check}
 jobs=${LG_JOBS:-$(nproc)}
 
-# Debian packages the build and the tests need.
-packages=(
-    build-essential autoconf automake libtool pkg-config clang libclang-rt-14-dev
-    libfcgi-dev libjson-c-dev libssl-dev libcurl4-openssl-dev libsecp256k1-dev nettle-dev
-    libsqlite3-dev libinih-dev libcunit1-dev libmongoc-dev
-    sqlite3 curl ca-certificates procps iproute2 psmisc
-    lighttpd apache2 libapache2-mod-fcgid wrk
-)
-command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
-
-install_packages() {
-    local missing=()
-    for p in "${packages[@]}"; do
-        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "${LG_SKIP_INSTALL:-0}" = 1 ]; then
-        echo "test.sh: missing packages: ${missing[*]} (LG_SKIP_INSTALL=1)" >&2
-        return 1
-    fi
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "test.sh: missing packages: ${missing[*]}; run as root or: apt-get install ${missing[*]}" >&2
-        return 1
-    fi
-    echo "test.sh: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # Services from these packages must not start on their own: tests start their own.
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+# shellcheck source=contrib/deps.sh
+. "$top/contrib/deps.sh"
 
 # Adds up the LG-RESULT lines every test program prints and prints the closing line.
 summarize() {
@@ -90,7 +61,7 @@ fuzz_smoke() {
     [ "$failed" -eq 0 ]
 }
 
-install_packages
+lg_install_packages
 cd "$top"
 ./bootstrap >/dev/null 2>&1 || { ./bootstrap; exit 1; }
 mkdir -p "$build"

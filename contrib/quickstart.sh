@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Runs lendgate locally on a fresh Debian 12 machine (as root):
+#   installs what it needs, builds, starts the devnet (a local EVM chain with the
+#   lending contracts), creates the SQLite store, starts lighttpd on 127.0.0.1 with a
+#   pool of lendgate.fcgi responders, creates a demo partner, prints its API key once
+#   and curl commands that work as printed. Ctrl-C stops everything it started.
+#
+#   contrib/quickstart.sh            run until Ctrl-C
+#   contrib/quickstart.sh --check    run the printed curl commands itself, then stop
+#
+# Everything lives under _run/quickstart (mode 0700), rebuilt on every start.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/_build/quickstart"
+run="$top/_run/quickstart"
+check=0
+[ "${1:-}" = "--check" ] && check=1
+
+# shellcheck source=contrib/deps.sh
+. "$top/contrib/deps.sh"
+
+say() { printf '\n== %s\n' "$*"; }
+
+lighttpd_pid=""
+stop_all() {
+    trap - INT TERM EXIT
+    say "stopping"
+    if [ -n "$lighttpd_pid" ]; then
+        kill "$lighttpd_pid" 2>/dev/null || true
+        wait "$lighttpd_pid" 2>/dev/null || true
+    fi
+    # lighttpd's spawned responders exit when their socket closes; make sure.
+    pkill -f "^$build/lendgate.fcgi" 2>/dev/null || true
+    "$top/contrib/devnet/down.sh" --state-dir "$run/devnet" >/dev/null 2>&1 || true
+    echo "stopped: lighttpd, the responder pool and the devnet"
+}
+
+build_all() {
+    say "building (log: $build/build.log)"
+    (cd "$top" && ./bootstrap) >/dev/null 2>&1
+    mkdir -p "$build"
+    cd "$build"
+    { [ -f Makefile ] && [ Makefile -nt "$top/configure" ]; } || "$top/configure" -q
+    make -j"$(nproc)" >"$build/build.log" 2>&1 || { tail -n 30 "$build/build.log"; exit 1; }
+    cd "$top"
+}
+
+start_devnet() {
+    say "starting the devnet"
+    local out
+    out=$("$top/contrib/devnet/up.sh" --state-dir "$run/devnet")
+    eval "$(printf '%s\n' "$out" | grep -E '^(RPC_URL|DEPLOYMENT|PLATFORM_KEY)=')"
+    echo "chain node: $RPC_URL"
+}
+
+# Prints one value of the deployment file: js expression over d.
+dep() {
+    node -e 'const d = require(process.argv[1]); console.log(eval(process.argv[2]))' \
+        "$DEPLOYMENT" "$1"
+}
+
+write_config() {
+    cat >"$run/lendgate.conf" <<CONF
+[store]
+backend = sqlite
+state_dir = $run/state
+path = $run/state/lendgate.db
+
+[chain]
+rpc_url = $RPC_URL
+chain_id = $(dep d.chainId)
+oaid_address = $(dep d.contracts.oaid)
+vault_address = $(dep d.contracts.vault)
+usdc_address = $(dep d.contracts.usdc)
+platform_key_file = $PLATFORM_KEY
+
+[log]
+level = info
+CONF
+    chmod 600 "$run/lendgate.conf"
+    "$build/lendgatectl" --config "$run/lendgate.conf" init
+}
+
+start_lighttpd() {
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    mkdir -p "$run/www"
+    cat >"$run/lighttpd.conf" <<CONF
+server.document-root = "$run/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$run/lighttpd.log"
+server.max-request-size = 16384
+server.modules = ( "mod_fastcgi" )
+fastcgi.server = ( "/partners" => ((
+    "socket" => "$run/lendgate.sock",
+    "bin-path" => "$build/lendgate.fcgi",
+    "max-procs" => 4,
+    "check-local" => "disable",
+    "bin-environment" => ( "LENDGATE_CONFIG" => "$run/lendgate.conf" ),
+)) )
+CONF
+    lighttpd -D -f "$run/lighttpd.conf" 2>>"$run/lighttpd.log" &
+    lighttpd_pid=$!
+    base="http://127.0.0.1:$port"
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "$base/partners/my/stats" && return 0
+        sleep 0.1
+    done
+    echo "lighttpd did not start: see $run/lighttpd.log" >&2
+    exit 1
+}
+
+print_examples() {
+    oaid=$(dep 'd.users[0].oaid')
+    wallet=$(dep 'd.users[0].address')
+    say "demo partner '$partner_id' (daily limit \$50,000, total \$200,000, fee 1%)"
+    echo "API key (shown once): $key"
+    cat <<EXAMPLES
+
+lendgate is at $base (chain $RPC_URL, store $run/state/lendgate.db). Try:
+
+  # the user's credit line (public)
+  curl -s $base/partners/public/oaid/$oaid/credit-line
+
+  # borrow 1,000 USDC for the user (amounts are USDC base units, 6 decimals)
+  curl -s -X POST $base/partners/borrow -H 'Authorization: Bearer $key' \\
+       -H 'Content-Type: application/json' \\
+       -d '{"partnerLoanId":"demo-1","userWallet":"$wallet","oaidTokenId":"$oaid","amount":"1000000000"}'
+
+  # the loan's status
+  curl -s $base/partners/loan/demo-1 -H 'Authorization: Bearer $key'
+
+  # repay 400 USDC of it: the partner first sends the USDC from its settlement wallet
+  # to the platform wallet (on the devnet with this helper), then names that transfer
+  proof=\$(node $top/contrib/devnet/scripts/pay.js --deployment $DEPLOYMENT --amount 400000000)
+  curl -s -X POST $base/partners/repay -H 'Authorization: Bearer $key' \\
+       -H 'Content-Type: application/json' \\
+       -d '{"partnerLoanId":"demo-1","amount":"400000000","repaymentTxHash":"'\$proof'"}'
+
+  # the partner's stats and ledger
+  curl -s $base/partners/my/stats -H 'Authorization: Bearer $key'
+  curl -s $base/partners/my/transactions -H 'Authorization: Bearer $key'
+EXAMPLES
+}
+
+# --check: the same requests, with their answers checked.
+run_checks() {
+    local auth="Authorization: Bearer $key" ct="Content-Type: application/json" out
+    say "checking the examples"
+    out=$(curl -s "$base/partners/public/oaid/$oaid/credit-line")
+    echo "credit line: $out"
+    out=$(curl -s -w ' %{http_code}' -X POST "$base/partners/borrow" -H "$auth" -H "$ct" \
+        -d "{\"partnerLoanId\":\"demo-1\",\"userWallet\":\"$wallet\",\"oaidTokenId\":\"$oaid\",\"amount\":\"1000000000\"}")
+    echo "borrow: $out"
+    case "$out" in *' 201') ;; *) echo "borrow did not answer 201" >&2; return 1 ;; esac
+    proof=$(node "$top/contrib/devnet/scripts/pay.js" --deployment "$DEPLOYMENT" --amount 400000000)
+    out=$(curl -s -w ' %{http_code}' -X POST "$base/partners/repay" -H "$auth" -H "$ct" \
+        -d '{"partnerLoanId":"demo-1","amount":"400000000","repaymentTxHash":"'"$proof"'"}')
+    echo "repay: $out"
+    case "$out" in *' 200') ;; *) echo "repay did not answer 200" >&2; return 1 ;; esac
+    out=$(curl -s -w ' %{http_code}' "$base/partners/loan/demo-1" -H "$auth")
+    echo "loan: $out"
+    case "$out" in *'600000000'*' 200') ;; *) echo "loan does not show 600 USDC remaining" >&2; return 1 ;; esac
+    echo "quickstart check passed"
+}
+
+lg_install_packages
+build_all
+rm -rf "$run"
+mkdir -p -m 0700 "$run"
+trap stop_all INT TERM EXIT
+start_devnet
+write_config
+settlement=$(dep 'd.settlement[0].address')
+read -r partner_id key < <("$build/tests/integration/mkpartner" --db "$run/state/lendgate.db" \
+    --prefix demo --daily 50000000000 --total 200000000000 --fee 100 --settlement "$settlement")
+start_lighttpd
+print_examples
+if [ $check = 1 ]; then
+    run_checks
+    exit $?
+fi
+say "running; press Ctrl-C to stop everything"
+wait "$lighttpd_pid"
