@@ -31,6 +31,11 @@ tests_bench_fcgi_noop_LDADD = $(FCGI_LIBS)
 LG_BENCHES += tests/bench/http-bench
 EXTRA_DIST += tests/bench/http_bench.sh
 CLEANFILES += tests/bench/http-bench
-bench: tests/bench/http-bench
+bench: tests/bench/http-bench lendgate.fcgi lendgatectl
 tests/bench/http-bench: $(srcdir)/tests/bench/http_bench.sh
 	$(AM_V_GEN)$(MKDIR_P) tests/bench && cp $(srcdir)/tests/bench/http_bench.sh $@ && chmod +x $@
+
+# The audit write: the api-log connection of the SQLite store.
+check_PROGRAMS += tests/unit/test_api_log
+tests_unit_test_api_log_SOURCES = tests/unit/test_api_log.c
+tests_unit_test_api_log_LDADD = $(LG_TEST_LIBS)

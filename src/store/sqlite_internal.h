@@ -112,6 +112,11 @@ typedef struct lg_sqlite {
     lg_store base; /* first, so an lg_store * is an lg_sqlite * */
     sqlite3 *db;
     pid_t pid; /* the process that opened db: no other may close it */
+    int busy_timeout_ms;
+    /* The second connection partner_api_logs rows are appended on (see
+     * lg_sq_log_handle); NULL until first used, and for a database without a file. */
+    struct lg_sqlite *log;
+    int log_tried; /* opening log was attempted (it is not retried after a failure) */
     sqlite3_stmt *stmts[LG_SQ__COUNT];
     sqlite3_stmt *lists[LG_SQL__COUNT][2][1u << LG_SQ_MAX_CONDS];
 } lg_sqlite;
@@ -120,6 +125,16 @@ static inline lg_sqlite *lg_sq_handle(lg_store *st)
 {
     return (lg_sqlite *)st;
 }
+
+/*
+ * The handle partner_api_logs rows are appended on: a second connection to the same
+ * file, opened on first use, with synchronous=NORMAL. In WAL mode a commit there
+ * survives a crash of the process (only a power cut can lose the last rows before
+ * the next FULL commit or checkpoint), and it skips the fsync every FULL commit of
+ * the money tables pays. Returns h itself when the database has no file (":memory:")
+ * or the second connection cannot be opened; never NULL. Owned by h.
+ */
+lg_sqlite *lg_sq_log_handle(lg_sqlite *h);
 
 /* ------------------------------------------------------------ statements, errors */
 

@@ -219,18 +219,6 @@ static void finalize_all(lg_sqlite *h)
                 sqlite3_finalize(h->lists[l][r][m]);
 }
 
-static void backend_close(lg_store *st)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    /* A forked child must not close its parent's connection: closing may checkpoint
-     * and remove the WAL under the parent. The child only drops the memory. */
-    if (h->pid == getpid()) {
-        finalize_all(h);
-        sqlite3_close(h->db);
-    }
-    free(h);
-}
-
 static lg_err open_err(int src)
 {
     switch (src & 0xff) {
@@ -243,12 +231,90 @@ static lg_err open_err(int src)
     }
 }
 
+static void close_handle(lg_sqlite *h)
+{
+    if (!h)
+        return;
+    if (h->log != h)
+        close_handle(h->log);
+    /* A forked child must not close its parent's connection: closing may checkpoint
+     * and remove the WAL under the parent. The child only drops the memory. */
+    if (h->pid == getpid()) {
+        finalize_all(h);
+        sqlite3_close(h->db);
+    }
+    free(h);
+}
+
+static void backend_close(lg_store *st)
+{
+    close_handle(lg_sq_handle(st));
+}
+
+/* NORMAL, not FULL: this connection appends the audit row of every call, reads
+ * included; the next FULL commit of the money tables syncs those rows with its own. */
+static lg_err configure_log(lg_sqlite *lh, int busy_timeout_ms)
+{
+    sqlite3_extended_result_codes(lh->db, 1);
+    sqlite3_busy_timeout(lh->db, busy_timeout_ms);
+    sqlite3_db_config(lh->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    if (sqlite3_exec(lh->db,
+                     "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+                     "PRAGMA trusted_schema = OFF",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return lg_sq_err(lh, sqlite3_extended_errcode(lh->db), "log pragmas");
+    return LG_OK;
+}
+
+/* Opens the second connection on the file of h's main database. Returns LG_OK,
+ * LG_ERR_INVALID (no file, or not in WAL mode), LG_ERR_NOMEM, LG_ERR_IO, LG_ERR_STORE. */
+static lg_err open_log(lg_sqlite *h, lg_sqlite **out)
+{
+    const char *file = sqlite3_db_filename(h->db, "main");
+    sqlite3_stmt *s = NULL;
+    char mode[16] = "";
+    if (sqlite3_prepare_v2(h->db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        lg_sq_col_text(s, 0, mode, sizeof mode);
+    sqlite3_finalize(s);
+    /* Outside WAL, NORMAL could lose a committed row on a crash: keep one connection. */
+    if (!file || !*file || strcmp(mode, "wal") != 0)
+        return LG_ERR_INVALID;
+    lg_sqlite *lh = calloc(1, sizeof *lh);
+    if (!lh)
+        return LG_ERR_NOMEM;
+    lh->pid = getpid();
+    lh->log = lh;
+    lh->log_tried = 1;
+    int src = sqlite3_open_v2(file, &lh->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    lg_err rc = src == SQLITE_OK ? configure_log(lh, h->busy_timeout_ms) : open_err(src);
+    if (rc != LG_OK) {
+        close_handle(lh);
+        return rc;
+    }
+    *out = lh;
+    return LG_OK;
+}
+
+lg_sqlite *lg_sq_log_handle(lg_sqlite *h)
+{
+    if (!h->log_tried) {
+        h->log_tried = 1;
+        lg_err rc = open_log(h, &h->log);
+        if (rc != LG_OK && rc != LG_ERR_INVALID)
+            lg_warn("store.sqlite", "api log connection not opened (%s): using the main one",
+                    lg_strerror(rc));
+    }
+    return h->log ? h->log : h;
+}
+
 static lg_err backend_open(const char *location, int busy_timeout_ms, lg_store **out)
 {
     lg_sqlite *h = calloc(1, sizeof *h);
     if (!h)
         return LG_ERR_NOMEM;
     h->pid = getpid();
+    h->busy_timeout_ms = busy_timeout_ms;
     lg_err rc = create_private(location);
     if (rc != LG_OK)
         goto out;

@@ -28,14 +28,17 @@ static lg_err api_log_insert(lg_sqlite *h, const lg_api_log *row, int64_t now)
     return rc;
 }
 
+/* One statement in autocommit: the row is its own transaction, with no BEGIN and
+ * COMMIT round of its own, on the log connection (lg_sq_log_handle). */
 lg_err lg_sqlite_api_log_append(lg_store *st, const lg_api_log *row)
 {
-    return lg_sqlite_api_log_append_batch(st, row, 1);
+    lg_sqlite *h = lg_sq_log_handle(lg_sq_handle(st));
+    return api_log_insert(h, row, lg_time_now_ms());
 }
 
 lg_err lg_sqlite_api_log_append_batch(lg_store *st, const lg_api_log *rows, size_t n)
 {
-    lg_sqlite *h = lg_sq_handle(st);
+    lg_sqlite *h = lg_sq_log_handle(lg_sq_handle(st));
     int64_t now = lg_time_now_ms();
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)

@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# http_bench.sh - requests/second and p50/p99 latency with wrk at 1, 8 and 64
-# connections through lighttpd for GET /partners/loan/:id and GET /partners/my/stats,
-# beside the same load on a no-op FastCGI responder behind the same lighttpd (the
-# floor), and the resident memory of the responders before and after. Prints
-# figures; never fails on a time. Run by `make bench` from the build directory.
+# http_bench.sh - the partner API under load, through lighttpd. Prints:
+#   - requests/second and p50/p99 latency with wrk at 1, 8 and 64 connections for
+#     GET /partners/loan/:id and GET /partners/my/stats, beside the same load on a
+#     no-op FastCGI responder behind the same lighttpd (the floor);
+#   - the resident memory (VmRSS) of each responder before and after 100,000
+#     requests, and the audit rows written against the responses the clients counted;
+#   - the latency of sequential borrows through lighttpd on the devnet (p50/p99).
+# Starts and stops everything itself (lighttpd, its responders, the devnet) and
+# leaves nothing running. Prints figures; never fails on a time. Run by `make bench`
+# from the build directory, or directly:
+#
+#   LG_TOP_BUILDDIR=BUILD tests/bench/http_bench.sh
+#
+# Knobs (environment): LG_BENCH_SECONDS (per wrk run, 5), LG_BENCH_PROCS (responders,
+# 4), LG_BENCH_REQUESTS (the memory run, 100000), LG_BENCH_BORROWS (20; 0 skips the
+# devnet), LG_BENCH_FCGI (another lendgate.fcgi to measure, for before/after runs).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 LG_TOP_BUILDDIR=${LG_TOP_BUILDDIR:-$PWD}
@@ -15,20 +26,34 @@ fi
 export LG_TOP_SRCDIR LG_TOP_BUILDDIR
 . "$LG_TOP_SRCDIR/tests/integration/lib.sh"
 . "$LG_TOP_SRCDIR/tests/integration/webserver.sh"
+. "$LG_TOP_SRCDIR/tests/integration/devnet.sh"
+# The devnet helpers report like a test; here a devnet that will not start only
+# leaves the borrow figures out (the EXIT trap still stops whatever was started).
+pass() { :; }
+fail() { echo "http_bench: $1${2:+: $2}"; }
+skip() { echo "http_bench: SKIPPED $1: $2"; }
+finish() {
+    echo "borrow latency: not measured"
+    exit 0
+}
 
+ws_bin=${LG_BENCH_FCGI:-$ws_bin}
 noop="$LG_TOP_BUILDDIR/tests/bench/fcgi_noop"
 ctl="$LG_TOP_BUILDDIR/lendgatectl"
 mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
 duration=${LG_BENCH_SECONDS:-5}
 procs=${LG_BENCH_PROCS:-4}
+requests=${LG_BENCH_REQUESTS:-100000}
+borrows=${LG_BENCH_BORROWS:-20}
 for prog in "$ws_bin" "$noop" "$ctl" "$mk"; do
     [ -x "$prog" ] || { echo "http_bench: SKIPPED: $prog is not built"; exit 0; }
 done
-for tool in wrk lighttpd; do
+for tool in wrk ab lighttpd sqlite3; do
     command -v $tool >/dev/null || { echo "http_bench: SKIPPED: $tool not installed"; exit 0; }
 done
 
 db="$T/state/lendgate.db"
+mkdir -m 700 "$T/state"
 cat >"$T/lendgate.conf" <<CONF
 [store]
 backend = sqlite
@@ -42,7 +67,7 @@ platform_key_file = $T/no-such.key
 [log]
 level = error
 CONF
-"$ctl" --config "$T/lendgate.conf" init >/dev/null 2>&1 || { echo "http_bench: init failed"; exit 1; }
+"$ctl" --config "$T/lendgate.conf" init >/dev/null 2>&1 || { echo "http_bench: init failed"; exit 0; }
 read -r _ key < <("$mk" --db "$db" --prefix bench --loan bench-loan-1)
 
 port=$(ws_free_port)
@@ -68,27 +93,98 @@ at_exit ws_stop
 base="http://127.0.0.1:$port"
 for i in $(seq 1 100); do curl -s -o /dev/null "$base/noop" && break; sleep 0.1; done
 
-rss_kb() { local p t=0; for p in $(ws_pids); do t=$((t + $(awk '/^VmRSS/ {print $2}' /proc/$p/status))); done; echo $t; }
+auth="Authorization: Bearer $key"
+answered=0 # responses the clients counted on the audited routes
+
+rss_each() {
+    local p
+    for p in $(ws_pids); do printf ' %s' "$(awk '/^VmRSS/ {print $2}' /proc/$p/status)"; done
+}
 
 run() {
-    local name=$1 path=$2 c out rps p50 p99
+    local name=$1 path=$2 c out rps p50 p99 n
     for c in 1 8 64; do
         out=$(wrk -t "$([ $c -lt 4 ] && echo $c || echo 4)" -c "$c" -d "${duration}s" --latency \
-            -H "Authorization: Bearer $key" "$base$path" 2>&1)
+            -H "$auth" "$base$path" 2>&1)
         rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
         p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
         p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+        n=$(awk '/requests in/ {print $1}' <<<"$out")
+        [ "$path" != /noop ] && answered=$((answered + ${n:-0}))
         printf '%-28s c=%-3s %10s req/s   p50 %-9s p99 %s\n' "$name" "$c" "$rps" "$p50" "$p99"
     done
 }
 
-echo "http_bench: lighttpd, $procs responders each, ${duration}s per run ($(basename "$ws_bin") from $LG_TOP_BUILDDIR)"
-curl -s -o /dev/null -H "Authorization: Bearer $key" "$base/partners/my/stats"
-before=$(rss_kb)
+echo "http_bench: lighttpd, $procs responders each, ${duration}s per wrk run"
+echo "http_bench: $ws_bin"
+echo "http_bench: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(date -u '+%Y-%m-%d %H:%M UTC')"
+
+# Memory: every responder warmed up, then $requests requests, 8 at a time.
+for i in $(seq 1 $((procs * 10))); do
+    curl -s -o /dev/null -H "$auth" "$base/partners/my/stats"
+done
+answered=$((procs * 10))
+before=$(rss_each)
+out=$(ab -q -k -c 8 -n "$requests" -H "$auth" "$base/partners/loan/bench-loan-1" 2>&1)
+done_n=$(awk '/^Complete requests/ {print $3}' <<<"$out")
+failed=$(awk '/^Non-2xx responses/ {print $3}' <<<"$out")
+answered=$((answered + ${done_n:-0}))
+echo "responder VmRSS kB before:${before}"
+echo "responder VmRSS kB after: $(rss_each)  (${done_n:-?} requests of GET /partners/loan/:id" \
+    "by ab -c 8, $(awk '/^Requests per second/ {print $4}' <<<"$out") req/s, ${failed:-0} non-2xx)"
+
 run "no-op FastCGI (floor)" /noop
 run "GET /partners/loan/:id" /partners/loan/bench-loan-1
 run "GET /partners/my/stats" /partners/my/stats
-after=$(rss_kb)
-echo "responder RSS total: ${before} kB before, ${after} kB after $(sqlite3 "$db" 'select count(*) from partner_api_logs') audited requests"
 ws_stop
+rows=$(sqlite3 "$db" 'select count(*) from partner_api_logs')
+echo "audit rows: $rows written, $answered responses counted by the clients" \
+    "($([ "$rows" -ge "$answered" ] && echo "none missing" || echo "ROWS MISSING"))"
+
+[ "$borrows" -gt 0 ] || exit 0
+
+# Borrow latency: sequential borrows of 10 USDC through lighttpd on the devnet.
+devnet_up
+dep() { node -p "const d = require(process.argv[1]); $1" "$LG_DEPLOYMENT"; }
+rm -rf "$T/state" && mkdir -m 700 "$T/state"
+cat >"$T/lendgate.conf" <<CONF
+[store]
+backend = sqlite
+state_dir = $T/state
+path = $db
+[chain]
+rpc_url = $LG_RPC_URL
+chain_id = $(dep d.chainId)
+oaid_address = $(dep d.contracts.oaid)
+vault_address = $(dep d.contracts.vault)
+usdc_address = $(dep d.contracts.usdc)
+platform_key_file = $LG_PLATFORM_KEY
+[log]
+level = error
+CONF
+"$ctl" --config "$T/lendgate.conf" init >/dev/null 2>&1 || { echo "http_bench: init failed"; exit 0; }
+read -r _ key < <("$mk" --db "$db" --prefix bench --daily 50000000000 --total 200000000000 \
+    --fee 100 --settlement "$(dep 'd.settlement[0].address')")
+ws_start lighttpd "$procs" || { echo "http_bench: $ws_why"; finish; }
+wallet=$(dep 'd.users[0].address')
+oaid=$(dep 'd.users[0].oaid')
+: >"$T/borrow.ms"
+ok=0
+for i in $(seq 1 "$borrows"); do
+    read -r code secs < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST \
+        "$LG_BASE_URL/partners/borrow" -H "Authorization: Bearer $key" \
+        -H 'Content-Type: application/json' \
+        -d "{\"partnerLoanId\":\"bench-b-$i\",\"userWallet\":\"$wallet\",\"oaidTokenId\":\"$oaid\",\"amount\":\"10000000\"}")
+    [ "$code" = 201 ] && ok=$((ok + 1))
+    awk -v s="$secs" 'BEGIN { printf "%.1f\n", s * 1000 }' >>"$T/borrow.ms"
+done
+sort -n "$T/borrow.ms" | awk -v ok="$ok" -v n="$borrows" '
+    { v[NR] = $1 }
+    END {
+        p50 = v[int((NR + 1) / 2)]; p99 = v[int(NR * 0.99 + 0.999)]
+        printf "POST /partners/borrow        %d sequential (%d answered 201): p50 %s ms  p99 %s ms  min %s ms\n",
+            n, ok, p50, p99, v[1]
+    }'
+ws_stop
+devnet_down >/dev/null
 exit 0

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""chain.py - reads the devnet for the HTTP integration tests, by raw JSON-RPC on
+$LG_RPC_URL, so a test checks the chain without going through lendgate's own code.
+
+  chain.py block                          the latest block number
+  chain.py balance TOKEN HOLDER           ERC-20 balanceOf(HOLDER), base units
+  chain.py borrowed VAULT POSITION        the vault's usdcBorrowed of POSITION
+  chain.py logs ADDRESS TOPIC0 FROM [T1 [T2]]
+                                          "COUNT SUM": logs of ADDRESS since block FROM
+                                          whose topics match (T1/T2 an address or a
+                                          decimal number, '-' for any); SUM adds the
+                                          first data word of each
+  chain.py transfer TOKEN FROM TO AMOUNT  ERC-20 transfer sent from an account the node
+                                          holds (the seeded settlement wallets); prints
+                                          the hash once mined, fails if it reverted
+  chain.py rpc METHOD [JSON_PARAMS]       any call; prints its result as JSON
+"""
+import json
+import os
+import sys
+import time
+import urllib.request
+
+# Loopback only: a configured proxy must never see the devnet's traffic.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def rpc(method, params):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+    req = urllib.request.Request(os.environ["LG_RPC_URL"], body.encode(),
+                                 {"Content-Type": "application/json"})
+    with _opener.open(req, timeout=30) as r:
+        answer = json.load(r)
+    if "error" in answer:
+        raise SystemExit("chain.py: %s: %s" % (method, answer["error"]))
+    return answer["result"]
+
+
+def word(value):
+    """A 32-byte topic or argument word from an address or a decimal number."""
+    if value.startswith("0x"):
+        return "0x" + value[2:].lower().rjust(64, "0")
+    return "0x%064x" % int(value)
+
+
+def call(to, selector, *args):
+    data = selector + "".join(word(a)[2:] for a in args)
+    return rpc("eth_call", [{"to": to, "data": data}, "latest"])
+
+
+def transfer(token, sender, to, amount):
+    data = "0xa9059cbb" + word(to)[2:] + word(amount)[2:]
+    tx = rpc("eth_sendTransaction", [{"from": sender, "to": token, "data": data, "gas": "0x30000"}])
+    for _ in range(300):
+        receipt = rpc("eth_getTransactionReceipt", [tx])
+        if receipt:
+            if int(receipt["status"], 16) != 1:
+                raise SystemExit("chain.py: transfer %s reverted" % tx)
+            return tx
+        time.sleep(0.1)
+    raise SystemExit("chain.py: transfer %s not mined in 30 s" % tx)
+
+
+def main(argv):
+    cmd = argv[0] if argv else ""
+    if cmd == "block":
+        print(int(rpc("eth_blockNumber", []), 16))
+    elif cmd == "balance" and len(argv) == 3:
+        print(int(call(argv[1], "0x70a08231", argv[2]), 16))
+    elif cmd == "borrowed" and len(argv) == 3:
+        out = call(argv[1], "0xeb02c301", argv[2])[2:]
+        print(int(out[5 * 64:6 * 64], 16))
+    elif cmd == "logs" and len(argv) >= 4:
+        topics = [argv[2]] + [None if t == "-" else word(t) for t in argv[4:6]]
+        logs = rpc("eth_getLogs", [{"address": argv[1], "topics": topics,
+                                    "fromBlock": hex(int(argv[3])), "toBlock": "latest"}])
+        print(len(logs), sum(int(l["data"][2:66] or "0", 16) for l in logs))
+    elif cmd == "transfer" and len(argv) == 5:
+        print(transfer(*argv[1:]))
+    elif cmd == "rpc" and len(argv) in (2, 3):
+        print(json.dumps(rpc(argv[1], json.loads(argv[2]) if len(argv) == 3 else [])))
+    else:
+        sys.stderr.write(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

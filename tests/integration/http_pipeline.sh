@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# The borrow and repay pipelines end to end through lighttpd and through Apache +
+# mod_fcgid, against the devnet, as a partner drives them: a valid key, each borrow
+# refusal (ownership 403, inactive line 400, over credit 400 naming the available
+# amount), the daily and total limits at their exact edges, idempotency, a borrow
+# whose fee, net and records are checked and whose payout is read from chain, the
+# repay cases (404, overpayment, partial, full, already repaid, proofs good, reused,
+# too small, from another wallet) with the loan's status read back, and 16
+# concurrent borrows racing for one total limit, chain and store agreeing after.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/webserver.sh"
+. "$(dirname "$0")/devnet.sh"
+. "$(dirname "$0")/partner_api.sh"
+
+ctl="$LG_TOP_BUILDDIR/lendgatectl"
+mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
+for prog in "$ws_bin" "$ctl" "$mk"; do
+    if [ ! -x "$prog" ]; then
+        skip "http pipeline" "$prog is not built"
+        finish
+    fi
+done
+devnet_up
+
+pa_init
+# The platform wallet repays from its own USDC when no proof is given.
+if pay $((100000 * U)) 3 >/dev/null 2>"$T/fund.err"; then
+    pass "platform wallet funded"
+else
+    fail "platform wallet funded" "$(cat "$T/fund.err")"
+fi
+
+# new_store KIND SETTLEMENT: a fresh store and config for one web server, with the
+# four partners of the cases.
+new_store() {
+    local settle=$2
+    pa_store "$1"
+    read -r pid_ok key_ok < <("$mk" --db "$db" --prefix okay --fee 33 --settlement "$settle")
+    read -r _ key_day < <("$mk" --db "$db" --prefix daily --daily $((500 * U)) --settlement "$settle")
+    read -r _ key_tot < <("$mk" --db "$db" --prefix total --total $((300 * U)) --settlement "$settle")
+    read -r _ key_race < <("$mk" --db "$db" --prefix race --fee 0 --total $((1000 * U)) \
+        --settlement "$settle")
+    [ -n "${key_ok:-}" ] && [ -n "${key_race:-}" ] || { fail "$1: mkpartner" "no keys"; finish; }
+}
+
+guard_and_refusals() {
+    local s=$1 avail
+    get "$key_ok" /partners/my/stats
+    expect_eq "$s: valid partner is 200" "$ws_status:$(ws_py 'd["data"]["partnerId"]')" "200:$pid_ok"
+    borrow "$key_ok" rej-owner "$wallet1" "$oaid0" $((10 * U))
+    ws_expect_error "$s: non-owned OAID is 403" 403 "User does not own this OAID"
+    borrow "$key_ok" rej-line "$wallet2" "$oaid2" $((10 * U))
+    ws_expect_error "$s: inactive credit line is 400" 400 "Credit line is not active"
+    ws_call GET "/partners/public/oaid/$oaid1/credit-line"
+    local avail_usd
+    IFS=: read -r avail avail_usd <<<"$(jd 'x["availableCredit"]' 'x["availableCreditFormatted"]')"
+    borrow "$key_ok" rej-credit "$wallet1" "$oaid1" $((avail + 1))
+    ws_expect_error "$s: over credit is 400 naming the available amount" 400 \
+        "Insufficient credit: available $avail_usd,"
+    local id left=""
+    for id in rej-owner rej-line rej-credit; do
+        get "$key_ok" "/partners/loan/$id"
+        left="$left$ws_status "
+    done
+    expect_eq "$s: refused borrows left no loan" "$left" "404 404 404 "
+}
+
+borrow_success() {
+    local s=$1 settle=$2 amount=1234567 fee net bal0 loan_id
+    fee=$((amount * 33 / 10000))
+    net=$((amount - fee))
+    bal0=$(balance "$settle")
+    borrow "$key_ok" "ok-$s" "$wallet0" "$oaid0" "$amount"
+    local st got_fee got_net got_settle h1 h2
+    IFS=: read -r st got_fee got_net got_settle h1 h2 loan_id <<<"$(jd 'x["status"]' 'x["fee"]' \
+        'x["netAmount"]' 'x["settlementAddress"].lower()' 'len(x["borrowTxHash"])' \
+        'len(x["transferTxHash"])' 'x["loanId"]')"
+    expect_eq "$s: borrow is 201 ACTIVE" "$ws_status:$st" "201:ACTIVE"
+    expect_eq "$s: fee = floor(amount*bps/10000), net = amount - fee" "$got_fee:$got_net" "$fee:$net"
+    expect_eq "$s: the answer names the settlement address" "$got_settle" "${settle,,}"
+    expect_eq "$s: both transaction hashes given" "$h1:$h2" "66:66"
+    expect_eq "$s: settlement USDC on chain rose by exactly the net" "$(($(balance "$settle") - bal0))" "$net"
+    get "$key_ok" "/partners/loan/ok-$s"
+    expect_eq "$s: GET loan: ACTIVE, amount, remaining, no repayment" \
+        "$ws_status:$(jd 'x["loanId"]' 'x["status"]' 'x["remainingDebt"]' 'len(x["repayments"])')" \
+        "200:$loan_id:ACTIVE:$amount:0"
+    get "$key_ok" "/partners/user/$wallet0/loans"
+    expect_eq "$s: the wallet's loans hold it" \
+        "$ws_status:$(ws_py '[i["loanId"] for i in d["data"]["items"]]')" "200:['$loan_id']"
+    get "$key_ok" /partners/my/stats
+    expect_eq "$s: stats: borrowed, fees, outstanding, active, today" \
+        "$(ws_py '[d["data"][k] for k in ("totalBorrowed", "totalFees", "outstanding", "activeLoans", "todayBorrowed")]')" \
+        "['$amount', '$fee', '$amount', 1, '$amount']"
+    get "$key_ok" "/partners/my/transactions?limit=100"
+    expect_eq "$s: ledger: BORROW amount, FEE fee, PAYOUT net" \
+        "$(ws_py 'sorted((i["type"], i["amount"], i["partnerLoanId"]) for i in d["data"]["items"])')" \
+        "[('BORROW', '$amount', 'ok-$s'), ('FEE', '$fee', 'ok-$s'), ('PAYOUT', '$net', 'ok-$s')]"
+}
+
+idempotency() {
+    local s=$1 first tx b0 n0
+    borrow "$key_ok" "dup-$s" "$wallet0" "$oaid0" $((100 * U))
+    expect_eq "$s: first borrow of a loan id is 201" "$ws_status" 201
+    IFS=: read -r first tx <<<"$(jd 'x["loanId"]' 'x["transferTxHash"]')"
+    b0=$(block)
+    n0=$(loan_txs "dup-$s")
+    borrow "$key_ok" "dup-$s" "$wallet0" "$oaid0" $((100 * U))
+    expect_eq "$s: same body again: the stored loan" \
+        "$ws_status:$(jd 'x["loanId"]' 'x["transferTxHash"]')" "201:$first:$tx"
+    expect_eq "$s: no second chain transaction (block, persisted txs)" "$(block):$(loan_txs "dup-$s")" "$b0:$n0"
+    borrow "$key_ok" "dup-$s" "$wallet0" "$oaid0" $((101 * U))
+    ws_expect_error "$s: same loan id, another body is 409" 409 \
+        "partnerLoanId already used with a different request"
+}
+
+limit_edges() {
+    local s=$1
+    borrow "$key_day" "day1-$s" "$wallet0" "$oaid0" $((300 * U))
+    expect_eq "$s: daily: 300 of 500 is 201" "$ws_status" 201
+    borrow "$key_day" "day2-$s" "$wallet0" "$oaid0" $((200 * U + 1))
+    ws_expect_error "$s: daily: headroom + 1 is 403 naming what is left" 403 \
+        'Daily borrowing limit exceeded: $200.00 remaining today'
+    borrow "$key_day" "day3-$s" "$wallet0" "$oaid0" $((200 * U))
+    expect_eq "$s: daily: exactly the headroom is 201" "$ws_status" 201
+    borrow "$key_day" "day4-$s" "$wallet0" "$oaid0" 1
+    ws_expect_error "$s: daily: one base unit over a spent limit is 403" 403 \
+        'Daily borrowing limit exceeded: $0.00 remaining today'
+    get "$key_day" /partners/my/stats
+    expect_eq "$s: daily: stats show the day spent" \
+        "$(jd 'x["todayBorrowed"]' 'x["dailyRemaining"]')" "$((500 * U)):0"
+
+    borrow "$key_tot" "tot1-$s" "$wallet0" "$oaid0" $((100 * U))
+    expect_eq "$s: total: 100 of 300 is 201" "$ws_status" 201
+    borrow "$key_tot" "tot2-$s" "$wallet0" "$oaid0" $((200 * U + 1))
+    ws_expect_error "$s: total: headroom + 1 is 403 naming what is left" 403 \
+        'Total borrowing limit exceeded: $200.00 remaining'
+    borrow "$key_tot" "tot3-$s" "$wallet0" "$oaid0" $((200 * U))
+    expect_eq "$s: total: exactly the headroom is 201" "$ws_status" 201
+    borrow "$key_tot" "tot4-$s" "$wallet0" "$oaid0" 1
+    ws_expect_error "$s: total: one base unit over a spent limit is 403" 403 \
+        'Total borrowing limit exceeded: $0.00 remaining'
+    get "$key_tot" /partners/my/stats
+    expect_eq "$s: total: stats show the limit spent" \
+        "$(jd 'x["outstanding"]' 'x["totalRemaining"]')" "$((300 * U)):0"
+}
+
+repayments() {
+    local s=$1 d0
+    borrow "$key_ok" "rep-$s" "$wallet0" "$oaid0" $((1000 * U))
+    expect_eq "$s: borrow to repay is 201" "$ws_status" 201
+    d0=$(borrowed_on_chain "$pos0")
+    repay "$key_ok" "no-such-loan-$s" $((1 * U))
+    ws_expect_error "$s: repay of an unknown loan is 404" 404 "Loan not found"
+    repay "$key_ok" "rep-$s" $((1000 * U + 1))
+    ws_expect_error "$s: overpayment is 400 naming the debt" 400 \
+        'Repayment amount exceeds the remaining debt of $1,000.00'
+    repay "$key_ok" "rep-$s" $((400 * U))
+    expect_eq "$s: partial repayment: 200, ACTIVE, 600 left, applied" \
+        "$ws_status:$(jd 'x["status"]' 'x["remainingDebt"]' 'x["repayment"]["status"]')" \
+        "200:ACTIVE:$((600 * U)):APPLIED"
+    get "$key_ok" "/partners/loan/rep-$s"
+    expect_eq "$s: GET loan after the partial: ACTIVE, 600 left, one repayment" \
+        "$(jd 'x["status"]' 'x["remainingDebt"]' 'x["repaidAmount"]' 'len(x["repayments"])')" \
+        "ACTIVE:$((600 * U)):$((400 * U)):1"
+    repay "$key_ok" "rep-$s" $((600 * U))
+    expect_eq "$s: full repayment: 200, REPAID, nothing left" \
+        "$ws_status:$(jd 'x["status"]' 'x["remainingDebt"]')" "200:REPAID:0"
+    get "$key_ok" "/partners/loan/rep-$s"
+    expect_eq "$s: GET loan after the full: REPAID, two repayments" \
+        "$(jd 'x["status"]' 'x["repaidAmount"]' 'len(x["repayments"])')" \
+        "REPAID:$((1000 * U)):2"
+    expect_eq "$s: the vault's debt of the position fell by 1,000 on chain" \
+        "$((d0 - $(borrowed_on_chain "$pos0")))" $((1000 * U))
+    repay "$key_ok" "rep-$s" 1
+    ws_expect_error "$s: repaying a repaid loan is 400" 400 "Loan is already repaid"
+    get "$key_ok" /partners/my/stats
+    expect_eq "$s: stats count the repaid loan" \
+        "$(jd 'x["repaidLoans"]' 'x["totalRepaid"]')" "1:$((1000 * U))"
+}
+
+proofs() {
+    local s=$1 k=$2 good small wrong
+    borrow "$key_ok" "prf-$s" "$wallet0" "$oaid0" $((500 * U))
+    expect_eq "$s: borrow to repay with proofs is 201" "$ws_status" 201
+    good=$(pay $((200 * U)) "$k")
+    small=$(pay $((50 * U)) "$k")
+    wrong=$(pay $((100 * U)) 3)
+    repay "$key_ok" "prf-$s" $((100 * U)) "$wrong"
+    ws_expect_error "$s: a proof from another wallet is 400" 400 \
+        "repaymentTxHash: no USDC transfer from the settlement address"
+    repay "$key_ok" "prf-$s" $((100 * U)) "$small"
+    ws_expect_error "$s: a too small proof is 400" 400 \
+        'repaymentTxHash: transfers $50.00, less than the amount $100.00'
+    repay "$key_ok" "prf-$s" $((200 * U)) "$good"
+    expect_eq "$s: a good proof is accepted" \
+        "$ws_status:$(jd 'x["remainingDebt"]' 'x["repayment"]["repaymentTxHash"].lower()')" \
+        "200:$((300 * U)):${good,,}"
+    repay "$key_ok" "prf-$s" $((100 * U)) "$good"
+    ws_expect_error "$s: a reused proof is 400" 400 "repaymentTxHash already used"
+    get "$key_ok" "/partners/loan/prf-$s"
+    expect_eq "$s: GET loan: ACTIVE, 300 left, one repayment" \
+        "$(jd 'x["status"]' 'x["remainingDebt"]' 'len(x["repayments"])')" \
+        "ACTIVE:$((300 * U)):1"
+}
+
+# reconcile_until_settled KEY: lendgatectl reconcile until the partner has no pending
+# loan.
+reconcile_until_settled() {
+    local i pending
+    for i in $(seq 1 10); do
+        get "$1" /partners/my/stats
+        pending=$(ws_py 'd["data"]["pendingLoans"]')
+        [ "$pending" = 0 ] && return 0
+        sleep 1
+        reconcile_quick >>"$T/reconcile.out" 2>&1
+    done
+    return 1
+}
+
+race() {
+    local s=$1 dir="$T/race-$1" i b0 d0 pids=() c201=0 c202=0 c403=0 other=""
+    mkdir -p "$dir"
+    b0=$(($(block) + 1))
+    d0=$(borrowed_on_chain "$pos3")
+    for i in $(seq -w 1 16); do
+        curl -s -o "$dir/$i.body" -w '%{http_code}' -X POST \
+            -H "Authorization: Bearer $key_race" -H 'Content-Type: application/json' \
+            --data-binary "$(body "race-$i" "$wallet3" "$oaid3" $((100 * U)))" \
+            "$LG_BASE_URL/partners/borrow" >"$dir/$i.code" 2>/dev/null &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    for i in $(seq -w 1 16); do
+        case $(cat "$dir/$i.code") in
+        201) c201=$((c201 + 1)) ;;
+        202) c202=$((c202 + 1)) ;;
+        403) grep -q 'Total borrowing limit exceeded' "$dir/$i.body" && c403=$((c403 + 1)) ||
+            other="$other $i:403" ;;
+        *) other="$other $i:$(cat "$dir/$i.code")" ;;
+        esac
+    done
+    echo "    | $s race: $c201 x 201, $c202 x 202, $c403 x 403${other:+, other:$other}"
+    expect_eq "$s: 16 concurrent borrows of 100 against 1,000: 10 accepted, 6 refused" \
+        "$((c201 + c202)):$c403:$other" "10:6:"
+    if reconcile_until_settled "$key_race"; then
+        pass "$s: no loan of the race left pending (after reconcile if any was 202)"
+    else
+        fail "$s: no loan of the race left pending" "$(tail -n 5 "$T/reconcile.out")"
+    fi
+    get "$key_race" /partners/my/stats
+    expect_eq "$s: the store holds exactly the limit" \
+        "$(jd 'x["totalBorrowed"]' 'x["outstanding"]' 'x["activeLoans"]')" \
+        "$((1000 * U)):$((1000 * U)):10"
+    expect_eq "$s: on chain: 10 Borrowed events adding up to the store's total" \
+        "$(python3 "$chain" logs "$vault" "$borrowed_topic" "$b0" "$pos3")" "10 $((1000 * U))"
+    expect_eq "$s: on chain: the vault's usdcBorrowed grew by the store's total" \
+        "$(($(borrowed_on_chain "$pos3") - d0))" $((1000 * U))
+}
+
+k=0
+for server in lighttpd apache; do
+    settle_var="settle$k"
+    settle=${!settle_var}
+    new_store "$server" "$settle"
+    if ! ws_start "$server" 4; then
+        if [ "$ws_missing" = 1 ]; then skip "$server" "$ws_why"; else fail "$server starts" "$ws_why"; fi
+        k=$((k + 1))
+        continue
+    fi
+    guard_and_refusals "$server"
+    borrow_success "$server" "$settle"
+    idempotency "$server"
+    limit_edges "$server"
+    repayments "$server"
+    proofs "$server" "$k"
+    race "$server"
+    ws_stop
+    expect_eq "$server: no sanitizer report or crash" "$(ws_errors | head -n 3)" ""
+    k=$((k + 1))
+done
+finish

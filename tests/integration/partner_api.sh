@@ -1,0 +1,120 @@
+# partner_api.sh - the partner API and the devnet as the pipeline tests drive them
+# (sourced after lib.sh, webserver.sh and devnet.sh, once devnet_up has run).
+#
+# pa_init              reads deployment.json: $usdc $vault $platform, per seeded user
+#                      I $walletI $oaidI $posI, per settlement wallet I $settleI;
+#                      copies the platform key
+# pa_store DIR         a fresh SQLite store in $T/DIR and $T/lendgate.conf for it
+#                      (sets $db); partners are then made with mkpartner ($mk)
+# pay AMOUNT INDEX     settlement[INDEX]'s USDC transfer to the platform wallet (a
+#                      repayment proof); prints its hash
+# borrow KEY ID WALLET OAID AMOUNT, repay KEY ID AMOUNT [PROOF], get KEY PATH
+#                      one API call, answered as ws_call does
+# jd EXPR...           python expressions over the last answer (d, its data as x),
+#                      printed joined by ':' (one interpreter for all of them)
+# block, balance HOLDER, borrowed_on_chain POSITION, rpc METHOD [PARAMS]
+#                      the chain read (or a node RPC sent) directly, by chain.py
+# loan_txs PARTNER_LOAN_ID
+#                      how many transactions the store persisted for that loan
+# reconcile_quick      lendgatectl reconcile for requests known to be over
+
+# The interpreter itself rather than whatever wrapper (a version manager's shim)
+# `python3` names: the tests call it a few hundred times, webserver.sh's helpers too.
+lg_python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+if [ -x "$lg_python" ]; then
+    python3() { "$lg_python" "$@"; }
+fi
+
+U=1000000
+chain="$LG_TOP_SRCDIR/tests/integration/chain.py"
+borrowed_topic=0x68045833607620b046673ad9d71b3f95e5626241b0d4d66477a2c600ad85b716
+transfer_topic=0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef
+
+
+pa_init() {
+    eval "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("usdc=%s vault=%s oaid_contract=%s platform=%s" % (d["contracts"]["usdc"],
+      d["contracts"]["vault"], d["contracts"]["oaid"], d["platform"]["address"]))
+for i, u in enumerate(d["users"]):
+    print("wallet%d=%s oaid%d=%s pos%d=%s" % (i, u["address"], i, u["oaid"], i, u["positionId"]))
+for i, w in enumerate(d["settlement"]):
+    print("settle%d=%s" % (i, w["address"]))' "$LG_DEPLOYMENT")"
+    cp "$LG_PLATFORM_KEY" "$T/platform.key"
+    chmod 600 "$T/platform.key"
+}
+
+pa_store() {
+    local dir="$T/$1"
+    rm -rf "$dir"
+    mkdir -m 700 "$dir"
+    db="$dir/lendgate.db"
+    cat >"$T/lendgate.conf" <<CONF
+[store]
+backend = sqlite
+state_dir = $dir
+path = $db
+[chain]
+rpc_url = $LG_RPC_URL
+chain_id = 31337
+oaid_address = $oaid_contract
+vault_address = $vault
+usdc_address = $usdc
+platform_key_file = $T/platform.key
+request_timeout_ms = 5000
+receipt_timeout_ms = 20000
+receipt_poll_ms = 50
+[http]
+request_budget_ms = 20000
+[log]
+level = warn
+CONF
+    check "$1: lendgatectl init" "$ctl" --config "$T/lendgate.conf" init
+}
+
+pay() {
+    local from="settle$2"
+    python3 "$chain" transfer "$usdc" "${!from}" "$platform" "$1"
+}
+
+body() { printf '{"partnerLoanId":"%s","userWallet":"%s","oaidTokenId":"%s","amount":"%s"}' "$@"; }
+borrow() {
+    local key=$1
+    shift
+    ws_call POST /partners/borrow -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+        --data-binary "$(body "$@")"
+}
+repay() {
+    local b
+    b=$(printf '{"partnerLoanId":"%s","amount":"%s"%s}' "$2" "$3" "${4:+,\"repaymentTxHash\":\"$4\"}")
+    ws_call POST /partners/repay -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+        --data-binary "$b"
+}
+get() { ws_call GET "$2" -H "Authorization: Bearer $1"; }
+jd() {
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+x = d.get("data") or {}
+print(":".join(str(eval(e)) for e in sys.argv[2:]))' "$T/ws/body" "$@" 2>/dev/null
+}
+
+block() { python3 "$chain" block; }
+balance() { python3 "$chain" balance "$usdc" "$1"; }
+borrowed_on_chain() { python3 "$chain" borrowed "$vault" "$1"; }
+rpc() { python3 "$chain" rpc "$@" >/dev/null; }
+loan_txs() {
+    sqlite3 -readonly "$db" "select count(*) from chain_txs where loan_id = \
+        (select id from partner_loans where partner_loan_id = '$1')"
+}
+
+# The requests it finishes got their answers (or died), so reconcile need not wait
+# the budget of a live request before touching them. Run as root under Apache, it
+# hands the store back to the server's user.
+reconcile_quick() {
+    LENDGATE_HTTP_REQUEST_BUDGET_MS=1000 LENDGATE_CHAIN_REQUEST_TIMEOUT_MS=1000 \
+        "$ctl" --config "$T/lendgate.conf" reconcile
+    local rc=$?
+    ws_fix_owner
+    return $rc
+}
