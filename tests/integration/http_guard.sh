@@ -8,30 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/webserver.sh"
 
-ctl="$LG_TOP_BUILDDIR/lendgatectl"
-mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
-for prog in "$ws_bin" "$ctl" "$mk"; do
-    if [ ! -x "$prog" ]; then
-        skip "http guard" "$prog is not built"
-        finish
-    fi
-done
-
-db="$T/state/lendgate.db"
-cat >"$T/lendgate.conf" <<CONF
-[store]
-backend = sqlite
-state_dir = $T/state
-path = $db
-[chain]
-rpc_url = http://127.0.0.1:9
-connect_timeout_ms = 200
-request_timeout_ms = 500
-platform_key_file = $T/no-such.key
-[log]
-level = warn
-CONF
-check "lendgatectl init" "$ctl" --config "$T/lendgate.conf" init
+ws_offline_store "http guard"
 read -r id_a key_a < <("$mk" --db "$db" --prefix alpha)
 read -r id_b key_b < <("$mk" --db "$db" --prefix beta --loan beta-loan-1)
 read -r _ key_s < <("$mk" --db "$db" --prefix susp --status suspended)

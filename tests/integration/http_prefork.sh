@@ -7,33 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/webserver.sh"
 
-ctl="$LG_TOP_BUILDDIR/lendgatectl"
-mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
-for prog in "$ws_bin" "$ctl" "$mk"; do
-    if [ ! -x "$prog" ]; then
-        skip "http prefork" "$prog is not built"
-        finish
-    fi
-done
 command -v lighttpd >/dev/null || { skip "http prefork" "lighttpd not installed"; finish; }
-
-db="$T/state/lendgate.db"
-cat >"$T/lendgate.conf" <<CONF
-[store]
-backend = sqlite
-state_dir = $T/state
-path = $db
-[chain]
-rpc_url = http://127.0.0.1:9
-connect_timeout_ms = 200
-request_timeout_ms = 500
-platform_key_file = $T/no-such.key
-[http]
-request_budget_ms = 1000
-[log]
-level = warn
-CONF
-check "lendgatectl init" "$ctl" --config "$T/lendgate.conf" init
+ws_offline_store "http prefork" "[http]
+request_budget_ms = 1000"
 read -r _ key < <("$mk" --db "$db" --prefix omega)
 auth=(-H "Authorization: Bearer $key")
 

@@ -7,33 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/webserver.sh"
 
-ctl="$LG_TOP_BUILDDIR/lendgatectl"
-mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
-for prog in "$ws_bin" "$ctl" "$mk"; do
-    if [ ! -x "$prog" ]; then
-        skip "http snippets" "$prog is not built"
-        finish
-    fi
-done
 command -v htpasswd >/dev/null || { skip "http snippets" "htpasswd (apache2-utils) not installed"; finish; }
-
-db="$T/state/lendgate.db"
-cat >"$T/lendgate.conf" <<CONF
-[store]
-backend = sqlite
-state_dir = $T/state
-path = $db
-[chain]
-rpc_url = http://127.0.0.1:9
-connect_timeout_ms = 200
-request_timeout_ms = 500
-platform_key_file = $T/no-such.key
-[admin]
-trust_remote_user = true
-[log]
-level = warn
-CONF
-check "lendgatectl init" "$ctl" --config "$T/lendgate.conf" init
+ws_offline_store "http snippets" "[admin]
+trust_remote_user = true"
 read -r _ key < <("$mk" --db "$db" --prefix sigma)
 htpasswd -b -c -m "$T/admin.htpasswd" alice 'open sesame' >/dev/null 2>&1
 

@@ -15,6 +15,11 @@
 # ws_errors                     sanitizer reports and crashes in the web server's log
 # ws_fix_owner                  as root under Apache, hands $T to the server user again
 #                               (call after writing the store from the test)
+# ws_offline_store NAME [INI]   skips test NAME unless lendgate.fcgi, lendgatectl and
+#                               mkpartner are built; writes $T/lendgate.conf for a store
+#                               in $T/state and a chain node that is not there (chain
+#                               routes answer 503), plus the INI lines given; runs
+#                               lendgatectl init. Sets ctl, mk and db.
 
 ws_bin="$LG_TOP_BUILDDIR/lendgate.fcgi"
 ws_kind=""
@@ -23,6 +28,31 @@ ws_why=""
 ws_missing=0
 ws_user=""
 ws_apache_modules=/usr/lib/apache2/modules
+
+ws_offline_store() {
+    local name=$1 extra=${2:-} prog
+    ctl="$LG_TOP_BUILDDIR/lendgatectl"
+    mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
+    for prog in "$ws_bin" "$ctl" "$mk"; do
+        [ -x "$prog" ] || { skip "$name" "$prog is not built"; finish; }
+    done
+    db="$T/state/lendgate.db"
+    cat >"$T/lendgate.conf" <<CONF
+[store]
+backend = sqlite
+state_dir = $T/state
+path = $db
+[chain]
+rpc_url = http://127.0.0.1:9
+connect_timeout_ms = 200
+request_timeout_ms = 500
+platform_key_file = $T/no-such.key
+$extra
+[log]
+level = warn
+CONF
+    check "lendgatectl init" "$ctl" --config "$T/lendgate.conf" init
+}
 
 ws_free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
