@@ -624,6 +624,108 @@ typedef struct lg_admin_audit_filter {
 lg_err lg_store_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
                                   lg_admin_audit **items, size_t *n, uint64_t *total);
 
+/* ------------------------------------------------------- partner administration */
+
+/*
+ * Admin changes commit together with their admin_audit row: the store calls fill
+ * inside the change's transaction with the partner before (NULL for a create) and
+ * after it, and appends the row fill wrote. fill returning anything but LG_OK rolls
+ * the whole change back and is returned. A NULL hook (or fill) writes no row.
+ */
+typedef lg_err (*lg_audit_fill_fn)(void *ctx, const lg_partner *before, const lg_partner *after,
+                                   lg_admin_audit *row);
+
+typedef struct lg_audit_hook {
+    lg_audit_fill_fn fill;
+    void *ctx;
+} lg_audit_hook;
+
+/* Returns LG_ERR_NOT_FOUND when no partner has key_prefix. */
+lg_err lg_store_partner_get_by_prefix(lg_store *st, const char *key_prefix, lg_partner *out);
+
+/* How many partners were ever created (the NNN of "partner_<prefix>_NNN" is the next
+ * one). Out: *count. */
+lg_err lg_store_partner_count(lg_store *st, uint64_t *count);
+
+/*
+ * Onboarding in one transaction: creates p, adds its first key (key->partner_id is
+ * p->id) and the hook's audit row. Out: *key_id (may be NULL).
+ * Returns LG_ERR_DUPLICATE when p->id, p->key_prefix or the key hash exists; nothing
+ * is written then.
+ */
+lg_err lg_store_partner_onboard(lg_store *st, const lg_partner *p, const lg_api_key *key,
+                                const lg_audit_hook *hook, int64_t *key_id);
+
+/* lg_store_partner_update with the hook's audit row in the same transaction. */
+lg_err lg_store_partner_update_audited(lg_store *st, const lg_partner *p, unsigned mask,
+                                       const lg_audit_hook *hook, lg_partner *before,
+                                       lg_partner *after);
+
+/*
+ * Key rotation in one transaction: adds key (for key->partner_id), gives every other
+ * unrevoked key of the partner whose expiry is later than old_expires_at_ms (or
+ * none) that expiry (old_expires_at_ms <= now means they stop working at once), and
+ * appends the hook's row (before == after == the partner). Out: *key_id (may be
+ * NULL). Returns LG_ERR_NOT_FOUND (no partner), LG_ERR_DUPLICATE (hash exists).
+ */
+lg_err lg_store_key_rotate(lg_store *st, const lg_api_key *key, int64_t old_expires_at_ms,
+                           const lg_audit_hook *hook, int64_t *key_id);
+
+/* One entry of lg_store_partner_import. */
+typedef struct lg_partner_import_item {
+    lg_partner partner; /* in: the partner, found by partner.key_prefix */
+    unsigned mask;      /* in: the LG_PF_* fields an existing partner takes from it */
+    lg_api_key key;     /* in: the first key, used only when the partner is new */
+    int created;        /* out: 1 created (partner.id and key used), 0 updated */
+    lg_partner before;  /* out: when updated */
+    lg_partner after;   /* out */
+} lg_partner_import_item;
+
+/*
+ * Imports items in one transaction: an item whose key_prefix exists updates that
+ * partner (mask fields; an update that changes nothing writes no audit row), any
+ * other creates partner.id with its key. The hook is called per changed item.
+ * All or nothing: on any error nothing is written and *bad_index (may be NULL) is the
+ * failing item's index. Returns LG_ERR_DUPLICATE (a new id or key hash exists, or two
+ * items share a key_prefix), or the hook's or the store's error.
+ */
+lg_err lg_store_partner_import(lg_store *st, lg_partner_import_item *items, size_t n,
+                               const lg_audit_hook *hook, size_t *bad_index);
+
+/* One UTC day of an analytics period. */
+typedef struct lg_analytics_day {
+    char day[LG_DAY_LEN];
+    uint64_t borrowed; /* principal of LG_LEDGER_BORROW rows that day */
+    uint64_t repaid;   /* LG_LEDGER_REPAY rows that day */
+    uint64_t fees;     /* LG_LEDGER_FEE rows that day */
+    uint32_t loans;    /* loans borrowed that day */
+} lg_analytics_day;
+
+/* A partner's activity over [start_ms, end_ms), from the ledger and the loans. */
+typedef struct lg_partner_analytics {
+    uint64_t total_borrowed; /* sum of BORROW ledger rows in the period */
+    uint64_t total_repaid;   /* sum of REPAY ledger rows in the period */
+    uint64_t fees_earned;    /* sum of FEE ledger rows in the period */
+    uint32_t new_loans;      /* loans with a BORROW ledger row in the period */
+    uint32_t repaid_loans;   /* of those, REPAID now */
+    uint32_t active_loans;   /* of those, ACTIVE or SETTLING now */
+    uint32_t defaulted_loans; /* of those, still owing at default_before_ms or earlier:
+                                 created before default_before_ms and not REPAID */
+} lg_partner_analytics;
+
+/*
+ * Aggregates partner_id's ledger and loans over [start_ms, end_ms) (UTC days).
+ * default_before_ms: a loan created before it and not repaid counts as defaulted.
+ * Out: *out; *days (malloc'd, caller free()s; NULL when *ndays == 0), one entry per
+ * UTC day from start_ms's day to the day before end_ms, days without activity
+ * included with zeros. Returns LG_ERR_NOT_FOUND (no partner), LG_ERR_INVALID
+ * (end_ms <= start_ms or more than 366 days).
+ */
+lg_err lg_store_partner_analytics(lg_store *st, const char *partner_id, int64_t start_ms,
+                                  int64_t end_ms, int64_t default_before_ms,
+                                  lg_partner_analytics *out, lg_analytics_day **days,
+                                  size_t *ndays);
+
 /* ------------------------------------------------------- daily usage (reads) */
 
 /* What partner_id has borrowed (reserved, not released) on UTC day "YYYY-MM-DD";
