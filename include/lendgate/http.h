@@ -16,6 +16,7 @@
 
 #include <lendgate/config.h>
 #include <lendgate/error.h>
+#include <lendgate/guard.h>
 #include <lendgate/request.h>
 #include <lendgate/response.h>
 #include <lendgate/router.h>
@@ -30,6 +31,7 @@ typedef struct lg_http_server {
     int has_chain;        /* svc was opened with the chain */
     int broken;           /* reopen svc before the next request */
     int64_t next_open_ms; /* monotonic time of the next reopen attempt */
+    lg_guard guard;       /* rate limits, allowlists, signatures */
 } lg_http_server;
 
 /* The state of one call, handed to the route's handler. */
@@ -58,8 +60,8 @@ void lg_http_server_release(lg_http_server *srv);
  * Answers req into resp (whose body the caller releases with lg_response_release):
  * 413 for a body too large, 404/405 (with Allow) for routes, 401/403 from auth,
  * 415 for a body that is not application/json, 503 while the store or chain is
- * unavailable, else the handler's answer. Writes the audit row of authenticated
- * calls. Never fails: every problem is an error response.
+ * unavailable, the guard's 403/401/429 (guard.h), else the handler's answer. Writes the audit row
+ * of authenticated calls. Never fails: every problem is an error response.
  */
 void lg_http_handle(lg_http_server *srv, lg_request *req, lg_response *resp);
 

@@ -22,6 +22,10 @@
 #define LG_REQ_NAME_MAX   64
 #define LG_REQ_VALUE_MAX  512
 #define LG_REQ_IP_LEN     46
+/* X-Timestamp: a millisecond timestamp is 13 digits today; room for garbage to be
+ * recognised as such. X-Signature: 64 hex digits, with the same room. */
+#define LG_REQ_TS_MAX  32
+#define LG_REQ_SIG_MAX 128
 
 /* A path parameter or a query argument, percent-decoded. */
 typedef struct lg_req_arg {
@@ -40,9 +44,14 @@ typedef struct lg_request {
     char user_agent[LG_REASON_LEN];
     char request_id[LG_ID_LEN]; /* the client's X-Request-Id when sane, else a UUID */
     char client_ip[LG_REQ_IP_LEN];
+    char x_timestamp[LG_REQ_TS_MAX]; /* X-Timestamp, printable, cut when too long */
+    int x_timestamp_too_long;
+    char x_signature[LG_REQ_SIG_MAX]; /* X-Signature: wiped by lg_request_release */
+    int x_signature_too_long;
     char remote_user[LG_NAME_LEN];
     int64_t content_length; /* -1 when not given */
-    char *body;             /* malloc'd, NUL-terminated; NULL when empty */
+    char *body;             /* malloc'd, NUL-terminated; NULL when empty; the raw
+                               bytes as received, which is what a signature covers */
     size_t body_len;
     int body_too_large;   /* set by lg_request_read_body */
     lg_req_arg params[8]; /* path parameters, filled by the router */
@@ -59,10 +68,23 @@ typedef long (*lg_read_fn)(void *ctx, char *buf, size_t n);
 /*
  * Fills r from the CGI parameters: REQUEST_METHOD, REQUEST_URI (else SCRIPT_NAME +
  * PATH_INFO), QUERY_STRING, CONTENT_TYPE, CONTENT_LENGTH, HTTP_AUTHORIZATION,
- * HTTP_USER_AGENT, HTTP_X_REQUEST_ID, REMOTE_ADDR, REMOTE_USER. trusted_proxies is a
- * comma-separated list of addresses (may be NULL): when REMOTE_ADDR is one of them
- * the last X-Forwarded-For hop is the client. Over-long values are flagged or cut,
- * never overflowed. Returns LG_OK, LG_ERR_INVALID (NULL), LG_ERR_CRYPTO (no
+ * HTTP_USER_AGENT, HTTP_X_REQUEST_ID, HTTP_X_TIMESTAMP, HTTP_X_SIGNATURE, REMOTE_ADDR,
+ * REMOTE_USER. Over-long values are flagged or cut, never overflowed; non-printable
+ * characters of X-Timestamp and X-Signature become '?', which no check accepts.
+ *
+ * The client address: trusted_proxies (NULL or "" = none) is a comma-separated list
+ * of addresses and CIDR ranges as netaddr.h parses them. When REMOTE_ADDR is not in
+ * it, X-Forwarded-For is ignored and REMOTE_ADDR is the client. When it is,
+ * X-Forwarded-For is walked from the right, skipping hops that are themselves trusted
+ * proxies; the first untrusted hop is the client, in canonical text. When every hop is
+ * trusted the leftmost is the client (the request began at a proxy). A hop that is not
+ * a bare address (empty, a port, brackets, a zone id, garbage) ends the walk and
+ * REMOTE_ADDR is kept: nothing left of it can be attributed, and no address a client
+ * wrote is taken on faith.
+ *
+ * Returns LG_OK, LG_ERR_INVALID (NULL), LG_ERR_CONFIG (trusted_proxies does not parse:
+ * r is filled, client_ip is REMOTE_ADDR, and the caller answers 500; see
+ * lg_request_check_proxies to refuse the value at startup), LG_ERR_CRYPTO (no
  * randomness for the request id).
  */
 lg_err lg_request_init(lg_request *r, lg_param_fn param, void *ctx, const char *trusted_proxies);
@@ -75,6 +97,14 @@ lg_err lg_request_init(lg_request *r, lg_param_fn param, void *ctx, const char *
  * LG_ERR_NOMEM.
  */
 lg_err lg_request_read_body(lg_request *r, lg_read_fn read, void *ctx, size_t max);
+
+/*
+ * Validates an [http] trusted_proxies value once, at startup or config reload, so a
+ * bad entry stops the service instead of failing every request. msg (msglen bytes)
+ * then reads "trusted_proxies[i]: why". NULL and "" are fine.
+ * Returns LG_OK, LG_ERR_CONFIG.
+ */
+lg_err lg_request_check_proxies(const char *trusted_proxies, char *msg, size_t msglen);
 
 /* Frees the body and wipes the credentials. NULL is fine; r can be reused after. */
 void lg_request_release(lg_request *r);

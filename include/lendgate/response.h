@@ -1,7 +1,7 @@
 /*
  * response.h - one HTTP response of the API: a status, a JSON body and the few
- * headers the API sets (Allow, Retry-After), rendered as the CGI header block a
- * FastCGI responder writes. Every response carries X-Request-Id.
+ * headers the API sets (Allow, Retry-After, RateLimit-Policy, RateLimit), rendered as the CGI
+ * header block a FastCGI responder writes. Every response carries X-Request-Id.
  *
  * Errors all have the shape of DESIGN.md:
  *   {"success":false,"statusCode":404,"error":"Not Found","message":"...","requestId":"..."}
@@ -22,6 +22,10 @@ typedef struct lg_response {
     size_t body_len;
     char allow[64];       /* "" or the Allow header of a 405 */
     char retry_after[16]; /* "" or seconds */
+    /* "" or the rate-limit header values (RateLimit-Policy, RateLimit), set on every
+     * response to a rate-limited caller so the budget left is always visible. */
+    char ratelimit_policy[96];
+    char ratelimit[96];
 } lg_response;
 
 /* The reason phrase of status ("Not Found"); "Error" for one not listed. */
@@ -44,8 +48,8 @@ lg_err lg_response_success(lg_response *r, int status, struct json_object *data,
 
 /*
  * Writes the CGI header block of r (Status, Content-Type, Content-Length,
- * X-Request-Id, Allow, Retry-After, Cache-Control) ending with the blank line into
- * out (cap bytes). Returns LG_OK, LG_ERR_INVALID, LG_ERR_OVERFLOW.
+ * X-Request-Id, Allow, Retry-After, RateLimit-Policy, RateLimit, Cache-Control) ending with the
+ * blank line into out (cap bytes). Returns LG_OK, LG_ERR_INVALID, LG_ERR_OVERFLOW.
  */
 lg_err lg_response_head(const lg_response *r, const char *request_id, char *out, size_t cap);
 

@@ -193,12 +193,28 @@ static void apply_log_level(const lg_config *cfg)
         lg_log_set_level(level);
 }
 
+/* Loads the config and checks what only the HTTP layer can (the proxy ranges). */
+static lg_err load_config(const char *path, lg_config **out, char *err, size_t errlen)
+{
+    char msg[256];
+    lg_err rc = lg_config_load(path, out, err, errlen);
+    if (rc != LG_OK)
+        return rc;
+    rc = lg_request_check_proxies(lg_config_str(*out, "http", "trusted_proxies"), msg, sizeof msg);
+    if (rc == LG_OK)
+        return LG_OK;
+    snprintf(err, errlen, "%s: [http] %s", lg_config_file(*out), msg);
+    lg_config_free(*out);
+    *out = NULL;
+    return LG_ERR_CONFIG;
+}
+
 static void reload(pool *p)
 {
     char err[512] = "";
     lg_config *next = NULL;
     reload_requested = 0;
-    if (lg_config_load(p->config_path, &next, err, sizeof err) != LG_OK) {
+    if (load_config(p->config_path, &next, err, sizeof err) != LG_OK) {
         lg_error("master.reload", "configuration kept: %s", err);
         return;
     }
@@ -340,7 +356,7 @@ int main(int argc, char **argv)
     }
     lg_log_init("lendgate.fcgi", LG_LOG_INFO);
     char err[512] = "";
-    if (lg_config_load(p.config_path, &p.cfg, err, sizeof err) != LG_OK) {
+    if (load_config(p.config_path, &p.cfg, err, sizeof err) != LG_OK) {
         fprintf(stderr, "lendgate.fcgi: %s\n", err);
         return EXIT_USAGE;
     }

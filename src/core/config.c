@@ -82,10 +82,12 @@ static const key_spec schema[] = {
     NUM("http", "max_body_bytes", "65536", 1024, 10485760),
     NUM("http", "request_budget_ms", "25000", 1000, 300000),
     KEY("http", "trusted_proxies", K_CSV, "", F_EMPTY_OK),
+    NUM("http", "replay_slots", "262144", 64, 4194304),
     NUM("ratelimit", "basic_rpm", "100", 1, 1000000),
     NUM("ratelimit", "premium_rpm", "500", 1, 1000000),
     NUM("ratelimit", "enterprise_rpm", "2000", 1, 1000000),
     NUM("ratelimit", "ip_rpm", "60", 1, 1000000),
+    NUM("ratelimit", "slots", "65536", 16, 16777216),
     KEY("admin", "trust_remote_user", K_BOOL, "false", 0),
     KEY("admin", "admins", K_CSV, "", F_EMPTY_OK),
     NUM("admin", "key_grace_seconds", "86400", 0, 31536000),
@@ -181,9 +183,9 @@ static int has_long_hex_run(const char *s)
 /* Writes how a bad value is named in a message: quoted and cut short, or "the value"
  * for a secret key or anything that looks like key material (cutting the text short
  * could cut an API key where the log scrubber no longer recognizes it). */
-static void show_value(const key_spec *ks, const char *text, char *buf, size_t len)
+static void show_text(int secret, int quote, const char *text, char *buf, size_t len)
 {
-    if ((ks->flags & F_SECRET) || has_long_hex_run(text) || strstr(text, "pk_")) {
+    if (secret || has_long_hex_run(text) || strstr(text, "pk_")) {
         snprintf(buf, len, "the value");
         return;
     }
@@ -196,7 +198,20 @@ static void show_value(const key_spec *ks, const char *text, char *buf, size_t l
         n += 3;
     }
     shown[n] = '\0';
-    snprintf(buf, len, "'%s'", shown);
+    snprintf(buf, len, quote ? "'%s'" : "%s", shown);
+}
+
+static void show_value(const key_spec *ks, const char *text, char *buf, size_t len)
+{
+    show_text(ks->flags & F_SECRET, 1, text, buf, len);
+}
+
+/* A section or key name the schema does not know is shown like a value: a pasted
+ * secret or a control character in the wrong place must not reach the message. */
+static const char *show_name(const char *text, char *buf, size_t len)
+{
+    show_text(0, 0, text, buf, len);
+    return buf;
 }
 
 /* ---- value parsers: 0, -1 (the problem in j->why) or -3 (out of memory) ------------- */
@@ -569,8 +584,9 @@ static void check_section_line(load_ctx *c, const char *p)
     char name[64];
     size_t n = (size_t)(close - p - 1);
     snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name - 1 ? n : sizeof name - 1), p + 1);
+    char shown[MAX_SHOWN + 4];
     if (!section_known(name))
-        load_fail(c, LG_ERR_CONFIG, "[%s]: unknown section", name);
+        load_fail(c, LG_ERR_CONFIG, "[%s]: unknown section", show_name(name, shown, sizeof shown));
     c->after_key = 0;
 }
 
@@ -625,16 +641,18 @@ static char *read_line(char *str, int num, void *stream)
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     load_ctx *c = user;
+    char s1[MAX_SHOWN + 4], s2[MAX_SHOWN + 4];
     if (c->rc != LG_OK)
         return 0;
     if (!section[0]) {
-        load_fail(c, LG_ERR_CONFIG, "%s: key outside any [section]", name);
+        load_fail(c, LG_ERR_CONFIG, "%s: key outside any [section]",
+                  show_name(name, s1, sizeof s1));
         return 0;
     }
     int idx = find_key(section, name);
     if (idx < 0) {
-        load_fail(c, LG_ERR_CONFIG, "[%s] %s: unknown %s", section, name,
-                  section_known(section) ? "key" : "section");
+        load_fail(c, LG_ERR_CONFIG, "[%s] %s: unknown %s", show_name(section, s1, sizeof s1),
+                  show_name(name, s2, sizeof s2), section_known(section) ? "key" : "section");
         return 0;
     }
     if (c->set_on[idx]) {

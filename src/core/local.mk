@@ -18,3 +18,7 @@ tests_unit_test_core_LDADD = $(LG_TEST_LIBS)
 
 dist_sysconf_DATA += etc/lendgate.conf.example
 EXTRA_DIST += tests/data/config/good.conf
+
+# File-backed shared mappings under state_dir (rate limiter, replay cache).
+liblendgate_a_SOURCES += src/core/shm.c
+noinst_HEADERS += include/lendgate/shm.h

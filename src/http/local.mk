@@ -39,3 +39,23 @@ tests/bench/http-bench: $(srcdir)/tests/bench/http_bench.sh
 check_PROGRAMS += tests/unit/test_api_log
 tests_unit_test_api_log_SOURCES = tests/unit/test_api_log.c
 tests_unit_test_api_log_LDADD = $(LG_TEST_LIBS)
+
+# Security layer: IP allowlists and trusted proxies (CIDR), HMAC request signatures.
+liblendgate_a_SOURCES += src/http/netaddr.c src/http/signature.c
+noinst_HEADERS += include/lendgate/netaddr.h include/lendgate/signature.h
+
+# Shared-memory GCRA rate limiter and signature replay cache.
+liblendgate_a_SOURCES += src/http/ratelimit.c src/http/replay.c src/http/guard.c
+noinst_HEADERS += include/lendgate/ratelimit.h include/lendgate/replay.h include/lendgate/guard.h
+
+check_PROGRAMS += tests/unit/test_netaddr tests/unit/test_signature tests/unit/test_request
+tests_unit_test_netaddr_SOURCES = tests/unit/test_netaddr.c
+tests_unit_test_netaddr_LDADD = $(LG_TEST_LIBS)
+tests_unit_test_signature_SOURCES = tests/unit/test_signature.c
+tests_unit_test_signature_LDADD = $(LG_TEST_LIBS)
+tests_unit_test_request_SOURCES = tests/unit/test_request.c
+tests_unit_test_request_LDADD = $(LG_TEST_LIBS)
+noinst_PROGRAMS += tests/bench/bench_ratelimit
+LG_BENCHES += tests/bench/bench_ratelimit
+tests_bench_bench_ratelimit_SOURCES = tests/bench/bench_ratelimit.c
+tests_bench_bench_ratelimit_LDADD = $(LG_LIBS)

@@ -4,6 +4,7 @@
 #include <lendgate/request.h>
 
 #include <lendgate/ids.h>
+#include <lendgate/netaddr.h>
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
 
@@ -89,38 +90,71 @@ lg_err lg_percent_decode(char *out, size_t cap, const char *src, size_t len, int
     return LG_OK;
 }
 
-/* The last hop of an X-Forwarded-For list, trimmed, when it looks like an address. */
-static void forwarded_client(char *out, size_t cap, const char *xff)
+/* Trims blanks around s[*a..*b). */
+static void trim(const char *s, size_t *a, size_t *b)
 {
-    const char *last = strrchr(xff, ',');
-    last = last ? last + 1 : xff;
-    while (*last == ' ')
-        last++;
-    char hop[LG_REQ_IP_LEN];
-    size_t n = 0;
-    for (; last[n] && last[n] != ' ' && n + 1 < sizeof hop; n++) {
-        unsigned char c = (unsigned char)last[n];
-        if (!(isxdigit(c) || c == '.' || c == ':'))
-            return;
-        hop[n] = (char)c;
-    }
-    hop[n] = '\0';
-    if (n > 0)
-        copy_cut(out, cap, hop);
+    while (*a < *b && (s[*a] == ' ' || s[*a] == '\t'))
+        (*a)++;
+    while (*b > *a && (s[*b - 1] == ' ' || s[*b - 1] == '\t'))
+        (*b)--;
 }
 
-static int csv_has(const char *csv, const char *word)
+/*
+ * Walks X-Forwarded-For from the right, past the hops that are trusted proxies, and
+ * writes the first untrusted one (or the leftmost, when all are trusted) into
+ * client_ip. Leaves client_ip alone when a hop is not a bare address: see request.h.
+ */
+static void forwarded_client(char *client_ip, size_t cap, const char *xff,
+                             const lg_allowlist *trusted)
 {
-    size_t w = strlen(word);
-    for (const char *p = csv; p && *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t n = strcspn(p, ", ");
-        if (n == w && n > 0 && strncmp(p, word, n) == 0)
-            return 1;
-        p += n;
+    lg_netaddr hop, found;
+    int have = 0;
+    size_t end = strlen(xff);
+    for (;;) {
+        size_t start = end;
+        while (start > 0 && xff[start - 1] != ',')
+            start--;
+        size_t a = start, b = end;
+        trim(xff, &a, &b);
+        if (lg_netaddr_parse(&hop, xff + a, b - a) != LG_OK)
+            return;
+        found = hop;
+        have = 1;
+        if (!lg_allowlist_contains(trusted, &hop) || start == 0)
+            break;
+        end = start - 1;
     }
-    return 0;
+    char text[LG_NETADDR_TEXT_LEN];
+    if (have && lg_netaddr_format(text, sizeof text, &found) == LG_OK)
+        copy_cut(client_ip, cap, text);
+}
+
+/* Replaces client_ip by the forwarded client when the peer is a trusted proxy.
+ * Returns LG_OK, LG_ERR_CONFIG (trusted_proxies does not parse). */
+static lg_err resolve_client(lg_request *r, const char *trusted_proxies, const char *xff)
+{
+    if (!trusted_proxies || !*trusted_proxies)
+        return LG_OK;
+    lg_allowlist trusted;
+    if (lg_allowlist_parse(&trusted, "trusted_proxies", trusted_proxies, NULL, 0) != LG_OK)
+        return LG_ERR_CONFIG;
+    lg_netaddr peer;
+    if (!xff || lg_netaddr_parse(&peer, r->client_ip, strlen(r->client_ip)) != LG_OK ||
+        !lg_allowlist_contains(&trusted, &peer))
+        return LG_OK;
+    forwarded_client(r->client_ip, sizeof r->client_ip, xff, &trusted);
+    return LG_OK;
+}
+
+lg_err lg_request_check_proxies(const char *trusted_proxies, char *msg, size_t msglen)
+{
+    if (msg && msglen)
+        msg[0] = '\0';
+    if (!trusted_proxies)
+        return LG_OK;
+    lg_allowlist trusted;
+    lg_err rc = lg_allowlist_parse(&trusted, "trusted_proxies", trusted_proxies, msg, msglen);
+    return rc == LG_OK ? LG_OK : LG_ERR_CONFIG;
 }
 
 static void init_path(lg_request *r, lg_param_fn param, void *ctx)
@@ -150,6 +184,22 @@ static void init_path(lg_request *r, lg_param_fn param, void *ctx)
     r->path[a + b] = '\0';
 }
 
+/* Copies printable ASCII, cut to cap; returns 1 when src did not fit. */
+static int copy_header(char *dst, size_t cap, const char *src)
+{
+    copy_printable(dst, cap, src);
+    return src && strlen(src) >= cap;
+}
+
+/* The signature headers; lg_signature_verify judges them, here they are only bounded. */
+static void init_signing(lg_request *r, lg_param_fn param, void *ctx)
+{
+    r->x_timestamp_too_long =
+        copy_header(r->x_timestamp, sizeof r->x_timestamp, param(ctx, "HTTP_X_TIMESTAMP"));
+    r->x_signature_too_long =
+        copy_header(r->x_signature, sizeof r->x_signature, param(ctx, "HTTP_X_SIGNATURE"));
+}
+
 static int64_t parse_length(const char *s)
 {
     if (!s || !*s)
@@ -176,17 +226,16 @@ lg_err lg_request_init(lg_request *r, lg_param_fn param, void *ctx, const char *
     copy_cut(r->authorization, sizeof r->authorization, param(ctx, "HTTP_AUTHORIZATION"));
     copy_printable(r->user_agent, sizeof r->user_agent, param(ctx, "HTTP_USER_AGENT"));
     copy_printable(r->remote_user, sizeof r->remote_user, param(ctx, "REMOTE_USER"));
+    init_signing(r, param, ctx);
     copy_printable(r->client_ip, sizeof r->client_ip, param(ctx, "REMOTE_ADDR"));
-    const char *xff = param(ctx, "HTTP_X_FORWARDED_FOR");
-    if (xff && trusted_proxies && r->client_ip[0] && csv_has(trusted_proxies, r->client_ip))
-        forwarded_client(r->client_ip, sizeof r->client_ip, xff);
+    lg_err proxies = resolve_client(r, trusted_proxies, param(ctx, "HTTP_X_FORWARDED_FOR"));
     r->content_length = parse_length(param(ctx, "CONTENT_LENGTH"));
     const char *rid = param(ctx, "HTTP_X_REQUEST_ID");
     if (lg_request_id_sane(rid))
         copy_cut(r->request_id, sizeof r->request_id, rid);
     else if (lg_uuid_v4(r->request_id, sizeof r->request_id) != LG_OK)
         return LG_ERR_CRYPTO;
-    return LG_OK;
+    return proxies;
 }
 
 /* Reads and drops what is left of a body that is too large, up to a hard bound. */
@@ -262,6 +311,7 @@ void lg_request_release(lg_request *r)
     r->body = NULL;
     r->body_len = 0;
     lg_memwipe(r->authorization, sizeof r->authorization);
+    lg_memwipe(r->x_signature, sizeof r->x_signature);
 }
 
 const char *lg_request_param(const lg_request *r, const char *name)

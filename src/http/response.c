@@ -120,20 +120,33 @@ lg_err lg_response_success(lg_response *r, int status, struct json_object *data,
     return rc == LG_OK ? LG_OK : fallback(r, status);
 }
 
+/* Appends "Name: value\r\n" when value is set; returns the new length or -1. */
+static int add_header(char *out, size_t cap, int len, const char *name, const char *value)
+{
+    if (len < 0 || !value[0])
+        return len;
+    int n = snprintf(out + len, cap - (size_t)len, "%s: %s\r\n", name, value);
+    return n < 0 || (size_t)n >= cap - (size_t)len ? -1 : len + n;
+}
+
 lg_err lg_response_head(const lg_response *r, const char *request_id, char *out, size_t cap)
 {
     if (!r || !out || cap == 0)
         return LG_ERR_INVALID;
-    int n = snprintf(out, cap,
-                     "Status: %d %s\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n"
-                     "%s%s%s%s%s%s\r\n",
-                     r->status, lg_http_reason(r->status), r->body_len,
-                     request_id ? request_id : "", r->allow[0] ? "Allow: " : "", r->allow,
-                     r->allow[0] ? "\r\n" : "", r->retry_after[0] ? "Retry-After: " : "",
-                     r->retry_after, r->retry_after[0] ? "\r\n" : "");
+    int n =
+        snprintf(out, cap,
+                 "Status: %d %s\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n",
+                 r->status, lg_http_reason(r->status), r->body_len, request_id ? request_id : "");
     if (n < 0 || (size_t)n >= cap)
         return LG_ERR_OVERFLOW;
+    n = add_header(out, cap, n, "Allow", r->allow);
+    n = add_header(out, cap, n, "Retry-After", r->retry_after);
+    n = add_header(out, cap, n, "RateLimit-Policy", r->ratelimit_policy);
+    n = add_header(out, cap, n, "RateLimit", r->ratelimit);
+    if (n < 0 || (size_t)n + 3 > cap)
+        return LG_ERR_OVERFLOW;
+    memcpy(out + n, "\r\n", 3);
     return LG_OK;
 }
 

@@ -63,7 +63,7 @@ lg_err lg_http_server_init(lg_http_server *srv, const lg_config *cfg)
     memset(srv, 0, sizeof *srv);
     srv->cfg = cfg;
     open_service(srv);
-    return LG_OK;
+    return lg_guard_init(&srv->guard, cfg);
 }
 
 void lg_http_server_release(lg_http_server *srv)
@@ -72,6 +72,7 @@ void lg_http_server_release(lg_http_server *srv)
         return;
     lg_service_close(srv->svc);
     srv->svc = NULL;
+    lg_guard_release(&srv->guard);
 }
 
 void lg_http_fail(lg_http_call *call, int status, const char *message)
@@ -107,19 +108,43 @@ int lg_http_chain_ready(lg_http_call *call)
     return 0;
 }
 
-static int authenticate(lg_http_call *call)
+/* Answers with the guard's refusal (when it has one) and its rate-limit headers.
+ * Returns 1 when the call may go on. */
+static int apply_verdict(lg_http_call *call, const lg_guard_verdict *v)
+{
+    lg_response *resp = call->resp;
+    if (v->status)
+        lg_http_fail(call, v->status, v->message);
+    snprintf(resp->ratelimit_policy, sizeof resp->ratelimit_policy, "%s", v->ratelimit_policy);
+    snprintf(resp->ratelimit, sizeof resp->ratelimit, "%s", v->ratelimit);
+    snprintf(resp->retry_after, sizeof resp->retry_after, "%s", v->retry_after);
+    return v->status == 0;
+}
+
+/* Unauthenticated traffic is limited per client address: charge counts the call,
+ * else only a client already over its budget is refused. */
+static int ip_admitted(lg_http_call *call, int charge)
+{
+    lg_guard_verdict v;
+    lg_guard_ip(&call->srv->guard, call->req->client_ip, charge, lg_time_now_ms(), &v);
+    return apply_verdict(call, &v);
+}
+
+/* A refused credential (401) costs the client address one request of its budget: a
+ * client guessing keys or signatures meets 429 after ip_rpm tries. */
+static void refuse_credential(lg_http_call *call, int status, const char *msg)
+{
+    if (status == 401 && !ip_admitted(call, 1))
+        return;
+    lg_http_fail(call, status, msg);
+}
+
+static int authenticate_partner(lg_http_call *call)
 {
     char msg[128];
     int status = 0;
-    if (call->route->auth == LG_AUTH_PUBLIC)
-        return 1;
-    if (call->route->auth == LG_AUTH_ADMIN) {
-        if (lg_auth_admin(call->srv->cfg, call->req->remote_user, &status, msg, sizeof msg) ==
-            LG_OK)
-            return 1;
-        lg_http_fail(call, status, msg);
+    if (!ip_admitted(call, 0))
         return 0;
-    }
     lg_store *st = lg_service_store(call->srv->svc);
     lg_api_key key;
     lg_err rc = lg_auth_partner(st, call->req->authorization, &call->partner, &key, &status, msg,
@@ -130,13 +155,35 @@ static int authenticate(lg_http_call *call)
         lg_audit_sanitize(call->audit.payload, sizeof call->audit.payload, call->req->body,
                           call->req->body_len, call->req->query);
     }
-    if (rc == LG_OK) {
-        if (lg_store_key_touch(st, key.id, LG_AUTH_TOUCH_INTERVAL_MS, NULL) != LG_OK)
-            lg_warn("auth.touch", "last_used_at not written for key %lld", (long long)key.id);
-        return 1;
+    if (rc != LG_OK) {
+        refuse_credential(call, status, msg);
+        return 0;
     }
-    lg_http_fail(call, status, msg);
-    return 0;
+    if (lg_store_key_touch(st, key.id, LG_AUTH_TOUCH_INTERVAL_MS, NULL) != LG_OK)
+        lg_warn("auth.touch", "last_used_at not written for key %lld", (long long)key.id);
+    lg_guard_verdict v;
+    lg_guard_partner(&call->srv->guard, &call->partner, call->req, lg_time_now_ms(), &v);
+    if (v.status == 401) {
+        refuse_credential(call, 401, v.message);
+        return 0;
+    }
+    return apply_verdict(call, &v);
+}
+
+static int authenticate(lg_http_call *call)
+{
+    char msg[128];
+    int status = 0;
+    if (call->route->auth == LG_AUTH_PUBLIC)
+        return ip_admitted(call, 1);
+    if (call->route->auth == LG_AUTH_ADMIN) {
+        if (lg_auth_admin(call->srv->cfg, call->req->remote_user, &status, msg, sizeof msg) ==
+            LG_OK)
+            return 1;
+        lg_http_fail(call, status, msg);
+        return 0;
+    }
+    return authenticate_partner(call);
 }
 
 static void run(lg_http_call *call)

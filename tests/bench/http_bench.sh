@@ -64,6 +64,9 @@ rpc_url = http://127.0.0.1:9
 connect_timeout_ms = 200
 request_timeout_ms = 500
 platform_key_file = $T/no-such.key
+[ratelimit]
+basic_rpm = 1000000
+ip_rpm = 1000000
 [log]
 level = error
 CONF
@@ -159,6 +162,9 @@ oaid_address = $(dep d.contracts.oaid)
 vault_address = $(dep d.contracts.vault)
 usdc_address = $(dep d.contracts.usdc)
 platform_key_file = $LG_PLATFORM_KEY
+[ratelimit]
+basic_rpm = 1000000
+ip_rpm = 1000000
 [log]
 level = error
 CONF

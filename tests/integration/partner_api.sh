@@ -67,6 +67,7 @@ receipt_timeout_ms = 20000
 receipt_poll_ms = 50
 [http]
 request_budget_ms = 20000
+$ws_no_limits
 [log]
 level = warn
 CONF

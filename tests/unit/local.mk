@@ -5,3 +5,9 @@ tests_unit_libharness_a_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 check_PROGRAMS += tests/unit/test_error
 tests_unit_test_error_SOURCES = tests/unit/test_error.c
 tests_unit_test_error_LDADD = $(LG_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/test_ratelimit tests/unit/test_replay
+tests_unit_test_ratelimit_SOURCES = tests/unit/test_ratelimit.c
+tests_unit_test_ratelimit_LDADD = $(LG_TEST_LIBS)
+tests_unit_test_replay_SOURCES = tests/unit/test_replay.c
+tests_unit_test_replay_LDADD = $(LG_TEST_LIBS)

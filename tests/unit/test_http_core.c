@@ -211,6 +211,19 @@ static void test_response(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(head, "Content-Type: application/json\r\n"));
     CU_ASSERT_EQUAL(strcmp(head + strlen(head) - 4, "\r\n\r\n"), 0);
     CU_ASSERT_EQUAL(lg_response_head(&r, "rid-1", head, 16), LG_ERR_OVERFLOW);
+    CU_ASSERT_PTR_NULL(strstr(head, "RateLimit"));
+    strcpy(r.retry_after, "7");
+    strcpy(r.ratelimit_policy, "\"partner\";q=100;w=60");
+    strcpy(r.ratelimit, "\"partner\";r=0;t=7");
+    CU_ASSERT_EQUAL(lg_response_head(&r, "rid-1", head, sizeof head), LG_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(head, "\r\nRetry-After: 7\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(head, "\r\nRateLimit-Policy: \"partner\";q=100;w=60\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(head, "\r\nRateLimit: \"partner\";r=0;t=7\r\n"));
+    CU_ASSERT_EQUAL(strcmp(head + strlen(head) - 4, "\r\n\r\n"), 0);
+    /* Every header fits but the closing blank line does not. */
+    size_t full = strlen(head);
+    CU_ASSERT_EQUAL(lg_response_head(&r, "rid-1", head, full), LG_ERR_OVERFLOW);
+    CU_ASSERT_EQUAL(lg_response_head(&r, "rid-1", head, full + 1), LG_OK);
     lg_response_release(&r);
     CU_ASSERT_EQUAL(lg_response_success(&r, 201, json_object_new_object(), "r"), LG_OK);
     CU_ASSERT_EQUAL(r.status, 201);
