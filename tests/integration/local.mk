@@ -17,3 +17,7 @@ EXTRA_DIST += tests/integration/http_guard.sh tests/integration/http_malformed.s
 TESTS += tests/integration/http_pipeline.sh tests/integration/http_crash.sh
 EXTRA_DIST += tests/integration/http_pipeline.sh tests/integration/http_crash.sh \
 	tests/integration/partner_api.sh tests/integration/chain.py
+
+# The security layer through both web servers: rate limits, signing, allowlists.
+TESTS += tests/integration/http_security.sh
+EXTRA_DIST += tests/integration/http_security.sh

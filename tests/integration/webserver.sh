@@ -84,6 +84,15 @@ ws_fix_owner() {
     return 0
 }
 
+# With WS_IPV6=1 the server also listens on [::1] (LG_BASE_URL6).
+ws_ipv6_lines() {
+    [ "${WS_IPV6:-0}" = 1 ] || return 0
+    case $1 in
+    lighttpd) echo "\$SERVER[\"socket\"] == \"[::1]:$2\" { }" ;;
+    apache) echo "Listen [::1]:$2" ;;
+    esac
+}
+
 ws_lighttpd_conf() {
     local port=$1 n=$2 spawn
     # With ws_socket set, lighttpd connects to a responder started elsewhere
@@ -101,6 +110,7 @@ server.errorlog = "$T/ws/error.log"
 server.pid-file = "$T/ws/server.pid"
 server.max-request-size = 16384
 server.modules = ( "mod_fastcgi" )
+$(ws_ipv6_lines lighttpd "$port")
 fastcgi.server = ( "/partners" => ((
     $spawn
     "check-local" => "disable",
@@ -117,6 +127,7 @@ Group $(id -gn "$ws_user")"
 ServerRoot "$T/ws"
 ServerName 127.0.0.1
 Listen 127.0.0.1:$port
+$(ws_ipv6_lines apache "$port")
 PidFile "$T/ws/server.pid"
 ErrorLog "$T/ws/error.log"
 DefaultRuntimeDir "$T/ws"
@@ -180,9 +191,11 @@ ws_start() {
     esac
     ws_pid=$!
     at_exit ws_stop
-    export LG_BASE_URL="http://127.0.0.1:$port"
+    export LG_BASE_URL="http://127.0.0.1:$port" LG_BASE_URL6="http://[::1]:$port"
     for i in $(seq 1 100); do
-        if curl -s -o /dev/null "$LG_BASE_URL/partners/my/stats" 2>/dev/null; then
+        # A path no route matches: it reaches a responder without costing the
+        # client address any of its budget for unauthenticated calls.
+        if curl -s -o /dev/null "$LG_BASE_URL/partners/-" 2>/dev/null; then
             # mod_fcgid starts its pool on demand: wait for it to reach N.
             [ "$(ws_pids | wc -l)" -ge 1 ] && return 0
         fi

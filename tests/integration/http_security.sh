@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# The security layer through lighttpd and through Apache + mod_fcgid: rate limits
+# per partner and per client IP shared by the pool (headers, 429 with Retry-After,
+# counts kept across a restart of the pool, key guessing throttled), HMAC request
+# signing (good, stale, replayed, tampered, missing), IP allowlists for IPv4 and
+# IPv6 (inside admitted, outside refused) and X-Forwarded-For believed only from a
+# trusted proxy. The clock is the real one: the rates are chosen so that every
+# window under test is many times longer than the requests that probe it.
+# Needs no chain: the configured node is unreachable, so chain routes answer 503.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/webserver.sh"
+
+ws_offline_store "http security" "[http]
+trusted_proxies = 127.0.0.1
+[ratelimit]
+basic_rpm = 1000000
+ip_rpm = 6"
+secret=sig_$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+
+# partner SERVER NAME [sqlite SET clause]: a partner for one server's run, its key in
+# key_NAME_SERVER (each server gets its own partners: the limits outlive a run).
+partner() {
+    local s=$1 name=$2 set=${3:-} id key
+    read -r id key < <("$mk" --db "$db" --prefix "$name$s")
+    [ -n "$set" ] && sqlite3 "$db" "update partners set $set where id = '$id'"
+    printf -v "key_${name}_$s" '%s' "$key"
+}
+for s in l a; do
+    partner $s hdr "rate_limit_rpm = 60"
+    partner $s slow "rate_limit_rpm = 2"
+    partner $s plain
+    partner $s sig "signing_required = 1, signing_secret = '$secret'"
+    partner $s allow4 "ip_allowlist = '203.0.113.0/24'"
+    partner $s allow6 "ip_allowlist = '2001:db8::/32,::1'"
+    partner $s only6 "ip_allowlist = '2001:db8::/32'"
+done
+ws_fix_owner
+
+# sign TIMESTAMP BODY: the X-Signature a partner computes.
+sign() {
+    python3 -c 'import hmac, hashlib, sys
+print(hmac.new(sys.argv[1].encode(), (sys.argv[2] + "." + sys.argv[3]).encode(),
+               hashlib.sha256).hexdigest())' "$secret" "$1" "$2"
+}
+now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+stats() { ws_call GET /partners/my/stats -H "Authorization: Bearer $1" "${@:2}"; }
+ms() { date +%s%3N; }
+
+rate_cases() {
+    local s=$1 k=$2 i ok=0 refused=0 t0 policy first
+    t0=$(ms)
+    for i in 1 2 3 4 5 6 7 8; do
+        stats "$k"
+        [ "$i" = 1 ] && { policy=$(ws_header RateLimit-Policy); first=$(ws_header RateLimit); }
+        case $ws_status in 200) ok=$((ok + 1)) ;; 429) refused=$((refused + 1)) ;; esac
+    done
+    expect_eq "$s: success carries RateLimit-Policy" "$policy" '"partner";q=60;w=60'
+    expect_eq "$s: success carries the budget left" "$first" '"partner";r=5;t=1'
+    if [ $(($(ms) - t0)) -lt 900 ]; then
+        expect_eq "$s: 60/min admits a burst of 6 of 8, refuses 2" "$ok:$refused" "6:2"
+    else
+        skip "$s: 60/min admits a burst of 6 of 8" "8 requests took over 0.9 s"
+    fi
+    ws_expect_error "$s: over the rate is 429" 429 "Rate limit exceeded: 60 requests per minute"
+    expect_eq "$s: 429 carries Retry-After" "$(ws_header Retry-After)" 1
+    expect_eq "$s: 429 carries RateLimit with nothing left" "$(ws_header RateLimit)" \
+        '"partner";r=0;t=6'
+    sleep 1.2
+    stats "$k"
+    expect_eq "$s: after the interval one more is admitted" "$ws_status" 200
+}
+
+# ip_rpm = 6: a burst of one, then one request every 10 s per client address.
+ip_cases() {
+    local s=$1 good=$2 i codes=""
+    for i in 1 2 3 4; do
+        stats "pk_nobody_live_$(printf '%032x' "$i")" -H "X-Forwarded-For: 198.51.100.7"
+        codes="$codes$ws_status "
+    done
+    expect_eq "$s: key guessing from one address meets 429 after its burst" \
+        "$codes" "401 429 429 429 "
+    ws_expect_error "$s: the guesser's 429 names the limit" 429 "Rate limit exceeded: 6"
+    expect_eq "$s: the guesser's 429 uses the ip policy" "$(ws_header RateLimit-Policy)" \
+        '"ip";q=6;w=60'
+    case $(ws_header Retry-After) in
+    [1-9] | 10) pass "$s: the guesser is told when to retry" ;;
+    *) fail "$s: the guesser is told when to retry" "Retry-After '$(ws_header Retry-After)'" ;;
+    esac
+    stats "$good" -H "X-Forwarded-For: 198.51.100.7"
+    expect_eq "$s: a throttled address is refused before its key is looked at" "$ws_status" 429
+    stats "$good" -H "X-Forwarded-For: 198.51.100.8"
+    expect_eq "$s: another address is not throttled" "$ws_status" 200
+    stats "$good" -H "X-Forwarded-For: 198.51.100.8"
+    expect_eq "$s: authenticated calls do not spend the address's budget" "$ws_status" 200
+    codes=""
+    for i in 1 2 3; do
+        ws_call GET /partners/public/oaid/1/credit-line -H "X-Forwarded-For: 198.51.100.9"
+        codes="$codes$ws_status "
+    done
+    expect_eq "$s: public endpoints count per address" "$codes" "503 429 429 "
+}
+
+signing_cases() {
+    local s=$1 k=$2 ts sig body n=20 xff=()
+    next_ip() { n=$((n + 1)); xff=(-H "X-Forwarded-For: 198.51.100.$n"); }
+    next_ip
+    ts=$(now_ms)
+    sig=$(sign "$ts" "")
+    stats "$k" "${xff[@]}" -H "X-Timestamp: $ts" -H "X-Signature: $sig"
+    expect_eq "$s: a signed GET is admitted" "$ws_status" 200
+    next_ip
+    stats "$k" "${xff[@]}" -H "X-Timestamp: $ts" -H "X-Signature: $sig"
+    ws_expect_error "$s: the same signature again is a replay" 401 "X-Signature was used before"
+    body='{"partnerLoanId":"sig-1","userWallet":"0x0000000000000000000000000000000000000007","oaidTokenId":"1","amount":"1000000"}'
+    next_ip
+    ts=$(now_ms)
+    sig=$(sign "$ts" "$body")
+    ws_call POST /partners/borrow -H "Authorization: Bearer $k" "${xff[@]}" \
+        -H 'Content-Type: application/json' -H "X-Timestamp: $ts" -H "X-Signature: $sig" \
+        --data-binary "$body"
+    ws_expect_error "$s: a signed borrow passes the guard (no chain: 503)" 503 "Chain node"
+    ts=$(now_ms)
+    sig=$(sign "$ts" "$body")
+    next_ip
+    ws_call POST /partners/borrow -H "Authorization: Bearer $k" "${xff[@]}" \
+        -H 'Content-Type: application/json' -H "X-Timestamp: $ts" -H "X-Signature: $sig" \
+        --data-binary "${body/1000000/9000000}"
+    ws_expect_error "$s: a tampered body is refused" 401 "X-Signature does not match"
+    next_ip
+    ts=$(($(now_ms) - 301000))
+    stats "$k" "${xff[@]}" -H "X-Timestamp: $ts" -H "X-Signature: $(sign "$ts" "")"
+    ws_expect_error "$s: a stale timestamp is refused" 401 "X-Timestamp outside the 5 minute"
+    next_ip
+    ts=$(($(now_ms) + 301000))
+    stats "$k" "${xff[@]}" -H "X-Timestamp: $ts" -H "X-Signature: $(sign "$ts" "")"
+    ws_expect_error "$s: a future timestamp is refused" 401 "X-Timestamp outside the 5 minute"
+    next_ip
+    stats "$k" "${xff[@]}"
+    ws_expect_error "$s: no signature headers is refused" 401 "X-Timestamp header missing"
+    next_ip
+    stats "$k" "${xff[@]}" -H "X-Timestamp: $(now_ms)"
+    ws_expect_error "$s: no X-Signature is refused" 401 "X-Signature header missing"
+}
+
+allowlist_cases() {
+    local s=$1 k4=$2 k6=$3 ko=$4
+    stats "$k4" -H "X-Forwarded-For: 203.0.113.9"
+    expect_eq "$s: IPv4 inside the range is admitted" "$ws_status" 200
+    stats "$k4" -H "X-Forwarded-For: 203.0.113.255"
+    expect_eq "$s: IPv4 at the range's last address is admitted" "$ws_status" 200
+    stats "$k4" -H "X-Forwarded-For: 203.0.114.0"
+    ws_expect_error "$s: IPv4 just outside is 403" 403 \
+        "Client address 203.0.114.0 is not in the partner's IP allowlist"
+    stats "$k4"
+    ws_expect_error "$s: the proxy's own address is outside" 403 "Client address 127.0.0.1"
+    stats "$k6" -H "X-Forwarded-For: 2001:db8:ffff::1"
+    expect_eq "$s: IPv6 inside the range is admitted" "$ws_status" 200
+    stats "$k6" -H "X-Forwarded-For: 2001:db9::1"
+    ws_expect_error "$s: IPv6 outside is 403" 403 "Client address 2001:db9::1 is not"
+    expect_eq "$s: the audit row names the forwarded client" \
+        "$(sqlite3 "$db" "select client_ip from partner_api_logs where request_id = '$(ws_header X-Request-Id)'")" \
+        "2001:db9::1"
+    if curl -s -o /dev/null -g "$LG_BASE_URL6/partners/-" 2>/dev/null; then
+        LG_BASE_URL=$LG_BASE_URL6 ws_call GET /partners/my/stats -g -H "Authorization: Bearer $k6"
+        expect_eq "$s: ::1 connecting directly is admitted by ::1 in the list" "$ws_status" 200
+        LG_BASE_URL=$LG_BASE_URL6 ws_call GET /partners/my/stats -g \
+            -H "Authorization: Bearer $ko" -H "X-Forwarded-For: 2001:db8::5"
+        ws_expect_error "$s: X-Forwarded-For from an untrusted peer (::1) is ignored" 403 \
+            "Client address ::1 is not"
+        stats "$ko" -H "X-Forwarded-For: 2001:db8::5"
+        expect_eq "$s: the same header from the trusted proxy is believed" "$ws_status" 200
+    else
+        skip "$s: IPv6 loopback" "the server does not answer on [::1]"
+    fi
+}
+
+restart_cases() {
+    local s=$1 server=$2 k=$3 t0
+    t0=$(date +%s)
+    stats "$k"
+    expect_eq "$s: 2/min admits the first request" "$ws_status" 200
+    stats "$k"
+    ws_expect_error "$s: and refuses the second" 429 "Rate limit exceeded: 2 requests"
+    ws_stop
+    WS_IPV6=1 ws_start "$server" 2 || { fail "$s: restarts" "$ws_why"; return; }
+    stats "$k"
+    if [ $(($(date +%s) - t0)) -lt 25 ]; then
+        ws_expect_error "$s: a restarted pool still refuses (counts kept)" 429 \
+            "Rate limit exceeded: 2 requests"
+    else
+        skip "$s: a restarted pool still refuses" "the restart took over 25 s"
+    fi
+    [ -f "$T/state/ratelimit.shm" ] && [ "$(stat -c %a "$T/state/ratelimit.shm")" = 600 ] &&
+        pass "$s: the shared table is a 0600 file in the state dir" ||
+        fail "$s: the shared table is a 0600 file in the state dir"
+}
+
+for server in lighttpd apache; do
+    s=${server:0:1}
+    if ! WS_IPV6=1 ws_start "$server" 4; then
+        if [ "$ws_missing" = 1 ]; then skip "$server" "$ws_why"; else fail "$server starts" "$ws_why"; fi
+        continue
+    fi
+    k() { local v="key_$1_$s"; echo "${!v}"; }
+    rate_cases "$server" "$(k hdr)"
+    ip_cases "$server" "$(k plain)"
+    signing_cases "$server" "$(k sig)"
+    allowlist_cases "$server" "$(k allow4)" "$(k allow6)" "$(k only6)"
+    restart_cases "$server" "$server" "$(k slow)"
+    ws_stop
+    expect_eq "$server: no sanitizer report or crash" "$(ws_errors | head -n 3)" ""
+    rm -f "$T/state/ratelimit.shm" "$T/state/replay.shm"
+done
+
+leak=$(sqlite3 "$db" ".dump partner_api_logs" | grep -c "${secret#sig_}")
+expect_eq "no signing secret in partner_api_logs" "$leak" 0
+finish
