@@ -173,8 +173,12 @@ trap stop_all INT TERM EXIT
 start_devnet
 write_config
 settlement=$(dep 'd.settlement[0].address')
-read -r partner_id key < <("$build/tests/integration/mkpartner" --db "$run/state/lendgate.db" \
-    --prefix demo --daily 50000000000 --total 200000000000 --fee 100 --settlement "$settlement")
+# The operator's own onboarding verb; its JSON carries the key, shown only this once.
+read -r partner_id key < <("$build/lendgatectl" --config "$run/lendgate.conf" partner create \
+    --name "Demo Lending" --prefix demo --daily-limit 50000000000 --total-limit 200000000000 \
+    --fee-bps 100 --settlement "$settlement" --json |
+    python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["partner"]["id"], d["apiKey"])') || true
+[ -n "${key:-}" ] || { echo "creating the demo partner failed" >&2; exit 1; }
 start_lighttpd
 print_examples
 if [ $check = 1 ]; then

@@ -8,9 +8,13 @@
  *   name, apiKeyPrefix, environment ("live"|"sandbox"), tier
  *   ("BASIC"|"PREMIUM"|"ENTERPRISE"), dailyLimit, totalLimit (micro-USDC as digit
  *   strings), feeBps (integer 0..10000), settlementAddress (EIP-55), webhookUrl
- *   (https://, or http:// to a loopback host), contactEmail, rateLimitRpm (integer,
- *   0 = the tier's default).
- * Unknown fields are 400 naming them; so is a field given twice.
+ *   (https://, or http:// to a loopback host; "" clears it), contactEmail ("" clears
+ *   it), rateLimitRpm (integer 0..1000000, 0 = the tier's default), signingRequired
+ *   (boolean; switching it on makes the signing secret in admin.h).
+ * Integers must be JSON integers and strings JSON strings ("250" is not a fee).
+ * Unknown fields are 400 naming them (body: unknown field "foo"); so is a field given
+ * twice. Messages name the field and why ("feeBps: must be an integer from 0 to
+ * 10000"), prefixed "partners[i]." inside partner_platforms.json.
  */
 #ifndef LENDGATE_ADMIN_BODIES_H
 #define LENDGATE_ADMIN_BODIES_H

@@ -29,9 +29,12 @@ lg_err lg_auth_partner(lg_store *st, const char *authorization, lg_partner *part
                        lg_api_key *key, int *status, char *msg, size_t msglen);
 
 /*
- * Admits an admin call: [admin] trust_remote_user must be on, REMOTE_USER set, and
- * when [admin] admins lists names, one of them. Returns LG_OK, LG_ERR_AUTH (401),
- * LG_ERR_FORBIDDEN (403), LG_ERR_INVALID (NULL cfg); *status and msg as above.
+ * Admits an admin call: [admin] trust_remote_user must be on, REMOTE_USER (set by
+ * the web server's own authentication of /admin) non-empty, and listed in [admin]
+ * admins; an empty list admits nobody. Every refusal is 403 with one message that
+ * does not say which condition failed; 401 is left to the web server, which owns
+ * the credentials. Returns LG_OK, LG_ERR_FORBIDDEN (403), LG_ERR_INVALID (NULL
+ * cfg); *status and msg as above.
  */
 lg_err lg_auth_admin(const lg_config *cfg, const char *remote_user, int *status, char *msg,
                      size_t msglen);

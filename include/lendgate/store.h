@@ -686,8 +686,10 @@ typedef struct lg_partner_import_item {
  * partner (mask fields; an update that changes nothing writes no audit row), any
  * other creates partner.id with its key. The hook is called per changed item.
  * All or nothing: on any error nothing is written and *bad_index (may be NULL) is the
- * failing item's index. Returns LG_ERR_DUPLICATE (a new id or key hash exists, or two
- * items share a key_prefix), or the hook's or the store's error.
+ * failing item's index. An item for an existing partner needs no partner.id and no
+ * key. Returns LG_ERR_DUPLICATE (a new id or key hash exists, or two items share a
+ * key_prefix), LG_ERR_INVALID (a new partner's item without id or key hash), or the
+ * hook's or the store's error.
  */
 lg_err lg_store_partner_import(lg_store *st, lg_partner_import_item *items, size_t n,
                                const lg_audit_hook *hook, size_t *bad_index);
@@ -703,12 +705,12 @@ typedef struct lg_analytics_day {
 
 /* A partner's activity over [start_ms, end_ms), from the ledger and the loans. */
 typedef struct lg_partner_analytics {
-    uint64_t total_borrowed; /* sum of BORROW ledger rows in the period */
-    uint64_t total_repaid;   /* sum of REPAY ledger rows in the period */
-    uint64_t fees_earned;    /* sum of FEE ledger rows in the period */
-    uint32_t new_loans;      /* loans with a BORROW ledger row in the period */
-    uint32_t repaid_loans;   /* of those, REPAID now */
-    uint32_t active_loans;   /* of those, ACTIVE or SETTLING now */
+    uint64_t total_borrowed;  /* sum of BORROW ledger rows in the period */
+    uint64_t total_repaid;    /* sum of REPAY ledger rows in the period */
+    uint64_t fees_earned;     /* sum of FEE ledger rows in the period */
+    uint32_t new_loans;       /* loans with a BORROW ledger row in the period */
+    uint32_t repaid_loans;    /* of those, REPAID now */
+    uint32_t active_loans;    /* of those, ACTIVE or SETTLING now */
     uint32_t defaulted_loans; /* of those, still owing at default_before_ms or earlier:
                                  created before default_before_ms and not REPAID */
 } lg_partner_analytics;

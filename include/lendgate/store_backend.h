@@ -125,6 +125,21 @@ struct lg_store_backend {
 
     lg_err (*daily_usage)(lg_store *st, const char *partner_id, const char *day,
                           uint64_t *borrowed);
+
+    lg_err (*partner_get_by_prefix)(lg_store *st, const char *key_prefix, lg_partner *out);
+    lg_err (*partner_count)(lg_store *st, uint64_t *count);
+    lg_err (*partner_onboard)(lg_store *st, const lg_partner *p, const lg_api_key *key,
+                              const lg_audit_hook *hook, int64_t *key_id);
+    lg_err (*partner_update_audited)(lg_store *st, const lg_partner *p, unsigned mask,
+                                     const lg_audit_hook *hook, lg_partner *before,
+                                     lg_partner *after);
+    lg_err (*key_rotate)(lg_store *st, const lg_api_key *key, int64_t old_expires_at_ms,
+                         const lg_audit_hook *hook, int64_t *key_id);
+    lg_err (*partner_import)(lg_store *st, lg_partner_import_item *items, size_t n,
+                             const lg_audit_hook *hook, size_t *bad_index);
+    lg_err (*partner_analytics)(lg_store *st, const char *partner_id, int64_t start_ms,
+                                int64_t end_ms, int64_t default_before_ms,
+                                lg_partner_analytics *out, lg_analytics_day **days, size_t *ndays);
 };
 
 /* The built-in SQLite backend ("sqlite"). */

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include "ctl_partner.h"
+
 #include <lendgate/config.h>
 #include <lendgate/log.h>
 #include <lendgate/service.h>
@@ -208,6 +210,14 @@ static const ctl_cmd commands[] = {
      cmd_reconcile},
     {"nonce", "nonce resync: reset the platform wallet's nonce to the node's pending count", 1,
      cmd_nonce},
+    {"partner",
+     "onboard and manage partners: create, list, show, update, suspend, activate,\n"
+     "             rotate-key, import FILE ('lendgatectl partner help' for options)",
+     1, lg_ctl_partner},
+    {"audit",
+     "the admin audit trail ([--admin A] [--action X] [--target ID] [--since DATE]\n"
+     "             [--until DATE] [--limit N] [--json])",
+     1, lg_ctl_audit},
     {"version", "print the version", 0, cmd_version},
     {"help", "show this help", 0, cmd_help},
 };

@@ -1,8 +1,10 @@
 # bin: thin mains over the service layer
 bin_PROGRAMS += lendgatectl
-lendgatectl_SOURCES = src/bin/lendgatectl.c
+lendgatectl_SOURCES = src/bin/lendgatectl.c src/bin/ctl_partner.c src/bin/ctl_partner.h
 lendgatectl_LDADD = $(LG_LIBS)
 # The FastCGI responder: spawned by the web server, or its own prefork master.
 bin_PROGRAMS += lendgate.fcgi
 lendgate_fcgi_SOURCES = src/bin/lendgate_fcgi.c
 lendgate_fcgi_LDADD = $(LG_LIBS) $(FCGI_LIBS)
+# The example partner_platforms.json for `lendgatectl partner import`, and the operations guide.
+EXTRA_DIST += etc/partner_platforms.json docs/operations.md

@@ -65,11 +65,12 @@ lg_err lg_auth_admin(const lg_config *cfg, const char *remote_user, int *status,
 {
     if (!cfg || !status || !msg || msglen == 0)
         return LG_ERR_INVALID;
-    if (!lg_config_bool(cfg, "admin", "trust_remote_user") || !remote_user || !*remote_user)
-        return refuse(LG_ERR_AUTH, 401, status, msg, msglen, "Admin authentication required");
-    if (lg_config_csv_count(cfg, "admin", "admins") > 0 &&
+    /* Always 403, never 401: a 401 belongs to the web server's own auth, whose
+     * challenge we cannot answer, and the reason for a refusal is not told. */
+    if (!lg_config_bool(cfg, "admin", "trust_remote_user") || !remote_user || !*remote_user ||
         !lg_config_csv_has(cfg, "admin", "admins", remote_user))
-        return refuse(LG_ERR_FORBIDDEN, 403, status, msg, msglen, "Not an admin");
+        return refuse(LG_ERR_FORBIDDEN, 403, status, msg, msglen,
+                      "Admin access requires an authenticated admin");
     *status = 200;
     msg[0] = '\0';
     return LG_OK;

@@ -3,6 +3,12 @@
 liblendgate_a_SOURCES += src/http/request.c src/http/response.c src/http/json_input.c \
 	src/http/validate.c src/http/router.c src/http/auth.c src/http/audit.c \
 	src/http/bodies.c src/http/handlers.c src/http/server.c
+liblendgate_a_SOURCES += src/http/admin_bodies.c src/http/admin_handlers.c
+noinst_HEADERS += include/lendgate/admin_bodies.h include/lendgate/admin_handlers.h
+
+check_PROGRAMS += tests/unit/test_admin_bodies
+tests_unit_test_admin_bodies_SOURCES = tests/unit/test_admin_bodies.c
+tests_unit_test_admin_bodies_LDADD = $(LG_TEST_LIBS)
 noinst_HEADERS += include/lendgate/request.h include/lendgate/response.h \
 	include/lendgate/json_input.h include/lendgate/validate.h include/lendgate/router.h \
 	include/lendgate/auth.h include/lendgate/audit.h include/lendgate/bodies.h \

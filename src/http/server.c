@@ -4,6 +4,7 @@
 
 #include <lendgate/http.h>
 
+#include <lendgate/admin_handlers.h>
 #include <lendgate/audit.h>
 #include <lendgate/auth.h>
 #include <lendgate/bodies.h>
@@ -14,7 +15,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The one route table of the partner API. */
+/* has_body value of a route whose JSON body may be left out entirely (no body and no
+ * Content-Type); a body that is given must still be application/json. */
+#define BODY_OPTIONAL 2
+
+/* The one route table of the partner and admin APIs. */
 static const lg_route routes[] = {
     {"GET", "/partners/public/oaid/:oaidTokenId/credit-line", LG_AUTH_PUBLIC, 1, 0,
      lg_h_credit_line},
@@ -25,6 +30,21 @@ static const lg_route routes[] = {
     {"GET", "/partners/user/:userWallet/loans", LG_AUTH_PARTNER, 0, 0, lg_h_user_loans},
     {"GET", "/partners/my/stats", LG_AUTH_PARTNER, 0, 0, lg_h_stats},
     {"GET", "/partners/my/transactions", LG_AUTH_PARTNER, 0, 0, lg_h_transactions},
+    /* Admin: the literal paths come before /admin/partners/:partnerId, since the
+     * first pattern that matches wins. */
+    {"POST", "/admin/partners/create", LG_AUTH_ADMIN, 0, 1, lg_h_admin_create},
+    {"GET", "/admin/partners/audit-logs", LG_AUTH_ADMIN, 0, 0, lg_h_admin_api_logs},
+    {"GET", "/admin/partners", LG_AUTH_ADMIN, 0, 0, lg_h_admin_list},
+    {"GET", "/admin/audit", LG_AUTH_ADMIN, 0, 0, lg_h_admin_audit},
+    {"POST", "/admin/partners/:partnerId/regenerate-api-key", LG_AUTH_ADMIN, 0, BODY_OPTIONAL,
+     lg_h_admin_rotate_key},
+    {"POST", "/admin/partners/:partnerId/regenerate-signing-secret", LG_AUTH_ADMIN, 0, 0,
+     lg_h_admin_rotate_signing},
+    {"POST", "/admin/partners/:partnerId/suspend", LG_AUTH_ADMIN, 0, 0, lg_h_admin_suspend},
+    {"POST", "/admin/partners/:partnerId/activate", LG_AUTH_ADMIN, 0, 0, lg_h_admin_activate},
+    {"GET", "/admin/partners/:partnerId/analytics", LG_AUTH_ADMIN, 0, 0, lg_h_admin_analytics},
+    {"GET", "/admin/partners/:partnerId", LG_AUTH_ADMIN, 0, 0, lg_h_admin_show},
+    {"PATCH", "/admin/partners/:partnerId", LG_AUTH_ADMIN, 0, 1, lg_h_admin_update},
 };
 
 const lg_route *lg_http_routes(size_t *n)
@@ -191,7 +211,8 @@ static void run(lg_http_call *call)
     lg_request *req = call->req;
     if (!store_ready(call) || !authenticate(call))
         return;
-    if (call->route->has_body && !lg_content_type_is_json(req->content_type)) {
+    int body_left_out = call->route->has_body == BODY_OPTIONAL && req->body_len == 0;
+    if (call->route->has_body && !body_left_out && !lg_content_type_is_json(req->content_type)) {
         lg_http_fail(call, 415, "Content-Type must be application/json");
         return;
     }

@@ -6,10 +6,15 @@ liblendgate_a_SOURCES += src/service/service.c src/service/borrow.c src/service/
 	src/service/reconcile.c
 noinst_HEADERS += include/lendgate/service.h src/service/service_internal.h
 # service: the read side of the partner API (credit lines, positions, loans, stats, ledger)
-liblendgate_a_SOURCES += src/service/queries.c
-noinst_HEADERS += include/lendgate/queries.h
+liblendgate_a_SOURCES += src/service/queries.c src/service/admin.c
+noinst_HEADERS += include/lendgate/queries.h include/lendgate/admin.h
 
 # service: the handle without a chain (the pipelines run in tests/integration/service.mk)
 check_PROGRAMS += tests/unit/test_service
 tests_unit_test_service_SOURCES = tests/unit/test_service.c
 tests_unit_test_service_LDADD = $(LG_TEST_LIBS)
+
+# service: partner administration on a real SQLite file
+check_PROGRAMS += tests/unit/test_admin
+tests_unit_test_admin_SOURCES = tests/unit/test_admin.c
+tests_unit_test_admin_LDADD = $(LG_TEST_LIBS)

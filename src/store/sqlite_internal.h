@@ -93,6 +93,11 @@ enum lg_sq_slot {
     LG_SQ_OUTBOX_REQUEUE,
     LG_SQ_OUTBOX_GET,
     LG_SQ_OUTBOX_STATUS,
+    LG_SQ_PARTNER_BY_PREFIX,
+    LG_SQ_PARTNER_COUNT,
+    LG_SQ_KEY_ROTATE_EXPIRE,
+    LG_SQ_ANALYTICS_LEDGER,
+    LG_SQ_ANALYTICS_LOANS,
     LG_SQ__COUNT
 };
 
@@ -311,6 +316,23 @@ lg_err lg_sq_loan_read_by_key(lg_sqlite *h, const char *partner_id, const char *
 /* Writes the mutable fields of l (amount owed, status, hashes, reason, time). */
 lg_err lg_sq_loan_save(lg_sqlite *h, const lg_loan *l);
 
+/* Inserts p as a new partner (times now, money zero). LG_ERR_DUPLICATE: id or
+ * key_prefix taken. */
+lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p);
+
+/* Copies the LG_PF_* fields of mask from p onto to. */
+void lg_sq_partner_merge(lg_partner *to, const lg_partner *p, unsigned mask);
+
+/* Writes the editable fields of p (and its updated_at_ms) onto the row p->id. */
+lg_err lg_sq_partner_write(lg_sqlite *h, const lg_partner *p);
+
+/* Inserts key k (created now). Out: *id_out. LG_ERR_DUPLICATE: hash exists;
+ * LG_ERR_NOT_FOUND: no partner. */
+lg_err lg_sq_key_insert(lg_sqlite *h, const lg_api_key *k, int64_t *id_out);
+
+/* Appends one admin_audit row (created_at_ms 0 = now) in the caller's transaction. */
+lg_err lg_sq_audit_insert(lg_sqlite *h, const lg_admin_audit *row);
+
 /* Changes of a partner's store-maintained money, applied with checked arithmetic. */
 typedef struct lg_sq_partner_delta {
     uint64_t outstanding_add;
@@ -359,6 +381,21 @@ lg_err lg_sqlite_partner_update(lg_store *st, const lg_partner *p, unsigned mask
                                 lg_partner *before, lg_partner *after);
 lg_err lg_sqlite_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
                               size_t *n, uint64_t *total);
+lg_err lg_sqlite_partner_get_by_prefix(lg_store *st, const char *key_prefix, lg_partner *out);
+lg_err lg_sqlite_partner_count(lg_store *st, uint64_t *count);
+lg_err lg_sqlite_partner_onboard(lg_store *st, const lg_partner *p, const lg_api_key *key,
+                                 const lg_audit_hook *hook, int64_t *key_id);
+lg_err lg_sqlite_partner_update_audited(lg_store *st, const lg_partner *p, unsigned mask,
+                                        const lg_audit_hook *hook, lg_partner *before,
+                                        lg_partner *after);
+lg_err lg_sqlite_key_rotate(lg_store *st, const lg_api_key *key, int64_t old_expires_at_ms,
+                            const lg_audit_hook *hook, int64_t *key_id);
+lg_err lg_sqlite_partner_import(lg_store *st, lg_partner_import_item *items, size_t n,
+                                const lg_audit_hook *hook, size_t *bad_index);
+lg_err lg_sqlite_partner_analytics(lg_store *st, const char *partner_id, int64_t start_ms,
+                                   int64_t end_ms, int64_t default_before_ms,
+                                   lg_partner_analytics *out, lg_analytics_day **days,
+                                   size_t *ndays);
 lg_err lg_sqlite_daily_usage(lg_store *st, const char *partner_id, const char *day,
                              uint64_t *borrowed);
 

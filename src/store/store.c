@@ -731,3 +731,122 @@ lg_err lg_store_daily_usage(lg_store *st, const char *partner_id, const char *da
     *borrowed = 0;
     return DISPATCH(st, daily_usage, partner_id, day, borrowed);
 }
+
+/* ------------------------------------------------------------ partner administration */
+
+#define ANALYTICS_MAX_MS (366LL * 86400000LL)
+
+/* The fields of a key the store keeps (partner_id checked by the caller). */
+static int key_fields_ok(const lg_api_key *k)
+{
+    return FIELD_OK(k->partner_id) && FIELD_OK(k->key_hash) && k->key_hash[0] &&
+           FIELD_OK(k->prefix) && FIELD_OK(k->env) && k->expires_at_ms >= 0;
+}
+
+static int new_partner_ok(const lg_partner *p)
+{
+    return partner_ok(p, LG_PF_ALL) && FIELD_OK(p->key_prefix) && p->key_prefix[0];
+}
+
+lg_err lg_store_partner_get_by_prefix(lg_store *st, const char *key_prefix, lg_partner *out)
+{
+    if (!st || !key_ok(key_prefix, LG_ID_LEN) || !out)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, partner_get_by_prefix, key_prefix, out);
+}
+
+lg_err lg_store_partner_count(lg_store *st, uint64_t *count)
+{
+    if (!st || !count)
+        return LG_ERR_INVALID;
+    *count = 0;
+    return DISPATCH(st, partner_count, count);
+}
+
+lg_err lg_store_partner_onboard(lg_store *st, const lg_partner *p, const lg_api_key *key,
+                                const lg_audit_hook *hook, int64_t *key_id)
+{
+    int64_t scratch;
+    if (!key_id)
+        key_id = &scratch;
+    *key_id = 0;
+    if (!st || !p || !key || !new_partner_ok(p) || !key_fields_ok(key) ||
+        strcmp(key->partner_id, p->id) != 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, partner_onboard, p, key, hook, key_id);
+}
+
+lg_err lg_store_partner_update_audited(lg_store *st, const lg_partner *p, unsigned mask,
+                                       const lg_audit_hook *hook, lg_partner *before,
+                                       lg_partner *after)
+{
+    lg_partner scratch_before, scratch_after;
+    mask &= LG_PF_ALL;
+    if (!st || !p || !partner_ok(p, mask))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, partner_update_audited, p, mask, hook, before ? before : &scratch_before,
+                    after ? after : &scratch_after);
+}
+
+lg_err lg_store_key_rotate(lg_store *st, const lg_api_key *key, int64_t old_expires_at_ms,
+                           const lg_audit_hook *hook, int64_t *key_id)
+{
+    int64_t scratch;
+    if (!key_id)
+        key_id = &scratch;
+    *key_id = 0;
+    if (!st || !key || !key_fields_ok(key) || !key->partner_id[0] || old_expires_at_ms <= 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, key_rotate, key, old_expires_at_ms, hook, key_id);
+}
+
+/* An item for a partner that exists needs neither an id nor a key: those are
+ * checked by the backend when the item turns out to create one. */
+static int import_item_ok(const lg_partner_import_item *it)
+{
+    const lg_api_key *k = &it->key;
+    lg_partner p = it->partner;
+    if (!FIELD_OK(p.id) || !FIELD_OK(k->key_hash) || !FIELD_OK(k->prefix) || !FIELD_OK(k->env) ||
+        k->expires_at_ms < 0)
+        return 0;
+    if (!p.id[0])
+        p.id[0] = '-';
+    return new_partner_ok(&p);
+}
+
+lg_err lg_store_partner_import(lg_store *st, lg_partner_import_item *items, size_t n,
+                               const lg_audit_hook *hook, size_t *bad_index)
+{
+    size_t scratch;
+    if (!bad_index)
+        bad_index = &scratch;
+    *bad_index = 0;
+    if (!st || (!items && n > 0))
+        return LG_ERR_INVALID;
+    for (size_t i = 0; i < n; i++) {
+        items[i].created = 0;
+        if (!import_item_ok(&items[i])) {
+            *bad_index = i;
+            return LG_ERR_INVALID;
+        }
+    }
+    if (n == 0)
+        return LG_OK;
+    return DISPATCH(st, partner_import, items, n, hook, bad_index);
+}
+
+lg_err lg_store_partner_analytics(lg_store *st, const char *partner_id, int64_t start_ms,
+                                  int64_t end_ms, int64_t default_before_ms,
+                                  lg_partner_analytics *out, lg_analytics_day **days, size_t *ndays)
+{
+    if (!out || !days || !ndays)
+        return LG_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    *days = NULL;
+    *ndays = 0;
+    if (!st || !key_ok(partner_id, LG_ID_LEN) || start_ms < 0 || end_ms <= start_ms ||
+        end_ms - start_ms > ANALYTICS_MAX_MS)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, partner_analytics, partner_id, start_ms, end_ms, default_before_ms, out,
+                    days, ndays);
+}

@@ -396,4 +396,11 @@ const lg_store_backend lg_store_sqlite_backend = {
     .admin_audit_append = lg_sqlite_admin_audit_append,
     .admin_audit_query = lg_sqlite_admin_audit_query,
     .daily_usage = lg_sqlite_daily_usage,
+    .partner_get_by_prefix = lg_sqlite_partner_get_by_prefix,
+    .partner_count = lg_sqlite_partner_count,
+    .partner_onboard = lg_sqlite_partner_onboard,
+    .partner_update_audited = lg_sqlite_partner_update_audited,
+    .key_rotate = lg_sqlite_key_rotate,
+    .partner_import = lg_sqlite_partner_import,
+    .partner_analytics = lg_sqlite_partner_analytics,
 };

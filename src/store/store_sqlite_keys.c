@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-static lg_err key_insert(lg_sqlite *h, const lg_api_key *k, int64_t *id_out)
+lg_err lg_sq_key_insert(lg_sqlite *h, const lg_api_key *k, int64_t *id_out)
 {
     sqlite3_stmt *s;
     lg_api_key row = *k;
@@ -34,7 +34,7 @@ lg_err lg_sqlite_key_add(lg_store *st, const lg_api_key *k, int64_t *id_out)
     if (rc != LG_OK)
         return rc;
     /* A missing partner fails the foreign key: LG_ERR_NOT_FOUND. */
-    return lg_sq_end(h, key_insert(h, k, id_out));
+    return lg_sq_end(h, lg_sq_key_insert(h, k, id_out));
 }
 
 static lg_err partner_status_err(lg_partner_status status)

@@ -126,26 +126,31 @@ lg_err lg_sqlite_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_
 
 /* ------------------------------------------------------------ admin audit */
 
+lg_err lg_sq_audit_insert(lg_sqlite *h, const lg_admin_audit *row)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_AUDIT_INSERT,
+                              "INSERT INTO admin_audit (" LG_SQ_AUDIT_COLS ") VALUES "
+                              "(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    int64_t at = row->created_at_ms ? row->created_at_ms : lg_time_now_ms();
+    if (lg_sq_bind_audit(s, row) || lg_sq_bind_i64(s, 9, at))
+        rc = lg_sq_bind_failed(h, "admin audit");
+    else
+        rc = lg_sq_step_done(h, s, "admin audit");
+    lg_sq_done(s);
+    return rc;
+}
+
 lg_err lg_sqlite_admin_audit_append(lg_store *st, const lg_admin_audit *row)
 {
     lg_sqlite *h = lg_sq_handle(st);
-    sqlite3_stmt *s;
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;
-    rc = lg_sq_prepare(h, LG_SQ_AUDIT_INSERT,
-                       "INSERT INTO admin_audit (" LG_SQ_AUDIT_COLS ") VALUES "
-                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-                       &s);
-    if (rc == LG_OK) {
-        int64_t at = row->created_at_ms ? row->created_at_ms : lg_time_now_ms();
-        if (lg_sq_bind_audit(s, row) || lg_sq_bind_i64(s, 9, at))
-            rc = lg_sq_bind_failed(h, "admin audit");
-        else
-            rc = lg_sq_step_done(h, s, "admin audit");
-        lg_sq_done(s);
-    }
-    return lg_sq_end(h, rc);
+    return lg_sq_end(h, lg_sq_audit_insert(h, row));
 }
 
 static const lg_sq_list audit_list_def = {

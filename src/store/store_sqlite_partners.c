@@ -29,7 +29,7 @@ out:
     return rc;
 }
 
-static lg_err partner_insert(lg_sqlite *h, const lg_partner *p)
+lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p)
 {
     sqlite3_stmt *s;
     lg_partner row = *p;
@@ -58,7 +58,7 @@ lg_err lg_sqlite_partner_create(lg_store *st, const lg_partner *p)
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;
-    return lg_sq_end(h, partner_insert(h, p));
+    return lg_sq_end(h, lg_sq_partner_insert(h, p));
 }
 
 lg_err lg_sqlite_partner_get(lg_store *st, const char *id, lg_partner *out)
@@ -68,7 +68,7 @@ lg_err lg_sqlite_partner_get(lg_store *st, const char *id, lg_partner *out)
 
 #define COPY_FIELD(dst, src, f) memcpy((dst)->f, (src)->f, sizeof((dst)->f))
 
-static void partner_apply_mask(lg_partner *to, const lg_partner *p, unsigned mask)
+void lg_sq_partner_merge(lg_partner *to, const lg_partner *p, unsigned mask)
 {
     if (mask & LG_PF_NAME)
         COPY_FIELD(to, p, name);
@@ -103,7 +103,7 @@ static void partner_apply_mask(lg_partner *to, const lg_partner *p, unsigned mas
 /* Writes the editable fields of p; the store-maintained money columns are left to
  * lg_sq_partner_apply. The binder binds every column: SQLite accepts values for the
  * parameter numbers this statement skips. */
-static lg_err partner_write(lg_sqlite *h, const lg_partner *p)
+lg_err lg_sq_partner_write(lg_sqlite *h, const lg_partner *p)
 {
     sqlite3_stmt *s;
     lg_err rc = lg_sq_prepare(h, LG_SQ_PARTNER_UPDATE,
@@ -131,9 +131,9 @@ static lg_err partner_update_tx(lg_sqlite *h, const lg_partner *p, unsigned mask
     if (rc != LG_OK)
         return rc;
     *after = *before;
-    partner_apply_mask(after, p, mask);
+    lg_sq_partner_merge(after, p, mask);
     after->updated_at_ms = lg_time_now_ms();
-    return partner_write(h, after);
+    return lg_sq_partner_write(h, after);
 }
 
 lg_err lg_sqlite_partner_update(lg_store *st, const lg_partner *p, unsigned mask,

@@ -2,6 +2,9 @@
 # and (later) the devnet and a real web server.
 TESTS += tests/integration/ctl_init.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/ctl_init.sh
+# lendgatectl partner/audit: the admin verbs against a real SQLite file.
+TESTS += tests/integration/ctl_partner.sh
+EXTRA_DIST += tests/integration/ctl_partner.sh
 
 # HTTP: the partner API through lighttpd and through Apache + mod_fcgid.
 noinst_PROGRAMS += tests/integration/mkpartner
@@ -21,3 +24,7 @@ EXTRA_DIST += tests/integration/http_pipeline.sh tests/integration/http_crash.sh
 # The security layer through both web servers: rate limits, signing, allowlists.
 TESTS += tests/integration/http_security.sh
 EXTRA_DIST += tests/integration/http_security.sh
+
+# The admin API behind the web servers' own basic auth, through both web servers.
+TESTS += tests/integration/admin_api.sh
+EXTRA_DIST += tests/integration/admin_api.sh

@@ -10,6 +10,12 @@
 #                               that is because the server is not installed here.
 #                               With ws_socket=PATH set, lighttpd uses the responder
 #                               already listening there instead of spawning a pool.
+#                               With WS_ADMIN=1 the pool serves /admin too, with no
+#                               web server auth (no REMOTE_USER); with WS_ADMIN_AUTH=1
+#                               /admin is behind the server's own basic auth against
+#                               the htpasswd file $WS_ADMIN_HTPASSWD (lighttpd
+#                               mod_auth / Apache AuthType Basic), which then sets
+#                               REMOTE_USER. Neither set: /partners only, as before.
 # ws_pids                       the pids of the responders of this test, one a line
 # ws_stop                       stops the web server and every responder it started
 # ws_errors                     sanitizer reports and crashes in the web server's log
@@ -93,8 +99,20 @@ ws_ipv6_lines() {
     esac
 }
 
+# The lighttpd lines that put /admin behind basic auth (WS_ADMIN_AUTH=1).
+ws_lighttpd_auth() {
+    [ "${WS_ADMIN_AUTH:-0}" = 1 ] || return 0
+    cat <<CONF
+server.modules += ( "mod_auth", "mod_authn_file" )
+auth.backend = "htpasswd"
+auth.backend.htpasswd.userfile = "$WS_ADMIN_HTPASSWD"
+auth.require = ( "/admin" => ( "method" => "basic", "realm" => "lendgate admin",
+                               "require" => "valid-user" ) )
+CONF
+}
+
 ws_lighttpd_conf() {
-    local port=$1 n=$2 spawn
+    local port=$1 n=$2 spawn prefix=/partners
     # With ws_socket set, lighttpd connects to a responder started elsewhere
     # (lendgate.fcgi --listen) instead of spawning its own pool.
     if [ -n "${ws_socket:-}" ]; then
@@ -102,6 +120,8 @@ ws_lighttpd_conf() {
     else
         spawn="\"socket\" => \"$T/ws/lendgate.sock\", \"bin-path\" => \"$ws_bin\", \"max-procs\" => $n,"
     fi
+    # One pool for both APIs: a second fastcgi.server entry would spawn a second pool.
+    [ "${WS_ADMIN:-0}" = 1 ] || [ "${WS_ADMIN_AUTH:-0}" = 1 ] && prefix=/
     cat >"$T/ws/server.conf" <<CONF
 server.document-root = "$T/ws/www"
 server.bind = "127.0.0.1"
@@ -111,11 +131,40 @@ server.pid-file = "$T/ws/server.pid"
 server.max-request-size = 16384
 server.modules = ( "mod_fastcgi" )
 $(ws_ipv6_lines lighttpd "$port")
-fastcgi.server = ( "/partners" => ((
+$(ws_lighttpd_auth)
+fastcgi.server = ( "$prefix" => ((
     $spawn
     "check-local" => "disable",
     "bin-environment" => ( "LENDGATE_CONFIG" => "$T/lendgate.conf" ),
 )) )
+CONF
+}
+
+# The Apache <Location /admin> block (WS_ADMIN=1 or WS_ADMIN_AUTH=1), and the
+# auth modules it needs.
+ws_apache_admin() {
+    local m=$ws_apache_modules require="Require all granted"
+    [ "${WS_ADMIN:-0}" = 1 ] || [ "${WS_ADMIN_AUTH:-0}" = 1 ] || return 0
+    if [ "${WS_ADMIN_AUTH:-0}" = 1 ]; then
+        require="AuthType Basic
+    AuthName \"lendgate admin\"
+    AuthBasicProvider file
+    AuthUserFile \"$WS_ADMIN_HTPASSWD\"
+    Require valid-user"
+        cat <<CONF
+LoadModule authn_core_module $m/mod_authn_core.so
+LoadModule authn_file_module $m/mod_authn_file.so
+LoadModule auth_basic_module $m/mod_auth_basic.so
+LoadModule authz_user_module $m/mod_authz_user.so
+CONF
+    fi
+    cat <<CONF
+<Location /admin>
+    SetHandler fcgid-script
+    FcgidWrapper $ws_bin virtual
+    Options +ExecCGI
+    $require
+</Location>
 CONF
 }
 
@@ -155,6 +204,7 @@ FcgidPassHeader Authorization
     CGIPassAuth On
     Require all granted
 </Location>
+$(ws_apache_admin)
 CONF
 }
 

@@ -3076,6 +3076,409 @@ static void test_race_outbox_claim(void)
     finish();
 }
 
+/* ------------------------------------------------------------ partner administration */
+
+#define DAY_MS 86400000LL
+
+/* The audit hook of these tests: records its calls, fails on demand. */
+typedef struct hook_rec {
+    int calls;
+    int creates; /* calls with before == NULL */
+    lg_err fail_with;
+    int fail_on_call; /* 1-based; 0 = never */
+} hook_rec;
+
+static lg_err hook_fill(void *ctx, const lg_partner *before, const lg_partner *after,
+                        lg_admin_audit *row)
+{
+    hook_rec *h = ctx;
+    h->calls++;
+    h->creates += before == NULL;
+    if (h->fail_on_call == h->calls)
+        return h->fail_with;
+    snprintf(row->admin, sizeof row->admin, "conformance");
+    snprintf(row->action, sizeof row->action, "%s", before ? "partner.update" : "partner.create");
+    snprintf(row->target, sizeof row->target, "%s", after ? after->id : before->id);
+    snprintf(row->before_json, sizeof row->before_json, "{\"name\":\"%s\"}",
+             before ? before->name : "");
+    snprintf(row->after_json, sizeof row->after_json, "{\"name\":\"%s\"}",
+             after ? after->name : "");
+    return LG_OK;
+}
+
+static uint64_t audit_rows(lg_store *st, const char *target)
+{
+    lg_admin_audit_filter f = {NULL, NULL, target, 0, 0, 1, 0};
+    lg_admin_audit *items = NULL;
+    size_t n = 0;
+    uint64_t total = UINT64_MAX;
+    REQUIRE_ERR(lg_store_admin_audit_query(st, &f, &items, &n, &total), LG_OK);
+    free(items);
+    return total;
+}
+
+static uint64_t partner_total(lg_store *st)
+{
+    uint64_t count = UINT64_MAX;
+    REQUIRE_ERR(lg_store_partner_count(st, &count), LG_OK);
+    return count;
+}
+
+static void test_admin_prefix_count(void)
+{
+    lg_store *st = start();
+    lg_partner a, b, got;
+    EXPECT_U64(partner_total(st), 0);
+    add_partner(st, &a, "acme", 1000, 5000, 0);
+    add_partner(st, &b, "beta", 1000, 5000, 0);
+    EXPECT_U64(partner_total(st), 2);
+    memset(&got, 0, sizeof got);
+    REQUIRE_ERR(lg_store_partner_get_by_prefix(st, "beta", &got), LG_OK);
+    EXPECT_STR(got.id, b.id);
+    EXPECT_ERR(lg_store_partner_get_by_prefix(st, "gamma", &got), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_partner_get_by_prefix(st, "", &got), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_get_by_prefix(st, NULL, &got), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_get_by_prefix(st, "acme", NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_count(st, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_count(NULL, NULL), LG_ERR_INVALID);
+    finish();
+}
+
+static void test_admin_onboard(void)
+{
+    lg_store *st = start();
+    lg_partner p, q, got;
+    lg_api_key k, kgot;
+    hook_rec rec = {0, 0, LG_OK, 0};
+    lg_audit_hook hook = {hook_fill, &rec};
+    int64_t key_id = 0;
+    partner_init(&p, "acme", 1000, 5000, 30);
+    key_init(&k, p.id);
+    REQUIRE_ERR(lg_store_partner_onboard(st, &p, &k, &hook, &key_id), LG_OK);
+    EXPECT(key_id > 0);
+    EXPECT_I64(rec.creates, 1);
+    EXPECT_U64(audit_rows(st, p.id), 1);
+    got = get_partner(st, p.id);
+    EXPECT_STR(got.key_prefix, "acme");
+    EXPECT_I64(got.created_at_ms, t0);
+    REQUIRE_ERR(lg_store_partner_by_key(st, k.key_hash, &got, &kgot), LG_OK);
+    EXPECT_I64(kgot.id, key_id);
+
+    /* Duplicate id, key prefix or key hash: nothing written. */
+    lg_api_key k2;
+    partner_init(&q, "acme", 1, 1, 0);
+    snprintf(q.id, sizeof q.id, "partner_other_001");
+    key_init(&k2, q.id);
+    EXPECT_ERR(lg_store_partner_onboard(st, &q, &k2, &hook, NULL), LG_ERR_DUPLICATE);
+    partner_init(&q, "other", 1, 1, 0);
+    snprintf(q.id, sizeof q.id, "%s", p.id);
+    key_init(&k2, q.id);
+    EXPECT_ERR(lg_store_partner_onboard(st, &q, &k2, &hook, NULL), LG_ERR_DUPLICATE);
+    partner_init(&q, "other", 1, 1, 0);
+    k2 = k;
+    snprintf(k2.partner_id, sizeof k2.partner_id, "%s", q.id);
+    EXPECT_ERR(lg_store_partner_onboard(st, &q, &k2, &hook, NULL), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_partner_get(st, q.id, &got), LG_ERR_NOT_FOUND);
+    EXPECT_U64(partner_total(st), 1);
+    EXPECT_U64(audit_rows(st, NULL), 1);
+
+    /* A failing hook rolls the whole onboarding back and its error comes out. */
+    rec.fail_on_call = rec.calls + 1;
+    rec.fail_with = LG_ERR_OVERFLOW;
+    key_init(&k2, q.id);
+    EXPECT_ERR(lg_store_partner_onboard(st, &q, &k2, &hook, NULL), LG_ERR_OVERFLOW);
+    EXPECT_ERR(lg_store_partner_get(st, q.id, &got), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_partner_by_key(st, k2.key_hash, NULL, NULL), LG_ERR_NOT_FOUND);
+    EXPECT_U64(audit_rows(st, NULL), 1);
+
+    /* No hook: created without a row. A key for another partner id is refused. */
+    EXPECT_ERR(lg_store_partner_onboard(st, &q, &k2, NULL, NULL), LG_OK);
+    EXPECT_U64(audit_rows(st, NULL), 1);
+    partner_init(&q, "third", 1, 1, 0);
+    key_init(&k2, p.id);
+    EXPECT_ERR(lg_store_partner_onboard(st, &q, &k2, NULL, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_onboard(st, NULL, &k2, NULL, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_onboard(st, &q, NULL, NULL, NULL), LG_ERR_INVALID);
+    finish();
+}
+
+static void test_admin_update_audited(void)
+{
+    lg_store *st = start();
+    lg_partner p, ch, before, after;
+    hook_rec rec = {0, 0, LG_OK, 0};
+    lg_audit_hook hook = {hook_fill, &rec};
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    ch = p;
+    snprintf(ch.name, sizeof ch.name, "Acme Two");
+    ch.fee_bps = 77;
+    set_clock(t0 + 5);
+    REQUIRE_ERR(lg_store_partner_update_audited(st, &ch, LG_PF_NAME, &hook, &before, &after),
+                LG_OK);
+    EXPECT_STR(before.name, p.name);
+    EXPECT_STR(after.name, "Acme Two");
+    EXPECT_I64(after.fee_bps, 0); /* not in the mask */
+    EXPECT_I64(after.updated_at_ms, t0 + 5);
+    EXPECT_U64(audit_rows(st, p.id), 1);
+
+    rec.fail_on_call = rec.calls + 1;
+    rec.fail_with = LG_ERR_STATE;
+    snprintf(ch.name, sizeof ch.name, "Never");
+    EXPECT_ERR(lg_store_partner_update_audited(st, &ch, LG_PF_NAME, &hook, NULL, NULL),
+               LG_ERR_STATE);
+    EXPECT_STR(get_partner(st, p.id).name, "Acme Two");
+    EXPECT_U64(audit_rows(st, p.id), 1);
+
+    snprintf(ch.id, sizeof ch.id, "partner_nobody_001");
+    EXPECT_ERR(lg_store_partner_update_audited(st, &ch, LG_PF_NAME, &hook, NULL, NULL),
+               LG_ERR_NOT_FOUND);
+    ch = p;
+    ch.fee_bps = 10001;
+    EXPECT_ERR(lg_store_partner_update_audited(st, &ch, LG_PF_FEE_BPS, &hook, NULL, NULL),
+               LG_ERR_INVALID);
+    finish();
+}
+
+static void test_admin_key_rotate(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_api_key a, b, c, orphan;
+    hook_rec rec = {0, 0, LG_OK, 0};
+    lg_audit_hook hook = {hook_fill, &rec};
+    int64_t id = 0;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    add_key(st, p.id, &a);
+    key_init(&b, p.id);
+    REQUIRE_ERR(lg_store_key_rotate(st, &b, t0 + 1000, &hook, &id), LG_OK);
+    b.id = id;
+    EXPECT(id > a.id);
+    EXPECT_U64(audit_rows(st, p.id), 1);
+    expect_auth(st, &a, t0 + 999, LG_OK, __LINE__);
+    expect_auth(st, &b, t0 + 999, LG_OK, __LINE__);
+    expect_auth(st, &a, t0 + 1000, LG_ERR_NOT_FOUND, __LINE__);
+    expect_auth(st, &b, t0 + 1000, LG_OK, __LINE__);
+
+    /* Grace already over: the previous key stops at once. */
+    set_clock(t0 + 2000);
+    key_init(&c, p.id);
+    REQUIRE_ERR(lg_store_key_rotate(st, &c, t0 + 2000, &hook, &id), LG_OK);
+    c.id = id;
+    expect_auth(st, &b, t0 + 2000, LG_ERR_NOT_FOUND, __LINE__);
+    expect_auth(st, &c, t0 + 2000, LG_OK, __LINE__);
+
+    /* Hook error: no new key, the expiries stay. */
+    lg_api_key d;
+    set_clock(t0 + 3000);
+    key_init(&d, p.id);
+    rec.fail_on_call = rec.calls + 1;
+    rec.fail_with = LG_ERR_NOMEM;
+    EXPECT_ERR(lg_store_key_rotate(st, &d, t0 + 3000, &hook, NULL), LG_ERR_NOMEM);
+    expect_auth(st, &d, t0 + 3000, LG_ERR_NOT_FOUND, __LINE__);
+    expect_auth(st, &c, t0 + 3000, LG_OK, __LINE__);
+    EXPECT_U64(audit_rows(st, p.id), 2);
+
+    key_init(&orphan, "partner_nobody_001");
+    EXPECT_ERR(lg_store_key_rotate(st, &orphan, t0, NULL, NULL), LG_ERR_NOT_FOUND);
+    d = c;
+    EXPECT_ERR(lg_store_key_rotate(st, &d, t0, NULL, NULL), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_key_rotate(st, &d, 0, NULL, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_key_rotate(st, NULL, t0, NULL, NULL), LG_ERR_INVALID);
+    finish();
+}
+
+static void import_item(lg_partner_import_item *it, const char *prefix, uint32_t fee_bps)
+{
+    memset(it, 0, sizeof *it);
+    partner_init(&it->partner, prefix, 1000, 5000, fee_bps);
+    it->mask = LG_PF_NAME | LG_PF_FEE_BPS | LG_PF_DAILY_LIMIT | LG_PF_TOTAL_LIMIT;
+    key_init(&it->key, it->partner.id);
+}
+
+static void test_admin_import(void)
+{
+    lg_store *st = start();
+    lg_partner_import_item items[3];
+    hook_rec rec = {0, 0, LG_OK, 0};
+    lg_audit_hook hook = {hook_fill, &rec};
+    size_t bad = 99;
+    import_item(&items[0], "acme", 10);
+    import_item(&items[1], "beta", 20);
+    REQUIRE_ERR(lg_store_partner_import(st, items, 2, &hook, &bad), LG_OK);
+    EXPECT_I64(items[0].created, 1);
+    EXPECT_I64(items[1].created, 1);
+    EXPECT_STR(items[1].after.id, "partner_beta_001");
+    EXPECT_U64(partner_total(st), 2);
+    EXPECT_U64(audit_rows(st, NULL), 2);
+    EXPECT_ERR(lg_store_partner_by_key(st, items[0].key.key_hash, NULL, NULL), LG_OK);
+
+    /* The same items again: found by prefix, unchanged, no row. */
+    lg_partner_import_item again[2];
+    import_item(&again[0], "acme", 10);
+    import_item(&again[1], "beta", 20);
+    REQUIRE_ERR(lg_store_partner_import(st, again, 2, &hook, &bad), LG_OK);
+    EXPECT_I64(again[0].created, 0);
+    EXPECT_I64(again[1].created, 0);
+    EXPECT_U64(partner_total(st), 2);
+    EXPECT_U64(audit_rows(st, NULL), 2);
+
+    /* An item for an existing partner needs no id and no key; a new one does. */
+    import_item(&again[0], "acme", 10);
+    memset(again[0].partner.id, 0, sizeof again[0].partner.id);
+    memset(&again[0].key, 0, sizeof again[0].key);
+    REQUIRE_ERR(lg_store_partner_import(st, again, 1, &hook, &bad), LG_OK);
+    EXPECT_STR(again[0].after.id, "partner_acme_001");
+    import_item(&again[0], "acme", 10);
+    import_item(&again[1], "newone", 10);
+    memset(again[1].partner.id, 0, sizeof again[1].partner.id);
+    EXPECT_ERR(lg_store_partner_import(st, again, 2, &hook, &bad), LG_ERR_INVALID);
+    EXPECT_U64(bad, 1);
+    EXPECT_U64(partner_total(st), 2);
+
+    /* One changed field: an update with its row; the key of an update is not used. */
+    import_item(&again[0], "acme", 11);
+    import_item(&again[1], "beta", 20);
+    REQUIRE_ERR(lg_store_partner_import(st, again, 2, &hook, &bad), LG_OK);
+    EXPECT_I64(again[0].before.fee_bps, 10);
+    EXPECT_I64(again[0].after.fee_bps, 11);
+    EXPECT_I64(get_partner(st, "partner_acme_001").fee_bps, 11);
+    EXPECT_ERR(lg_store_partner_by_key(st, again[0].key.key_hash, NULL, NULL), LG_ERR_NOT_FOUND);
+    EXPECT_U64(audit_rows(st, NULL), 3);
+
+    /* A bad item in the middle: nothing of the others stays, its index comes out. */
+    import_item(&items[0], "gamma", 1);
+    import_item(&items[1], "delta", 2);
+    snprintf(items[1].partner.id, sizeof items[1].partner.id, "partner_acme_001");
+    import_item(&items[2], "acme", 12);
+    EXPECT_ERR(lg_store_partner_import(st, items, 3, &hook, &bad), LG_ERR_DUPLICATE);
+    EXPECT_U64(bad, 1);
+    EXPECT_U64(partner_total(st), 2);
+    EXPECT_I64(get_partner(st, "partner_acme_001").fee_bps, 11);
+    EXPECT_U64(audit_rows(st, NULL), 3);
+
+    /* Two items with one prefix. */
+    import_item(&items[0], "gamma", 1);
+    import_item(&items[1], "epsilon", 2);
+    import_item(&items[2], "gamma", 3);
+    snprintf(items[2].partner.id, sizeof items[2].partner.id, "partner_gamma_002");
+    EXPECT_ERR(lg_store_partner_import(st, items, 3, &hook, &bad), LG_ERR_DUPLICATE);
+    EXPECT_U64(bad, 2);
+    EXPECT_U64(partner_total(st), 2);
+
+    /* A hook error on the second change rolls back the first. */
+    import_item(&items[0], "gamma", 1);
+    import_item(&items[1], "epsilon", 2);
+    rec.fail_on_call = rec.calls + 2;
+    rec.fail_with = LG_ERR_OVERFLOW;
+    EXPECT_ERR(lg_store_partner_import(st, items, 2, &hook, &bad), LG_ERR_OVERFLOW);
+    EXPECT_U64(bad, 1);
+    EXPECT_U64(partner_total(st), 2);
+    EXPECT_U64(audit_rows(st, NULL), 3);
+
+    items[0].partner.fee_bps = 10001;
+    EXPECT_ERR(lg_store_partner_import(st, items, 2, &hook, &bad), LG_ERR_INVALID);
+    EXPECT_U64(bad, 0);
+    EXPECT_ERR(lg_store_partner_import(st, NULL, 1, &hook, &bad), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_import(st, NULL, 0, &hook, &bad), LG_OK);
+    finish();
+}
+
+/* Borrows amount for p at time ms (a loan ACTIVE with its BORROW and FEE rows). */
+static lg_loan borrow_at(lg_store *st, const lg_partner *p, const char *plid, uint64_t amount,
+                         int64_t ms)
+{
+    set_clock(ms);
+    return make_active(st, p, plid, amount);
+}
+
+static void test_admin_analytics(void)
+{
+    lg_store *st = start();
+    lg_partner p, other;
+    char tx[LG_HASH_LEN];
+    int64_t day0 = at("2026-03-10T00:00:00Z");
+    add_partner(st, &p, "acme", 100000000, 100000000, 100); /* 1% fee */
+    add_partner(st, &other, "beta", 100000000, 100000000, 100);
+    borrow_at(st, &p, "L1", 1000000, day0 + 3600000);        /* 03-10: 1.0, fee 10000 */
+    borrow_at(st, &p, "L2", 2000000, day0 + 7200000);        /* 03-10: 2.0, fee 20000 */
+    borrow_at(st, &p, "L3", 500000, day0 + 2 * DAY_MS + 5);  /* 03-12: 0.5, fee 5000 */
+    borrow_at(st, &other, "O1", 7000000, day0 + 2 * DAY_MS); /* another partner */
+    set_clock(day0 + 3 * DAY_MS + 10);                       /* 03-13 */
+    repay(st, &p, "L1", 1000000, tx, sizeof tx);             /* L1 REPAID */
+    repay(st, &p, "L2", 500000, tx, sizeof tx);              /* L2 partly */
+    lg_loan failed;
+    set_clock(day0 + 3 * DAY_MS + 20);
+    reserve(st, &p, "F1", 900000, &failed);
+    REQUIRE_ERR(lg_store_loan_fail(st, failed.id, "reverted"), LG_OK);
+    borrow_at(st, &p, "L4", 4000000, day0 + 5 * DAY_MS - 1); /* 03-14 23:59:59.999 */
+    borrow_at(st, &p, "L5", 3000000, day0 + 5 * DAY_MS);     /* 03-15: outside */
+
+    lg_partner_analytics a;
+    lg_analytics_day *days = NULL;
+    size_t nd = 0;
+    /* [03-10, 03-15), defaulted = created before 03-12 and not repaid (L2). */
+    REQUIRE_ERR(lg_store_partner_analytics(st, p.id, day0, day0 + 5 * DAY_MS, day0 + 2 * DAY_MS, &a,
+                                           &days, &nd),
+                LG_OK);
+    EXPECT_U64(a.total_borrowed, 7500000);
+    EXPECT_U64(a.total_repaid, 1500000);
+    EXPECT_U64(a.fees_earned, 75000);
+    EXPECT_U64(a.new_loans, 4);
+    EXPECT_U64(a.repaid_loans, 1);
+    EXPECT_U64(a.active_loans, 3);
+    EXPECT_U64(a.defaulted_loans, 1);
+    REQUIRE_U64(nd, 5);
+    EXPECT_STR(days[0].day, "2026-03-10");
+    EXPECT_STR(days[4].day, "2026-03-14");
+    EXPECT_U64(days[0].borrowed, 3000000);
+    EXPECT_U64(days[0].fees, 30000);
+    EXPECT_U64(days[0].loans, 2);
+    EXPECT_U64(days[1].borrowed + days[1].repaid + days[1].fees + days[1].loans, 0);
+    EXPECT_U64(days[2].borrowed, 500000);
+    EXPECT_U64(days[3].repaid, 1500000);
+    EXPECT_U64(days[3].loans, 0);
+    EXPECT_U64(days[4].borrowed, 4000000);
+    free(days);
+
+    /* The start is inclusive, the end exclusive. */
+    REQUIRE_ERR(lg_store_partner_analytics(st, p.id, day0 + 5 * DAY_MS - 1, day0 + 5 * DAY_MS, 0,
+                                           &a, &days, &nd),
+                LG_OK);
+    EXPECT_U64(a.total_borrowed, 4000000);
+    EXPECT_U64(a.new_loans, 1);
+    EXPECT_U64(a.defaulted_loans, 0);
+    EXPECT_U64(nd, 1);
+    free(days);
+    REQUIRE_ERR(lg_store_partner_analytics(st, p.id, day0 + 6 * DAY_MS, day0 + 8 * DAY_MS, 0, &a,
+                                           &days, &nd),
+                LG_OK);
+    EXPECT_U64(a.total_borrowed + a.new_loans, 0);
+    EXPECT_U64(nd, 2);
+    EXPECT_U64(days[1].borrowed, 0);
+    free(days);
+
+    EXPECT_ERR(lg_store_partner_analytics(st, "partner_nobody_001", day0, day0 + DAY_MS, 0, &a,
+                                          &days, &nd),
+               LG_ERR_NOT_FOUND);
+    EXPECT(days == NULL && nd == 0);
+    EXPECT_ERR(lg_store_partner_analytics(st, p.id, day0, day0, 0, &a, &days, &nd), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_analytics(st, p.id, day0, day0 + 367 * DAY_MS, 0, &a, &days, &nd),
+               LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_analytics(st, p.id, day0, day0 + DAY_MS, 0, &a, NULL, &nd),
+               LG_ERR_INVALID);
+    finish();
+}
+
+static const lg_test_case admin_tests[] = {
+    {"partner by key prefix, partner count", test_admin_prefix_count},
+    {"onboard: all or nothing with its audit row", test_admin_onboard},
+    {"audited update", test_admin_update_audited},
+    {"key rotation with grace", test_admin_key_rotate},
+    {"import: create, idempotent, all or nothing", test_admin_import},
+    {"analytics over a scripted history", test_admin_analytics},
+    {NULL, NULL},
+};
+
 /* ------------------------------------------------------------ registration */
 
 static int suite_clean(void)
@@ -3205,6 +3608,7 @@ void lg_store_conformance_register(const lg_store_conformance_backend *b)
         {"repayments and positions", repay_tests},
         {"records", record_tests},
         {"concurrency", race_tests},
+        {"partner administration", admin_tests},
     };
     if (!b || nslots == MAX_BACKENDS) {
         fprintf(stderr, "store conformance: cannot register backend '%s'\n",

@@ -1,0 +1,722 @@
+/* admin_handlers.c - the admin API endpoints: validate, call admin.h, render JSON. */
+#include "config.h"
+
+#include <lendgate/admin_handlers.h>
+
+#include <lendgate/admin.h>
+#include <lendgate/admin_bodies.h>
+#include <lendgate/amount.h>
+#include <lendgate/sha256.h>
+#include <lendgate/time.h>
+#include <lendgate/validate.h>
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PARTNER_JSON_CAP 8192
+
+static const char key_warning[] = "Store this API key securely. It will not be shown again.";
+static const char secret_warning[] =
+    "Store this signing secret securely. It will not be shown again.";
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+static void add_int(struct json_object *o, const char *k, int64_t v)
+{
+    json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void add_amount(struct json_object *o, const char *k, uint64_t v)
+{
+    char dec[LG_AMOUNT_TEXT_LEN] = "";
+    lg_amount_format(v, dec, sizeof dec);
+    add_str(o, k, dec);
+}
+
+/* RFC 3339 text of ms, or null for 0 (never happened / does not expire). */
+static void add_time(struct json_object *o, const char *k, int64_t ms)
+{
+    char t[LG_RFC3339_LEN] = "";
+    if (ms > 0)
+        lg_time_format_rfc3339(ms, t, sizeof t);
+    json_object_object_add(o, k, ms > 0 ? json_object_new_string(t) : NULL);
+}
+
+static void add_opt(struct json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, v && *v ? json_object_new_string(v) : NULL);
+}
+
+/* JSON text from the store or admin.h as an object; null when empty or not JSON. */
+static struct json_object *parsed(const char *text)
+{
+    if (!text || !*text)
+        return NULL;
+    struct json_object *o = json_tokener_parse(text);
+    if (o && !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The partner as admins see it (admin.h decides the fields, never secrets). */
+static struct json_object *partner_json(const lg_partner *p)
+{
+    char *text = malloc(PARTNER_JSON_CAP);
+    struct json_object *o = NULL;
+    if (text && lg_admin_partner_json(p, text, PARTNER_JSON_CAP) == LG_OK)
+        o = parsed(text);
+    free(text);
+    return o;
+}
+
+static void reply(lg_http_call *call, int status, struct json_object *data)
+{
+    if (!data) {
+        lg_http_fail(call, 500, "Internal error");
+        return;
+    }
+    lg_response_success(call->resp, status, data, call->req->request_id);
+}
+
+static int outcome_failed(lg_http_call *call, const lg_outcome *out)
+{
+    if (out->status >= 200 && out->status < 300)
+        return 0;
+    lg_http_fail(call, out->status ? out->status : 500,
+                 out->message[0] ? out->message : "Internal error");
+    return 1;
+}
+
+static void actor_of(const lg_http_call *call, lg_admin_actor *who)
+{
+    memset(who, 0, sizeof *who);
+    snprintf(who->admin, sizeof who->admin, "%s", call->req->remote_user);
+    snprintf(who->request_id, sizeof who->request_id, "%s", call->req->request_id);
+    snprintf(who->client_ip, sizeof who->client_ip, "%s", call->req->client_ip);
+}
+
+/* The :partnerId of the path into id; 0 and a 400 when it is not a sane id. */
+static int partner_id_arg(lg_http_call *call, char id[LG_ID_LEN])
+{
+    char msg[160];
+    if (lg_validate_loan_id("partnerId", lg_request_param(call->req, "partnerId"), id, msg,
+                            sizeof msg) == LG_OK)
+        return 1;
+    lg_http_fail(call, 400, msg);
+    return 0;
+}
+
+static lg_store *store_of(lg_http_call *call)
+{
+    return lg_service_store(call->srv->svc);
+}
+
+static void body_failed(lg_http_call *call, lg_err rc, const char *msg)
+{
+    lg_http_fail(call, rc == LG_ERR_INVALID ? 400 : 500,
+                 rc == LG_ERR_INVALID ? msg : "Internal error");
+}
+
+void lg_h_admin_create(lg_http_call *call)
+{
+    lg_admin_create req;
+    lg_admin_actor who;
+    lg_admin_secrets sec;
+    lg_partner created;
+    lg_outcome out = {0};
+    char msg[256];
+    lg_err rc = lg_parse_admin_create(call->req->body, call->req->body_len, &req, msg, sizeof msg);
+    if (rc != LG_OK) {
+        body_failed(call, rc, msg);
+        return;
+    }
+    actor_of(call, &who);
+    memset(&sec, 0, sizeof sec);
+    memset(&created, 0, sizeof created);
+    lg_admin_partner_create(store_of(call), call->srv->cfg, &who, &req, &created, &sec, &out);
+    if (!outcome_failed(call, &out)) {
+        struct json_object *o = json_object_new_object();
+        if (o) {
+            json_object_object_add(o, "partner", partner_json(&created));
+            add_str(o, "apiKey", sec.api_key);
+            add_str(o, "webhookSecret", sec.webhook_secret);
+            if (sec.signing_secret[0])
+                add_str(o, "signingSecret", sec.signing_secret);
+            add_str(o, "warning", key_warning);
+        }
+        reply(call, 201, o);
+    }
+    lg_admin_secrets_wipe(&sec);
+    lg_memwipe(&created, sizeof created);
+}
+
+void lg_h_admin_rotate_key(lg_http_call *call)
+{
+    char id[LG_ID_LEN], msg[256];
+    uint64_t grace = lg_config_u64(call->srv->cfg, "admin", "key_grace_seconds");
+    lg_apikey_env env = LG_APIKEY_LIVE;
+    if (!partner_id_arg(call, id))
+        return;
+    lg_err rc =
+        lg_parse_admin_rotate(call->req->body, call->req->body_len, &grace, &env, msg, sizeof msg);
+    if (rc != LG_OK) {
+        body_failed(call, rc, msg);
+        return;
+    }
+    lg_admin_actor who;
+    lg_admin_secrets sec;
+    lg_outcome out = {0};
+    int64_t old_expires = 0;
+    actor_of(call, &who);
+    memset(&sec, 0, sizeof sec);
+    lg_admin_key_rotate(store_of(call), &who, id, env, grace, &sec, &old_expires, &out);
+    if (!outcome_failed(call, &out)) {
+        struct json_object *o = json_object_new_object();
+        if (o) {
+            add_str(o, "partnerId", id);
+            add_str(o, "apiKey", sec.api_key);
+            add_time(o, "previousKeysExpireAt", old_expires);
+            add_str(o, "warning", key_warning);
+        }
+        reply(call, 200, o);
+    }
+    lg_admin_secrets_wipe(&sec);
+}
+
+void lg_h_admin_rotate_signing(lg_http_call *call)
+{
+    char id[LG_ID_LEN];
+    if (!partner_id_arg(call, id))
+        return;
+    lg_admin_actor who;
+    lg_admin_secrets sec;
+    lg_outcome out = {0};
+    actor_of(call, &who);
+    memset(&sec, 0, sizeof sec);
+    lg_admin_signing_rotate(store_of(call), &who, id, &sec, &out);
+    if (!outcome_failed(call, &out)) {
+        struct json_object *o = json_object_new_object();
+        if (o) {
+            add_str(o, "partnerId", id);
+            add_str(o, "signingSecret", sec.signing_secret);
+            add_str(o, "warning", secret_warning);
+        }
+        reply(call, 200, o);
+    }
+    lg_admin_secrets_wipe(&sec);
+}
+
+/* The body names of the LG_PF_* bits a PATCH can set, in the body's field order. */
+static struct json_object *changed_json(unsigned mask)
+{
+    static const struct {
+        unsigned pf;
+        const char *name;
+    } names[] = {{LG_PF_NAME, "name"},
+                 {LG_PF_TIER, "tier"},
+                 {LG_PF_DAILY_LIMIT, "dailyLimit"},
+                 {LG_PF_TOTAL_LIMIT, "totalLimit"},
+                 {LG_PF_FEE_BPS, "feeBps"},
+                 {LG_PF_SETTLEMENT, "settlementAddress"},
+                 {LG_PF_WEBHOOK_URL, "webhookUrl"},
+                 {LG_PF_CONTACT, "contactEmail"},
+                 {LG_PF_RATE_LIMIT, "rateLimitRpm"},
+                 {LG_PF_SIGNING, "signingRequired"}};
+    struct json_object *arr = json_object_new_array();
+    for (size_t i = 0; arr && i < sizeof names / sizeof *names; i++)
+        if (mask & names[i].pf)
+            json_object_array_add(arr, json_object_new_string(names[i].name));
+    return arr;
+}
+
+/* The LG_PF_* fields whose value differs between a and b (what a PATCH changed). */
+static unsigned differs(const lg_partner *a, const lg_partner *b, unsigned mask)
+{
+    unsigned d = 0;
+    d |= strcmp(a->name, b->name) ? LG_PF_NAME : 0;
+    d |= a->tier != b->tier ? LG_PF_TIER : 0;
+    d |= a->daily_limit != b->daily_limit ? LG_PF_DAILY_LIMIT : 0;
+    d |= a->total_limit != b->total_limit ? LG_PF_TOTAL_LIMIT : 0;
+    d |= a->fee_bps != b->fee_bps ? LG_PF_FEE_BPS : 0;
+    d |= strcmp(a->settlement_address, b->settlement_address) ? LG_PF_SETTLEMENT : 0;
+    d |= strcmp(a->webhook_url, b->webhook_url) ? LG_PF_WEBHOOK_URL : 0;
+    d |= strcmp(a->contact_email, b->contact_email) ? LG_PF_CONTACT : 0;
+    d |= a->rate_limit_rpm != b->rate_limit_rpm ? LG_PF_RATE_LIMIT : 0;
+    d |= a->signing_required != b->signing_required ? LG_PF_SIGNING : 0;
+    return d & mask;
+}
+
+static void update_reply(lg_http_call *call, const lg_partner *before, const lg_partner *after,
+                         unsigned mask, const lg_admin_secrets *sec)
+{
+    struct json_object *o = json_object_new_object();
+    if (o) {
+        json_object_object_add(o, "partner", partner_json(after));
+        json_object_object_add(o, "changed", changed_json(differs(before, after, mask)));
+        if (sec->signing_secret[0]) {
+            add_str(o, "signingSecret", sec->signing_secret);
+            add_str(o, "warning", secret_warning);
+        }
+    }
+    reply(call, 200, o);
+}
+
+void lg_h_admin_update(lg_http_call *call)
+{
+    char id[LG_ID_LEN], msg[256];
+    lg_partner *p = calloc(3, sizeof *p); /* the change, before, after: too big for a stack */
+    unsigned mask = 0;
+    if (!p) {
+        lg_http_fail(call, 500, "Internal error");
+        return;
+    }
+    lg_err rc = partner_id_arg(call, id) ? LG_OK : LG_ERR_INVALID;
+    if (rc == LG_OK) {
+        rc = lg_parse_admin_patch(call->req->body, call->req->body_len, &p[0], &mask, msg,
+                                  sizeof msg);
+        if (rc != LG_OK)
+            body_failed(call, rc, msg);
+    }
+    if (rc == LG_OK) {
+        lg_admin_actor who;
+        lg_admin_secrets sec;
+        lg_outcome out = {0};
+        actor_of(call, &who);
+        memset(&sec, 0, sizeof sec);
+        memcpy(p[0].id, id, sizeof id);
+        lg_admin_partner_update(store_of(call), &who, &p[0], mask, &p[1], &p[2], &sec, &out);
+        if (!outcome_failed(call, &out))
+            update_reply(call, &p[1], &p[2], mask, &sec);
+        lg_admin_secrets_wipe(&sec);
+    }
+    lg_memwipe(p, 3 * sizeof *p);
+    free(p);
+}
+
+static void set_status(lg_http_call *call, lg_partner_status status)
+{
+    char id[LG_ID_LEN];
+    if (!partner_id_arg(call, id))
+        return;
+    lg_admin_actor who;
+    lg_partner after;
+    lg_outcome out = {0};
+    actor_of(call, &who);
+    memset(&after, 0, sizeof after);
+    lg_admin_partner_set_status(store_of(call), &who, id, status, &after, &out);
+    if (!outcome_failed(call, &out)) {
+        struct json_object *o = json_object_new_object();
+        if (o)
+            json_object_object_add(o, "partner", partner_json(&after));
+        reply(call, 200, o);
+    }
+    lg_memwipe(&after, sizeof after);
+}
+
+void lg_h_admin_suspend(lg_http_call *call)
+{
+    set_status(call, LG_PARTNER_SUSPENDED);
+}
+
+void lg_h_admin_activate(lg_http_call *call)
+{
+    set_status(call, LG_PARTNER_ACTIVE);
+}
+
+/* Reads limit and offset as the partner API does; 0 and a 400 on bad values. */
+static int page_args(lg_http_call *call, uint32_t *limit, uint64_t *offset)
+{
+    char lim[32], off[32], msg[160];
+    lg_err a = lg_request_query(call->req, "limit", lim, sizeof lim);
+    lg_err b = lg_request_query(call->req, "offset", off, sizeof off);
+    if ((a != LG_OK && a != LG_ERR_NOT_FOUND) ||
+        lg_validate_limit("limit", a == LG_OK ? lim : NULL, LG_PAGE_LIMIT_DEFAULT,
+                          LG_PAGE_LIMIT_MAX, limit, msg, sizeof msg) != LG_OK) {
+        lg_http_fail(call, 400, a == LG_OK || a == LG_ERR_NOT_FOUND ? msg : "limit: invalid");
+        return 0;
+    }
+    if ((b != LG_OK && b != LG_ERR_NOT_FOUND) ||
+        lg_validate_offset("offset", b == LG_OK ? off : NULL, offset, msg, sizeof msg) != LG_OK) {
+        lg_http_fail(call, 400, b == LG_OK || b == LG_ERR_NOT_FOUND ? msg : "offset: invalid");
+        return 0;
+    }
+    return 1;
+}
+
+/* {name: items, pagination: {...}}; takes items. */
+static struct json_object *page_json(const char *name, struct json_object *items, size_t n,
+                                     uint64_t total, uint32_t limit, uint64_t offset)
+{
+    struct json_object *o = json_object_new_object(), *pg = json_object_new_object();
+    if (!o || !pg || !items) {
+        json_object_put(o);
+        json_object_put(pg);
+        json_object_put(items);
+        return NULL;
+    }
+    json_object_object_add(o, name, items);
+    add_int(pg, "total", (int64_t)total);
+    add_int(pg, "limit", limit);
+    add_int(pg, "offset", (int64_t)offset);
+    json_object_object_add(pg, "hasMore", json_object_new_boolean(offset + n < total));
+    json_object_object_add(o, "pagination", pg);
+    return o;
+}
+
+/* Reads an optional query argument as one of names (any case) into *out (its index,
+ * -1 when absent); 0 and a 400 naming the choices otherwise. */
+static int choice_arg(lg_http_call *call, const char *arg, const char *const *names, int n,
+                      int *out)
+{
+    char text[32], msg[160];
+    *out = -1;
+    lg_err rc = lg_request_query(call->req, arg, text, sizeof text);
+    if (rc == LG_ERR_NOT_FOUND)
+        return 1;
+    for (int i = 0; rc == LG_OK && i < n; i++) {
+        if (strcasecmp(text, names[i]) == 0) {
+            *out = i;
+            return 1;
+        }
+    }
+    int len = snprintf(msg, sizeof msg, "%s: must be one of", arg);
+    for (int i = 0; i < n && len > 0 && (size_t)len < sizeof msg; i++)
+        len += snprintf(msg + len, sizeof msg - (size_t)len, "%s %s", i ? "," : "", names[i]);
+    lg_http_fail(call, 400, msg);
+    return 0;
+}
+
+static const char *const status_names[] = {"ACTIVE", "SUSPENDED", "INACTIVE"};
+static const char *const tier_names[] = {"BASIC", "PREMIUM", "ENTERPRISE"};
+
+void lg_h_admin_list(lg_http_call *call)
+{
+    lg_partner_filter f = {0};
+    if (!choice_arg(call, "status", status_names, 3, &f.status) ||
+        !choice_arg(call, "tier", tier_names, 3, &f.tier) || !page_args(call, &f.limit, &f.offset))
+        return;
+    lg_partner *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    lg_outcome out = {0};
+    lg_admin_partner_list(store_of(call), &f, &items, &n, &total, &out);
+    if (!outcome_failed(call, &out)) {
+        struct json_object *arr = json_object_new_array();
+        for (size_t i = 0; arr && i < n; i++)
+            json_object_array_add(arr, partner_json(&items[i]));
+        reply(call, 200, page_json("partners", arr, n, total, f.limit, f.offset));
+    }
+    if (items)
+        lg_memwipe(items, n * sizeof *items);
+    free(items);
+}
+
+static struct json_object *key_json(const lg_api_key *k)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    add_str(o, "prefix", k->prefix);
+    add_str(o, "environment", k->env);
+    add_time(o, "createdAt", k->created_at_ms);
+    add_time(o, "expiresAt", k->expires_at_ms);
+    add_time(o, "revokedAt", k->revoked_at_ms);
+    add_time(o, "lastUsedAt", k->last_used_at_ms);
+    return o;
+}
+
+void lg_h_admin_show(lg_http_call *call)
+{
+    char id[LG_ID_LEN];
+    if (!partner_id_arg(call, id))
+        return;
+    lg_partner p;
+    lg_api_key *keys = NULL;
+    size_t nkeys = 0;
+    lg_outcome out = {0};
+    memset(&p, 0, sizeof p);
+    lg_admin_partner_show(store_of(call), id, &p, &keys, &nkeys, &out);
+    if (!outcome_failed(call, &out)) {
+        struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+        for (size_t i = 0; arr && i < nkeys; i++)
+            json_object_array_add(arr, key_json(&keys[i]));
+        if (o && arr) {
+            json_object_object_add(o, "partner", partner_json(&p));
+            json_object_object_add(o, "apiKeys", arr);
+        } else {
+            json_object_put(o);
+            json_object_put(arr);
+            o = NULL;
+        }
+        reply(call, 200, o);
+    }
+    lg_memwipe(&p, sizeof p);
+    free(keys);
+}
+
+/* A percentage in basis points as "12.50". */
+static void add_percent(struct json_object *o, const char *k, uint64_t bp)
+{
+    char t[32];
+    snprintf(t, sizeof t, "%llu.%02llu", (unsigned long long)(bp / 100),
+             (unsigned long long)(bp % 100));
+    add_str(o, k, t);
+}
+
+static struct json_object *metrics_json(const lg_admin_analytics *a)
+{
+    struct json_object *m = json_object_new_object();
+    if (!m)
+        return NULL;
+    add_amount(m, "totalBorrowed", a->totals.total_borrowed);
+    add_amount(m, "totalRepaid", a->totals.total_repaid);
+    add_int(m, "newLoans", a->totals.new_loans);
+    add_int(m, "repaidLoans", a->totals.repaid_loans);
+    add_int(m, "activeLoans", a->totals.active_loans);
+    add_int(m, "defaultedLoans", a->totals.defaulted_loans);
+    add_percent(m, "defaultRate", a->default_rate_bp);
+    add_amount(m, "averageLoanSize", a->average_loan);
+    add_amount(m, "platformFeesEarned", a->totals.fees_earned);
+    return m;
+}
+
+/* One day's volume and the cumulative repayment rate up to that day. */
+static void trend_day(struct json_object *vol, struct json_object *rate, const lg_analytics_day *d,
+                      uint64_t *borrowed, uint64_t *repaid)
+{
+    struct json_object *v = json_object_new_object(), *r = json_object_new_object();
+    *borrowed += d->borrowed;
+    *repaid += d->repaid;
+    if (v) {
+        add_str(v, "date", d->day);
+        add_amount(v, "borrowed", d->borrowed);
+        add_amount(v, "repaid", d->repaid);
+        add_int(v, "loans", d->loans);
+        json_object_array_add(vol, v);
+    }
+    if (r) {
+        /* Capped: repayments of loans borrowed before the period can exceed it. */
+        uint64_t bp = 0;
+        if (*borrowed > 0)
+            bp = *repaid >= *borrowed ? 10000
+                                      : (uint64_t)((double)*repaid * 10000.0 / (double)*borrowed);
+        add_str(r, "date", d->day);
+        add_percent(r, "rate", bp);
+        json_object_array_add(rate, r);
+    }
+}
+
+static struct json_object *trends_json(const lg_admin_analytics *a)
+{
+    struct json_object *t = json_object_new_object(), *vol = json_object_new_array(),
+                       *rate = json_object_new_array();
+    uint64_t borrowed = 0, repaid = 0;
+    if (!t || !vol || !rate) {
+        json_object_put(t);
+        json_object_put(vol);
+        json_object_put(rate);
+        return NULL;
+    }
+    for (size_t i = 0; i < a->ndays; i++)
+        trend_day(vol, rate, &a->days[i], &borrowed, &repaid);
+    json_object_object_add(t, "dailyVolume", vol);
+    json_object_object_add(t, "repaymentRate", rate);
+    return t;
+}
+
+static int period_arg(lg_http_call *call, unsigned *days)
+{
+    static const char *const periods[] = {"7d", "30d", "90d"};
+    static const unsigned values[] = {7, 30, 90};
+    int i = -1;
+    if (!choice_arg(call, "period", periods, 3, &i))
+        return 0;
+    *days = i < 0 ? 30 : values[i];
+    return 1;
+}
+
+void lg_h_admin_analytics(lg_http_call *call)
+{
+    char id[LG_ID_LEN], period[8];
+    unsigned days = 30;
+    if (!partner_id_arg(call, id) || !period_arg(call, &days))
+        return;
+    lg_admin_analytics a;
+    lg_outcome out = {0};
+    memset(&a, 0, sizeof a);
+    lg_admin_analytics_get(store_of(call), call->srv->cfg, id, days, lg_time_now_ms(), &a, &out);
+    if (!outcome_failed(call, &out)) {
+        struct json_object *o = json_object_new_object();
+        if (o) {
+            snprintf(period, sizeof period, "%ud", days);
+            add_str(o, "partnerId", id);
+            add_str(o, "period", period);
+            add_time(o, "from", a.start_ms);
+            add_time(o, "to", a.end_ms);
+            json_object_object_add(o, "metrics", metrics_json(&a));
+            json_object_object_add(o, "trends", trends_json(&a));
+        }
+        reply(call, 200, o);
+    }
+    lg_admin_analytics_release(&a);
+}
+
+/* Reads an optional date argument; 0 and a 400 on a bad value. */
+static int date_arg(lg_http_call *call, const char *name, int64_t *ms)
+{
+    char text[64], msg[160];
+    *ms = 0;
+    lg_err rc = lg_request_query(call->req, name, text, sizeof text);
+    if (rc == LG_ERR_NOT_FOUND)
+        return 1;
+    if (rc != LG_OK || lg_validate_date(name, text, ms, msg, sizeof msg) != LG_OK) {
+        if (rc != LG_OK)
+            snprintf(msg, sizeof msg, "%s: invalid", name);
+        lg_http_fail(call, 400, msg);
+        return 0;
+    }
+    return 1;
+}
+
+static int range_args(lg_http_call *call, int64_t *start, int64_t *end)
+{
+    if (!date_arg(call, "startDate", start) || !date_arg(call, "endDate", end))
+        return 0;
+    if (*start && *end && *end <= *start) {
+        lg_http_fail(call, 400, "endDate: must be after startDate");
+        return 0;
+    }
+    return 1;
+}
+
+/* An optional id-shaped query argument (partnerId, target) into out ("" = absent). */
+static int id_arg(lg_http_call *call, const char *name, char out[LG_ID_LEN])
+{
+    char text[LG_ID_LEN + 8], msg[160];
+    out[0] = '\0';
+    lg_err rc = lg_request_query(call->req, name, text, sizeof text);
+    if (rc == LG_ERR_NOT_FOUND)
+        return 1;
+    if (rc == LG_OK && lg_validate_loan_id(name, text, out, msg, sizeof msg) == LG_OK)
+        return 1;
+    if (rc != LG_OK)
+        snprintf(msg, sizeof msg, "%s: must match ^[A-Za-z0-9_-]{1,64}$", name);
+    lg_http_fail(call, 400, msg);
+    return 0;
+}
+
+static struct json_object *api_log_json(const lg_api_log *l)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    add_int(o, "id", l->id);
+    add_str(o, "partnerId", l->partner_id);
+    add_str(o, "requestId", l->request_id);
+    add_str(o, "route", l->route);
+    add_str(o, "method", l->method);
+    add_opt(o, "clientIp", l->client_ip);
+    add_opt(o, "userAgent", l->user_agent);
+    add_opt(o, "payload", l->payload);
+    add_int(o, "statusCode", l->status_code);
+    add_int(o, "durationMs", l->duration_ms);
+    json_object_object_add(o, "success", json_object_new_boolean(l->success));
+    add_opt(o, "errorMessage", l->error_message);
+    add_opt(o, "wallet", l->wallet);
+    add_opt(o, "oaid", l->oaid);
+    add_opt(o, "loanId", l->loan_id);
+    add_time(o, "createdAt", l->created_at_ms);
+    return o;
+}
+
+static int success_arg(lg_http_call *call, int *success)
+{
+    static const char *const values[] = {"false", "true"};
+    return choice_arg(call, "success", values, 2, success);
+}
+
+void lg_h_admin_api_logs(lg_http_call *call)
+{
+    char partner[LG_ID_LEN];
+    lg_api_log_filter f = {0};
+    if (!id_arg(call, "partnerId", partner) || !range_args(call, &f.start_ms, &f.end_ms) ||
+        !success_arg(call, &f.success) || !page_args(call, &f.limit, &f.offset))
+        return;
+    f.partner_id = partner[0] ? partner : NULL;
+    lg_api_log *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    lg_outcome out = {0};
+    lg_admin_api_logs(store_of(call), &f, &items, &n, &total, &out);
+    if (!outcome_failed(call, &out)) {
+        struct json_object *arr = json_object_new_array();
+        for (size_t i = 0; arr && i < n; i++)
+            json_object_array_add(arr, api_log_json(&items[i]));
+        reply(call, 200, page_json("logs", arr, n, total, f.limit, f.offset));
+    }
+    free(items);
+}
+
+static struct json_object *audit_json(const lg_admin_audit *a)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    add_int(o, "id", a->id);
+    add_str(o, "admin", a->admin);
+    add_str(o, "action", a->action);
+    add_str(o, "target", a->target);
+    json_object_object_add(o, "before", parsed(a->before_json));
+    json_object_object_add(o, "after", parsed(a->after_json));
+    add_opt(o, "requestId", a->request_id);
+    add_opt(o, "clientIp", a->client_ip);
+    add_time(o, "createdAt", a->created_at_ms);
+    return o;
+}
+
+/* An optional free-text query argument (admin, action) of at most cap - 1 bytes. */
+static int text_arg(lg_http_call *call, const char *name, char *out, size_t cap)
+{
+    char msg[160];
+    out[0] = '\0';
+    lg_err rc = lg_request_query(call->req, name, out, cap);
+    if (rc == LG_OK || rc == LG_ERR_NOT_FOUND)
+        return 1;
+    out[0] = '\0';
+    snprintf(msg, sizeof msg, "%s: must be printable text of at most %zu bytes", name, cap - 1);
+    lg_http_fail(call, 400, msg);
+    return 0;
+}
+
+void lg_h_admin_audit(lg_http_call *call)
+{
+    char admin[LG_NAME_LEN], action[64], target[LG_ID_LEN];
+    lg_admin_audit_filter f = {0};
+    if (!text_arg(call, "admin", admin, sizeof admin) ||
+        !text_arg(call, "action", action, sizeof action) || !id_arg(call, "target", target) ||
+        !range_args(call, &f.start_ms, &f.end_ms) || !page_args(call, &f.limit, &f.offset))
+        return;
+    f.admin = admin[0] ? admin : NULL;
+    f.action = action[0] ? action : NULL;
+    f.target = target[0] ? target : NULL;
+    lg_admin_audit *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    lg_outcome out = {0};
+    lg_admin_audit_list(store_of(call), &f, &items, &n, &total, &out);
+    if (!outcome_failed(call, &out)) {
+        struct json_object *arr = json_object_new_array();
+        for (size_t i = 0; arr && i < n; i++)
+            json_object_array_add(arr, audit_json(&items[i]));
+        reply(call, 200, page_json("entries", arr, n, total, f.limit, f.offset));
+    }
+    free(items);
+}

@@ -1,0 +1,897 @@
+/*
+ * admin.c - partner administration: the one implementation behind /admin/partners
+ * and `lendgatectl partner`. Validates what the parsers cannot know, makes keys and
+ * secrets, and commits every change with its admin_audit row through the store's
+ * audit hook (store.h).
+ */
+#include "config.h"
+
+#include <lendgate/address.h>
+#include <lendgate/admin.h>
+#include <lendgate/hex.h>
+#include <lendgate/log.h>
+#include <lendgate/sha256.h>
+#include <lendgate/time.h>
+
+#include "service_internal.h"
+
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS           86400000LL
+#define SECRET_BYTES     32
+#define MAX_ID_TRIES     1000
+#define MAX_GRACE_S      31536000ULL /* [admin] key_grace_seconds allows no more */
+#define WEBHOOK_PREFIX   "whsec_"
+#define SIGNING_PREFIX   "sig_"
+#define FIELD_PREFIX_LEN 32
+
+/* ------------------------------------------------------------ secrets */
+
+void lg_admin_secrets_wipe(lg_admin_secrets *s)
+{
+    if (s)
+        lg_memwipe(s, sizeof *s);
+}
+
+/* Writes prefix + 64 hex digits of fresh randomness into out (cap bytes). */
+static lg_err make_secret(char *out, size_t cap, const char *prefix)
+{
+    uint8_t raw[SECRET_BYTES];
+    size_t plen = strlen(prefix);
+    if (cap < plen + LG_HEX_TEXT_LEN(SECRET_BYTES, LG_HEX_BARE))
+        return LG_ERR_OVERFLOW;
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return LG_ERR_CRYPTO;
+    memcpy(out, prefix, plen);
+    lg_err rc = lg_hex_encode(out + plen, cap - plen, raw, sizeof raw, LG_HEX_BARE);
+    lg_memwipe(raw, sizeof raw);
+    return rc;
+}
+
+/* Makes a key for key_prefix in env: the text into secrets->api_key, its hash and
+ * display prefix into *key (for partner_id). */
+static lg_err make_key(const char *partner_id, const char *key_prefix, lg_apikey_env env,
+                       lg_admin_secrets *secrets, lg_api_key *key)
+{
+    memset(key, 0, sizeof *key);
+    lg_err rc = lg_apikey_generate(secrets->api_key, sizeof secrets->api_key, key_prefix, env);
+    if (rc == LG_OK)
+        rc = lg_apikey_hash(key->key_hash, sizeof key->key_hash, secrets->api_key);
+    if (rc == LG_OK)
+        rc = lg_apikey_prefix(key->prefix, sizeof key->prefix, secrets->api_key);
+    if (rc != LG_OK)
+        return rc;
+    snprintf(key->partner_id, sizeof key->partner_id, "%s", partner_id);
+    snprintf(key->env, sizeof key->env, "%s", lg_apikey_env_name(env));
+    return LG_OK;
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static const char *status_name(lg_partner_status s)
+{
+    static const char *const names[] = {"ACTIVE", "SUSPENDED", "INACTIVE"};
+    return (unsigned)s < 3 ? names[s] : "UNKNOWN";
+}
+
+static const char *tier_name(lg_tier t)
+{
+    static const char *const names[] = {"BASIC", "PREMIUM", "ENTERPRISE"};
+    return (unsigned)t < 3 ? names[t] : "UNKNOWN";
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+    json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_u64(json_object *o, const char *k, uint64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    add_str(o, k, buf);
+}
+
+static void add_time(json_object *o, const char *k, int64_t ms)
+{
+    char buf[LG_RFC3339_LEN];
+    if (lg_time_format_rfc3339(ms, buf, sizeof buf) == LG_OK)
+        add_str(o, k, buf);
+    else
+        json_object_object_add(o, k, NULL);
+}
+
+/* The allowlist as an array of its comma-separated entries. */
+static json_object *allowlist_array(const char *spec)
+{
+    json_object *a = json_object_new_array();
+    const char *p = spec;
+    while (a && *p) {
+        size_t n = strcspn(p, ",");
+        size_t lead = 0;
+        while (lead < n && p[lead] == ' ')
+            lead++;
+        size_t len = n - lead;
+        while (len > 0 && p[lead + len - 1] == ' ')
+            len--;
+        if (len > 0)
+            json_object_array_add(a, json_object_new_string_len(p + lead, (int)len));
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return a;
+}
+
+static void partner_fields(json_object *o, const lg_partner *p)
+{
+    add_str(o, "id", p->id);
+    add_str(o, "name", p->name);
+    add_str(o, "apiKeyPrefix", p->key_prefix);
+    add_str(o, "status", status_name(p->status));
+    add_str(o, "tier", tier_name(p->tier));
+    add_u64(o, "dailyLimit", p->daily_limit);
+    add_u64(o, "totalLimit", p->total_limit);
+    json_object_object_add(o, "feeBps", json_object_new_int64(p->fee_bps));
+    add_str(o, "settlementAddress", p->settlement_address);
+    add_str(o, "webhookUrl", p->webhook_url);
+    add_str(o, "contactEmail", p->contact_email);
+    json_object_object_add(o, "rateLimitRpm", json_object_new_int64(p->rate_limit_rpm));
+    json_object_object_add(o, "signingRequired", json_object_new_boolean(p->signing_required));
+    json_object_object_add(o, "signingSecretSet", json_object_new_boolean(p->signing_secret[0]));
+    json_object_object_add(o, "webhookSecretSet", json_object_new_boolean(p->webhook_secret[0]));
+    json_object_object_add(o, "ipAllowlist", allowlist_array(p->ip_allowlist));
+    add_u64(o, "outstanding", p->outstanding);
+    add_u64(o, "totalBorrowed", p->total_borrowed);
+    add_u64(o, "totalRepaid", p->total_repaid);
+    add_u64(o, "totalFees", p->total_fees);
+    add_time(o, "createdAt", p->created_at_ms);
+    add_time(o, "updatedAt", p->updated_at_ms);
+}
+
+lg_err lg_admin_partner_json(const lg_partner *p, char *out, size_t cap)
+{
+    if (!p || !out || cap == 0)
+        return LG_ERR_INVALID;
+    out[0] = '\0';
+    json_object *o = json_object_new_object();
+    if (!o)
+        return LG_ERR_NOMEM;
+    partner_fields(o, p);
+    size_t len = 0;
+    const char *text = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    lg_err rc = LG_OK;
+    if (!text)
+        rc = LG_ERR_NOMEM;
+    else if (len >= cap)
+        rc = LG_ERR_OVERFLOW;
+    else
+        memcpy(out, text, len + 1);
+    json_object_put(o);
+    return rc;
+}
+
+/* ------------------------------------------------------------ audit hook */
+
+typedef struct audit_ctx {
+    const lg_admin_actor *who;
+    const char *action;              /* NULL: per the import (create or update) */
+    lg_admin_import_result *results; /* import only: marks the changed entries */
+    const lg_partner_import_item *items;
+    size_t n;
+} audit_ctx;
+
+static void mark_changed(audit_ctx *c, const lg_partner *after)
+{
+    for (size_t i = 0; c->results && i < c->n; i++)
+        if (strcmp(c->items[i].partner.key_prefix, after->key_prefix) == 0)
+            c->results[i].changed = 1;
+}
+
+static lg_err audit_fill(void *ctx, const lg_partner *before, const lg_partner *after,
+                         lg_admin_audit *row)
+{
+    audit_ctx *c = ctx;
+    const lg_partner *subject = after ? after : before;
+    const char *action = c->action;
+    if (!action)
+        action = before ? "partner.import.update" : "partner.import.create";
+    if (!subject)
+        return LG_ERR_INVALID;
+    snprintf(row->admin, sizeof row->admin, "%s", c->who->admin);
+    snprintf(row->action, sizeof row->action, "%s", action);
+    snprintf(row->target, sizeof row->target, "%s", subject->id);
+    snprintf(row->request_id, sizeof row->request_id, "%s", c->who->request_id);
+    snprintf(row->client_ip, sizeof row->client_ip, "%s", c->who->client_ip);
+    lg_err rc = LG_OK;
+    if (before)
+        rc = lg_admin_partner_json(before, row->before_json, sizeof row->before_json);
+    if (rc == LG_OK && after)
+        rc = lg_admin_partner_json(after, row->after_json, sizeof row->after_json);
+    if (rc == LG_OK && before && after)
+        mark_changed(c, after);
+    return rc;
+}
+
+static lg_audit_hook hook_for(audit_ctx *c)
+{
+    lg_audit_hook h = {audit_fill, c};
+    return h;
+}
+
+/* ------------------------------------------------------------ validation */
+
+/* 400 with the field named: "<where><field>: <why>". */
+static lg_err bad_field(lg_outcome *out, const char *where, const char *field, const char *why)
+{
+    lg_svc_outcome(out, 400, "%s%s: %s", where, field, why);
+    return LG_ERR_INVALID;
+}
+
+static int prefix_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9')))
+            return 0;
+    return n >= 1 && n <= LG_APIKEY_PARTNER_MAX;
+}
+
+/* Non-empty, no control characters (UTF-8 bytes above 0x7f are fine). */
+static int name_ok(const char *s)
+{
+    if (!s[0])
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int url_ok(const char *s)
+{
+    return !s[0] || strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}
+
+static int email_ok(const char *s)
+{
+    const char *at = strchr(s, '@');
+    return !s[0] || (at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t\r\n"));
+}
+
+static lg_err check_text_fields(const lg_partner *p, unsigned mask, const char *where,
+                                lg_outcome *out)
+{
+    if ((mask & LG_PF_NAME) && !name_ok(p->name))
+        return bad_field(out, where, "name", "must be non-empty printable text");
+    if ((mask & LG_PF_SETTLEMENT) && !lg_address_valid(p->settlement_address))
+        return bad_field(out, where, "settlementAddress", "must be a 0x address of 40 hex digits");
+    if ((mask & LG_PF_WEBHOOK_URL) && !url_ok(p->webhook_url))
+        return bad_field(out, where, "webhookUrl", "must be an http:// or https:// URL");
+    if ((mask & LG_PF_CONTACT) && !email_ok(p->contact_email))
+        return bad_field(out, where, "contactEmail", "must be an email address");
+    return LG_OK;
+}
+
+/* Checks the fields of mask of p, which holds the partner as it would be stored. */
+static lg_err check_partner(const lg_partner *p, unsigned mask, const char *where, lg_outcome *out)
+{
+    lg_err rc = check_text_fields(p, mask, where, out);
+    if (rc != LG_OK)
+        return rc;
+    if ((mask & LG_PF_STATUS) && (unsigned)p->status > LG_PARTNER_INACTIVE)
+        return bad_field(out, where, "status", "unknown status");
+    if ((mask & LG_PF_TIER) && (unsigned)p->tier > LG_TIER_ENTERPRISE)
+        return bad_field(out, where, "tier", "must be BASIC, PREMIUM or ENTERPRISE");
+    if ((mask & LG_PF_FEE_BPS) && p->fee_bps > 10000)
+        return bad_field(out, where, "feeBps", "must be between 0 and 10000");
+    if ((mask & LG_PF_TOTAL_LIMIT) && p->total_limit > (uint64_t)INT64_MAX)
+        return bad_field(out, where, "totalLimit", "is too large");
+    if ((mask & (LG_PF_DAILY_LIMIT | LG_PF_TOTAL_LIMIT)) && p->daily_limit > p->total_limit)
+        return bad_field(out, where, "dailyLimit", "must not exceed totalLimit");
+    if ((mask & LG_PF_RATE_LIMIT) && p->rate_limit_rpm > 1000000)
+        return bad_field(out, where, "rateLimitRpm", "must be at most 1000000");
+    return LG_OK;
+}
+
+#define LG_PF_EDITABLE 0x1effu /* every LG_PF_* but the webhook secret */
+
+static lg_err check_new_partner(const lg_partner *p, const char *where, lg_outcome *out)
+{
+    if (!prefix_ok(p->key_prefix))
+        return bad_field(out, where, "apiKeyPrefix", "must match ^[a-z0-9]{1,32}$");
+    return check_partner(p, LG_PF_EDITABLE, where, out);
+}
+
+/* ------------------------------------------------------------ store outcomes */
+
+static lg_err store_failed(lg_outcome *out, lg_err rc, const char *what)
+{
+    if (rc == LG_ERR_NOT_FOUND) {
+        lg_svc_outcome(out, 404, "Partner not found");
+        return rc;
+    }
+    if (rc == LG_ERR_INVALID) {
+        lg_svc_outcome(out, 400, "Invalid request (%s)", what);
+        return rc;
+    }
+    return lg_svc_store_failed(out, rc, what);
+}
+
+static lg_err secret_failed(lg_outcome *out, lg_err rc, lg_admin_secrets *secrets)
+{
+    lg_admin_secrets_wipe(secrets);
+    lg_error("admin.secret", "making a key or secret failed: %s", lg_strerror(rc));
+    lg_svc_outcome(out, 500, "Internal error while making a key or secret");
+    return rc;
+}
+
+/* ------------------------------------------------------------ create */
+
+/* Writes the first free "partner_<prefix>_NNN" from count + 1 + skip on into id,
+ * passing over ids taken in the store and the n ids in taken[]. */
+static lg_err derive_id(lg_store *st, const char *prefix, uint64_t skip, char (*taken)[LG_ID_LEN],
+                        size_t n, char id[LG_ID_LEN])
+{
+    uint64_t count;
+    lg_partner scratch;
+    lg_err rc = lg_store_partner_count(st, &count);
+    for (unsigned t = 0; rc == LG_OK && t < MAX_ID_TRIES; t++) {
+        snprintf(id, LG_ID_LEN, "partner_%s_%03" PRIu64, prefix, count + 1 + skip + t);
+        int clash = 0;
+        for (size_t i = 0; i < n && !clash; i++)
+            clash = strcmp(taken[i], id) == 0;
+        if (clash)
+            continue;
+        rc = lg_store_partner_get(st, id, &scratch);
+        if (rc == LG_ERR_NOT_FOUND)
+            return LG_OK;
+    }
+    return rc == LG_OK ? LG_ERR_DUPLICATE : rc;
+}
+
+/* Fills the secrets of a new partner p and the key for it. */
+static lg_err make_partner_secrets(lg_partner *p, lg_apikey_env env, lg_admin_secrets *secrets,
+                                   lg_api_key *key)
+{
+    lg_err rc = make_key(p->id, p->key_prefix, env, secrets, key);
+    if (rc == LG_OK)
+        rc = make_secret(secrets->webhook_secret, sizeof secrets->webhook_secret, WEBHOOK_PREFIX);
+    if (rc == LG_OK && p->signing_required)
+        rc = make_secret(secrets->signing_secret, sizeof secrets->signing_secret, SIGNING_PREFIX);
+    if (rc != LG_OK)
+        return rc;
+    snprintf(p->webhook_secret, sizeof p->webhook_secret, "%s", secrets->webhook_secret);
+    snprintf(p->signing_secret, sizeof p->signing_secret, "%s", secrets->signing_secret);
+    return LG_OK;
+}
+
+/* The partner to store from a request: store-maintained fields cleared. */
+static void new_partner_from(lg_partner *p, const lg_partner *req)
+{
+    *p = *req;
+    p->id[0] = '\0';
+    p->webhook_secret[0] = p->signing_secret[0] = '\0';
+    p->signing_required = p->signing_required != 0;
+    p->outstanding = p->total_borrowed = p->total_repaid = p->total_fees = 0;
+    p->created_at_ms = p->updated_at_ms = 0;
+}
+
+#define CREATE_ATTEMPTS 3
+
+/* One onboarding attempt: a fresh id, key and secrets for p. */
+static lg_err create_once(lg_store *st, const lg_admin_actor *who, lg_partner *p, lg_apikey_env env,
+                          lg_admin_secrets *secrets, lg_outcome *out)
+{
+    lg_api_key key;
+    lg_err rc = derive_id(st, p->key_prefix, 0, NULL, 0, p->id);
+    if (rc != LG_OK)
+        return lg_svc_store_failed(out, rc, "deriving the partner id");
+    lg_admin_secrets_wipe(secrets);
+    rc = make_partner_secrets(p, env, secrets, &key);
+    if (rc != LG_OK)
+        return secret_failed(out, rc, secrets);
+    audit_ctx ctx = {who, "partner.create", NULL, NULL, 0};
+    lg_audit_hook hook = hook_for(&ctx);
+    return lg_store_partner_onboard(st, p, &key, &hook, NULL);
+}
+
+/* The key prefix decides a 409; an id taken by a concurrent create between the
+ * derivation and the insert is derived again. */
+static lg_err create_checked(lg_store *st, const lg_admin_actor *who, const lg_admin_create *req,
+                             lg_partner *created, lg_admin_secrets *secrets, lg_outcome *out)
+{
+    lg_err rc = LG_ERR_DUPLICATE;
+    out->status = 0;
+    for (int i = 0; i < CREATE_ATTEMPTS && rc == LG_ERR_DUPLICATE && out->status == 0; i++) {
+        rc = lg_store_partner_get_by_prefix(st, req->partner.key_prefix, created);
+        if (rc == LG_OK) {
+            lg_svc_outcome(out, 409, "apiKeyPrefix: \"%s\" is taken", req->partner.key_prefix);
+            rc = LG_ERR_DUPLICATE;
+        } else if (rc == LG_ERR_NOT_FOUND) {
+            new_partner_from(created, &req->partner);
+            rc = create_once(st, who, created, req->env, secrets, out);
+        }
+    }
+    if (rc == LG_OK)
+        rc = lg_store_partner_get(st, created->id, created);
+    if (rc == LG_OK)
+        lg_svc_outcome(out, 201, "%s", "");
+    else if (out->status == 0 && rc == LG_ERR_DUPLICATE)
+        lg_svc_outcome(out, 409, "apiKeyPrefix: \"%s\" is taken", req->partner.key_prefix);
+    else if (out->status == 0)
+        store_failed(out, rc, "creating the partner");
+    return rc;
+}
+
+lg_err lg_admin_partner_create(lg_store *st, const lg_config *cfg, const lg_admin_actor *who,
+                               const lg_admin_create *req, lg_partner *created,
+                               lg_admin_secrets *secrets, lg_outcome *out)
+{
+    (void)cfg; /* the defaults a zero field takes are the store's and the tier's */
+    if (!out)
+        return LG_ERR_INVALID;
+    if (!st || !who || !req || !created || !secrets) {
+        lg_svc_outcome(out, 500, "Internal error (missing argument)");
+        return LG_ERR_INVALID;
+    }
+    memset(secrets, 0, sizeof *secrets);
+    lg_err rc = check_new_partner(&req->partner, "", out);
+    if (rc == LG_OK)
+        rc = create_checked(st, who, req, created, secrets, out);
+    if (rc != LG_OK) {
+        lg_admin_secrets_wipe(secrets);
+        lg_memwipe(created, sizeof *created);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------ keys and secrets */
+
+static lg_err rotate_checked(lg_store *st, const lg_admin_actor *who, const lg_partner *p,
+                             lg_apikey_env env, uint64_t grace_seconds, lg_admin_secrets *secrets,
+                             int64_t *old_expires_at_ms, lg_outcome *out)
+{
+    lg_api_key key;
+    lg_err rc = make_key(p->id, p->key_prefix, env, secrets, &key);
+    if (rc != LG_OK)
+        return secret_failed(out, rc, secrets);
+    *old_expires_at_ms = lg_time_now_ms() + (int64_t)grace_seconds * 1000;
+    audit_ctx ctx = {who, "partner.rotate_key", NULL, NULL, 0};
+    lg_audit_hook hook = hook_for(&ctx);
+    rc = lg_store_key_rotate(st, &key, *old_expires_at_ms, &hook, NULL);
+    if (rc != LG_OK) {
+        lg_admin_secrets_wipe(secrets);
+        return store_failed(out, rc, "rotating the API key");
+    }
+    lg_svc_outcome(out, 200, "%s", "");
+    return LG_OK;
+}
+
+lg_err lg_admin_key_rotate(lg_store *st, const lg_admin_actor *who, const char *partner_id,
+                           lg_apikey_env env, uint64_t grace_seconds, lg_admin_secrets *secrets,
+                           int64_t *old_expires_at_ms, lg_outcome *out)
+{
+    int64_t scratch;
+    if (!old_expires_at_ms)
+        old_expires_at_ms = &scratch;
+    *old_expires_at_ms = 0;
+    if (!out)
+        return LG_ERR_INVALID;
+    if (!st || !who || !partner_id || !secrets) {
+        lg_svc_outcome(out, 500, "Internal error (missing argument)");
+        return LG_ERR_INVALID;
+    }
+    memset(secrets, 0, sizeof *secrets);
+    if (grace_seconds > MAX_GRACE_S)
+        return bad_field(out, "", "graceSeconds", "must be at most 31536000");
+    if (env != LG_APIKEY_LIVE && env != LG_APIKEY_SANDBOX)
+        return bad_field(out, "", "environment", "must be live or sandbox");
+    lg_partner p;
+    lg_err rc = lg_store_partner_get(st, partner_id, &p);
+    if (rc == LG_OK)
+        rc = rotate_checked(st, who, &p, env, grace_seconds, secrets, old_expires_at_ms, out);
+    else
+        store_failed(out, rc, "reading the partner");
+    lg_memwipe(&p, sizeof p);
+    return rc;
+}
+
+lg_err lg_admin_signing_rotate(lg_store *st, const lg_admin_actor *who, const char *partner_id,
+                               lg_admin_secrets *secrets, lg_outcome *out)
+{
+    if (!out)
+        return LG_ERR_INVALID;
+    if (!st || !who || !partner_id || !secrets) {
+        lg_svc_outcome(out, 500, "Internal error (missing argument)");
+        return LG_ERR_INVALID;
+    }
+    memset(secrets, 0, sizeof *secrets);
+    lg_partner p;
+    lg_err rc = lg_store_partner_get(st, partner_id, &p);
+    if (rc != LG_OK)
+        return store_failed(out, rc, "reading the partner");
+    rc = make_secret(secrets->signing_secret, sizeof secrets->signing_secret, SIGNING_PREFIX);
+    if (rc != LG_OK) {
+        lg_memwipe(&p, sizeof p);
+        return secret_failed(out, rc, secrets);
+    }
+    snprintf(p.signing_secret, sizeof p.signing_secret, "%s", secrets->signing_secret);
+    audit_ctx ctx = {who, "partner.rotate_signing_secret", NULL, NULL, 0};
+    lg_audit_hook hook = hook_for(&ctx);
+    rc = lg_store_partner_update_audited(st, &p, LG_PF_SIGNING, &hook, NULL, NULL);
+    lg_memwipe(&p, sizeof p);
+    if (rc != LG_OK) {
+        lg_admin_secrets_wipe(secrets);
+        return store_failed(out, rc, "rotating the signing secret");
+    }
+    lg_svc_outcome(out, 200, "%s", "");
+    return LG_OK;
+}
+
+/* ------------------------------------------------------------ update, status */
+
+/* Secrets are made, never set: the signing secret of want is the current one, or a
+ * new one (shown once in secrets) when signing is switched on without one. */
+static lg_err keep_signing_secret(lg_partner *want, const lg_partner *cur,
+                                  lg_admin_secrets *secrets)
+{
+    snprintf(want->signing_secret, sizeof want->signing_secret, "%s", cur->signing_secret);
+    if (!want->signing_required || cur->signing_secret[0])
+        return LG_OK;
+    lg_err rc =
+        make_secret(secrets->signing_secret, sizeof secrets->signing_secret, SIGNING_PREFIX);
+    if (rc == LG_OK)
+        snprintf(want->signing_secret, sizeof want->signing_secret, "%s", secrets->signing_secret);
+    return rc;
+}
+
+static lg_err update_checked(lg_store *st, const lg_admin_actor *who, lg_partner *want,
+                             unsigned mask, const lg_partner *cur, lg_partner *before,
+                             lg_partner *after, lg_admin_secrets *secrets, lg_outcome *out)
+{
+    lg_partner merged = *cur;
+    if (mask & LG_PF_NAME)
+        snprintf(merged.name, sizeof merged.name, "%s", want->name);
+    merged.status = mask & LG_PF_STATUS ? want->status : merged.status;
+    merged.tier = mask & LG_PF_TIER ? want->tier : merged.tier;
+    merged.daily_limit = mask & LG_PF_DAILY_LIMIT ? want->daily_limit : merged.daily_limit;
+    merged.total_limit = mask & LG_PF_TOTAL_LIMIT ? want->total_limit : merged.total_limit;
+    merged.fee_bps = mask & LG_PF_FEE_BPS ? want->fee_bps : merged.fee_bps;
+    merged.rate_limit_rpm = mask & LG_PF_RATE_LIMIT ? want->rate_limit_rpm : merged.rate_limit_rpm;
+    lg_err rc = check_partner(
+        &merged,
+        mask & ~(unsigned)(LG_PF_SETTLEMENT | LG_PF_WEBHOOK_URL | LG_PF_CONTACT | LG_PF_NAME), "",
+        out);
+    if (rc == LG_OK)
+        rc = check_text_fields(want, mask, "", out);
+    if (rc != LG_OK)
+        return rc;
+    if ((mask & LG_PF_SIGNING) && (rc = keep_signing_secret(want, cur, secrets)) != LG_OK)
+        return secret_failed(out, rc, secrets);
+    audit_ctx ctx = {who, "partner.update", NULL, NULL, 0};
+    lg_audit_hook hook = hook_for(&ctx);
+    rc = lg_store_partner_update_audited(st, want, mask, &hook, before, after);
+    if (rc != LG_OK) {
+        lg_admin_secrets_wipe(secrets);
+        return store_failed(out, rc, "updating the partner");
+    }
+    lg_svc_outcome(out, 200, "%s", "");
+    return LG_OK;
+}
+
+lg_err lg_admin_partner_update(lg_store *st, const lg_admin_actor *who, const lg_partner *p,
+                               unsigned mask, lg_partner *before, lg_partner *after,
+                               lg_admin_secrets *secrets, lg_outcome *out)
+{
+    lg_partner scratch_before, scratch_after, cur;
+    if (!out)
+        return LG_ERR_INVALID;
+    if (!st || !who || !p || !secrets) {
+        lg_svc_outcome(out, 500, "Internal error (missing argument)");
+        return LG_ERR_INVALID;
+    }
+    memset(secrets, 0, sizeof *secrets);
+    if (mask & LG_PF_WEBHOOK_SECRET)
+        return bad_field(out, "", "webhookSecret", "secrets are generated, never set");
+    if ((mask & LG_PF_EDITABLE) == 0 || (mask & ~(unsigned)LG_PF_EDITABLE))
+        return bad_field(out, "", "body", "names no field to change");
+    lg_err rc = lg_store_partner_get(st, p->id, &cur);
+    if (rc != LG_OK)
+        return store_failed(out, rc, "reading the partner");
+    lg_partner want = *p;
+    rc = update_checked(st, who, &want, mask, &cur, before ? before : &scratch_before,
+                        after ? after : &scratch_after, secrets, out);
+    lg_memwipe(&want, sizeof want);
+    lg_memwipe(&cur, sizeof cur);
+    lg_memwipe(&scratch_before, sizeof scratch_before);
+    lg_memwipe(&scratch_after, sizeof scratch_after);
+    return rc;
+}
+
+lg_err lg_admin_partner_set_status(lg_store *st, const lg_admin_actor *who, const char *partner_id,
+                                   lg_partner_status status, lg_partner *after, lg_outcome *out)
+{
+    lg_partner cur, scratch;
+    if (!after)
+        after = &scratch;
+    if (!out)
+        return LG_ERR_INVALID;
+    if (!st || !who || !partner_id) {
+        lg_svc_outcome(out, 500, "Internal error (missing argument)");
+        return LG_ERR_INVALID;
+    }
+    if (status != LG_PARTNER_ACTIVE && status != LG_PARTNER_SUSPENDED)
+        return bad_field(out, "", "status", "must be ACTIVE or SUSPENDED");
+    lg_err rc = lg_store_partner_get(st, partner_id, &cur);
+    if (rc != LG_OK)
+        return store_failed(out, rc, "reading the partner");
+    if (cur.status == status) {
+        *after = cur;
+        lg_svc_outcome(out, 200, "%s", "");
+        return LG_OK;
+    }
+    cur.status = status;
+    audit_ctx ctx = {who, status == LG_PARTNER_SUSPENDED ? "partner.suspend" : "partner.activate",
+                     NULL, NULL, 0};
+    lg_audit_hook hook = hook_for(&ctx);
+    rc = lg_store_partner_update_audited(st, &cur, LG_PF_STATUS, &hook, NULL, after);
+    lg_memwipe(&cur, sizeof cur);
+    if (rc != LG_OK)
+        return store_failed(out, rc, "changing the partner status");
+    lg_svc_outcome(out, 200, "%s", "");
+    return LG_OK;
+}
+
+/* ------------------------------------------------------------ reads */
+
+static lg_err read_outcome(lg_outcome *out, lg_err rc, const char *what)
+{
+    if (rc != LG_OK)
+        return store_failed(out, rc, what);
+    lg_svc_outcome(out, 200, "%s", "");
+    return LG_OK;
+}
+
+lg_err lg_admin_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
+                             size_t *n, uint64_t *total, lg_outcome *out)
+{
+    if (!out)
+        return LG_ERR_INVALID;
+    return read_outcome(out, lg_store_partner_list(st, f, items, n, total), "listing partners");
+}
+
+lg_err lg_admin_partner_show(lg_store *st, const char *partner_id, lg_partner *p, lg_api_key **keys,
+                             size_t *nkeys, lg_outcome *out)
+{
+    if (!out)
+        return LG_ERR_INVALID;
+    if (keys)
+        *keys = NULL;
+    if (nkeys)
+        *nkeys = 0;
+    lg_err rc = lg_store_partner_get(st, partner_id, p);
+    if (rc == LG_OK)
+        rc = lg_store_key_list(st, partner_id, keys, nkeys);
+    return read_outcome(out, rc, "reading the partner");
+}
+
+lg_err lg_admin_audit_list(lg_store *st, const lg_admin_audit_filter *f, lg_admin_audit **items,
+                           size_t *n, uint64_t *total, lg_outcome *out)
+{
+    if (!out)
+        return LG_ERR_INVALID;
+    return read_outcome(out, lg_store_admin_audit_query(st, f, items, n, total),
+                        "listing the admin audit");
+}
+
+lg_err lg_admin_api_logs(lg_store *st, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
+                         uint64_t *total, lg_outcome *out)
+{
+    if (!out)
+        return LG_ERR_INVALID;
+    return read_outcome(out, lg_store_api_log_query(st, f, items, n, total),
+                        "listing the API logs");
+}
+
+/* ------------------------------------------------------------ analytics */
+
+void lg_admin_analytics_release(lg_admin_analytics *a)
+{
+    if (!a)
+        return;
+    free(a->days);
+    a->days = NULL;
+    a->ndays = 0;
+}
+
+static void analytics_rates(lg_admin_analytics *a)
+{
+    const lg_partner_analytics *t = &a->totals;
+    if (t->new_loans) {
+        a->average_loan = t->total_borrowed / t->new_loans;
+        a->default_rate_bp = (uint32_t)((uint64_t)t->defaulted_loans * 10000 / t->new_loans);
+    }
+    if (t->total_repaid >= t->total_borrowed && t->total_borrowed)
+        a->repayment_rate_bp = 10000;
+    else if (t->total_borrowed)
+        /* A double keeps basis-point precision where repaid * 10000 could overflow. */
+        a->repayment_rate_bp =
+            (uint32_t)((double)t->total_repaid * 10000.0 / (double)t->total_borrowed);
+}
+
+lg_err lg_admin_analytics_get(lg_store *st, const lg_config *cfg, const char *partner_id,
+                              unsigned period_days, int64_t now_ms, lg_admin_analytics *a,
+                              lg_outcome *out)
+{
+    if (!out)
+        return LG_ERR_INVALID;
+    if (!a || !st || !cfg || !partner_id) {
+        lg_svc_outcome(out, 500, "Internal error (missing argument)");
+        return LG_ERR_INVALID;
+    }
+    memset(a, 0, sizeof *a);
+    if (period_days != 7 && period_days != 30 && period_days != 90)
+        return bad_field(out, "", "period", "must be 7d, 30d or 90d");
+    if (now_ms <= 0)
+        now_ms = lg_time_now_ms();
+    int64_t today = now_ms / DAY_MS * DAY_MS;
+    uint64_t after_days = lg_config_u64(cfg, "admin", "default_after_days");
+    a->period_days = period_days;
+    a->start_ms = today - (int64_t)(period_days - 1) * DAY_MS;
+    a->end_ms = today + DAY_MS;
+    lg_err rc = lg_store_partner_analytics(st, partner_id, a->start_ms, a->end_ms,
+                                           now_ms - (int64_t)after_days * DAY_MS, &a->totals,
+                                           &a->days, &a->ndays);
+    if (rc != LG_OK)
+        return store_failed(out, rc, "reading the analytics");
+    analytics_rates(a);
+    lg_svc_outcome(out, 200, "%s", "");
+    return LG_OK;
+}
+
+/* ------------------------------------------------------------ import */
+
+typedef struct import_run {
+    lg_store *st;
+    const lg_admin_import_entry *entries;
+    lg_partner_import_item *items;
+    lg_admin_import_result *results;
+    char (*new_ids)[LG_ID_LEN]; /* ids given to new partners so far */
+    size_t nnew;
+    char where[FIELD_PREFIX_LEN];
+} import_run;
+
+/* An entry for a partner that exists: its mask fields over the stored partner. */
+static lg_err import_prepare_update(import_run *r, size_t i, const lg_partner *cur, lg_outcome *out)
+{
+    lg_partner_import_item *it = &r->items[i];
+    it->mask = r->entries[i].mask & (unsigned)LG_PF_EDITABLE;
+    lg_partner merged = *cur;
+    merged.daily_limit = it->mask & LG_PF_DAILY_LIMIT ? it->partner.daily_limit : cur->daily_limit;
+    merged.total_limit = it->mask & LG_PF_TOTAL_LIMIT ? it->partner.total_limit : cur->total_limit;
+    lg_err rc = check_partner(
+        &it->partner, it->mask & ~(unsigned)(LG_PF_DAILY_LIMIT | LG_PF_TOTAL_LIMIT), r->where, out);
+    if (rc == LG_OK)
+        rc = check_partner(&merged, it->mask & (LG_PF_DAILY_LIMIT | LG_PF_TOTAL_LIMIT), r->where,
+                           out);
+    lg_memwipe(&merged, sizeof merged);
+    if (rc != LG_OK)
+        return rc;
+    if (it->mask & LG_PF_SIGNING)
+        rc = keep_signing_secret(&it->partner, cur, &r->results[i].secrets);
+    return rc == LG_OK ? LG_OK : secret_failed(out, rc, &r->results[i].secrets);
+}
+
+/* An entry for a new partner: id, key and secrets as a create makes them. */
+static lg_err import_prepare_create(import_run *r, size_t i, lg_outcome *out)
+{
+    lg_partner_import_item *it = &r->items[i];
+    lg_err rc = check_new_partner(&it->partner, r->where, out);
+    if (rc != LG_OK)
+        return rc;
+    rc = derive_id(r->st, it->partner.key_prefix, r->nnew, r->new_ids, r->nnew, it->partner.id);
+    if (rc != LG_OK)
+        return lg_svc_store_failed(out, rc, "deriving the partner id");
+    snprintf(r->new_ids[r->nnew++], LG_ID_LEN, "%s", it->partner.id);
+    rc = make_partner_secrets(&it->partner, r->entries[i].create.env, &r->results[i].secrets,
+                              &it->key);
+    return rc == LG_OK ? LG_OK : secret_failed(out, rc, &r->results[i].secrets);
+}
+
+static lg_err import_prepare(import_run *r, size_t i, lg_outcome *out)
+{
+    lg_partner cur;
+    snprintf(r->where, sizeof r->where, "partners[%zu].", i);
+    new_partner_from(&r->items[i].partner, &r->entries[i].create.partner);
+    r->items[i].mask = LG_PF_EDITABLE;
+    lg_err rc = lg_store_partner_get_by_prefix(r->st, r->items[i].partner.key_prefix, &cur);
+    if (rc == LG_OK)
+        rc = import_prepare_update(r, i, &cur, out);
+    else if (rc == LG_ERR_NOT_FOUND || rc == LG_ERR_INVALID)
+        rc = import_prepare_create(r, i, out);
+    else
+        lg_svc_store_failed(out, rc, "reading the partners");
+    lg_memwipe(&cur, sizeof cur);
+    return rc;
+}
+
+static lg_err import_failed(import_run *r, size_t n, size_t bad, lg_err rc, lg_outcome *out)
+{
+    if (rc == LG_ERR_DUPLICATE)
+        lg_svc_outcome(out, 409, "partners[%zu].apiKeyPrefix: \"%s\" appears twice or is taken",
+                       bad, r->items[bad].partner.key_prefix);
+    else if (rc == LG_ERR_INVALID && out->status < 400)
+        lg_svc_outcome(out, 400, "partners[%zu]: invalid entry", bad);
+    else if (out->status < 400)
+        store_failed(out, rc, "importing the partners");
+    for (size_t i = 0; i < n; i++)
+        lg_admin_secrets_wipe(&r->results[i].secrets);
+    return rc;
+}
+
+static lg_err import_run_all(import_run *r, const lg_admin_actor *who, size_t n, size_t *bad,
+                             lg_outcome *out)
+{
+    lg_err rc = LG_OK;
+    for (size_t i = 0; i < n && rc == LG_OK; i++)
+        if ((rc = import_prepare(r, i, out)) != LG_OK)
+            *bad = i;
+    if (rc != LG_OK)
+        return import_failed(r, n, *bad, rc, out);
+    audit_ctx ctx = {who, NULL, r->results, r->items, n};
+    lg_audit_hook hook = hook_for(&ctx);
+    rc = lg_store_partner_import(r->st, r->items, n, &hook, bad);
+    if (rc != LG_OK) {
+        for (size_t i = 0; i < n; i++)
+            r->results[i].changed = 0;
+        return import_failed(r, n, *bad, rc, out);
+    }
+    for (size_t i = 0; i < n; i++) {
+        r->results[i].created = r->items[i].created;
+        r->results[i].partner = r->items[i].after;
+        if (!r->items[i].created)
+            lg_admin_secrets_wipe(&r->results[i].secrets);
+    }
+    lg_svc_outcome(out, 200, "%s", "");
+    return LG_OK;
+}
+
+lg_err lg_admin_import(lg_store *st, const lg_config *cfg, const lg_admin_actor *who,
+                       const lg_admin_import_entry *entries, size_t n,
+                       lg_admin_import_result *results, size_t *bad_index, lg_outcome *out)
+{
+    size_t scratch;
+    (void)cfg;
+    if (!bad_index)
+        bad_index = &scratch;
+    *bad_index = 0;
+    if (!out)
+        return LG_ERR_INVALID;
+    if (!st || !who || (n && (!entries || !results))) {
+        lg_svc_outcome(out, 500, "Internal error (missing argument)");
+        return LG_ERR_INVALID;
+    }
+    memset(out, 0, sizeof *out);
+    if (n)
+        memset(results, 0, n * sizeof *results);
+    import_run r = {
+        st, entries, calloc(n ? n : 1, sizeof *r.items), results, calloc(n ? n : 1, LG_ID_LEN),
+        0,  ""};
+    lg_err rc = LG_ERR_NOMEM;
+    if (r.items && r.new_ids)
+        rc = import_run_all(&r, who, n, bad_index, out);
+    else
+        lg_svc_outcome(out, 500, "Internal error (out of memory)");
+    if (r.items)
+        lg_memwipe(r.items, n * sizeof *r.items);
+    free(r.items);
+    free(r.new_ids);
+    return rc;
+}

@@ -1,0 +1,402 @@
+#!/usr/bin/env bash
+# The admin API under /admin through lighttpd and through Apache + mod_fcgid, with
+# /admin behind the web server's own basic auth (htpasswd: "root-admin", listed in
+# [admin] admins, and "mallory", a valid web user who is not):
+# admission (no REMOTE_USER 403, non-admin 403, wrong password the server's 401),
+# every endpoint's success and failure (bad and unknown fields 400, unknown partner
+# 404, duplicate prefix 409), key rotation grace (old key works, then 401), suspend
+# and activate seen by every worker at once, pagination edges, analytics over a
+# scripted history, an admin_audit row for every action, and no key, hash or secret
+# in any read or in the audit trail.
+# No chain: the analytics history (loans and ledger rows) is written into the store
+# file with sqlite3, since the ledger is what analytics reads.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/webserver.sh"
+
+# The interpreter itself rather than a version manager's shim: the cases call it
+# often, and the key rotation case is timed.
+lg_python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+if [ -x "$lg_python" ]; then
+    python3() { "$lg_python" "$@"; }
+fi
+
+ws_offline_store "admin api" "[admin]
+trust_remote_user = true
+admins = root-admin
+key_grace_seconds = 86400
+default_after_days = 20"
+command -v htpasswd >/dev/null || { skip "admin api" "htpasswd (apache2-utils) not installed"; finish; }
+pw=admin-pw-$RANDOM$RANDOM
+export WS_ADMIN_HTPASSWD="$T/htpasswd"
+htpasswd -c -b -m "$WS_ADMIN_HTPASSWD" root-admin "$pw" 2>/dev/null
+htpasswd -b -m "$WS_ADMIN_HTPASSWD" mallory mallory-pw 2>/dev/null
+settle=0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
+D=86400000
+
+# The scripted history of partner hist: loans and their ledger rows days ago.
+now=$(($(date +%s) * 1000))
+read -r hist_id _ < <("$mk" --db "$db" --prefix hist)
+history_loan() { # ID DAYS_AGO AMOUNT STATUS REPAID [REPAID_DAYS_AGO]
+    local id=$1 at=$((now - $2 * D)) amount=$3 status=$4 repaid=$5 fee=$(($3 / 100))
+    cat <<SQL
+INSERT INTO partner_loans (id, partner_id, partner_loan_id, user_wallet, oaid, position_id,
+  amount, fee, net, remaining, repaid, repay_pending, status, request_hash, day, created_at_ms,
+  updated_at_ms) VALUES ('$id', '$hist_id', 'pl-$id', '0x0000000000000000000000000000000000000007',
+  '1', '1', $amount, $fee, $((amount - fee)), $((amount - repaid)), $repaid, 0, $status, 'h',
+  date($at / 1000, 'unixepoch'), $at, $at);
+INSERT INTO partner_ledger (partner_id, loan_id, partner_loan_id, kind, amount, tx_hash,
+  created_at_ms) VALUES ('$hist_id', '$id', 'pl-$id', 0, $amount, '0x01', $at),
+  ('$hist_id', '$id', 'pl-$id', 1, $fee, '0x01', $at);
+SQL
+    [ "$repaid" -gt 0 ] && cat <<SQL
+INSERT INTO partner_ledger (partner_id, loan_id, partner_loan_id, kind, amount, tx_hash,
+  created_at_ms) VALUES ('$hist_id', '$id', 'pl-$id', 3, $repaid, '0x02', $((now - $6 * D)));
+SQL
+    return 0
+}
+{
+    echo "BEGIN;"
+    history_loan l0 60 10000000 3 10000000 55 # outside 30d, inside 90d, repaid
+    history_loan l1 25 100000000 2 0           # active, older than 20 days: defaulted
+    history_loan l2 10 50000000 3 50000000 5   # repaid 5 days ago
+    history_loan l3 2 30000000 2 0             # active
+    history_loan l4 3 20000000 2 5000000 1     # active, partly repaid yesterday
+    echo "COMMIT;"
+} | sqlite3 "$db" && pass "analytics history written" || fail "analytics history written"
+
+# post0 PATH [CURL ARGS]: a POST without a body; lighttpd wants its Content-Length.
+post0() {
+    local p=$1
+    shift
+    ws_call POST "$p" -H 'Content-Length: 0' "$@"
+}
+# adm METHOD PATH [CURL ARGS]: a call as root-admin (ws_call's outputs).
+adm() {
+    local m=$1 p=$2
+    shift 2
+    if [ "$m" = POST ] && [ $# = 0 ]; then
+        post0 "$p" -u "root-admin:$pw"
+    else
+        ws_call "$m" "$p" -u "root-admin:$pw" "$@"
+    fi
+}
+# ws_warm N: partner calls until N responders run (mod_fcgid spawns them on demand),
+# so that timed cases do not wait for a worker's start.
+ws_warm() {
+    local i
+    for i in $(seq 1 60); do
+        [ "$(ws_pids | wc -l)" -ge "$1" ] && return 0
+        seq 1 $(($1 * 4)) | xargs -P $(($1 * 4)) -I{} curl -s -o /dev/null "$LG_BASE_URL/partners/my/stats"
+        sleep 0.5
+    done
+    return 1
+}
+# admj METHOD PATH JSON: the same with a JSON body.
+admj() { adm "$1" "$2" -H 'Content-Type: application/json' --data-binary "$3"; }
+# no_secret NAME SECRETS...: none of the secrets in the last response body.
+no_secret() {
+    local name=$1 s leak=""
+    shift
+    for s in "$@"; do
+        [ -n "$s" ] && grep -qF -- "$s" "$T/ws/body" && leak="${s:0:8}..."
+    done
+    expect_eq "$name" "$leak" ""
+}
+
+unauthenticated_cases() { # the pool serves /admin, but no web server auth
+    local s=$1
+    ws_call GET /admin/partners
+    ws_expect_error "$s: no REMOTE_USER is 403" 403 "Admin access requires an authenticated admin"
+    ws_call POST /admin/partners/create -H 'Content-Type: application/json' \
+        --data-binary "{\"name\":\"X\",\"apiKeyPrefix\":\"nouser\",\"settlementAddress\":\"$settle\"}"
+    ws_expect_error "$s: no REMOTE_USER cannot create" 403 "Admin access requires"
+    expect_eq "$s: nothing created without REMOTE_USER" \
+        "$(sqlite3 "$db" "select count(*) from partners where key_prefix = 'nouser'")" 0
+}
+
+admission_cases() {
+    local s=$1
+    ws_call GET /admin/partners
+    expect_eq "$s: no credentials: the web server's 401" "$ws_status" 401
+    ws_call GET /admin/partners -u "root-admin:wrong"
+    expect_eq "$s: wrong password: the web server's 401" "$ws_status" 401
+    ws_call GET /admin/partners -u "mallory:mallory-pw"
+    ws_expect_error "$s: web user not in admins is 403" 403 "Admin access requires"
+    post0 /admin/partners/hist/suspend -u "mallory:mallory-pw"
+    ws_expect_error "$s: non-admin cannot suspend" 403 "Admin access requires"
+    adm GET /admin/partners
+    expect_eq "$s: admin lists partners" "$ws_status:$(ws_py 'd["success"]')" "200:True"
+}
+
+create_cases() {
+    local s=$1 t=$2
+    admj POST /admin/partners/create "{\"name\":\"Acme $t\",\"apiKeyPrefix\":\"acme$t\",
+        \"settlementAddress\":\"$settle\",\"feeBps\":100,\"rateLimitRpm\":100000,
+        \"webhookUrl\":\"https://hooks.example.com/acme\",\"contactEmail\":\"ops@acme.example\"}"
+    expect_eq "$s: create is 201" "$ws_status" 201
+    eval "$(ws_py '"id=%s key=%s whsec=%s warn=%s signing=%s" % (d["data"]["partner"]["id"],
+        d["data"]["apiKey"], d["data"]["webhookSecret"], "warning" in d["data"],
+        "signingSecret" in d["data"])')"
+    case $id in partner_acme${t}_[0-9][0-9][0-9]) ;; *) id="bad id '$id'" ;; esac
+    expect_eq "$s: created id, key, warning, no signing secret" \
+        "${id%_*}:${key:0:10}:$warn:$signing" "partner_acme${t}:pk_acme${t}_l:True:False"
+    [ -n "$whsec" ] && pass "$s: webhook secret shown" || fail "$s: webhook secret shown"
+    expect_eq "$s: Cache-Control no-store on secrets" "$(ws_header Cache-Control)" no-store
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+    expect_eq "$s: the new key works" "$ws_status:$(ws_py 'd["data"]["feeBps"]')" "200:100"
+    admj POST /admin/partners/create "{\"name\":\"Other\",\"apiKeyPrefix\":\"acme$t\",\"settlementAddress\":\"$settle\"}"
+    ws_expect_error "$s: duplicate prefix is 409" 409 ""
+    admj POST /admin/partners/create "{\"name\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\",\"feeBps\":10001}"
+    ws_expect_error "$s: bad feeBps is 400 naming it" 400 "feeBps: must be an integer from 0 to 10000"
+    admj POST /admin/partners/create "{\"name\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\",\"foo\":1}"
+    ws_expect_error "$s: unknown field is 400" 400 'body: unknown field "foo"'
+    admj POST /admin/partners/create "{\"name\":\"B\",\"apiKeyPrefix\":\"B-$t\",\"settlementAddress\":\"$settle\"}"
+    ws_expect_error "$s: bad prefix is 400" 400 "apiKeyPrefix: must be"
+    admj POST /admin/partners/create "{\"name\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD\"}"
+    ws_expect_error "$s: bad checksum is 400" 400 "settlementAddress: EIP-55"
+    adm POST /admin/partners/create --data-binary '{}'
+    expect_eq "$s: create without JSON content type is 415" "$ws_status" 415
+    expect_eq "$s: refused creates wrote nothing" \
+        "$(sqlite3 "$db" "select count(*) from partners where key_prefix in ('b$t', 'B-$t')")" 0
+    admj POST /admin/partners/create "{\"name\":\"Beta $t\",\"apiKeyPrefix\":\"beta$t\",\"settlementAddress\":\"$settle\",\"signingRequired\":true,\"environment\":\"sandbox\",\"tier\":\"ENTERPRISE\"}"
+    eval "$(ws_py '"bid=%s bkey=%s bsign=%s" % (d["data"]["partner"]["id"], d["data"]["apiKey"],
+        d["data"].get("signingSecret", ""))')"
+    expect_eq "$s: signing partner gets a sandbox key and a signing secret" \
+        "$ws_status:${bkey:0:16}:$([ -n "$bsign" ] && echo secret)" "201:pk_beta${t}_sandbox:secret"
+    secrets=("$key" "$whsec" "$bkey" "$bsign")
+}
+
+show_patch_cases() {
+    local s=$1 t=$2
+    adm GET "/admin/partners/$id"
+    expect_eq "$s: show partner and its key" \
+        "$ws_status:$(ws_py 'd["data"]["partner"]["id"] + ":" + str(len(d["data"]["apiKeys"])) + ":" + d["data"]["apiKeys"][0]["prefix"] + ":" + d["data"]["apiKeys"][0]["environment"] + ":" + str(d["data"]["apiKeys"][0]["expiresAt"])')" \
+        "200:$id:1:${key:0:16}:live:None"
+    no_secret "$s: show holds no key, secret or hash" "${secrets[@]}" \
+        $(sqlite3 "$db" "select key_hash from api_keys where partner_id = '$id'")
+    adm GET /admin/partners/partner_nobody_999
+    ws_expect_error "$s: unknown partner is 404" 404 ""
+    adm GET "/admin/partners/bad%20id"
+    ws_expect_error "$s: bad partner id is 400" 400 "partnerId:"
+    admj PATCH "/admin/partners/$id" '{"feeBps":250,"tier":"PREMIUM","name":"Acme '"$t"'"}'
+    expect_eq "$s: patch changes only what differs" \
+        "$ws_status:$(ws_py '",".join(d["data"]["changed"]) + ":" + str(d["data"]["partner"]["feeBps"])')" \
+        "200:tier,feeBps:250"
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+    expect_eq "$s: the partner sees the new fee" "$(ws_py 'd["data"]["feeBps"]')" 250
+    admj PATCH "/admin/partners/$id" '{"apiKeyPrefix":"other"}'
+    ws_expect_error "$s: patch of the prefix is 400" 400 "apiKeyPrefix: cannot be changed"
+    admj PATCH "/admin/partners/$id" '{}'
+    ws_expect_error "$s: empty patch is 400" 400 "body: at least one field"
+    admj PATCH "/admin/partners/$id" '{"webhookUrl":"http://evil.example.com/"}'
+    ws_expect_error "$s: plain http webhook is 400" 400 "webhookUrl: must be an https:// URL"
+    admj PATCH /admin/partners/partner_nobody_999 '{"feeBps":1}'
+    ws_expect_error "$s: patch of an unknown partner is 404" 404 ""
+    admj PATCH "/admin/partners/$id" '{"signingRequired":true}'
+    psign=$(ws_py 'd["data"].get("signingSecret", "")')
+    expect_eq "$s: switching signing on shows a new secret once" \
+        "$ws_status:$(ws_py 'd["data"]["changed"]'):$([ -n "$psign" ] && echo yes)" "200:['signingRequired']:yes"
+    adm POST "/admin/partners/$bid/regenerate-signing-secret"
+    rsign=$(ws_py 'd["data"]["signingSecret"]')
+    expect_eq "$s: signing secret regenerated" \
+        "$ws_status:$([ -n "$rsign" ] && [ "$rsign" != "$bsign" ] && echo new)" "200:new"
+    adm POST /admin/partners/partner_nobody_999/regenerate-signing-secret
+    ws_expect_error "$s: signing secret of an unknown partner is 404" 404 ""
+    secrets+=("$psign" "$rsign")
+}
+
+rotate_cases() {
+    local s=$1 old=$key
+    local rotated within
+    # The old key is tried at once, before anything slower than a curl runs.
+    admj POST "/admin/partners/$id/regenerate-api-key" '{"graceSeconds":2}'
+    rotated=$ws_status
+    cp "$T/ws/body" "$T/rotated.json"
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $old"
+    within=$ws_status
+    key=$(sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p' "$T/rotated.json")
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+    expect_eq "$s: new key works" "$ws_status" 200
+    expect_eq "$s: old key works within the grace" "$within" 200
+    cp "$T/rotated.json" "$T/ws/body"
+    expect_eq "$s: rotation answers a new key and the old keys' expiry" \
+        "$rotated:$([ "$key" != "$old" ] && echo new):$(ws_py 'd["data"]["previousKeysExpireAt"] is not None')" \
+        "200:new:True"
+    sleep 3
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $old"
+    ws_expect_error "$s: old key is 401 after the grace" 401 "Invalid API key"
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+    expect_eq "$s: new key still works" "$ws_status" 200
+    admj POST "/admin/partners/$id/regenerate-api-key" '{"graceSeconds":-1}'
+    ws_expect_error "$s: negative grace is 400" 400 "graceSeconds: must be an integer"
+    admj POST "/admin/partners/$id/regenerate-api-key" '{"grace":5}'
+    ws_expect_error "$s: unknown rotation field is 400" 400 'body: unknown field "grace"'
+    adm POST "/admin/partners/$bid/regenerate-api-key"
+    local bnew
+    bnew=$(ws_py 'd["data"]["apiKey"]')
+    expect_eq "$s: rotation without a body takes the default grace (a day)" \
+        "$ws_status:$(ws_py 'abs(__import__("datetime").datetime.fromisoformat(d["data"]["previousKeysExpireAt"].replace("Z", "+00:00")).timestamp() - __import__("time").time() - 86400) < 120')" \
+        "200:True"
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $bkey"
+    expect_eq "$s: old key of the default grace still works" "$ws_status" 200
+    adm POST /admin/partners/partner_nobody_999/regenerate-api-key
+    ws_expect_error "$s: rotation of an unknown partner is 404" 404 ""
+    secrets+=("$old" "$key" "$bnew")
+}
+
+# burst N: N concurrent partner calls with $key; prints the sorted distinct statuses.
+burst() {
+    seq 1 "$1" | xargs -P "$1" -I{} curl -s -o /dev/null -w '%{http_code}\n' \
+        -H "Authorization: Bearer $key" "$LG_BASE_URL/partners/my/stats" | sort -u | tr '\n' ' '
+}
+
+status_cases() {
+    local s=$1 workers n
+    workers=$(ws_pids | wc -l)
+    n=$((workers * workers * 4))
+    [ "$workers" -ge 2 ] && pass "$s: $workers workers" || fail "$s: several workers" "$workers"
+    expect_eq "$s: every worker serves the partner first" "$(burst "$n")" "200 "
+    adm POST "/admin/partners/$id/suspend"
+    expect_eq "$s: suspend" "$ws_status:$(ws_py 'd["data"]["partner"]["status"]')" "200:SUSPENDED"
+    expect_eq "$s: suspended in every worker at once" "$(burst "$n")" "403 "
+    adm POST "/admin/partners/$id/activate"
+    expect_eq "$s: activate" "$ws_status:$(ws_py 'd["data"]["partner"]["status"]')" "200:ACTIVE"
+    expect_eq "$s: active again in every worker at once" "$(burst "$n")" "200 "
+    adm POST /admin/partners/partner_nobody_999/suspend
+    ws_expect_error "$s: suspend of an unknown partner is 404" 404 ""
+    adm POST "/admin/partners/$id/suspend" -H 'Content-Type: application/json' --data-binary '{}'
+    ws_expect_error "$s: suspend takes no body" 400 "body: this endpoint takes no body"
+}
+
+list_cases() {
+    local s=$1 t=$2
+    adm GET "/admin/partners?limit=1"
+    expect_eq "$s: list page of one" \
+        "$ws_status:$(ws_py 'str(len(d["data"]["partners"])) + ":" + str(d["data"]["pagination"]["hasMore"]) + ":" + str(d["data"]["pagination"]["total"] >= 3)')" \
+        "200:1:True:True"
+    no_secret "$s: list holds no key or secret" "${secrets[@]}"
+    adm GET "/admin/partners?limit=0"
+    ws_expect_error "$s: limit 0 is 400" 400 "limit:"
+    adm GET "/admin/partners?limit=101"
+    ws_expect_error "$s: limit above the max is 400" 400 "limit:"
+    adm GET "/admin/partners?offset=-1"
+    ws_expect_error "$s: negative offset is 400" 400 "offset:"
+    adm GET "/admin/partners?offset=100000"
+    expect_eq "$s: offset past the end is an empty page" \
+        "$ws_status:$(ws_py 'str(d["data"]["partners"]) + ":" + str(d["data"]["pagination"]["hasMore"])')" \
+        "200:[]:False"
+    adm GET "/admin/partners?status=ACTIVE&tier=PREMIUM&limit=100"
+    expect_eq "$s: filter by status and tier" \
+        "$ws_status:$(ws_py '"acme'"$t"'" in [p["apiKeyPrefix"] for p in d["data"]["partners"]] and all(p["tier"] == "PREMIUM" and p["status"] == "ACTIVE" for p in d["data"]["partners"])')" \
+        "200:True"
+    adm GET "/admin/partners?tier=GOLD"
+    ws_expect_error "$s: bad tier is 400" 400 "tier: must be one of"
+    adm GET "/admin/partners?status=GONE"
+    ws_expect_error "$s: bad status is 400" 400 "status: must be one of"
+}
+
+analytics_cases() {
+    local s=$1 m='"%s %s %s %s %s %s %s %s %s" % tuple(d["data"]["metrics"][k] for k in ("totalBorrowed", "totalRepaid", "newLoans", "repaidLoans", "activeLoans", "defaultedLoans", "defaultRate", "averageLoanSize", "platformFeesEarned"))'
+    adm GET "/admin/partners/$hist_id/analytics"
+    expect_eq "$s: analytics default 30d" "$ws_status:$(ws_py 'd["data"]["period"]'):$(ws_py "$m")" \
+        "200:30d:200000000 55000000 4 1 3 1 25.00 50000000 2000000"
+    expect_eq "$s: 30 days of trends adding up" \
+        "$(ws_py 'len(d["data"]["trends"]["dailyVolume"]), sum(int(x["borrowed"]) for x in d["data"]["trends"]["dailyVolume"]), sum(x["loans"] for x in d["data"]["trends"]["dailyVolume"]), d["data"]["trends"]["repaymentRate"][-1]["rate"]')" \
+        "(30, 200000000, 4, '27.50')"
+    adm GET "/admin/partners/$hist_id/analytics?period=7d"
+    expect_eq "$s: analytics 7d" "$ws_status:$(ws_py "$m")" "200:50000000 55000000 2 0 2 0 0.00 25000000 500000"
+    adm GET "/admin/partners/$hist_id/analytics?period=90d"
+    expect_eq "$s: analytics 90d" "$ws_status:$(ws_py "$m")" "200:210000000 65000000 5 2 3 1 20.00 42000000 2100000"
+    adm GET "/admin/partners/$hist_id/analytics?period=1y"
+    ws_expect_error "$s: bad period is 400" 400 "period: must be one of"
+    adm GET /admin/partners/partner_nobody_999/analytics
+    ws_expect_error "$s: analytics of an unknown partner is 404" 404 ""
+}
+
+logs_cases() {
+    local s=$1
+    adm GET "/admin/partners/audit-logs?partnerId=$id&limit=100"
+    expect_eq "$s: the partner's API log" \
+        "$ws_status:$(ws_py 'all(l["partnerId"] == "'"$id"'" for l in d["data"]["logs"]) and d["data"]["pagination"]["total"] > 20 and d["data"]["logs"][0]["route"] == "/partners/my/stats"')" \
+        "200:True"
+    adm GET "/admin/partners/audit-logs?partnerId=$id&success=false&limit=100"
+    expect_eq "$s: the refused calls only" \
+        "$ws_status:$(ws_py 'len(d["data"]["logs"]) > 0 and all(not l["success"] and l["statusCode"] == 403 for l in d["data"]["logs"])')" \
+        "200:True"
+    no_secret "$s: API log holds no key" "${secrets[@]}"
+    adm GET "/admin/partners/audit-logs?success=maybe"
+    ws_expect_error "$s: bad success filter is 400" 400 "success: must be one of"
+    adm GET "/admin/partners/audit-logs?startDate=yesterday"
+    ws_expect_error "$s: bad startDate is 400" 400 "startDate:"
+    adm GET "/admin/partners/audit-logs?startDate=2030-01-02&endDate=2030-01-01"
+    ws_expect_error "$s: endDate before startDate is 400" 400 "endDate: must be after startDate"
+    adm GET "/admin/partners/audit-logs?limit=0"
+    ws_expect_error "$s: audit-logs limit 0 is 400" 400 "limit:"
+}
+
+audit_cases() {
+    local s=$1 a want
+    adm GET "/admin/audit?target=$id&limit=100"
+    expect_eq "$s: admin trail of the partner" \
+        "$ws_status:$(ws_py '" ".join(sorted(set(e["action"] for e in d["data"]["entries"])))')" \
+        "200:partner.activate partner.create partner.rotate_key partner.suspend partner.update"
+    expect_eq "$s: entries carry who, before and after" \
+        "$(ws_py 'all(e["admin"] == "root-admin" and e["clientIp"] == "127.0.0.1" and isinstance(e["after"], dict) for e in d["data"]["entries"]) and [e for e in d["data"]["entries"] if e["action"] == "partner.create"][0]["before"] is None')" \
+        True
+    for a in partner.create partner.update partner.rotate_key partner.rotate_signing_secret \
+        partner.suspend partner.activate; do
+        want=$(sqlite3 "$db" "select count(*) from admin_audit where action = '$a' and admin = 'root-admin' and target in ('$id', '$bid')")
+        adm GET "/admin/audit?action=$a&admin=root-admin&limit=100"
+        expect_eq "$s: $a in the store and the API" \
+            "$([ "$want" -ge 1 ] && echo some):$(ws_py 'len([e for e in d["data"]["entries"] if e["target"] in ("'"$id"'", "'"$bid"'")])')" \
+            "some:$want"
+    done
+    adm GET "/admin/audit?limit=100"
+    no_secret "$s: admin trail holds no key or secret" "${secrets[@]}"
+    adm GET "/admin/audit?admin=mallory"
+    expect_eq "$s: refused callers left no admin row" "$(ws_py 'd["data"]["pagination"]["total"]')" 0
+    adm GET "/admin/audit?limit=101"
+    ws_expect_error "$s: audit limit above the max is 400" 400 "limit:"
+    adm GET "/admin/audit?offset=100000"
+    expect_eq "$s: audit offset past the end" "$ws_status:$(ws_py 'd["data"]["entries"]')" "200:[]"
+}
+
+for server in lighttpd apache; do
+    t=${server:0:1}
+    if ! WS_ADMIN=1 ws_start "$server" 2; then
+        if [ "$ws_missing" = 1 ]; then skip "$server" "$ws_why"; else fail "$server starts" "$ws_why"; fi
+        continue
+    fi
+    unauthenticated_cases "$server without web auth"
+    ws_stop
+    if ! WS_ADMIN_AUTH=1 ws_start "$server" 3; then
+        fail "$server starts with admin auth" "$ws_why"
+        continue
+    fi
+    ws_warm 2 || fail "$server: 2 responders running" "$(ws_pids | wc -l)"
+    rows=$(sqlite3 "$db" "select count(*) from admin_audit")
+    admission_cases "$server"
+    create_cases "$server" "$t"
+    show_patch_cases "$server" "$t"
+    rotate_cases "$server"
+    status_cases "$server"
+    list_cases "$server" "$t"
+    analytics_cases "$server"
+    logs_cases "$server"
+    audit_cases "$server"
+    expect_eq "$server: reads wrote no admin row" \
+        "$(sqlite3 "$db" "select count(*) from admin_audit where action not like 'partner.%'")" 0
+    [ "$(sqlite3 "$db" "select count(*) from admin_audit")" -gt "$rows" ] &&
+        pass "$server: actions audited" || fail "$server: actions audited"
+    ws_stop
+    expect_eq "$server: no responder left after stop" "$(ws_pids | wc -l)" 0
+    expect_eq "$server: no sanitizer report or crash" "$(ws_errors | head -n 3)" ""
+done
+
+dump=$(sqlite3 "$db" ".dump admin_audit")
+leak=no
+for k in "${secrets[@]:-}"; do
+    [ -n "$k" ] && case $dump in *"$k"*) leak=yes ;; esac
+done
+expect_eq "no key or secret in admin_audit" "$leak" no
+finish

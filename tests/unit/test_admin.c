@@ -1,0 +1,663 @@
+/*
+ * test_admin.c - the admin service (admin.h) on a real SQLite file in a private
+ * directory: partner ids, keys that work once hashed, secrets that never reach the
+ * audit trail, rotation grace on a driven clock, validation naming the API field,
+ * idempotent status changes, analytics numbers over a scripted loan history, and
+ * imports that are idempotent and all or nothing.
+ */
+#include "config.h"
+
+#include "harness.h"
+
+#include <lendgate/admin.h>
+#include <lendgate/apikey.h>
+#include <lendgate/config.h>
+#include <lendgate/store.h>
+#include <lendgate/time.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS  86400000LL
+#define SETTLE  "0x5555555555555555555555555555555555555555"
+#define WALLET  "0x1111111111111111111111111111111111111111"
+#define T0_TEXT "2026-03-14T12:00:00Z"
+
+static char dir[512];
+static lg_config *cfg;
+static lg_store *st;
+static int64_t t0;
+static int db_seq;
+static const lg_admin_actor who = {"alice", "req-admin-1", "192.0.2.7"};
+
+static int suite_init(void)
+{
+    if (lg_test_mkdtemp(dir, sizeof dir) != 0 || lg_config_defaults(&cfg) != LG_OK)
+        return -1;
+    return lg_time_parse(T0_TEXT, &t0) == LG_OK ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+    lg_store_close(st);
+    st = NULL;
+    lg_config_free(cfg);
+    lg_test_rmtree(dir);
+    lg_time_set_fixed(-1);
+    return 0;
+}
+
+/* Every test starts on a new, migrated database file at t0. */
+static void fresh(void)
+{
+    char path[700];
+    lg_store_close(st);
+    st = NULL;
+    snprintf(path, sizeof path, "%s/admin-%d.db", dir, ++db_seq);
+    lg_time_set_fixed(t0);
+    CU_ASSERT_EQUAL_FATAL(lg_store_open("sqlite", path, 5000, &st), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_store_migrate(st, NULL), LG_OK);
+}
+
+static void create_req(lg_admin_create *req, const char *prefix)
+{
+    memset(req, 0, sizeof *req);
+    snprintf(req->partner.name, sizeof req->partner.name, "%s lending", prefix);
+    snprintf(req->partner.key_prefix, sizeof req->partner.key_prefix, "%s", prefix);
+    snprintf(req->partner.settlement_address, sizeof req->partner.settlement_address, SETTLE);
+    snprintf(req->partner.webhook_url, sizeof req->partner.webhook_url, "https://%s.example/h",
+             prefix);
+    req->partner.daily_limit = 50000000;
+    req->partner.total_limit = 100000000;
+    req->partner.fee_bps = 100;
+    req->env = LG_APIKEY_LIVE;
+}
+
+static lg_partner create(const char *prefix, int signing, lg_admin_secrets *sec)
+{
+    lg_admin_create req;
+    lg_partner p;
+    lg_outcome out = {0, ""};
+    create_req(&req, prefix);
+    req.partner.signing_required = signing;
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(st, cfg, &who, &req, &p, sec, &out), LG_OK);
+    CU_ASSERT_EQUAL(out.status, 201);
+    return p;
+}
+
+static lg_err auth(const char *key, int64_t ms, lg_partner *p)
+{
+    char hash[LG_APIKEY_HASH_LEN];
+    lg_time_set_fixed(ms);
+    CU_ASSERT_EQUAL_FATAL(lg_apikey_hash(hash, sizeof hash, key), LG_OK);
+    return lg_store_partner_by_key(st, hash, p, NULL);
+}
+
+static uint64_t audit_count(const char *action)
+{
+    lg_admin_audit_filter f = {NULL, action, NULL, 0, 0, 1, 0};
+    lg_admin_audit *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    lg_outcome out = {0, ""};
+    CU_ASSERT_EQUAL_FATAL(lg_admin_audit_list(st, &f, &items, &n, &total, &out), LG_OK);
+    free(items);
+    return total;
+}
+
+/* 1 when any audit row holds needle in any field. */
+static int audit_holds(const char *needle)
+{
+    lg_admin_audit_filter f = {NULL, NULL, NULL, 0, 0, 1000, 0};
+    lg_admin_audit *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    int found = 0;
+    CU_ASSERT_EQUAL_FATAL(lg_store_admin_audit_query(st, &f, &items, &n, &total), LG_OK);
+    for (size_t i = 0; i < n; i++)
+        found |= strstr(items[i].before_json, needle) || strstr(items[i].after_json, needle) ||
+                 strstr(items[i].target, needle) || strstr(items[i].action, needle);
+    free(items);
+    return found;
+}
+
+static uint64_t partner_total(void)
+{
+    uint64_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(lg_store_partner_count(st, &n), LG_OK);
+    return n;
+}
+
+/* The outcome of a refused create names field and nothing is stored. */
+static void expect_create_refused(lg_admin_create *req, int status, const char *field)
+{
+    lg_partner p;
+    lg_admin_secrets sec;
+    lg_outcome out = {0, ""};
+    uint64_t before = partner_total();
+    CU_ASSERT_NOT_EQUAL(lg_admin_partner_create(st, cfg, &who, req, &p, &sec, &out), LG_OK);
+    CU_ASSERT_EQUAL(out.status, status);
+    if (strncmp(out.message, field, strlen(field)) != 0)
+        fprintf(stderr, "\n  message \"%s\" does not start with %s\n", out.message, field);
+    CU_ASSERT_EQUAL(strncmp(out.message, field, strlen(field)), 0);
+    CU_ASSERT_EQUAL(sec.api_key[0], '\0');
+    CU_ASSERT_EQUAL(partner_total(), before);
+}
+
+/* ------------------------------------------------------------ create */
+
+static void test_create_ids_and_keys(void)
+{
+    lg_admin_secrets sa, sb, sc;
+    fresh();
+    lg_partner a = create("acme", 0, &sa);
+    lg_partner b = create("beta", 1, &sb);
+    /* A hand-made partner takes the next id: the derivation passes over it. */
+    lg_partner taken = a;
+    snprintf(taken.id, sizeof taken.id, "partner_gamma_004");
+    snprintf(taken.key_prefix, sizeof taken.key_prefix, "other");
+    CU_ASSERT_EQUAL_FATAL(lg_store_partner_create(st, &taken), LG_OK);
+    lg_partner c = create("gamma", 0, &sc);
+    CU_ASSERT_STRING_EQUAL(a.id, "partner_acme_001");
+    CU_ASSERT_STRING_EQUAL(b.id, "partner_beta_002");
+    CU_ASSERT_STRING_EQUAL(c.id, "partner_gamma_005");
+    CU_ASSERT_EQUAL(c.status, LG_PARTNER_ACTIVE);
+    CU_ASSERT_EQUAL(c.created_at_ms, t0);
+
+    lg_apikey_parts parts;
+    CU_ASSERT_EQUAL(lg_apikey_parse(&parts, sa.api_key), LG_OK);
+    CU_ASSERT_STRING_EQUAL(parts.partner, "acme");
+    lg_partner got;
+    CU_ASSERT_EQUAL(auth(sb.api_key, t0, &got), LG_OK);
+    CU_ASSERT_STRING_EQUAL(got.id, b.id);
+    CU_ASSERT_EQUAL(strncmp(sa.webhook_secret, "whsec_", 6), 0);
+    CU_ASSERT_EQUAL(strlen(sa.webhook_secret), 6 + 64);
+    CU_ASSERT_EQUAL(sa.signing_secret[0], '\0');
+    CU_ASSERT_EQUAL(strncmp(sb.signing_secret, "sig_", 4), 0);
+    CU_ASSERT_EQUAL(strlen(sb.signing_secret), 4 + 64);
+    CU_ASSERT_STRING_EQUAL(got.signing_secret, sb.signing_secret);
+    CU_ASSERT_STRING_NOT_EQUAL(sa.webhook_secret, sb.webhook_secret);
+
+    CU_ASSERT_EQUAL(audit_count("partner.create"), 3);
+    CU_ASSERT_TRUE(audit_holds("\"signingSecretSet\":true"));
+    CU_ASSERT_TRUE(audit_holds("\"apiKeyPrefix\":\"beta\""));
+    lg_admin_secrets *all[] = {&sa, &sb, &sc};
+    for (size_t i = 0; i < 3; i++) {
+        char hash[LG_APIKEY_HASH_LEN];
+        CU_ASSERT_FALSE(audit_holds(all[i]->api_key));
+        CU_ASSERT_FALSE(audit_holds(all[i]->webhook_secret));
+        CU_ASSERT_EQUAL(lg_apikey_hash(hash, sizeof hash, all[i]->api_key), LG_OK);
+        CU_ASSERT_FALSE(audit_holds(hash));
+    }
+    CU_ASSERT_FALSE(audit_holds(sb.signing_secret));
+    CU_ASSERT_FALSE(audit_holds("whsec_"));
+    lg_admin_secrets_wipe(&sa);
+    lg_admin_secrets_wipe(&sb);
+    lg_admin_secrets_wipe(&sc);
+}
+
+static void test_create_refused(void)
+{
+    lg_admin_secrets s;
+    lg_admin_create req;
+    fresh();
+    create("acme", 0, &s);
+    lg_admin_secrets_wipe(&s);
+    create_req(&req, "acme");
+    expect_create_refused(&req, 409, "apiKeyPrefix");
+    create_req(&req, "Bad_Prefix");
+    expect_create_refused(&req, 400, "apiKeyPrefix");
+    create_req(&req, "abcdefghijklmnopqrstuvwxyz0123456"); /* 33 characters */
+    expect_create_refused(&req, 400, "apiKeyPrefix");
+    create_req(&req, "fee");
+    req.partner.fee_bps = 10001;
+    expect_create_refused(&req, 400, "feeBps");
+    create_req(&req, "limits");
+    req.partner.daily_limit = req.partner.total_limit + 1;
+    expect_create_refused(&req, 400, "dailyLimit");
+    create_req(&req, "noname");
+    req.partner.name[0] = '\0';
+    expect_create_refused(&req, 400, "name");
+    create_req(&req, "ctl");
+    snprintf(req.partner.name, sizeof req.partner.name, "bad\nname");
+    expect_create_refused(&req, 400, "name");
+    create_req(&req, "addr");
+    snprintf(req.partner.settlement_address, sizeof req.partner.settlement_address, "0x12");
+    expect_create_refused(&req, 400, "settlementAddress");
+    create_req(&req, "hook");
+    snprintf(req.partner.webhook_url, sizeof req.partner.webhook_url, "ftp://x.example");
+    expect_create_refused(&req, 400, "webhookUrl");
+    CU_ASSERT_EQUAL(audit_count(NULL), 1);
+
+    lg_outcome out = {0, ""};
+    lg_partner p;
+    CU_ASSERT_EQUAL(lg_admin_partner_create(NULL, cfg, &who, &req, &p, &s, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(out.status, 500);
+    CU_ASSERT_EQUAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &s, NULL), LG_ERR_INVALID);
+}
+
+/* ------------------------------------------------------------ keys */
+
+static void test_rotate_grace(void)
+{
+    lg_admin_secrets s0, s1, s2;
+    lg_outcome out = {0, ""};
+    int64_t old_exp = 0;
+    fresh();
+    lg_partner p = create("acme", 0, &s0);
+
+    CU_ASSERT_EQUAL(lg_admin_key_rotate(st, &who, p.id, LG_APIKEY_SANDBOX, 0, &s1, &old_exp, &out),
+                    LG_OK);
+    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(old_exp, t0);
+    CU_ASSERT_EQUAL(auth(s0.api_key, t0, NULL), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(auth(s1.api_key, t0, NULL), LG_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s1.api_key, "_sandbox_"));
+
+    lg_time_set_fixed(t0 + 1000);
+    CU_ASSERT_EQUAL(lg_admin_key_rotate(st, &who, p.id, LG_APIKEY_LIVE, 3600, &s2, &old_exp, &out),
+                    LG_OK);
+    CU_ASSERT_EQUAL(old_exp, t0 + 1000 + 3600000);
+    CU_ASSERT_EQUAL(auth(s1.api_key, t0 + 1000 + 3599999, NULL), LG_OK);
+    CU_ASSERT_EQUAL(auth(s1.api_key, t0 + 1000 + 3600000, NULL), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(auth(s2.api_key, t0 + 1000 + 3600000, NULL), LG_OK);
+    CU_ASSERT_EQUAL(auth(s0.api_key, t0 + 1000, NULL), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(audit_count("partner.rotate_key"), 2);
+    CU_ASSERT_FALSE(audit_holds(s1.api_key));
+    CU_ASSERT_FALSE(audit_holds(s2.api_key));
+
+    lg_api_key *keys = NULL;
+    size_t nkeys = 0;
+    lg_partner shown;
+    CU_ASSERT_EQUAL(lg_admin_partner_show(st, p.id, &shown, &keys, &nkeys, &out), LG_OK);
+    CU_ASSERT_EQUAL(nkeys, 3);
+    free(keys);
+
+    CU_ASSERT_EQUAL(
+        lg_admin_key_rotate(st, &who, "partner_nobody_001", LG_APIKEY_LIVE, 0, &s1, NULL, &out),
+        LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(out.status, 404);
+    CU_ASSERT_EQUAL(s1.api_key[0], '\0');
+    CU_ASSERT_EQUAL(lg_admin_key_rotate(st, &who, p.id, LG_APIKEY_LIVE, 400000000, &s1, NULL, &out),
+                    LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(out.status, 400);
+    lg_admin_secrets_wipe(&s0);
+    lg_admin_secrets_wipe(&s2);
+}
+
+static void test_signing_rotate(void)
+{
+    lg_admin_secrets s0, s1;
+    lg_outcome out = {0, ""};
+    fresh();
+    lg_partner p = create("acme", 1, &s0);
+    CU_ASSERT_EQUAL(lg_admin_signing_rotate(st, &who, p.id, &s1, &out), LG_OK);
+    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(strncmp(s1.signing_secret, "sig_", 4), 0);
+    CU_ASSERT_STRING_NOT_EQUAL(s1.signing_secret, s0.signing_secret);
+    lg_partner got;
+    CU_ASSERT_EQUAL_FATAL(lg_store_partner_get(st, p.id, &got), LG_OK);
+    CU_ASSERT_STRING_EQUAL(got.signing_secret, s1.signing_secret);
+    CU_ASSERT_EQUAL(audit_count("partner.rotate_signing_secret"), 1);
+    CU_ASSERT_FALSE(audit_holds(s1.signing_secret));
+    CU_ASSERT_FALSE(audit_holds(s0.signing_secret));
+    CU_ASSERT_EQUAL(lg_admin_signing_rotate(st, &who, "partner_x_001", &s1, &out),
+                    LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(out.status, 404);
+    lg_admin_secrets_wipe(&s0);
+}
+
+/* ------------------------------------------------------------ update, status */
+
+static void expect_update(lg_partner *ch, unsigned mask, int status, const char *field)
+{
+    lg_partner before, after;
+    lg_admin_secrets sec;
+    lg_outcome out = {0, ""};
+    lg_err rc = lg_admin_partner_update(st, &who, ch, mask, &before, &after, &sec, &out);
+    CU_ASSERT_EQUAL(out.status, status);
+    CU_ASSERT_EQUAL(rc == LG_OK, status == 200);
+    if (field)
+        CU_ASSERT_EQUAL(strncmp(out.message, field, strlen(field)), 0);
+}
+
+static void test_update_fields(void)
+{
+    lg_admin_secrets s0, sec;
+    lg_outcome out = {0, ""};
+    lg_partner before, after;
+    fresh();
+    lg_partner p = create("acme", 0, &s0);
+    lg_partner ch = p;
+    snprintf(ch.name, sizeof ch.name, "Acme Credit");
+    ch.tier = LG_TIER_PREMIUM;
+    ch.daily_limit = 70000000;
+    ch.total_limit = 90000000;
+    ch.fee_bps = 250;
+    snprintf(ch.settlement_address, sizeof ch.settlement_address,
+             "0x6666666666666666666666666666666666666666");
+    snprintf(ch.webhook_url, sizeof ch.webhook_url, "https://new.example/h");
+    snprintf(ch.contact_email, sizeof ch.contact_email, "ops@acme.example");
+    ch.rate_limit_rpm = 900;
+    snprintf(ch.ip_allowlist, sizeof ch.ip_allowlist, "192.0.2.0/24,198.51.100.7");
+    ch.signing_required = 1;
+    unsigned mask = LG_PF_NAME | LG_PF_TIER | LG_PF_DAILY_LIMIT | LG_PF_TOTAL_LIMIT |
+                    LG_PF_FEE_BPS | LG_PF_SETTLEMENT | LG_PF_WEBHOOK_URL | LG_PF_CONTACT |
+                    LG_PF_RATE_LIMIT | LG_PF_ALLOWLIST | LG_PF_SIGNING;
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_update(st, &who, &ch, mask, &before, &after, &sec, &out),
+                          LG_OK);
+    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_STRING_EQUAL(before.name, "acme lending");
+    CU_ASSERT_STRING_EQUAL(after.name, "Acme Credit");
+    CU_ASSERT_EQUAL(after.tier, LG_TIER_PREMIUM);
+    CU_ASSERT_EQUAL(after.daily_limit, 70000000);
+    CU_ASSERT_EQUAL(after.total_limit, 90000000);
+    CU_ASSERT_EQUAL(after.fee_bps, 250);
+    CU_ASSERT_STRING_EQUAL(after.webhook_url, "https://new.example/h");
+    CU_ASSERT_EQUAL(after.rate_limit_rpm, 900);
+    CU_ASSERT_STRING_EQUAL(after.ip_allowlist, "192.0.2.0/24,198.51.100.7");
+    /* Switching signing on without a secret makes one, shown once. */
+    CU_ASSERT_EQUAL(after.signing_required, 1);
+    CU_ASSERT_EQUAL(strncmp(sec.signing_secret, "sig_", 4), 0);
+    CU_ASSERT_STRING_EQUAL(after.signing_secret, sec.signing_secret);
+    CU_ASSERT_STRING_EQUAL(after.webhook_secret, s0.webhook_secret);
+    CU_ASSERT_EQUAL(audit_count("partner.update"), 1);
+    CU_ASSERT_TRUE(audit_holds("\"ipAllowlist\":[\"192.0.2.0/24\",\"198.51.100.7\"]"));
+    CU_ASSERT_FALSE(audit_holds(sec.signing_secret));
+    lg_admin_secrets_wipe(&sec);
+
+    ch = after;
+    ch.fee_bps = 10001;
+    expect_update(&ch, LG_PF_FEE_BPS, 400, "feeBps");
+    ch = after;
+    ch.daily_limit = 90000001; /* over the stored total limit */
+    expect_update(&ch, LG_PF_DAILY_LIMIT, 400, "dailyLimit");
+    ch = after;
+    ch.total_limit = 69999999; /* under the stored daily limit */
+    expect_update(&ch, LG_PF_TOTAL_LIMIT, 400, "dailyLimit");
+    ch = after;
+    ch.name[0] = '\0';
+    expect_update(&ch, LG_PF_NAME, 400, "name");
+    expect_update(&ch, LG_PF_WEBHOOK_SECRET, 400, "webhookSecret");
+    expect_update(&ch, 0, 400, NULL);
+    snprintf(ch.id, sizeof ch.id, "partner_nobody_001");
+    snprintf(ch.name, sizeof ch.name, "x");
+    expect_update(&ch, LG_PF_NAME, 404, NULL);
+    CU_ASSERT_EQUAL(audit_count("partner.update"), 1);
+    lg_admin_secrets_wipe(&s0);
+}
+
+static void test_set_status(void)
+{
+    lg_admin_secrets s0;
+    lg_outcome out = {0, ""};
+    lg_partner after;
+    fresh();
+    lg_partner p = create("acme", 0, &s0);
+    CU_ASSERT_EQUAL(lg_admin_partner_set_status(st, &who, p.id, LG_PARTNER_SUSPENDED, &after, &out),
+                    LG_OK);
+    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(after.status, LG_PARTNER_SUSPENDED);
+    CU_ASSERT_EQUAL(auth(s0.api_key, t0, NULL), LG_ERR_SUSPENDED);
+    CU_ASSERT_EQUAL(lg_admin_partner_set_status(st, &who, p.id, LG_PARTNER_SUSPENDED, NULL, &out),
+                    LG_OK);
+    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(audit_count("partner.suspend"), 1);
+    CU_ASSERT_EQUAL(lg_admin_partner_set_status(st, &who, p.id, LG_PARTNER_ACTIVE, &after, &out),
+                    LG_OK);
+    CU_ASSERT_EQUAL(auth(s0.api_key, t0, NULL), LG_OK);
+    CU_ASSERT_EQUAL(audit_count("partner.activate"), 1);
+    CU_ASSERT_TRUE(audit_holds("\"status\":\"SUSPENDED\""));
+    CU_ASSERT_EQUAL(
+        lg_admin_partner_set_status(st, &who, "partner_x_001", LG_PARTNER_ACTIVE, NULL, &out),
+        LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(out.status, 404);
+    CU_ASSERT_EQUAL(lg_admin_partner_set_status(st, &who, p.id, (lg_partner_status)7, NULL, &out),
+                    LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(audit_count(NULL), 3);
+    lg_admin_secrets_wipe(&s0);
+}
+
+/* ------------------------------------------------------------ analytics */
+
+/* A loan of amount borrowed for p at ms: reserved, mined, confirmed. */
+static lg_loan borrow(const lg_partner *p, const char *plid, uint64_t amount, int64_t ms)
+{
+    lg_position pos;
+    lg_loan l;
+    char btx[LG_HASH_LEN], ttx[LG_HASH_LEN];
+    static unsigned n;
+    lg_time_set_fixed(ms);
+    memset(&pos, 0, sizeof pos);
+    snprintf(pos.wallet, sizeof pos.wallet, WALLET);
+    snprintf(pos.oaid, sizeof pos.oaid, "42");
+    snprintf(pos.position_id, sizeof pos.position_id, "7");
+    snprintf(pos.collateral_token, sizeof pos.collateral_token, SETTLE);
+    snprintf(pos.collateral_amount, sizeof pos.collateral_amount, "1");
+    snprintf(pos.collateral_value, sizeof pos.collateral_value, "1");
+    snprintf(pos.usdc_borrowed, sizeof pos.usdc_borrowed, "0");
+    snprintf(pos.health_factor, sizeof pos.health_factor, "1");
+    pos.active = 1;
+    CU_ASSERT_EQUAL_FATAL(lg_store_position_upsert(st, &pos), LG_OK);
+    memset(&l, 0, sizeof l);
+    snprintf(l.partner_id, sizeof l.partner_id, "%s", p->id);
+    snprintf(l.partner_loan_id, sizeof l.partner_loan_id, "%s", plid);
+    snprintf(l.user_wallet, sizeof l.user_wallet, WALLET);
+    snprintf(l.oaid, sizeof l.oaid, "42");
+    snprintf(l.position_id, sizeof l.position_id, "7");
+    l.amount = amount;
+    l.fee = amount * p->fee_bps / 10000;
+    l.net = amount - l.fee;
+    snprintf(l.request_hash, sizeof l.request_hash, "%064x", ++n);
+    CU_ASSERT_EQUAL_FATAL(lg_store_loan_reserve(st, &l, NULL, NULL), LG_OK);
+    snprintf(btx, sizeof btx, "0x%064x", 1000 + n);
+    snprintf(ttx, sizeof ttx, "0x%064x", 2000 + n);
+    CU_ASSERT_EQUAL_FATAL(lg_store_loan_mark_borrowed(st, l.id, btx), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_store_loan_confirm(st, l.id, btx, ttx), LG_OK);
+    return l;
+}
+
+static void repay(const lg_partner *p, const char *plid, uint64_t amount, int64_t ms)
+{
+    static unsigned n;
+    lg_repayment r;
+    lg_loan after;
+    char tx[LG_HASH_LEN];
+    lg_time_set_fixed(ms);
+    snprintf(tx, sizeof tx, "0x%064x", 5000 + ++n);
+    CU_ASSERT_EQUAL_FATAL(lg_store_repay_begin(st, p->id, plid, amount, NULL, &r), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_store_repay_apply(st, r.id, tx, &after), LG_OK);
+}
+
+static void test_analytics(void)
+{
+    lg_admin_secrets s0;
+    lg_admin_analytics a;
+    lg_outcome out = {0, ""};
+    char err[128];
+    fresh();
+    lg_partner p = create("acme", 0, &s0); /* fee 1% */
+    lg_admin_secrets_wipe(&s0);
+    int64_t today = t0 / DAY_MS * DAY_MS;              /* 2026-03-14 */
+    borrow(&p, "old", 8000000, today - 40 * DAY_MS);   /* outside 30 days */
+    borrow(&p, "L1", 1000000, today - 6 * DAY_MS + 1); /* first day of 7 */
+    borrow(&p, "L2", 3000000, today - 6 * DAY_MS + 2);
+    repay(&p, "L1", 1000000, today - 2 * DAY_MS);
+    repay(&p, "L2", 1000000, today - 2 * DAY_MS + 5);
+    borrow(&p, "L3", 2000000, today + 3600000); /* today */
+    int64_t now = today + 7200000;
+    lg_time_set_fixed(now);
+
+    CU_ASSERT_EQUAL(lg_config_set(cfg, "admin", "default_after_days", "5", err, sizeof err), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_analytics_get(st, cfg, p.id, 7, now, &a, &out), LG_OK);
+    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(a.period_days, 7);
+    CU_ASSERT_EQUAL(a.start_ms, today - 6 * DAY_MS);
+    CU_ASSERT_EQUAL(a.end_ms, today + DAY_MS);
+    CU_ASSERT_EQUAL(a.totals.total_borrowed, 6000000);
+    CU_ASSERT_EQUAL(a.totals.total_repaid, 2000000);
+    CU_ASSERT_EQUAL(a.totals.fees_earned, 60000);
+    CU_ASSERT_EQUAL(a.totals.new_loans, 3);
+    CU_ASSERT_EQUAL(a.totals.repaid_loans, 1);
+    CU_ASSERT_EQUAL(a.totals.active_loans, 2);
+    CU_ASSERT_EQUAL(a.totals.defaulted_loans, 1); /* L2: open 6 days > 5 */
+    CU_ASSERT_EQUAL(a.average_loan, 2000000);
+    CU_ASSERT_EQUAL(a.default_rate_bp, 3333);
+    CU_ASSERT_EQUAL(a.repayment_rate_bp, 3333);
+    CU_ASSERT_EQUAL_FATAL(a.ndays, 7);
+    CU_ASSERT_EQUAL(a.days[0].borrowed, 4000000);
+    CU_ASSERT_EQUAL(a.days[0].loans, 2);
+    CU_ASSERT_EQUAL(a.days[4].repaid, 2000000);
+    CU_ASSERT_EQUAL(a.days[6].borrowed, 2000000);
+    CU_ASSERT_STRING_EQUAL(a.days[6].day, "2026-03-14");
+    lg_admin_analytics_release(&a);
+    CU_ASSERT_PTR_NULL(a.days);
+
+    CU_ASSERT_EQUAL_FATAL(lg_admin_analytics_get(st, cfg, p.id, 90, now, &a, &out), LG_OK);
+    CU_ASSERT_EQUAL(a.ndays, 90);
+    CU_ASSERT_EQUAL(a.totals.total_borrowed, 14000000);
+    CU_ASSERT_EQUAL(a.totals.defaulted_loans, 2);
+    lg_admin_analytics_release(&a);
+    CU_ASSERT_EQUAL(lg_config_set(cfg, "admin", "default_after_days", "90", err, sizeof err),
+                    LG_OK);
+
+    CU_ASSERT_EQUAL(lg_admin_analytics_get(st, cfg, p.id, 14, now, &a, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(lg_admin_analytics_get(st, cfg, "partner_x_001", 30, now, &a, &out),
+                    LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(out.status, 404);
+    CU_ASSERT_PTR_NULL(a.days);
+}
+
+/* ------------------------------------------------------------ import */
+
+static void entry(lg_admin_import_entry *e, const char *prefix, uint32_t fee_bps)
+{
+    memset(e, 0, sizeof *e);
+    create_req(&e->create, prefix);
+    e->create.partner.fee_bps = fee_bps;
+    e->mask = LG_PF_NAME | LG_PF_FEE_BPS | LG_PF_DAILY_LIMIT | LG_PF_TOTAL_LIMIT |
+              LG_PF_SETTLEMENT | LG_PF_WEBHOOK_URL;
+}
+
+static void test_import(void)
+{
+    lg_admin_import_entry e[3];
+    lg_admin_import_result r[3];
+    lg_outcome out = {0, ""};
+    size_t bad = 99;
+    fresh();
+    entry(&e[0], "acme", 10);
+    entry(&e[1], "beta", 20);
+    entry(&e[2], "gamma", 30);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out), LG_OK);
+    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_STRING_EQUAL(r[0].partner.id, "partner_acme_001");
+    CU_ASSERT_STRING_EQUAL(r[1].partner.id, "partner_beta_002");
+    CU_ASSERT_STRING_EQUAL(r[2].partner.id, "partner_gamma_003");
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(r[i].created, 1);
+        CU_ASSERT_EQUAL(auth(r[i].secrets.api_key, t0, NULL), LG_OK);
+        CU_ASSERT_FALSE(audit_holds(r[i].secrets.api_key));
+        CU_ASSERT_FALSE(audit_holds(r[i].secrets.webhook_secret));
+        lg_admin_secrets_wipe(&r[i].secrets);
+    }
+    CU_ASSERT_EQUAL(audit_count("partner.import.create"), 3);
+
+    /* The same file again changes nothing and writes nothing. */
+    lg_err rc = lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out);
+    if (rc != LG_OK)
+        fprintf(stderr, "\n  import again: %s (%d %s)\n", lg_errname(rc), out.status, out.message);
+    CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(r[i].created, 0);
+        CU_ASSERT_EQUAL(r[i].changed, 0);
+        CU_ASSERT_EQUAL(r[i].secrets.api_key[0], '\0');
+    }
+    CU_ASSERT_EQUAL(audit_count(NULL), 3);
+    CU_ASSERT_EQUAL(partner_total(), 3);
+
+    /* One field changed: one update and its row. */
+    e[1].create.partner.fee_bps = 21;
+    CU_ASSERT_EQUAL_FATAL(lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out), LG_OK);
+    CU_ASSERT_EQUAL(r[0].changed, 0);
+    CU_ASSERT_EQUAL(r[1].changed, 1);
+    CU_ASSERT_EQUAL(r[1].partner.fee_bps, 21);
+    CU_ASSERT_EQUAL(audit_count("partner.import.update"), 1);
+
+    /* A bad entry in the middle: nothing of the file is stored. */
+    entry(&e[0], "delta", 1);
+    entry(&e[1], "epsilon", 10001);
+    entry(&e[2], "zeta", 3);
+    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(bad, 1);
+    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].feeBps", 18), 0);
+    CU_ASSERT_EQUAL(r[0].secrets.api_key[0], '\0');
+    CU_ASSERT_EQUAL(partner_total(), 3);
+
+    /* Two entries with one prefix: refused by the store, index of the second. */
+    entry(&e[1], "eta", 2);
+    entry(&e[2], "delta", 3);
+    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out), LG_ERR_DUPLICATE);
+    CU_ASSERT_EQUAL(bad, 2);
+    CU_ASSERT_EQUAL(out.status, 409);
+    CU_ASSERT_EQUAL(strncmp(out.message, "partners[2].apiKeyPrefix", 24), 0);
+    CU_ASSERT_EQUAL(partner_total(), 3);
+    CU_ASSERT_EQUAL(audit_count(NULL), 4);
+    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, NULL, 0, NULL, &bad, &out), LG_OK);
+}
+
+/* ------------------------------------------------------------ JSON, secrets */
+
+static void test_json_and_wipe(void)
+{
+    lg_partner p;
+    char buf[4096];
+    memset(&p, 0, sizeof p);
+    snprintf(p.id, sizeof p.id, "partner_acme_001");
+    snprintf(p.name, sizeof p.name, "Acme \"Q\"");
+    snprintf(p.webhook_secret, sizeof p.webhook_secret, "whsec_topsecret");
+    snprintf(p.signing_secret, sizeof p.signing_secret, "sig_topsecret");
+    p.total_limit = 18446744073709551615ULL;
+    p.created_at_ms = t0;
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_json(&p, buf, sizeof buf), LG_OK);
+    CU_ASSERT_PTR_NULL(strstr(buf, "topsecret"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"totalLimit\":\"18446744073709551615\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"webhookSecretSet\":true"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"signingSecretSet\":true"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name\":\"Acme \\\"Q\\\"\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"createdAt\":\"2026-03-14T12:00:00.000Z\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"ipAllowlist\":[]"));
+    CU_ASSERT_EQUAL(lg_admin_partner_json(&p, buf, 40), LG_ERR_OVERFLOW);
+    CU_ASSERT_EQUAL(lg_admin_partner_json(NULL, buf, sizeof buf), LG_ERR_INVALID);
+
+    lg_admin_secrets s;
+    memset(&s, 'x', sizeof s);
+    lg_admin_secrets_wipe(&s);
+    static const lg_admin_secrets zero;
+    CU_ASSERT_EQUAL(memcmp(&s, &zero, sizeof s), 0);
+    lg_admin_secrets_wipe(NULL);
+}
+
+int main(void)
+{
+    static const lg_test_case tests[] = {
+        {"create: ids, keys, secrets kept out of the audit", test_create_ids_and_keys},
+        {"create: refusals name the field", test_create_refused},
+        {"key rotation with grace 0 and N", test_rotate_grace},
+        {"signing secret rotation", test_signing_rotate},
+        {"update each field and bad values", test_update_fields},
+        {"suspend and activate, idempotent", test_set_status},
+        {"analytics over a scripted history", test_analytics},
+        {"import: idempotent, all or nothing", test_import},
+        {"partner JSON and secrets wipe", test_json_and_wipe},
+        {NULL, NULL},
+    };
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    lg_test_add_suite("admin", suite_init, suite_clean, tests);
+    return lg_test_run("test_admin");
+}
