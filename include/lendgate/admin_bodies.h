@@ -10,7 +10,9 @@
  *   strings), feeBps (integer 0..10000), settlementAddress (EIP-55), webhookUrl
  *   (https://, or http:// to a loopback host; "" clears it), contactEmail ("" clears
  *   it), rateLimitRpm (integer 0..1000000, 0 = the tier's default), signingRequired
- *   (boolean; switching it on makes the signing secret in admin.h).
+ *   (boolean; switching it on makes the signing secret in admin.h), ipAllowlist
+ *   (array of IPv4/IPv6 addresses and CIDR ranges, netaddr.h; stored in canonical
+ *   form; [] admits every address).
  * Integers must be JSON integers and strings JSON strings ("250" is not a fee).
  * Unknown fields are 400 naming them (body: unknown field "foo"); so is a field given
  * twice. Messages name the field and why ("feeBps: must be an integer from 0 to

@@ -6,5 +6,6 @@ lendgatectl_LDADD = $(LG_LIBS)
 bin_PROGRAMS += lendgate.fcgi
 lendgate_fcgi_SOURCES = src/bin/lendgate_fcgi.c
 lendgate_fcgi_LDADD = $(LG_LIBS) $(FCGI_LIBS)
-# The example partner_platforms.json for `lendgatectl partner import`, and the operations guide.
-EXTRA_DIST += etc/partner_platforms.json docs/operations.md
+# The example partner_platforms.json for `lendgatectl partner import`, the operations
+# guide and the security notes.
+EXTRA_DIST += etc/partner_platforms.json docs/operations.md docs/security.md

@@ -5,6 +5,7 @@
 #include <lendgate/admin_bodies.h>
 
 #include <lendgate/json_input.h>
+#include <lendgate/netaddr.h>
 #include <lendgate/validate.h>
 
 #include <json-c/json.h>
@@ -254,6 +255,41 @@ static lg_err f_signing(const char *name, struct json_object *v, target *t, char
     return LG_OK;
 }
 
+/* ipAllowlist: an array of addresses and CIDR ranges, stored in canonical form. The
+ * entries are joined and parsed as one list so netaddr names the entry at fault. */
+static lg_err f_allowlist(const char *name, struct json_object *v, target *t, char *msg,
+                          size_t msglen)
+{
+    char joined[LG_ALLOWLIST_LEN], why[160];
+    size_t used = 0;
+    if (!json_object_is_type(v, json_type_array))
+        return fail(msg, msglen, name, "must be an array of addresses or CIDR ranges");
+    size_t n = json_object_array_length(v);
+    if (n > LG_ALLOWLIST_MAX_ENTRIES)
+        return fail(msg, msglen, name, "too many entries");
+    joined[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char item[120];
+        snprintf(item, sizeof item, "%s[%zu]", name, i);
+        const char *e = string_of(item, json_object_array_get_idx(v, i), msg, msglen);
+        if (!e)
+            return LG_ERR_INVALID;
+        if (!*e || strchr(e, ','))
+            return fail(msg, msglen, item, "must be one address or CIDR range");
+        int w = snprintf(joined + used, sizeof joined - used, "%s%s", i ? "," : "", e);
+        if (w < 0 || (size_t)w >= sizeof joined - used)
+            return fail(msg, msglen, name, "too long");
+        used += (size_t)w;
+    }
+    if (lg_allowlist_normalize(joined, t->p->ip_allowlist, sizeof t->p->ip_allowlist, why,
+                               sizeof why) == LG_OK)
+        return LG_OK;
+    /* netaddr names the list "ipAllowlist"; an import entry needs its full path. */
+    const char *rest = strncmp(why, "ipAllowlist", 11) == 0 ? why + 11 : why;
+    snprintf(msg, msglen, "%s%s%s", name, rest == why ? ": " : "", rest);
+    return LG_ERR_INVALID;
+}
+
 /* The one list of partner fields shared by create, PATCH and import entries. */
 static const field fields[] = {
     {"name", LG_PF_NAME, 0, f_name},
@@ -268,6 +304,7 @@ static const field fields[] = {
     {"contactEmail", LG_PF_CONTACT, 0, f_contact},
     {"rateLimitRpm", LG_PF_RATE_LIMIT, 0, f_rate},
     {"signingRequired", LG_PF_SIGNING, 0, f_signing},
+    {"ipAllowlist", LG_PF_ALLOWLIST, 0, f_allowlist},
 };
 #define NFIELDS (sizeof fields / sizeof *fields)
 

@@ -3,7 +3,7 @@
 #   CC=clang ../configure --enable-fuzzers --enable-sanitizers && make fuzz
 # `make fuzz` runs every target for FUZZ_SECONDS from its corpus under
 # tests/fuzz/corpus/<target> and merges what it finds back; see tests/fuzz/README.md.
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/README.md tests/fuzz/pending_admin_bodies.c.txt
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/README.md
 
 # What the targets found, kept as unit cases (built in every tree).
 check_PROGRAMS += tests/unit/test_fuzz_regressions
@@ -12,7 +12,7 @@ tests_unit_test_fuzz_regressions_LDADD = $(LG_TEST_LIBS)
 
 FUZZ_SECONDS = 60
 LG_FUZZ_TARGETS = fuzz_rlp fuzz_abi fuzz_rpc_response fuzz_request_json fuzz_query \
-	fuzz_path fuzz_amount fuzz_headers fuzz_config fuzz_cidr
+	fuzz_path fuzz_amount fuzz_headers fuzz_config fuzz_cidr fuzz_admin_bodies
 LG_FUZZ_FLAGS = -print_final_stats=0 -timeout=25
 
 if ENABLE_FUZZERS
@@ -70,6 +70,11 @@ tests_fuzz_fuzz_cidr_SOURCES = tests/fuzz/fuzz_cidr.c
 tests_fuzz_fuzz_cidr_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_cidr_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_cidr_LDADD = $(LG_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz_admin_bodies
+tests_fuzz_fuzz_admin_bodies_SOURCES = tests/fuzz/fuzz_admin_bodies.c
+tests_fuzz_fuzz_admin_bodies_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_admin_bodies_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_admin_bodies_LDADD = $(LG_LIBS)
 
 # Each target runs from a scratch directory in front of its committed corpus (new
 # inputs land in the scratch one), then only the scratch inputs that add coverage

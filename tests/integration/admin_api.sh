@@ -203,6 +203,22 @@ show_patch_cases() {
     admj PATCH "/admin/partners/$id" '{"signingRequired":false}'
     ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
     expect_eq "$s: switching signing off admits unsigned requests again" "$ws_status" 200
+    admj PATCH "/admin/partners/$id" '{"ipAllowlist":["203.0.113.0/24","2001:DB8::/32"]}'
+    expect_eq "$s: an allowlist is stored in canonical form" \
+        "$ws_status:$(ws_py '",".join(d["data"]["partner"]["ipAllowlist"])')" \
+        "200:203.0.113.0/24,2001:db8::/32"
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+    ws_expect_error "$s: a client outside the new allowlist is 403 at once" 403 \
+        "Client address 127.0.0.1 is not in the partner's IP allowlist"
+    admj PATCH "/admin/partners/$id" '{"ipAllowlist":["127.0.0.0/8","10.0.0.1/8"]}'
+    ws_expect_error "$s: a range with host bits set is 400 naming the entry" 400 \
+        "ipAllowlist[1]: "
+    admj PATCH "/admin/partners/$id" '{"ipAllowlist":["127.0.0.1"]}'
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+    expect_eq "$s: a client inside the allowlist is admitted" "$ws_status" 200
+    admj PATCH "/admin/partners/$id" '{"ipAllowlist":[]}'
+    expect_eq "$s: an empty allowlist admits every address" \
+        "$ws_status:$(ws_py 'd["data"]["partner"]["ipAllowlist"]')" "200:[]"
     adm POST "/admin/partners/$bid/regenerate-signing-secret"
     rsign=$(ws_py 'd["data"]["signingSecret"]')
     expect_eq "$s: signing secret regenerated" \

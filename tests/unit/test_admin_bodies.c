@@ -15,6 +15,7 @@
 #define ADDR_MIXED "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 #define ADDR_LOWER "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
 #define BASE       "\"name\":\"Acme\",\"apiKeyPrefix\":\"acme\",\"settlementAddress\":\"" ADDR_MIXED "\""
+#define BASE2      "\"name\":\"Beta\",\"apiKeyPrefix\":\"beta\",\"settlementAddress\":\"" ADDR_MIXED "\""
 
 static char msg[256];
 
@@ -234,6 +235,51 @@ static lg_err platforms(const char *doc, lg_admin_import_entry **e, size_t *n, s
     return lg_parse_partner_platforms(doc, strlen(doc), e, n, bad, msg, sizeof msg);
 }
 
+/* ipAllowlist: an array stored as canonical comma-separated text; the entry at fault
+ * is named with its index, inside an import entry with the entry's path too. */
+static void test_allowlist(void)
+{
+    lg_partner p;
+    unsigned mask = 0;
+    CU_ASSERT_EQUAL(patch("{\"ipAllowlist\":[\" 203.0.113.0/24\",\"2001:DB8:0:0::/32\","
+                          "\"::ffff:198.51.100.7\",\"10.1.2.3/32\"]}",
+                          &p, &mask),
+                    LG_OK);
+    CU_ASSERT_EQUAL(mask, LG_PF_ALLOWLIST);
+    CU_ASSERT_STRING_EQUAL(p.ip_allowlist,
+                           "203.0.113.0/24,2001:db8::/32,::ffff:198.51.100.7,10.1.2.3");
+    CU_ASSERT_EQUAL(patch("{\"ipAllowlist\":[]}", &p, &mask), LG_OK);
+    CU_ASSERT_STRING_EQUAL(p.ip_allowlist, "");
+    const char *bads[][2] = {
+        {"{\"ipAllowlist\":\"10.0.0.0/8\"}",
+         "ipAllowlist: must be an array of addresses or CIDR ranges"},
+        {"{\"ipAllowlist\":[\"10.0.0.0/8\",7]}", "ipAllowlist[1]: must be a string"},
+        {"{\"ipAllowlist\":[\"10.0.0.0/8,10.1.0.0/16\"]}",
+         "ipAllowlist[0]: must be one address or CIDR range"},
+        {"{\"ipAllowlist\":[\"\"]}", "ipAllowlist[0]: must be one address or CIDR range"},
+    };
+    for (size_t i = 0; i < sizeof bads / sizeof *bads; i++) {
+        CU_ASSERT_EQUAL(patch(bads[i][0], &p, &mask), LG_ERR_INVALID);
+        CU_ASSERT_STRING_EQUAL(msg, bads[i][1]);
+    }
+    /* What netaddr refuses comes back under the field's name and the entry's index. */
+    CU_ASSERT_EQUAL(patch("{\"ipAllowlist\":[\"10.0.0.0/8\",\"10.0.0.1/24\"]}", &p, &mask),
+                    LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(strncmp(msg, "ipAllowlist[1]: ", 16), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "host bits"));
+    CU_ASSERT_EQUAL(patch("{\"ipAllowlist\":[\"300.1.1.1\"]}", &p, &mask), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(strncmp(msg, "ipAllowlist[0]: ", 16), 0);
+    lg_admin_import_entry *e = NULL;
+    size_t n = 0, bad = 0;
+    CU_ASSERT_EQUAL(platforms("{\"partners\":[{" BASE "},{" BASE2 ",\"ipAllowlist\":[\"::1\","
+                              "\"fe80::1%eth0\"]}]}",
+                              &e, &n, &bad),
+                    LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(strncmp(msg, "partners[1].ipAllowlist[1]: ", 28), 0);
+    CU_ASSERT_EQUAL(bad, 1);
+    CU_ASSERT_PTR_NULL(e);
+}
+
 static void test_platforms(void)
 {
     lg_admin_import_entry *e = NULL;
@@ -358,6 +404,7 @@ int main(void)
         {"create: bad prefix, name, address, document", test_create_bad_identity},
         {"webhook URLs: https or loopback http", test_loopback_webhooks},
         {"patch", test_patch},
+        {"ipAllowlist", test_allowlist},
         {"regenerate-api-key body", test_rotate},
         {"partner_platforms.json", test_platforms},
         {"partner_platforms.json: 1000 entries at most", test_platforms_limit},

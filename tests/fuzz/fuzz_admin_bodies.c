@@ -3,15 +3,12 @@
  * holds its promises: the fields are in range and in canonical form, a PATCH mask
  * names only changeable fields and never an empty set, a rotation keeps the
  * caller's defaults for what it does not give, and an import names the entry at
- * fault on refusal and hands back an array the caller frees.
- *
- * Kept as .c.txt until src/http/admin_bodies.c is in the tree (contrib/test.sh
- * builds every tests/fuzz/fuzz_*.c): rename it to tests/fuzz/fuzz_admin_bodies.c
- * and add it to tests/fuzz/local.mk (noinst_PROGRAMS and LG_FUZZ_TARGETS) then. */
+ * fault on refusal and hands back an array the caller frees. */
 #include "config.h"
 
 #include <lendgate/address.h>
 #include <lendgate/admin_bodies.h>
+#include <lendgate/netaddr.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,6 +47,13 @@ static void check_partner(const lg_partner *p, unsigned mask)
         check(p->webhook_url[0] == '\0' || strncmp(p->webhook_url, "https://", 8) == 0 ||
               strncmp(p->webhook_url, "http://", 7) == 0);
     check(p->webhook_secret[0] == '\0' && p->signing_secret[0] == '\0');
+    if (mask & LG_PF_ALLOWLIST) {
+        /* Stored in canonical form: normalizing it again changes nothing. */
+        char again[LG_ALLOWLIST_LEN], why[160];
+        check(lg_allowlist_normalize(p->ip_allowlist, again, sizeof again, why, sizeof why) ==
+              LG_OK);
+        check(strcmp(again, p->ip_allowlist) == 0);
+    }
 }
 
 static void create_body(const char *text, size_t size)
