@@ -75,6 +75,10 @@ vault_address = $(dep d.contracts.vault)
 usdc_address = $(dep d.contracts.usdc)
 platform_key_file = $PLATFORM_KEY
 
+[admin]
+trust_remote_user = true
+admins = admin
+
 [log]
 level = info
 CONF
@@ -82,29 +86,52 @@ CONF
     "$build/lendgatectl" --config "$run/lendgate.conf" init
 }
 
+# /admin sits behind lighttpd's own basic auth, as etc/lighttpd-lendgate.conf ships
+# it: user "admin" with a fresh random password, kept 0600 in the run directory.
+write_admin_auth() {
+    admin_pw=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+    (umask 077 && printf '%s\n' "$admin_pw" >"$run/admin.password")
+    htpasswd -c -b -B "$run/admin.htpasswd" admin "$admin_pw" 2>/dev/null
+}
+
 start_lighttpd() {
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     mkdir -p "$run/www"
+    write_admin_auth
     cat >"$run/lighttpd.conf" <<CONF
 server.document-root = "$run/www"
 server.bind = "127.0.0.1"
 server.port = $port
 server.errorlog = "$run/lighttpd.log"
 server.max-request-size = 16384
-server.modules = ( "mod_fastcgi" )
-fastcgi.server = ( "/partners" => ((
+server.modules = ( "mod_fastcgi", "mod_auth", "mod_authn_file" )
+fastcgi.server = (
+  "/partners" => ((
     "socket" => "$run/lendgate.sock",
     "bin-path" => "$build/lendgate.fcgi",
     "max-procs" => 4,
     "check-local" => "disable",
     "bin-environment" => ( "LENDGATE_CONFIG" => "$run/lendgate.conf" ),
-)) )
+  )),
+  "/admin" => ((
+    "socket" => "$run/admin.sock",
+    "bin-path" => "$build/lendgate.fcgi",
+    "max-procs" => 1,
+    "check-local" => "disable",
+    "bin-environment" => ( "LENDGATE_CONFIG" => "$run/lendgate.conf" ),
+  )),
+)
+auth.backend = "htpasswd"
+auth.backend.htpasswd.userfile = "$run/admin.htpasswd"
+auth.require = ( "/admin" => ( "method" => "basic", "realm" => "lendgate admin",
+                               "require" => "valid-user" ) )
 CONF
     lighttpd -D -f "$run/lighttpd.conf" 2>>"$run/lighttpd.log" &
     lighttpd_pid=$!
     base="http://127.0.0.1:$port"
+    echo "$base" >"$run/base-url"
     for _ in $(seq 1 100); do
-        curl -s -o /dev/null "$base/partners/my/stats" && return 0
+        curl -s -o /dev/null "$base/partners/-" && return 0
         sleep 0.1
     done
     echo "lighttpd did not start: see $run/lighttpd.log" >&2
@@ -141,6 +168,14 @@ lendgate is at $base (chain $RPC_URL, store $run/state/lendgate.db). Try:
   # the partner's stats and ledger
   curl -s $base/partners/my/stats -H 'Authorization: Bearer $key'
   curl -s $base/partners/my/transactions -H 'Authorization: Bearer $key'
+
+  # the admin API, behind lighttpd's basic auth (password in $run/admin.password)
+  curl -s -u admin:$admin_pw $base/admin/partners
+  curl -s -u admin:$admin_pw "$base/admin/partners/$partner_id/analytics?period=7d"
+  curl -s -u admin:$admin_pw "$base/admin/partners/audit-logs?partnerId=$partner_id&limit=5"
+
+More in docs/operations.md (operators) and docs/security.md (rate limits, signing,
+allowlists).
 EXAMPLES
 }
 
@@ -162,6 +197,11 @@ run_checks() {
     out=$(curl -s -w ' %{http_code}' "$base/partners/loan/demo-1" -H "$auth")
     echo "loan: $out"
     case "$out" in *'600000000'*' 200') ;; *) echo "loan does not show 600 USDC remaining" >&2; return 1 ;; esac
+    out=$(curl -s -w ' %{http_code}' -u "admin:$admin_pw" "$base/admin/partners/$partner_id/analytics?period=7d")
+    echo "admin analytics: $out"
+    case "$out" in *'"newLoans":1'*' 200') ;; *) echo "admin analytics does not show the loan" >&2; return 1 ;; esac
+    out=$(curl -s -o /dev/null -w '%{http_code}' -u "admin:wrong" "$base/admin/partners")
+    [ "$out" = 401 ] || { echo "a wrong admin password answered $out, not 401" >&2; return 1; }
     echo "quickstart check passed"
 }
 

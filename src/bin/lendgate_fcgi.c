@@ -16,6 +16,7 @@
 #include <lendgate/config.h>
 #include <lendgate/http.h>
 #include <lendgate/log.h>
+#include <lendgate/proc.h>
 #include <lendgate/request.h>
 #include <lendgate/response.h>
 #include <lendgate/time.h>
@@ -26,8 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,14 +59,6 @@ static void set_handler(int sig, void (*handler)(int))
     sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sigaction(sig, &sa, NULL);
-}
-
-/* No core files and no ptrace by other users: a worker's memory holds the platform key. */
-static void harden(void)
-{
-    struct rlimit none = {0, 0};
-    setrlimit(RLIMIT_CORE, &none);
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 static const char *fcgi_param(void *ctx, const char *name)
@@ -340,7 +331,9 @@ int main(int argc, char **argv)
     const char *listen = NULL;
     memset(&p, 0, sizeof p);
     p.nworkers = 4;
-    harden();
+    /* A worker's memory holds the platform key and the secrets of requests. */
+    if (lg_proc_harden() != LG_OK)
+        fprintf(stderr, "lendgate.fcgi: core dumps could not be turned off\n");
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
             p.config_path = argv[++i];

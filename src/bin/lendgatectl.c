@@ -11,6 +11,7 @@
 
 #include <lendgate/config.h>
 #include <lendgate/log.h>
+#include <lendgate/proc.h>
 #include <lendgate/service.h>
 #include <lendgate/setup.h>
 #include <signal.h>
@@ -266,6 +267,9 @@ int main(int argc, char **argv)
 {
     const char *config_path = NULL;
     lg_log_init("lendgatectl", LG_LOG_WARN);
+    /* It prints fresh keys and secrets, and reconcile holds the platform key. */
+    if (lg_proc_harden() != LG_OK)
+        lg_warn("ctl.harden", "core dumps could not be turned off");
     int at = parse_globals(argc, argv, &config_path);
     if (at == -2)
         return cmd_help(NULL, 0, NULL);

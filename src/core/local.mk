@@ -20,5 +20,9 @@ dist_sysconf_DATA += etc/lendgate.conf.example
 EXTRA_DIST += tests/data/config/good.conf
 
 # File-backed shared mappings under state_dir (rate limiter, replay cache).
-liblendgate_a_SOURCES += src/core/shm.c
-noinst_HEADERS += include/lendgate/shm.h
+liblendgate_a_SOURCES += src/core/shm.c src/core/proc.c
+noinst_HEADERS += include/lendgate/shm.h include/lendgate/proc.h
+
+check_PROGRAMS += tests/unit/test_proc
+tests_unit_test_proc_SOURCES = tests/unit/test_proc.c
+tests_unit_test_proc_LDADD = $(LG_TEST_LIBS)

@@ -202,6 +202,14 @@ for server in lighttpd apache; do
         continue
     fi
     k() { local v="key_$1_$s"; echo "${!v}"; }
+    cores=""
+    for pid in $(ws_pids); do
+        cores="$cores$(awk '/^Max core file size/ { print $5 "/" $6 }' "/proc/$pid/limits") "
+    done
+    case $cores in
+    "" | *[!0/\ ]*) fail "$server: every responder runs with core dumps off" "limits: '$cores'" ;;
+    *) pass "$server: every responder runs with core dumps off" ;;
+    esac
     rate_cases "$server" "$(k hdr)"
     ip_cases "$server" "$(k plain)"
     signing_cases "$server" "$(k sig)"
