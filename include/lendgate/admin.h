@@ -76,6 +76,11 @@ lg_err lg_admin_key_rotate(lg_store *st, const lg_admin_actor *who, const char *
                            lg_apikey_env env, uint64_t grace_seconds, lg_admin_secrets *secrets,
                            int64_t *old_expires_at_ms, lg_outcome *out);
 
+/* The environment of partner_id's newest key (LG_APIKEY_LIVE when it has none or
+ * cannot be read): a rotation keeps it unless the admin names another, so a
+ * sandbox partner is never handed a live key by default. */
+lg_apikey_env lg_admin_key_env(lg_store *st, const char *partner_id);
+
 /* A new signing secret for partner_id, effective at once (secrets->signing_secret).
  * Returns LG_OK (200), LG_ERR_NOT_FOUND (404), or the store's error. */
 lg_err lg_admin_signing_rotate(lg_store *st, const lg_admin_actor *who, const char *partner_id,
@@ -105,18 +110,18 @@ lg_err lg_admin_partner_list(lg_store *st, const lg_partner_filter *f, lg_partne
 
 /* One partner and its keys (hash never shown by callers; prefix, env, times only).
  * Out: *p, *keys (free()), *nkeys. Returns LG_OK, LG_ERR_NOT_FOUND (404). */
-lg_err lg_admin_partner_show(lg_store *st, const char *partner_id, lg_partner *p,
-                             lg_api_key **keys, size_t *nkeys, lg_outcome *out);
+lg_err lg_admin_partner_show(lg_store *st, const char *partner_id, lg_partner *p, lg_api_key **keys,
+                             size_t *nkeys, lg_outcome *out);
 
 /* The analytics of one period. */
 typedef struct lg_admin_analytics {
-    unsigned period_days;              /* 7, 30 or 90 */
-    int64_t start_ms, end_ms;          /* [start of the first UTC day, end of today) */
-    lg_partner_analytics totals;       /* store.h */
-    uint64_t average_loan;             /* total_borrowed / new_loans, 0 when none */
-    uint32_t default_rate_bp;          /* defaulted_loans * 10000 / new_loans */
-    uint32_t repayment_rate_bp;        /* total_repaid * 10000 / total_borrowed (capped) */
-    lg_analytics_day *days;            /* malloc'd, lg_admin_analytics_release() */
+    unsigned period_days;        /* 7, 30 or 90 */
+    int64_t start_ms, end_ms;    /* [start of the first UTC day, end of today) */
+    lg_partner_analytics totals; /* store.h */
+    uint64_t average_loan;       /* total_borrowed / new_loans, 0 when none */
+    uint32_t default_rate_bp;    /* defaulted_loans * 10000 / new_loans */
+    uint32_t repayment_rate_bp;  /* total_repaid * 10000 / total_borrowed (capped) */
+    lg_analytics_day *days;      /* malloc'd, lg_admin_analytics_release() */
     size_t ndays;
 } lg_admin_analytics;
 

@@ -23,6 +23,8 @@
 #include <lendgate/service.h>
 #include <lendgate/store.h>
 
+struct json_object;
+
 #define LG_HTTP_REOPEN_MS 5000
 
 typedef struct lg_http_server {
@@ -74,6 +76,22 @@ void lg_http_fail(lg_http_call *call, int status, const char *message);
  * so bad input is 400 whether or not the chain is up. The service may be reopened:
  * store handles taken before the call are stale after it. */
 int lg_http_chain_ready(lg_http_call *call);
+
+/* Answers the call with status and data (json-c reference taken), or 500 when data is
+ * NULL because it could not be built. */
+void lg_http_reply(lg_http_call *call, int status, struct json_object *data);
+
+/* 0 when out is a 2xx outcome; else 1 with the call answered out's status and message
+ * (500 "Internal error" when the service left them unset). */
+int lg_http_outcome_failed(lg_http_call *call, const lg_outcome *out);
+
+/* Reads the limit and offset query arguments (validate.h's defaults and bounds) into
+ * *limit and *offset; 1, or 0 with the call answered 400 naming the argument. */
+int lg_http_page_args(lg_http_call *call, uint32_t *limit, uint64_t *offset);
+
+/* Reads the optional date query argument name into *ms (0 when absent); 1, or 0 with
+ * the call answered 400 naming the argument. */
+int lg_http_date_arg(lg_http_call *call, const char *name, int64_t *ms);
 
 /* The route table: *n routes, static. */
 const lg_route *lg_http_routes(size_t *n);

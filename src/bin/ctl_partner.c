@@ -41,19 +41,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /* ---- messages and exit codes --------------------------------------------------- */
 
-static int usage(const char *fmt, ...) LG_PRINTF(1, 2);
 static int refuse(const char *what, const char *fmt, ...) LG_PRINTF(2, 3);
-
-static int usage(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("lendgatectl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(" (see 'lendgatectl help')\n", stderr);
-    va_end(ap);
-    return EXIT_USAGE;
-}
 
 static int refuse(const char *what, const char *fmt, ...)
 {
@@ -164,24 +152,24 @@ static int parse_opts(opt_set *o, const char *verb, int argc, char **argv, int f
             continue;
         }
         if (!s)
-            return usage("%s: unknown argument '%s'", verb, argv[i]);
+            return lg_ctl_usage("%s: unknown argument '%s'", verb, argv[i]);
         size_t k = (size_t)(s - o->specs);
         if (o->val[k])
-            return usage("%s: %s given twice", verb, s->flag);
+            return lg_ctl_usage("%s: %s given twice", verb, s->flag);
         if (s->kind == OPT_FLAG) {
             if (argv[i][fl] == '=')
-                return usage("%s: %s takes no value", verb, s->flag);
+                return lg_ctl_usage("%s: %s takes no value", verb, s->flag);
             o->val[k] = "1";
         } else if (argv[i][fl] == '=') {
             o->val[k] = argv[i] + fl + 1;
         } else if (i + 1 < argc) {
             o->val[k] = argv[++i];
         } else {
-            return usage("%s: %s needs a value", verb, s->flag);
+            return lg_ctl_usage("%s: %s needs a value", verb, s->flag);
         }
     }
     if (want_id && !o->id)
-        return usage("%s: the partner ID is missing", verb);
+        return lg_ctl_usage("%s: the partner ID is missing", verb);
     return EXIT_OK;
 }
 
@@ -365,7 +353,7 @@ static int partner_create(ctl_ctx *c, int argc, char **argv)
     const int required[] = {C_NAME, C_PREFIX, C_SETTLEMENT};
     for (size_t i = 0; i < COUNT(required); i++)
         if (!o.val[required[i]])
-            return usage("partner create: %s is required", create_opts[required[i]].flag);
+            return lg_ctl_usage("partner create: %s is required", create_opts[required[i]].flag);
     char *body = opts_body(&o);
     if (!body)
         return refuse("partner create", "%s", lg_strerror(LG_ERR_NOMEM));
@@ -593,7 +581,7 @@ static int partner_update(ctl_ctx *c, int argc, char **argv)
     for (size_t i = 0; i < o.n; i++)
         given += o.val[i] != NULL;
     if (!given)
-        return usage("partner update: give at least one field to change");
+        return lg_ctl_usage("partner update: give at least one field to change");
     char *body = opts_body(&o), msg[320] = "";
     if (!body)
         return refuse("partner update", "%s", lg_strerror(LG_ERR_NOMEM));
@@ -642,22 +630,6 @@ static int partner_set_status(ctl_ctx *c, int argc, char **argv, lg_partner_stat
 
 /* ---- partner rotate-key -------------------------------------------------------- */
 
-/* The environment of the partner's newest key: rotating keeps it unless --env says. */
-static lg_apikey_env current_env(ctl_ctx *c, const char *id)
-{
-    lg_partner p;
-    lg_api_key *keys = NULL;
-    size_t n = 0;
-    lg_outcome out;
-    lg_apikey_env env = LG_APIKEY_LIVE;
-    if (lg_admin_partner_show(c->st, id, &p, &keys, &n, &out) == LG_OK && n > 0 &&
-        lg_apikey_env_parse(&env, keys[0].env) != LG_OK)
-        env = LG_APIKEY_LIVE;
-    free(keys);
-    lg_memwipe(&p, sizeof p);
-    return env;
-}
-
 static void rotate_print(const char *id, const lg_admin_secrets *s, int64_t old_exp, int json)
 {
     char t[40];
@@ -685,7 +657,7 @@ static int partner_rotate(ctl_ctx *c, int argc, char **argv)
         (status = ctx_open(c, c->cfg)) != EXIT_OK)
         return status;
     uint64_t grace = lg_config_u64(c->cfg, "admin", "key_grace_seconds");
-    lg_apikey_env env = current_env(c, id);
+    lg_apikey_env env = lg_admin_key_env(c->st, id);
     char *body = o.val[R_GRACE] || o.val[R_ENV] ? opts_body(&o) : strdup("");
     if (!body)
         return refuse("partner rotate-key", "%s", lg_strerror(LG_ERR_NOMEM));
@@ -771,7 +743,7 @@ static int import_apply(ctl_ctx *c, const char *path, const lg_admin_import_entr
 static int partner_import(ctl_ctx *c, int argc, char **argv)
 {
     if (argc != 3 || argv[2][0] == '-')
-        return usage("usage: partner import FILE");
+        return lg_ctl_usage("usage: partner import FILE");
     const char *path = argv[2];
     char *text = NULL, msg[320] = "";
     size_t len = 0, n = 0, bad = SIZE_MAX;
@@ -829,7 +801,7 @@ static int partner_dispatch(ctl_ctx *c, int argc, char **argv)
         return EXIT_OK;
     }
     fputs(partner_usage, stderr);
-    return argc > 1 ? usage("partner: unknown verb '%s'", verb) : EXIT_USAGE;
+    return argc > 1 ? lg_ctl_usage("partner: unknown verb '%s'", verb) : EXIT_USAGE;
 }
 
 int lg_ctl_partner(lg_config *cfg, int argc, char **argv)

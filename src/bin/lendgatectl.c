@@ -30,9 +30,7 @@ typedef struct ctl_cmd {
     int (*run)(lg_config *cfg, int argc, char **argv);
 } ctl_cmd;
 
-static int usage_error(const char *fmt, ...) LG_PRINTF(1, 2);
-
-static int usage_error(const char *fmt, ...)
+int lg_ctl_usage(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -54,7 +52,7 @@ static int cmd_init(lg_config *cfg, int argc, char **argv)
 {
     (void)argv;
     if (argc > 1)
-        return usage_error("init takes no arguments, got '%s'", argv[1]);
+        return lg_ctl_usage("init takes no arguments, got '%s'", argv[1]);
     lg_setup_report r;
     char err[512] = "";
     lg_err rc = lg_setup_init(cfg, &r, err, sizeof err);
@@ -71,7 +69,7 @@ static int cmd_init(lg_config *cfg, int argc, char **argv)
 static int cmd_migrate(lg_config *cfg, int argc, char **argv)
 {
     if (argc > 1)
-        return usage_error("migrate takes no arguments, got '%s'", argv[1]);
+        return lg_ctl_usage("migrate takes no arguments, got '%s'", argv[1]);
     lg_setup_report r;
     char err[512] = "";
     lg_err rc = lg_setup_migrate(cfg, &r, err, sizeof err);
@@ -85,7 +83,7 @@ static int cmd_version(lg_config *cfg, int argc, char **argv)
 {
     (void)cfg;
     if (argc > 1)
-        return usage_error("version takes no arguments, got '%s'", argv[1]);
+        return lg_ctl_usage("version takes no arguments, got '%s'", argv[1]);
 #ifdef HAVE_MONGODB
     const char *mongo = "yes";
 #else
@@ -158,9 +156,9 @@ static int cmd_reconcile(lg_config *cfg, int argc, char **argv)
             watch = 1;
         else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
             if (parse_seconds(argv[++i], &interval) != 0)
-                return usage_error("--interval takes 1 to 86400 seconds, got '%s'", argv[i]);
+                return lg_ctl_usage("--interval takes 1 to 86400 seconds, got '%s'", argv[i]);
         } else
-            return usage_error("reconcile: unknown argument '%s'", argv[i]);
+            return lg_ctl_usage("reconcile: unknown argument '%s'", argv[i]);
     }
     lg_service *svc = NULL;
     int status = open_service(cfg, &svc);
@@ -182,7 +180,7 @@ static int cmd_reconcile(lg_config *cfg, int argc, char **argv)
 static int cmd_nonce(lg_config *cfg, int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[1], "resync") != 0)
-        return usage_error("usage: nonce resync");
+        return lg_ctl_usage("usage: nonce resync");
     lg_service *svc = NULL;
     int status = open_service(cfg, &svc);
     if (status != EXIT_OK)
@@ -256,7 +254,7 @@ static int parse_globals(int argc, char **argv, const char **config_path)
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             return -2;
         } else {
-            usage_error("unknown option '%s'", argv[i]);
+            lg_ctl_usage("unknown option '%s'", argv[i]);
             return -1;
         }
     }
@@ -281,7 +279,7 @@ int main(int argc, char **argv)
     }
     const ctl_cmd *cmd = find_command(argv[at]);
     if (!cmd)
-        return usage_error("unknown command '%s'", argv[at]);
+        return lg_ctl_usage("unknown command '%s'", argv[at]);
     lg_config *cfg = NULL;
     if (cmd->needs_config) {
         char err[512] = "";

@@ -75,6 +75,17 @@ static lg_err int_of(const char *name, struct json_object *v, int64_t max, int64
     return LG_OK;
 }
 
+/* int_of for a field stored as uint32_t (max fits one). */
+static lg_err u32_of(const char *name, struct json_object *v, uint32_t max, uint32_t *out,
+                     char *msg, size_t msglen)
+{
+    int64_t n = 0;
+    lg_err rc = int_of(name, v, max, &n, msg, msglen);
+    if (rc == LG_OK)
+        *out = (uint32_t)n;
+    return rc;
+}
+
 /* Printable text without control characters, 1..cap-1 bytes (0 allowed when
  * empty_ok), copied into out. */
 static lg_err text_into(const char *name, struct json_object *v, char *out, size_t cap,
@@ -162,11 +173,7 @@ static lg_err f_total(const char *name, struct json_object *v, target *t, char *
 
 static lg_err f_fee(const char *name, struct json_object *v, target *t, char *msg, size_t msglen)
 {
-    int64_t n = 0;
-    lg_err rc = int_of(name, v, FEE_BPS_MAX, &n, msg, msglen);
-    if (rc == LG_OK)
-        t->p->fee_bps = (uint32_t)n;
-    return rc;
+    return u32_of(name, v, FEE_BPS_MAX, &t->p->fee_bps, msg, msglen);
 }
 
 static lg_err f_settlement(const char *name, struct json_object *v, target *t, char *msg,
@@ -239,11 +246,7 @@ static lg_err f_contact(const char *name, struct json_object *v, target *t, char
 
 static lg_err f_rate(const char *name, struct json_object *v, target *t, char *msg, size_t msglen)
 {
-    int64_t n = 0;
-    lg_err rc = int_of(name, v, RATE_LIMIT_MAX, &n, msg, msglen);
-    if (rc == LG_OK)
-        t->p->rate_limit_rpm = (uint32_t)n;
-    return rc;
+    return u32_of(name, v, RATE_LIMIT_MAX, &t->p->rate_limit_rpm, msg, msglen);
 }
 
 static lg_err f_signing(const char *name, struct json_object *v, target *t, char *msg,

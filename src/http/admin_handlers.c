@@ -5,7 +5,7 @@
 
 #include <lendgate/admin.h>
 #include <lendgate/admin_bodies.h>
-#include <lendgate/amount.h>
+#include <lendgate/render.h>
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
@@ -21,37 +21,6 @@
 static const char key_warning[] = "Store this API key securely. It will not be shown again.";
 static const char secret_warning[] =
     "Store this signing secret securely. It will not be shown again.";
-
-static void add_str(struct json_object *o, const char *k, const char *v)
-{
-    json_object_object_add(o, k, json_object_new_string(v ? v : ""));
-}
-
-static void add_int(struct json_object *o, const char *k, int64_t v)
-{
-    json_object_object_add(o, k, json_object_new_int64(v));
-}
-
-static void add_amount(struct json_object *o, const char *k, uint64_t v)
-{
-    char dec[LG_AMOUNT_TEXT_LEN] = "";
-    lg_amount_format(v, dec, sizeof dec);
-    add_str(o, k, dec);
-}
-
-/* RFC 3339 text of ms, or null for 0 (never happened / does not expire). */
-static void add_time(struct json_object *o, const char *k, int64_t ms)
-{
-    char t[LG_RFC3339_LEN] = "";
-    if (ms > 0)
-        lg_time_format_rfc3339(ms, t, sizeof t);
-    json_object_object_add(o, k, ms > 0 ? json_object_new_string(t) : NULL);
-}
-
-static void add_opt(struct json_object *o, const char *k, const char *v)
-{
-    json_object_object_add(o, k, v && *v ? json_object_new_string(v) : NULL);
-}
 
 /* JSON text from the store or admin.h as an object; null when empty or not JSON. */
 static struct json_object *parsed(const char *text)
@@ -75,24 +44,6 @@ static struct json_object *partner_json(const lg_partner *p)
         o = parsed(text);
     free(text);
     return o;
-}
-
-static void reply(lg_http_call *call, int status, struct json_object *data)
-{
-    if (!data) {
-        lg_http_fail(call, 500, "Internal error");
-        return;
-    }
-    lg_response_success(call->resp, status, data, call->req->request_id);
-}
-
-static int outcome_failed(lg_http_call *call, const lg_outcome *out)
-{
-    if (out->status >= 200 && out->status < 300)
-        return 0;
-    lg_http_fail(call, out->status ? out->status : 500,
-                 out->message[0] ? out->message : "Internal error");
-    return 1;
 }
 
 static void actor_of(const lg_http_call *call, lg_admin_actor *who)
@@ -142,17 +93,17 @@ void lg_h_admin_create(lg_http_call *call)
     memset(&sec, 0, sizeof sec);
     memset(&created, 0, sizeof created);
     lg_admin_partner_create(store_of(call), call->srv->cfg, &who, &req, &created, &sec, &out);
-    if (!outcome_failed(call, &out)) {
+    if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
             json_object_object_add(o, "partner", partner_json(&created));
-            add_str(o, "apiKey", sec.api_key);
-            add_str(o, "webhookSecret", sec.webhook_secret);
+            lg_render_str(o, "apiKey", sec.api_key);
+            lg_render_str(o, "webhookSecret", sec.webhook_secret);
             if (sec.signing_secret[0])
-                add_str(o, "signingSecret", sec.signing_secret);
-            add_str(o, "warning", key_warning);
+                lg_render_str(o, "signingSecret", sec.signing_secret);
+            lg_render_str(o, "warning", key_warning);
         }
-        reply(call, 201, o);
+        lg_http_reply(call, 201, o);
     }
     lg_admin_secrets_wipe(&sec);
     lg_memwipe(&created, sizeof created);
@@ -162,9 +113,9 @@ void lg_h_admin_rotate_key(lg_http_call *call)
 {
     char id[LG_ID_LEN], msg[256];
     uint64_t grace = lg_config_u64(call->srv->cfg, "admin", "key_grace_seconds");
-    lg_apikey_env env = LG_APIKEY_LIVE;
     if (!partner_id_arg(call, id))
         return;
+    lg_apikey_env env = lg_admin_key_env(store_of(call), id);
     lg_err rc =
         lg_parse_admin_rotate(call->req->body, call->req->body_len, &grace, &env, msg, sizeof msg);
     if (rc != LG_OK) {
@@ -178,15 +129,15 @@ void lg_h_admin_rotate_key(lg_http_call *call)
     actor_of(call, &who);
     memset(&sec, 0, sizeof sec);
     lg_admin_key_rotate(store_of(call), &who, id, env, grace, &sec, &old_expires, &out);
-    if (!outcome_failed(call, &out)) {
+    if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
-            add_str(o, "partnerId", id);
-            add_str(o, "apiKey", sec.api_key);
-            add_time(o, "previousKeysExpireAt", old_expires);
-            add_str(o, "warning", key_warning);
+            lg_render_str(o, "partnerId", id);
+            lg_render_str(o, "apiKey", sec.api_key);
+            lg_render_time(o, "previousKeysExpireAt", old_expires);
+            lg_render_str(o, "warning", key_warning);
         }
-        reply(call, 200, o);
+        lg_http_reply(call, 200, o);
     }
     lg_admin_secrets_wipe(&sec);
 }
@@ -202,14 +153,14 @@ void lg_h_admin_rotate_signing(lg_http_call *call)
     actor_of(call, &who);
     memset(&sec, 0, sizeof sec);
     lg_admin_signing_rotate(store_of(call), &who, id, &sec, &out);
-    if (!outcome_failed(call, &out)) {
+    if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
-            add_str(o, "partnerId", id);
-            add_str(o, "signingSecret", sec.signing_secret);
-            add_str(o, "warning", secret_warning);
+            lg_render_str(o, "partnerId", id);
+            lg_render_str(o, "signingSecret", sec.signing_secret);
+            lg_render_str(o, "warning", secret_warning);
         }
-        reply(call, 200, o);
+        lg_http_reply(call, 200, o);
     }
     lg_admin_secrets_wipe(&sec);
 }
@@ -262,11 +213,11 @@ static void update_reply(lg_http_call *call, const lg_partner *before, const lg_
         json_object_object_add(o, "partner", partner_json(after));
         json_object_object_add(o, "changed", changed_json(differs(before, after, mask)));
         if (sec->signing_secret[0]) {
-            add_str(o, "signingSecret", sec->signing_secret);
-            add_str(o, "warning", secret_warning);
+            lg_render_str(o, "signingSecret", sec->signing_secret);
+            lg_render_str(o, "warning", secret_warning);
         }
     }
-    reply(call, 200, o);
+    lg_http_reply(call, 200, o);
 }
 
 void lg_h_admin_update(lg_http_call *call)
@@ -293,7 +244,7 @@ void lg_h_admin_update(lg_http_call *call)
         memset(&sec, 0, sizeof sec);
         memcpy(p[0].id, id, sizeof id);
         lg_admin_partner_update(store_of(call), &who, &p[0], mask, &p[1], &p[2], &sec, &out);
-        if (!outcome_failed(call, &out))
+        if (!lg_http_outcome_failed(call, &out))
             update_reply(call, &p[1], &p[2], mask, &sec);
         lg_admin_secrets_wipe(&sec);
     }
@@ -312,11 +263,11 @@ static void set_status(lg_http_call *call, lg_partner_status status)
     actor_of(call, &who);
     memset(&after, 0, sizeof after);
     lg_admin_partner_set_status(store_of(call), &who, id, status, &after, &out);
-    if (!outcome_failed(call, &out)) {
+    if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o)
             json_object_object_add(o, "partner", partner_json(&after));
-        reply(call, 200, o);
+        lg_http_reply(call, 200, o);
     }
     lg_memwipe(&after, sizeof after);
 }
@@ -331,26 +282,6 @@ void lg_h_admin_activate(lg_http_call *call)
     set_status(call, LG_PARTNER_ACTIVE);
 }
 
-/* Reads limit and offset as the partner API does; 0 and a 400 on bad values. */
-static int page_args(lg_http_call *call, uint32_t *limit, uint64_t *offset)
-{
-    char lim[32], off[32], msg[160];
-    lg_err a = lg_request_query(call->req, "limit", lim, sizeof lim);
-    lg_err b = lg_request_query(call->req, "offset", off, sizeof off);
-    if ((a != LG_OK && a != LG_ERR_NOT_FOUND) ||
-        lg_validate_limit("limit", a == LG_OK ? lim : NULL, LG_PAGE_LIMIT_DEFAULT,
-                          LG_PAGE_LIMIT_MAX, limit, msg, sizeof msg) != LG_OK) {
-        lg_http_fail(call, 400, a == LG_OK || a == LG_ERR_NOT_FOUND ? msg : "limit: invalid");
-        return 0;
-    }
-    if ((b != LG_OK && b != LG_ERR_NOT_FOUND) ||
-        lg_validate_offset("offset", b == LG_OK ? off : NULL, offset, msg, sizeof msg) != LG_OK) {
-        lg_http_fail(call, 400, b == LG_OK || b == LG_ERR_NOT_FOUND ? msg : "offset: invalid");
-        return 0;
-    }
-    return 1;
-}
-
 /* {name: items, pagination: {...}}; takes items. */
 static struct json_object *page_json(const char *name, struct json_object *items, size_t n,
                                      uint64_t total, uint32_t limit, uint64_t offset)
@@ -363,9 +294,9 @@ static struct json_object *page_json(const char *name, struct json_object *items
         return NULL;
     }
     json_object_object_add(o, name, items);
-    add_int(pg, "total", (int64_t)total);
-    add_int(pg, "limit", limit);
-    add_int(pg, "offset", (int64_t)offset);
+    lg_render_int(pg, "total", (int64_t)total);
+    lg_render_int(pg, "limit", limit);
+    lg_render_int(pg, "offset", (int64_t)offset);
     json_object_object_add(pg, "hasMore", json_object_new_boolean(offset + n < total));
     json_object_object_add(o, "pagination", pg);
     return o;
@@ -401,18 +332,19 @@ void lg_h_admin_list(lg_http_call *call)
 {
     lg_partner_filter f = {0};
     if (!choice_arg(call, "status", status_names, 3, &f.status) ||
-        !choice_arg(call, "tier", tier_names, 3, &f.tier) || !page_args(call, &f.limit, &f.offset))
+        !choice_arg(call, "tier", tier_names, 3, &f.tier) ||
+        !lg_http_page_args(call, &f.limit, &f.offset))
         return;
     lg_partner *items = NULL;
     size_t n = 0;
     uint64_t total = 0;
     lg_outcome out = {0};
     lg_admin_partner_list(store_of(call), &f, &items, &n, &total, &out);
-    if (!outcome_failed(call, &out)) {
+    if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
             json_object_array_add(arr, partner_json(&items[i]));
-        reply(call, 200, page_json("partners", arr, n, total, f.limit, f.offset));
+        lg_http_reply(call, 200, page_json("partners", arr, n, total, f.limit, f.offset));
     }
     if (items)
         lg_memwipe(items, n * sizeof *items);
@@ -424,12 +356,12 @@ static struct json_object *key_json(const lg_api_key *k)
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    add_str(o, "prefix", k->prefix);
-    add_str(o, "environment", k->env);
-    add_time(o, "createdAt", k->created_at_ms);
-    add_time(o, "expiresAt", k->expires_at_ms);
-    add_time(o, "revokedAt", k->revoked_at_ms);
-    add_time(o, "lastUsedAt", k->last_used_at_ms);
+    lg_render_str(o, "prefix", k->prefix);
+    lg_render_str(o, "environment", k->env);
+    lg_render_time(o, "createdAt", k->created_at_ms);
+    lg_render_time(o, "expiresAt", k->expires_at_ms);
+    lg_render_time(o, "revokedAt", k->revoked_at_ms);
+    lg_render_time(o, "lastUsedAt", k->last_used_at_ms);
     return o;
 }
 
@@ -444,7 +376,7 @@ void lg_h_admin_show(lg_http_call *call)
     lg_outcome out = {0};
     memset(&p, 0, sizeof p);
     lg_admin_partner_show(store_of(call), id, &p, &keys, &nkeys, &out);
-    if (!outcome_failed(call, &out)) {
+    if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
         for (size_t i = 0; arr && i < nkeys; i++)
             json_object_array_add(arr, key_json(&keys[i]));
@@ -456,7 +388,7 @@ void lg_h_admin_show(lg_http_call *call)
             json_object_put(arr);
             o = NULL;
         }
-        reply(call, 200, o);
+        lg_http_reply(call, 200, o);
     }
     lg_memwipe(&p, sizeof p);
     free(keys);
@@ -468,7 +400,7 @@ static void add_percent(struct json_object *o, const char *k, uint64_t bp)
     char t[32];
     snprintf(t, sizeof t, "%llu.%02llu", (unsigned long long)(bp / 100),
              (unsigned long long)(bp % 100));
-    add_str(o, k, t);
+    lg_render_str(o, k, t);
 }
 
 static struct json_object *metrics_json(const lg_admin_analytics *a)
@@ -476,15 +408,15 @@ static struct json_object *metrics_json(const lg_admin_analytics *a)
     struct json_object *m = json_object_new_object();
     if (!m)
         return NULL;
-    add_amount(m, "totalBorrowed", a->totals.total_borrowed);
-    add_amount(m, "totalRepaid", a->totals.total_repaid);
-    add_int(m, "newLoans", a->totals.new_loans);
-    add_int(m, "repaidLoans", a->totals.repaid_loans);
-    add_int(m, "activeLoans", a->totals.active_loans);
-    add_int(m, "defaultedLoans", a->totals.defaulted_loans);
+    lg_render_amount(m, "totalBorrowed", a->totals.total_borrowed);
+    lg_render_amount(m, "totalRepaid", a->totals.total_repaid);
+    lg_render_int(m, "newLoans", a->totals.new_loans);
+    lg_render_int(m, "repaidLoans", a->totals.repaid_loans);
+    lg_render_int(m, "activeLoans", a->totals.active_loans);
+    lg_render_int(m, "defaultedLoans", a->totals.defaulted_loans);
     add_percent(m, "defaultRate", a->default_rate_bp);
-    add_amount(m, "averageLoanSize", a->average_loan);
-    add_amount(m, "platformFeesEarned", a->totals.fees_earned);
+    lg_render_amount(m, "averageLoanSize", a->average_loan);
+    lg_render_amount(m, "platformFeesEarned", a->totals.fees_earned);
     return m;
 }
 
@@ -496,10 +428,10 @@ static void trend_day(struct json_object *vol, struct json_object *rate, const l
     *borrowed += d->borrowed;
     *repaid += d->repaid;
     if (v) {
-        add_str(v, "date", d->day);
-        add_amount(v, "borrowed", d->borrowed);
-        add_amount(v, "repaid", d->repaid);
-        add_int(v, "loans", d->loans);
+        lg_render_str(v, "date", d->day);
+        lg_render_amount(v, "borrowed", d->borrowed);
+        lg_render_amount(v, "repaid", d->repaid);
+        lg_render_int(v, "loans", d->loans);
         json_object_array_add(vol, v);
     }
     if (r) {
@@ -508,7 +440,7 @@ static void trend_day(struct json_object *vol, struct json_object *rate, const l
         if (*borrowed > 0)
             bp = *repaid >= *borrowed ? 10000
                                       : (uint64_t)((double)*repaid * 10000.0 / (double)*borrowed);
-        add_str(r, "date", d->day);
+        lg_render_str(r, "date", d->day);
         add_percent(r, "rate", bp);
         json_object_array_add(rate, r);
     }
@@ -553,42 +485,25 @@ void lg_h_admin_analytics(lg_http_call *call)
     lg_outcome out = {0};
     memset(&a, 0, sizeof a);
     lg_admin_analytics_get(store_of(call), call->srv->cfg, id, days, lg_time_now_ms(), &a, &out);
-    if (!outcome_failed(call, &out)) {
+    if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
             snprintf(period, sizeof period, "%ud", days);
-            add_str(o, "partnerId", id);
-            add_str(o, "period", period);
-            add_time(o, "from", a.start_ms);
-            add_time(o, "to", a.end_ms);
+            lg_render_str(o, "partnerId", id);
+            lg_render_str(o, "period", period);
+            lg_render_time(o, "from", a.start_ms);
+            lg_render_time(o, "to", a.end_ms);
             json_object_object_add(o, "metrics", metrics_json(&a));
             json_object_object_add(o, "trends", trends_json(&a));
         }
-        reply(call, 200, o);
+        lg_http_reply(call, 200, o);
     }
     lg_admin_analytics_release(&a);
 }
 
-/* Reads an optional date argument; 0 and a 400 on a bad value. */
-static int date_arg(lg_http_call *call, const char *name, int64_t *ms)
-{
-    char text[64], msg[160];
-    *ms = 0;
-    lg_err rc = lg_request_query(call->req, name, text, sizeof text);
-    if (rc == LG_ERR_NOT_FOUND)
-        return 1;
-    if (rc != LG_OK || lg_validate_date(name, text, ms, msg, sizeof msg) != LG_OK) {
-        if (rc != LG_OK)
-            snprintf(msg, sizeof msg, "%s: invalid", name);
-        lg_http_fail(call, 400, msg);
-        return 0;
-    }
-    return 1;
-}
-
 static int range_args(lg_http_call *call, int64_t *start, int64_t *end)
 {
-    if (!date_arg(call, "startDate", start) || !date_arg(call, "endDate", end))
+    if (!lg_http_date_arg(call, "startDate", start) || !lg_http_date_arg(call, "endDate", end))
         return 0;
     if (*start && *end && *end <= *start) {
         lg_http_fail(call, 400, "endDate: must be after startDate");
@@ -618,22 +533,22 @@ static struct json_object *api_log_json(const lg_api_log *l)
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    add_int(o, "id", l->id);
-    add_str(o, "partnerId", l->partner_id);
-    add_str(o, "requestId", l->request_id);
-    add_str(o, "route", l->route);
-    add_str(o, "method", l->method);
-    add_opt(o, "clientIp", l->client_ip);
-    add_opt(o, "userAgent", l->user_agent);
-    add_opt(o, "payload", l->payload);
-    add_int(o, "statusCode", l->status_code);
-    add_int(o, "durationMs", l->duration_ms);
+    lg_render_int(o, "id", l->id);
+    lg_render_str(o, "partnerId", l->partner_id);
+    lg_render_str(o, "requestId", l->request_id);
+    lg_render_str(o, "route", l->route);
+    lg_render_str(o, "method", l->method);
+    lg_render_opt(o, "clientIp", l->client_ip);
+    lg_render_opt(o, "userAgent", l->user_agent);
+    lg_render_opt(o, "payload", l->payload);
+    lg_render_int(o, "statusCode", l->status_code);
+    lg_render_int(o, "durationMs", l->duration_ms);
     json_object_object_add(o, "success", json_object_new_boolean(l->success));
-    add_opt(o, "errorMessage", l->error_message);
-    add_opt(o, "wallet", l->wallet);
-    add_opt(o, "oaid", l->oaid);
-    add_opt(o, "loanId", l->loan_id);
-    add_time(o, "createdAt", l->created_at_ms);
+    lg_render_opt(o, "errorMessage", l->error_message);
+    lg_render_opt(o, "wallet", l->wallet);
+    lg_render_opt(o, "oaid", l->oaid);
+    lg_render_opt(o, "loanId", l->loan_id);
+    lg_render_time(o, "createdAt", l->created_at_ms);
     return o;
 }
 
@@ -648,7 +563,7 @@ void lg_h_admin_api_logs(lg_http_call *call)
     char partner[LG_ID_LEN];
     lg_api_log_filter f = {0};
     if (!id_arg(call, "partnerId", partner) || !range_args(call, &f.start_ms, &f.end_ms) ||
-        !success_arg(call, &f.success) || !page_args(call, &f.limit, &f.offset))
+        !success_arg(call, &f.success) || !lg_http_page_args(call, &f.limit, &f.offset))
         return;
     f.partner_id = partner[0] ? partner : NULL;
     lg_api_log *items = NULL;
@@ -656,11 +571,11 @@ void lg_h_admin_api_logs(lg_http_call *call)
     uint64_t total = 0;
     lg_outcome out = {0};
     lg_admin_api_logs(store_of(call), &f, &items, &n, &total, &out);
-    if (!outcome_failed(call, &out)) {
+    if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
             json_object_array_add(arr, api_log_json(&items[i]));
-        reply(call, 200, page_json("logs", arr, n, total, f.limit, f.offset));
+        lg_http_reply(call, 200, page_json("logs", arr, n, total, f.limit, f.offset));
     }
     free(items);
 }
@@ -670,15 +585,15 @@ static struct json_object *audit_json(const lg_admin_audit *a)
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    add_int(o, "id", a->id);
-    add_str(o, "admin", a->admin);
-    add_str(o, "action", a->action);
-    add_str(o, "target", a->target);
+    lg_render_int(o, "id", a->id);
+    lg_render_str(o, "admin", a->admin);
+    lg_render_str(o, "action", a->action);
+    lg_render_str(o, "target", a->target);
     json_object_object_add(o, "before", parsed(a->before_json));
     json_object_object_add(o, "after", parsed(a->after_json));
-    add_opt(o, "requestId", a->request_id);
-    add_opt(o, "clientIp", a->client_ip);
-    add_time(o, "createdAt", a->created_at_ms);
+    lg_render_opt(o, "requestId", a->request_id);
+    lg_render_opt(o, "clientIp", a->client_ip);
+    lg_render_time(o, "createdAt", a->created_at_ms);
     return o;
 }
 
@@ -702,7 +617,7 @@ void lg_h_admin_audit(lg_http_call *call)
     lg_admin_audit_filter f = {0};
     if (!text_arg(call, "admin", admin, sizeof admin) ||
         !text_arg(call, "action", action, sizeof action) || !id_arg(call, "target", target) ||
-        !range_args(call, &f.start_ms, &f.end_ms) || !page_args(call, &f.limit, &f.offset))
+        !range_args(call, &f.start_ms, &f.end_ms) || !lg_http_page_args(call, &f.limit, &f.offset))
         return;
     f.admin = admin[0] ? admin : NULL;
     f.action = action[0] ? action : NULL;
@@ -712,11 +627,11 @@ void lg_h_admin_audit(lg_http_call *call)
     uint64_t total = 0;
     lg_outcome out = {0};
     lg_admin_audit_list(store_of(call), &f, &items, &n, &total, &out);
-    if (!outcome_failed(call, &out)) {
+    if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
             json_object_array_add(arr, audit_json(&items[i]));
-        reply(call, 200, page_json("entries", arr, n, total, f.limit, f.offset));
+        lg_http_reply(call, 200, page_json("entries", arr, n, total, f.limit, f.offset));
     }
     free(items);
 }

@@ -8,6 +8,7 @@
 #include <lendgate/bodies.h>
 #include <lendgate/events.h>
 #include <lendgate/queries.h>
+#include <lendgate/render.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
 
@@ -16,44 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_str(struct json_object *o, const char *k, const char *v)
-{
-    json_object_object_add(o, k, json_object_new_string(v ? v : ""));
-}
-
-/* An amount as decimal base units under k and as dollars under k + "Formatted". */
-static void add_amount(struct json_object *o, const char *k, uint64_t v)
-{
-    char dec[LG_AMOUNT_TEXT_LEN] = "", usd[LG_AMOUNT_USD_LEN] = "", key[64];
-    lg_amount_format(v, dec, sizeof dec);
-    lg_amount_format_usd(v, usd, sizeof usd);
-    add_str(o, k, dec);
-    snprintf(key, sizeof key, "%sFormatted", k);
-    add_str(o, key, usd);
-}
-
-static void add_time(struct json_object *o, const char *k, int64_t ms)
-{
-    char t[LG_RFC3339_LEN] = "";
-    if (ms > 0)
-        lg_time_format_rfc3339(ms, t, sizeof t);
-    json_object_object_add(o, k, ms > 0 ? json_object_new_string(t) : NULL);
-}
-
 /* Stored addresses are lowercase; partners see the EIP-55 form. */
 static void add_address(struct json_object *o, const char *k, const char *lower)
 {
     uint8_t raw[LG_ADDRESS_LEN];
     char text[LG_ADDRESS_TEXT_LEN];
     if (lg_address_parse(raw, lower) == LG_OK && lg_address_format(text, sizeof text, raw) == LG_OK)
-        add_str(o, k, text);
+        lg_render_str(o, k, text);
     else
-        add_str(o, k, lower);
-}
-
-static void add_opt(struct json_object *o, const char *k, const char *v)
-{
-    json_object_object_add(o, k, v && *v ? json_object_new_string(v) : NULL);
+        lg_render_str(o, k, lower);
 }
 
 static struct json_object *loan_json(const lg_loan *l)
@@ -61,22 +33,22 @@ static struct json_object *loan_json(const lg_loan *l)
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    add_str(o, "loanId", l->id);
-    add_str(o, "partnerLoanId", l->partner_loan_id);
-    add_str(o, "status", lg_loan_status_name(l->status));
+    lg_render_str(o, "loanId", l->id);
+    lg_render_str(o, "partnerLoanId", l->partner_loan_id);
+    lg_render_str(o, "status", lg_loan_status_name(l->status));
     add_address(o, "userWallet", l->user_wallet);
-    add_str(o, "oaidTokenId", l->oaid);
-    add_str(o, "positionId", l->position_id);
-    add_amount(o, "amount", l->amount);
-    add_amount(o, "fee", l->fee);
-    add_amount(o, "netAmount", l->net);
-    add_amount(o, "remainingDebt", l->remaining);
-    add_amount(o, "repaidAmount", l->repaid);
-    add_opt(o, "borrowTxHash", l->borrow_tx);
-    add_opt(o, "transferTxHash", l->transfer_tx);
-    add_opt(o, "failureReason", l->failure_reason);
-    add_time(o, "createdAt", l->created_at_ms);
-    add_time(o, "updatedAt", l->updated_at_ms);
+    lg_render_str(o, "oaidTokenId", l->oaid);
+    lg_render_str(o, "positionId", l->position_id);
+    lg_render_amount_usd(o, "amount", l->amount);
+    lg_render_amount_usd(o, "fee", l->fee);
+    lg_render_amount_usd(o, "netAmount", l->net);
+    lg_render_amount_usd(o, "remainingDebt", l->remaining);
+    lg_render_amount_usd(o, "repaidAmount", l->repaid);
+    lg_render_opt(o, "borrowTxHash", l->borrow_tx);
+    lg_render_opt(o, "transferTxHash", l->transfer_tx);
+    lg_render_opt(o, "failureReason", l->failure_reason);
+    lg_render_time(o, "createdAt", l->created_at_ms);
+    lg_render_time(o, "updatedAt", l->updated_at_ms);
     return o;
 }
 
@@ -86,33 +58,14 @@ static struct json_object *repayment_json(const lg_repayment *r)
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    add_str(o, "repaymentId", r->id);
-    add_amount(o, "amount", r->amount);
-    add_str(o, "status", (unsigned)r->status < 3 ? names[r->status] : "UNKNOWN");
-    add_opt(o, "repaymentTxHash", r->proof_tx);
-    add_opt(o, "repayTxHash", r->repay_tx);
-    add_opt(o, "failureReason", r->failure_reason);
-    add_time(o, "createdAt", r->created_at_ms);
+    lg_render_str(o, "repaymentId", r->id);
+    lg_render_amount_usd(o, "amount", r->amount);
+    lg_render_str(o, "status", (unsigned)r->status < 3 ? names[r->status] : "UNKNOWN");
+    lg_render_opt(o, "repaymentTxHash", r->proof_tx);
+    lg_render_opt(o, "repayTxHash", r->repay_tx);
+    lg_render_opt(o, "failureReason", r->failure_reason);
+    lg_render_time(o, "createdAt", r->created_at_ms);
     return o;
-}
-
-/* Answers with data (reference taken), or 500 when it could not be built. */
-static void reply(lg_http_call *call, int status, struct json_object *data)
-{
-    if (!data) {
-        lg_http_fail(call, 500, "Internal error");
-        return;
-    }
-    lg_response_success(call->resp, status, data, call->req->request_id);
-}
-
-static int outcome_failed(lg_http_call *call, const lg_outcome *out)
-{
-    if (out->status >= 200 && out->status < 300)
-        return 0;
-    lg_http_fail(call, out->status ? out->status : 500,
-                 out->message[0] ? out->message : "Internal error");
-    return 1;
 }
 
 static void set_audit_ids(lg_http_call *call, const char *wallet, const char *oaid,
@@ -139,21 +92,21 @@ void lg_h_credit_line(lg_http_call *call)
     lg_credit_line_view v;
     lg_outcome out = {0};
     lg_query_credit_line(lg_service_contracts(call->srv->svc), oaid, &v, &out);
-    if (outcome_failed(call, &out))
+    if (lg_http_outcome_failed(call, &out))
         return;
     struct json_object *o = json_object_new_object();
     if (o) {
-        add_str(o, "oaidTokenId", v.oaid);
-        add_str(o, "owner", v.owner);
-        add_str(o, "creditLimit", v.limit);
-        add_str(o, "creditLimitFormatted", v.limit_usd);
-        add_str(o, "usedCredit", v.used);
-        add_str(o, "usedCreditFormatted", v.used_usd);
-        add_str(o, "availableCredit", v.available);
-        add_str(o, "availableCreditFormatted", v.available_usd);
+        lg_render_str(o, "oaidTokenId", v.oaid);
+        lg_render_str(o, "owner", v.owner);
+        lg_render_str(o, "creditLimit", v.limit);
+        lg_render_str(o, "creditLimitFormatted", v.limit_usd);
+        lg_render_str(o, "usedCredit", v.used);
+        lg_render_str(o, "usedCreditFormatted", v.used_usd);
+        lg_render_str(o, "availableCredit", v.available);
+        lg_render_str(o, "availableCreditFormatted", v.available_usd);
         json_object_object_add(o, "isActive", json_object_new_boolean(v.active));
     }
-    reply(call, 200, o);
+    lg_http_reply(call, 200, o);
 }
 
 void lg_h_position(lg_http_call *call)
@@ -169,24 +122,24 @@ void lg_h_position(lg_http_call *call)
     lg_position_view v;
     lg_outcome out = {0};
     lg_query_position(lg_service_contracts(call->srv->svc), id, &v, &out);
-    if (outcome_failed(call, &out))
+    if (lg_http_outcome_failed(call, &out))
         return;
     struct json_object *o = json_object_new_object();
     if (o) {
-        add_str(o, "positionId", v.position_id);
-        add_str(o, "user", v.user);
-        add_str(o, "oaidTokenId", v.oaid);
-        add_str(o, "collateralToken", v.collateral_token);
-        add_str(o, "collateralAmount", v.collateral_amount);
-        add_str(o, "collateralValue", v.collateral_value);
-        add_str(o, "collateralValueFormatted", v.collateral_value_usd);
-        add_str(o, "usdcBorrowed", v.usdc_borrowed);
-        add_str(o, "usdcBorrowedFormatted", v.usdc_borrowed_usd);
-        add_str(o, "healthFactor", v.health_factor);
+        lg_render_str(o, "positionId", v.position_id);
+        lg_render_str(o, "user", v.user);
+        lg_render_str(o, "oaidTokenId", v.oaid);
+        lg_render_str(o, "collateralToken", v.collateral_token);
+        lg_render_str(o, "collateralAmount", v.collateral_amount);
+        lg_render_str(o, "collateralValue", v.collateral_value);
+        lg_render_str(o, "collateralValueFormatted", v.collateral_value_usd);
+        lg_render_str(o, "usdcBorrowed", v.usdc_borrowed);
+        lg_render_str(o, "usdcBorrowedFormatted", v.usdc_borrowed_usd);
+        lg_render_str(o, "healthFactor", v.health_factor);
         json_object_object_add(o, "isActive", json_object_new_boolean(v.active));
         json_object_object_add(o, "tokenType", json_object_new_int((int)v.token_type));
     }
-    reply(call, 200, o);
+    lg_http_reply(call, 200, o);
 }
 
 void lg_h_borrow(lg_http_call *call)
@@ -205,12 +158,12 @@ void lg_h_borrow(lg_http_call *call)
     lg_outcome out = {0};
     memset(&loan, 0, sizeof loan);
     lg_service_borrow(call->srv->svc, &call->partner, &br, &loan, &out);
-    if (outcome_failed(call, &out))
+    if (lg_http_outcome_failed(call, &out))
         return;
     struct json_object *o = loan_json(&loan);
     if (o)
         add_address(o, "settlementAddress", call->partner.settlement_address);
-    reply(call, out.status, o);
+    lg_http_reply(call, out.status, o);
 }
 
 void lg_h_repay(lg_http_call *call)
@@ -231,13 +184,13 @@ void lg_h_repay(lg_http_call *call)
     memset(&loan, 0, sizeof loan);
     memset(&rep, 0, sizeof rep);
     lg_service_repay(call->srv->svc, &call->partner, &rr, &loan, &rep, &out);
-    if (outcome_failed(call, &out))
+    if (lg_http_outcome_failed(call, &out))
         return;
     set_audit_ids(call, loan.user_wallet, loan.oaid, NULL);
     struct json_object *o = loan_json(&loan);
     if (o)
         json_object_object_add(o, "repayment", repayment_json(&rep));
-    reply(call, out.status, o);
+    lg_http_reply(call, out.status, o);
 }
 
 void lg_h_loan(lg_http_call *call)
@@ -254,7 +207,7 @@ void lg_h_loan(lg_http_call *call)
     size_t n = 0;
     lg_outcome out = {0};
     lg_query_loan(lg_service_store(call->srv->svc), &call->partner, id, &loan, &reps, &n, &out);
-    if (outcome_failed(call, &out)) {
+    if (lg_http_outcome_failed(call, &out)) {
         free(reps);
         return;
     }
@@ -267,27 +220,7 @@ void lg_h_loan(lg_http_call *call)
         json_object_object_add(o, "repayments", arr);
     else
         json_object_put(arr);
-    reply(call, 200, o);
-}
-
-/* Reads limit and offset from the query; 0 and a 400 on bad values. */
-static int page_args(lg_http_call *call, uint32_t *limit, uint64_t *offset)
-{
-    char lim[32], off[32], msg[160];
-    lg_err a = lg_request_query(call->req, "limit", lim, sizeof lim);
-    lg_err b = lg_request_query(call->req, "offset", off, sizeof off);
-    if ((a != LG_OK && a != LG_ERR_NOT_FOUND) ||
-        lg_validate_limit("limit", a == LG_OK ? lim : NULL, LG_PAGE_LIMIT_DEFAULT,
-                          LG_PAGE_LIMIT_MAX, limit, msg, sizeof msg) != LG_OK) {
-        lg_http_fail(call, 400, a == LG_OK || a == LG_ERR_NOT_FOUND ? msg : "limit: invalid");
-        return 0;
-    }
-    if ((b != LG_OK && b != LG_ERR_NOT_FOUND) ||
-        lg_validate_offset("offset", b == LG_OK ? off : NULL, offset, msg, sizeof msg) != LG_OK) {
-        lg_http_fail(call, 400, b == LG_OK || b == LG_ERR_NOT_FOUND ? msg : "offset: invalid");
-        return 0;
-    }
-    return 1;
+    lg_http_reply(call, 200, o);
 }
 
 static struct json_object *page_json(struct json_object *items, uint64_t total, uint32_t limit,
@@ -331,7 +264,7 @@ void lg_h_user_loans(lg_http_call *call)
         lg_http_fail(call, 400, msg);
         return;
     }
-    if (!status_arg(call, &status) || !page_args(call, &limit, &offset))
+    if (!status_arg(call, &status) || !lg_http_page_args(call, &limit, &offset))
         return;
     set_audit_ids(call, wallet, NULL, NULL);
     lg_loan *items = NULL;
@@ -339,7 +272,7 @@ void lg_h_user_loans(lg_http_call *call)
     lg_outcome out = {0};
     lg_query_user_loans(lg_service_store(call->srv->svc), &call->partner, wallet, status, limit,
                         offset, &items, &n, &total, &out);
-    if (outcome_failed(call, &out)) {
+    if (lg_http_outcome_failed(call, &out)) {
         free(items);
         return;
     }
@@ -347,7 +280,7 @@ void lg_h_user_loans(lg_http_call *call)
     for (size_t i = 0; arr && i < n; i++)
         json_object_array_add(arr, loan_json(&items[i]));
     free(items);
-    reply(call, 200, arr ? page_json(arr, total, limit, offset) : NULL);
+    lg_http_reply(call, 200, arr ? page_json(arr, total, limit, offset) : NULL);
 }
 
 void lg_h_stats(lg_http_call *call)
@@ -355,45 +288,28 @@ void lg_h_stats(lg_http_call *call)
     lg_partner_stats s;
     lg_outcome out = {0};
     lg_query_stats(lg_service_store(call->srv->svc), &call->partner, &s, &out);
-    if (outcome_failed(call, &out))
+    if (lg_http_outcome_failed(call, &out))
         return;
     struct json_object *o = json_object_new_object();
     if (o) {
-        add_str(o, "partnerId", call->partner.id);
-        add_str(o, "name", call->partner.name);
-        add_amount(o, "totalBorrowed", s.total_borrowed);
-        add_amount(o, "totalRepaid", s.total_repaid);
-        add_amount(o, "totalFees", s.total_fees);
-        add_amount(o, "outstanding", s.outstanding);
+        lg_render_str(o, "partnerId", call->partner.id);
+        lg_render_str(o, "name", call->partner.name);
+        lg_render_amount_usd(o, "totalBorrowed", s.total_borrowed);
+        lg_render_amount_usd(o, "totalRepaid", s.total_repaid);
+        lg_render_amount_usd(o, "totalFees", s.total_fees);
+        lg_render_amount_usd(o, "outstanding", s.outstanding);
         json_object_object_add(o, "activeLoans", json_object_new_int64((int64_t)s.active_loans));
         json_object_object_add(o, "pendingLoans", json_object_new_int64((int64_t)s.pending_loans));
         json_object_object_add(o, "repaidLoans", json_object_new_int64((int64_t)s.repaid_loans));
-        add_str(o, "day", s.day);
-        add_amount(o, "todayBorrowed", s.today_borrowed);
-        add_amount(o, "dailyLimit", s.daily_limit);
-        add_amount(o, "dailyRemaining", s.daily_remaining);
-        add_amount(o, "totalLimit", s.total_limit);
-        add_amount(o, "totalRemaining", s.total_remaining);
+        lg_render_str(o, "day", s.day);
+        lg_render_amount_usd(o, "todayBorrowed", s.today_borrowed);
+        lg_render_amount_usd(o, "dailyLimit", s.daily_limit);
+        lg_render_amount_usd(o, "dailyRemaining", s.daily_remaining);
+        lg_render_amount_usd(o, "totalLimit", s.total_limit);
+        lg_render_amount_usd(o, "totalRemaining", s.total_remaining);
         json_object_object_add(o, "feeBps", json_object_new_int64(call->partner.fee_bps));
     }
-    reply(call, 200, o);
-}
-
-/* Reads an optional date argument; 0 and a 400 on a bad value. */
-static int date_arg(lg_http_call *call, const char *name, int64_t *ms)
-{
-    char text[64], msg[160];
-    *ms = 0;
-    lg_err rc = lg_request_query(call->req, name, text, sizeof text);
-    if (rc == LG_ERR_NOT_FOUND)
-        return 1;
-    if (rc != LG_OK || lg_validate_date(name, text, ms, msg, sizeof msg) != LG_OK) {
-        if (rc != LG_OK)
-            snprintf(msg, sizeof msg, "%s: invalid", name);
-        lg_http_fail(call, 400, msg);
-        return 0;
-    }
-    return 1;
+    lg_http_reply(call, 200, o);
 }
 
 static struct json_object *ledger_json(const lg_ledger_entry *e)
@@ -403,12 +319,12 @@ static struct json_object *ledger_json(const lg_ledger_entry *e)
     if (!o)
         return NULL;
     json_object_object_add(o, "id", json_object_new_int64(e->id));
-    add_str(o, "type", (unsigned)e->kind < 4 ? kinds[e->kind] : "UNKNOWN");
-    add_str(o, "loanId", e->loan_id);
-    add_str(o, "partnerLoanId", e->partner_loan_id);
-    add_amount(o, "amount", e->amount);
-    add_opt(o, "txHash", e->tx_hash);
-    add_time(o, "createdAt", e->created_at_ms);
+    lg_render_str(o, "type", (unsigned)e->kind < 4 ? kinds[e->kind] : "UNKNOWN");
+    lg_render_str(o, "loanId", e->loan_id);
+    lg_render_str(o, "partnerLoanId", e->partner_loan_id);
+    lg_render_amount_usd(o, "amount", e->amount);
+    lg_render_opt(o, "txHash", e->tx_hash);
+    lg_render_time(o, "createdAt", e->created_at_ms);
     return o;
 }
 
@@ -417,8 +333,8 @@ void lg_h_transactions(lg_http_call *call)
     int64_t start, end;
     uint32_t limit;
     uint64_t offset, total = 0;
-    if (!date_arg(call, "startDate", &start) || !date_arg(call, "endDate", &end) ||
-        !page_args(call, &limit, &offset))
+    if (!lg_http_date_arg(call, "startDate", &start) || !lg_http_date_arg(call, "endDate", &end) ||
+        !lg_http_page_args(call, &limit, &offset))
         return;
     if (start && end && end <= start) {
         lg_http_fail(call, 400, "endDate: must be after startDate");
@@ -429,7 +345,7 @@ void lg_h_transactions(lg_http_call *call)
     lg_outcome out = {0};
     lg_query_transactions(lg_service_store(call->srv->svc), &call->partner, start, end, limit,
                           offset, &items, &n, &total, &out);
-    if (outcome_failed(call, &out)) {
+    if (lg_http_outcome_failed(call, &out)) {
         free(items);
         return;
     }
@@ -437,5 +353,5 @@ void lg_h_transactions(lg_http_call *call)
     for (size_t i = 0; arr && i < n; i++)
         json_object_array_add(arr, ledger_json(&items[i]));
     free(items);
-    reply(call, 200, arr ? page_json(arr, total, limit, offset) : NULL);
+    lg_http_reply(call, 200, arr ? page_json(arr, total, limit, offset) : NULL);
 }

@@ -324,6 +324,32 @@ static lg_err store_failed(lg_outcome *out, lg_err rc, const char *what)
     return lg_svc_store_failed(out, rc, what);
 }
 
+/* 200 for a store step that went through, else its failure. */
+static lg_err store_outcome(lg_outcome *out, lg_err rc, const char *what)
+{
+    if (rc != LG_OK)
+        return store_failed(out, rc, what);
+    lg_svc_outcome(out, 200, "%s", "");
+    return LG_OK;
+}
+
+/* store_outcome for a change that made secrets: they are wiped when it failed, since
+ * nobody will see them. */
+static lg_err secrets_outcome(lg_outcome *out, lg_err rc, lg_admin_secrets *secrets,
+                              const char *what)
+{
+    if (rc != LG_OK)
+        lg_admin_secrets_wipe(secrets);
+    return store_outcome(out, rc, what);
+}
+
+/* The answer to a call that left out an argument it needs. */
+static lg_err missing_args(lg_outcome *out)
+{
+    lg_svc_outcome(out, 500, "Internal error (missing argument)");
+    return LG_ERR_INVALID;
+}
+
 static lg_err secret_failed(lg_outcome *out, lg_err rc, lg_admin_secrets *secrets)
 {
     lg_admin_secrets_wipe(secrets);
@@ -437,10 +463,8 @@ lg_err lg_admin_partner_create(lg_store *st, const lg_config *cfg, const lg_admi
     (void)cfg; /* the defaults a zero field takes are the store's and the tier's */
     if (!out)
         return LG_ERR_INVALID;
-    if (!st || !who || !req || !created || !secrets) {
-        lg_svc_outcome(out, 500, "Internal error (missing argument)");
-        return LG_ERR_INVALID;
-    }
+    if (!st || !who || !req || !created || !secrets)
+        return missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     lg_err rc = check_new_partner(&req->partner, "", out);
     if (rc == LG_OK)
@@ -466,12 +490,19 @@ static lg_err rotate_checked(lg_store *st, const lg_admin_actor *who, const lg_p
     audit_ctx ctx = {who, "partner.rotate_key", NULL, NULL, 0};
     lg_audit_hook hook = hook_for(&ctx);
     rc = lg_store_key_rotate(st, &key, *old_expires_at_ms, &hook, NULL);
-    if (rc != LG_OK) {
-        lg_admin_secrets_wipe(secrets);
-        return store_failed(out, rc, "rotating the API key");
-    }
-    lg_svc_outcome(out, 200, "%s", "");
-    return LG_OK;
+    return secrets_outcome(out, rc, secrets, "rotating the API key");
+}
+
+lg_apikey_env lg_admin_key_env(lg_store *st, const char *partner_id)
+{
+    lg_api_key *keys = NULL;
+    size_t n = 0;
+    lg_apikey_env env = LG_APIKEY_LIVE;
+    if (!st || !partner_id || lg_store_key_list(st, partner_id, &keys, &n) != LG_OK || n == 0 ||
+        lg_apikey_env_parse(&env, keys[0].env) != LG_OK)
+        env = LG_APIKEY_LIVE;
+    free(keys);
+    return env;
 }
 
 lg_err lg_admin_key_rotate(lg_store *st, const lg_admin_actor *who, const char *partner_id,
@@ -484,10 +515,8 @@ lg_err lg_admin_key_rotate(lg_store *st, const lg_admin_actor *who, const char *
     *old_expires_at_ms = 0;
     if (!out)
         return LG_ERR_INVALID;
-    if (!st || !who || !partner_id || !secrets) {
-        lg_svc_outcome(out, 500, "Internal error (missing argument)");
-        return LG_ERR_INVALID;
-    }
+    if (!st || !who || !partner_id || !secrets)
+        return missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     if (grace_seconds > MAX_GRACE_S)
         return bad_field(out, "", "graceSeconds", "must be at most 31536000");
@@ -508,10 +537,8 @@ lg_err lg_admin_signing_rotate(lg_store *st, const lg_admin_actor *who, const ch
 {
     if (!out)
         return LG_ERR_INVALID;
-    if (!st || !who || !partner_id || !secrets) {
-        lg_svc_outcome(out, 500, "Internal error (missing argument)");
-        return LG_ERR_INVALID;
-    }
+    if (!st || !who || !partner_id || !secrets)
+        return missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     lg_partner p;
     lg_err rc = lg_store_partner_get(st, partner_id, &p);
@@ -527,12 +554,7 @@ lg_err lg_admin_signing_rotate(lg_store *st, const lg_admin_actor *who, const ch
     lg_audit_hook hook = hook_for(&ctx);
     rc = lg_store_partner_update_audited(st, &p, LG_PF_SIGNING, &hook, NULL, NULL);
     lg_memwipe(&p, sizeof p);
-    if (rc != LG_OK) {
-        lg_admin_secrets_wipe(secrets);
-        return store_failed(out, rc, "rotating the signing secret");
-    }
-    lg_svc_outcome(out, 200, "%s", "");
-    return LG_OK;
+    return secrets_outcome(out, rc, secrets, "rotating the signing secret");
 }
 
 /* ------------------------------------------------------------ update, status */
@@ -578,12 +600,7 @@ static lg_err update_checked(lg_store *st, const lg_admin_actor *who, lg_partner
     audit_ctx ctx = {who, "partner.update", NULL, NULL, 0};
     lg_audit_hook hook = hook_for(&ctx);
     rc = lg_store_partner_update_audited(st, want, mask, &hook, before, after);
-    if (rc != LG_OK) {
-        lg_admin_secrets_wipe(secrets);
-        return store_failed(out, rc, "updating the partner");
-    }
-    lg_svc_outcome(out, 200, "%s", "");
-    return LG_OK;
+    return secrets_outcome(out, rc, secrets, "updating the partner");
 }
 
 lg_err lg_admin_partner_update(lg_store *st, const lg_admin_actor *who, const lg_partner *p,
@@ -593,10 +610,8 @@ lg_err lg_admin_partner_update(lg_store *st, const lg_admin_actor *who, const lg
     lg_partner scratch_before, scratch_after, cur;
     if (!out)
         return LG_ERR_INVALID;
-    if (!st || !who || !p || !secrets) {
-        lg_svc_outcome(out, 500, "Internal error (missing argument)");
-        return LG_ERR_INVALID;
-    }
+    if (!st || !who || !p || !secrets)
+        return missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     if (mask & LG_PF_WEBHOOK_SECRET)
         return bad_field(out, "", "webhookSecret", "secrets are generated, never set");
@@ -623,10 +638,8 @@ lg_err lg_admin_partner_set_status(lg_store *st, const lg_admin_actor *who, cons
         after = &scratch;
     if (!out)
         return LG_ERR_INVALID;
-    if (!st || !who || !partner_id) {
-        lg_svc_outcome(out, 500, "Internal error (missing argument)");
-        return LG_ERR_INVALID;
-    }
+    if (!st || !who || !partner_id)
+        return missing_args(out);
     if (status != LG_PARTNER_ACTIVE && status != LG_PARTNER_SUSPENDED)
         return bad_field(out, "", "status", "must be ACTIVE or SUSPENDED");
     lg_err rc = lg_store_partner_get(st, partner_id, &cur);
@@ -643,28 +656,17 @@ lg_err lg_admin_partner_set_status(lg_store *st, const lg_admin_actor *who, cons
     lg_audit_hook hook = hook_for(&ctx);
     rc = lg_store_partner_update_audited(st, &cur, LG_PF_STATUS, &hook, NULL, after);
     lg_memwipe(&cur, sizeof cur);
-    if (rc != LG_OK)
-        return store_failed(out, rc, "changing the partner status");
-    lg_svc_outcome(out, 200, "%s", "");
-    return LG_OK;
+    return store_outcome(out, rc, "changing the partner status");
 }
 
 /* ------------------------------------------------------------ reads */
-
-static lg_err read_outcome(lg_outcome *out, lg_err rc, const char *what)
-{
-    if (rc != LG_OK)
-        return store_failed(out, rc, what);
-    lg_svc_outcome(out, 200, "%s", "");
-    return LG_OK;
-}
 
 lg_err lg_admin_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
                              size_t *n, uint64_t *total, lg_outcome *out)
 {
     if (!out)
         return LG_ERR_INVALID;
-    return read_outcome(out, lg_store_partner_list(st, f, items, n, total), "listing partners");
+    return store_outcome(out, lg_store_partner_list(st, f, items, n, total), "listing partners");
 }
 
 lg_err lg_admin_partner_show(lg_store *st, const char *partner_id, lg_partner *p, lg_api_key **keys,
@@ -679,7 +681,7 @@ lg_err lg_admin_partner_show(lg_store *st, const char *partner_id, lg_partner *p
     lg_err rc = lg_store_partner_get(st, partner_id, p);
     if (rc == LG_OK)
         rc = lg_store_key_list(st, partner_id, keys, nkeys);
-    return read_outcome(out, rc, "reading the partner");
+    return store_outcome(out, rc, "reading the partner");
 }
 
 lg_err lg_admin_audit_list(lg_store *st, const lg_admin_audit_filter *f, lg_admin_audit **items,
@@ -687,8 +689,8 @@ lg_err lg_admin_audit_list(lg_store *st, const lg_admin_audit_filter *f, lg_admi
 {
     if (!out)
         return LG_ERR_INVALID;
-    return read_outcome(out, lg_store_admin_audit_query(st, f, items, n, total),
-                        "listing the admin audit");
+    return store_outcome(out, lg_store_admin_audit_query(st, f, items, n, total),
+                         "listing the admin audit");
 }
 
 lg_err lg_admin_api_logs(lg_store *st, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
@@ -696,8 +698,8 @@ lg_err lg_admin_api_logs(lg_store *st, const lg_api_log_filter *f, lg_api_log **
 {
     if (!out)
         return LG_ERR_INVALID;
-    return read_outcome(out, lg_store_api_log_query(st, f, items, n, total),
-                        "listing the API logs");
+    return store_outcome(out, lg_store_api_log_query(st, f, items, n, total),
+                         "listing the API logs");
 }
 
 /* ------------------------------------------------------------ analytics */
@@ -732,10 +734,8 @@ lg_err lg_admin_analytics_get(lg_store *st, const lg_config *cfg, const char *pa
 {
     if (!out)
         return LG_ERR_INVALID;
-    if (!a || !st || !cfg || !partner_id) {
-        lg_svc_outcome(out, 500, "Internal error (missing argument)");
-        return LG_ERR_INVALID;
-    }
+    if (!a || !st || !cfg || !partner_id)
+        return missing_args(out);
     memset(a, 0, sizeof *a);
     if (period_days != 7 && period_days != 30 && period_days != 90)
         return bad_field(out, "", "period", "must be 7d, 30d or 90d");
@@ -874,10 +874,8 @@ lg_err lg_admin_import(lg_store *st, const lg_config *cfg, const lg_admin_actor 
     *bad_index = 0;
     if (!out)
         return LG_ERR_INVALID;
-    if (!st || !who || (n && (!entries || !results))) {
-        lg_svc_outcome(out, 500, "Internal error (missing argument)");
-        return LG_ERR_INVALID;
-    }
+    if (!st || !who || (n && (!entries || !results)))
+        return missing_args(out);
     memset(out, 0, sizeof *out);
     if (n)
         memset(results, 0, n * sizeof *results);

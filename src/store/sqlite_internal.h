@@ -253,7 +253,8 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
       "rate_limit_rpm," t "signing_required," t "signing_secret," t "ip_allowlist," t              \
       "outstanding," t "total_borrowed," t "total_repaid," t "total_fees," t "created_at_ms," t    \
       "updated_at_ms"
-#define LG_SQ_PARTNER_NCOLS 22
+#define LG_SQ_PARTNER_SELECT "SELECT " LG_SQ_PARTNER_COLS("") " FROM partners"
+#define LG_SQ_PARTNER_NCOLS  22
 #define LG_SQ_KEY_COLS(t)                                                                          \
     t "id," t "partner_id," t "key_hash," t "prefix," t "env," t "created_at_ms," t                \
       "expires_at_ms," t "revoked_at_ms," t "last_used_at_ms"
@@ -309,6 +310,10 @@ int lg_sq_bind_audit(sqlite3_stmt *s, const lg_admin_audit *a);
 
 /* Reads one record; LG_ERR_NOT_FOUND when there is none. */
 lg_err lg_sq_partner_read(lg_sqlite *h, const char *id, lg_partner *out);
+/* The partner whose row matches sql (LG_SQ_PARTNER_SELECT " WHERE col = ?1", cached
+ * in slot) for key; what names the step in errors. */
+lg_err lg_sq_partner_read_by(lg_sqlite *h, int slot, const char *sql, const char *key,
+                             const char *what, lg_partner *out);
 lg_err lg_sq_loan_read(lg_sqlite *h, const char *loan_id, lg_loan *out);
 lg_err lg_sq_loan_read_by_key(lg_sqlite *h, const char *partner_id, const char *partner_loan_id,
                               lg_loan *out);
@@ -325,6 +330,11 @@ void lg_sq_partner_merge(lg_partner *to, const lg_partner *p, unsigned mask);
 
 /* Writes the editable fields of p (and its updated_at_ms) onto the row p->id. */
 lg_err lg_sq_partner_write(lg_sqlite *h, const lg_partner *p);
+
+/* Inside a transaction: reads the row p->id into *before, merges the LG_PF_* fields
+ * of mask from p into *after (updated now) and writes it. LG_ERR_NOT_FOUND: no row. */
+lg_err lg_sq_partner_update_in(lg_sqlite *h, const lg_partner *p, unsigned mask, lg_partner *before,
+                               lg_partner *after);
 
 /* Inserts key k (created now). Out: *id_out. LG_ERR_DUPLICATE: hash exists;
  * LG_ERR_NOT_FOUND: no partner. */

@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PARTNER_SELECT "SELECT " LG_SQ_PARTNER_COLS("") " FROM partners"
-#define DAY_MS         86400000LL
-#define MAX_DAYS       366
+#define DAY_MS   86400000LL
+#define MAX_DAYS 366
 
 /* ------------------------------------------------------------ audit rows */
 
@@ -56,23 +55,9 @@ static lg_err audit_write(lg_sqlite *h, const lg_audit_hook *hook, const lg_part
 
 static lg_err partner_read_by_prefix(lg_sqlite *h, const char *key_prefix, lg_partner *out)
 {
-    sqlite3_stmt *s;
-    lg_err rc =
-        lg_sq_prepare(h, LG_SQ_PARTNER_BY_PREFIX, PARTNER_SELECT " WHERE key_prefix = ?1", &s);
-    if (rc != LG_OK)
-        return rc;
-    if (lg_sq_bind_text(s, 1, key_prefix)) {
-        rc = lg_sq_bind_failed(h, "partner by prefix");
-        goto out;
-    }
-    rc = lg_sq_step_row(h, s, "partner by prefix");
-    if (rc == LG_OK) {
-        memset(out, 0, sizeof *out);
-        lg_sq_read_partner(s, 0, out);
-    }
-out:
-    lg_sq_done(s);
-    return rc;
+    return lg_sq_partner_read_by(h, LG_SQ_PARTNER_BY_PREFIX,
+                                 LG_SQ_PARTNER_SELECT " WHERE key_prefix = ?1", key_prefix,
+                                 "partner by prefix", out);
 }
 
 lg_err lg_sqlite_partner_get_by_prefix(lg_store *st, const char *key_prefix, lg_partner *out)
@@ -126,18 +111,6 @@ lg_err lg_sqlite_partner_onboard(lg_store *st, const lg_partner *p, const lg_api
 
 /* ------------------------------------------------------------ updates */
 
-static lg_err partner_update_in(lg_sqlite *h, const lg_partner *p, unsigned mask,
-                                lg_partner *before, lg_partner *after)
-{
-    lg_err rc = lg_sq_partner_read(h, p->id, before);
-    if (rc != LG_OK)
-        return rc;
-    *after = *before;
-    lg_sq_partner_merge(after, p, mask);
-    after->updated_at_ms = lg_time_now_ms();
-    return lg_sq_partner_write(h, after);
-}
-
 lg_err lg_sqlite_partner_update_audited(lg_store *st, const lg_partner *p, unsigned mask,
                                         const lg_audit_hook *hook, lg_partner *before,
                                         lg_partner *after)
@@ -146,7 +119,7 @@ lg_err lg_sqlite_partner_update_audited(lg_store *st, const lg_partner *p, unsig
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;
-    rc = partner_update_in(h, p, mask, before, after);
+    rc = lg_sq_partner_update_in(h, p, mask, before, after);
     if (rc == LG_OK)
         rc = audit_write(h, hook, before, after);
     return lg_sq_end(h, rc);

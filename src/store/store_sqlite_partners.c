@@ -7,19 +7,18 @@
 
 #include <string.h>
 
-#define PARTNER_SELECT "SELECT " LG_SQ_PARTNER_COLS("") " FROM partners"
-
-lg_err lg_sq_partner_read(lg_sqlite *h, const char *id, lg_partner *out)
+lg_err lg_sq_partner_read_by(lg_sqlite *h, int slot, const char *sql, const char *key,
+                             const char *what, lg_partner *out)
 {
     sqlite3_stmt *s;
-    lg_err rc = lg_sq_prepare(h, LG_SQ_PARTNER_GET, PARTNER_SELECT " WHERE id = ?1", &s);
+    lg_err rc = lg_sq_prepare(h, slot, sql, &s);
     if (rc != LG_OK)
         return rc;
-    if (lg_sq_bind_text(s, 1, id)) {
-        rc = lg_sq_bind_failed(h, "partner get");
+    if (lg_sq_bind_text(s, 1, key)) {
+        rc = lg_sq_bind_failed(h, what);
         goto out;
     }
-    rc = lg_sq_step_row(h, s, "partner get");
+    rc = lg_sq_step_row(h, s, what);
     if (rc == LG_OK) {
         memset(out, 0, sizeof *out);
         lg_sq_read_partner(s, 0, out);
@@ -27,6 +26,12 @@ lg_err lg_sq_partner_read(lg_sqlite *h, const char *id, lg_partner *out)
 out:
     lg_sq_done(s);
     return rc;
+}
+
+lg_err lg_sq_partner_read(lg_sqlite *h, const char *id, lg_partner *out)
+{
+    return lg_sq_partner_read_by(h, LG_SQ_PARTNER_GET, LG_SQ_PARTNER_SELECT " WHERE id = ?1", id,
+                                 "partner get", out);
 }
 
 lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p)
@@ -124,8 +129,8 @@ lg_err lg_sq_partner_write(lg_sqlite *h, const lg_partner *p)
     return rc;
 }
 
-static lg_err partner_update_tx(lg_sqlite *h, const lg_partner *p, unsigned mask,
-                                lg_partner *before, lg_partner *after)
+lg_err lg_sq_partner_update_in(lg_sqlite *h, const lg_partner *p, unsigned mask, lg_partner *before,
+                               lg_partner *after)
 {
     lg_err rc = lg_sq_partner_read(h, p->id, before);
     if (rc != LG_OK)
@@ -143,7 +148,7 @@ lg_err lg_sqlite_partner_update(lg_store *st, const lg_partner *p, unsigned mask
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;
-    return lg_sq_end(h, partner_update_tx(h, p, mask, before, after));
+    return lg_sq_end(h, lg_sq_partner_update_in(h, p, mask, before, after));
 }
 
 static const lg_sq_list partner_list_def = {

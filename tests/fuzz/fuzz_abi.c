@@ -3,21 +3,15 @@
  * revert data; whatever decodes is encoded again and must decode to the same values. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/abi.h>
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define STR_MAX 4096
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 typedef struct {
     lg_u256 num;

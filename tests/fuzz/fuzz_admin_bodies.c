@@ -6,6 +6,8 @@
  * fault on refusal and hands back an array the caller frees. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/address.h>
 #include <lendgate/admin_bodies.h>
 #include <lendgate/netaddr.h>
@@ -13,22 +15,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
-
-static void check_msg(const char *msg, size_t cap)
-{
-    size_t n = strnlen(msg, cap);
-    check(n > 0 && n < cap);
-    for (size_t i = 0; i < n; i++)
-        check((unsigned char)msg[i] >= 0x20 && msg[i] != 0x7f);
-}
 
 /* The fields every accepted partner description must satisfy. */
 static void check_partner(const lg_partner *p, unsigned mask)
@@ -62,7 +48,7 @@ static void create_body(const char *text, size_t size)
     char msg[320];
     memset(&c, 0, sizeof c);
     if (lg_parse_admin_create(text, size, &c, msg, sizeof msg) != LG_OK) {
-        check_msg(msg, sizeof msg);
+        check_why(msg, sizeof msg);
         return;
     }
     check(c.partner.name[0] != '\0' && c.partner.key_prefix[0] != '\0');
@@ -77,7 +63,7 @@ static void patch_body(const char *text, size_t size)
     char msg[320];
     memset(&p, 0, sizeof p);
     if (lg_parse_admin_patch(text, size, &p, &mask, msg, sizeof msg) != LG_OK) {
-        check_msg(msg, sizeof msg);
+        check_why(msg, sizeof msg);
         return;
     }
     check(mask != 0 && !(mask & LG_PF_WEBHOOK_SECRET));
@@ -90,7 +76,7 @@ static void rotate_body(const char *text, size_t size)
     lg_apikey_env env = LG_APIKEY_SANDBOX;
     char msg[320];
     if (lg_parse_admin_rotate(text, size, &grace, &env, msg, sizeof msg) != LG_OK) {
-        check_msg(msg, sizeof msg);
+        check_why(msg, sizeof msg);
         return;
     }
     check(grace <= 31536000);
@@ -103,7 +89,7 @@ static void import_doc(const char *text, size_t size)
     size_t n = 0, bad = 0;
     char msg[320];
     if (lg_parse_partner_platforms(text, size, &entries, &n, &bad, msg, sizeof msg) != LG_OK) {
-        check_msg(msg, sizeof msg);
+        check_why(msg, sizeof msg);
         check(entries == NULL);
         return;
     }

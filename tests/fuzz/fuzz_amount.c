@@ -6,6 +6,8 @@
  * accepts its canonical form too, and leaves it unchanged. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/amount.h>
 #include <lendgate/u256.h>
 #include <lendgate/validate.h>
@@ -14,15 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define TEXT_MAX 512
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 static void format_roundtrip(uint64_t v)
 {

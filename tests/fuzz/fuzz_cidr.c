@@ -5,29 +5,15 @@
  * line, and a spec that does not parse admits nobody. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/netaddr.h>
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define SPEC_MAX 4096
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
-
-static void check_msg(const char *msg, size_t cap)
-{
-    size_t n = strnlen(msg, cap);
-    check(n > 0 && n < cap);
-    for (size_t i = 0; i < n; i++)
-        check((unsigned char)msg[i] >= 0x20 && msg[i] != 0x7f);
-}
 
 /* Every bare address of the canonical list out is admitted by spec and by out. */
 static void listed_match(const char *spec, const char *out)
@@ -87,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (out[0] == '\0')
             check(lg_allowlist_match(out, ip) == 1);
     } else if (rc == LG_ERR_INVALID) {
-        check_msg(msg, sizeof msg);
+        check_why(msg, sizeof msg);
         check(lg_allowlist_match(text, ip) == 0);
     }
     free(text);

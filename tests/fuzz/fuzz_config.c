@@ -8,6 +8,8 @@
  * not quote it either. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/config.h>
 
 #include <stdint.h>
@@ -16,19 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 extern char **environ;
 
 static char conf_path[64];
 static char again_path[64];
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 /* A private temporary file, unlinked at once so that nothing is left behind even
  * when a crash ends the process; it stays reachable under /proc/self/fd. */

@@ -10,6 +10,8 @@
  * admin check, and Content-Type through lg_content_type_is_json. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/apikey.h>
 #include <lendgate/auth.h>
 #include <lendgate/bodies.h>
@@ -23,8 +25,6 @@
 #include <string.h>
 #include <strings.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define MAX_PARAMS 24
 
 typedef struct {
@@ -36,12 +36,6 @@ typedef struct {
 } cgi_env;
 
 static lg_config *admin_cfg;
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 static const char *param(void *ctx, const char *name)
 {

@@ -7,6 +7,8 @@
  * Every accepted parameter is in canonical form: validating it again changes nothing. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/http.h>
 #include <lendgate/router.h>
 #include <lendgate/validate.h>
@@ -15,22 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
-
-static void check_text(const char *s, size_t cap)
-{
-    size_t n = strnlen(s, cap);
-    check(n < cap);
-    for (size_t i = 0; i < n; i++)
-        check((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
-}
 
 static size_t count_params(const char *pattern)
 {
@@ -112,7 +98,8 @@ static void validate_params(const lg_request *r)
                 check(lg_validate_u256(name, out, out2, msg, sizeof msg) == LG_OK);
                 check(strcmp(out, out2) == 0 && strcmp(out, v) == 0);
             }
-        } else if (strcmp(name, "partnerLoanId") == 0) {
+        } else if (strcmp(name, "partnerLoanId") == 0 || strcmp(name, "partnerId") == 0) {
+            /* Admin routes check partner ids with the loan-id rule (admin_handlers.c). */
             if (lg_validate_loan_id(name, v, out, msg, sizeof msg) == LG_OK)
                 check(strcmp(out, v) == 0 && strlen(out) <= 64);
         } else if (strcmp(name, "userWallet") == 0) {

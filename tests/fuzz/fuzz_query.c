@@ -7,6 +7,8 @@
  * input and must give back its own output when that is escaped byte for byte. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/request.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
@@ -14,22 +16,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
-
-static void check_text(const char *s, size_t cap)
-{
-    size_t n = strnlen(s, cap);
-    check(n < cap);
-    for (size_t i = 0; i < n; i++)
-        check((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
-}
 
 static void check_msg(lg_err rc, const char *msg, size_t cap)
 {

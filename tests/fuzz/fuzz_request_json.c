@@ -6,6 +6,8 @@
  * same fields and the same request hash. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/bodies.h>
 #include <lendgate/ids.h>
 #include <lendgate/json_input.h>
@@ -16,14 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 static int all_digits(const char *s)
 {

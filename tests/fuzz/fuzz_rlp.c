@@ -3,19 +3,13 @@
  * input byte for byte; every integer reader must agree with the item's length. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/rlp.h>
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 static void reencode(lg_rlp_writer *w, const lg_rlp_item *item)
 {

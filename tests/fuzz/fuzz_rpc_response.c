@@ -4,20 +4,14 @@
  * The error handed back must agree with the code returned and stay printable. */
 #include "config.h"
 
+#include "fuzz_common.h"
+
 #include <lendgate/rpc.h>
 
 #include <json-c/json.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 static void check_error(lg_err rc, const lg_rpc_error *e)
 {

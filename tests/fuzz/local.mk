@@ -3,7 +3,7 @@
 #   CC=clang ../configure --enable-fuzzers --enable-sanitizers && make fuzz
 # `make fuzz` runs every target for FUZZ_SECONDS from its corpus under
 # tests/fuzz/corpus/<target> and merges what it finds back; see tests/fuzz/README.md.
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/README.md
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/README.md tests/fuzz/fuzz_common.h
 
 # What the targets found, kept as unit cases (built in every tree).
 check_PROGRAMS += tests/unit/test_fuzz_regressions

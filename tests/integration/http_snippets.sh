@@ -3,13 +3,15 @@
 # etc/apache-lendgate.conf, work as shipped (only their paths rewritten into $T):
 # the server spawns the responder pool, the partner's Authorization header reaches
 # the responder, and /admin is refused by the web server's own auth (401 with
-# WWW-Authenticate) until valid credentials are given.
+# WWW-Authenticate) until valid credentials are given, which then reach the admin API
+# as REMOTE_USER.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/webserver.sh"
 
 command -v htpasswd >/dev/null || { skip "http snippets" "htpasswd (apache2-utils) not installed"; finish; }
 ws_offline_store "http snippets" "[admin]
-trust_remote_user = true"
+trust_remote_user = true
+admins = alice"
 read -r _ key < <("$mk" --db "$db" --prefix sigma)
 htpasswd -b -c -m "$T/admin.htpasswd" alice 'open sesame' >/dev/null 2>&1
 
@@ -99,8 +101,8 @@ for server in lighttpd apache; do
     ws_call GET /admin/partners -u 'alice:wrong'
     expect_eq "$server: /admin with a wrong password is 401" "$ws_status" 401
     ws_call GET /admin/partners -u 'alice:open sesame'
-    expect_eq "$server: /admin with credentials reaches the responder" \
-        "$ws_status:$(ws_py 'd["statusCode"]')" "404:404"
+    expect_eq "$server: /admin with credentials reaches the responder as alice" \
+        "$ws_status:$(ws_py 'd["data"]["partners"][0]["apiKeyPrefix"]')" "200:sigma"
     [ "$(ws_pids | wc -l)" -ge 1 ] && pass "$server: the snippet spawns the pool" ||
         fail "$server: the snippet spawns the pool" "no responder found"
     ws_stop
