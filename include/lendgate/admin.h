@@ -47,8 +47,9 @@ typedef struct lg_admin_secrets {
 void lg_admin_secrets_wipe(lg_admin_secrets *s);
 
 /* A partner to create. name, key_prefix (^[a-z0-9]{1,32}$, the <partner> of the
- * key), settlement_address are required; the rest take the config's defaults when
- * left zero/empty (tier BASIC). */
+ * key), settlement_address are required; daily_limit and total_limit left 0 take
+ * [admin] default_daily_limit / default_total_limit; the rest are used as given (zero
+ * or empty: tier BASIC, fee 0, no webhook, the tier's rate). */
 typedef struct lg_admin_create {
     lg_partner partner; /* id, secrets and store-maintained fields are ignored */
     lg_apikey_env env;  /* the key's environment */

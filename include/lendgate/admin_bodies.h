@@ -7,7 +7,8 @@
  * partner_platforms.json, so the three can never disagree:
  *   name, apiKeyPrefix, environment ("live"|"sandbox"), tier
  *   ("BASIC"|"PREMIUM"|"ENTERPRISE"), dailyLimit, totalLimit (micro-USDC as digit
- *   strings), feeBps (integer 0..10000), settlementAddress (EIP-55), webhookUrl
+ *   strings, > 0; left out of a create, admin.h applies the config's defaults),
+ *   feeBps (integer 0..10000), settlementAddress (EIP-55), webhookUrl
  *   (https://, or http:// to a loopback host; "" clears it), contactEmail ("" clears
  *   it), rateLimitRpm (integer 0..1000000, 0 = the tier's default), signingRequired
  *   (boolean; switching it on makes the signing secret in admin.h), ipAllowlist

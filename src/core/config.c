@@ -91,6 +91,8 @@ static const key_spec schema[] = {
     KEY("admin", "trust_remote_user", K_BOOL, "false", 0),
     KEY("admin", "admins", K_CSV, "", F_EMPTY_OK),
     NUM("admin", "key_grace_seconds", "86400", 0, 31536000),
+    NUM("admin", "default_daily_limit", "10000000000", 1, 9000000000000000000),
+    NUM("admin", "default_total_limit", "100000000000", 1, 9000000000000000000),
     NUM("admin", "default_after_days", "90", 1, 3650),
     LIST("webhook", "retry_schedule", "10,60,300,1800,7200,21600", 1, 604800),
     NUM("webhook", "timeout_ms", "5000", 100, 60000),

@@ -399,6 +399,16 @@ static lg_err make_partner_secrets(lg_partner *p, lg_apikey_env env, lg_admin_se
 }
 
 /* The partner to store from a request: store-maintained fields cleared. */
+/* A new partner's limits when its description leaves them out: [admin]
+ * default_daily_limit and default_total_limit (a given limit is never 0). */
+static void limit_defaults(lg_partner *p, const lg_config *cfg)
+{
+    if (p->daily_limit == 0)
+        p->daily_limit = lg_config_u64(cfg, "admin", "default_daily_limit");
+    if (p->total_limit == 0)
+        p->total_limit = lg_config_u64(cfg, "admin", "default_total_limit");
+}
+
 static void new_partner_from(lg_partner *p, const lg_partner *req)
 {
     *p = *req;
@@ -460,15 +470,17 @@ lg_err lg_admin_partner_create(lg_store *st, const lg_config *cfg, const lg_admi
                                const lg_admin_create *req, lg_partner *created,
                                lg_admin_secrets *secrets, lg_outcome *out)
 {
-    (void)cfg; /* the defaults a zero field takes are the store's and the tier's */
     if (!out)
         return LG_ERR_INVALID;
-    if (!st || !who || !req || !created || !secrets)
+    if (!st || !cfg || !who || !req || !created || !secrets)
         return missing_args(out);
     memset(secrets, 0, sizeof *secrets);
-    lg_err rc = check_new_partner(&req->partner, "", out);
+    lg_admin_create full = *req;
+    limit_defaults(&full.partner, cfg);
+    lg_err rc = check_new_partner(&full.partner, "", out);
     if (rc == LG_OK)
-        rc = create_checked(st, who, req, created, secrets, out);
+        rc = create_checked(st, who, &full, created, secrets, out);
+    lg_memwipe(&full, sizeof full);
     if (rc != LG_OK) {
         lg_admin_secrets_wipe(secrets);
         lg_memwipe(created, sizeof *created);
@@ -760,6 +772,7 @@ lg_err lg_admin_analytics_get(lg_store *st, const lg_config *cfg, const char *pa
 
 typedef struct import_run {
     lg_store *st;
+    const lg_config *cfg;
     const lg_admin_import_entry *entries;
     lg_partner_import_item *items;
     lg_admin_import_result *results;
@@ -793,6 +806,7 @@ static lg_err import_prepare_update(import_run *r, size_t i, const lg_partner *c
 static lg_err import_prepare_create(import_run *r, size_t i, lg_outcome *out)
 {
     lg_partner_import_item *it = &r->items[i];
+    limit_defaults(&it->partner, r->cfg);
     lg_err rc = check_new_partner(&it->partner, r->where, out);
     if (rc != LG_OK)
         return rc;
@@ -868,19 +882,18 @@ lg_err lg_admin_import(lg_store *st, const lg_config *cfg, const lg_admin_actor 
                        lg_admin_import_result *results, size_t *bad_index, lg_outcome *out)
 {
     size_t scratch;
-    (void)cfg;
     if (!bad_index)
         bad_index = &scratch;
     *bad_index = 0;
     if (!out)
         return LG_ERR_INVALID;
-    if (!st || !who || (n && (!entries || !results)))
+    if (!st || !cfg || !who || (n && (!entries || !results)))
         return missing_args(out);
     memset(out, 0, sizeof *out);
     if (n)
         memset(results, 0, n * sizeof *results);
     import_run r = {
-        st, entries, calloc(n ? n : 1, sizeof *r.items), results, calloc(n ? n : 1, LG_ID_LEN),
+        st, cfg, entries, calloc(n ? n : 1, sizeof *r.items), results, calloc(n ? n : 1, LG_ID_LEN),
         0,  ""};
     lg_err rc = LG_ERR_NOMEM;
     if (r.items && r.new_ids)

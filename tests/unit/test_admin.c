@@ -197,6 +197,29 @@ static void test_create_ids_and_keys(void)
     lg_admin_secrets_wipe(&sc);
 }
 
+/* Limits left out take [admin] default_daily_limit / default_total_limit, and the
+ * defaults are checked with what was given. */
+static void test_create_limit_defaults(void)
+{
+    lg_admin_create req;
+    lg_admin_secrets sec;
+    lg_partner p;
+    lg_outcome out = {0, ""};
+    create_req(&req, "dflt");
+    req.partner.daily_limit = req.partner.total_limit = 0;
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &sec, &out), LG_OK);
+    CU_ASSERT_EQUAL(p.daily_limit, lg_config_u64(cfg, "admin", "default_daily_limit"));
+    CU_ASSERT_EQUAL(p.total_limit, lg_config_u64(cfg, "admin", "default_total_limit"));
+    CU_ASSERT_EQUAL(p.daily_limit, UINT64_C(10000000000));
+    lg_admin_secrets_wipe(&sec);
+    create_req(&req, "dflttwo");
+    req.partner.total_limit = 0;
+    req.partner.daily_limit = lg_config_u64(cfg, "admin", "default_total_limit") + 1;
+    CU_ASSERT_EQUAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &sec, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out.message, "dailyLimit"));
+}
+
 static void test_create_refused(void)
 {
     lg_admin_secrets s;
@@ -647,6 +670,7 @@ int main(void)
     static const lg_test_case tests[] = {
         {"create: ids, keys, secrets kept out of the audit", test_create_ids_and_keys},
         {"create: refusals name the field", test_create_refused},
+        {"create: limits left out take the config's defaults", test_create_limit_defaults},
         {"key rotation with grace 0 and N", test_rotate_grace},
         {"signing secret rotation", test_signing_rotate},
         {"update each field and bad values", test_update_fields},
