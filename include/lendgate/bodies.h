@@ -33,4 +33,9 @@ lg_err lg_parse_repay(const char *body, size_t len, lg_repay_request *out, char 
  * charset=utf-8 allowed), else 0. */
 int lg_content_type_is_json(const char *value);
 
+/* The body of POST /partners/deposits: {"txHash"}. Fills tx_hash (caller-owned).
+ * Returns LG_OK, LG_ERR_INVALID (msg names the field and why), LG_ERR_NOMEM. */
+lg_err lg_parse_deposit(const char *body, size_t len, char tx_hash[LG_HASH_LEN], char *msg,
+                        size_t msglen);
+
 #endif

@@ -89,6 +89,7 @@ typedef struct lg_partner_stats {
     uint64_t daily_remaining;
     uint64_t total_limit;
     uint64_t total_remaining;
+    uint64_t repayment_balance; /* credited deposits not drawn by repayments */
 } lg_partner_stats;
 
 /* Stats of p from its record (p is read again for fresh totals) and the store.

@@ -107,17 +107,34 @@ typedef struct lg_repay_request {
 /*
  * The repay pipeline of DESIGN.md. Out: *loan after the call, *repayment (the
  * repayment record), *out (200, 202 when the chain is slow, 404, 400, 502, 504).
- * A proof (proof_tx) must be a successful transaction with a USDC Transfer from the
- * partner's settlement address to the platform wallet of at least the amount, used
- * by no other pending or applied repayment. The vault pulls the USDC from the platform
- * wallet: an approve is sent first only when the standing allowance is short.
+ * The vault pulls the USDC from the platform wallet, which also holds the platform's
+ * fees and other partners' money: a repayment is paid only from its partner's
+ * repayment balance (see lg_store_deposit_credit). A proof (proof_tx) must be a
+ * successful transaction with USDC Transfers from the partner's settlement address to
+ * the platform wallet, credited to nobody before; what it moved is credited to the
+ * balance in the same store transaction that draws the repayment from it.
+ * An approve is sent first only when the standing allowance is short.
  * Returns LG_OK (200/202), LG_ERR_INVALID (NULL argument, store-only service, a proof
  * that does not hold), LG_ERR_NOT_FOUND (404), LG_ERR_STATE (repaid, failed or not yet
- * active), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof used before), LG_ERR_REVERTED (a
- * transaction reverted: the repayment is FAILED), or an rpc/store error.
+ * active), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof credited before), LG_ERR_FUNDS (the
+ * balance, with the proof, does not cover the amount: 400, nothing changed),
+ * LG_ERR_REVERTED (a transaction reverted: the repayment is FAILED and its draw given
+ * back), or an rpc/store error.
  */
 lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
                         lg_loan *loan, lg_repayment *repayment, lg_outcome *out);
+
+/*
+ * Credits the partner's USDC transfer tx_hash (0x + 64 hex) to its repayment balance:
+ * the transfers it holds from p's settlement address to the platform wallet, once per
+ * transaction. Out: *deposit (the credit), *balance (the partner's balance after),
+ * *out (201 credited now; 200 credited to p before, the same credit again; 409
+ * credited to another partner; 400 not such a transfer; 502/504 chain).
+ * Returns LG_OK (201/200), LG_ERR_INVALID, LG_ERR_CONFLICT, LG_ERR_CONFIG (no valid
+ * settlement address), or an rpc/store error.
+ */
+lg_err lg_service_deposit(lg_service *svc, const lg_partner *p, const char *tx_hash,
+                          lg_deposit *deposit, uint64_t *balance, lg_outcome *out);
 
 /* --------------------------------------------------------------- reconcile */
 

@@ -109,6 +109,8 @@ typedef struct lg_partner {
     uint64_t total_borrowed; /* cumulative confirmed principal */
     uint64_t total_repaid;   /* cumulative applied repayments */
     uint64_t total_fees;     /* cumulative platform fees */
+    uint64_t deposited;      /* USDC the partner sent the platform wallet, credited */
+    uint64_t balance_used;   /* of it, drawn by pending and applied repayments */
     int64_t created_at_ms;
     int64_t updated_at_ms;
 } lg_partner;
@@ -352,6 +354,8 @@ typedef struct lg_repayment {
     char loan_id[LG_UUID_LEN];
     char partner_id[LG_ID_LEN];
     uint64_t amount;
+    uint64_t funded;            /* drawn from the partner's balance (0 for rows older
+                                   than balances, which drew nothing) */
     char proof_tx[LG_HASH_LEN]; /* partner's repaymentTxHash, "" when none */
     char repay_tx[LG_HASH_LEN]; /* our repayLoan transaction */
     lg_repay_status status;
@@ -360,17 +364,48 @@ typedef struct lg_repayment {
     int64_t updated_at_ms;
 } lg_repayment;
 
+/* ------------------------------------------------------- partner balances */
+
+/*
+ * Platform money and partner money never mix: a repayment is paid only from what its
+ * partner sent the platform wallet. Each USDC transfer from a partner's settlement
+ * address to the platform wallet is credited once (by its transaction hash) to that
+ * partner's balance (partners.deposited); repayments draw on it (balance_used), a
+ * failed repayment gives its draw back. The balance is deposited - balance_used and
+ * never goes below zero.
+ */
+typedef struct lg_deposit {
+    char tx_hash[LG_HASH_LEN]; /* the transfer's transaction, 0x + 64 hex */
+    char partner_id[LG_ID_LEN];
+    uint64_t amount; /* USDC moved to the platform wallet by that transaction */
+    int64_t created_at_ms;
+} lg_deposit;
+
+/*
+ * Credits d->amount to partner d->partner_id for transaction d->tx_hash, with a
+ * DEPOSIT ledger row, in one transaction.
+ * Out: *existing (may be NULL) = the deposit recorded for that hash when it was
+ * credited before (to this or another partner); *balance (may be NULL) = the
+ * partner's balance after. Returns LG_ERR_NOT_FOUND (no partner), LG_ERR_INVALID
+ * (amount 0), LG_ERR_DUPLICATE (hash credited before: nothing changes).
+ */
+lg_err lg_store_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *existing,
+                               uint64_t *balance);
+
 /*
  * Starts a repayment of loan (partner_id, partner_loan_id): in one transaction checks
- * amount <= remaining - repay_pending, reserves it (repay_pending += amount) and
+ * amount <= remaining - repay_pending, credits proof (when not NULL) as a deposit,
+ * draws amount from the partner's balance, reserves it (repay_pending += amount) and
  * inserts the repayment as PENDING. Concurrent repayments of one loan serialize, so
- * together they can never overdraw it.
- * In: proof_tx may be NULL or "". Out: *out the new repayment (loan id, id, ...).
+ * together they can never overdraw it, nor the partner's balance.
+ * In: proof = the partner's repaymentTxHash and the value it moved, or NULL.
+ * Out: *out the new repayment (loan id, id, ...).
  * Returns LG_ERR_NOT_FOUND (no loan), LG_ERR_STATE (loan REPAID, FAILED or not yet
- * ACTIVE), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof_tx used before).
+ * ACTIVE), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof credited before), LG_ERR_FUNDS
+ * (balance, with the proof, short of amount). Only LG_OK changes anything.
  */
 lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                            uint64_t amount, const char *proof_tx, lg_repayment *out);
+                            uint64_t amount, const lg_deposit *proof, lg_repayment *out);
 
 /*
  * Applies a PENDING repayment in one transaction: loan remaining -= amount,
@@ -383,8 +418,8 @@ lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *pa
 lg_err lg_store_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,
                             lg_loan *loan);
 
-/* Fails a PENDING repayment and releases its reservation. Returns LG_ERR_NOT_FOUND,
- * LG_ERR_STATE. */
+/* Fails a PENDING repayment, releases its reservation and gives its draw back to the
+ * partner's balance. Returns LG_ERR_NOT_FOUND, LG_ERR_STATE. */
 lg_err lg_store_repay_fail(lg_store *st, const char *repayment_id, const char *reason);
 
 lg_err lg_store_repay_get(lg_store *st, const char *repayment_id, lg_repayment *out);
@@ -511,14 +546,15 @@ typedef enum {
     LG_LEDGER_BORROW = 0, /* principal borrowed from the pool */
     LG_LEDGER_FEE = 1,    /* platform fee kept */
     LG_LEDGER_PAYOUT = 2, /* net sent to the settlement address */
-    LG_LEDGER_REPAY = 3   /* repayment applied */
+    LG_LEDGER_REPAY = 3,  /* repayment applied */
+    LG_LEDGER_DEPOSIT = 4 /* partner transfer credited to its repayment balance */
 } lg_ledger_kind;
 
 typedef struct lg_ledger_entry {
     int64_t id;
     char partner_id[LG_ID_LEN];
-    char loan_id[LG_UUID_LEN];
-    char partner_loan_id[LG_ID_LEN];
+    char loan_id[LG_UUID_LEN];       /* "" for a DEPOSIT */
+    char partner_loan_id[LG_ID_LEN]; /* "" for a DEPOSIT */
     lg_ledger_kind kind;
     uint64_t amount;
     char tx_hash[LG_HASH_LEN];

@@ -77,8 +77,10 @@ struct lg_store_backend {
                         uint64_t *total);
     lg_err (*loan_list_unsettled)(lg_store *st, uint32_t limit, lg_loan **items, size_t *n);
 
+    lg_err (*deposit_credit)(lg_store *st, const lg_deposit *d, lg_deposit *existing,
+                             uint64_t *balance);
     lg_err (*repay_begin)(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                          uint64_t amount, const char *proof_tx, lg_repayment *out);
+                          uint64_t amount, const lg_deposit *proof, lg_repayment *out);
     lg_err (*repay_apply)(lg_store *st, const char *repayment_id, const char *repay_tx,
                           lg_loan *loan);
     lg_err (*repay_fail)(lg_store *st, const char *repayment_id, const char *reason);

@@ -86,3 +86,21 @@ lg_err lg_parse_repay(const char *body, size_t len, lg_repay_request *out, char 
     json_object_put(obj);
     return rc;
 }
+
+lg_err lg_parse_deposit(const char *body, size_t len, char tx_hash[LG_HASH_LEN], char *msg,
+                        size_t msglen)
+{
+    static const lg_json_field fields[] = {{"txHash", 1}};
+    const char *v[1];
+    struct json_object *obj = NULL;
+    if (!tx_hash || !msg || msglen == 0)
+        return LG_ERR_INVALID;
+    tx_hash[0] = '\0';
+    lg_err rc = lg_json_parse_object(body, len, LG_JSON_MAX_DEPTH, &obj, msg, msglen);
+    if (rc == LG_OK)
+        rc = lg_json_take_strings(obj, fields, 1, v, msg, msglen);
+    if (rc == LG_OK)
+        rc = lg_validate_tx_hash("txHash", v[0], tx_hash, msg, msglen);
+    json_object_put(obj);
+    return rc;
+}

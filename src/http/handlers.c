@@ -193,6 +193,34 @@ void lg_h_repay(lg_http_call *call)
     lg_http_reply(call, out.status, o);
 }
 
+void lg_h_deposit(lg_http_call *call)
+{
+    char tx[LG_HASH_LEN], msg[200];
+    lg_err rc = lg_parse_deposit(call->req->body, call->req->body_len, tx, msg, sizeof msg);
+    if (rc != LG_OK) {
+        lg_http_fail(call, rc == LG_ERR_INVALID ? 400 : 500, msg);
+        return;
+    }
+    if (!lg_http_chain_ready(call))
+        return;
+    lg_deposit d;
+    uint64_t balance = 0;
+    lg_outcome out = {0};
+    lg_service_deposit(call->srv->svc, &call->partner, tx, &d, &balance, &out);
+    if (lg_http_outcome_failed(call, &out))
+        return;
+    struct json_object *o = json_object_new_object();
+    if (o) {
+        json_object_object_add(o, "success", json_object_new_boolean(1));
+        lg_render_str(o, "txHash", d.tx_hash);
+        lg_render_amount_usd(o, "amount", d.amount);
+        lg_render_amount_usd(o, "balance", balance);
+        lg_render_str(o, "message",
+                      out.status == 201 ? "Deposit credited" : "Deposit already credited");
+    }
+    lg_http_reply(call, out.status, o);
+}
+
 void lg_h_loan(lg_http_call *call)
 {
     char id[LG_ID_LEN], msg[160];
@@ -308,18 +336,19 @@ void lg_h_stats(lg_http_call *call)
         lg_render_amount_usd(o, "totalLimit", s.total_limit);
         lg_render_amount_usd(o, "totalRemaining", s.total_remaining);
         json_object_object_add(o, "feeBps", json_object_new_int64(call->partner.fee_bps));
+        lg_render_amount_usd(o, "repaymentBalance", s.repayment_balance);
     }
     lg_http_reply(call, 200, o);
 }
 
 static struct json_object *ledger_json(const lg_ledger_entry *e)
 {
-    static const char *const kinds[] = {"BORROW", "FEE", "PAYOUT", "REPAY"};
+    static const char *const kinds[] = {"BORROW", "FEE", "PAYOUT", "REPAY", "DEPOSIT"};
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
     json_object_object_add(o, "id", json_object_new_int64(e->id));
-    lg_render_str(o, "type", (unsigned)e->kind < 4 ? kinds[e->kind] : "UNKNOWN");
+    lg_render_str(o, "type", (unsigned)e->kind < 5 ? kinds[e->kind] : "UNKNOWN");
     lg_render_str(o, "loanId", e->loan_id);
     lg_render_str(o, "partnerLoanId", e->partner_loan_id);
     lg_render_amount_usd(o, "amount", e->amount);

@@ -27,6 +27,7 @@ static const lg_route routes[] = {
     {"GET", "/partners/public/position/:positionId/details", LG_AUTH_PUBLIC, 1, 0, lg_h_position},
     {"POST", "/partners/borrow", LG_AUTH_PARTNER, 1, 1, lg_h_borrow},
     {"POST", "/partners/repay", LG_AUTH_PARTNER, 1, 1, lg_h_repay},
+    {"POST", "/partners/deposits", LG_AUTH_PARTNER, 1, 1, lg_h_deposit},
     {"GET", "/partners/loan/:partnerLoanId", LG_AUTH_PARTNER, 0, 0, lg_h_loan},
     {"GET", "/partners/user/:userWallet/loans", LG_AUTH_PARTNER, 0, 0, lg_h_user_loans},
     {"GET", "/partners/my/stats", LG_AUTH_PARTNER, 0, 0, lg_h_stats},

@@ -202,6 +202,7 @@ lg_err lg_query_stats(lg_store *st, const lg_partner *p, lg_partner_stats *stats
     stats->daily_remaining = headroom(fresh.daily_limit, stats->today_borrowed);
     stats->total_limit = fresh.total_limit;
     stats->total_remaining = headroom(fresh.total_limit, fresh.outstanding);
+    stats->repayment_balance = headroom(fresh.deposited, fresh.balance_used);
     ok(out);
     return LG_OK;
 }

@@ -9,6 +9,7 @@
 #include <lendgate/hex.h>
 #include <lendgate/time.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,9 @@ static lg_err check_loan(const lg_loan *loan, uint64_t amount, lg_outcome *out)
 
 /* ------------------------------------------------------------ the proof */
 
-/* The largest USDC transfer from `from` to `to` among the receipt's logs. */
+/* What the receipt's USDC transfers from `from` to the platform wallet add up to.
+ * Out: *found = 1 when there is at least one. LG_ERR_OVERFLOW past INT64_MAX (no
+ * USDC supply comes near it: such a receipt is not a transfer we credit). */
 static lg_err proof_value(lg_service *svc, const lg_receipt *r, const uint8_t from[LG_ADDRESS_LEN],
                           int *found, uint64_t *value)
 {
@@ -60,72 +63,98 @@ static lg_err proof_value(lg_service *svc, const lg_receipt *r, const uint8_t fr
     lg_err rc = lg_erc20_transfers(&tr, &n, r->logs, r->nlogs, svc->contracts.usdc);
     if (rc != LG_OK)
         return rc;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && rc == LG_OK; i++) {
         if (memcmp(tr[i].from, from, LG_ADDRESS_LEN) != 0 ||
             memcmp(tr[i].to, svc->platform, LG_ADDRESS_LEN) != 0)
             continue;
-        uint64_t v = UINT64_MAX;
-        if (lg_u256_to_u64(&v, &tr[i].value) != LG_OK)
-            v = UINT64_MAX;
+        uint64_t v = 0;
         *found = 1;
-        if (v > *value)
-            *value = v;
+        if (lg_u256_to_u64(&v, &tr[i].value) != LG_OK || v > (uint64_t)INT64_MAX - *value)
+            rc = LG_ERR_OVERFLOW;
+        else
+            *value += v;
     }
     free(tr);
-    return LG_OK;
+    return rc;
 }
 
-static lg_err proof_checked(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
-                            const lg_receipt *r, lg_outcome *out)
+static lg_err proof_checked(lg_service *svc, const lg_partner *p, const char *field,
+                            const lg_receipt *r, uint64_t *value, lg_outcome *out)
 {
     uint8_t settlement[LG_ADDRESS_LEN];
     int found = 0;
-    uint64_t value = 0;
     if (r->status != 1) {
-        lg_svc_outcome(out, 400, "repaymentTxHash: the transaction failed on chain");
+        lg_svc_outcome(out, 400, "%s: the transaction failed on chain", field);
         return LG_ERR_INVALID;
     }
     if (lg_address_parse(settlement, p->settlement_address) != LG_OK) {
         lg_svc_outcome(out, 400, "Partner has no valid settlement address configured");
         return LG_ERR_CONFIG;
     }
-    if (proof_value(svc, r, settlement, &found, &value) != LG_OK || !found) {
-        lg_svc_outcome(out, 400,
-                       "repaymentTxHash: no USDC transfer from the settlement address to the "
-                       "platform wallet");
+    lg_err rc = proof_value(svc, r, settlement, &found, value);
+    if (rc == LG_ERR_OVERFLOW) {
+        lg_svc_outcome(out, 400, "%s: the transfer is too large to credit", field);
         return LG_ERR_INVALID;
     }
-    if (value < req->amount) {
-        char got[LG_AMOUNT_USD_LEN], want[LG_AMOUNT_USD_LEN];
-        usd(value, got);
-        usd(req->amount, want);
-        lg_svc_outcome(out, 400, "repaymentTxHash: transfers %s, less than the amount %s", got,
-                       want);
+    if (rc != LG_OK || !found || *value == 0) {
+        lg_svc_outcome(out, 400,
+                       "%s: no USDC transfer from the settlement address to the platform wallet",
+                       field);
         return LG_ERR_INVALID;
     }
     return LG_OK;
 }
 
-static lg_err verify_proof(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
-                           lg_outcome *out)
+/*
+ * Reads the receipt of the partner's transfer tx_hex (field names it in messages) and
+ * fills *d with what it moved from p's settlement address to the platform wallet.
+ * Any other return has filled the outcome.
+ */
+static lg_err verify_transfer(lg_service *svc, const lg_partner *p, const char *field,
+                              const char *tx_hex, lg_deposit *d, lg_outcome *out)
 {
     uint8_t hash[LG_RPC_HASH_LEN];
     lg_receipt r;
     memset(&r, 0, sizeof r);
-    if (lg_hex_decode_fixed(hash, sizeof hash, req->proof_tx, LG_HEX_0X) != LG_OK) {
-        lg_svc_outcome(out, 400, "repaymentTxHash is not a transaction hash");
+    memset(d, 0, sizeof *d);
+    if (lg_hex_decode_fixed(hash, sizeof hash, tx_hex, LG_HEX_0X) != LG_OK) {
+        lg_svc_outcome(out, 400, "%s is not a transaction hash", field);
         return LG_ERR_INVALID;
     }
     lg_err rc = lg_rpc_get_receipt(svc->rpc, &r, hash);
     if (rc == LG_ERR_NOT_FOUND) {
-        lg_svc_outcome(out, 400, "repaymentTxHash: transaction not found or not yet mined");
+        lg_svc_outcome(out, 400, "%s: transaction not found or not yet mined", field);
         return LG_ERR_INVALID;
     }
     if (rc != LG_OK)
-        return lg_svc_chain_failed(svc, out, rc, "reading the repayment proof");
-    rc = proof_checked(svc, p, req, &r, out);
+        return lg_svc_chain_failed(svc, out, rc, "reading the USDC transfer");
+    rc = proof_checked(svc, p, field, &r, &d->amount, out);
     lg_receipt_release(&r);
+    /* Stored lowercase: the hash is the deposit's key, whatever case the partner used. */
+    for (size_t i = 0; tx_hex[i] && i + 1 < sizeof d->tx_hash; i++)
+        d->tx_hash[i] = (char)tolower((unsigned char)tx_hex[i]);
+    snprintf(d->partner_id, sizeof d->partner_id, "%s", p->id);
     return rc;
+}
+
+/* The refusal of a repayment its partner's balance, with its proof's value (0 when
+ * none), does not cover. */
+static lg_err short_of_funds(lg_service *svc, const lg_partner *p, uint64_t proof, uint64_t amount,
+                             lg_outcome *out)
+{
+    lg_partner now;
+    char have[LG_AMOUNT_USD_LEN], want[LG_AMOUNT_USD_LEN];
+    if (lg_store_partner_get(svc->st, p->id, &now) != LG_OK)
+        now = *p;
+    uint64_t balance = now.deposited > now.balance_used ? now.deposited - now.balance_used : 0;
+    usd(balance > UINT64_MAX - proof ? UINT64_MAX : balance + proof, have);
+    usd(amount, want);
+    lg_svc_outcome(out, 400,
+                   "Insufficient repayment balance: %s available, repayment of %s. Transfer USDC "
+                   "from the settlement address to the platform wallet and give that "
+                   "transaction as repaymentTxHash (or credit it with POST /partners/deposits)",
+                   have, want);
+    return LG_ERR_FUNDS;
 }
 
 /* ------------------------------------------------------------ chain work */
@@ -246,10 +275,9 @@ static lg_err repay_chain(repay_run *run)
 /* ------------------------------------------------------------ the pipeline */
 
 static lg_err begin(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
-                    lg_loan *loan, lg_repayment *rp, lg_outcome *out)
+                    const lg_deposit *proof, lg_loan *loan, lg_repayment *rp, lg_outcome *out)
 {
-    lg_err rc =
-        lg_store_repay_begin(svc->st, p->id, req->partner_loan_id, req->amount, req->proof_tx, rp);
+    lg_err rc = lg_store_repay_begin(svc->st, p->id, req->partner_loan_id, req->amount, proof, rp);
     switch (rc) {
     case LG_OK:
         return LG_OK;
@@ -257,8 +285,12 @@ static lg_err begin(lg_service *svc, const lg_partner *p, const lg_repay_request
         lg_svc_outcome(out, 404, "Loan not found");
         return rc;
     case LG_ERR_DUPLICATE:
-        lg_svc_outcome(out, 400, "repaymentTxHash already used");
+        lg_svc_outcome(out, 400,
+                       "repaymentTxHash already used: its USDC was credited to the partner's "
+                       "repayment balance; repay without repaymentTxHash to draw on it");
         return rc;
+    case LG_ERR_FUNDS:
+        return short_of_funds(svc, p, proof ? proof->amount : 0, req->amount, out);
     case LG_ERR_OVERPAY:
         /* A concurrent repayment holds part of the debt. */
         if (lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan) != LG_OK)
@@ -301,12 +333,51 @@ lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_req
         return lg_svc_store_failed(out, rc, "looking up the loan");
     if ((rc = check_loan(loan, req->amount, out)) != LG_OK)
         return rc;
-    if (req->proof_tx[0] && (rc = verify_proof(svc, p, req, out)) != LG_OK)
+    lg_deposit proof;
+    if (req->proof_tx[0] &&
+        (rc = verify_transfer(svc, p, "repaymentTxHash", req->proof_tx, &proof, out)) != LG_OK)
         return rc;
-    if ((rc = begin(svc, p, req, loan, repayment, out)) != LG_OK)
+    if ((rc = begin(svc, p, req, req->proof_tx[0] ? &proof : NULL, loan, repayment, out)) != LG_OK)
         return rc;
     lg_info("repay.reserved", "repayment %s of loan %s amount %llu", repayment->id, loan->id,
             (unsigned long long)repayment->amount);
     repay_run run = {svc, loan, repayment, deadline, out};
     return repay_chain(&run);
+}
+
+/* ------------------------------------------------------------ deposits */
+
+lg_err lg_service_deposit(lg_service *svc, const lg_partner *p, const char *tx_hash,
+                          lg_deposit *deposit, uint64_t *balance, lg_outcome *out)
+{
+    if (out)
+        lg_svc_outcome(out, 500, "Internal error");
+    if (!svc || !p || !tx_hash || !deposit || !balance || !out || !svc->has_chain)
+        return LG_ERR_INVALID;
+    *balance = 0;
+    lg_err rc = verify_transfer(svc, p, "txHash", tx_hash, deposit, out);
+    if (rc != LG_OK)
+        return rc;
+    lg_deposit seen;
+    rc = lg_store_deposit_credit(svc->st, deposit, &seen, balance);
+    if (rc == LG_OK) {
+        lg_info("deposit.credited", "partner %s credited %llu by %s", p->id,
+                (unsigned long long)deposit->amount, deposit->tx_hash);
+        lg_svc_outcome(out, 201, "%s", "");
+        return LG_OK;
+    }
+    if (rc != LG_ERR_DUPLICATE)
+        return lg_svc_store_failed(out, rc, "crediting the deposit");
+    if (strcmp(seen.partner_id, p->id) != 0) {
+        lg_svc_outcome(out, 409, "txHash was credited to another partner");
+        return LG_ERR_CONFLICT;
+    }
+    /* The same partner again: the credit it already has, like a repeated borrow. */
+    *deposit = seen;
+    lg_partner now;
+    if ((rc = lg_store_partner_get(svc->st, p->id, &now)) != LG_OK)
+        return lg_svc_store_failed(out, rc, "reading the partner balance");
+    *balance = now.deposited > now.balance_used ? now.deposited - now.balance_used : 0;
+    lg_svc_outcome(out, 200, "%s", "");
+    return LG_OK;
 }

@@ -67,6 +67,8 @@ enum lg_sq_slot {
     LG_SQ_LOAN_SAVE,
     LG_SQ_LOAN_UNSETTLED,
     LG_SQ_REPAY_INSERT,
+    LG_SQ_DEPOSIT_GET,
+    LG_SQ_DEPOSIT_INSERT,
     LG_SQ_REPAY_GET,
     LG_SQ_REPAY_SAVE,
     LG_SQ_REPAY_BY_LOAN,
@@ -252,9 +254,9 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
       "fee_bps," t "settlement_address," t "webhook_url," t "webhook_secret," t "contact_email," t \
       "rate_limit_rpm," t "signing_required," t "signing_secret," t "ip_allowlist," t              \
       "outstanding," t "total_borrowed," t "total_repaid," t "total_fees," t "created_at_ms," t    \
-      "updated_at_ms"
+      "updated_at_ms," t "deposited," t "balance_used"
 #define LG_SQ_PARTNER_SELECT "SELECT " LG_SQ_PARTNER_COLS("") " FROM partners"
-#define LG_SQ_PARTNER_NCOLS  22
+#define LG_SQ_PARTNER_NCOLS  24
 #define LG_SQ_KEY_COLS(t)                                                                          \
     t "id," t "partner_id," t "key_hash," t "prefix," t "env," t "created_at_ms," t                \
       "expires_at_ms," t "revoked_at_ms," t "last_used_at_ms"
@@ -267,7 +269,7 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
     "created_at_ms,updated_at_ms"
 #define LG_SQ_REPAY_COLS                                                                           \
     "id,loan_id,partner_id,amount,proof_tx,repay_tx,status,failure_reason,created_at_ms,"          \
-    "updated_at_ms"
+    "updated_at_ms,funded"
 #define LG_SQ_TX_COLS                                                                              \
     "id,loan_id,repayment_id,purpose,chain_id,from_addr,nonce,hash,raw,state,created_at_ms,"       \
     "updated_at_ms"
@@ -295,6 +297,8 @@ void lg_sq_read_audit(sqlite3_stmt *s, int col, void *out);
 
 /* Binders: column i of the table's list to parameter ?i+1 (integer ids as NULL, so
  * SQLite assigns them). Return 0 or non-zero. */
+/* Binds ?1..?22, every column but the repayment balance (deposited ?23 and
+ * balance_used ?24), which only the money statements write. */
 int lg_sq_bind_partner(sqlite3_stmt *s, const lg_partner *p);
 int lg_sq_bind_key(sqlite3_stmt *s, const lg_api_key *k);
 int lg_sq_bind_position(sqlite3_stmt *s, const lg_position *p);
@@ -350,6 +354,9 @@ typedef struct lg_sq_partner_delta {
     uint64_t borrowed_add;
     uint64_t repaid_add;
     uint64_t fees_add;
+    uint64_t deposited_add;
+    uint64_t balance_use; /* drawn by a repayment: refused past the balance (LG_ERR_FUNDS) */
+    uint64_t balance_give_back;
 } lg_sq_partner_delta;
 lg_err lg_sq_partner_apply(lg_sqlite *h, const char *partner_id, const lg_sq_partner_delta *d);
 
@@ -367,6 +374,9 @@ lg_err lg_sq_link_add(lg_sqlite *h, const char *wallet, const char *oaid, const 
  * link is marked repaid and all its debt removed. Out: *found (0: loan not linked). */
 lg_err lg_sq_link_repay(lg_sqlite *h, const char *loan_id, uint64_t paid, int loan_repaid,
                         int *found);
+
+/* Appends ledger row e (its id is set by SQLite; an empty loan_id is stored NULL). */
+lg_err lg_sq_ledger_insert(lg_sqlite *h, const lg_ledger_entry *e);
 
 /* Appends one ledger row for loan l. */
 lg_err lg_sq_ledger_add(lg_sqlite *h, const lg_loan *l, lg_ledger_kind kind, uint64_t amount,
@@ -440,8 +450,10 @@ lg_err lg_sqlite_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **item
                            uint64_t *total);
 lg_err lg_sqlite_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **items, size_t *n);
 
+lg_err lg_sqlite_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *existing,
+                                uint64_t *balance);
 lg_err lg_sqlite_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                             uint64_t amount, const char *proof_tx, lg_repayment *out);
+                             uint64_t amount, const lg_deposit *proof, lg_repayment *out);
 lg_err lg_sqlite_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,
                              lg_loan *loan);
 lg_err lg_sqlite_repay_fail(lg_store *st, const char *repayment_id, const char *reason);

@@ -412,14 +412,33 @@ lg_err lg_store_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **item
 
 /* ------------------------------------------------------------ repayments */
 
+/* A deposit as the store takes it: a transaction hash, a partner, an amount. */
+static int deposit_ok(const lg_deposit *d)
+{
+    return d && key_ok(d->tx_hash, LG_HASH_LEN) && key_ok(d->partner_id, LG_ID_LEN) &&
+           d->amount > 0 && u64_ok(d->amount);
+}
+
+lg_err lg_store_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *existing,
+                               uint64_t *balance)
+{
+    lg_deposit scratch;
+    uint64_t bal;
+    if (!st || !deposit_ok(d))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, deposit_credit, d, existing ? existing : &scratch,
+                    balance ? balance : &bal);
+}
+
 lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                            uint64_t amount, const char *proof_tx, lg_repayment *out)
+                            uint64_t amount, const lg_deposit *proof, lg_repayment *out)
 {
     if (!st || !key_ok(partner_id, LG_ID_LEN) || !key_ok(partner_loan_id, LG_ID_LEN) ||
-        amount == 0 || !u64_ok(amount) || !opt_ok(proof_tx, LG_HASH_LEN) || !out)
+        amount == 0 || !u64_ok(amount) || (proof && !deposit_ok(proof)) || !out)
         return LG_ERR_INVALID;
-    return DISPATCH(st, repay_begin, partner_id, partner_loan_id, amount, proof_tx ? proof_tx : "",
-                    out);
+    if (proof && strcmp(proof->partner_id, partner_id) != 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, repay_begin, partner_id, partner_loan_id, amount, proof, out);
 }
 
 lg_err lg_store_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,

@@ -367,6 +367,7 @@ const lg_store_backend lg_store_sqlite_backend = {
     .loan_fail = lg_sqlite_loan_fail,
     .loan_list = lg_sqlite_loan_list,
     .loan_list_unsettled = lg_sqlite_loan_list_unsettled,
+    .deposit_credit = lg_sqlite_deposit_credit,
     .repay_begin = lg_sqlite_repay_begin,
     .repay_apply = lg_sqlite_repay_apply,
     .repay_fail = lg_sqlite_repay_fail,

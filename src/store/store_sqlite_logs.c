@@ -74,10 +74,26 @@ lg_err lg_sqlite_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_
 
 /* ------------------------------------------------------------ ledger */
 
+lg_err lg_sq_ledger_insert(lg_sqlite *h, const lg_ledger_entry *e)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_LEDGER_INSERT,
+                              "INSERT INTO partner_ledger (" LG_SQ_LEDGER_COLS ") VALUES "
+                              "(?1,?2,?3,?4,?5,?6,?7,?8)",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_ledger(s, e))
+        rc = lg_sq_bind_failed(h, "ledger");
+    else
+        rc = lg_sq_step_done(h, s, "ledger");
+    lg_sq_done(s);
+    return rc;
+}
+
 lg_err lg_sq_ledger_add(lg_sqlite *h, const lg_loan *l, lg_ledger_kind kind, uint64_t amount,
                         const char *tx_hash)
 {
-    sqlite3_stmt *s;
     lg_ledger_entry e;
     memset(&e, 0, sizeof e);
     memcpy(e.partner_id, l->partner_id, sizeof e.partner_id);
@@ -87,18 +103,7 @@ lg_err lg_sq_ledger_add(lg_sqlite *h, const lg_loan *l, lg_ledger_kind kind, uin
     e.amount = amount;
     LG_SQ_SET(e.tx_hash, tx_hash);
     e.created_at_ms = lg_time_now_ms();
-    lg_err rc = lg_sq_prepare(h, LG_SQ_LEDGER_INSERT,
-                              "INSERT INTO partner_ledger (" LG_SQ_LEDGER_COLS ") VALUES "
-                              "(?1,?2,?3,?4,?5,?6,?7,?8)",
-                              &s);
-    if (rc != LG_OK)
-        return rc;
-    if (lg_sq_bind_ledger(s, &e))
-        rc = lg_sq_bind_failed(h, "ledger");
-    else
-        rc = lg_sq_step_done(h, s, "ledger");
-    lg_sq_done(s);
-    return rc;
+    return lg_sq_ledger_insert(h, &e);
 }
 
 static const lg_sq_list ledger_list_def = {

@@ -45,11 +45,11 @@ lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p)
                       "INSERT INTO partners (" LG_SQ_PARTNER_COLS(
                           "") ") VALUES "
                               "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
-                              "?19,?20,?21,?22)",
+                              "?19,?20,?21,?22,?23,?24)",
                       &s);
     if (rc != LG_OK)
         return rc;
-    if (lg_sq_bind_partner(s, &row))
+    if (lg_sq_bind_partner(s, &row) || lg_sq_bind_u64(s, 23, 0) || lg_sq_bind_u64(s, 24, 0))
         rc = lg_sq_bind_failed(h, "partner insert");
     else
         rc = lg_sq_step_done(h, s, "partner insert");
@@ -180,13 +180,15 @@ static lg_err partner_money_write(lg_sqlite *h, const lg_partner *p)
     sqlite3_stmt *s;
     lg_err rc = lg_sq_prepare(h, LG_SQ_PARTNER_MONEY_SET,
                               "UPDATE partners SET outstanding = ?2, total_borrowed = ?3, "
-                              "total_repaid = ?4, total_fees = ?5 WHERE id = ?1",
+                              "total_repaid = ?4, total_fees = ?5, deposited = ?6, "
+                              "balance_used = ?7 WHERE id = ?1",
                               &s);
     if (rc != LG_OK)
         return rc;
     if (lg_sq_bind_text(s, 1, p->id) || lg_sq_bind_u64(s, 2, p->outstanding) ||
         lg_sq_bind_u64(s, 3, p->total_borrowed) || lg_sq_bind_u64(s, 4, p->total_repaid) ||
-        lg_sq_bind_u64(s, 5, p->total_fees))
+        lg_sq_bind_u64(s, 5, p->total_fees) || lg_sq_bind_u64(s, 6, p->deposited) ||
+        lg_sq_bind_u64(s, 7, p->balance_used))
         rc = lg_sq_bind_failed(h, "partner totals");
     else
         rc = lg_sq_step_done(h, s, "partner totals");
@@ -204,8 +206,14 @@ lg_err lg_sq_partner_apply(lg_sqlite *h, const char *partner_id, const lg_sq_par
         lg_sq_sub(p.outstanding, d->outstanding_sub, &p.outstanding) ||
         lg_sq_add(p.total_borrowed, d->borrowed_add, &p.total_borrowed) ||
         lg_sq_add(p.total_repaid, d->repaid_add, &p.total_repaid) ||
-        lg_sq_add(p.total_fees, d->fees_add, &p.total_fees))
+        lg_sq_add(p.total_fees, d->fees_add, &p.total_fees) ||
+        lg_sq_add(p.deposited, d->deposited_add, &p.deposited) ||
+        lg_sq_sub(p.balance_used, d->balance_give_back, &p.balance_used))
         return lg_sq_books_broken("partner totals");
+    if (d->balance_use &&
+        (p.balance_used > p.deposited || d->balance_use > p.deposited - p.balance_used))
+        return LG_ERR_FUNDS;
+    p.balance_used += d->balance_use;
     return partner_money_write(h, &p);
 }
 

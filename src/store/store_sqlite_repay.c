@@ -46,25 +46,110 @@ static lg_err repay_insert(lg_sqlite *h, const lg_repayment *r)
      * index: LG_ERR_DUPLICATE. */
     return repay_write(h, LG_SQ_REPAY_INSERT,
                        "INSERT INTO loan_repayments (" LG_SQ_REPAY_COLS ") VALUES "
-                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
                        r);
+}
+
+/* ------------------------------------------------------------ deposits */
+
+static lg_err deposit_read(lg_sqlite *h, const char *tx_hash, lg_deposit *out)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_DEPOSIT_GET,
+                              "SELECT tx_hash, partner_id, amount, created_at_ms "
+                              "FROM partner_deposits WHERE tx_hash = ?1",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, tx_hash))
+        rc = lg_sq_bind_failed(h, "deposit get");
+    else if ((rc = lg_sq_step_row(h, s, "deposit get")) == LG_OK) {
+        memset(out, 0, sizeof *out);
+        LG_SQ_COL_TEXT(s, 0, out->tx_hash);
+        LG_SQ_COL_TEXT(s, 1, out->partner_id);
+        out->amount = lg_sq_col_u64(s, 2);
+        out->created_at_ms = lg_sq_col_i64(s, 3);
+    }
+    lg_sq_done(s);
+    return rc;
+}
+
+/* Records d, credits it to its partner and writes its DEPOSIT ledger row.
+ * LG_ERR_DUPLICATE (*existing filled) when the hash was credited before. */
+static lg_err deposit_in(lg_sqlite *h, const lg_deposit *d, lg_deposit *existing)
+{
+    sqlite3_stmt *s;
+    lg_err rc = deposit_read(h, d->tx_hash, existing);
+    if (rc == LG_OK)
+        return LG_ERR_DUPLICATE;
+    if (rc != LG_ERR_NOT_FOUND)
+        return rc;
+    int64_t now = lg_time_now_ms();
+    lg_sq_partner_delta delta = {.deposited_add = d->amount};
+    if ((rc = lg_sq_partner_apply(h, d->partner_id, &delta)) != LG_OK)
+        return rc;
+    rc = lg_sq_prepare(h, LG_SQ_DEPOSIT_INSERT,
+                       "INSERT INTO partner_deposits (tx_hash, partner_id, amount, created_at_ms) "
+                       "VALUES (?1, ?2, ?3, ?4)",
+                       &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, d->tx_hash) || lg_sq_bind_text(s, 2, d->partner_id) ||
+        lg_sq_bind_u64(s, 3, d->amount) || lg_sq_bind_i64(s, 4, now))
+        rc = lg_sq_bind_failed(h, "deposit insert");
+    else
+        rc = lg_sq_step_done(h, s, "deposit insert");
+    lg_sq_done(s);
+    if (rc != LG_OK)
+        return rc;
+    lg_ledger_entry e;
+    memset(&e, 0, sizeof e);
+    LG_SQ_SET(e.partner_id, d->partner_id);
+    e.kind = LG_LEDGER_DEPOSIT;
+    e.amount = d->amount;
+    LG_SQ_SET(e.tx_hash, d->tx_hash);
+    e.created_at_ms = now;
+    return lg_sq_ledger_insert(h, &e);
+}
+
+static lg_err balance_of(lg_sqlite *h, const char *partner_id, uint64_t *balance)
+{
+    lg_partner p;
+    lg_err rc = lg_sq_partner_read(h, partner_id, &p);
+    if (rc == LG_OK)
+        *balance = p.deposited > p.balance_used ? p.deposited - p.balance_used : 0;
+    return rc;
+}
+
+lg_err lg_sqlite_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *existing,
+                                uint64_t *balance)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    rc = deposit_in(h, d, existing);
+    if (rc == LG_OK)
+        rc = balance_of(h, d->partner_id, balance);
+    return lg_sq_end(h, rc);
 }
 
 static lg_err repay_save(lg_sqlite *h, const lg_repayment *r)
 {
     return repay_write(h, LG_SQ_REPAY_SAVE,
                        "UPDATE loan_repayments SET repay_tx = ?6, status = ?7, "
-                       "failure_reason = ?8, updated_at_ms = ?10 WHERE id = ?1",
+                       "failure_reason = ?8, updated_at_ms = ?10, funded = ?11 WHERE id = ?1",
                        r);
 }
 
 /* ------------------------------------------------------------ begin */
 
 static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner_loan_id,
-                       uint64_t amount, const char *proof_tx, lg_repayment *out)
+                       uint64_t amount, const lg_deposit *proof, lg_repayment *out)
 {
     lg_loan l;
     lg_repayment r;
+    lg_deposit seen;
     int64_t now = lg_time_now_ms();
     lg_err rc = lg_sq_loan_read_by_key(h, partner_id, partner_loan_id, &l);
     if (rc != LG_OK)
@@ -73,13 +158,20 @@ static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner
         return LG_ERR_STATE;
     if (l.repay_pending > l.remaining || amount > l.remaining - l.repay_pending)
         return LG_ERR_OVERPAY;
+    if (proof && (rc = deposit_in(h, proof, &seen)) != LG_OK)
+        return rc;
+    lg_sq_partner_delta draw = {.balance_use = amount};
+    if ((rc = lg_sq_partner_apply(h, partner_id, &draw)) != LG_OK)
+        return rc;
     memset(&r, 0, sizeof r);
     if ((rc = lg_sq_new_id(r.id)) != LG_OK)
         return rc;
     memcpy(r.loan_id, l.id, sizeof r.loan_id);
     memcpy(r.partner_id, l.partner_id, sizeof r.partner_id);
     r.amount = amount;
-    LG_SQ_SET(r.proof_tx, proof_tx);
+    r.funded = amount;
+    if (proof)
+        LG_SQ_SET(r.proof_tx, proof->tx_hash);
     r.status = LG_REPAY_PENDING;
     r.created_at_ms = r.updated_at_ms = now;
     if ((rc = repay_insert(h, &r)) != LG_OK)
@@ -92,13 +184,13 @@ static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner
 }
 
 lg_err lg_sqlite_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                             uint64_t amount, const char *proof_tx, lg_repayment *out)
+                             uint64_t amount, const lg_deposit *proof, lg_repayment *out)
 {
     lg_sqlite *h = lg_sq_handle(st);
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;
-    return lg_sq_end(h, begin_tx(h, partner_id, partner_loan_id, amount, proof_tx, out));
+    return lg_sq_end(h, begin_tx(h, partner_id, partner_loan_id, amount, proof, out));
 }
 
 /* ------------------------------------------------------------ apply */
@@ -184,6 +276,9 @@ static lg_err fail_tx(lg_sqlite *h, const char *repayment_id, const char *reason
         return lg_sq_books_broken("repayment release");
     l.updated_at_ms = now;
     if ((rc = lg_sq_loan_save(h, &l)) != LG_OK)
+        return rc;
+    lg_sq_partner_delta back = {.balance_give_back = r.funded};
+    if (r.funded && (rc = lg_sq_partner_apply(h, r.partner_id, &back)) != LG_OK)
         return rc;
     r.status = LG_REPAY_FAILED;
     LG_SQ_SET(r.failure_reason, reason);

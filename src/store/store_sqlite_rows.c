@@ -34,6 +34,8 @@ void lg_sq_read_partner(sqlite3_stmt *s, int c, void *out)
     p->total_fees = U64();
     p->created_at_ms = I64();
     p->updated_at_ms = I64();
+    p->deposited = U64();
+    p->balance_used = U64();
 }
 
 int lg_sq_bind_partner(sqlite3_stmt *s, const lg_partner *p)
@@ -156,6 +158,7 @@ void lg_sq_read_repayment(sqlite3_stmt *s, int c, void *out)
     TEXT(r->failure_reason);
     r->created_at_ms = I64();
     r->updated_at_ms = I64();
+    r->funded = U64();
 }
 
 int lg_sq_bind_repayment(sqlite3_stmt *s, const lg_repayment *r)
@@ -164,7 +167,8 @@ int lg_sq_bind_repayment(sqlite3_stmt *s, const lg_repayment *r)
            lg_sq_bind_text(s, 3, r->partner_id) || lg_sq_bind_u64(s, 4, r->amount) ||
            lg_sq_bind_text(s, 5, r->proof_tx) || lg_sq_bind_text(s, 6, r->repay_tx) ||
            lg_sq_bind_i64(s, 7, r->status) || lg_sq_bind_reason(s, 8, r->failure_reason) ||
-           lg_sq_bind_i64(s, 9, r->created_at_ms) || lg_sq_bind_i64(s, 10, r->updated_at_ms);
+           lg_sq_bind_i64(s, 9, r->created_at_ms) || lg_sq_bind_i64(s, 10, r->updated_at_ms) ||
+           lg_sq_bind_u64(s, 11, r->funded);
 }
 
 void lg_sq_read_chain_tx(sqlite3_stmt *s, int c, void *out)
@@ -243,7 +247,7 @@ void lg_sq_read_ledger(sqlite3_stmt *s, int c, void *out)
 int lg_sq_bind_ledger(sqlite3_stmt *s, const lg_ledger_entry *e)
 {
     return sqlite3_bind_null(s, 1) != SQLITE_OK || lg_sq_bind_text(s, 2, e->partner_id) ||
-           lg_sq_bind_text(s, 3, e->loan_id) || lg_sq_bind_text(s, 4, e->partner_loan_id) ||
+           lg_sq_bind_opt_text(s, 3, e->loan_id) || lg_sq_bind_text(s, 4, e->partner_loan_id) ||
            lg_sq_bind_i64(s, 5, e->kind) || lg_sq_bind_u64(s, 6, e->amount) ||
            lg_sq_bind_text(s, 7, e->tx_hash) || lg_sq_bind_i64(s, 8, e->created_at_ms);
 }

@@ -5,7 +5,8 @@
 # amount), the daily and total limits at their exact edges, idempotency, a borrow
 # whose fee, net and records are checked and whose payout is read from chain, the
 # repay cases (404, overpayment, partial, full, already repaid, proofs good, reused,
-# too small, from another wallet) with the loan's status read back, and 16
+# too small, from another wallet) with the loan's status read back, repayments paid
+# only from the partner's own deposits (never the platform wallet's USDC), and 16
 # concurrent borrows racing for one total limit, chain and store agreeing after.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/webserver.sh"
@@ -23,7 +24,8 @@ done
 devnet_up
 
 pa_init
-# The platform wallet repays from its own USDC when no proof is given.
+# The platform wallet holds USDC that is no partner's (fees, other partners' money):
+# none of it may ever repay a partner's loan.
 if pay $((100000 * U)) 3 >/dev/null 2>"$T/fund.err"; then
     pass "platform wallet funded"
 else
@@ -144,10 +146,48 @@ limit_edges() {
         "$(jd 'x["outstanding"]' 'x["totalRemaining"]')" "$((300 * U)):0"
 }
 
+# A repayment is paid from the partner's own transfers to the platform wallet, never
+# from the wallet's other USDC: refused with nothing moved until the partner deposits.
+partner_money() {
+    local s=$1 k=$2 w0 d0 tx hex
+    w0=$(balance "$platform")
+    d0=$(borrowed_on_chain "$pos0")
+    repay "$key_ok" "rep-$s" $((400 * U))
+    ws_expect_error "$s: repaying with no deposit is 400 naming the balance" 400 \
+        'Insufficient repayment balance: $0.00 available, repayment of $400.00'
+    expect_eq "$s: the refusal moved no USDC and no debt on chain" \
+        "$(balance "$platform"):$(borrowed_on_chain "$pos0")" "$w0:$d0"
+    get "$key_ok" "/partners/loan/rep-$s"
+    expect_eq "$s: the refused repayment left no trace on the loan" \
+        "$(jd 'x["remainingDebt"]' 'len(x["repayments"])')" "$((1000 * U)):0"
+    tx=$(pay $((1000 * U)) "$k")
+    deposit "$key_ok" "$tx"
+    expect_eq "$s: a deposit from the settlement address is credited: 201" \
+        "$ws_status:$(ws_py 'd["data"]["amount"]'):$(ws_py 'd["data"]["balance"]')" \
+        "201:$((1000 * U)):$((1000 * U))"
+    hex=${tx:2}
+    deposit "$key_ok" "0x${hex^^}"
+    expect_eq "$s: the same deposit again (any case) is the same credit: 200" \
+        "$ws_status:$(ws_py 'd["data"]["balance"]')" "200:$((1000 * U))"
+    deposit "$key_day" "$tx"
+    ws_expect_error "$s: another partner cannot take that deposit" 409 \
+        "txHash was credited to another partner"
+    deposit "$key_ok" "$(pay $((5 * U)) 3)"
+    ws_expect_error "$s: a transfer from another wallet is not a deposit" 400 \
+        "txHash: no USDC transfer from the settlement address"
+    get "$key_ok" /partners/my/stats
+    expect_eq "$s: stats show the repayment balance" "$(jd 'x["repaymentBalance"]')" "$((1000 * U))"
+    get "$key_ok" "/partners/my/transactions?limit=100"
+    expect_eq "$s: the ledger shows the deposit" \
+        "$(ws_py '[(i["type"], i["amount"], i["txHash"].lower()) for i in d["data"]["items"] if i["type"] == "DEPOSIT"]')" \
+        "[('DEPOSIT', '$((1000 * U))', '${tx,,}')]"
+}
+
 repayments() {
-    local s=$1 d0
+    local s=$1 k=$2 d0
     borrow "$key_ok" "rep-$s" "$wallet0" "$oaid0" $((1000 * U))
     expect_eq "$s: borrow to repay is 201" "$ws_status" 201
+    partner_money "$s" "$k"
     d0=$(borrowed_on_chain "$pos0")
     repay "$key_ok" "no-such-loan-$s" $((1 * U))
     ws_expect_error "$s: repay of an unknown loan is 404" 404 "Loan not found"
@@ -174,8 +214,8 @@ repayments() {
     repay "$key_ok" "rep-$s" 1
     ws_expect_error "$s: repaying a repaid loan is 400" 400 "Loan is already repaid"
     get "$key_ok" /partners/my/stats
-    expect_eq "$s: stats count the repaid loan" \
-        "$(jd 'x["repaidLoans"]' 'x["totalRepaid"]')" "1:$((1000 * U))"
+    expect_eq "$s: stats count the repaid loan, the deposit drawn in full" \
+        "$(jd 'x["repaidLoans"]' 'x["totalRepaid"]' 'x["repaymentBalance"]')" "1:$((1000 * U)):0"
 }
 
 proofs() {
@@ -189,18 +229,21 @@ proofs() {
     ws_expect_error "$s: a proof from another wallet is 400" 400 \
         "repaymentTxHash: no USDC transfer from the settlement address"
     repay "$key_ok" "prf-$s" $((100 * U)) "$small"
-    ws_expect_error "$s: a too small proof is 400" 400 \
-        'repaymentTxHash: transfers $50.00, less than the amount $100.00'
+    ws_expect_error "$s: a too small proof (and no balance) is 400" 400 \
+        'Insufficient repayment balance: $50.00 available, repayment of $100.00'
     repay "$key_ok" "prf-$s" $((200 * U)) "$good"
     expect_eq "$s: a good proof is accepted" \
         "$ws_status:$(jd 'x["remainingDebt"]' 'x["repayment"]["repaymentTxHash"].lower()')" \
         "200:$((300 * U)):${good,,}"
     repay "$key_ok" "prf-$s" $((100 * U)) "$good"
     ws_expect_error "$s: a reused proof is 400" 400 "repaymentTxHash already used"
+    repay "$key_ok" "prf-$s" $((50 * U)) "$small"
+    expect_eq "$s: the refused small proof still proves 50 alone" \
+        "$ws_status:$(jd 'x["remainingDebt"]')" "200:$((250 * U))"
     get "$key_ok" "/partners/loan/prf-$s"
-    expect_eq "$s: GET loan: ACTIVE, 300 left, one repayment" \
+    expect_eq "$s: GET loan: ACTIVE, 250 left, two repayments" \
         "$(jd 'x["status"]' 'x["remainingDebt"]' 'len(x["repayments"])')" \
-        "ACTIVE:$((300 * U)):1"
+        "ACTIVE:$((250 * U)):2"
 }
 
 # reconcile_until_settled KEY: lendgatectl reconcile until the partner has no pending
@@ -271,7 +314,7 @@ for server in lighttpd apache; do
     borrow_success "$server" "$settle"
     idempotency "$server"
     limit_edges "$server"
-    repayments "$server"
+    repayments "$server" "$k"
     proofs "$server" "$k"
     race "$server"
     ws_stop

@@ -8,8 +8,8 @@
 #                      (sets $db); partners are then made with mkpartner ($mk)
 # pay AMOUNT INDEX     settlement[INDEX]'s USDC transfer to the platform wallet (a
 #                      repayment proof); prints its hash
-# borrow KEY ID WALLET OAID AMOUNT, repay KEY ID AMOUNT [PROOF], get KEY PATH
-#                      one API call, answered as ws_call does
+# borrow KEY ID WALLET OAID AMOUNT, repay KEY ID AMOUNT [PROOF], deposit KEY TX,
+# get KEY PATH         one API call, answered as ws_call does
 # jd EXPR...           python expressions over the last answer (d, its data as x),
 #                      printed joined by ':' (one interpreter for all of them)
 # block, balance HOLDER, borrowed_on_chain POSITION, rpc METHOD [PARAMS]
@@ -91,6 +91,10 @@ repay() {
     b=$(printf '{"partnerLoanId":"%s","amount":"%s"%s}' "$2" "$3" "${4:+,\"repaymentTxHash\":\"$4\"}")
     ws_call POST /partners/repay -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
         --data-binary "$b"
+}
+deposit() {
+    ws_call POST /partners/deposits -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+        --data-binary "{\"txHash\":\"$2\"}"
 }
 get() { ws_call GET "$2" -H "Authorization: Bearer $1"; }
 jd() {

@@ -433,14 +433,39 @@ static int cmd_idempotency(lg_service *svc)
     return 0;
 }
 
+/* The partner's transfer of amount from its settlement address to the platform wallet,
+ * credited to its repayment balance. Returns the balance after. */
+static uint64_t deposit(lg_service *svc, const lg_partner *p, uint64_t amount, int want_status)
+{
+    char platform[LG_ADDR_LEN], tx[LG_HASH_LEN];
+    lg_deposit d;
+    uint64_t bal = 0;
+    lg_outcome out;
+    lg_service_platform_address(svc, platform, sizeof platform);
+    send_usdc_from(svc, p->settlement_address, platform, amount, tx);
+    lg_service_deposit(svc, p, tx, &d, &bal, &out);
+    check(out.status == want_status && (want_status != 201 || d.amount == amount),
+          "deposit of %llu: %d %s", (unsigned long long)amount, out.status, out.message);
+    return bal;
+}
+
 static int cmd_repay(lg_service *svc)
 {
     account a = env_account("LG_T_MAIN");
     lg_partner p;
     lg_loan loan;
+    char platform[LG_ADDR_LEN];
     make_partner(svc, &p, "partner_rep_001", USDC(10000), USDC(10000), 100, env_settle(1));
     expect(borrow(svc, &p, "rep-1", &a, USDC(1000), &loan), 201, "", "borrow to repay");
     uint64_t debt0 = position_debt(svc, &a);
+    /* The platform wallet holds fees and other partners' money: none of it repays. */
+    lg_service_platform_address(svc, platform, sizeof platform);
+    uint64_t wallet0 = usdc_balance(svc, platform);
+    expect(repay(svc, &p, "rep-1", USDC(400), NULL, &loan), 400, "Insufficient repayment balance",
+           "no proof and no balance");
+    check(usdc_balance(svc, platform) == wallet0 && position_debt(svc, &a) == debt0,
+          "refused repayment moved no USDC and no debt");
+    check(deposit(svc, &p, USDC(1000), 201) == USDC(1000), "deposit credited");
     expect(repay(svc, &p, "no-such-loan", USDC(1), NULL, &loan), 404, "Loan not found",
            "unknown loan");
     expect(repay(svc, &p, "rep-1", USDC(1001), NULL, &loan), 400, "$1,000.00",
@@ -468,6 +493,7 @@ static int cmd_repay(lg_service *svc)
           "outbox: two loan.repayment_received and one loan.repaid");
     lg_store_partner_get(lg_service_store(svc), p.id, &p);
     check(p.outstanding == 0 && p.total_repaid == USDC(1000), "partner totals repaid");
+    check(p.deposited == USDC(1000) && p.balance_used == USDC(1000), "the deposit drawn in full");
     return 0;
 }
 
@@ -488,8 +514,8 @@ static int cmd_proof(lg_service *svc)
     send_usdc_from(svc, settle, platform, USDC(100000000), bad); /* more than it holds */
     expect(repay(svc, &p, "prf-1", USDC(100), wrong, &loan), 400, "no USDC transfer",
            "proof from another sender");
-    expect(repay(svc, &p, "prf-1", USDC(100), small, &loan), 400, "less than the amount",
-           "proof too small");
+    expect(repay(svc, &p, "prf-1", USDC(100), small, &loan), 400,
+           "Insufficient repayment balance: $50.00 available", "proof too small");
     expect(repay(svc, &p, "prf-1", USDC(100), bad, &loan), 400, "failed on chain",
            "reverted proof");
     expect(repay(svc, &p, "prf-1", USDC(100),
@@ -511,6 +537,7 @@ static int cmd_repay_race(lg_service *svc)
     lg_loan loan;
     make_partner(svc, &p, "partner_rrace_001", USDC(10000), USDC(10000), 100, env_settle(1));
     expect(borrow(svc, &p, "rrace-1", &a, USDC(1000), &loan), 201, "", "borrow to repay twice");
+    deposit(svc, &p, USDC(1200), 201);
     pid_t pids[2];
     int ok = 0, refused = 0;
     fflush(stdout);
@@ -535,6 +562,8 @@ static int cmd_repay_race(lg_service *svc)
     check(ok == 1 && refused == 1 && loan.remaining == USDC(400) && loan.repay_pending == 0,
           "concurrent repayments never overdraw (%d ok, %d refused, %llu left)", ok, refused,
           (unsigned long long)loan.remaining);
+    lg_store_partner_get(lg_service_store(svc), p.id, &p);
+    check(p.deposited - p.balance_used == USDC(600), "the refused one drew nothing");
     return 0;
 }
 

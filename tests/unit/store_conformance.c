@@ -287,8 +287,31 @@ static uint64_t position_debt(lg_store *st, const char *wallet, const char *oaid
     return pos.total_partner_debt;
 }
 
-/* Reserves, marks borrowed and confirms a loan on the position (WALLET_A, OAID_A). */
-static lg_loan make_active(lg_store *st, const lg_partner *p, const char *plid, uint64_t amount)
+/* Credits amount to p's repayment balance by a new deposit transaction.
+ * Out: *hash (may be NULL) the deposit's transaction hash. */
+static void fund(lg_store *st, const lg_partner *p, uint64_t amount, char *hash)
+{
+    lg_deposit d;
+    memset(&d, 0, sizeof d);
+    new_tx_hash(d.tx_hash, sizeof d.tx_hash);
+    snprintf(d.partner_id, sizeof d.partner_id, "%s", p->id);
+    d.amount = amount;
+    REQUIRE_ERR(lg_store_deposit_credit(st, &d, NULL, NULL), LG_OK);
+    if (hash)
+        snprintf(hash, LG_HASH_LEN, "%s", d.tx_hash);
+}
+
+static uint64_t balance(lg_store *st, const char *partner_id)
+{
+    lg_partner p = get_partner(st, partner_id);
+    REQUIRE(p.balance_used <= p.deposited);
+    return p.deposited - p.balance_used;
+}
+
+/* Reserves, marks borrowed and confirms a loan on the position (WALLET_A, OAID_A), with
+ * no money for its repayment. */
+static lg_loan make_active_unfunded(lg_store *st, const lg_partner *p, const char *plid,
+                                    uint64_t amount)
 {
     lg_loan l;
     char borrow_tx[LG_HASH_LEN], transfer_tx[LG_HASH_LEN];
@@ -299,6 +322,15 @@ static lg_loan make_active(lg_store *st, const lg_partner *p, const char *plid, 
     REQUIRE_ERR(lg_store_loan_mark_borrowed(st, l.id, borrow_tx), LG_OK);
     REQUIRE_ERR(lg_store_loan_confirm(st, l.id, borrow_tx, transfer_tx), LG_OK);
     return get_loan(st, l.id);
+}
+
+/* make_active_unfunded, and the partner credited with the loan's amount, so repaying
+ * it in full is funded. */
+static lg_loan make_active(lg_store *st, const lg_partner *p, const char *plid, uint64_t amount)
+{
+    lg_loan l = make_active_unfunded(st, p, plid, amount);
+    fund(st, p, amount, NULL);
+    return l;
 }
 
 static uint64_t usage(lg_store *st, const char *partner_id, const char *day)
@@ -1407,7 +1439,7 @@ static void test_repay_begin_errors(void)
     EXPECT_U64(got.repay_pending, 600);
     EXPECT_U64(got.remaining, 1000);
     EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 401, NULL, &r), LG_ERR_OVERPAY);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 400, "", &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 400, NULL, &r), LG_OK);
     EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, &r), LG_ERR_OVERPAY);
     EXPECT_U64(get_loan(st, l.id).repay_pending, 1000);
     lg_repayment *items = NULL;
@@ -1418,28 +1450,135 @@ static void test_repay_begin_errors(void)
     finish();
 }
 
+/* A proof transaction: what it moved, credited for p together with the repayment. */
+static lg_deposit proof_of(const lg_partner *p, uint64_t amount)
+{
+    lg_deposit d;
+    memset(&d, 0, sizeof d);
+    new_tx_hash(d.tx_hash, sizeof d.tx_hash);
+    snprintf(d.partner_id, sizeof d.partner_id, "%s", p->id);
+    d.amount = amount;
+    return d;
+}
+
 static void test_repay_duplicate_proof(void)
 {
     lg_store *st = start();
     lg_partner p;
     lg_repayment r;
-    char proof[LG_HASH_LEN];
     add_partner(st, &p, "acme", 100000, 100000, 0);
-    lg_loan a = make_active(st, &p, "loan-a", 1000);
-    lg_loan b = make_active(st, &p, "loan-b", 1000);
-    new_tx_hash(proof, sizeof proof);
+    lg_loan a = make_active_unfunded(st, &p, "loan-a", 1000);
+    lg_loan b = make_active_unfunded(st, &p, "loan-b", 1000);
+    lg_deposit proof = proof_of(&p, 40);
     memset(&r, 0, sizeof r);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, proof, &r), LG_OK);
-    EXPECT_STR(r.proof_tx, proof);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, proof, &r), LG_ERR_DUPLICATE);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, proof, &r), LG_ERR_DUPLICATE);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, &proof, &r), LG_OK);
+    EXPECT_STR(r.proof_tx, proof.tx_hash);
+    EXPECT_U64(r.funded, 10);
+    EXPECT_U64(balance(st, p.id), 30);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, &proof, &r), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, &proof, &r), LG_ERR_DUPLICATE);
     EXPECT_U64(get_loan(st, a.id).repay_pending, 10);
     EXPECT_U64(get_loan(st, b.id).repay_pending, 0);
-    /* No proof is not a proof: many repayments may go without one. */
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, "", &r), LG_OK);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, "", &r), LG_OK);
+    EXPECT_U64(balance(st, p.id), 30);
+    /* What the proof moved beyond its repayment stays the partner's to repay with. */
     EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, NULL, &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 20, NULL, &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 1, NULL, &r), LG_ERR_FUNDS);
     EXPECT_U64(get_loan(st, b.id).repay_pending, 30);
+    EXPECT_U64(balance(st, p.id), 0);
+    finish();
+}
+
+/* The platform wallet also holds fees and other partners' money: a repayment with
+ * neither a proof nor a balance of its own partner behind it changes nothing. */
+static void test_repay_needs_partner_funds(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    lg_repayment r;
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    add_partner(st, &q, "beta", 100000, 100000, 0);
+    lg_loan l = make_active_unfunded(st, &p, "loan-1", 1000);
+    fund(st, &q, 5000, NULL);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 10, NULL, &r), LG_ERR_FUNDS);
+    EXPECT_U64(get_loan(st, l.id).repay_pending, 0);
+    lg_repayment *items = NULL;
+    size_t n = 9;
+    REQUIRE_ERR(lg_store_repay_list(st, l.id, &items, &n), LG_OK);
+    EXPECT_U64(n, 0);
+    free(items);
+    /* A proof short of the amount is refused whole: not even the proof is credited. */
+    lg_deposit small = proof_of(&p, 30);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 50, &small, &r), LG_ERR_FUNDS);
+    EXPECT_U64(get_partner(st, p.id).deposited, 0);
+    /* Its balance and the proof together cover it. */
+    fund(st, &p, 20, NULL);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 50, &small, &r), LG_OK);
+    EXPECT_U64(get_partner(st, p.id).deposited, 50);
+    EXPECT_U64(balance(st, p.id), 0);
+    EXPECT_U64(balance(st, q.id), 5000);
+    /* A failed repayment gives its draw back; an applied one keeps it. */
+    REQUIRE_ERR(lg_store_repay_fail(st, r.id, "repayLoan reverted"), LG_OK);
+    EXPECT_U64(balance(st, p.id), 50);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 50, NULL, &r), LG_OK);
+    char tx[LG_HASH_LEN];
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_repay_apply(st, r.id, tx, NULL), LG_OK);
+    EXPECT_U64(balance(st, p.id), 0);
+    EXPECT_U64(get_loan(st, l.id).remaining, 950);
+    /* A proof is another partner's only when credited to that partner. */
+    lg_deposit foreign = proof_of(&q, 10);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 10, &foreign, &r), LG_ERR_INVALID);
+    finish();
+}
+
+static void test_deposit_credit(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    lg_deposit d, seen;
+    uint64_t bal = 0;
+    char hash[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    add_partner(st, &q, "beta", 100000, 100000, 0);
+    set_clock(t0 + 70);
+    fund(st, &p, 123, hash);
+    EXPECT_U64(balance(st, p.id), 123);
+    memset(&d, 0, sizeof d);
+    snprintf(d.tx_hash, sizeof d.tx_hash, "%s", hash);
+    snprintf(d.partner_id, sizeof d.partner_id, "%s", q.id);
+    d.amount = 123;
+    memset(&seen, 0, sizeof seen);
+    EXPECT_ERR(lg_store_deposit_credit(st, &d, &seen, &bal), LG_ERR_DUPLICATE);
+    EXPECT_STR(seen.partner_id, p.id);
+    EXPECT_U64(seen.amount, 123);
+    EXPECT_I64(seen.created_at_ms, t0 + 70);
+    EXPECT_U64(balance(st, q.id), 0);
+    snprintf(d.partner_id, sizeof d.partner_id, "%s", p.id);
+    EXPECT_ERR(lg_store_deposit_credit(st, &d, NULL, NULL), LG_ERR_DUPLICATE);
+    EXPECT_U64(balance(st, p.id), 123);
+    new_tx_hash(d.tx_hash, sizeof d.tx_hash);
+    REQUIRE_ERR(lg_store_deposit_credit(st, &d, NULL, &bal), LG_OK);
+    EXPECT_U64(bal, 246);
+    snprintf(d.partner_id, sizeof d.partner_id, "partner_nobody_001");
+    new_tx_hash(d.tx_hash, sizeof d.tx_hash);
+    EXPECT_ERR(lg_store_deposit_credit(st, &d, NULL, NULL), LG_ERR_NOT_FOUND);
+    d.amount = 0;
+    EXPECT_ERR(lg_store_deposit_credit(st, &d, NULL, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_deposit_credit(st, NULL, NULL, NULL), LG_ERR_INVALID);
+    /* The ledger shows each credit, belonging to no loan. */
+    lg_ledger_filter f = {.partner_id = p.id, .limit = 10};
+    lg_ledger_entry *rows = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    REQUIRE_ERR(lg_store_ledger_list(st, &f, &rows, &n, &total), LG_OK);
+    EXPECT_U64(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        EXPECT_I64(rows[i].kind, LG_LEDGER_DEPOSIT);
+        EXPECT_U64(rows[i].amount, 123);
+        EXPECT_STR(rows[i].loan_id, "");
+    }
+    free(rows);
     finish();
 }
 
@@ -1497,7 +1636,7 @@ static void expect_repay_rows(lg_store *st, const lg_partner *p, const lg_loan *
 {
     lg_ledger_entry *rows = NULL;
     size_t n = ledger_all(st, p->id, &rows);
-    EXPECT_U64(n, 5); /* BORROW, FEE, PAYOUT, two REPAY */
+    EXPECT_U64(n, 6); /* BORROW, FEE, PAYOUT, the DEPOSIT repaid from, two REPAY */
     uint64_t sum = 0;
     int seen1 = 0, seen2 = 0;
     for (size_t i = 0; i < n; i++) {
@@ -2046,7 +2185,7 @@ static void expect_ledger_page(lg_store *st, const char *partner_id, int64_t sta
                                int64_t end_ms, uint32_t limit, uint64_t offset, uint64_t want_total,
                                const char *want_kinds, unsigned line)
 {
-    static const char kind_char[] = {'B', 'F', 'P', 'R'};
+    static const char kind_char[] = {'B', 'F', 'P', 'R', 'D'};
     lg_ledger_filter f = {partner_id, start_ms, end_ms, limit, offset};
     lg_ledger_entry *items = NULL;
     size_t n = 0;
@@ -2055,7 +2194,7 @@ static void expect_ledger_page(lg_store *st, const char *partner_id, int64_t sta
     expect_err(e, LG_OK, "lg_store_ledger_list", __FILE__, line, CU_FALSE);
     char got[64] = "", want[64];
     for (size_t i = 0; i < n && i < sizeof got - 1; i++)
-        got[i] = (unsigned)items[i].kind < 4 ? kind_char[items[i].kind] : '?';
+        got[i] = (unsigned)items[i].kind < 5 ? kind_char[items[i].kind] : '?';
     got[n < sizeof got - 1 ? n : sizeof got - 1] = '\0';
     snprintf(want, sizeof want, "%s", want_kinds);
     sort_chars(got);
@@ -2076,22 +2215,22 @@ static void test_ledger_range(void)
     char tx[LG_HASH_LEN];
     add_partner(st, &p, "acme", 100000, 100000, 100);
     add_partner(st, &q, "beta", 100000, 100000, 100);
-    make_active(st, &p, "loan-1", 1000); /* B, F, P at t0 */
+    make_active(st, &p, "loan-1", 1000); /* B, F, P and its funding D at t0 */
     make_active(st, &q, "loan-1", 1000); /* another partner's rows stay out */
     set_clock(t0 + 10000);
     repay(st, &p, "loan-1", 400, tx, sizeof tx);
     set_clock(t0 + 20000);
     repay(st, &p, "loan-1", 600, tx, sizeof tx);
     const char *id = p.id;
-    expect_ledger_page(st, id, 0, 0, 100, 0, 5, "RRBFP", __LINE__);
+    expect_ledger_page(st, id, 0, 0, 100, 0, 6, "RRBFPD", __LINE__);
     expect_ledger_page(st, id, t0 + 10000, t0 + 20000, 100, 0, 1, "R", __LINE__);
     expect_ledger_page(st, id, t0 + 10000, 0, 100, 0, 2, "RR", __LINE__);
-    expect_ledger_page(st, id, 0, t0 + 10000, 100, 0, 3, "BFP", __LINE__);
+    expect_ledger_page(st, id, 0, t0 + 10000, 100, 0, 4, "BFPD", __LINE__);
     expect_ledger_page(st, id, t0 + 1, t0 + 10000, 100, 0, 0, "", __LINE__);
-    expect_ledger_page(st, id, 0, 0, 2, 0, 5, "RR", __LINE__);
-    expect_ledger_page(st, id, 0, 0, 3, 2, 5, "BFP", __LINE__);
-    expect_ledger_page(st, id, 0, 0, 3, 5, 5, "", __LINE__);
-    expect_ledger_page(st, q.id, 0, 0, 100, 0, 3, "BFP", __LINE__);
+    expect_ledger_page(st, id, 0, 0, 2, 0, 6, "RR", __LINE__);
+    expect_ledger_page(st, id, 0, 0, 3, 2, 6, "DFP", __LINE__); /* t0 rows newest id first */
+    expect_ledger_page(st, id, 0, 0, 3, 5, 6, "B", __LINE__);
+    expect_ledger_page(st, q.id, 0, 0, 100, 0, 4, "BFPD", __LINE__);
     lg_ledger_filter f = {id, t0 + 20000, 0, 10, 0};
     lg_ledger_entry *items = NULL;
     size_t n = 0;
@@ -3562,6 +3701,8 @@ static const lg_test_case loan_tests[] = {
 static const lg_test_case repay_tests[] = {
     {"begin refusals and reservation", test_repay_begin_errors},
     {"duplicate proof transaction", test_repay_duplicate_proof},
+    {"repayments draw on their own partner's funds only", test_repay_needs_partner_funds},
+    {"deposits credited once, in the ledger", test_deposit_credit},
     {"fail releases the reservation", test_repay_fail_releases},
     {"apply partial then full", test_repay_apply},
     {"list pending", test_repay_list_pending},

@@ -489,8 +489,11 @@ static void repay(const lg_partner *p, const char *plid, uint64_t amount, int64_
     lg_loan after;
     char tx[LG_HASH_LEN];
     lg_time_set_fixed(ms);
+    lg_deposit proof = {.amount = amount};
     snprintf(tx, sizeof tx, "0x%064x", 5000 + ++n);
-    CU_ASSERT_EQUAL_FATAL(lg_store_repay_begin(st, p->id, plid, amount, NULL, &r), LG_OK);
+    snprintf(proof.tx_hash, sizeof proof.tx_hash, "0x%064x", 9000 + n);
+    snprintf(proof.partner_id, sizeof proof.partner_id, "%s", p->id);
+    CU_ASSERT_EQUAL_FATAL(lg_store_repay_begin(st, p->id, plid, amount, &proof, &r), LG_OK);
     CU_ASSERT_EQUAL_FATAL(lg_store_repay_apply(st, r.id, tx, &after), LG_OK);
 }
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define NOW_MS  INT64_C(1773489600000) /* 2026-03-14T12:00:00Z */
+#define SCHEMA  2                      /* migrations in sql/ */
 #define PARTNER "partner_acme_001"
 #define WALLET  "0x1111111111111111111111111111111111111111"
 #define SIGNER  "0xAbCdEf0123456789abcdef0123456789ABCDEF01"
@@ -136,7 +137,7 @@ static void test_file_mode_wal_and_migrations(void)
     CU_ASSERT_EQUAL(lg_store_migrate(st, &applied), LG_OK);
     CU_ASSERT_EQUAL(applied, 0);
     CU_ASSERT_EQUAL(lg_store_schema_version(st, &version), LG_OK);
-    CU_ASSERT_EQUAL(version, 1);
+    CU_ASSERT_EQUAL(version, SCHEMA);
     lg_store_close(st);
 }
 
@@ -151,8 +152,75 @@ static void test_first_migration_counts(void)
     lg_partner p;
     CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_SCHEMA);
     CU_ASSERT_EQUAL(lg_store_migrate(st, &applied), LG_OK);
-    CU_ASSERT_EQUAL(applied, 1);
+    CU_ASSERT_EQUAL(applied, SCHEMA);
     CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_NOT_FOUND);
+    lg_store_close(st);
+}
+
+/* A database of schema 1 with books in it, as an operator upgrades it: migration 2
+ * keeps every ledger row and partner total, and starts every balance at zero. */
+static void test_upgrade_from_schema_1(void)
+{
+    extern const struct lg_sql_migration {
+        int version;
+        const char *name;
+        const char *sql;
+    } lg_sql_migrations[];
+    fresh();
+    sqlite3 *db = NULL;
+    CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_sql_migrations[0].version, 1);
+    const char *books =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at_ms INTEGER NOT NULL);"
+        "INSERT INTO schema_migrations VALUES (1, 'init', 1);"
+        "INSERT INTO partners (id, name, key_prefix, status, tier, daily_limit, total_limit, "
+        "fee_bps, settlement_address, webhook_url, webhook_secret, contact_email, "
+        "rate_limit_rpm, signing_required, signing_secret, ip_allowlist, outstanding, "
+        "total_borrowed, total_fees, created_at_ms, updated_at_ms) VALUES ('" PARTNER "', "
+        "'Acme', 'acme', 0, 0, 100, 1000, 50, '" WALLET "', '', '', '', 0, 0, '', '', 700, "
+        "700, 3, 1, 1);"
+        "INSERT INTO partner_loans (id, partner_id, partner_loan_id, user_wallet, oaid, "
+        "position_id, amount, fee, net, remaining, repaid, repay_pending, status, request_hash, "
+        "day, "
+        "created_at_ms, updated_at_ms) VALUES ('00000000-0000-4000-8000-000000000001', '" PARTNER
+        "', 'l1', '" WALLET "', '1', '1', 700, 3, 697, 700, 0, 0, 2, 'h', '2026-03-14', 1, 1);"
+        "INSERT INTO partner_ledger (partner_id, loan_id, partner_loan_id, kind, amount, "
+        "tx_hash, created_at_ms) VALUES ('" PARTNER "', '00000000-0000-4000-8000-000000000001', "
+        "'l1', 0, 700, '0xaa', 5);";
+    char *err = NULL;
+    int rc = sqlite3_exec(db, lg_sql_migrations[0].sql, NULL, NULL, &err);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, books, NULL, NULL, &err);
+    CU_ASSERT_EQUAL(rc, SQLITE_OK);
+    if (err)
+        fprintf(stderr, "schema 1 books: %s\n", err);
+    sqlite3_free(err);
+    sqlite3_close(db);
+
+    lg_store *st = NULL;
+    int applied = -1;
+    CU_ASSERT_FATAL(lg_store_open("sqlite", path, 1000, &st) == LG_OK);
+    CU_ASSERT_EQUAL(lg_store_migrate(st, &applied), LG_OK);
+    CU_ASSERT_EQUAL(applied, SCHEMA - 1);
+    lg_partner p;
+    CU_ASSERT_EQUAL_FATAL(lg_store_partner_get(st, PARTNER, &p), LG_OK);
+    CU_ASSERT_EQUAL(p.outstanding, 700);
+    CU_ASSERT_EQUAL(p.total_fees, 3);
+    CU_ASSERT_EQUAL(p.deposited, 0);
+    CU_ASSERT_EQUAL(p.balance_used, 0);
+    lg_ledger_filter f = {.partner_id = PARTNER, .limit = 10};
+    lg_ledger_entry *rows = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    CU_ASSERT_EQUAL(lg_store_ledger_list(st, &f, &rows, &n, &total), LG_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    if (n == 1) {
+        CU_ASSERT_EQUAL(rows[0].kind, LG_LEDGER_BORROW);
+        CU_ASSERT_EQUAL(rows[0].amount, 700);
+        CU_ASSERT_STRING_EQUAL(rows[0].loan_id, "00000000-0000-4000-8000-000000000001");
+    }
+    free(rows);
     lg_store_close(st);
 }
 
@@ -609,6 +677,7 @@ int main(void)
     static const lg_test_case file_tests[] = {
         {"file 0600, WAL, migrations recorded", test_file_mode_wal_and_migrations},
         {"first migration and schema missing", test_first_migration_counts},
+        {"upgrade from schema 1 keeps the books", test_upgrade_from_schema_1},
         {"foreign keys on", test_foreign_keys_on},
         {"newer schema refused", test_newer_schema_refused},
         {"open errors", test_open_errors},
