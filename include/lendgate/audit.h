@@ -4,8 +4,8 @@
  * The row is begun when the partner is known, filled as the handler learns the
  * wallet, OAID and loan id, and written once the status is final. The payload is
  * the request body with every secret field dropped (lg_is_secret_field, at any
- * depth) and anything shaped like an API key masked; a body that is not JSON is
- * recorded only by its size.
+ * depth) and anything shaped like an API key masked; a body that the strict
+ * parser (lg_json_parse_object) refuses is recorded only by its size.
  */
 #ifndef LENDGATE_AUDIT_H
 #define LENDGATE_AUDIT_H

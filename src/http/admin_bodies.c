@@ -332,7 +332,7 @@ static lg_err walk(struct json_object *obj, const char *where, const char *whole
     json_object_object_foreach(obj, k, v)
     {
         size_t i = 0;
-        while (i < NFIELDS && strcmp(fields[i].name, k) != 0)
+        while (i < NFIELDS && !lg_json_name_is(k, fields[i].name))
             i++;
         if (i == NFIELDS) {
             lg_json_safe_name(key, sizeof key, k);
@@ -428,11 +428,11 @@ static lg_err rotate_fields(struct json_object *obj, uint64_t *grace, lg_apikey_
     {
         int64_t n = 0;
         lg_err rc = LG_OK;
-        if (strcmp(k, "graceSeconds") == 0) {
+        if (lg_json_name_is(k, "graceSeconds")) {
             rc = int_of("graceSeconds", v, GRACE_MAX_SECONDS, &n, msg, msglen);
             if (rc == LG_OK)
                 *grace = (uint64_t)n;
-        } else if (strcmp(k, "environment") == 0) {
+        } else if (lg_json_name_is(k, "environment")) {
             lg_partner unused;
             target t = {.p = &unused, .env = env};
             rc = f_env("environment", v, &t, msg, msglen);
@@ -475,7 +475,7 @@ static struct json_object *platforms_array(struct json_object *doc, char *msg, s
     char key[72];
     json_object_object_foreach(doc, k, v)
     {
-        if (strcmp(k, "partners") != 0) {
+        if (!lg_json_name_is(k, "partners")) {
             lg_json_safe_name(key, sizeof key, k);
             snprintf(msg, msglen, "body: unknown field \"%s\"", key);
             return NULL;

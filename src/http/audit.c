@@ -3,6 +3,7 @@
 
 #include <lendgate/audit.h>
 
+#include <lendgate/json_input.h>
 #include <lendgate/log.h>
 #include <lendgate/time.h>
 
@@ -62,19 +63,18 @@ static void drop_secrets(struct json_object *o, int depth)
     }
 }
 
+/*
+ * The body as the handlers read it, or NULL. Only what the strict parser accepts is
+ * recorded member by member: json-c alone would cut "x\u0000apiKey" to "x" (kept,
+ * with its secret value) and keep one copy of a repeated name, so the payload would
+ * show something other than what was sent.
+ */
 static struct json_object *parse_body(const char *body, size_t len)
 {
-    struct json_tokener *tok = json_tokener_new_ex(32);
-    if (!tok)
+    struct json_object *o = NULL;
+    char why[128];
+    if (lg_json_parse_object(body, len, LG_JSON_MAX_DEPTH, &o, why, sizeof why) != LG_OK)
         return NULL;
-    struct json_object *o = json_tokener_parse_ex(tok, body, (int)len);
-    int ok = json_tokener_get_error(tok) == json_tokener_success &&
-             json_tokener_get_parse_end(tok) == len;
-    json_tokener_free(tok);
-    if (!ok) {
-        json_object_put(o);
-        return NULL;
-    }
     return o;
 }
 
@@ -87,7 +87,7 @@ lg_err lg_audit_sanitize(char *out, size_t cap, const char *body, size_t len, co
     if (!rec)
         return LG_ERR_NOMEM;
     if (body && len > 0) {
-        struct json_object *b = len <= INT32_MAX ? parse_body(body, len) : NULL;
+        struct json_object *b = parse_body(body, len);
         if (b) {
             drop_secrets(b, 0);
             json_object_object_add(rec, "body", b);

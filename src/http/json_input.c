@@ -10,23 +10,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-void lg_json_safe_name(char *out, size_t cap, const char *name)
+/* lg_json_safe_name for name[0..len), which may hold NUL bytes. */
+static void safe_name_n(char *out, size_t cap, const char *name, size_t len)
 {
     if (!out || cap == 0)
         return;
-    size_t o = 0;
-    for (; name && *name && o + 1 < cap; name++) {
-        unsigned char c = (unsigned char)*name;
+    size_t o = 0, k = 0;
+    for (; name && k < len && o + 1 < cap; k++) {
+        unsigned char c = (unsigned char)name[k];
         out[o++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
     }
-    if (name && *name && cap > 4) {
+    if (name && k < len && cap > 4) {
         memcpy(out + cap - 4, "...", 3);
         o = cap - 1;
     }
     out[o] = '\0';
 }
 
-/* One decoded key, kept only for comparison. */
+void lg_json_safe_name(char *out, size_t cap, const char *name)
+{
+    safe_name_n(out, cap, name, name ? strlen(name) : 0);
+}
+
+int lg_json_name_is(const char *k, const char *name)
+{
+    if (!k || !name)
+        return 0;
+    size_t n = strlen(name);
+    return strnlen(k, n + 1) == n && memcmp(k, name, n) == 0;
+}
+
+/* One decoded key, kept only for comparison: by length and bytes, never as a C
+ * string, so that "a" and "a\u0000" stay two names. */
 typedef struct key_buf {
     char *text;
     size_t len;
@@ -174,7 +189,7 @@ int lg_json_find_duplicate(const char *text, size_t len, char *key, size_t keyle
             int dup = k ? add_key(f, k, klen) : -1;
             if (dup != 0) {
                 if (dup == 1 && key)
-                    lg_json_safe_name(key, keylen, k);
+                    safe_name_n(key, keylen, k, klen);
                 free(k);
                 found = dup == 1;
                 if (dup < 0)
@@ -194,7 +209,7 @@ int lg_json_find_duplicate(const char *text, size_t len, char *key, size_t keyle
 typedef struct scan {
     const char *t;
     size_t len, i;
-    int depth, max_depth, too_deep;
+    int depth, max_depth, too_deep, bad_name;
 } scan;
 
 static void skip_ws(scan *s)
@@ -241,15 +256,23 @@ static int scan_number(scan *s)
     return 1;
 }
 
-static int scan_string(scan *s)
+/*
+ * A string; when it is a member name (is_name), also no control character in it,
+ * raw or escaped (U+0000..U+001F, U+007F): json-c keeps names as C strings, so
+ * "amount\u0000" would reach every field check as "amount" and take the place of
+ * the real one, past the duplicate and unknown-field checks. s->bad_name says so.
+ */
+static int scan_string(scan *s, int is_name)
 {
     s->i++; /* the opening quote */
     while (s->i < s->len) {
         unsigned char c = (unsigned char)s->t[s->i++];
         if (c == '"')
             return 1;
-        if (c < 0x20)
+        if (c < 0x20 || (is_name && c == 0x7f)) {
+            s->bad_name = is_name;
             return 0;
+        }
         if (c != '\\')
             continue;
         if (s->i >= s->len)
@@ -259,7 +282,15 @@ static int scan_string(scan *s)
             for (int k = 0; k < 4; k++, s->i++)
                 if (s->i >= s->len || !isxdigit((unsigned char)s->t[s->i]))
                     return 0;
+            uint32_t cp = hex4(s->t + s->i - 4);
+            if (is_name && (cp < 0x20 || cp == 0x7f)) {
+                s->bad_name = 1;
+                return 0;
+            }
         } else if (!strchr("\"\\/bfnrt", c) || c == '\0') {
+            return 0;
+        } else if (is_name && strchr("bfnrt", c)) {
+            s->bad_name = 1;
             return 0;
         }
     }
@@ -294,7 +325,7 @@ static int scan_container(scan *s, char close)
     for (;;) {
         skip_ws(s);
         if (close == '}') {
-            if (s->i >= s->len || s->t[s->i] != '"' || !scan_string(s))
+            if (s->i >= s->len || s->t[s->i] != '"' || !scan_string(s, 1))
                 return 0;
             skip_ws(s);
             if (s->i >= s->len || s->t[s->i++] != ':')
@@ -324,20 +355,23 @@ static int scan_value(scan *s)
     if (c == '{' || c == '[')
         return scan_container(s, c == '{' ? '}' : ']');
     if (c == '"')
-        return scan_string(s);
+        return scan_string(s, 0);
     if (c == '-' || (c >= '0' && c <= '9'))
         return scan_number(s);
     return scan_word(s, "true") || scan_word(s, "false") || scan_word(s, "null");
 }
 
-/* 1 when text is one JSON value and nothing else; *at is where it failed. */
-static int syntax_ok(const char *text, size_t len, int max_depth, size_t *at, int *too_deep)
+enum { WHY_SYNTAX, WHY_DEPTH, WHY_NAME };
+
+/* 1 when text is one JSON value and nothing else; *at is where it failed, *why
+ * what failed when it was not the syntax alone. */
+static int syntax_ok(const char *text, size_t len, int max_depth, size_t *at, int *why)
 {
     scan s = {.t = text, .len = len, .max_depth = max_depth};
     int ok = scan_value(&s);
     skip_ws(&s);
     *at = s.i;
-    *too_deep = s.too_deep;
+    *why = s.too_deep ? WHY_DEPTH : s.bad_name ? WHY_NAME : WHY_SYNTAX;
     return ok && s.i == len;
 }
 
@@ -354,10 +388,12 @@ lg_err lg_json_parse_object(const char *body, size_t len, int max_depth, struct 
     if (max_depth < 1 || max_depth > LG_JSON_MAX_DEPTH)
         max_depth = LG_JSON_MAX_DEPTH;
     size_t at = 0;
-    int too_deep = 0;
-    if (!syntax_ok(body, len, max_depth, &at, &too_deep)) {
-        if (too_deep)
+    int why = WHY_SYNTAX;
+    if (!syntax_ok(body, len, max_depth, &at, &why)) {
+        if (why == WHY_DEPTH)
             snprintf(msg, msglen, "body: JSON nested deeper than %d levels", max_depth);
+        else if (why == WHY_NAME)
+            snprintf(msg, msglen, "body: invalid member name: control character near byte %zu", at);
         else
             snprintf(msg, msglen, "body: invalid JSON near byte %zu", at);
         return LG_ERR_INVALID;
@@ -403,10 +439,13 @@ lg_err lg_json_take_strings(struct json_object *obj, const lg_json_field *fields
         snprintf(msg, msglen, "body: more than %d fields", LG_JSON_MAX_KEYS);
         return LG_ERR_INVALID;
     }
+    /* k is a C string (json-c keeps no length for a name): it is whole only because
+     * lg_json_parse_object refused every name with a NUL or another control
+     * character before json-c cut it there. */
     json_object_object_foreach(obj, k, v)
     {
         size_t i = 0;
-        while (i < n && strcmp(fields[i].name, k) != 0)
+        while (i < n && !lg_json_name_is(k, fields[i].name))
             i++;
         lg_json_safe_name(name, sizeof name, k);
         if (i == n) {

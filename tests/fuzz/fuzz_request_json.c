@@ -1,7 +1,8 @@
 /* fuzz_request_json.c - libFuzzer target: the strict JSON body parser and the borrow
  * and repay body validators on arbitrary bytes. Whatever they accept must hold its
- * promises: a parsed body is an object without repeated keys, and every field of an
- * accepted borrow or repay is in its canonical form. The same request spelled
+ * promises: a parsed body is an object without repeated keys, with no control
+ * character in a member name and every member of the text kept, and every field of
+ * an accepted borrow or repay is in its canonical form. The same request spelled
  * differently (other key order, spacing, the wallet in upper case) parses to the
  * same fields and the same request hash. */
 #include "config.h"
@@ -27,6 +28,75 @@ static int all_digits(const char *s)
         if (*s < '0' || *s > '9')
             return 0;
     return 1;
+}
+
+/*
+ * Checks every member name under o (depth levels down) and returns how many
+ * members there are. No name holds a control character; json-c keeps names as C
+ * strings, so a name cut short at a NUL could also have merged with another one,
+ * which the caller sees as fewer members than the text has.
+ */
+static size_t check_names(struct json_object *o, int depth)
+{
+    size_t n = 0;
+    check(depth <= LG_JSON_MAX_DEPTH);
+    if (json_object_is_type(o, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(o); i++)
+            n += check_names(json_object_array_get_idx(o, i), depth + 1);
+    } else if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, k, v)
+        {
+            check_text(k, strlen(k) + 1);
+            n += 1 + check_names(v, depth + 1);
+        }
+    }
+    return n;
+}
+
+/* The value of the 4 hex digits at p. */
+static unsigned hex4(const char *p)
+{
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++)
+        v = v * 16 +
+            (unsigned)(isdigit((unsigned char)p[k]) ? p[k] - '0' : (p[k] | 0x20) - 'a' + 10);
+    return v;
+}
+
+/*
+ * Walks the member names of the accepted JSON text text[0..size), the strings a
+ * colon follows: none holds a control character, raw or escaped, whatever json-c
+ * made of it. Returns how many there are.
+ */
+static size_t text_members(const char *text, size_t size)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < size; i++) {
+        if (text[i] != '"')
+            continue;
+        int ctl = 0;
+        for (i++; i < size && text[i] != '"'; i++) {
+            unsigned char c = (unsigned char)text[i];
+            if (c != '\\') {
+                ctl |= c < 0x20 || c == 0x7f;
+            } else if (++i < size && text[i] == 'u' && i + 4 < size) {
+                unsigned v = hex4(text + i + 1);
+                ctl |= v < 0x20 || v == 0x7f;
+                i += 4;
+            } else if (i < size && text[i] && strchr("bfnrt", text[i])) {
+                ctl = 1;
+            }
+        }
+        size_t j = i + 1;
+        while (j < size &&
+               (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r'))
+            j++;
+        if (j < size && text[j] == ':') {
+            check(!ctl);
+            n++;
+        }
+    }
+    return n;
 }
 
 /* Writes the accepted borrow b again, keys reversed, wallet upper case. */
@@ -74,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (lg_json_parse_object(text, size, LG_JSON_MAX_DEPTH, &obj, msg, sizeof msg) == LG_OK) {
         check(json_object_is_type(obj, json_type_object));
         check(!lg_json_find_duplicate(text, size, NULL, 0));
+        check(check_names(obj, 0) == text_members(text, size));
         json_object_put(obj);
     } else {
         check(obj == NULL && msg[0] != '\0');

@@ -3,11 +3,12 @@
 # /admin behind the web server's own basic auth (htpasswd: "root-admin", listed in
 # [admin] admins, and "mallory", a valid web user who is not):
 # admission (no REMOTE_USER 403, non-admin 403, wrong password the server's 401),
-# every endpoint's success and failure (bad and unknown fields 400, unknown partner
-# 404, duplicate prefix 409), key rotation grace (old key works, then 401), suspend
-# and activate seen by every worker at once, pagination edges, analytics over a
-# scripted history, an admin_audit row for every action, and no key, hash or secret
-# in any read or in the audit trail.
+# every endpoint's success and failure (bad and unknown fields 400, a member name
+# with a NUL 400 leaving the partner as it was, unknown partner 404, duplicate
+# prefix 409), key rotation grace (old key works, then 401), suspend and activate
+# seen by every worker at once, pagination edges, analytics over a scripted
+# history, an admin_audit row for every action, and no key, hash or secret in any
+# read or in the audit trail.
 # No chain: the analytics history (loans and ledger rows) is written into the store
 # file with sqlite3, since the ledger is what analytics reads.
 . "$(dirname "$0")/lib.sh"
@@ -184,6 +185,13 @@ show_patch_cases() {
         "200:tier,feeBps:250"
     ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
     expect_eq "$s: the partner sees the new fee" "$(ws_py 'd["data"]["feeBps"]')" 250
+    admj PATCH "/admin/partners/$id" '{"feeBps\u0000":9000}'
+    ws_expect_error "$s: patch of a name with a NUL is 400" 400 "body: invalid member name"
+    admj PATCH "/admin/partners/$id" '{"feeBps":250,"feeBps\u0000":9000}'
+    ws_expect_error "$s: patch repeating a name with a NUL is 400" 400 "body: invalid member name"
+    adm GET "/admin/partners/$id"
+    expect_eq "$s: names with a NUL left the fee as it was" \
+        "$ws_status:$(ws_py 'd["data"]["partner"]["feeBps"]')" "200:250"
     admj PATCH "/admin/partners/$id" '{"apiKeyPrefix":"other"}'
     ws_expect_error "$s: patch of the prefix is 400" 400 "apiKeyPrefix: cannot be changed"
     admj PATCH "/admin/partners/$id" '{}'

@@ -2,7 +2,8 @@
 # The malformed-input corpus, through lighttpd and through Apache + mod_fcgid:
 # invalid JSON, a JSON array, wrong types, negative, exponent, hex, 2^64 and 2^256
 # as strings, unicode and control characters and 200-character loan ids, bad
-# wallets, duplicate keys, 1000-deep nesting, a 10 MB body, a wrong Content-Type.
+# wallets, duplicate keys, member names with a NUL or another control character,
+# 1000-deep nesting, a 10 MB body, a wrong Content-Type.
 # Each gets a 4xx in the API's error shape whose message names the field; none
 # changes the store (a dump before and after, leaving out the audit log and the
 # keys' last_used_at) and no responder dies (every pid from before is alive after).
@@ -57,6 +58,9 @@ cases() {
     echo "wallet bad checksum|400|userWallet:|$(borrow '"m-1"' '"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"' '"1"' '"5"')"
     echo "wallet as number|400|userWallet:|$(borrow '"m-1"' 12345 '"1"' '"5"')"
     echo "duplicate key|400|amount:|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\":\"5\",\"amount\":\"6\"}"
+    echo "amount and amount with a NUL|400|body: invalid member name|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\":\"1000000\",\"amount\\u0000\":\"2000000\"}"
+    echo "amount only with a NUL|400|body: invalid member name|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\\u0000\":\"5\"}"
+    echo "amount with a control escape|400|body: invalid member name|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\\u001f\":\"5\"}"
     echo "unknown field|400|fee:|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\":\"5\",\"fee\":\"0\"}"
     echo "nested object value|400|amount:|$(ok_borrow '{"value":"5"}')"
 }
@@ -81,6 +85,11 @@ corpus() {
     ws_call POST /partners/borrow "${auth[@]}" -H 'Content-Type: application/json' \
         --data-binary "@$T/case.body"
     ws_expect_error "$s: borrow, raw control character" 400 "body:"
+    printf '{"partnerLoanId":"m-1","userWallet":"%s","oaidTokenId":"1","amount\001":"5"}' "$W" \
+        >"$T/case.body"
+    ws_call POST /partners/borrow "${auth[@]}" -H 'Content-Type: application/json' \
+        --data-binary "@$T/case.body"
+    ws_expect_error "$s: borrow, raw control character in a name" 400 "body: invalid member name"
     deep_body >"$T/case.body"
     ws_call POST /partners/borrow "${auth[@]}" -H 'Content-Type: application/json' \
         --data-binary "@$T/case.body"
@@ -109,6 +118,9 @@ corpus() {
     ws_call POST /partners/repay "${auth[@]}" "${repay_hdr[@]}" \
         --data-binary "{\"partnerLoanId\":\"gamma-1\",\"amount\":\"$P2_64\"}"
     ws_expect_error "$s: repay, amount 2^64" 400 "amount:"
+    ws_call POST /partners/repay "${auth[@]}" "${repay_hdr[@]}" \
+        --data-binary '{"partnerLoanId":"gamma-1","amount":"5","amount\u0000":"6"}'
+    ws_expect_error "$s: repay, amount and amount with a NUL" 400 "body: invalid member name"
 
     ws_call GET "/partners/loan/$L200" "${auth[@]}"
     ws_expect_error "$s: loan id of 200 characters in the path" 400 "partnerLoanId:"

@@ -320,6 +320,42 @@ static void test_platforms(void)
     }
 }
 
+/* json-c would cut "feeBps\u0000" to "feeBps": a member name with a NUL or another
+ * control character is refused in every admin body and in partner_platforms.json,
+ * and nothing of the body is handed back. */
+static void test_control_in_names(void)
+{
+    static const char want[] = "body: invalid member name: control character";
+    lg_partner p;
+    unsigned mask = 99;
+    CU_ASSERT_EQUAL(patch("{\"feeBps\\u0000\":9000}", &p, &mask), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(strncmp(msg, want, sizeof want - 1), 0);
+    CU_ASSERT_EQUAL(mask, 0);
+    CU_ASSERT_EQUAL(p.fee_bps, 0);
+    CU_ASSERT_EQUAL(patch("{\"feeBps\":25,\"feeBps\\u0000\":9000}", &p, &mask), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(strncmp(msg, want, sizeof want - 1), 0);
+    CU_ASSERT_EQUAL(patch("{\"tier\\u001f\":\"BASIC\"}", &p, &mask), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(strncmp(msg, want, sizeof want - 1), 0);
+    lg_admin_create c;
+    CU_ASSERT_EQUAL(create("{" BASE ",\"feeBps\\u0000\":9000}", &c), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(strncmp(msg, want, sizeof want - 1), 0);
+    uint64_t grace = 7;
+    lg_apikey_env env = LG_APIKEY_LIVE;
+    const char *r = "{\"graceSeconds\\u0000\":0}";
+    CU_ASSERT_EQUAL(lg_parse_admin_rotate(r, strlen(r), &grace, &env, msg, sizeof msg),
+                    LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(grace, 7);
+    lg_admin_import_entry *e = NULL;
+    size_t n = 0, bad = 0;
+    CU_ASSERT_EQUAL(
+        platforms("{\"partners\":[{" BASE ",\"feeBps\":1,\"feeBps\\u0000\":9000}]}", &e, &n, &bad),
+        LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(strncmp(msg, want, sizeof want - 1), 0);
+    CU_ASSERT_PTR_NULL(e);
+    CU_ASSERT_EQUAL(n, 0);
+    free(e);
+}
+
 static void test_platforms_limit(void)
 {
     size_t cap = 1002 * 128 + 32, len = 0, n = 0, bad = 0;
@@ -408,6 +444,7 @@ int main(void)
         {"regenerate-api-key body", test_rotate},
         {"partner_platforms.json", test_platforms},
         {"partner_platforms.json: 1000 entries at most", test_platforms_limit},
+        {"control characters in member names", test_control_in_names},
         {"admin admission (lg_auth_admin)", test_admin_admission},
         {NULL, NULL},
     };

@@ -247,6 +247,10 @@ static void test_audit_sanitize(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"query\":\"a=1\""));
     CU_ASSERT_EQUAL(lg_audit_sanitize(out, sizeof out, "not json", 8, NULL), LG_OK);
     CU_ASSERT_STRING_EQUAL(out, "{\"bodyBytes\":8}");
+    /* A NUL in a name would cut "x\u0000password" to "x" and keep its value. */
+    const char *cut = "{\"x\\u0000password\":\"hunter2\"}";
+    CU_ASSERT_EQUAL(lg_audit_sanitize(out, sizeof out, cut, strlen(cut), NULL), LG_OK);
+    CU_ASSERT_STRING_EQUAL(out, "{\"bodyBytes\":29}");
     CU_ASSERT_EQUAL(lg_audit_sanitize(out, 8, body, strlen(body), NULL), LG_OK);
     CU_ASSERT(strlen(out) < 8);
     CU_ASSERT_EQUAL(lg_audit_sanitize(NULL, 8, body, strlen(body), NULL), LG_ERR_INVALID);

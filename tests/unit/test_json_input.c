@@ -96,6 +96,69 @@ static void test_control_and_utf8(void)
     CU_ASSERT_EQUAL(lg_json_parse_object("{}", 2, 32, NULL, msg, sizeof msg), LG_ERR_INVALID);
 }
 
+/* json-c keeps member names as C strings: "amount\u0000" would reach the field
+ * checks as "amount" and replace the real one. A name with a control character,
+ * raw or escaped, is refused before json-c sees the text. */
+static void test_control_in_names(void)
+{
+    char msg[128];
+    const char *bad[] = {
+        "{\"amount\":\"1\",\"amount\\u0000\":\"2\"}",
+        "{\"a\\u0000b\":1}",
+        "{\"a\\u001f\":1}",
+        "{\"a\\u001F\":1}",
+        "{\"\\u0001\":1}",
+        "{\"a\\n\":1}",
+        "{\"a\\t\":1}",
+        "{\"a\\u007f\":1}",
+        "{\"a\x7f\":1}",
+        "{\"x\":[{\"k\\u0000\":1}]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        msg[0] = '\0';
+        CU_ASSERT_EQUAL(parse(bad[i], msg, sizeof msg), LG_ERR_INVALID);
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg, "invalid member name: control character"));
+    }
+    /* Raw control bytes, NUL among them, in a name. */
+    static const char raw[][10] = {"{\"a\x01"
+                                   "b\":1}",
+                                   "{\"a\x1f"
+                                   "b\":1}",
+                                   "{\"a\0b\":1}"};
+    for (size_t i = 0; i < sizeof raw / sizeof *raw; i++) {
+        struct json_object *o = NULL;
+        msg[0] = '\0';
+        CU_ASSERT_EQUAL(lg_json_parse_object(raw[i], 9, LG_JSON_MAX_DEPTH, &o, msg, sizeof msg),
+                        LG_ERR_INVALID);
+        CU_ASSERT_PTR_NULL(o);
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg, "invalid member name: control character"));
+    }
+    /* The same name spelled with an escape is still a repeated key. */
+    CU_ASSERT_EQUAL(parse("{\"a\":1,\"\\u0061\":2}", msg, sizeof msg), LG_ERR_INVALID);
+    CU_ASSERT_STRING_EQUAL(msg, "a: key given more than once");
+    /* Control characters in values are for the field checks; printable escapes and
+     * other code points in names are fine. */
+    CU_ASSERT_EQUAL(parse("{\"a\":\"\\u0000\",\"\\u00e9\\u0062\":\"\\n\"}", msg, sizeof msg),
+                    LG_OK);
+    CU_ASSERT_EQUAL(parse("{\"partnerLoanId\":\"m-1\",\"userWallet\":\"0x5aAeb6053F3E94C9b9A09f"
+                          "33669435E7Ef1BeAed\",\"oaidTokenId\":\"1\",\"amount\":\"1000000\"}",
+                          msg, sizeof msg),
+                    LG_OK);
+    /* The scan for repeated keys compares decoded names by length and bytes. */
+    static const struct {
+        const char *text;
+        int dup;
+    } scans[] = {{"{\"a\":1,\"a\\u0000\":2}", 0},
+                 {"{\"a\\u0000\":1,\"a\\u0000\":2}", 1},
+                 {"{\"a\\u0000b\":1,\"a\\u0000c\":2}", 0}};
+    for (size_t i = 0; i < sizeof scans / sizeof *scans; i++) {
+        char key[16];
+        CU_ASSERT_EQUAL(
+            lg_json_find_duplicate(scans[i].text, strlen(scans[i].text), key, sizeof key),
+            scans[i].dup);
+    }
+}
+
 static void test_take_strings(void)
 {
     static const lg_json_field fields[] = {{"amount", 1}, {"note", 0}};
@@ -146,6 +209,7 @@ int main(void)
         {"duplicate keys", test_duplicate_keys},
         {"depth bound", test_depth},
         {"control characters and UTF-8", test_control_and_utf8},
+        {"control characters in member names", test_control_in_names},
         {"take strings", test_take_strings},
         {"safe names", test_safe_name},
         {NULL, NULL},
