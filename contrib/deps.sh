@@ -6,7 +6,7 @@ lg_packages=(
     build-essential autoconf automake libtool pkg-config clang libclang-rt-14-dev
     libfcgi-dev libjson-c-dev libssl-dev libcurl4-openssl-dev libsecp256k1-dev nettle-dev
     libsqlite3-dev libinih-dev libcunit1-dev libmongoc-dev
-    sqlite3 curl ca-certificates procps iproute2 psmisc python3
+    sqlite3 curl ca-certificates procps iproute2 psmisc python3 jq
     lighttpd apache2 apache2-utils libapache2-mod-fcgid wrk
 )
 command -v node >/dev/null 2>&1 || lg_packages+=(nodejs npm)

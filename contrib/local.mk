@@ -23,7 +23,13 @@ EXTRA_DIST += \
 	contrib/devnet/scripts/selectors.js \
 	contrib/devnet/scripts/selftest.js \
 	contrib/devnet/scripts/selftest.sh \
-	docs/contracts.md
+	docs/contracts.md docs/api.md
+
+# The API contract and its pinned tools (node_modules is made by npm ci, never shipped).
+EXTRA_DIST += docs/openapi.yaml contrib/openapi/README.md contrib/openapi/package.json \
+	contrib/openapi/package-lock.json contrib/openapi/redocly.yaml contrib/openapi/lint.sh \
+	contrib/openapi/validate.mjs
 
 # The README's two commands and what they share.
-EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh .ci/run
+EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh .ci/run \
+	contrib/examples/plan_sdk.mjs

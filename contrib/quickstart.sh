@@ -153,7 +153,7 @@ lendgate is at $base (chain $RPC_URL, store $run/state/lendgate.db). Try:
   # borrow 1,000 USDC for the user (amounts are USDC base units, 6 decimals)
   curl -s -X POST $base/partners/borrow -H 'Authorization: Bearer $key' \\
        -H 'Content-Type: application/json' \\
-       -d '{"partnerLoanId":"demo-1","userWallet":"$wallet","oaidTokenId":"$oaid","amount":"1000000000"}'
+       -d '{"oaidTokenId":$oaid,"userWallet":"$wallet","borrowAmount":"1000000000","partnerLoanId":"demo-1","metadata":{"partnerUserId":"user_xyz_456","loanPurpose":"working_capital"}}'
 
   # the loan's status
   curl -s $base/partners/loan/demo-1 -H 'Authorization: Bearer $key'
@@ -163,7 +163,7 @@ lendgate is at $base (chain $RPC_URL, store $run/state/lendgate.db). Try:
   proof=\$(node $top/contrib/devnet/scripts/pay.js --deployment $DEPLOYMENT --amount 400000000)
   curl -s -X POST $base/partners/repay -H 'Authorization: Bearer $key' \\
        -H 'Content-Type: application/json' \\
-       -d '{"partnerLoanId":"demo-1","amount":"400000000","repaymentTxHash":"'\$proof'"}'
+       -d '{"partnerLoanId":"demo-1","repaymentAmount":"400000000","repaymentTxHash":"'\$proof'"}'
 
   # the partner's stats and ledger
   curl -s $base/partners/my/stats -H 'Authorization: Bearer $key'
@@ -186,12 +186,12 @@ run_checks() {
     out=$(curl -s "$base/partners/public/oaid/$oaid/credit-line")
     echo "credit line: $out"
     out=$(curl -s -w ' %{http_code}' -X POST "$base/partners/borrow" -H "$auth" -H "$ct" \
-        -d "{\"partnerLoanId\":\"demo-1\",\"userWallet\":\"$wallet\",\"oaidTokenId\":\"$oaid\",\"amount\":\"1000000000\"}")
+        -d "{\"oaidTokenId\":$oaid,\"userWallet\":\"$wallet\",\"borrowAmount\":\"1000000000\",\"partnerLoanId\":\"demo-1\",\"metadata\":{\"partnerUserId\":\"user_xyz_456\",\"loanPurpose\":\"working_capital\"}}")
     echo "borrow: $out"
     case "$out" in *' 201') ;; *) echo "borrow did not answer 201" >&2; return 1 ;; esac
     proof=$(node "$top/contrib/devnet/scripts/pay.js" --deployment "$DEPLOYMENT" --amount 400000000)
     out=$(curl -s -w ' %{http_code}' -X POST "$base/partners/repay" -H "$auth" -H "$ct" \
-        -d '{"partnerLoanId":"demo-1","amount":"400000000","repaymentTxHash":"'"$proof"'"}')
+        -d '{"partnerLoanId":"demo-1","repaymentAmount":"400000000","repaymentTxHash":"'"$proof"'"}')
     echo "repay: $out"
     case "$out" in *' 200') ;; *) echo "repay did not answer 200" >&2; return 1 ;; esac
     out=$(curl -s -w ' %{http_code}' "$base/partners/loan/demo-1" -H "$auth")
@@ -202,6 +202,12 @@ run_checks() {
     case "$out" in *'"newLoans":1'*' 200') ;; *) echo "admin analytics does not show the loan" >&2; return 1 ;; esac
     out=$(curl -s -o /dev/null -w '%{http_code}' -u "admin:wrong" "$base/admin/partners")
     [ "$out" = 401 ] || { echo "a wrong admin password answered $out, not 401" >&2; return 1; }
+    # The plan's own SDK and usage example, and its partner_platforms.json.
+    node "$top/contrib/examples/plan_sdk.mjs" "$base" "$key" "$oaid" "$wallet" plan-sdk-1 || return 1
+    "$build/lendgatectl" --config "$run/lendgate.conf" partner import "$top/etc/partner_platforms.json" ||
+        { echo "the plan's partner_platforms.json did not import" >&2; return 1; }
+    out=$(curl -s -u "admin:$admin_pw" "$base/admin/partners/partner_xyz_lending_001")
+    case "$out" in *'"partnerName":"XYZ Lending"'*) ;; *) echo "imported partner: $out" >&2; return 1 ;; esac
     echo "quickstart check passed"
 }
 
@@ -217,7 +223,7 @@ settlement=$(dep 'd.settlement[0].address')
 read -r partner_id key < <("$build/lendgatectl" --config "$run/lendgate.conf" partner create \
     --name "Demo Lending" --prefix demo --daily-limit 50000000000 --total-limit 200000000000 \
     --fee-bps 100 --settlement "$settlement" --json |
-    python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["partner"]["id"], d["apiKey"])') || true
+    python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["partner"]["partnerId"], d["apiKey"])') || true
 [ -n "${key:-}" ] || { echo "creating the demo partner failed" >&2; exit 1; }
 start_lighttpd
 print_examples

@@ -61,6 +61,21 @@ fuzz_smoke() {
     [ "$failed" -eq 0 ]
 }
 
+# docs/openapi.yaml lints clean with the pinned linter; its npm ci also installs the
+# validator every integration test holds its HTTP exchanges to.
+openapi_lint() {
+    local log="$build/tests/openapi-lint.log"
+    mkdir -p "$build/tests"
+    if "$top/contrib/openapi/lint.sh" >"$log" 2>&1; then
+        echo "PASS: docs/openapi.yaml lints clean"
+        echo "LG-RESULT openapi-lint passed=1 failed=0 skipped=0" >>"$log"
+    else
+        echo "FAIL: docs/openapi.yaml lint"; tail -n 30 "$log"
+        echo "LG-RESULT openapi-lint passed=0 failed=1 skipped=0" >>"$log"
+        return 1
+    fi
+}
+
 lg_install_packages
 cd "$top"
 ./bootstrap >/dev/null 2>&1 || { ./bootstrap; exit 1; }
@@ -71,6 +86,7 @@ if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
 fi
 make -s -j"$jobs" >/dev/null
 status=0
+openapi_lint || status=1
 make -s -j"$jobs" check || status=$?
 if [ $status -ne 0 ]; then
     for f in $(grep -l -E '^:test-result: (FAIL|ERROR)' $(find tests -name '*.trs') 2>/dev/null || true); do

@@ -29,6 +29,10 @@ lg_err lg_address_parse(uint8_t out[LG_ADDRESS_LEN], const char *text);
  * LG_ADDRESS_TEXT_LEN). Returns LG_OK, LG_ERR_INVALID (NULL), LG_ERR_OVERFLOW (cap). */
 lg_err lg_address_format(char *out, size_t cap, const uint8_t addr[LG_ADDRESS_LEN]);
 
+/* Writes the address text (any valid case, as stored) in its EIP-55 form into out.
+ * Returns LG_OK, LG_ERR_INVALID (not an address), LG_ERR_OVERFLOW (cap too small). */
+lg_err lg_address_checksummed(char *out, size_t cap, const char *text);
+
 /* Writes the all-lowercase "0x" text of addr (the form stores key on). Returns LG_OK,
  * LG_ERR_INVALID (NULL), LG_ERR_OVERFLOW (cap). */
 lg_err lg_address_format_lower(char *out, size_t cap, const uint8_t addr[LG_ADDRESS_LEN]);

@@ -37,6 +37,12 @@ lg_err lg_amount_format(uint64_t v, char *buf, size_t len);
  * Returns LG_OK, LG_ERR_INVALID (NULL buf), LG_ERR_OVERFLOW (len too small). */
 lg_err lg_amount_format_usd(uint64_t v, char *buf, size_t len);
 
+/* Writes v in USDC units as ethers' formatUnits(v, 6) does, which is how the partner
+ * plan words its amounts in messages ("3000.0", "1.234567", "0.0"): no separators,
+ * the fraction without trailing zeros but at least one digit (LG_AMOUNT_USD_LEN is
+ * always enough). Returns LG_OK, LG_ERR_INVALID (NULL buf), LG_ERR_OVERFLOW. */
+lg_err lg_amount_format_units(uint64_t v, char *buf, size_t len);
+
 /* *out = a + b, a - b, a * b. Return LG_OK, LG_ERR_INVALID (NULL out),
  * LG_ERR_OVERFLOW (the result wraps, or a - b is below zero; *out untouched). */
 lg_err lg_u64_add(uint64_t a, uint64_t b, uint64_t *out);

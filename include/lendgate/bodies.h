@@ -18,6 +18,13 @@
 #include <lendgate/error.h>
 #include <lendgate/service.h>
 
+/* The largest integer a JSON number carries exactly in the partners' JavaScript: ids
+ * above it come as decimal strings. */
+#define LG_JSON_SAFE_INT INT64_C(9007199254740992)
+
+/* How deep a borrow's metadata object may nest (the object itself is level 1). */
+#define LG_METADATA_MAX_DEPTH 4
+
 /* Fills *out (caller-owned, no allocation kept). Returns LG_OK, LG_ERR_INVALID (msg
  * names the field and why), LG_ERR_NOMEM, LG_ERR_OVERFLOW, LG_ERR_CRYPTO (hashing
  * failed). */

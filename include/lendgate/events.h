@@ -18,9 +18,6 @@
 #include <lendgate/error.h>
 #include <lendgate/store.h>
 
-/* "PENDING", "SETTLING", "ACTIVE", "REPAID", "FAILED"; "UNKNOWN" out of range. */
-const char *lg_loan_status_name(lg_loan_status status);
-
 /*
  * Writes the payload of event for loan into buf (len bytes, NUL-terminated).
  * amount is the event's own figure (the principal for a borrow, the repayment for

@@ -61,6 +61,30 @@ lg_err lg_json_take_strings(struct json_object *obj, const lg_json_field *fields
                             const char **values, char *msg, size_t msglen);
 
 /*
+ * lg_json_take_strings for members of any type: values[i] receives the member of
+ * fields[i] (borrowed from obj) or NULL when absent; the caller checks the types.
+ * Returns LG_OK, LG_ERR_INVALID with msg naming the field (unknown, required and
+ * missing).
+ */
+lg_err lg_json_take(struct json_object *obj, const lg_json_field *fields, size_t n,
+                    struct json_object **values, char *msg, size_t msglen);
+
+/* *out = the string v holds (borrowed). Returns LG_OK, LG_ERR_INVALID with msg naming
+ * field (not a string, an embedded NUL). */
+lg_err lg_json_string(const char *field, struct json_object *v, const char **out, char *msg,
+                      size_t msglen);
+
+/*
+ * Writes v as canonical JSON into out (cap bytes): object members sorted by name,
+ * no insignificant space, scalars as json-c spells them, so two bodies that mean the
+ * same give the same text (idempotency hashes, stored metadata). v must come from
+ * lg_json_parse_object (no NUL in a name, at most LG_JSON_MAX_KEYS members).
+ * Returns LG_OK, LG_ERR_INVALID (nested deeper than max_depth, the top being 1),
+ * LG_ERR_OVERFLOW (does not fit cap).
+ */
+lg_err lg_json_canonical(struct json_object *v, int max_depth, char *out, size_t cap);
+
+/*
  * 1 when the member name k, as json-c hands it out, is name: the same length and
  * the same bytes. json-c keeps member names as C strings (the key of an lh_entry
  * has no length of its own), so a name with a NUL in it would arrive here already

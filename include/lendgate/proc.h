@@ -17,4 +17,25 @@
  */
 lg_err lg_proc_harden(void);
 
+/* "<boot id>/<pid>/<start time>": 36 + 1 + 10 + 1 + 20 digits (+NUL). */
+#define LG_OWNER_LEN 72
+
+/*
+ * Names the calling process for the leases of in-flight work: the kernel's boot id
+ * (/proc/sys/kernel/random/boot_id, so a name from another boot or another host is
+ * never mistaken for a process here), its pid, and its start time in clock ticks
+ * since boot (so a recycled pid is another process).
+ * Out: owner (LG_OWNER_LEN bytes). Returns LG_OK, LG_ERR_IO (/proc unreadable).
+ */
+lg_err lg_proc_owner(char owner[LG_OWNER_LEN]);
+
+typedef enum {
+    LG_OWNER_ALIVE = 0,  /* that very process runs on this host now */
+    LG_OWNER_GONE = 1,   /* it ran on this host, this boot, and has ended */
+    LG_OWNER_UNKNOWN = 2 /* another host or boot, or not an owner name */
+} lg_owner_state;
+
+/* What became of the process owner names (see lg_proc_owner). A zombie has ended. */
+lg_owner_state lg_proc_owner_state(const char *owner);
+
 #endif

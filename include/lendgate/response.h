@@ -39,9 +39,10 @@ const char *lg_http_reason(int status);
 lg_err lg_response_error(lg_response *r, int status, const char *message, const char *request_id);
 
 /*
- * Makes r a success response {"success":true,"data":data,"requestId":...}. Takes
- * the caller's reference to data (released here, also on failure). Returns LG_OK,
- * LG_ERR_INVALID (NULL), LG_ERR_NOMEM.
+ * Makes r a success response: the members of the object data at the top level (the
+ * partner plan's shapes have no envelope), led by "success": true unless data has its
+ * own, and "requestId" last. Takes the caller's reference to data (released here,
+ * also on failure). Returns LG_OK, LG_ERR_INVALID (NULL, not an object), LG_ERR_NOMEM.
  */
 lg_err lg_response_success(lg_response *r, int status, struct json_object *data,
                            const char *request_id);

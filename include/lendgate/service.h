@@ -74,6 +74,7 @@ typedef struct lg_borrow_request {
     char user_wallet[LG_ADDR_LEN];   /* 0x + 40 hex, checksum already verified */
     char oaid[LG_U256_LEN];          /* uint256 as decimal, no leading zeros */
     uint64_t amount;                 /* > 0, micro-USDC */
+    char metadata[LG_METADATA_LEN];  /* the partner's object as canonical JSON, "" = none */
     char request_hash[LG_HEX64_LEN]; /* SHA-256 of the canonical request: idempotency */
 } lg_borrow_request;
 
@@ -162,9 +163,10 @@ typedef void (*lg_reconcile_note_fn)(void *ctx, const char *line);
 
 /*
  * lg_service_reconcile, also telling note (may be NULL) each action. A loan or
- * repayment younger than the request budget plus the chain calls that may follow it
- * is left to the responder that serves it, except for re-broadcasts and confirmations,
- * which are safe at any time.
+ * repayment whose request still holds its lease (lg_store_set_lease: not run out,
+ * owner alive or on another host) is left to that request, except for re-broadcasts
+ * and confirmations, which are safe at any time; one whose owner has ended (killed
+ * mid-request), whose request answered 202, or whose lease ran out is finished now.
  * A row that fails (a node error, a partner without a valid settlement address) is
  * told and left for the next pass; the pass goes on, and only a failing store stops it.
  * One pass runs at a time: it holds [store] state_dir/reconcile.lock, and a second

@@ -28,6 +28,8 @@
 #include <stdint.h>
 
 #include <lendgate/error.h>
+#include <lendgate/model.h>
+#include <lendgate/proc.h>
 
 #define LG_ID_LEN        65 /* partner ids, partner loan ids, request ids (+NUL) */
 #define LG_UUID_LEN      37 /* internal ids: UUID v4 text (+NUL) */
@@ -44,6 +46,7 @@
 #define LG_ALLOWLIST_LEN 1024
 #define LG_RAWTX_LEN     4096 /* signed transaction as 0x-hex (+NUL) */
 #define LG_PAYLOAD_LEN   4096 /* JSON payloads kept in logs and the outbox (+NUL) */
+#define LG_METADATA_LEN  1025 /* a loan's metadata as canonical JSON (+NUL) */
 
 typedef struct lg_store lg_store;
 
@@ -77,15 +80,16 @@ lg_err lg_store_migrate(lg_store *st, int *applied);
 /* Highest applied schema version, 0 for an empty database. */
 lg_err lg_store_schema_version(lg_store *st, int *version);
 
+/*
+ * Leases of in-flight work. Every loan reserved and every repayment begun through st
+ * from now on records owner (lg_proc_owner of the process that holds st) and a lease
+ * until now + lease_ms, in the same transaction: how long a request may take before
+ * reconcile can assume it will not finish its work. owner "" records none.
+ * Returns LG_OK, LG_ERR_INVALID (owner too long, lease_ms < 0).
+ */
+lg_err lg_store_set_lease(lg_store *st, const char *owner, int64_t lease_ms);
+
 /* --------------------------------------------------------------- partners */
-
-typedef enum {
-    LG_PARTNER_ACTIVE = 0,
-    LG_PARTNER_SUSPENDED = 1,
-    LG_PARTNER_INACTIVE = 2
-} lg_partner_status;
-
-typedef enum { LG_TIER_BASIC = 0, LG_TIER_PREMIUM = 1, LG_TIER_ENTERPRISE = 2 } lg_tier;
 
 typedef struct lg_partner {
     char id[LG_ID_LEN]; /* "partner_<prefix>_NNN" */
@@ -104,6 +108,11 @@ typedef struct lg_partner {
     int signing_required;                /* HMAC request signing switched on */
     char signing_secret[LG_SECRET_LEN];  /* secret: never logged */
     char ip_allowlist[LG_ALLOWLIST_LEN]; /* comma-separated addresses/CIDRs, "" = any */
+    char contact_wallet[LG_ADDR_LEN];    /* the plan's contactWallet, "" = none */
+    char public_key[LG_ADDR_LEN];        /* the plan's publicKey (an address), "" = none */
+    int kyc_verified;                    /* the plan's onboarding flags */
+    int contract_signed;
+    char created_by[LG_NAME_LEN]; /* the admin who created it; set on create only */
     /* Maintained by the store; ignored on create and update. */
     uint64_t outstanding;    /* principal of PENDING/SETTLING/ACTIVE loans not repaid */
     uint64_t total_borrowed; /* cumulative confirmed principal */
@@ -136,7 +145,11 @@ enum {
     LG_PF_CONTACT = 1u << 9,
     LG_PF_RATE_LIMIT = 1u << 10,
     LG_PF_SIGNING = 1u << 11, /* signing_required and signing_secret */
-    LG_PF_ALLOWLIST = 1u << 12
+    LG_PF_ALLOWLIST = 1u << 12,
+    LG_PF_CONTACT_WALLET = 1u << 13,
+    LG_PF_PUBLIC_KEY = 1u << 14,
+    LG_PF_KYC = 1u << 15,
+    LG_PF_CONTRACT = 1u << 16
 };
 
 /*
@@ -249,14 +262,6 @@ lg_err lg_store_position_loans(lg_store *st, const char *wallet, const char *oai
 
 /* ------------------------------------------------------------------- loans */
 
-typedef enum {
-    LG_LOAN_PENDING = 0,  /* reserved; borrow transaction not yet mined */
-    LG_LOAN_SETTLING = 1, /* borrow mined (the debt exists); payout transfer not yet mined */
-    LG_LOAN_ACTIVE = 2,   /* borrowed and paid out */
-    LG_LOAN_REPAID = 3,
-    LG_LOAN_FAILED = 4
-} lg_loan_status;
-
 typedef struct lg_loan {
     char id[LG_UUID_LEN];
     char partner_id[LG_ID_LEN];
@@ -276,6 +281,10 @@ typedef struct lg_loan {
     char borrow_tx[LG_HASH_LEN];
     char transfer_tx[LG_HASH_LEN];
     char failure_reason[LG_REASON_LEN];
+    char metadata[LG_METADATA_LEN];     /* the partner's canonical JSON object, "" = none */
+    char remaining_credit[LG_U256_LEN]; /* OAID credit left after this loan, "" = unknown */
+    char owner[LG_OWNER_LEN];           /* the lease: the request's process, "" = none */
+    int64_t lease_until_ms;
     int64_t created_at_ms;
     int64_t updated_at_ms;
 } lg_loan;
@@ -291,11 +300,11 @@ typedef struct lg_reserve_info {
  * partner's daily limit (today, UTC) and total limit with conditional updates, so
  * concurrent reservations can never together pass a limit.
  * In: loan's partner_id, partner_loan_id, user_wallet, oaid, position_id, amount,
- * fee, net, request_hash. Out: loan's id, status, day, remaining, times; *info (may
- * be NULL) with the headroom left (after the reservation, or at refusal).
- * Returns LG_OK, LG_ERR_DUPLICATE ((partner, partner_loan_id) exists; *existing, may
- * be NULL, receives it), LG_ERR_LIMIT_DAILY, LG_ERR_LIMIT_TOTAL, LG_ERR_NOT_FOUND (no
- * partner), LG_ERR_SUSPENDED, LG_ERR_INACTIVE. Only LG_OK changes anything.
+ * fee, net, request_hash, metadata, remaining_credit. Out: loan's id, status, day, remaining,
+ * times; *info (may be NULL) with the headroom left (after the reservation, or at refusal). Returns
+ * LG_OK, LG_ERR_DUPLICATE ((partner, partner_loan_id) exists; *existing, may be NULL, receives it),
+ * LG_ERR_LIMIT_DAILY, LG_ERR_LIMIT_TOTAL, LG_ERR_NOT_FOUND (no partner), LG_ERR_SUSPENDED,
+ * LG_ERR_INACTIVE. Only LG_OK changes anything.
  */
 lg_err lg_store_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info, lg_loan *existing);
 
@@ -303,6 +312,10 @@ lg_err lg_store_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info,
 lg_err lg_store_loan_get(lg_store *st, const char *partner_id, const char *partner_loan_id,
                          lg_loan *out);
 lg_err lg_store_loan_get_by_id(lg_store *st, const char *loan_id, lg_loan *out);
+
+/* Clears the loan's lease: its request has answered and leaves the loan to reconcile.
+ * Returns LG_ERR_NOT_FOUND. */
+lg_err lg_store_loan_release(lg_store *st, const char *loan_id);
 
 /* PENDING -> SETTLING once the borrow transaction is mined. Returns LG_ERR_NOT_FOUND,
  * LG_ERR_STATE (not PENDING; SETTLING with the same hash is LG_OK). */
@@ -343,12 +356,6 @@ lg_err lg_store_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **item
 
 /* -------------------------------------------------------------- repayments */
 
-typedef enum {
-    LG_REPAY_PENDING = 0, /* reserved against the debt; chain work in flight */
-    LG_REPAY_APPLIED = 1,
-    LG_REPAY_FAILED = 2
-} lg_repay_status;
-
 typedef struct lg_repayment {
     char id[LG_UUID_LEN];
     char loan_id[LG_UUID_LEN];
@@ -360,6 +367,8 @@ typedef struct lg_repayment {
     char repay_tx[LG_HASH_LEN]; /* our repayLoan transaction */
     lg_repay_status status;
     char failure_reason[LG_REASON_LEN];
+    char owner[LG_OWNER_LEN]; /* the lease, as a loan's */
+    int64_t lease_until_ms;
     int64_t created_at_ms;
     int64_t updated_at_ms;
 } lg_repayment;
@@ -423,6 +432,9 @@ lg_err lg_store_repay_apply(lg_store *st, const char *repayment_id, const char *
 lg_err lg_store_repay_fail(lg_store *st, const char *repayment_id, const char *reason);
 
 lg_err lg_store_repay_get(lg_store *st, const char *repayment_id, lg_repayment *out);
+
+/* Clears the repayment's lease (see lg_store_loan_release). Returns LG_ERR_NOT_FOUND. */
+lg_err lg_store_repay_release(lg_store *st, const char *repayment_id);
 
 /* Repayments of a loan, oldest first. Out: *items (free()), *n. */
 lg_err lg_store_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n);
@@ -518,7 +530,8 @@ typedef struct lg_api_log {
     char wallet[LG_ADDR_LEN];
     char oaid[LG_U256_LEN];
     char loan_id[LG_ID_LEN];
-    int64_t created_at_ms; /* 0 on append = now */
+    int64_t created_at_ms;          /* 0 on append = now */
+    char partner_name[LG_NAME_LEN]; /* filled by lg_store_api_log_query */
 } lg_api_log;
 
 /* Appends one row (id set by the store). */
@@ -542,19 +555,13 @@ lg_err lg_store_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_l
 
 /* ------------------------------------------------------------------ ledger */
 
-typedef enum {
-    LG_LEDGER_BORROW = 0, /* principal borrowed from the pool */
-    LG_LEDGER_FEE = 1,    /* platform fee kept */
-    LG_LEDGER_PAYOUT = 2, /* net sent to the settlement address */
-    LG_LEDGER_REPAY = 3,  /* repayment applied */
-    LG_LEDGER_DEPOSIT = 4 /* partner transfer credited to its repayment balance */
-} lg_ledger_kind;
-
 typedef struct lg_ledger_entry {
     int64_t id;
     char partner_id[LG_ID_LEN];
     char loan_id[LG_UUID_LEN];       /* "" for a DEPOSIT */
     char partner_loan_id[LG_ID_LEN]; /* "" for a DEPOSIT */
+    char user_wallet[LG_ADDR_LEN];   /* the loan's borrower (lowercase), "" for a DEPOSIT;
+                                        filled by lg_store_ledger_list */
     lg_ledger_kind kind;
     uint64_t amount;
     char tx_hash[LG_HASH_LEN];

@@ -28,6 +28,9 @@ typedef struct lg_store_backend lg_store_backend;
 /* Every backend's handle starts with this, so store.c can find the table. */
 struct lg_store {
     const lg_store_backend *backend;
+    /* lg_store_set_lease: the process that owns the work this handle starts. */
+    char lease_owner[LG_OWNER_LEN];
+    int64_t lease_ms;
 };
 
 struct lg_store_backend {
@@ -79,6 +82,8 @@ struct lg_store_backend {
 
     lg_err (*deposit_credit)(lg_store *st, const lg_deposit *d, lg_deposit *existing,
                              uint64_t *balance);
+    lg_err (*loan_release)(lg_store *st, const char *loan_id);
+    lg_err (*repay_release)(lg_store *st, const char *repayment_id);
     lg_err (*repay_begin)(lg_store *st, const char *partner_id, const char *partner_loan_id,
                           uint64_t amount, const lg_deposit *proof, lg_repayment *out);
     lg_err (*repay_apply)(lg_store *st, const char *repayment_id, const char *repay_tx,

@@ -20,6 +20,7 @@
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
 
+#include <ctype.h>
 #include <json-c/json.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -77,32 +78,38 @@ typedef struct opt_set {
     const char *id; /* the positional ID, when the verb takes one */
 } opt_set;
 
+/* Each option fills the partner plan's field of the admin API's body. */
 static const opt_spec create_opts[] = {
-    {"--name", "name", OPT_TEXT},
+    {"--name", "partnerName", OPT_TEXT},
     {"--prefix", "apiKeyPrefix", OPT_TEXT},
     {"--settlement", "settlementAddress", OPT_TEXT},
     {"--tier", "tier", OPT_TEXT},
-    {"--daily-limit", "dailyLimit", OPT_TEXT},
-    {"--total-limit", "totalLimit", OPT_TEXT},
-    {"--fee-bps", "feeBps", OPT_INT},
+    {"--daily-limit", "dailyBorrowLimit", OPT_TEXT},
+    {"--total-limit", "totalBorrowLimit", OPT_TEXT},
+    {"--fee-bps", "platformFeePercentage", OPT_INT},
     {"--webhook-url", "webhookUrl", OPT_TEXT},
     {"--contact", "contactEmail", OPT_TEXT},
     {"--rate-limit-rpm", "rateLimitRpm", OPT_INT},
     {"--env", "environment", OPT_TEXT},
     {"--json", NULL, OPT_FLAG},
+    {"--partner-id", "partnerId", OPT_TEXT},
+    {"--contact-wallet", "contactWallet", OPT_TEXT},
+    {"--public-key", "publicKey", OPT_TEXT},
 };
 enum { C_NAME, C_PREFIX, C_SETTLEMENT, C_JSON = 11 };
 
 static const opt_spec update_opts[] = {
-    {"--name", "name", OPT_TEXT},
+    {"--name", "partnerName", OPT_TEXT},
     {"--tier", "tier", OPT_TEXT},
-    {"--daily-limit", "dailyLimit", OPT_TEXT},
-    {"--total-limit", "totalLimit", OPT_TEXT},
-    {"--fee-bps", "feeBps", OPT_INT},
+    {"--daily-limit", "dailyBorrowLimit", OPT_TEXT},
+    {"--total-limit", "totalBorrowLimit", OPT_TEXT},
+    {"--fee-bps", "platformFeePercentage", OPT_INT},
     {"--settlement", "settlementAddress", OPT_TEXT},
     {"--webhook-url", "webhookUrl", OPT_TEXT},
     {"--contact", "contactEmail", OPT_TEXT},
     {"--rate-limit-rpm", "rateLimitRpm", OPT_INT},
+    {"--contact-wallet", "contactWallet", OPT_TEXT},
+    {"--public-key", "publicKey", OPT_TEXT},
 };
 
 static const opt_spec list_opts[] = {
@@ -262,21 +269,14 @@ static int check_id(const char *verb, const char *text, char out[LG_ID_LEN])
 
 /* ---- names and formatting ------------------------------------------------------ */
 
-static const char *const status_names[] = {"ACTIVE", "SUSPENDED", "INACTIVE"};
-static const char *const tier_names[] = {"BASIC", "PREMIUM", "ENTERPRISE"};
-
-static const char *name_of(const char *const *names, size_t n, int v)
+/* text upper-cased into up (the API's query parameters take any case too). */
+static const char *upper(const char *text, char *up, size_t cap)
 {
-    return v >= 0 && (size_t)v < n ? names[v] : "UNKNOWN";
-}
-
-/* Any case, as the API's query parameters. Returns the index or -1. */
-static int name_parse(const char *const *names, size_t n, const char *text)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcasecmp(names[i], text) == 0)
-            return (int)i;
-    return -1;
+    size_t i = 0;
+    for (; text[i] && i + 1 < cap; i++)
+        up[i] = (char)toupper((unsigned char)text[i]);
+    up[i] = '\0';
+    return up;
 }
 
 static const char *when(int64_t ms, char *buf, size_t len)
@@ -338,8 +338,7 @@ static int create_print(const lg_partner *p, const lg_admin_secrets *s, int json
         puts("}");
         return EXIT_OK;
     }
-    printf("partner %s created (%s, prefix %s)\n", p->id, name_of(tier_names, 3, (int)p->tier),
-           p->key_prefix);
+    printf("partner %s created (%s, prefix %s)\n", p->id, lg_tier_name(p->tier), p->key_prefix);
     print_secrets_text(s, "");
     return EXIT_OK;
 }
@@ -381,12 +380,18 @@ static int partner_create(ctl_ctx *c, int argc, char **argv)
 
 static int list_filter(const opt_set *o, lg_partner_filter *f)
 {
-    char msg[160];
+    char msg[160], up[16];
+    lg_partner_status st;
+    lg_tier tier;
     f->status = f->tier = -1;
-    if (o->val[L_STATUS] && (f->status = name_parse(status_names, 3, o->val[L_STATUS])) < 0)
+    if (o->val[L_STATUS] && lg_partner_status_parse(upper(o->val[L_STATUS], up, sizeof up), &st))
         return refuse("partner list", "--status: must be ACTIVE, SUSPENDED or INACTIVE");
-    if (o->val[L_TIER] && (f->tier = name_parse(tier_names, 3, o->val[L_TIER])) < 0)
+    if (o->val[L_TIER] && lg_tier_parse(upper(o->val[L_TIER], up, sizeof up), &tier))
         return refuse("partner list", "--tier: must be BASIC, PREMIUM or ENTERPRISE");
+    if (o->val[L_STATUS])
+        f->status = (int)st;
+    if (o->val[L_TIER])
+        f->tier = (int)tier;
     if (lg_validate_limit("--limit", o->val[L_LIMIT], LIST_LIMIT_DEF, LIST_LIMIT_MAX, &f->limit,
                           msg, sizeof msg) != LG_OK ||
         lg_validate_offset("--offset", o->val[L_OFFSET], &f->offset, msg, sizeof msg) != LG_OK)
@@ -425,7 +430,7 @@ static void list_print_table(const lg_partner *items, size_t n, uint64_t total,
     for (size_t i = 0; i < n; i++) {
         const lg_partner *p = &items[i];
         printf("%-28s %-20.20s %-10s %-10s %-16llu %-16llu %7u %llu\n", p->id, p->name,
-               name_of(status_names, 3, (int)p->status), name_of(tier_names, 3, (int)p->tier),
+               lg_partner_status_name(p->status), lg_tier_name(p->tier),
                (unsigned long long)p->daily_limit, (unsigned long long)p->total_limit,
                (unsigned)p->fee_bps, (unsigned long long)p->outstanding);
     }
@@ -491,8 +496,8 @@ static void show_print_text(const lg_partner *p, const lg_api_key *keys, size_t 
     char t1[40], t2[40];
     printf("id:             %s\nname:           %s\nkey prefix:     %s\n", p->id, p->name,
            p->key_prefix);
-    printf("status:         %s\ntier:           %s\n", name_of(status_names, 3, (int)p->status),
-           name_of(tier_names, 3, (int)p->tier));
+    printf("status:         %s\ntier:           %s\n", lg_partner_status_name(p->status),
+           lg_tier_name(p->tier));
     printf("daily limit:    %llu\ntotal limit:    %llu\nfee bps:        %u\n",
            (unsigned long long)p->daily_limit, (unsigned long long)p->total_limit,
            (unsigned)p->fee_bps);
@@ -623,7 +628,7 @@ static int partner_set_status(ctl_ctx *c, int argc, char **argv, lg_partner_stat
     lg_err rc = lg_admin_partner_set_status(c->st, &c->who, id, to, &after, &out);
     if (rc != LG_OK)
         return outcome_fail(verb, rc, &out);
-    printf("partner %s: %s\n", id, name_of(status_names, 3, (int)after.status));
+    printf("partner %s: %s\n", id, lg_partner_status_name(after.status));
     lg_memwipe(&after, sizeof after);
     return EXIT_OK;
 }
@@ -768,11 +773,13 @@ static const char partner_usage[] =
     "usage: lendgatectl partner VERB ...\n"
     "  create --name NAME --prefix PREFIX --settlement ADDR [--tier T] [--daily-limit N]\n"
     "         [--total-limit N] [--fee-bps N] [--webhook-url U] [--contact EMAIL]\n"
-    "         [--rate-limit-rpm N] [--env live|sandbox] [--json]\n"
+    "         [--rate-limit-rpm N] [--env live|sandbox] [--partner-id ID]\n"
+    "         [--contact-wallet ADDR] [--public-key ADDR] [--json]\n"
     "  list [--status S] [--tier T] [--limit N] [--offset N] [--json]\n"
     "  show ID [--json]\n"
     "  update ID [--name ..] [--tier ..] [--daily-limit ..] [--total-limit ..] [--fee-bps ..]\n"
     "         [--settlement ..] [--webhook-url ..] [--contact ..] [--rate-limit-rpm ..]\n"
+    "         [--contact-wallet ..] [--public-key ..]\n"
     "  suspend ID | activate ID\n"
     "  rotate-key ID [--grace SECONDS] [--env live|sandbox] [--json]\n"
     "  import FILE\n";

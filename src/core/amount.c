@@ -3,6 +3,7 @@
 
 #include <lendgate/amount.h>
 
+#include <stdio.h>
 #include <string.h>
 
 lg_err lg_amount_parse(const char *s, uint64_t *out)
@@ -93,6 +94,22 @@ lg_err lg_amount_format_usd(uint64_t v, char *buf, size_t len)
         return LG_ERR_OVERFLOW;
     memcpy(buf, text, pos);
     buf[pos] = '\0';
+    return LG_OK;
+}
+
+lg_err lg_amount_format_units(uint64_t v, char *buf, size_t len)
+{
+    char text[LG_AMOUNT_USD_LEN];
+    if (!buf)
+        return LG_ERR_INVALID;
+    unsigned frac = (unsigned)(v % LG_AMOUNT_ONE_USDC);
+    int n = snprintf(text, sizeof text, "%llu.%06u", (unsigned long long)(v / LG_AMOUNT_ONE_USDC),
+                     frac);
+    while (n > 0 && text[n - 1] == '0' && text[n - 2] != '.')
+        text[--n] = '\0';
+    if ((size_t)n + 1 > len)
+        return LG_ERR_OVERFLOW;
+    memcpy(buf, text, (size_t)n + 1);
     return LG_OK;
 }
 

@@ -1,7 +1,7 @@
 # core: errors, config, logging, amounts, ids, time
 liblendgate_a_SOURCES += src/core/error.c src/core/log.c src/core/time.c src/core/ids.c \
-	src/core/config.c src/core/amount.c
-noinst_HEADERS += include/lendgate/error.h include/lendgate/log.h include/lendgate/time.h \
+	src/core/config.c src/core/amount.c src/core/model.c
+noinst_HEADERS += include/lendgate/model.h include/lendgate/error.h include/lendgate/log.h include/lendgate/time.h \
 	include/lendgate/ids.h include/lendgate/config.h include/lendgate/amount.h
 
 check_PROGRAMS += tests/unit/test_amount

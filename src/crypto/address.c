@@ -66,6 +66,13 @@ lg_err lg_address_format(char *out, size_t cap, const uint8_t addr[LG_ADDRESS_LE
     return LG_OK;
 }
 
+lg_err lg_address_checksummed(char *out, size_t cap, const char *text)
+{
+    uint8_t raw[LG_ADDRESS_LEN];
+    lg_err err = text ? lg_address_parse(raw, text) : LG_ERR_INVALID;
+    return err == LG_OK ? lg_address_format(out, cap, raw) : err;
+}
+
 lg_err lg_address_format_lower(char *out, size_t cap, const uint8_t addr[LG_ADDRESS_LEN])
 {
     if (!out || !addr)

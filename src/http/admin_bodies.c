@@ -5,6 +5,7 @@
 #include <lendgate/admin_bodies.h>
 
 #include <lendgate/json_input.h>
+#include <lendgate/model.h>
 #include <lendgate/netaddr.h>
 #include <lendgate/validate.h>
 
@@ -21,7 +22,7 @@
 
 /* Create-only fields carry no LG_PF_* bit: a partner's key prefix and first key's
  * environment are fixed once it exists. */
-enum { PF_NONE = 0, F_PREFIX = 1, F_ENV = 2 };
+enum { PF_NONE = 0, F_PREFIX = 1, F_ENV = 2, F_ID = 4 };
 
 /* Where parsed values go: the partner, and the key environment of a create. */
 typedef struct target {
@@ -117,17 +118,47 @@ static lg_err f_name(const char *name, struct json_object *v, target *t, char *m
     return rc;
 }
 
+/* The plan's partnerId: the id a config file or an admin chose instead of the derived
+ * "partner_<prefix>_NNN". */
+static lg_err f_id(const char *name, struct json_object *v, target *t, char *msg, size_t msglen)
+{
+    const char *s = string_of(name, v, msg, msglen);
+    return s ? lg_validate_loan_id(name, s, t->p->id, msg, msglen) : LG_ERR_INVALID;
+}
+
+/* Either the bare partner part ("nlp", the plan's create body) or the key prefix as
+ * the plan's partner_platforms.json spells it ("pk_xyz_live_"), which also says the
+ * first key's environment. */
 static lg_err f_prefix(const char *name, struct json_object *v, target *t, char *msg, size_t msglen)
 {
     const char *s = string_of(name, v, msg, msglen);
     if (!s)
         return LG_ERR_INVALID;
+    static const char *const envs[] = {"_live_", "_sandbox_"};
     size_t len = strlen(s), i = 0;
+    if (strncmp(s, "pk_", 3) == 0) {
+        int matched = 0;
+        for (size_t e = 0; e < 2 && !matched; e++) {
+            size_t n = strlen(envs[e]);
+            if (len > 3 + n && strcmp(s + len - n, envs[e]) == 0) {
+                if (t->env)
+                    *t->env = e == 0 ? LG_APIKEY_LIVE : LG_APIKEY_SANDBOX;
+                s += 3;
+                len -= 3 + n;
+                matched = 1;
+            }
+        }
+        if (!matched)
+            return fail(msg, msglen, name,
+                        "must be 1 to 32 lowercase letters or digits, or pk_<that>_live_ "
+                        "or pk_<that>_sandbox_");
+    }
     while (i < len && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
         i++;
     if (len == 0 || len > 32 || i != len)
         return fail(msg, msglen, name, "must be 1 to 32 lowercase letters or digits");
-    memcpy(t->p->key_prefix, s, len + 1);
+    memcpy(t->p->key_prefix, s, len);
+    t->p->key_prefix[len] = '\0';
     return LG_OK;
 }
 
@@ -146,17 +177,67 @@ static lg_err f_env(const char *name, struct json_object *v, target *t, char *ms
 
 static lg_err f_tier(const char *name, struct json_object *v, target *t, char *msg, size_t msglen)
 {
-    static const char *const tiers[] = {"BASIC", "PREMIUM", "ENTERPRISE"};
     const char *s = string_of(name, v, msg, msglen);
     if (!s)
         return LG_ERR_INVALID;
-    for (int i = 0; i < 3; i++) {
-        if (strcmp(s, tiers[i]) == 0) {
-            t->p->tier = (lg_tier)i;
-            return LG_OK;
-        }
-    }
+    if (lg_tier_parse(s, &t->p->tier) == LG_OK)
+        return LG_OK;
     return fail(msg, msglen, name, "must be \"BASIC\", \"PREMIUM\" or \"ENTERPRISE\"");
+}
+
+static lg_err f_status(const char *name, struct json_object *v, target *t, char *msg, size_t msglen)
+{
+    const char *s = string_of(name, v, msg, msglen);
+    if (!s)
+        return LG_ERR_INVALID;
+    if (lg_partner_status_parse(s, &t->p->status) == LG_OK)
+        return LG_OK;
+    return fail(msg, msglen, name, "must be \"ACTIVE\", \"SUSPENDED\" or \"INACTIVE\"");
+}
+
+/* An optional address (the plan's contactWallet, publicKey): "" clears it. */
+static lg_err opt_address(const char *name, struct json_object *v, char out[LG_ADDR_LEN], char *msg,
+                          size_t msglen)
+{
+    const char *s = string_of(name, v, msg, msglen);
+    if (!s)
+        return LG_ERR_INVALID;
+    if (!*s) {
+        out[0] = '\0';
+        return LG_OK;
+    }
+    return lg_validate_address(name, s, out, msg, msglen);
+}
+
+static lg_err f_contact_wallet(const char *name, struct json_object *v, target *t, char *msg,
+                               size_t msglen)
+{
+    return opt_address(name, v, t->p->contact_wallet, msg, msglen);
+}
+
+static lg_err f_public_key(const char *name, struct json_object *v, target *t, char *msg,
+                           size_t msglen)
+{
+    return opt_address(name, v, t->p->public_key, msg, msglen);
+}
+
+static lg_err flag_of(const char *name, struct json_object *v, int *out, char *msg, size_t msglen)
+{
+    if (!json_object_is_type(v, json_type_boolean))
+        return fail(msg, msglen, name, "must be true or false");
+    *out = json_object_get_boolean(v) ? 1 : 0;
+    return LG_OK;
+}
+
+static lg_err f_kyc(const char *name, struct json_object *v, target *t, char *msg, size_t msglen)
+{
+    return flag_of(name, v, &t->p->kyc_verified, msg, msglen);
+}
+
+static lg_err f_contract(const char *name, struct json_object *v, target *t, char *msg,
+                         size_t msglen)
+{
+    return flag_of(name, v, &t->p->contract_signed, msg, msglen);
 }
 
 static lg_err f_daily(const char *name, struct json_object *v, target *t, char *msg, size_t msglen)
@@ -252,10 +333,7 @@ static lg_err f_rate(const char *name, struct json_object *v, target *t, char *m
 static lg_err f_signing(const char *name, struct json_object *v, target *t, char *msg,
                         size_t msglen)
 {
-    if (!json_object_is_type(v, json_type_boolean))
-        return fail(msg, msglen, name, "must be true or false");
-    t->p->signing_required = json_object_get_boolean(v) ? 1 : 0;
-    return LG_OK;
+    return flag_of(name, v, &t->p->signing_required, msg, msglen);
 }
 
 /* ipAllowlist: an array of addresses and CIDR ranges, stored in canonical form. The
@@ -293,18 +371,26 @@ static lg_err f_allowlist(const char *name, struct json_object *v, target *t, ch
     return LG_ERR_INVALID;
 }
 
-/* The one list of partner fields shared by create, PATCH and import entries. */
+/* The one list of partner fields shared by create, PATCH and import entries: the
+ * partner plan's names (its Partner schema and partner_platforms.json), then
+ * lendgate's own. */
 static const field fields[] = {
-    {"name", LG_PF_NAME, 0, f_name},
+    {"partnerId", PF_NONE, F_ID, f_id},
+    {"partnerName", LG_PF_NAME, 0, f_name},
     {"apiKeyPrefix", PF_NONE, F_PREFIX, f_prefix},
-    {"environment", PF_NONE, F_ENV, f_env},
+    {"status", LG_PF_STATUS, 0, f_status},
     {"tier", LG_PF_TIER, 0, f_tier},
-    {"dailyLimit", LG_PF_DAILY_LIMIT, 0, f_daily},
-    {"totalLimit", LG_PF_TOTAL_LIMIT, 0, f_total},
-    {"feeBps", LG_PF_FEE_BPS, 0, f_fee},
+    {"dailyBorrowLimit", LG_PF_DAILY_LIMIT, 0, f_daily},
+    {"totalBorrowLimit", LG_PF_TOTAL_LIMIT, 0, f_total},
+    {"platformFeePercentage", LG_PF_FEE_BPS, 0, f_fee},
     {"settlementAddress", LG_PF_SETTLEMENT, 0, f_settlement},
     {"webhookUrl", LG_PF_WEBHOOK_URL, 0, f_webhook},
     {"contactEmail", LG_PF_CONTACT, 0, f_contact},
+    {"contactWallet", LG_PF_CONTACT_WALLET, 0, f_contact_wallet},
+    {"publicKey", LG_PF_PUBLIC_KEY, 0, f_public_key},
+    {"kycVerified", LG_PF_KYC, 0, f_kyc},
+    {"contractSigned", LG_PF_CONTRACT, 0, f_contract},
+    {"environment", PF_NONE, F_ENV, f_env},
     {"rateLimitRpm", LG_PF_RATE_LIMIT, 0, f_rate},
     {"signingRequired", LG_PF_SIGNING, 0, f_signing},
     {"ipAllowlist", LG_PF_ALLOWLIST, 0, f_allowlist},
@@ -358,7 +444,7 @@ static lg_err parse_create(struct json_object *obj, const char *where, const cha
         unsigned pf;
         int create_only;
     } need[] = {{"apiKeyPrefix", 0, F_PREFIX},
-                {"name", LG_PF_NAME, 0},
+                {"partnerName", LG_PF_NAME, 0},
                 {"settlementAddress", LG_PF_SETTLEMENT, 0}};
     target t = {.p = &out->partner, .env = &out->env};
     seen s;
@@ -410,7 +496,10 @@ lg_err lg_parse_admin_patch(const char *body, size_t len, lg_partner *p, unsigne
         rc = walk(obj, "", "body", &t, &s, msg, msglen);
     json_object_put(obj);
     if (rc == LG_OK && s.create_only)
-        rc = fail(msg, msglen, (s.create_only & F_PREFIX) ? "apiKeyPrefix" : "environment",
+        rc = fail(msg, msglen,
+                  (s.create_only & F_ID)       ? "partnerId"
+                  : (s.create_only & F_PREFIX) ? "apiKeyPrefix"
+                                               : "environment",
                   "cannot be changed");
     if (rc != LG_OK) {
         memset(p, 0, sizeof *p);

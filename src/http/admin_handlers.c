@@ -9,6 +9,7 @@
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
+#include <lendgate/view.h>
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -18,7 +19,8 @@
 
 #define PARTNER_JSON_CAP 8192
 
-static const char key_warning[] = "Store this API key securely. It will not be shown again.";
+/* The plan's words. */
+static const char key_warning[] = "Save this API key securely. It will not be shown again!";
 static const char secret_warning[] =
     "Store this signing secret securely. It will not be shown again.";
 
@@ -96,6 +98,7 @@ void lg_h_admin_create(lg_http_call *call)
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
+            json_object_object_add(o, "success", json_object_new_boolean(1));
             json_object_object_add(o, "partner", partner_json(&created));
             lg_render_str(o, "apiKey", sec.api_key);
             lg_render_str(o, "webhookSecret", sec.webhook_secret);
@@ -132,10 +135,19 @@ void lg_h_admin_rotate_key(lg_http_call *call)
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
-            lg_render_str(o, "partnerId", id);
+            char warn[160], at[LG_RFC3339_LEN] = "";
+            lg_time_format_rfc3339(old_expires, at, sizeof at);
+            if (old_expires <= lg_time_now_ms())
+                snprintf(warn, sizeof warn,
+                         "Old API key has been invalidated. Save this new key securely!");
+            else
+                snprintf(warn, sizeof warn,
+                         "Old API key stays valid until %s. Save this new key securely!", at);
+            json_object_object_add(o, "success", json_object_new_boolean(1));
             lg_render_str(o, "apiKey", sec.api_key);
+            lg_render_str(o, "warning", warn);
+            lg_render_str(o, "partnerId", id);
             lg_render_time(o, "previousKeysExpireAt", old_expires);
-            lg_render_str(o, "warning", key_warning);
         }
         lg_http_reply(call, 200, o);
     }
@@ -171,16 +183,22 @@ static struct json_object *changed_json(unsigned mask)
     static const struct {
         unsigned pf;
         const char *name;
-    } names[] = {{LG_PF_NAME, "name"},
+    } names[] = {{LG_PF_NAME, "partnerName"},
+                 {LG_PF_STATUS, "status"},
                  {LG_PF_TIER, "tier"},
-                 {LG_PF_DAILY_LIMIT, "dailyLimit"},
-                 {LG_PF_TOTAL_LIMIT, "totalLimit"},
-                 {LG_PF_FEE_BPS, "feeBps"},
+                 {LG_PF_DAILY_LIMIT, "dailyBorrowLimit"},
+                 {LG_PF_TOTAL_LIMIT, "totalBorrowLimit"},
+                 {LG_PF_FEE_BPS, "platformFeePercentage"},
                  {LG_PF_SETTLEMENT, "settlementAddress"},
                  {LG_PF_WEBHOOK_URL, "webhookUrl"},
                  {LG_PF_CONTACT, "contactEmail"},
+                 {LG_PF_CONTACT_WALLET, "contactWallet"},
+                 {LG_PF_PUBLIC_KEY, "publicKey"},
+                 {LG_PF_KYC, "kycVerified"},
+                 {LG_PF_CONTRACT, "contractSigned"},
                  {LG_PF_RATE_LIMIT, "rateLimitRpm"},
-                 {LG_PF_SIGNING, "signingRequired"}};
+                 {LG_PF_SIGNING, "signingRequired"},
+                 {LG_PF_ALLOWLIST, "ipAllowlist"}};
     struct json_object *arr = json_object_new_array();
     for (size_t i = 0; arr && i < sizeof names / sizeof *names; i++)
         if (mask & names[i].pf)
@@ -193,6 +211,7 @@ static unsigned differs(const lg_partner *a, const lg_partner *b, unsigned mask)
 {
     unsigned d = 0;
     d |= strcmp(a->name, b->name) ? LG_PF_NAME : 0;
+    d |= a->status != b->status ? LG_PF_STATUS : 0;
     d |= a->tier != b->tier ? LG_PF_TIER : 0;
     d |= a->daily_limit != b->daily_limit ? LG_PF_DAILY_LIMIT : 0;
     d |= a->total_limit != b->total_limit ? LG_PF_TOTAL_LIMIT : 0;
@@ -202,6 +221,11 @@ static unsigned differs(const lg_partner *a, const lg_partner *b, unsigned mask)
     d |= strcmp(a->contact_email, b->contact_email) ? LG_PF_CONTACT : 0;
     d |= a->rate_limit_rpm != b->rate_limit_rpm ? LG_PF_RATE_LIMIT : 0;
     d |= a->signing_required != b->signing_required ? LG_PF_SIGNING : 0;
+    d |= strcmp(a->contact_wallet, b->contact_wallet) ? LG_PF_CONTACT_WALLET : 0;
+    d |= strcmp(a->public_key, b->public_key) ? LG_PF_PUBLIC_KEY : 0;
+    d |= a->kyc_verified != b->kyc_verified ? LG_PF_KYC : 0;
+    d |= a->contract_signed != b->contract_signed ? LG_PF_CONTRACT : 0;
+    d |= strcmp(a->ip_allowlist, b->ip_allowlist) ? LG_PF_ALLOWLIST : 0;
     return d & mask;
 }
 
@@ -394,12 +418,13 @@ void lg_h_admin_show(lg_http_call *call)
     free(keys);
 }
 
-/* A percentage in basis points as "12.50". */
+/* A percentage in basis points as the plan writes rates: "12.5%", "0.5%", "100.0%"
+ * (one decimal, cut, not rounded). */
 static void add_percent(struct json_object *o, const char *k, uint64_t bp)
 {
     char t[32];
-    snprintf(t, sizeof t, "%llu.%02llu", (unsigned long long)(bp / 100),
-             (unsigned long long)(bp % 100));
+    snprintf(t, sizeof t, "%llu.%llu%%", (unsigned long long)(bp / 100),
+             (unsigned long long)(bp % 100 / 10));
     lg_render_str(o, k, t);
 }
 
@@ -477,7 +502,7 @@ static int period_arg(lg_http_call *call, unsigned *days)
 
 void lg_h_admin_analytics(lg_http_call *call)
 {
-    char id[LG_ID_LEN], period[8];
+    char id[LG_ID_LEN], period[16];
     unsigned days = 30;
     if (!partner_id_arg(call, id) || !period_arg(call, &days))
         return;
@@ -488,7 +513,7 @@ void lg_h_admin_analytics(lg_http_call *call)
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
-            snprintf(period, sizeof period, "%ud", days);
+            snprintf(period, sizeof period, "%u days", days); /* the plan's "30 days" */
             lg_render_str(o, "partnerId", id);
             lg_render_str(o, "period", period);
             lg_render_time(o, "from", a.start_ms);
@@ -528,27 +553,31 @@ static int id_arg(lg_http_call *call, const char *name, char out[LG_ID_LEN])
     return 0;
 }
 
+/* One audit row as the plan's PartnerApiLog: endpoint is the route pattern,
+ * requestPayload the sanitized request, responseTime milliseconds, loanId the
+ * partner's loan id. */
 static struct json_object *api_log_json(const lg_api_log *l)
 {
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    lg_render_int(o, "id", l->id);
     lg_render_str(o, "partnerId", l->partner_id);
-    lg_render_str(o, "requestId", l->request_id);
-    lg_render_str(o, "route", l->route);
+    lg_render_str(o, "partnerName", l->partner_name);
+    lg_render_str(o, "endpoint", l->route);
     lg_render_str(o, "method", l->method);
-    lg_render_opt(o, "clientIp", l->client_ip);
+    lg_render_str(o, "ipAddress", l->client_ip);
     lg_render_opt(o, "userAgent", l->user_agent);
-    lg_render_opt(o, "payload", l->payload);
+    json_object_object_add(o, "requestPayload", parsed(l->payload));
     lg_render_int(o, "statusCode", l->status_code);
-    lg_render_int(o, "durationMs", l->duration_ms);
+    lg_render_int(o, "responseTime", l->duration_ms);
     json_object_object_add(o, "success", json_object_new_boolean(l->success));
     lg_render_opt(o, "errorMessage", l->error_message);
-    lg_render_opt(o, "wallet", l->wallet);
-    lg_render_opt(o, "oaid", l->oaid);
+    lg_view_address(o, "userWallet", l->wallet);
+    lg_view_id(o, "oaidTokenId", l->oaid);
     lg_render_opt(o, "loanId", l->loan_id);
-    lg_render_time(o, "createdAt", l->created_at_ms);
+    lg_render_time(o, "timestamp", l->created_at_ms);
+    lg_render_int(o, "id", l->id);
+    lg_render_str(o, "requestId", l->request_id);
     return o;
 }
 

@@ -427,8 +427,8 @@ lg_err lg_json_parse_object(const char *body, size_t len, int max_depth, struct 
     return LG_OK;
 }
 
-lg_err lg_json_take_strings(struct json_object *obj, const lg_json_field *fields, size_t n,
-                            const char **values, char *msg, size_t msglen)
+lg_err lg_json_take(struct json_object *obj, const lg_json_field *fields, size_t n,
+                    struct json_object **values, char *msg, size_t msglen)
 {
     if (!obj || !fields || !values || !msg || msglen == 0)
         return LG_ERR_INVALID;
@@ -447,21 +447,12 @@ lg_err lg_json_take_strings(struct json_object *obj, const lg_json_field *fields
         size_t i = 0;
         while (i < n && !lg_json_name_is(k, fields[i].name))
             i++;
-        lg_json_safe_name(name, sizeof name, k);
         if (i == n) {
+            lg_json_safe_name(name, sizeof name, k);
             snprintf(msg, msglen, "%s: unknown field", name);
             return LG_ERR_INVALID;
         }
-        if (!json_object_is_type(v, json_type_string)) {
-            snprintf(msg, msglen, "%s: must be a string", name);
-            return LG_ERR_INVALID;
-        }
-        const char *s = json_object_get_string(v);
-        if ((size_t)json_object_get_string_len(v) != strlen(s)) {
-            snprintf(msg, msglen, "%s: contains a NUL character", name);
-            return LG_ERR_INVALID;
-        }
-        values[i] = s;
+        values[i] = v;
     }
     for (size_t i = 0; i < n; i++) {
         if (fields[i].required && !values[i]) {
@@ -470,4 +461,132 @@ lg_err lg_json_take_strings(struct json_object *obj, const lg_json_field *fields
         }
     }
     return LG_OK;
+}
+
+lg_err lg_json_string(const char *field, struct json_object *v, const char **out, char *msg,
+                      size_t msglen)
+{
+    *out = NULL;
+    if (!json_object_is_type(v, json_type_string)) {
+        snprintf(msg, msglen, "%s: must be a string", field);
+        return LG_ERR_INVALID;
+    }
+    const char *s = json_object_get_string(v);
+    if ((size_t)json_object_get_string_len(v) != strlen(s)) {
+        snprintf(msg, msglen, "%s: contains a NUL character", field);
+        return LG_ERR_INVALID;
+    }
+    *out = s;
+    return LG_OK;
+}
+
+lg_err lg_json_take_strings(struct json_object *obj, const lg_json_field *fields, size_t n,
+                            const char **values, char *msg, size_t msglen)
+{
+    struct json_object *v[LG_JSON_MAX_KEYS];
+    if (!values || n > LG_JSON_MAX_KEYS)
+        return LG_ERR_INVALID;
+    lg_err rc = lg_json_take(obj, fields, n, v, msg, msglen);
+    for (size_t i = 0; i < n; i++) {
+        values[i] = NULL;
+        if (rc == LG_OK && v[i])
+            rc = lg_json_string(fields[i].name, v[i], &values[i], msg, msglen);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------ canonical form */
+
+typedef struct canon {
+    char *out;
+    size_t cap, len;
+    int max_depth;
+} canon;
+
+static int canon_put(canon *c, const char *text, size_t n)
+{
+    if (n >= c->cap - c->len)
+        return -1;
+    memcpy(c->out + c->len, text, n);
+    c->len += n;
+    c->out[c->len] = '\0';
+    return 0;
+}
+
+/* A scalar as json-c spells it: strings escaped, numbers as parsed. */
+static int canon_scalar(canon *c, struct json_object *v)
+{
+    const char *t =
+        json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    return t ? canon_put(c, t, strlen(t)) : -1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int canon_value(canon *c, struct json_object *v, int depth);
+
+static int canon_object(canon *c, struct json_object *v, int depth)
+{
+    const char *names[LG_JSON_MAX_KEYS];
+    size_t n = 0;
+    json_object_object_foreach(v, k, unused)
+    {
+        (void)unused;
+        if (n == LG_JSON_MAX_KEYS)
+            return -1;
+        names[n++] = k;
+    }
+    qsort(names, n, sizeof *names, cmp_names);
+    if (canon_put(c, "{", 1) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *key = json_object_new_string(names[i]);
+        int rc = !key || (i && canon_put(c, ",", 1) != 0) || canon_scalar(c, key) != 0 ||
+                         canon_put(c, ":", 1) != 0
+                     ? -1
+                     : 0;
+        json_object_put(key);
+        if (rc == 0)
+            rc = canon_value(c, json_object_object_get(v, names[i]), depth + 1);
+        if (rc != 0)
+            return rc;
+    }
+    return canon_put(c, "}", 1);
+}
+
+static int canon_value(canon *c, struct json_object *v, int depth)
+{
+    if (depth > c->max_depth)
+        return -2;
+    if (json_object_is_type(v, json_type_object))
+        return canon_object(c, v, depth);
+    if (!json_object_is_type(v, json_type_array))
+        return canon_scalar(c, v);
+    if (canon_put(c, "[", 1) != 0)
+        return -1;
+    size_t n = json_object_array_length(v);
+    for (size_t i = 0; i < n; i++) {
+        int rc = i ? canon_put(c, ",", 1) : 0;
+        if (rc == 0)
+            rc = canon_value(c, json_object_array_get_idx(v, i), depth + 1);
+        if (rc != 0)
+            return rc;
+    }
+    return canon_put(c, "]", 1);
+}
+
+lg_err lg_json_canonical(struct json_object *v, int max_depth, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return LG_ERR_INVALID;
+    out[0] = '\0';
+    canon c = {out, cap, 0, max_depth};
+    int rc = canon_value(&c, v, 1);
+    if (rc == 0)
+        return LG_OK;
+    out[0] = '\0';
+    return rc == -2 ? LG_ERR_INVALID : LG_ERR_OVERFLOW;
 }

@@ -102,7 +102,7 @@ lg_err lg_response_error(lg_response *r, int status, const char *message, const 
 lg_err lg_response_success(lg_response *r, int status, struct json_object *data,
                            const char *request_id)
 {
-    if (!r || !data) {
+    if (!r || !json_object_is_type(data, json_type_object)) {
         json_object_put(data);
         return LG_ERR_INVALID;
     }
@@ -111,8 +111,11 @@ lg_err lg_response_success(lg_response *r, int status, struct json_object *data,
         json_object_put(data);
         return fallback(r, status);
     }
-    json_object_object_add(o, "success", json_object_new_boolean(1));
-    json_object_object_add(o, "data", data);
+    /* The plan's answers are their fields at the top level, led by success. */
+    if (!json_object_object_get_ex(data, "success", NULL))
+        json_object_object_add(o, "success", json_object_new_boolean(1));
+    json_object_object_foreach(data, k, v) json_object_object_add(o, k, json_object_get(v));
+    json_object_put(data);
     json_object_object_add(o, "requestId", json_object_new_string(request_id ? request_id : ""));
     r->status = status;
     lg_err rc = set_body(r, o);

@@ -7,6 +7,7 @@
 #include <lendgate/amount.h>
 #include <lendgate/ids.h>
 #include <lendgate/json_input.h>
+#include <lendgate/model.h>
 #include <lendgate/time.h>
 #include <lendgate/u256.h>
 
@@ -156,18 +157,21 @@ lg_err lg_validate_offset(const char *field, const char *text, uint64_t *out, ch
     return LG_OK;
 }
 
-static const char *const status_names[] = {"PENDING", "SETTLING", "ACTIVE", "REPAID", "FAILED"};
-
 lg_err lg_validate_loan_status(const char *field, const char *text, int *out, char *msg,
                                size_t msglen)
 {
+    char upper[16];
+    size_t i = 0;
+    lg_loan_status st;
     if (!out)
         return LG_ERR_INVALID;
-    for (size_t i = 0; text && i < sizeof status_names / sizeof *status_names; i++) {
-        if (strcasecmp(text, status_names[i]) == 0) {
-            *out = (int)i;
-            return LG_OK;
-        }
+    for (; text && text[i] && i + 1 < sizeof upper; i++)
+        upper[i] = (char)toupper((unsigned char)text[i]);
+    upper[i] = '\0';
+    if (text && !text[i] && lg_loan_status_parse(upper, &st) == LG_OK) {
+        *out = (int)st;
+        return LG_OK;
     }
-    return bad(msg, msglen, field, "must be PENDING, SETTLING, ACTIVE, REPAID or FAILED");
+    return bad(msg, msglen, field,
+               "must be ACTIVE, REPAID, DEFAULTED, LIQUIDATED, PENDING, SETTLING or FAILED");
 }

@@ -73,18 +73,6 @@ static lg_err make_key(const char *partner_id, const char *key_prefix, lg_apikey
 
 /* ------------------------------------------------------------ JSON */
 
-static const char *status_name(lg_partner_status s)
-{
-    static const char *const names[] = {"ACTIVE", "SUSPENDED", "INACTIVE"};
-    return (unsigned)s < 3 ? names[s] : "UNKNOWN";
-}
-
-static const char *tier_name(lg_tier t)
-{
-    static const char *const names[] = {"BASIC", "PREMIUM", "ENTERPRISE"};
-    return (unsigned)t < 3 ? names[t] : "UNKNOWN";
-}
-
 static void add_str(json_object *o, const char *k, const char *v)
 {
     json_object_object_add(o, k, json_object_new_string(v));
@@ -128,28 +116,46 @@ static json_object *allowlist_array(const char *spec)
     return a;
 }
 
+/* A stored (lowercase) address in its EIP-55 form, null when there is none. */
+static void add_address(json_object *o, const char *k, const char *lower)
+{
+    char text[LG_ADDRESS_TEXT_LEN];
+    if (lg_address_checksummed(text, sizeof text, lower) == LG_OK)
+        add_str(o, k, text);
+    else
+        json_object_object_add(o, k, lower[0] ? json_object_new_string(lower) : NULL);
+}
+
+/* The plan's Partner fields (never apiKey or webhookSecret), then lendgate's. */
 static void partner_fields(json_object *o, const lg_partner *p)
 {
-    add_str(o, "id", p->id);
-    add_str(o, "name", p->name);
+    add_str(o, "partnerId", p->id);
+    add_str(o, "partnerName", p->name);
     add_str(o, "apiKeyPrefix", p->key_prefix);
-    add_str(o, "status", status_name(p->status));
-    add_str(o, "tier", tier_name(p->tier));
-    add_u64(o, "dailyLimit", p->daily_limit);
-    add_u64(o, "totalLimit", p->total_limit);
-    json_object_object_add(o, "feeBps", json_object_new_int64(p->fee_bps));
-    add_str(o, "settlementAddress", p->settlement_address);
+    add_str(o, "status", lg_partner_status_name(p->status));
+    add_str(o, "tier", lg_tier_name(p->tier));
+    add_u64(o, "dailyBorrowLimit", p->daily_limit);
+    add_u64(o, "totalBorrowLimit", p->total_limit);
+    add_u64(o, "currentOutstanding", p->outstanding);
+    json_object_object_add(o, "platformFeePercentage", json_object_new_int64(p->fee_bps));
+    add_address(o, "settlementAddress", p->settlement_address);
     add_str(o, "webhookUrl", p->webhook_url);
     add_str(o, "contactEmail", p->contact_email);
+    add_address(o, "contactWallet", p->contact_wallet);
+    add_address(o, "publicKey", p->public_key);
+    json_object_object_add(o, "kycVerified", json_object_new_boolean(p->kyc_verified));
+    json_object_object_add(o, "contractSigned", json_object_new_boolean(p->contract_signed));
+    add_str(o, "createdBy", p->created_by);
     json_object_object_add(o, "rateLimitRpm", json_object_new_int64(p->rate_limit_rpm));
     json_object_object_add(o, "signingRequired", json_object_new_boolean(p->signing_required));
     json_object_object_add(o, "signingSecretSet", json_object_new_boolean(p->signing_secret[0]));
     json_object_object_add(o, "webhookSecretSet", json_object_new_boolean(p->webhook_secret[0]));
     json_object_object_add(o, "ipAllowlist", allowlist_array(p->ip_allowlist));
-    add_u64(o, "outstanding", p->outstanding);
     add_u64(o, "totalBorrowed", p->total_borrowed);
     add_u64(o, "totalRepaid", p->total_repaid);
     add_u64(o, "totalFees", p->total_fees);
+    add_u64(o, "repaymentBalance",
+            p->deposited > p->balance_used ? p->deposited - p->balance_used : 0);
     add_time(o, "createdAt", p->created_at_ms);
     add_time(o, "updatedAt", p->updated_at_ms);
 }
@@ -269,13 +275,18 @@ static lg_err check_text_fields(const lg_partner *p, unsigned mask, const char *
                                 lg_outcome *out)
 {
     if ((mask & LG_PF_NAME) && !name_ok(p->name))
-        return bad_field(out, where, "name", "must be non-empty printable text");
+        return bad_field(out, where, "partnerName", "must be non-empty printable text");
     if ((mask & LG_PF_SETTLEMENT) && !lg_address_valid(p->settlement_address))
         return bad_field(out, where, "settlementAddress", "must be a 0x address of 40 hex digits");
     if ((mask & LG_PF_WEBHOOK_URL) && !url_ok(p->webhook_url))
         return bad_field(out, where, "webhookUrl", "must be an http:// or https:// URL");
     if ((mask & LG_PF_CONTACT) && !email_ok(p->contact_email))
         return bad_field(out, where, "contactEmail", "must be an email address");
+    if ((mask & LG_PF_CONTACT_WALLET) && p->contact_wallet[0] &&
+        !lg_address_valid(p->contact_wallet))
+        return bad_field(out, where, "contactWallet", "must be a 0x address of 40 hex digits");
+    if ((mask & LG_PF_PUBLIC_KEY) && p->public_key[0] && !lg_address_valid(p->public_key))
+        return bad_field(out, where, "publicKey", "must be a 0x address of 40 hex digits");
     return LG_OK;
 }
 
@@ -290,17 +301,20 @@ static lg_err check_partner(const lg_partner *p, unsigned mask, const char *wher
     if ((mask & LG_PF_TIER) && (unsigned)p->tier > LG_TIER_ENTERPRISE)
         return bad_field(out, where, "tier", "must be BASIC, PREMIUM or ENTERPRISE");
     if ((mask & LG_PF_FEE_BPS) && p->fee_bps > 10000)
-        return bad_field(out, where, "feeBps", "must be between 0 and 10000");
+        return bad_field(out, where, "platformFeePercentage",
+                         "must be between 0 and 10000 (basis points)");
     if ((mask & LG_PF_TOTAL_LIMIT) && p->total_limit > (uint64_t)INT64_MAX)
-        return bad_field(out, where, "totalLimit", "is too large");
+        return bad_field(out, where, "totalBorrowLimit", "is too large");
     if ((mask & (LG_PF_DAILY_LIMIT | LG_PF_TOTAL_LIMIT)) && p->daily_limit > p->total_limit)
-        return bad_field(out, where, "dailyLimit", "must not exceed totalLimit");
+        return bad_field(out, where, "dailyBorrowLimit", "must not exceed totalBorrowLimit");
+
     if ((mask & LG_PF_RATE_LIMIT) && p->rate_limit_rpm > 1000000)
         return bad_field(out, where, "rateLimitRpm", "must be at most 1000000");
     return LG_OK;
 }
 
-#define LG_PF_EDITABLE 0x1effu /* every LG_PF_* but the webhook secret */
+/* every LG_PF_* but the webhook secret */
+#define LG_PF_EDITABLE ((LG_PF_CONTRACT << 1) - 1u - LG_PF_WEBHOOK_SECRET)
 
 static lg_err check_new_partner(const lg_partner *p, const char *where, lg_outcome *out)
 {
@@ -426,7 +440,7 @@ static lg_err create_once(lg_store *st, const lg_admin_actor *who, lg_partner *p
                           lg_admin_secrets *secrets, lg_outcome *out)
 {
     lg_api_key key;
-    lg_err rc = derive_id(st, p->key_prefix, 0, NULL, 0, p->id);
+    lg_err rc = p->id[0] ? LG_OK : derive_id(st, p->key_prefix, 0, NULL, 0, p->id);
     if (rc != LG_OK)
         return lg_svc_store_failed(out, rc, "deriving the partner id");
     lg_admin_secrets_wipe(secrets);
@@ -436,6 +450,26 @@ static lg_err create_once(lg_store *st, const lg_admin_actor *who, lg_partner *p
     audit_ctx ctx = {who, "partner.create", NULL, NULL, 0};
     lg_audit_hook hook = hook_for(&ctx);
     return lg_store_partner_onboard(st, p, &key, &hook, NULL);
+}
+
+/* The partnerId the request chose, when it chose one (the plan's config file carries
+ * them): taken is a 409. LG_OK leaves p->id "" for a derived one. */
+static lg_err chosen_id(lg_store *st, const char *where, const char *id, lg_partner *p,
+                        lg_outcome *out)
+{
+    lg_partner scratch;
+    if (!id[0])
+        return LG_OK;
+    lg_err rc = lg_store_partner_get(st, id, &scratch);
+    lg_memwipe(&scratch, sizeof scratch);
+    if (rc == LG_OK) {
+        lg_svc_outcome(out, 409, "%spartnerId: \"%s\" is taken", where, id);
+        return LG_ERR_DUPLICATE;
+    }
+    if (rc != LG_ERR_NOT_FOUND)
+        return store_failed(out, rc, "reading the partners");
+    snprintf(p->id, sizeof p->id, "%s", id);
+    return LG_OK;
 }
 
 /* The key prefix decides a 409; an id taken by a concurrent create between the
@@ -452,7 +486,10 @@ static lg_err create_checked(lg_store *st, const lg_admin_actor *who, const lg_a
             rc = LG_ERR_DUPLICATE;
         } else if (rc == LG_ERR_NOT_FOUND) {
             new_partner_from(created, &req->partner);
-            rc = create_once(st, who, created, req->env, secrets, out);
+            snprintf(created->created_by, sizeof created->created_by, "%s", who->admin);
+            rc = chosen_id(st, "", req->partner.id, created, out);
+            if (rc == LG_OK)
+                rc = create_once(st, who, created, req->env, secrets, out);
         }
     }
     if (rc == LG_OK)
@@ -599,10 +636,12 @@ static lg_err update_checked(lg_store *st, const lg_admin_actor *who, lg_partner
     merged.total_limit = mask & LG_PF_TOTAL_LIMIT ? want->total_limit : merged.total_limit;
     merged.fee_bps = mask & LG_PF_FEE_BPS ? want->fee_bps : merged.fee_bps;
     merged.rate_limit_rpm = mask & LG_PF_RATE_LIMIT ? want->rate_limit_rpm : merged.rate_limit_rpm;
-    lg_err rc = check_partner(
-        &merged,
-        mask & ~(unsigned)(LG_PF_SETTLEMENT | LG_PF_WEBHOOK_URL | LG_PF_CONTACT | LG_PF_NAME), "",
-        out);
+    /* The text fields are checked as given (check_text_fields below). */
+    lg_err rc =
+        check_partner(&merged,
+                      mask & ~(unsigned)(LG_PF_SETTLEMENT | LG_PF_WEBHOOK_URL | LG_PF_CONTACT |
+                                         LG_PF_NAME | LG_PF_CONTACT_WALLET | LG_PF_PUBLIC_KEY),
+                      "", out);
     if (rc == LG_OK)
         rc = check_text_fields(want, mask, "", out);
     if (rc != LG_OK)
@@ -779,6 +818,7 @@ typedef struct import_run {
     char (*new_ids)[LG_ID_LEN]; /* ids given to new partners so far */
     size_t nnew;
     char where[FIELD_PREFIX_LEN];
+    const lg_admin_actor *who;
 } import_run;
 
 /* An entry for a partner that exists: its mask fields over the stored partner. */
@@ -810,9 +850,18 @@ static lg_err import_prepare_create(import_run *r, size_t i, lg_outcome *out)
     lg_err rc = check_new_partner(&it->partner, r->where, out);
     if (rc != LG_OK)
         return rc;
-    rc = derive_id(r->st, it->partner.key_prefix, r->nnew, r->new_ids, r->nnew, it->partner.id);
+    const char *want = r->entries[i].create.partner.id;
+    for (size_t j = 0; want[0] && j < r->nnew; j++)
+        if (strcmp(r->new_ids[j], want) == 0)
+            return bad_field(out, r->where, "partnerId", "appears twice");
+    rc = chosen_id(r->st, r->where, want, &it->partner, out);
+    if (rc == LG_OK && !it->partner.id[0])
+        rc = derive_id(r->st, it->partner.key_prefix, r->nnew, r->new_ids, r->nnew, it->partner.id);
+    if (rc == LG_ERR_DUPLICATE && out->status >= 400)
+        return rc;
     if (rc != LG_OK)
         return lg_svc_store_failed(out, rc, "deriving the partner id");
+    snprintf(it->partner.created_by, sizeof it->partner.created_by, "%s", r->who->admin);
     snprintf(r->new_ids[r->nnew++], LG_ID_LEN, "%s", it->partner.id);
     rc = make_partner_secrets(&it->partner, r->entries[i].create.env, &r->results[i].secrets,
                               &it->key);
@@ -826,7 +875,11 @@ static lg_err import_prepare(import_run *r, size_t i, lg_outcome *out)
     new_partner_from(&r->items[i].partner, &r->entries[i].create.partner);
     r->items[i].mask = LG_PF_EDITABLE;
     lg_err rc = lg_store_partner_get_by_prefix(r->st, r->items[i].partner.key_prefix, &cur);
-    if (rc == LG_OK)
+    const char *want = r->entries[i].create.partner.id;
+    if (rc == LG_OK && want[0] && strcmp(want, cur.id) != 0)
+        rc = bad_field(out, r->where, "partnerId",
+                       "is not the id of the partner with this apiKeyPrefix");
+    else if (rc == LG_OK)
         rc = import_prepare_update(r, i, &cur, out);
     else if (rc == LG_ERR_NOT_FOUND || rc == LG_ERR_INVALID)
         rc = import_prepare_create(r, i, out);
@@ -838,7 +891,8 @@ static lg_err import_prepare(import_run *r, size_t i, lg_outcome *out)
 
 static lg_err import_failed(import_run *r, size_t n, size_t bad, lg_err rc, lg_outcome *out)
 {
-    if (rc == LG_ERR_DUPLICATE)
+    /* An entry that said what clashed (a taken partnerId) keeps its message. */
+    if (rc == LG_ERR_DUPLICATE && out->status < 400)
         lg_svc_outcome(out, 409, "partners[%zu].apiKeyPrefix: \"%s\" appears twice or is taken",
                        bad, r->items[bad].partner.key_prefix);
     else if (rc == LG_ERR_INVALID && out->status < 400)
@@ -894,7 +948,7 @@ lg_err lg_admin_import(lg_store *st, const lg_config *cfg, const lg_admin_actor 
         memset(results, 0, n * sizeof *results);
     import_run r = {
         st, cfg, entries, calloc(n ? n : 1, sizeof *r.items), results, calloc(n ? n : 1, LG_ID_LEN),
-        0,  ""};
+        0,  "",  who};
     lg_err rc = LG_ERR_NOMEM;
     if (r.items && r.new_ids)
         rc = import_run_all(&r, who, n, bad_index, out);

@@ -33,9 +33,10 @@ lg_err lg_svc_transfer_data(const lg_loan *loan, const char *settlement, uint8_t
 
 /* ------------------------------------------------------------ outcomes */
 
+/* An amount as the plan's messages spell it ("3000.0", ethers' formatUnits). */
 static void usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN])
 {
-    if (lg_amount_format_usd(v, buf, LG_AMOUNT_USD_LEN) != LG_OK)
+    if (lg_amount_format_units(v, buf, LG_AMOUNT_USD_LEN) != LG_OK)
         snprintf(buf, LG_AMOUNT_USD_LEN, "%llu", (unsigned long long)v);
 }
 
@@ -44,7 +45,7 @@ static void usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN])
 static lg_err replay(const lg_loan *loan, const lg_borrow_request *req, lg_outcome *out)
 {
     if (strcmp(loan->request_hash, req->request_hash) != 0) {
-        lg_svc_outcome(out, 409, "partnerLoanId already used with a different request");
+        lg_svc_outcome(out, 409, "Partner loan ID already exists with a different request");
         return LG_ERR_CONFLICT;
     }
     switch (loan->status) {
@@ -111,15 +112,16 @@ static uint64_t u256_saturate(const lg_u256 *v)
     return lg_u256_to_u64(&x, v) == LG_OK ? x : UINT64_MAX;
 }
 
+/* Out: remaining = the line's available credit after this borrow, decimal. */
 static lg_err check_credit(lg_service *svc, const lg_borrow_request *req, const lg_u256 *oaid,
-                           lg_outcome *out)
+                           char remaining[LG_U256_LEN], lg_outcome *out)
 {
     lg_credit_line line;
     lg_err rc = lg_oaid_credit_line(&svc->contracts, &line, oaid);
     if (rc != LG_OK)
         return read_failed(svc, out, rc, "OAID getCreditLine");
     if (!line.active) {
-        lg_svc_outcome(out, 400, "Credit line is not active");
+        lg_svc_outcome(out, 400, "OAID credit line is not active");
         return LG_ERR_INACTIVE;
     }
     lg_u256 avail;
@@ -127,12 +129,16 @@ static lg_err check_credit(lg_service *svc, const lg_borrow_request *req, const 
     if (lg_u256_sub(&avail, &line.limit, &line.used) == LG_OK)
         available = u256_saturate(&avail);
     if (available < req->amount) {
-        char a[LG_AMOUNT_USD_LEN], want[LG_AMOUNT_USD_LEN];
+        char a[LG_AMOUNT_USD_LEN];
         usd(available, a);
-        usd(req->amount, want);
-        lg_svc_outcome(out, 400, "Insufficient credit: available %s, requested %s", a, want);
+        lg_svc_outcome(out, 400, "Insufficient credit. Available: $%s", a);
         return LG_ERR_INVALID;
     }
+    lg_u256 amount, left;
+    if (lg_u256_from_u64(&amount, req->amount) != LG_OK ||
+        lg_u256_sub(&left, &avail, &amount) != LG_OK ||
+        lg_u256_to_dec(remaining, LG_U256_LEN, &left) != LG_OK)
+        remaining[0] = '\0';
     return LG_OK;
 }
 
@@ -163,7 +169,7 @@ static lg_err find_position(lg_service *svc, const lg_borrow_request *req, const
     if (rc != LG_OK)
         return read_failed(svc, out, rc, "Vault positionOf");
     if (lg_u256_is_zero(&pid)) {
-        lg_svc_outcome(out, 400, "No backing position for this OAID");
+        lg_svc_outcome(out, 400, "No active collateral position found for this OAID");
         return LG_ERR_NOT_FOUND;
     }
     rc = lg_vault_get_position(&svc->contracts, &vp, &pid);
@@ -175,7 +181,7 @@ static lg_err find_position(lg_service *svc, const lg_borrow_request *req, const
     if (rc != LG_OK)
         return lg_svc_store_failed(out, rc, "caching the position");
     if (!vp.active) {
-        lg_svc_outcome(out, 400, "Backing position is not active");
+        lg_svc_outcome(out, 400, "No active collateral position found for this OAID");
         return LG_ERR_INACTIVE;
     }
     snprintf(position_id, LG_U256_LEN, "%s", row.position_id);
@@ -183,7 +189,8 @@ static lg_err find_position(lg_service *svc, const lg_borrow_request *req, const
 }
 
 static lg_err chain_checks(lg_service *svc, const lg_borrow_request *req,
-                           char position_id[LG_U256_LEN], lg_outcome *out)
+                           char position_id[LG_U256_LEN], char remaining[LG_U256_LEN],
+                           lg_outcome *out)
 {
     lg_u256 oaid;
     if (lg_u256_from_dec(&oaid, req->oaid) != LG_OK) {
@@ -192,7 +199,7 @@ static lg_err chain_checks(lg_service *svc, const lg_borrow_request *req,
     }
     lg_err rc = check_owner(svc, req, &oaid, out);
     if (rc == LG_OK)
-        rc = check_credit(svc, req, &oaid, out);
+        rc = check_credit(svc, req, &oaid, remaining, out);
     if (rc == LG_OK)
         rc = find_position(svc, req, &oaid, position_id, out);
     return rc;
@@ -216,11 +223,11 @@ static lg_err reserve(lg_service *svc, const lg_partner *p, const lg_borrow_requ
         return rc == LG_OK ? LG_ERR_DUPLICATE : rc;
     case LG_ERR_LIMIT_DAILY:
         usd(info.daily_remaining, left);
-        lg_svc_outcome(out, 403, "Daily borrowing limit exceeded: %s remaining today", left);
+        lg_svc_outcome(out, 403, "Partner daily limit exceeded. Remaining: $%s", left);
         return rc;
     case LG_ERR_LIMIT_TOTAL:
         usd(info.total_remaining, left);
-        lg_svc_outcome(out, 403, "Total borrowing limit exceeded: %s remaining", left);
+        lg_svc_outcome(out, 403, "Partner total limit exceeded. Remaining: $%s", left);
         return rc;
     case LG_ERR_SUSPENDED:
     case LG_ERR_INACTIVE: {
@@ -241,10 +248,15 @@ static lg_err reload(lg_service *svc, lg_loan *loan, lg_outcome *out)
     return rc == LG_OK ? LG_OK : lg_svc_store_failed(out, rc, "reading the loan");
 }
 
-/* The chain did not settle the loan within the budget: 202, reconcile finishes it. */
+/* The chain did not settle the loan within the budget: 202, reconcile finishes it,
+ * from now on: the lease is given up with the answer. */
 static lg_err in_flight(lg_service *svc, lg_loan *loan, lg_outcome *out)
 {
-    lg_err rc = reload(svc, loan, out);
+    lg_err rc = lg_store_loan_release(svc->st, loan->id);
+    if (rc != LG_OK)
+        lg_warn("borrow.release", "loan %s keeps its lease until it runs out: %s", loan->id,
+                lg_strerror(rc));
+    rc = reload(svc, loan, out);
     if (rc == LG_OK)
         lg_svc_outcome(out, 202, "%s", "");
     return rc;
@@ -373,13 +385,13 @@ static lg_err borrow_chain(lg_service *svc, const lg_partner *p, lg_loan *loan, 
 static lg_err prepare_loan(lg_service *svc, const lg_partner *p, const lg_borrow_request *req,
                            lg_loan *loan, lg_outcome *out)
 {
-    char position_id[LG_U256_LEN];
+    char position_id[LG_U256_LEN], remaining[LG_U256_LEN];
     uint8_t settlement[LG_ADDRESS_LEN];
     if (lg_address_parse(settlement, p->settlement_address) != LG_OK) {
         lg_svc_outcome(out, 400, "Partner has no valid settlement address configured");
         return LG_ERR_CONFIG;
     }
-    lg_err rc = chain_checks(svc, req, position_id, out);
+    lg_err rc = chain_checks(svc, req, position_id, remaining, out);
     if (rc != LG_OK)
         return rc;
     memset(loan, 0, sizeof *loan);
@@ -389,6 +401,8 @@ static lg_err prepare_loan(lg_service *svc, const lg_partner *p, const lg_borrow
     snprintf(loan->oaid, sizeof loan->oaid, "%s", req->oaid);
     snprintf(loan->position_id, sizeof loan->position_id, "%s", position_id);
     snprintf(loan->request_hash, sizeof loan->request_hash, "%s", req->request_hash);
+    snprintf(loan->metadata, sizeof loan->metadata, "%s", req->metadata);
+    snprintf(loan->remaining_credit, sizeof loan->remaining_credit, "%s", remaining);
     loan->amount = req->amount;
     if (lg_amount_split_fee(req->amount, p->fee_bps, &loan->fee, &loan->net) != LG_OK) {
         lg_svc_outcome(out, 500, "Partner fee is out of range");
@@ -412,7 +426,7 @@ lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_r
     if (p->status != LG_PARTNER_ACTIVE)
         return partner_refused(p, out);
     if (req->amount == 0) {
-        lg_svc_outcome(out, 400, "amount must be greater than zero");
+        lg_svc_outcome(out, 400, "borrowAmount: must be greater than zero");
         return LG_ERR_INVALID;
     }
     lg_err rc = lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan);

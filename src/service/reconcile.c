@@ -30,8 +30,7 @@ typedef struct rec {
     lg_reconcile_report *rep;
     lg_reconcile_note_fn note;
     void *note_ctx;
-    int64_t young_ms; /* rows younger than this may still belong to a running request */
-    lg_err first;     /* the first failure of a row, returned at the end of the pass */
+    lg_err first; /* the first failure of a row, returned at the end of the pass */
 } rec;
 
 static void say(rec *r, const char *event, const char *fmt, ...) LG_PRINTF(3, 4);
@@ -48,9 +47,15 @@ static void say(rec *r, const char *event, const char *fmt, ...)
         r->note(r->note_ctx, line);
 }
 
-static int is_young(const rec *r, int64_t created_at_ms)
+/* The row's request may still be working on it: its lease has not run out and its
+ * owner has not ended (another host's, or one /proc cannot judge, counts as alive).
+ * A row without a lease (its request answered 202, or it predates leases) is
+ * reconcile's at once. */
+static int owned(const char *owner, int64_t lease_until_ms)
 {
-    return lg_time_now_ms() - created_at_ms < r->young_ms;
+    if (!owner[0] || lease_until_ms <= lg_time_now_ms())
+        return 0;
+    return lg_proc_owner_state(owner) != LG_OWNER_GONE;
 }
 
 /* One row's failure does not hold the others up: it is told, remembered for the
@@ -187,7 +192,7 @@ static lg_err loan_pending(rec *r, lg_loan *loan, const lg_chain_tx *txs, size_t
         }
         return rc == LG_ERR_STATE ? LG_OK : rc;
     }
-    if (v.live || is_young(r, loan->created_at_ms)) {
+    if (v.live || owned(loan->owner, loan->lease_until_ms)) {
         r->rep->still_pending++;
         return LG_OK;
     }
@@ -210,7 +215,7 @@ static lg_err loan_settling(rec *r, lg_loan *loan, const lg_chain_tx *txs, size_
         }
         return rc == LG_ERR_STATE ? LG_OK : rc;
     }
-    if (v.live || is_young(r, loan->created_at_ms)) {
+    if (v.live || owned(loan->owner, loan->lease_until_ms)) {
         r->rep->still_pending++;
         return LG_OK;
     }
@@ -339,7 +344,7 @@ static lg_err repay_one(rec *r, const lg_repayment *rp)
     tx_view approve = view_of(txs, n, LG_TXP_APPROVE);
     if (repay.mined >= 0)
         rc = repay_apply(r, rp, txs[repay.mined].hash);
-    else if (repay.live || approve.live || is_young(r, rp->created_at_ms))
+    else if (repay.live || approve.live || owned(rp->owner, rp->lease_until_ms))
         r->rep->still_pending++;
     else if (repay.reverted)
         rc = repay_fail(r, rp, "repayLoan transaction reverted");
@@ -487,9 +492,7 @@ lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
         memset(report, 0, sizeof *report);
     if (!svc || !report || !svc->has_chain)
         return LG_ERR_INVALID;
-    /* A request may run for its budget and then for the chain calls of one send. */
-    uint64_t call_ms = lg_config_u64(svc->cfg, "chain", "request_timeout_ms");
-    rec r = {svc, report, note, note_ctx, (int64_t)(svc->budget_ms + 3 * call_ms), LG_OK};
+    rec r = {svc, report, note, note_ctx, LG_OK};
     lg_err rc = LG_OK;
     int fd = lock_pass(svc, &rc);
     if (fd < 0)

@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An amount as the plan's messages spell it ("3000.0", ethers' formatUnits). */
 static void usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN])
 {
-    if (lg_amount_format_usd(v, buf, LG_AMOUNT_USD_LEN) != LG_OK)
+    if (lg_amount_format_units(v, buf, LG_AMOUNT_USD_LEN) != LG_OK)
         snprintf(buf, LG_AMOUNT_USD_LEN, "%llu", (unsigned long long)v);
 }
 
@@ -24,7 +25,7 @@ static lg_err overpay(uint64_t remaining, lg_outcome *out)
 {
     char r[LG_AMOUNT_USD_LEN];
     usd(remaining, r);
-    lg_svc_outcome(out, 400, "Repayment amount exceeds the remaining debt of %s", r);
+    lg_svc_outcome(out, 400, "Repayment exceeds remaining debt of $%s", r);
     return LG_ERR_OVERPAY;
 }
 
@@ -33,7 +34,7 @@ static lg_err check_loan(const lg_loan *loan, uint64_t amount, lg_outcome *out)
 {
     switch (loan->status) {
     case LG_LOAN_REPAID:
-        lg_svc_outcome(out, 400, "Loan is already repaid");
+        lg_svc_outcome(out, 400, "Loan already fully repaid");
         return LG_ERR_STATE;
     case LG_LOAN_FAILED:
         lg_svc_outcome(out, 400, "Loan failed and has no debt to repay");
@@ -150,7 +151,7 @@ static lg_err short_of_funds(lg_service *svc, const lg_partner *p, uint64_t proo
     usd(balance > UINT64_MAX - proof ? UINT64_MAX : balance + proof, have);
     usd(amount, want);
     lg_svc_outcome(out, 400,
-                   "Insufficient repayment balance: %s available, repayment of %s. Transfer USDC "
+                   "Insufficient repayment balance: $%s available, repayment of $%s. Transfer USDC "
                    "from the settlement address to the platform wallet and give that "
                    "transaction as repaymentTxHash (or credit it with POST /partners/deposits)",
                    have, want);
@@ -178,8 +179,13 @@ static lg_err repay_failed(repay_run *run, const char *reason, int status, const
     return LG_ERR_REVERTED;
 }
 
+/* 202: reconcile finishes the repayment, from now on (the lease goes with the answer). */
 static lg_err repay_in_flight(repay_run *run)
 {
+    lg_err rc = lg_store_repay_release(run->svc->st, run->rp->id);
+    if (rc != LG_OK)
+        lg_warn("repay.release", "repayment %s keeps its lease until it runs out: %s", run->rp->id,
+                lg_strerror(rc));
     lg_store_repay_get(run->svc->st, run->rp->id, run->rp);
     lg_store_loan_get_by_id(run->svc->st, run->loan->id, run->loan);
     lg_svc_outcome(run->out, 202, "%s", "");
@@ -321,7 +327,7 @@ lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_req
         return LG_ERR_INVALID;
     int64_t deadline = lg_time_mono_ms() + (int64_t)svc->budget_ms;
     if (req->amount == 0) {
-        lg_svc_outcome(out, 400, "amount must be greater than zero");
+        lg_svc_outcome(out, 400, "repaymentAmount: must be greater than zero");
         return LG_ERR_INVALID;
     }
     lg_err rc = lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan);

@@ -8,6 +8,7 @@
 
 #include <lendgate/hex.h>
 #include <lendgate/nonce_store.h>
+#include <lendgate/proc.h>
 #include <lendgate/setup.h>
 #include <lendgate/time.h>
 
@@ -215,6 +216,17 @@ static lg_err open_store(lg_service **out, const lg_config *cfg, char *err, size
     lg_err rc = lg_setup_open_store(cfg, &svc->st);
     if (rc != LG_OK)
         return fail_open(svc, rc, err, errlen, "opening the store", NULL);
+    /* The work this process starts is leased to it for as long as a request may run:
+     * its budget and then the chain calls of one send. Without /proc the owner has no
+     * name reconcile could judge, and the lease then simply runs out. */
+    char owner[LG_OWNER_LEN];
+    int64_t lease_ms =
+        (int64_t)(svc->budget_ms + 3 * lg_config_u64(cfg, "chain", "request_timeout_ms"));
+    if (lg_proc_owner(owner) != LG_OK) {
+        lg_warn("service.lease", "/proc unreadable: leases of this process run out by time only");
+        snprintf(owner, sizeof owner, "unknown");
+    }
+    lg_store_set_lease(svc->st, owner, lease_ms);
     *out = svc;
     return LG_OK;
 }

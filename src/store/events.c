@@ -9,14 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *lg_loan_status_name(lg_loan_status status)
-{
-    static const char *const names[] = {"PENDING", "SETTLING", "ACTIVE", "REPAID", "FAILED"};
-    if ((int)status < 0 || (size_t)status >= sizeof names / sizeof names[0])
-        return "UNKNOWN";
-    return names[status];
-}
-
 /* Adds key: text; returns non-zero when json-c could not allocate. */
 static int add_str(json_object *o, const char *key, const char *text)
 {

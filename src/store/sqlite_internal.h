@@ -68,6 +68,8 @@ enum lg_sq_slot {
     LG_SQ_LOAN_UNSETTLED,
     LG_SQ_REPAY_INSERT,
     LG_SQ_DEPOSIT_GET,
+    LG_SQ_LOAN_RELEASE,
+    LG_SQ_REPAY_RELEASE,
     LG_SQ_DEPOSIT_INSERT,
     LG_SQ_REPAY_GET,
     LG_SQ_REPAY_SAVE,
@@ -254,9 +256,10 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
       "fee_bps," t "settlement_address," t "webhook_url," t "webhook_secret," t "contact_email," t \
       "rate_limit_rpm," t "signing_required," t "signing_secret," t "ip_allowlist," t              \
       "outstanding," t "total_borrowed," t "total_repaid," t "total_fees," t "created_at_ms," t    \
-      "updated_at_ms," t "deposited," t "balance_used"
+      "updated_at_ms," t "deposited," t "balance_used," t "contact_wallet," t "public_key," t      \
+      "kyc_verified," t "contract_signed," t "created_by"
 #define LG_SQ_PARTNER_SELECT "SELECT " LG_SQ_PARTNER_COLS("") " FROM partners"
-#define LG_SQ_PARTNER_NCOLS  24
+#define LG_SQ_PARTNER_NCOLS  29
 #define LG_SQ_KEY_COLS(t)                                                                          \
     t "id," t "partner_id," t "key_hash," t "prefix," t "env," t "created_at_ms," t                \
       "expires_at_ms," t "revoked_at_ms," t "last_used_at_ms"
@@ -266,10 +269,10 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
 #define LG_SQ_LOAN_COLS                                                                            \
     "id,partner_id,partner_loan_id,user_wallet,oaid,position_id,amount,fee,net,remaining,"         \
     "repaid,repay_pending,status,request_hash,day,borrow_tx,transfer_tx,failure_reason,"           \
-    "created_at_ms,updated_at_ms"
+    "created_at_ms,updated_at_ms,metadata,remaining_credit,owner,lease_until_ms"
 #define LG_SQ_REPAY_COLS                                                                           \
     "id,loan_id,partner_id,amount,proof_tx,repay_tx,status,failure_reason,created_at_ms,"          \
-    "updated_at_ms,funded"
+    "updated_at_ms,funded,owner,lease_until_ms"
 #define LG_SQ_TX_COLS                                                                              \
     "id,loan_id,repayment_id,purpose,chain_id,from_addr,nonce,hash,raw,state,created_at_ms,"       \
     "updated_at_ms"
@@ -297,11 +300,14 @@ void lg_sq_read_audit(sqlite3_stmt *s, int col, void *out);
 
 /* Binders: column i of the table's list to parameter ?i+1 (integer ids as NULL, so
  * SQLite assigns them). Return 0 or non-zero. */
-/* Binds ?1..?22, every column but the repayment balance (deposited ?23 and
- * balance_used ?24), which only the money statements write. */
+/* Binds ?1..?22 and ?25..?29, every column but the repayment balance (deposited ?23
+ * and balance_used ?24), which only the money statements write. */
 int lg_sq_bind_partner(sqlite3_stmt *s, const lg_partner *p);
 int lg_sq_bind_key(sqlite3_stmt *s, const lg_api_key *k);
 int lg_sq_bind_position(sqlite3_stmt *s, const lg_position *p);
+/* Binds ?1..?20, every column but the ones fixed at reservation (metadata ?21,
+ * remaining_credit ?22) and the lease (owner ?23, lease_until_ms ?24), which only
+ * the insert and the release write. */
 int lg_sq_bind_loan(sqlite3_stmt *s, const lg_loan *l);
 int lg_sq_bind_repayment(sqlite3_stmt *s, const lg_repayment *r);
 int lg_sq_bind_chain_tx(sqlite3_stmt *s, const lg_chain_tx *tx);
@@ -450,6 +456,10 @@ lg_err lg_sqlite_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **item
                            uint64_t *total);
 lg_err lg_sqlite_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **items, size_t *n);
 
+lg_err lg_sqlite_loan_release(lg_store *st, const char *loan_id);
+lg_err lg_sqlite_repay_release(lg_store *st, const char *repayment_id);
+/* The lease a row started through st now gets: its owner and expiry. */
+void lg_sq_lease_of(lg_store *st, int64_t now, char owner[LG_OWNER_LEN], int64_t *until);
 lg_err lg_sqlite_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *existing,
                                 uint64_t *balance);
 lg_err lg_sqlite_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,

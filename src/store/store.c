@@ -11,6 +11,7 @@
 #include <lendgate/log.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_REGISTERED 4
@@ -101,6 +102,8 @@ lg_err lg_store_open(const char *backend, const char *location, int busy_timeout
     if (rc != LG_OK)
         return rc;
     st->backend = be;
+    st->lease_owner[0] = '\0';
+    st->lease_ms = 0;
     *out = st;
     return LG_OK;
 }
@@ -135,6 +138,15 @@ lg_err lg_store_schema_version(lg_store *st, int *version)
     return DISPATCH(st, schema_version, version);
 }
 
+lg_err lg_store_set_lease(lg_store *st, const char *owner, int64_t lease_ms)
+{
+    if (!st || !opt_ok(owner, LG_OWNER_LEN) || lease_ms < 0)
+        return LG_ERR_INVALID;
+    snprintf(st->lease_owner, sizeof st->lease_owner, "%s", owner ? owner : "");
+    st->lease_ms = lease_ms;
+    return LG_OK;
+}
+
 /* ------------------------------------------------------------ partners and keys */
 
 static int partner_strings_ok(const lg_partner *p, unsigned mask)
@@ -145,7 +157,9 @@ static int partner_strings_ok(const lg_partner *p, unsigned mask)
            (!(mask & LG_PF_WEBHOOK_SECRET) || FIELD_OK(p->webhook_secret)) &&
            (!(mask & LG_PF_CONTACT) || FIELD_OK(p->contact_email)) &&
            (!(mask & LG_PF_SIGNING) || FIELD_OK(p->signing_secret)) &&
-           (!(mask & LG_PF_ALLOWLIST) || FIELD_OK(p->ip_allowlist));
+           (!(mask & LG_PF_ALLOWLIST) || FIELD_OK(p->ip_allowlist)) &&
+           (!(mask & LG_PF_CONTACT_WALLET) || FIELD_OK(p->contact_wallet)) &&
+           (!(mask & LG_PF_PUBLIC_KEY) || FIELD_OK(p->public_key)) && FIELD_OK(p->created_by);
 }
 
 /* Checks the fields named in mask (every field for a create). */
@@ -160,7 +174,7 @@ static int partner_ok(const lg_partner *p, unsigned mask)
            (!(mask & LG_PF_FEE_BPS) || p->fee_bps <= 10000);
 }
 
-#define LG_PF_ALL 0x1fffu
+#define LG_PF_ALL ((LG_PF_CONTRACT << 1) - 1u) /* every LG_PF_* bit */
 
 lg_err lg_store_partner_create(lg_store *st, const lg_partner *p)
 {
@@ -360,6 +374,13 @@ lg_err lg_store_loan_get_by_id(lg_store *st, const char *loan_id, lg_loan *out)
     return DISPATCH(st, loan_get_by_id, loan_id, out);
 }
 
+lg_err lg_store_loan_release(lg_store *st, const char *loan_id)
+{
+    if (!st || !key_ok(loan_id, LG_UUID_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, loan_release, loan_id);
+}
+
 lg_err lg_store_loan_mark_borrowed(lg_store *st, const char *loan_id, const char *borrow_tx)
 {
     if (!st || !key_ok(loan_id, LG_UUID_LEN) || !key_ok(borrow_tx, LG_HASH_LEN))
@@ -462,6 +483,13 @@ lg_err lg_store_repay_get(lg_store *st, const char *repayment_id, lg_repayment *
     if (!st || !key_ok(repayment_id, LG_UUID_LEN) || !out)
         return LG_ERR_INVALID;
     return DISPATCH(st, repay_get, repayment_id, out);
+}
+
+lg_err lg_store_repay_release(lg_store *st, const char *repayment_id)
+{
+    if (!st || !key_ok(repayment_id, LG_UUID_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, repay_release, repayment_id);
 }
 
 lg_err lg_store_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n)

@@ -185,7 +185,11 @@ static int partner_same(const lg_partner *a, const lg_partner *b)
            a->rate_limit_rpm == b->rate_limit_rpm &&
            (a->signing_required != 0) == (b->signing_required != 0) &&
            strcmp(a->signing_secret, b->signing_secret) == 0 &&
-           strcmp(a->ip_allowlist, b->ip_allowlist) == 0;
+           strcmp(a->ip_allowlist, b->ip_allowlist) == 0 &&
+           strcmp(a->contact_wallet, b->contact_wallet) == 0 &&
+           strcmp(a->public_key, b->public_key) == 0 &&
+           (a->kyc_verified != 0) == (b->kyc_verified != 0) &&
+           (a->contract_signed != 0) == (b->contract_signed != 0);
 }
 
 static lg_err import_update(lg_sqlite *h, lg_partner_import_item *it, const lg_audit_hook *hook)

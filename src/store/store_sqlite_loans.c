@@ -106,12 +106,16 @@ static lg_err reserve_write(lg_sqlite *h, lg_loan *loan, const char *day, int64_
     row.created_at_ms = row.updated_at_ms = now;
     rc = lg_sq_prepare(h, LG_SQ_LOAN_INSERT,
                        "INSERT INTO partner_loans (" LG_SQ_LOAN_COLS ") VALUES (?1,?2,?3,?4,?5,"
-                       "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
+                       "?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
                        &s);
     if (rc != LG_OK)
         return rc;
-    rc = lg_sq_bind_loan(s, &row) ? lg_sq_bind_failed(h, "loan insert")
-                                  : lg_sq_step_done(h, s, "loan insert");
+    lg_sq_lease_of(&h->base, now, row.owner, &row.lease_until_ms);
+    rc = lg_sq_bind_loan(s, &row) || lg_sq_bind_text(s, 21, row.metadata) ||
+                 lg_sq_bind_text(s, 22, row.remaining_credit) ||
+                 lg_sq_bind_text(s, 23, row.owner) || lg_sq_bind_i64(s, 24, row.lease_until_ms)
+             ? lg_sq_bind_failed(h, "loan insert")
+             : lg_sq_step_done(h, s, "loan insert");
     lg_sq_done(s);
     if (rc == LG_OK)
         rc = lg_sq_usage_add(h, row.partner_id, day, row.amount);

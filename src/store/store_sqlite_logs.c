@@ -48,12 +48,15 @@ lg_err lg_sqlite_api_log_append_batch(lg_store *st, const lg_api_log *rows, size
     return lg_sq_end(h, rc);
 }
 
+/* Each row with its partner's name, the plan's PartnerApiLog.partnerName. */
 static const lg_sq_list api_log_list_def = {
     .slot = LG_SQL_API_LOGS,
-    .cols = LG_SQ_LOG_COLS,
-    .table = "partner_api_logs",
-    .order = " ORDER BY created_at_ms DESC, id DESC",
-    .conds = {"partner_id = ?", "created_at_ms >= ?", "created_at_ms < ?", "success = ?"},
+    .cols = "l.id,l.partner_id,l.request_id,l.route,l.method,l.client_ip,l.user_agent,l.payload,"
+            "l.status_code,l.duration_ms,l.success,l.error_message,l.wallet,l.oaid,l.loan_id,"
+            "l.created_at_ms,COALESCE(p.name, '')",
+    .table = "partner_api_logs l LEFT JOIN partners p ON p.id = l.partner_id",
+    .order = " ORDER BY l.created_at_ms DESC, l.id DESC",
+    .conds = {"l.partner_id = ?", "l.created_at_ms >= ?", "l.created_at_ms < ?", "l.success = ?"},
     .nconds = 4,
     .size = sizeof(lg_api_log),
     .read = lg_sq_read_api_log,
@@ -106,12 +109,14 @@ lg_err lg_sq_ledger_add(lg_sqlite *h, const lg_loan *l, lg_ledger_kind kind, uin
     return lg_sq_ledger_insert(h, &e);
 }
 
+/* Each row with its loan's borrower, for the plan's transaction list. */
 static const lg_sq_list ledger_list_def = {
     .slot = LG_SQL_LEDGER,
-    .cols = LG_SQ_LEDGER_COLS,
-    .table = "partner_ledger",
-    .order = " ORDER BY created_at_ms DESC, id DESC",
-    .conds = {"partner_id = ?", "created_at_ms >= ?", "created_at_ms < ?"},
+    .cols = "l.id,l.partner_id,l.loan_id,l.partner_loan_id,l.kind,l.amount,l.tx_hash,"
+            "l.created_at_ms,COALESCE(pl.user_wallet, '')",
+    .table = "partner_ledger l LEFT JOIN partner_loans pl ON pl.id = l.loan_id",
+    .order = " ORDER BY l.created_at_ms DESC, l.id DESC",
+    .conds = {"l.partner_id = ?", "l.created_at_ms >= ?", "l.created_at_ms < ?"},
     .nconds = 3,
     .size = sizeof(lg_ledger_entry),
     .read = lg_sq_read_ledger,

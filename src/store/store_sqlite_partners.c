@@ -45,7 +45,7 @@ lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p)
                       "INSERT INTO partners (" LG_SQ_PARTNER_COLS(
                           "") ") VALUES "
                               "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
-                              "?19,?20,?21,?22,?23,?24)",
+                              "?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29)",
                       &s);
     if (rc != LG_OK)
         return rc;
@@ -103,6 +103,14 @@ void lg_sq_partner_merge(lg_partner *to, const lg_partner *p, unsigned mask)
     }
     if (mask & LG_PF_ALLOWLIST)
         COPY_FIELD(to, p, ip_allowlist);
+    if (mask & LG_PF_CONTACT_WALLET)
+        COPY_FIELD(to, p, contact_wallet);
+    if (mask & LG_PF_PUBLIC_KEY)
+        COPY_FIELD(to, p, public_key);
+    if (mask & LG_PF_KYC)
+        to->kyc_verified = p->kyc_verified != 0;
+    if (mask & LG_PF_CONTRACT)
+        to->contract_signed = p->contract_signed != 0;
 }
 
 /* Writes the editable fields of p; the store-maintained money columns are left to
@@ -116,8 +124,9 @@ lg_err lg_sq_partner_write(lg_sqlite *h, const lg_partner *p)
                               "daily_limit = ?6, total_limit = ?7, fee_bps = ?8, "
                               "settlement_address = ?9, webhook_url = ?10, webhook_secret = ?11, "
                               "contact_email = ?12, rate_limit_rpm = ?13, signing_required = ?14, "
-                              "signing_secret = ?15, ip_allowlist = ?16, updated_at_ms = ?22 "
-                              "WHERE id = ?1",
+                              "signing_secret = ?15, ip_allowlist = ?16, updated_at_ms = ?22, "
+                              "contact_wallet = ?25, public_key = ?26, kyc_verified = ?27, "
+                              "contract_signed = ?28, created_by = ?29 WHERE id = ?1",
                               &s);
     if (rc != LG_OK)
         return rc;

@@ -5,6 +5,7 @@
 
 #include <lendgate/time.h>
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,13 +27,16 @@ static lg_err repay_read(lg_sqlite *h, const char *id, lg_repayment *out)
     return rc;
 }
 
-static lg_err repay_write(lg_sqlite *h, int slot, const char *sql, const lg_repayment *r)
+/* with_lease: the statement also writes the lease (owner ?12, lease_until_ms ?13). */
+static lg_err repay_write(lg_sqlite *h, int slot, const char *sql, const lg_repayment *r,
+                          int with_lease)
 {
     sqlite3_stmt *s;
     lg_err rc = lg_sq_prepare(h, slot, sql, &s);
     if (rc != LG_OK)
         return rc;
-    if (lg_sq_bind_repayment(s, r))
+    if (lg_sq_bind_repayment(s, r) || (with_lease && (lg_sq_bind_text(s, 12, r->owner) ||
+                                                      lg_sq_bind_i64(s, 13, r->lease_until_ms))))
         rc = lg_sq_bind_failed(h, "repayment write");
     else
         rc = lg_sq_step_done(h, s, "repayment write");
@@ -46,8 +50,47 @@ static lg_err repay_insert(lg_sqlite *h, const lg_repayment *r)
      * index: LG_ERR_DUPLICATE. */
     return repay_write(h, LG_SQ_REPAY_INSERT,
                        "INSERT INTO loan_repayments (" LG_SQ_REPAY_COLS ") VALUES "
-                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-                       r);
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                       r, 1);
+}
+
+/* A lease cleared: the request answered and left the row to reconcile. */
+static lg_err release(lg_sqlite *h, int slot, const char *sql, const char *id)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    rc = lg_sq_prepare(h, slot, sql, &s);
+    if (rc == LG_OK) {
+        if (lg_sq_bind_text(s, 1, id))
+            rc = lg_sq_bind_failed(h, "lease release");
+        else if ((rc = lg_sq_step_done(h, s, "lease release")) == LG_OK &&
+                 sqlite3_changes(h->db) == 0)
+            rc = LG_ERR_NOT_FOUND;
+        lg_sq_done(s);
+    }
+    return lg_sq_end(h, rc);
+}
+
+lg_err lg_sqlite_loan_release(lg_store *st, const char *loan_id)
+{
+    return release(lg_sq_handle(st), LG_SQ_LOAN_RELEASE,
+                   "UPDATE partner_loans SET owner = '', lease_until_ms = 0 WHERE id = ?1",
+                   loan_id);
+}
+
+lg_err lg_sqlite_repay_release(lg_store *st, const char *repayment_id)
+{
+    return release(lg_sq_handle(st), LG_SQ_REPAY_RELEASE,
+                   "UPDATE loan_repayments SET owner = '', lease_until_ms = 0 WHERE id = ?1",
+                   repayment_id);
+}
+
+void lg_sq_lease_of(lg_store *st, int64_t now, char owner[LG_OWNER_LEN], int64_t *until)
+{
+    snprintf(owner, LG_OWNER_LEN, "%s", st->lease_owner);
+    *until = owner[0] ? now + st->lease_ms : 0;
 }
 
 /* ------------------------------------------------------------ deposits */
@@ -139,7 +182,7 @@ static lg_err repay_save(lg_sqlite *h, const lg_repayment *r)
     return repay_write(h, LG_SQ_REPAY_SAVE,
                        "UPDATE loan_repayments SET repay_tx = ?6, status = ?7, "
                        "failure_reason = ?8, updated_at_ms = ?10, funded = ?11 WHERE id = ?1",
-                       r);
+                       r, 0);
 }
 
 /* ------------------------------------------------------------ begin */
@@ -170,6 +213,7 @@ static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner
     memcpy(r.partner_id, l.partner_id, sizeof r.partner_id);
     r.amount = amount;
     r.funded = amount;
+    lg_sq_lease_of(&h->base, now, r.owner, &r.lease_until_ms);
     if (proof)
         LG_SQ_SET(r.proof_tx, proof->tx_hash);
     r.status = LG_REPAY_PENDING;

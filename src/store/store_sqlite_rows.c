@@ -36,6 +36,11 @@ void lg_sq_read_partner(sqlite3_stmt *s, int c, void *out)
     p->updated_at_ms = I64();
     p->deposited = U64();
     p->balance_used = U64();
+    TEXT(p->contact_wallet);
+    TEXT(p->public_key);
+    p->kyc_verified = INT();
+    p->contract_signed = INT();
+    TEXT(p->created_by);
 }
 
 int lg_sq_bind_partner(sqlite3_stmt *s, const lg_partner *p)
@@ -51,7 +56,10 @@ int lg_sq_bind_partner(sqlite3_stmt *s, const lg_partner *p)
            lg_sq_bind_text(s, 15, p->signing_secret) || lg_sq_bind_text(s, 16, p->ip_allowlist) ||
            lg_sq_bind_u64(s, 17, p->outstanding) || lg_sq_bind_u64(s, 18, p->total_borrowed) ||
            lg_sq_bind_u64(s, 19, p->total_repaid) || lg_sq_bind_u64(s, 20, p->total_fees) ||
-           lg_sq_bind_i64(s, 21, p->created_at_ms) || lg_sq_bind_i64(s, 22, p->updated_at_ms);
+           lg_sq_bind_i64(s, 21, p->created_at_ms) || lg_sq_bind_i64(s, 22, p->updated_at_ms) ||
+           lg_sq_bind_text(s, 25, p->contact_wallet) || lg_sq_bind_text(s, 26, p->public_key) ||
+           lg_sq_bind_i64(s, 27, p->kyc_verified != 0) ||
+           lg_sq_bind_i64(s, 28, p->contract_signed != 0) || lg_sq_bind_text(s, 29, p->created_by);
 }
 
 void lg_sq_read_key(sqlite3_stmt *s, int c, void *out)
@@ -129,6 +137,10 @@ void lg_sq_read_loan(sqlite3_stmt *s, int c, void *out)
     TEXT(l->failure_reason);
     l->created_at_ms = I64();
     l->updated_at_ms = I64();
+    TEXT(l->metadata);
+    TEXT(l->remaining_credit);
+    TEXT(l->owner);
+    l->lease_until_ms = I64();
 }
 
 int lg_sq_bind_loan(sqlite3_stmt *s, const lg_loan *l)
@@ -159,6 +171,8 @@ void lg_sq_read_repayment(sqlite3_stmt *s, int c, void *out)
     r->created_at_ms = I64();
     r->updated_at_ms = I64();
     r->funded = U64();
+    TEXT(r->owner);
+    r->lease_until_ms = I64();
 }
 
 int lg_sq_bind_repayment(sqlite3_stmt *s, const lg_repayment *r)
@@ -217,6 +231,7 @@ void lg_sq_read_api_log(sqlite3_stmt *s, int c, void *out)
     TEXT(r->oaid);
     TEXT(r->loan_id);
     r->created_at_ms = I64();
+    TEXT(r->partner_name);
 }
 
 int lg_sq_bind_api_log(sqlite3_stmt *s, const lg_api_log *r)
@@ -242,6 +257,7 @@ void lg_sq_read_ledger(sqlite3_stmt *s, int c, void *out)
     e->amount = U64();
     TEXT(e->tx_hash);
     e->created_at_ms = I64();
+    TEXT(e->user_wallet);
 }
 
 int lg_sq_bind_ledger(sqlite3_stmt *s, const lg_ledger_entry *e)

@@ -180,7 +180,7 @@ for i in $(seq 1 "$borrows"); do
     read -r code secs < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST \
         "$LG_BASE_URL/partners/borrow" -H "Authorization: Bearer $key" \
         -H 'Content-Type: application/json' \
-        -d "{\"partnerLoanId\":\"bench-b-$i\",\"userWallet\":\"$wallet\",\"oaidTokenId\":\"$oaid\",\"amount\":\"10000000\"}")
+        -d "{\"partnerLoanId\":\"bench-b-$i\",\"userWallet\":\"$wallet\",\"oaidTokenId\":$oaid,\"borrowAmount\":\"10000000\"}")
     [ "$code" = 201 ] && ok=$((ok + 1))
     awk -v s="$secs" 'BEGIN { printf "%.1f\n", s * 1000 }' >>"$T/borrow.ms"
 done

@@ -99,17 +99,19 @@ static size_t text_members(const char *text, size_t size)
     return n;
 }
 
-/* Writes the accepted borrow b again, keys reversed, wallet upper case. */
+/* Writes the accepted borrow b again, keys reversed, wallet upper case, the id as a
+ * string and the metadata in its canonical form. */
 static void respell_borrow(const lg_borrow_request *b)
 {
-    char wallet[LG_ADDR_LEN], body[512], msg[320];
+    char wallet[LG_ADDR_LEN], body[LG_METADATA_LEN + 512], msg[320];
     lg_borrow_request again;
     snprintf(wallet, sizeof wallet, "%s", b->user_wallet);
     for (char *p = wallet + 2; *p; p++)
         *p = (char)toupper((unsigned char)*p);
     int n = snprintf(body, sizeof body,
-                     " { \"amount\" : \"%llu\",\n\"oaidTokenId\":\"%s\", \"userWallet\":\"%s\","
-                     "\t\"partnerLoanId\":\"%s\"}\r\n",
+                     " { %s%s%s\"borrowAmount\" : \"%llu\",\n\"oaidTokenId\":\"%s\", "
+                     "\"userWallet\":\"%s\",\t\"partnerLoanId\":\"%s\"}\r\n",
+                     b->metadata[0] ? "\"metadata\":" : "", b->metadata, b->metadata[0] ? "," : "",
                      (unsigned long long)b->amount, b->oaid, wallet, b->partner_loan_id);
     check(n > 0 && (size_t)n < sizeof body);
     check(lg_parse_borrow(body, (size_t)n, &again, msg, sizeof msg) == LG_OK);
@@ -124,13 +126,13 @@ static void respell_repay(const lg_repay_request *r)
     snprintf(hash, sizeof hash, "%s", r->proof_tx);
     for (char *p = hash + (hash[0] ? 2 : 0); *p; p++)
         *p = (char)toupper((unsigned char)*p);
-    int n =
-        r->proof_tx[0]
-            ? snprintf(body, sizeof body,
-                       "{\"repaymentTxHash\":\"%s\",\"amount\":\"%llu\",\"partnerLoanId\":\"%s\"}",
-                       hash, (unsigned long long)r->amount, r->partner_loan_id)
-            : snprintf(body, sizeof body, "{\"amount\":\"%llu\",\"partnerLoanId\":\"%s\"}",
-                       (unsigned long long)r->amount, r->partner_loan_id);
+    int n = r->proof_tx[0] ? snprintf(body, sizeof body,
+                                      "{\"repaymentTxHash\":\"%s\",\"repaymentAmount\":\"%llu\","
+                                      "\"partnerLoanId\":\"%s\"}",
+                                      hash, (unsigned long long)r->amount, r->partner_loan_id)
+                           : snprintf(body, sizeof body,
+                                      "{\"repaymentAmount\":\"%llu\",\"partnerLoanId\":\"%s\"}",
+                                      (unsigned long long)r->amount, r->partner_loan_id);
     check(n > 0 && (size_t)n < sizeof body);
     check(lg_parse_repay(body, (size_t)n, &again, msg, sizeof msg) == LG_OK);
     check(memcmp(&again, r, sizeof again) == 0);

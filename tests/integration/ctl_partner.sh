@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # lendgatectl partner ... and audit against a real SQLite file: every verb's success
 # and refusal, keys shown once and stored only as their SHA-256, rotation without
-# grace, all-or-nothing imports that are idempotent, and the admin audit trail.
+# grace, all-or-nothing imports that are idempotent (of the plan's own
+# etc/partner_platforms.json: its partnerIds, prefixes and flags), the plan's field
+# names in --json output and in reports, and the admin audit trail.
 . "$(dirname "$0")/lib.sh"
 ctl="$LG_TOP_BUILDDIR/lendgatectl"
 db="$T/state/lendgate.db"
@@ -41,7 +43,7 @@ out=$(c partner create --name "Acme Lending" --prefix acme --settlement "$lf" --
     --webhook-url https://acme.example/hook --contact ops@acme.example --json); rc=$?
 expect_eq "create exits 0" "$rc" 0
 audit_rows=$((audit_rows + 1))
-id=$(jq -r .partner.id <<<"$out")
+id=$(jq -r .partner.partnerId <<<"$out")
 key=$(jq -r .apiKey <<<"$out")
 expect_eq "create derives the partner id" "$id" partner_acme_001
 case "$key" in pk_acme_live_*) pass "create prints a live key" ;; *) fail "create prints a live key" "$key" ;; esac
@@ -52,6 +54,12 @@ expect_eq "stored hash is sha256 of the printed key" \
 expect_eq "the key is not stored in clear" "$(q .dump | grep -c "$key")" 0
 expect_eq "stored fee" "$(q "select fee_bps||' '||tier||' '||daily_limit from partners where id='$id'")" \
     "100 1 1000000000"
+expect_eq "create --json prints the plan's partner object" \
+    "$(jq -r '.partner | [.partnerName, .status, .tier, .dailyBorrowLimit, .totalBorrowLimit, .currentOutstanding, .platformFeePercentage, .kycVerified, .contractSigned, .createdBy] | map(tostring) | join(" ")' <<<"$out")" \
+    "Acme Lending ACTIVE PREMIUM 1000000000 5000000000 0 100 false false $actor"
+expect_eq "create --json has no old field names" \
+    "$(jq -r '.partner | [has("id"), has("name"), has("feeBps"), has("dailyLimit"), has("totalLimit"), has("outstanding")] | map(tostring) | join(" ")' <<<"$out")" \
+    "false false false false false false"
 
 out=$(c partner create --name QuickCash --prefix qc --settlement "$qc" --env sandbox); rc=$?
 expect_eq "text create exits 0" "$rc" 0
@@ -94,8 +102,8 @@ out=$(c partner list); expect_eq "list exits 0" "$?" 0
 has "list shows the first partner" "$out" "$id"
 has "list shows the second partner" "$out" "$id2"
 expect_eq "list --json total" "$(c partner list --json | jq .pagination.total)" 2
-expect_eq "list --tier PREMIUM" "$(c partner list --tier PREMIUM --json | jq -r '[.partners[].id]|join(",")')" "$id"
-expect_eq "list --limit 1 --offset 1" "$(c partner list --limit 1 --offset 1 --json | jq -r '.partners[0].id')" "$id2"
+expect_eq "list --tier PREMIUM" "$(c partner list --tier PREMIUM --json | jq -r '[.partners[].partnerId]|join(",")')" "$id"
+expect_eq "list --limit 1 --offset 1" "$(c partner list --limit 1 --offset 1 --json | jq -r '.partners[0].partnerId')" "$id2"
 refused "list bad status" 1 --status partner list --status GONE
 refused "list limit 0" 1 --limit partner list --limit 0
 out=$(c partner show "$id"); expect_eq "show exits 0" "$?" 0
@@ -112,7 +120,8 @@ refused "show without id" 2 "" partner show
 out=$(c partner update "$id" --fee-bps 150 --daily-limit 2000000000); rc=$?
 expect_eq "update exits 0" "$rc" 0
 audit_rows=$((audit_rows + 1))
-has "update reports the fee change" "$out" "feeBps: 100 -> 150"
+has "update reports the fee change" "$out" "platformFeePercentage: 100 -> 150"
+has "update reports the daily limit change" "$out" 'dailyBorrowLimit: "1000000000" -> "2000000000"'
 expect_eq "update is stored" "$(q "select fee_bps||' '||daily_limit from partners where id='$id'")" "150 2000000000"
 before=$(state)
 refused "update bad fee" 1 --fee-bps partner update "$id" --fee-bps abc
@@ -125,7 +134,7 @@ expect_eq "refused updates change nothing" "$(state)" "$before"
 out=$(c partner suspend "$id"); expect_eq "suspend exits 0" "$?" 0
 audit_rows=$((audit_rows + 1))
 expect_eq "suspended in the store" "$(q "select status from partners where id='$id'")" 1
-expect_eq "list --status suspended" "$(c partner list --status suspended --json | jq -r '.partners[0].id')" "$id"
+expect_eq "list --status suspended" "$(c partner list --status suspended --json | jq -r '.partners[0].partnerId')" "$id"
 out=$(c partner activate "$id"); expect_eq "activate exits 0" "$?" 0
 audit_rows=$((audit_rows + 1))
 expect_eq "active in the store" "$(q "select status from partners where id='$id'")" 0
@@ -158,6 +167,22 @@ refused "rotate bad env" 1 --env partner rotate-key "$id" --env staging
 refused "rotate unknown id" 1 "" partner rotate-key partner_nope_001
 expect_eq "refused rotations change nothing" "$(state)" "$before"
 
+# ---- the plan's own fields: partnerId, contactWallet, publicKey, a pk_<partner>_<env>_ prefix
+out=$(c partner create --name "Plan Co" --prefix pk_planco_sandbox_ --settlement "$lf" \
+    --partner-id partner_planco_777 --contact-wallet "$qc" --public-key "$lf" --json); rc=$?
+expect_eq "create with --partner-id, --contact-wallet and --public-key exits 0" "$rc" 0
+audit_rows=$((audit_rows + 1))
+expect_eq "create takes the given partnerId, contactWallet and publicKey" \
+    "$(jq -r '.partner | [.partnerId, .apiKeyPrefix, (.contactWallet | ascii_downcase), (.publicKey | ascii_downcase)] | join(" ")' <<<"$out")" \
+    "partner_planco_777 planco ${qc,,} ${lf,,}"
+case "$(jq -r .apiKey <<<"$out")" in pk_planco_sandbox_*) pass "the prefix pk_planco_sandbox_ makes a sandbox key" ;;
+*) fail "the prefix pk_planco_sandbox_ makes a sandbox key" "$(jq -r .apiKey <<<"$out" | cut -c1-18)" ;; esac
+before=$(state)
+refused "taken partner id" 1 partnerId partner create --name X --prefix xco --settlement "$lf" --partner-id "$id"
+refused "bad contact wallet" 1 --contact-wallet "${base[@]}" --contact-wallet 0x1aa7451DD11b8cb16AC089ED7fE05eFa00100A6a
+refused "bad public key" 1 --public-key "${base[@]}" --public-key 0x1234
+expect_eq "refused plan-field creates change nothing" "$(state)" "$before"
+
 # ---- import
 file="$LG_TOP_SRCDIR/etc/partner_platforms.json"
 out=$(c partner import "$file"); rc=$?
@@ -165,10 +190,27 @@ expect_eq "import exits 0" "$rc" 0
 audit_rows=$((audit_rows + 2))
 has "import reports 2 created" "$out" "2 created, 0 updated, 0 unchanged"
 expect_eq "import stored both partners" \
-    "$(q "select count(*) from partners where key_prefix in ('lendflow','quickcash')")" 2
+    "$(q "select count(*) from partners where key_prefix in ('xyz','abc')")" 2
 lfkey=$(awk '/API key:/{print $3; exit}' <<<"$out")
-expect_eq "imported key is stored by its hash" "$(q "select p.key_prefix from api_keys k join partners p on p.id = k.partner_id where k.key_hash='$(sha "$lfkey")'")" lendflow
-expect_eq "imported PREMIUM tier" "$(q "select tier||' '||fee_bps from partners where key_prefix='lendflow'")" "1 75"
+expect_eq "imported key is stored by its hash" "$(q "select p.key_prefix from api_keys k join partners p on p.id = k.partner_id where k.key_hash='$(sha "$lfkey")'")" xyz
+expect_eq "imported PREMIUM tier" "$(q "select tier||' '||fee_bps from partners where key_prefix='xyz'")" "1 50"
+# The plan's own partner_platforms.json: its partnerIds, names, limits and flags.
+expect_eq "import keeps the plan's partnerIds" \
+    "$(q "select group_concat(id, ' ') from (select id from partners where key_prefix in ('xyz','abc') order by id)")" \
+    "partner_abc_finance_002 partner_xyz_lending_001"
+case "$lfkey" in pk_xyz_live_*) pass "the plan's prefix pk_xyz_live_ makes a live xyz key" ;;
+*) fail "the plan's prefix pk_xyz_live_ makes a live xyz key" "${lfkey:0:16}" ;; esac
+plan_partner() { # ID: the plan's fields of the imported partner, as partner show --json prints them
+    c partner show "$1" --json | jq -r '.partner | [.partnerId, .partnerName, .apiKeyPrefix,
+        .status, .tier, .dailyBorrowLimit, .totalBorrowLimit, .platformFeePercentage,
+        .kycVerified, .contractSigned, .publicKey, .contactEmail] | map(tostring) | join(" ")'
+}
+expect_eq "imported plan partner XYZ Lending" "$(plan_partner partner_xyz_lending_001)" \
+    "partner_xyz_lending_001 XYZ Lending xyz ACTIVE PREMIUM 100000000000 500000000000 50 true true 0x1234567890123456789012345678901234567890 api@xyz-lending.com"
+expect_eq "imported plan partner ABC Finance" "$(plan_partner partner_abc_finance_002)" \
+    "partner_abc_finance_002 ABC Finance abc ACTIVE BASIC 50000000000 200000000000 75 true true null dev@abc-finance.com"
+expect_eq "partner list --json shows both plan partners KYC-verified and signed" \
+    "$(c partner list --limit 100 --json | jq -r '[.partners[] | select(.partnerId | test("^partner_(xyz_lending_001|abc_finance_002)$")) | select(.kycVerified and .contractSigned)] | length')" 2
 
 before=$(state) n_audit=$(audits)
 out=$(c partner import "$file"); rc=$?
@@ -178,26 +220,35 @@ hasnt "second import shows no key" "$out" "API key"
 expect_eq "second import changes nothing" "$(state)" "$before"
 expect_eq "second import writes no audit row" "$(audits)" "$n_audit"
 
-jq '.partners[0].apiKeyPrefix = "newco" | .partners[0].name = "NewCo" | .partners[1].feeBps = 20000' \
+jq 'del(.partners[0].partnerId) | .partners[0].apiKeyPrefix = "newco" |
+    .partners[0].partnerName = "NewCo" | .partners[1].platformFeePercentage = 20000' \
     "$file" >"$T/bad.json"
 err=$(c partner import "$T/bad.json" 2>&1 >/dev/null); rc=$?
 expect_eq "bad 2nd entry exits 1" "$rc" 1
-has "bad 2nd entry is named" "$err" "partners[1].feeBps"
+has "bad 2nd entry is named" "$err" "partners[1].platformFeePercentage"
 has "bad import names the file" "$err" "$T/bad.json"
 expect_eq "bad import applies nothing" "$(state)" "$before"
 
-jq '.partners[0].apiKeyPrefix = "dupco" | .partners[1].apiKeyPrefix = "dupco"' "$file" >"$T/dup.json"
+jq 'del(.partners[].partnerId) | .partners[0].apiKeyPrefix = "dupco" | .partners[1].apiKeyPrefix = "dupco"' \
+    "$file" >"$T/dup.json"
 err=$(c partner import "$T/dup.json" 2>&1 >/dev/null); rc=$?
 expect_eq "duplicate prefixes exit 1" "$rc" 1
 expect_eq "duplicate prefixes apply nothing" "$(state)" "$before"
 has "duplicate prefixes are named" "$err" "partners[1]"
 
-jq '.partners[0].feeBps = 80 | .partners[1].apiKeyPrefix = "thirdco"' "$file" >"$T/mixed.json"
+jq '.partners[1].partnerId = "partner_xyz_lending_001"' "$file" >"$T/otherid.json"
+err=$(c partner import "$T/otherid.json" 2>&1 >/dev/null); rc=$?
+expect_eq "a partnerId of another prefix's partner exits 1" "$rc" 1
+has "a partnerId of another prefix's partner is named" "$err" "partners[1].partnerId"
+expect_eq "a partnerId of another prefix's partner applies nothing" "$(state)" "$before"
+
+jq '.partners[0].platformFeePercentage = 80 | del(.partners[1].partnerId) |
+    .partners[1].apiKeyPrefix = "thirdco"' "$file" >"$T/mixed.json"
 out=$(c partner import "$T/mixed.json"); rc=$?
 expect_eq "mixed import exits 0" "$rc" 0
 audit_rows=$((audit_rows + 2))
 has "mixed import updates one and creates one" "$out" "1 created, 1 updated, 0 unchanged"
-expect_eq "import update is stored" "$(q "select fee_bps from partners where key_prefix='lendflow'")" 80
+expect_eq "import update is stored" "$(q "select fee_bps from partners where key_prefix='xyz'")" 80
 
 printf '{"partners": [' >"$T/broken.json"
 refused "unparsable file" 1 "broken.json" partner import "$T/broken.json"

@@ -104,9 +104,13 @@ crash_case() {
 
     get "$key" "/partners/loan/$id"
     expect_eq "$s: GET loan shows it PENDING until reconcile" \
-        "$ws_status:$(ws_py 'd["data"]["status"]')" "200:PENDING"
-    sleep 1
-    if reconcile_quick >"$T/reconcile.$s" 2>&1; then
+        "$ws_status:$(ws_py 'd["status"]')" "200:PENDING"
+    # Right after the kill, with the configured 20 s budget: the killed responder's
+    # lease names a process that has ended, so this one run finishes the loan.
+    local rc=0
+    "$ctl" --config "$T/lendgate.conf" reconcile >"$T/reconcile.$s" 2>&1 || rc=$?
+    ws_fix_owner
+    if [ "$rc" = 0 ]; then
         pass "$s: lendgatectl reconcile runs"
     else
         fail "$s: lendgatectl reconcile runs" "$(cat "$T/reconcile.$s")"
@@ -114,7 +118,7 @@ crash_case() {
     sed 's/^/    | /' "$T/reconcile.$s"
     get "$key" "/partners/loan/$id"
     expect_eq "$s: reconcile completed the loan" \
-        "$ws_status:$(ws_py 'd["data"]["status"]'):$(ws_py 'd["data"]["netAmount"]')" "200:ACTIVE:$((99 * U))"
+        "$ws_status:$(ws_py 'd["status"]'):$(ws_py 'd["netAmountTransferred"]')" "200:ACTIVE:$((99 * U))"
     expect_eq "$s: exactly one borrow on chain for it" \
         "$(python3 "$chain" logs "$vault" "$borrowed_topic" "$from" "$pos1")" "1 $((100 * U))"
     expect_eq "$s: exactly one payout transfer on chain for it" \

@@ -32,7 +32,7 @@ guard_cases() {
     ws_expect_error "$s: inactive partner is 403" 403 "Partner account is inactive"
     ws_call GET /partners/my/stats "${auth_a[@]}"
     expect_eq "$s: valid partner is 200" "$ws_status" 200
-    expect_eq "$s: stats are the partner's" "$(ws_py 'd["success"] and d["data"]["partnerId"]')" "$id_a"
+    expect_eq "$s: stats are the partner's" "$(ws_py 'd["success"] and d["partnerId"]')" "$id_a"
     local used_first started
     used_first=$(sqlite3 "$db" "select last_used_at_ms from api_keys where partner_id = '$id_a'")
     started=$(date +%s)
@@ -60,15 +60,15 @@ guard_cases() {
     ws_expect_error "$s: 404 carries the generated request id" 404 "Route not found"
 
     ws_call GET /partners/loan/beta-loan-1 "${auth_b[@]}"
-    expect_eq "$s: owner sees its loan" "$ws_status:$(ws_py 'd["data"]["status"]')" "200:PENDING"
+    expect_eq "$s: owner sees its loan" "$ws_status:$(ws_py 'd["status"]')" "200:PENDING"
     ws_call GET /partners/loan/beta-loan-1 "${auth_a[@]}"
     ws_expect_error "$s: another partner's loan is 404" 404 "Loan not found"
     ws_call GET "/partners/user/$wallet_b/loans" "${auth_b[@]}"
-    expect_eq "$s: owner lists the wallet's loan" "$ws_status:$(ws_py 'd["data"]["total"]')" "200:1"
+    expect_eq "$s: owner lists the wallet's loan" "$ws_status:$(ws_py 'd["total"]')" "200:1"
     ws_call GET "/partners/user/$wallet_b/loans?status=PENDING&limit=5&offset=0" "${auth_a[@]}"
-    expect_eq "$s: another partner lists none" "$ws_status:$(ws_py 'd["data"]["total"]')" "200:0"
+    expect_eq "$s: another partner lists none" "$ws_status:$(ws_py 'd["total"]')" "200:0"
     ws_call GET "/partners/my/transactions?startDate=2026-01-01&endDate=2027-01-01" "${auth_b[@]}"
-    expect_eq "$s: transactions answer a page" "$ws_status:$(ws_py 'd["data"]["items"]')" "200:[]"
+    expect_eq "$s: transactions answer a page" "$ws_status:$(ws_py 'd["transactions"]')" "200:[]"
     ws_call GET /partners/public/oaid/1/credit-line
     ws_expect_error "$s: chain route without a chain is 503" 503 "Chain node unavailable"
     if [ $(($(date +%s) - started)) -lt 55 ]; then

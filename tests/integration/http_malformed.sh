@@ -26,7 +26,7 @@ W=0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
 P2_64=18446744073709551616
 P2_256=115792089237316195423570985008687907853269984665640564039457584007913129639936
 L200=$(printf 'L%.0s' $(seq 1 200))
-borrow() { printf '{"partnerLoanId":%s,"userWallet":%s,"oaidTokenId":%s,"amount":%s}' "$1" "$2" "$3" "$4"; }
+borrow() { printf '{"partnerLoanId":%s,"userWallet":%s,"oaidTokenId":%s,"borrowAmount":%s}' "$1" "$2" "$3" "$4"; }
 ok_borrow() { borrow '"m-1"' "\"$W\"" '"1"' "$1"; }
 
 # name|expected status|expected message prefix|body
@@ -35,18 +35,22 @@ cases() {
     echo "JSON array|400|body:|[\"m-1\",\"$W\",\"1\",\"5\"]"
     echo "JSON string|400|body:|\"hello\""
     echo "empty object|400|partnerLoanId:|{}"
-    echo "amount as number|400|amount:|$(ok_borrow 1000000)"
-    echo "amount null|400|amount:|$(ok_borrow null)"
-    echo "amount negative|400|amount:|$(ok_borrow '"-5"')"
-    echo "amount zero|400|amount:|$(ok_borrow '"0"')"
-    echo "amount exponent|400|amount:|$(ok_borrow '"1e6"')"
-    echo "amount hex|400|amount:|$(ok_borrow '"0x10"')"
-    echo "amount decimal point|400|amount:|$(ok_borrow '"1.5"')"
-    echo "amount 2^64|400|amount:|$(ok_borrow "\"$P2_64\"")"
-    echo "amount 2^256|400|amount:|$(ok_borrow "\"$P2_256\"")"
+    echo "borrowAmount as number|400|borrowAmount:|$(ok_borrow 1000000)"
+    echo "borrowAmount null|400|borrowAmount:|$(ok_borrow null)"
+    echo "borrowAmount negative|400|borrowAmount:|$(ok_borrow '"-5"')"
+    echo "borrowAmount zero|400|borrowAmount:|$(ok_borrow '"0"')"
+    echo "borrowAmount exponent|400|borrowAmount:|$(ok_borrow '"1e6"')"
+    echo "borrowAmount hex|400|borrowAmount:|$(ok_borrow '"0x10"')"
+    echo "borrowAmount decimal point|400|borrowAmount:|$(ok_borrow '"1.5"')"
+    echo "borrowAmount 2^64|400|borrowAmount:|$(ok_borrow "\"$P2_64\"")"
+    echo "borrowAmount 2^256|400|borrowAmount:|$(ok_borrow "\"$P2_256\"")"
     echo "oaid 2^256|400|oaidTokenId:|$(borrow '"m-1"' "\"$W\"" "\"$P2_256\"" '"5"')"
     echo "oaid negative|400|oaidTokenId:|$(borrow '"m-1"' "\"$W\"" '"-1"' '"5"')"
-    echo "oaid as number|400|oaidTokenId:|$(borrow '"m-1"' "\"$W\"" 1 '"5"')"
+    echo "oaid as a float|400|oaidTokenId:|$(borrow '"m-1"' "\"$W\"" 1.5 '"5"')"
+    echo "oaid zero|400|oaidTokenId:|$(borrow '"m-1"' "\"$W\"" 0 '"5"')"
+    echo "oaid above 2^53|400|oaidTokenId:|$(borrow '"m-1"' "\"$W\"" 9007199254740993 '"5"')"
+    echo "metadata not an object|400|metadata:|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":1,\"borrowAmount\":\"5\",\"metadata\":[]}"
+    echo "the old field name amount|400|amount: unknown field|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":1,\"amount\":\"5\"}"
     echo "loan id unicode|400|partnerLoanId:|$(borrow '"pr\u00eat-1"' "\"$W\"" '"1"' '"5"')"
     echo "loan id raw unicode|400|partnerLoanId:|$(borrow '"prêt-1"' "\"$W\"" '"1"' '"5"')"
     echo "loan id control char|400|partnerLoanId:|$(borrow '"a\u0001b"' "\"$W\"" '"1"' '"5"')"
@@ -57,12 +61,12 @@ cases() {
     echo "wallet not hex|400|userWallet:|$(borrow '"m-1"' '"0xZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"' '"1"' '"5"')"
     echo "wallet bad checksum|400|userWallet:|$(borrow '"m-1"' '"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"' '"1"' '"5"')"
     echo "wallet as number|400|userWallet:|$(borrow '"m-1"' 12345 '"1"' '"5"')"
-    echo "duplicate key|400|amount:|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\":\"5\",\"amount\":\"6\"}"
-    echo "amount and amount with a NUL|400|body: invalid member name|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\":\"1000000\",\"amount\\u0000\":\"2000000\"}"
-    echo "amount only with a NUL|400|body: invalid member name|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\\u0000\":\"5\"}"
-    echo "amount with a control escape|400|body: invalid member name|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\\u001f\":\"5\"}"
-    echo "unknown field|400|fee:|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"amount\":\"5\",\"fee\":\"0\"}"
-    echo "nested object value|400|amount:|$(ok_borrow '{"value":"5"}')"
+    echo "duplicate key|400|borrowAmount: key given more than once|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"borrowAmount\":\"5\",\"borrowAmount\":\"6\"}"
+    echo "amount and amount with a NUL|400|body: invalid member name|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"borrowAmount\":\"1000000\",\"borrowAmount\\u0000\":\"2000000\"}"
+    echo "amount only with a NUL|400|body: invalid member name|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"borrowAmount\\u0000\":\"5\"}"
+    echo "amount with a control escape|400|body: invalid member name|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"borrowAmount\\u001f\":\"5\"}"
+    echo "unknown field|400|fee:|{\"partnerLoanId\":\"m-1\",\"userWallet\":\"$W\",\"oaidTokenId\":\"1\",\"borrowAmount\":\"5\",\"fee\":\"0\"}"
+    echo "nested object value|400|borrowAmount:|$(ok_borrow '{"value":"5"}')"
 }
 
 deep_body() {
@@ -80,12 +84,12 @@ corpus() {
             --data-binary "@$T/case.body"
         ws_expect_error "$s: borrow, $name" "$want" "$prefix"
     done < <(cases)
-    printf '{"partnerLoanId":"a\001b","userWallet":"%s","oaidTokenId":"1","amount":"5"}' "$W" \
+    printf '{"partnerLoanId":"a\001b","userWallet":"%s","oaidTokenId":"1","borrowAmount":"5"}' "$W" \
         >"$T/case.body"
     ws_call POST /partners/borrow "${auth[@]}" -H 'Content-Type: application/json' \
         --data-binary "@$T/case.body"
     ws_expect_error "$s: borrow, raw control character" 400 "body:"
-    printf '{"partnerLoanId":"m-1","userWallet":"%s","oaidTokenId":"1","amount\001":"5"}' "$W" \
+    printf '{"partnerLoanId":"m-1","userWallet":"%s","oaidTokenId":"1","borrowAmount\001":"5"}' "$W" \
         >"$T/case.body"
     ws_call POST /partners/borrow "${auth[@]}" -H 'Content-Type: application/json' \
         --data-binary "@$T/case.body"
@@ -107,19 +111,19 @@ corpus() {
 
     local repay_hdr=(-H 'Content-Type: application/json')
     ws_call POST /partners/repay "${auth[@]}" "${repay_hdr[@]}" \
-        --data-binary '{"partnerLoanId":"gamma-1","amount":"1.5"}'
-    ws_expect_error "$s: repay, decimal amount" 400 "amount:"
+        --data-binary '{"partnerLoanId":"gamma-1","repaymentAmount":"1.5"}'
+    ws_expect_error "$s: repay, decimal amount" 400 "repaymentAmount:"
     ws_call POST /partners/repay "${auth[@]}" "${repay_hdr[@]}" \
-        --data-binary '{"partnerLoanId":"gamma-1","amount":"5","repaymentTxHash":"0xzz"}'
+        --data-binary '{"partnerLoanId":"gamma-1","repaymentAmount":"5","repaymentTxHash":"0xzz"}'
     ws_expect_error "$s: repay, bad proof hash" 400 "repaymentTxHash:"
     ws_call POST /partners/repay "${auth[@]}" "${repay_hdr[@]}" \
-        --data-binary '{"partnerLoanId":"gamma-1","amount":"5","repaymentTxHash":5}'
+        --data-binary '{"partnerLoanId":"gamma-1","repaymentAmount":"5","repaymentTxHash":5}'
     ws_expect_error "$s: repay, proof hash as number" 400 "repaymentTxHash:"
     ws_call POST /partners/repay "${auth[@]}" "${repay_hdr[@]}" \
-        --data-binary "{\"partnerLoanId\":\"gamma-1\",\"amount\":\"$P2_64\"}"
-    ws_expect_error "$s: repay, amount 2^64" 400 "amount:"
+        --data-binary "{\"partnerLoanId\":\"gamma-1\",\"repaymentAmount\":\"$P2_64\"}"
+    ws_expect_error "$s: repay, amount 2^64" 400 "repaymentAmount:"
     ws_call POST /partners/repay "${auth[@]}" "${repay_hdr[@]}" \
-        --data-binary '{"partnerLoanId":"gamma-1","amount":"5","amount\u0000":"6"}'
+        --data-binary '{"partnerLoanId":"gamma-1","repaymentAmount":"5","repaymentAmount\u0000":"6"}'
     ws_expect_error "$s: repay, amount and amount with a NUL" 400 "body: invalid member name"
 
     ws_call GET "/partners/loan/$L200" "${auth[@]}"

@@ -48,17 +48,19 @@ new_store() {
 guard_and_refusals() {
     local s=$1 avail
     get "$key_ok" /partners/my/stats
-    expect_eq "$s: valid partner is 200" "$ws_status:$(ws_py 'd["data"]["partnerId"]')" "200:$pid_ok"
+    expect_eq "$s: valid partner is 200" "$ws_status:$(ws_py 'd["partnerId"]')" "200:$pid_ok"
     borrow "$key_ok" rej-owner "$wallet1" "$oaid0" $((10 * U))
     ws_expect_error "$s: non-owned OAID is 403" 403 "User does not own this OAID"
     borrow "$key_ok" rej-line "$wallet2" "$oaid2" $((10 * U))
-    ws_expect_error "$s: inactive credit line is 400" 400 "Credit line is not active"
+    ws_expect_error "$s: inactive credit line is 400" 400 "OAID credit line is not active"
     ws_call GET "/partners/public/oaid/$oaid1/credit-line"
-    local avail_usd
-    IFS=: read -r avail avail_usd <<<"$(jd 'x["availableCredit"]' 'x["availableCreditFormatted"]')"
+    local avail_units
+    avail=$(jd 'x["availableCredit"]')
+    # ethers' formatUnits(available, 6), as the plan words it: "3000.0"
+    avail_units=$(python3 -c 'import sys; v = int(sys.argv[1]); f = ("%06d" % (v % 10**6)).rstrip("0") or "0"; print("%d.%s" % (v // 10**6, f))' "$avail")
     borrow "$key_ok" rej-credit "$wallet1" "$oaid1" $((avail + 1))
     ws_expect_error "$s: over credit is 400 naming the available amount" 400 \
-        "Insufficient credit: available $avail_usd,"
+        "Insufficient credit. Available: \$$avail_units"
     local id left=""
     for id in rej-owner rej-line rej-credit; do
         get "$key_ok" "/partners/loan/$id"
@@ -74,9 +76,9 @@ borrow_success() {
     bal0=$(balance "$settle")
     borrow "$key_ok" "ok-$s" "$wallet0" "$oaid0" "$amount"
     local st got_fee got_net got_settle h1 h2
-    IFS=: read -r st got_fee got_net got_settle h1 h2 loan_id <<<"$(jd 'x["status"]' 'x["fee"]' \
-        'x["netAmount"]' 'x["settlementAddress"].lower()' 'len(x["borrowTxHash"])' \
-        'len(x["transferTxHash"])' 'x["loanId"]')"
+    IFS=: read -r st got_fee got_net got_settle h1 h2 loan_id <<<"$(jd 'x["status"]' 'x["platformFee"]' \
+        'x["netAmountTransferred"]' 'x["settlementAddress"].lower()' 'len(x["txHash"])' \
+        'len(x["transferTxHash"])' 'x["internalLoanId"]')"
     expect_eq "$s: borrow is 201 ACTIVE" "$ws_status:$st" "201:ACTIVE"
     expect_eq "$s: fee = floor(amount*bps/10000), net = amount - fee" "$got_fee:$got_net" "$fee:$net"
     expect_eq "$s: the answer names the settlement address" "$got_settle" "${settle,,}"
@@ -84,18 +86,18 @@ borrow_success() {
     expect_eq "$s: settlement USDC on chain rose by exactly the net" "$(($(balance "$settle") - bal0))" "$net"
     get "$key_ok" "/partners/loan/ok-$s"
     expect_eq "$s: GET loan: ACTIVE, amount, remaining, no repayment" \
-        "$ws_status:$(jd 'x["loanId"]' 'x["status"]' 'x["remainingDebt"]' 'len(x["repayments"])')" \
+        "$ws_status:$(jd 'x["internalLoanId"]' 'x["status"]' 'x["remainingDebt"]' 'len(x["repaymentHistory"])')" \
         "200:$loan_id:ACTIVE:$amount:0"
     get "$key_ok" "/partners/user/$wallet0/loans"
     expect_eq "$s: the wallet's loans hold it" \
-        "$ws_status:$(ws_py '[i["loanId"] for i in d["data"]["items"]]')" "200:['$loan_id']"
+        "$ws_status:$(ws_py '[i["internalLoanId"] for i in d["loans"]]')" "200:['$loan_id']"
     get "$key_ok" /partners/my/stats
     expect_eq "$s: stats: borrowed, fees, outstanding, active, today" \
-        "$(ws_py '[d["data"][k] for k in ("totalBorrowed", "totalFees", "outstanding", "activeLoans", "todayBorrowed")]')" \
+        "$(ws_py '[d["lifetime"]["totalBorrowed"], d["lifetime"]["platformFeesPaid"], d["limits"]["currentOutstanding"], d["lifetime"]["activeLoans"], d["usage"]["dailyBorrowed"]]')" \
         "['$amount', '$fee', '$amount', 1, '$amount']"
     get "$key_ok" "/partners/my/transactions?limit=100"
     expect_eq "$s: ledger: BORROW amount, FEE fee, PAYOUT net" \
-        "$(ws_py 'sorted((i["type"], i["amount"], i["partnerLoanId"]) for i in d["data"]["items"])')" \
+        "$(ws_py 'sorted((i["type"], i["amount"], i["partnerLoanId"]) for i in d["transactions"])')" \
         "[('BORROW', '$amount', 'ok-$s'), ('FEE', '$fee', 'ok-$s'), ('PAYOUT', '$net', 'ok-$s')]"
 }
 
@@ -103,16 +105,16 @@ idempotency() {
     local s=$1 first tx b0 n0
     borrow "$key_ok" "dup-$s" "$wallet0" "$oaid0" $((100 * U))
     expect_eq "$s: first borrow of a loan id is 201" "$ws_status" 201
-    IFS=: read -r first tx <<<"$(jd 'x["loanId"]' 'x["transferTxHash"]')"
+    IFS=: read -r first tx <<<"$(jd 'x["internalLoanId"]' 'x["transferTxHash"]')"
     b0=$(block)
     n0=$(loan_txs "dup-$s")
     borrow "$key_ok" "dup-$s" "$wallet0" "$oaid0" $((100 * U))
     expect_eq "$s: same body again: the stored loan" \
-        "$ws_status:$(jd 'x["loanId"]' 'x["transferTxHash"]')" "201:$first:$tx"
+        "$ws_status:$(jd 'x["internalLoanId"]' 'x["transferTxHash"]')" "201:$first:$tx"
     expect_eq "$s: no second chain transaction (block, persisted txs)" "$(block):$(loan_txs "dup-$s")" "$b0:$n0"
     borrow "$key_ok" "dup-$s" "$wallet0" "$oaid0" $((101 * U))
     ws_expect_error "$s: same loan id, another body is 409" 409 \
-        "partnerLoanId already used with a different request"
+        "Partner loan ID already exists with a different request"
 }
 
 limit_edges() {
@@ -121,29 +123,29 @@ limit_edges() {
     expect_eq "$s: daily: 300 of 500 is 201" "$ws_status" 201
     borrow "$key_day" "day2-$s" "$wallet0" "$oaid0" $((200 * U + 1))
     ws_expect_error "$s: daily: headroom + 1 is 403 naming what is left" 403 \
-        'Daily borrowing limit exceeded: $200.00 remaining today'
+        'Partner daily limit exceeded. Remaining: $200.0'
     borrow "$key_day" "day3-$s" "$wallet0" "$oaid0" $((200 * U))
     expect_eq "$s: daily: exactly the headroom is 201" "$ws_status" 201
     borrow "$key_day" "day4-$s" "$wallet0" "$oaid0" 1
     ws_expect_error "$s: daily: one base unit over a spent limit is 403" 403 \
-        'Daily borrowing limit exceeded: $0.00 remaining today'
+        'Partner daily limit exceeded. Remaining: $0.0'
     get "$key_day" /partners/my/stats
     expect_eq "$s: daily: stats show the day spent" \
-        "$(jd 'x["todayBorrowed"]' 'x["dailyRemaining"]')" "$((500 * U)):0"
+        "$(jd 'x["usage"]["dailyBorrowed"]' 'x["usage"]["dailyRemaining"]')" "$((500 * U)):0"
 
     borrow "$key_tot" "tot1-$s" "$wallet0" "$oaid0" $((100 * U))
     expect_eq "$s: total: 100 of 300 is 201" "$ws_status" 201
     borrow "$key_tot" "tot2-$s" "$wallet0" "$oaid0" $((200 * U + 1))
     ws_expect_error "$s: total: headroom + 1 is 403 naming what is left" 403 \
-        'Total borrowing limit exceeded: $200.00 remaining'
+        'Partner total limit exceeded. Remaining: $200.0'
     borrow "$key_tot" "tot3-$s" "$wallet0" "$oaid0" $((200 * U))
     expect_eq "$s: total: exactly the headroom is 201" "$ws_status" 201
     borrow "$key_tot" "tot4-$s" "$wallet0" "$oaid0" 1
     ws_expect_error "$s: total: one base unit over a spent limit is 403" 403 \
-        'Total borrowing limit exceeded: $0.00 remaining'
+        'Partner total limit exceeded. Remaining: $0.0'
     get "$key_tot" /partners/my/stats
     expect_eq "$s: total: stats show the limit spent" \
-        "$(jd 'x["outstanding"]' 'x["totalRemaining"]')" "$((300 * U)):0"
+        "$(jd 'x["limits"]["currentOutstanding"]' 'x["usage"]["totalRemaining"]' 'x["usage"]["utilizationRate"]')" "$((300 * U)):0:100.0%"
 }
 
 # A repayment is paid from the partner's own transfers to the platform wallet, never
@@ -154,7 +156,7 @@ partner_money() {
     d0=$(borrowed_on_chain "$pos0")
     repay "$key_ok" "rep-$s" $((400 * U))
     ws_expect_error "$s: repaying with no deposit is 400 naming the balance" 400 \
-        'Insufficient repayment balance: $0.00 available, repayment of $400.00'
+        'Insufficient repayment balance: $0.0 available, repayment of $400.0'
     expect_eq "$s: the refusal moved no USDC and no debt on chain" \
         "$(balance "$platform"):$(borrowed_on_chain "$pos0")" "$w0:$d0"
     get "$key_ok" "/partners/loan/rep-$s"
@@ -163,12 +165,12 @@ partner_money() {
     tx=$(pay $((1000 * U)) "$k")
     deposit "$key_ok" "$tx"
     expect_eq "$s: a deposit from the settlement address is credited: 201" \
-        "$ws_status:$(ws_py 'd["data"]["amount"]'):$(ws_py 'd["data"]["balance"]')" \
+        "$ws_status:$(ws_py 'd["amount"]'):$(ws_py 'd["balance"]')" \
         "201:$((1000 * U)):$((1000 * U))"
     hex=${tx:2}
     deposit "$key_ok" "0x${hex^^}"
     expect_eq "$s: the same deposit again (any case) is the same credit: 200" \
-        "$ws_status:$(ws_py 'd["data"]["balance"]')" "200:$((1000 * U))"
+        "$ws_status:$(ws_py 'd["balance"]')" "200:$((1000 * U))"
     deposit "$key_day" "$tx"
     ws_expect_error "$s: another partner cannot take that deposit" 409 \
         "txHash was credited to another partner"
@@ -179,7 +181,7 @@ partner_money() {
     expect_eq "$s: stats show the repayment balance" "$(jd 'x["repaymentBalance"]')" "$((1000 * U))"
     get "$key_ok" "/partners/my/transactions?limit=100"
     expect_eq "$s: the ledger shows the deposit" \
-        "$(ws_py '[(i["type"], i["amount"], i["txHash"].lower()) for i in d["data"]["items"] if i["type"] == "DEPOSIT"]')" \
+        "$(ws_py '[(i["type"], i["amount"], i["txHash"].lower()) for i in d["transactions"] if i["type"] == "DEPOSIT"]')" \
         "[('DEPOSIT', '$((1000 * U))', '${tx,,}')]"
 }
 
@@ -193,29 +195,29 @@ repayments() {
     ws_expect_error "$s: repay of an unknown loan is 404" 404 "Loan not found"
     repay "$key_ok" "rep-$s" $((1000 * U + 1))
     ws_expect_error "$s: overpayment is 400 naming the debt" 400 \
-        'Repayment amount exceeds the remaining debt of $1,000.00'
+        'Repayment exceeds remaining debt of $1000.0'
     repay "$key_ok" "rep-$s" $((400 * U))
     expect_eq "$s: partial repayment: 200, ACTIVE, 600 left, applied" \
-        "$ws_status:$(jd 'x["status"]' 'x["remainingDebt"]' 'x["repayment"]["status"]')" \
-        "200:ACTIVE:$((600 * U)):APPLIED"
+        "$ws_status:$(jd 'x["loanStatus"]' 'x["remainingDebt"]' 'x["repayment"]["status"]' 'x["message"]')" \
+        "200:ACTIVE:$((600 * U)):APPLIED:Partial repayment processed"
     get "$key_ok" "/partners/loan/rep-$s"
     expect_eq "$s: GET loan after the partial: ACTIVE, 600 left, one repayment" \
-        "$(jd 'x["status"]' 'x["remainingDebt"]' 'x["repaidAmount"]' 'len(x["repayments"])')" \
+        "$(jd 'x["status"]' 'x["remainingDebt"]' 'x["totalRepaid"]' 'len(x["repaymentHistory"])')" \
         "ACTIVE:$((600 * U)):$((400 * U)):1"
     repay "$key_ok" "rep-$s" $((600 * U))
     expect_eq "$s: full repayment: 200, REPAID, nothing left" \
-        "$ws_status:$(jd 'x["status"]' 'x["remainingDebt"]')" "200:REPAID:0"
+        "$ws_status:$(jd 'x["loanStatus"]' 'x["remainingDebt"]' 'x["message"]')" "200:REPAID:0:Loan fully repaid"
     get "$key_ok" "/partners/loan/rep-$s"
     expect_eq "$s: GET loan after the full: REPAID, two repayments" \
-        "$(jd 'x["status"]' 'x["repaidAmount"]' 'len(x["repayments"])')" \
+        "$(jd 'x["status"]' 'x["totalRepaid"]' 'len(x["repaymentHistory"])')" \
         "REPAID:$((1000 * U)):2"
     expect_eq "$s: the vault's debt of the position fell by 1,000 on chain" \
         "$((d0 - $(borrowed_on_chain "$pos0")))" $((1000 * U))
     repay "$key_ok" "rep-$s" 1
-    ws_expect_error "$s: repaying a repaid loan is 400" 400 "Loan is already repaid"
+    ws_expect_error "$s: repaying a repaid loan is 400" 400 "Loan already fully repaid"
     get "$key_ok" /partners/my/stats
     expect_eq "$s: stats count the repaid loan, the deposit drawn in full" \
-        "$(jd 'x["repaidLoans"]' 'x["totalRepaid"]' 'x["repaymentBalance"]')" "1:$((1000 * U)):0"
+        "$(jd 'x["lifetime"]["repaidLoans"]' 'x["lifetime"]["totalRepaid"]' 'x["repaymentBalance"]')" "1:$((1000 * U)):0"
 }
 
 proofs() {
@@ -230,7 +232,7 @@ proofs() {
         "repaymentTxHash: no USDC transfer from the settlement address"
     repay "$key_ok" "prf-$s" $((100 * U)) "$small"
     ws_expect_error "$s: a too small proof (and no balance) is 400" 400 \
-        'Insufficient repayment balance: $50.00 available, repayment of $100.00'
+        'Insufficient repayment balance: $50.0 available, repayment of $100.0'
     repay "$key_ok" "prf-$s" $((200 * U)) "$good"
     expect_eq "$s: a good proof is accepted" \
         "$ws_status:$(jd 'x["remainingDebt"]' 'x["repayment"]["repaymentTxHash"].lower()')" \
@@ -242,7 +244,7 @@ proofs() {
         "$ws_status:$(jd 'x["remainingDebt"]')" "200:$((250 * U))"
     get "$key_ok" "/partners/loan/prf-$s"
     expect_eq "$s: GET loan: ACTIVE, 250 left, two repayments" \
-        "$(jd 'x["status"]' 'x["remainingDebt"]' 'len(x["repayments"])')" \
+        "$(jd 'x["status"]' 'x["remainingDebt"]' 'len(x["repaymentHistory"])')" \
         "ACTIVE:$((250 * U)):2"
 }
 
@@ -252,7 +254,7 @@ reconcile_until_settled() {
     local i pending
     for i in $(seq 1 10); do
         get "$1" /partners/my/stats
-        pending=$(ws_py 'd["data"]["pendingLoans"]')
+        pending=$(ws_py 'd["lifetime"]["pendingLoans"]')
         [ "$pending" = 0 ] && return 0
         sleep 1
         reconcile_quick >>"$T/reconcile.out" 2>&1
@@ -277,7 +279,7 @@ race() {
         case $(cat "$dir/$i.code") in
         201) c201=$((c201 + 1)) ;;
         202) c202=$((c202 + 1)) ;;
-        403) grep -q 'Total borrowing limit exceeded' "$dir/$i.body" && c403=$((c403 + 1)) ||
+        403) grep -q 'Partner total limit exceeded' "$dir/$i.body" && c403=$((c403 + 1)) ||
             other="$other $i:403" ;;
         *) other="$other $i:$(cat "$dir/$i.code")" ;;
         esac
@@ -292,7 +294,7 @@ race() {
     fi
     get "$key_race" /partners/my/stats
     expect_eq "$s: the store holds exactly the limit" \
-        "$(jd 'x["totalBorrowed"]' 'x["outstanding"]' 'x["activeLoans"]')" \
+        "$(jd 'x["lifetime"]["totalBorrowed"]' 'x["limits"]["currentOutstanding"]' 'x["lifetime"]["activeLoans"]')" \
         "$((1000 * U)):$((1000 * U)):10"
     expect_eq "$s: on chain: 10 Borrowed events adding up to the store's total" \
         "$(python3 "$chain" logs "$vault" "$borrowed_topic" "$b0" "$pos3")" "10 $((1000 * U))"

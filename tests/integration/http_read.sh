@@ -52,36 +52,40 @@ read_cases() {
     local s=$1 n=$2 amount=2000000
     ws_call GET "/partners/public/oaid/$oaid/credit-line"
     expect_eq "$s: credit line is 200" "$ws_status" 200
-    expect_eq "$s: credit limit is the seeded one" "$(ws_py 'd["data"]["creditLimit"]')" "$limit"
-    expect_eq "$s: owner is the user" "$(ws_py 'd["data"]["owner"].lower()')" "${wallet,,}"
+    expect_eq "$s: credit limit is the seeded one" "$(ws_py 'd["creditLimit"]')" "$limit"
+    expect_eq "$s: owner is the user" "$(ws_py 'd["owner"].lower()')" "${wallet,,}"
     expect_eq "$s: available = limit - used" \
-        "$(ws_py 'int(d["data"]["availableCredit"]) == int(d["data"]["creditLimit"]) - int(d["data"]["usedCredit"])')" True
-    expect_eq "$s: isActive is a boolean" "$(ws_py 'type(d["data"]["isActive"]).__name__')" bool
+        "$(ws_py 'int(d["availableCredit"]) == int(d["creditLimit"]) - int(d["creditUsed"])')" True
+    expect_eq "$s: active is a boolean" "$(ws_py 'type(d["active"]).__name__')" bool
+    expect_eq "$s: oaidTokenId is the number asked for" "$(ws_py 'repr(d["oaidTokenId"])')" "$oaid"
     ws_call GET "/partners/public/oaid/987654321/credit-line"
     ws_expect_error "$s: unknown OAID is 404" 404 ""
     ws_call GET "/partners/public/position/$position/details"
     expect_eq "$s: position is 200" "$ws_status" 200
-    expect_eq "$s: position's user" "$(ws_py 'd["data"]["user"].lower()')" "${wallet,,}"
-    expect_eq "$s: position's OAID" "$(ws_py 'd["data"]["oaidTokenId"]')" "$oaid"
-    expect_eq "$s: collateral value is the seeded one" "$(ws_py 'd["data"]["collateralValue"]')" "$collateral"
+    expect_eq "$s: position's user" "$(ws_py 'd["user"].lower()')" "${wallet,,}"
+    expect_eq "$s: position's OAID" "$(ws_py 'd["oaidTokenId"]')" "$oaid"
+    expect_eq "$s: collateral value is the seeded one" "$(ws_py 'd["collateralValueUSD"]')" "$collateral"
+    expect_eq "$s: position: a number id, an RWA token, a health factor (null for no debt)" \
+        "$(ws_py '[repr(d["positionId"]), d["tokenType"], (d["usdcBorrowed"] == "0") == (d["healthFactor"] is None), isinstance(d["healthFactor"], (float, type(None)))]')" \
+        "['$position', 'RWA', True, True]"
 
-    printf '{"partnerLoanId":"read-%s","userWallet":"%s","oaidTokenId":"%s","amount":"%s"}' \
+    printf '{"partnerLoanId":"read-%s","userWallet":"%s","oaidTokenId":%s,"borrowAmount":"%s"}' \
         "$n" "$wallet" "$oaid" "$amount" >"$T/borrow.body"
     ws_call POST /partners/borrow "${auth[@]}" -H 'Content-Type: application/json' \
         --data-binary "@$T/borrow.body"
-    expect_eq "$s: borrow through the API is 201" "$ws_status:$(ws_py 'd["data"]["status"]')" "201:ACTIVE"
-    expect_eq "$s: borrow fee is 0.5%" "$(ws_py 'd["data"]["fee"]')" 10000
+    expect_eq "$s: borrow through the API is 201" "$ws_status:$(ws_py 'd["status"]')" "201:ACTIVE"
+    expect_eq "$s: borrow fee is 0.5%" "$(ws_py 'd["platformFee"]')" 10000
     ws_call GET "/partners/loan/read-$n" "${auth[@]}"
-    expect_eq "$s: the loan reads back" "$ws_status:$(ws_py 'd["data"]["amount"]'):$(ws_py 'd["data"]["remainingDebt"]')" \
+    expect_eq "$s: the loan reads back" "$ws_status:$(ws_py 'd["principalAmount"]'):$(ws_py 'd["remainingDebt"]')" \
         "200:$amount:$amount"
     ws_call GET "/partners/user/$wallet/loans?status=ACTIVE" "${auth[@]}"
-    expect_eq "$s: the wallet's active loans" "$ws_status:$(ws_py 'd["data"]["total"]')" "200:$n"
+    expect_eq "$s: the wallet's active loans" "$ws_status:$(ws_py 'd["total"]')" "200:$n"
     ws_call GET /partners/my/stats "${auth[@]}"
     expect_eq "$s: stats count the borrow" \
-        "$(ws_py 'd["data"]["totalBorrowed"]'):$(ws_py 'd["data"]["activeLoans"]')" "$((amount * n)):$n"
+        "$(ws_py 'd["lifetime"]["totalBorrowed"]'):$(ws_py 'd["lifetime"]["activeLoans"]')" "$((amount * n)):$n"
     ws_call GET "/partners/my/transactions?limit=100" "${auth[@]}"
     expect_eq "$s: ledger rows of the borrow" \
-        "$ws_status:$(ws_py 'sorted(set(i["type"] for i in d["data"]["items"]))')" \
+        "$ws_status:$(ws_py 'sorted(set(i["type"] for i in d["transactions"]))')" \
         "200:['BORROW', 'FEE', 'PAYOUT']"
 }
 

@@ -117,7 +117,7 @@ signing_cases() {
     next_ip
     stats "$k" "${xff[@]}" -H "X-Timestamp: $ts" -H "X-Signature: $sig"
     ws_expect_error "$s: the same signature again is a replay" 401 "X-Signature was used before"
-    body='{"partnerLoanId":"sig-1","userWallet":"0x0000000000000000000000000000000000000007","oaidTokenId":"1","amount":"1000000"}'
+    body='{"partnerLoanId":"sig-1","userWallet":"0x0000000000000000000000000000000000000007","oaidTokenId":1,"borrowAmount":"1000000"}'
     next_ip
     ts=$(now_ms)
     sig=$(sign "$ts" "$body")

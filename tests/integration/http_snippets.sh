@@ -102,7 +102,7 @@ for server in lighttpd apache; do
     expect_eq "$server: /admin with a wrong password is 401" "$ws_status" 401
     ws_call GET /admin/partners -u 'alice:open sesame'
     expect_eq "$server: /admin with credentials reaches the responder as alice" \
-        "$ws_status:$(ws_py 'd["data"]["partners"][0]["apiKeyPrefix"]')" "200:sigma"
+        "$ws_status:$(ws_py 'd["partners"][0]["apiKeyPrefix"]')" "200:sigma"
     [ "$(ws_pids | wc -l)" -ge 1 ] && pass "$server: the snippet spawns the pool" ||
         fail "$server: the snippet spawns the pool" "no responder found"
     ws_stop

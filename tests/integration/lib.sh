@@ -3,8 +3,14 @@
 # check NAME CMD...   runs CMD; counts it passed when it exits 0
 # expect_eq NAME GOT WANT
 # skip NAME WHY       counts a test that cannot run here, saying why
-# finish              prints "LG-RESULT <test> passed=N failed=N skipped=N"; exits 1 on
-#                     failure, 77 (SKIP) when everything was skipped
+# finish              holds every exchange recorded by contract_record to
+#                     docs/openapi.yaml (one failure per exchange that does not
+#                     conform), then prints "LG-RESULT <test> passed=N failed=N
+#                     skipped=N"; exits 1 on failure, 77 (SKIP) when everything was
+#                     skipped
+# contract_record METHOD PATH STATUS HEADERS BODY [CURL ARGS...]
+#                     keeps one HTTP exchange for that check (the request body is the
+#                     --data-binary/-d argument among the curl arguments)
 #
 # Every test works in its own temporary directory ($T), removed on exit unless
 # LG_KEEP_TMP=1. Tools come from the build tree ($LG_TOP_BUILDDIR) and sources from
@@ -48,7 +54,54 @@ expect_eq() {
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }
 
+lg_contract_n=0
+contract_record() {
+    local m=$1 p=$2 status=$3 headers=$4 body=$5 dir="$T/contract" n
+    shift 5
+    lg_contract_n=$((lg_contract_n + 1))
+    n=$(printf '%06d' "$lg_contract_n")
+    mkdir -p "$dir"
+    printf '%s\n%s\n%s\n' "$m" "$p" "$status" >"$dir/$n.meta"
+    cp "$headers" "$dir/$n.headers" 2>/dev/null || : >"$dir/$n.headers"
+    cp "$body" "$dir/$n.body" 2>/dev/null || : >"$dir/$n.body"
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --data-binary | -d | --data)
+            case $2 in
+            @*) cp "${2#@}" "$dir/$n.req" 2>/dev/null ;;
+            *) printf '%s' "$2" >"$dir/$n.req" ;;
+            esac
+            break
+            ;;
+        esac
+        shift
+    done
+}
+
+# Every recorded exchange against docs/openapi.yaml, by contrib/openapi/validate.mjs.
+contract_check() {
+    local tools="$LG_TOP_SRCDIR/contrib/openapi" out
+    [ "$lg_contract_n" -gt 0 ] || return 0
+    if ! command -v node >/dev/null 2>&1 || [ ! -d "$tools/node_modules/ajv" ]; then
+        skip "contract" "node or contrib/openapi/node_modules missing (contrib/test.sh installs them)"
+        return 0
+    fi
+    python3 "$LG_TOP_SRCDIR/tests/integration/contract_jsonl.py" "$T/contract" "$lg_test_name" \
+        >"$T/contract.jsonl" || { fail "contract" "recorded exchanges unreadable"; return 0; }
+    node "$tools/validate.mjs" "$LG_TOP_SRCDIR/docs/openapi.yaml" "$T/contract.jsonl" \
+        >"$T/contract.out" 2>&1
+    while IFS= read -r out; do
+        case $out in
+        FAIL\ *) fail "contract: ${out#FAIL }" ;;
+        contract:\ *exchanges*) pass "$out (docs/openapi.yaml)" ;;
+        esac
+    done <"$T/contract.out"
+    grep -q '^contract: .*exchanges' "$T/contract.out" ||
+        fail "contract" "validate.mjs: $(tail -n 3 "$T/contract.out")"
+}
+
 finish() {
+    contract_check
     echo "LG-RESULT $lg_test_name passed=$lg_passed failed=$lg_failed skipped=$lg_skipped"
     [ "$lg_failed" -eq 0 ] || exit 1
     # Automake's harness reports exit 77 as SKIP: a test that could run nothing here

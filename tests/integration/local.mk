@@ -1,7 +1,7 @@
 # Integration tests: shell drivers over the built programs, a real SQLite file,
 # and (later) the devnet and a real web server.
 TESTS += tests/integration/ctl_init.sh
-EXTRA_DIST += tests/integration/lib.sh tests/integration/ctl_init.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/ctl_init.sh tests/integration/contract_jsonl.py
 # lendgatectl partner/audit: the admin verbs against a real SQLite file.
 TESTS += tests/integration/ctl_partner.sh
 EXTRA_DIST += tests/integration/ctl_partner.sh

@@ -10,7 +10,7 @@
 #                      repayment proof); prints its hash
 # borrow KEY ID WALLET OAID AMOUNT, repay KEY ID AMOUNT [PROOF], deposit KEY TX,
 # get KEY PATH         one API call, answered as ws_call does
-# jd EXPR...           python expressions over the last answer (d, its data as x),
+# jd EXPR...           python expressions over the last answer (d, and x the same),
 #                      printed joined by ':' (one interpreter for all of them)
 # block, balance HOLDER, borrowed_on_chain POSITION, rpc METHOD [PARAMS]
 #                      the chain read (or a node RPC sent) directly, by chain.py
@@ -79,7 +79,8 @@ pay() {
     python3 "$chain" transfer "$usdc" "${!from}" "$platform" "$1"
 }
 
-body() { printf '{"partnerLoanId":"%s","userWallet":"%s","oaidTokenId":"%s","amount":"%s"}' "$@"; }
+# The plan's borrow body: oaidTokenId a JSON number, borrowAmount a decimal string.
+body() { printf '{"partnerLoanId":"%s","userWallet":"%s","oaidTokenId":%s,"borrowAmount":"%s"}' "$@"; }
 borrow() {
     local key=$1
     shift
@@ -88,7 +89,7 @@ borrow() {
 }
 repay() {
     local b
-    b=$(printf '{"partnerLoanId":"%s","amount":"%s"%s}' "$2" "$3" "${4:+,\"repaymentTxHash\":\"$4\"}")
+    b=$(printf '{"partnerLoanId":"%s","repaymentAmount":"%s"%s}' "$2" "$3" "${4:+,\"repaymentTxHash\":\"$4\"}")
     ws_call POST /partners/repay -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
         --data-binary "$b"
 }
@@ -100,7 +101,7 @@ get() { ws_call GET "$2" -H "Authorization: Bearer $1"; }
 jd() {
     python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
-x = d.get("data") or {}
+x = d
 print(":".join(str(eval(e)) for e in sys.argv[2:]))' "$T/ws/body" "$@" 2>/dev/null
 }
 

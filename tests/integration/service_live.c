@@ -388,17 +388,21 @@ static int cmd_borrow_rejects(lg_service *svc)
     expect(borrow(svc, &p, "rej-owner", &stolen, USDC(10), &loan), 403,
            "User does not own this OAID", "non-owned OAID");
     expect(borrow(svc, &p, "rej-line", &inactive, USDC(10), &loan), 400,
-           "Credit line is not active", "inactive credit line");
-    expect(borrow(svc, &p, "rej-credit", &small, USDC(20000), &loan), 400, "$10,000.00",
+           "OAID credit line is not active", "inactive credit line");
+    expect(borrow(svc, &p, "rej-credit", &small, USDC(20000), &loan), 400,
+           "Insufficient credit. Available: $10000.0",
            "over the credit line names the available amount");
     expect(borrow(svc, &p, "rej-pos", &nopos, USDC(10), &loan), 400, "position",
            "inactive position");
-    expect(borrow(svc, &p, "rej-daily", &main_, USDC(600), &loan), 403, "$500.00",
+    expect(borrow(svc, &p, "rej-daily", &main_, USDC(600), &loan), 403,
+           "Partner daily limit exceeded. Remaining: $500.0",
            "over the daily limit names what is left today");
-    expect(borrow(svc, &q, "rej-total", &main_, USDC(400), &loan), 403, "$300.00",
+    expect(borrow(svc, &q, "rej-total", &main_, USDC(400), &loan), 403,
+           "Partner total limit exceeded. Remaining: $300.0",
            "over the total limit names what is left");
     expect(borrow(svc, &q, "tot-1", &main_, USDC(200), &loan), 201, "", "a borrow within it");
-    expect(borrow(svc, &q, "rej-total2", &main_, USDC(200), &loan), 403, "$100.00",
+    expect(borrow(svc, &q, "rej-total2", &main_, USDC(200), &loan), 403,
+           "Partner total limit exceeded. Remaining: $100.0",
            "then the total limit names the new headroom");
     const char *ids[] = {"rej-owner", "rej-line", "rej-credit", "rej-pos", "rej-daily"};
     int stored = 0;
@@ -429,7 +433,7 @@ static int cmd_idempotency(lg_service *svc)
     lg_store_nonce_peek(lg_service_store(svc), 31337, platform, &n1);
     check(n0 == n1 && block_number(svc) == b0, "no second chain transaction");
     expect(borrow(svc, &p, "dup-1", &a, USDC(101), &again), 409,
-           "partnerLoanId already used with a different request", "different body");
+           "Partner loan ID already exists with a different request", "different body");
     return 0;
 }
 
@@ -468,8 +472,8 @@ static int cmd_repay(lg_service *svc)
     check(deposit(svc, &p, USDC(1000), 201) == USDC(1000), "deposit credited");
     expect(repay(svc, &p, "no-such-loan", USDC(1), NULL, &loan), 404, "Loan not found",
            "unknown loan");
-    expect(repay(svc, &p, "rep-1", USDC(1001), NULL, &loan), 400, "$1,000.00",
-           "overpayment names the remaining debt");
+    expect(repay(svc, &p, "rep-1", USDC(1001), NULL, &loan), 400,
+           "Repayment exceeds remaining debt of $1000.0", "overpayment names the remaining debt");
     lg_outcome o = repay(svc, &p, "rep-1", USDC(400), NULL, &loan);
     check(o.status == 200 && loan.status == LG_LOAN_ACTIVE && loan.remaining == USDC(600) &&
               loan.repaid == USDC(400),
@@ -479,7 +483,7 @@ static int cmd_repay(lg_service *svc)
     check(o.status == 200 && loan.status == LG_LOAN_REPAID && loan.remaining == 0,
           "full repayment: REPAID");
     check(debt0 - position_debt(svc, &a) == USDC(1000), "position debt back where it was");
-    expect(repay(svc, &p, "rep-1", USDC(1), NULL, &loan), 400, "Loan is already repaid",
+    expect(repay(svc, &p, "rep-1", USDC(1), NULL, &loan), 400, "Loan already fully repaid",
            "already repaid");
     lg_repayment *rps = NULL;
     size_t n = 0;
@@ -515,7 +519,7 @@ static int cmd_proof(lg_service *svc)
     expect(repay(svc, &p, "prf-1", USDC(100), wrong, &loan), 400, "no USDC transfer",
            "proof from another sender");
     expect(repay(svc, &p, "prf-1", USDC(100), small, &loan), 400,
-           "Insufficient repayment balance: $50.00 available", "proof too small");
+           "Insufficient repayment balance: $50.0 available", "proof too small");
     expect(repay(svc, &p, "prf-1", USDC(100), bad, &loan), 400, "failed on chain",
            "reverted proof");
     expect(repay(svc, &p, "prf-1", USDC(100),

@@ -290,6 +290,7 @@ ws_call() {
     shift 2
     ws_status=$(curl -s -o "$T/ws/body" -D "$T/ws/headers" -w '%{http_code}' -X "$m" "$@" \
         "$LG_BASE_URL$p")
+    contract_record "$m" "$p" "$ws_status" "$T/ws/headers" "$T/ws/body" "$@"
 }
 
 # ws_header NAME: the value of a response header of the last call.

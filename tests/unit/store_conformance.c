@@ -586,6 +586,134 @@ static void test_partner_update_every_field(void)
     finish();
 }
 
+/* The plan's partner fields (contactWallet, publicKey, kycVerified, contractSigned,
+ * createdBy) as the store must keep them. */
+static void expect_plan_fields(const lg_partner *got, const lg_partner *want)
+{
+    EXPECT_STR(got->contact_wallet, want->contact_wallet);
+    EXPECT_STR(got->public_key, want->public_key);
+    EXPECT_I64(got->kyc_verified, want->kyc_verified);
+    EXPECT_I64(got->contract_signed, want->contract_signed);
+    EXPECT_STR(got->created_by, want->created_by);
+}
+
+/* The plan's fields round-trip: created, read back by id, prefix and list, each
+ * changed alone by its own mask bit, and created_by never changed by an update. */
+static void test_partner_plan_fields(void)
+{
+    lg_store *st = start();
+    lg_partner p, bare, u, before, after, got, want;
+    partner_init(&p, "acme", 1000, 5000, 100);
+    snprintf(p.contact_wallet, sizeof p.contact_wallet, WALLET_A);
+    snprintf(p.public_key, sizeof p.public_key, WALLET_B);
+    p.kyc_verified = 1;
+    p.contract_signed = 1;
+    snprintf(p.created_by, sizeof p.created_by, "alice");
+    REQUIRE_ERR(lg_store_partner_create(st, &p), LG_OK);
+    got = get_partner(st, p.id);
+    expect_partner_config(&got, &p);
+    expect_plan_fields(&got, &p);
+    memset(&got, 0, sizeof got);
+    REQUIRE_ERR(lg_store_partner_get_by_prefix(st, "acme", &got), LG_OK);
+    expect_plan_fields(&got, &p);
+
+    /* Left empty: empty strings and both flags off. */
+    partner_init(&bare, "bare", 1000, 5000, 100);
+    REQUIRE_ERR(lg_store_partner_create(st, &bare), LG_OK);
+    got = get_partner(st, bare.id);
+    expect_plan_fields(&got, &bare);
+    EXPECT_STR(got.created_by, "");
+    EXPECT_I64(got.kyc_verified, 0);
+    EXPECT_I64(got.contract_signed, 0);
+
+    lg_partner_filter f = {-1, -1, 100, 0};
+    lg_partner *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    REQUIRE_ERR(lg_store_partner_list(st, &f, &items, &n, &total), LG_OK);
+    REQUIRE(n == 2);
+    for (size_t i = 0; i < n; i++)
+        expect_plan_fields(&items[i], strcmp(items[i].id, p.id) == 0 ? &p : &bare);
+    free(items);
+
+    /* A change with every field different, applied one new mask bit at a time. */
+    partner_init(&u, "zzz", 3000, 7000, 300);
+    snprintf(u.id, sizeof u.id, "%s", p.id);
+    snprintf(u.key_prefix, sizeof u.key_prefix, "%s", p.key_prefix);
+    u.status = LG_PARTNER_SUSPENDED;
+    u.tier = LG_TIER_PREMIUM;
+    snprintf(u.contact_wallet, sizeof u.contact_wallet, WALLET_C);
+    snprintf(u.public_key, sizeof u.public_key, PLATFORM);
+    u.kyc_verified = 0;
+    u.contract_signed = 0;
+    snprintf(u.created_by, sizeof u.created_by, "mallory");
+    static const unsigned bits[] = {LG_PF_CONTACT_WALLET, LG_PF_PUBLIC_KEY, LG_PF_KYC,
+                                    LG_PF_CONTRACT};
+    want = p;
+    for (size_t i = 0; i < sizeof bits / sizeof *bits; i++) {
+        set_clock(t0 + 1000 * (int64_t)(i + 1));
+        memset(&before, 0, sizeof before);
+        memset(&after, 0, sizeof after);
+        REQUIRE_ERR(lg_store_partner_update(st, &u, bits[i], &before, &after), LG_OK);
+        expect_partner_config(&before, &want);
+        expect_plan_fields(&before, &want);
+        if (bits[i] == LG_PF_CONTACT_WALLET)
+            snprintf(want.contact_wallet, sizeof want.contact_wallet, "%s", u.contact_wallet);
+        else if (bits[i] == LG_PF_PUBLIC_KEY)
+            snprintf(want.public_key, sizeof want.public_key, "%s", u.public_key);
+        else if (bits[i] == LG_PF_KYC)
+            want.kyc_verified = u.kyc_verified;
+        else
+            want.contract_signed = u.contract_signed;
+        expect_partner_config(&after, &want);
+        expect_plan_fields(&after, &want);
+        EXPECT_I64(after.updated_at_ms, t0 + 1000 * (int64_t)(i + 1));
+        got = get_partner(st, p.id);
+        expect_partner_config(&got, &want);
+        expect_plan_fields(&got, &want);
+    }
+    EXPECT_STR(got.contact_wallet, WALLET_C);
+    EXPECT_STR(got.public_key, PLATFORM);
+    EXPECT_I64(got.kyc_verified, 0);
+    EXPECT_I64(got.contract_signed, 0);
+
+    /* Back on, and "" clears an address. */
+    u.kyc_verified = 1;
+    u.contract_signed = 1;
+    u.contact_wallet[0] = '\0';
+    REQUIRE_ERR(lg_store_partner_update(st, &u, LG_PF_KYC | LG_PF_CONTRACT | LG_PF_CONTACT_WALLET,
+                                        NULL, &after),
+                LG_OK);
+    want.kyc_verified = want.contract_signed = 1;
+    want.contact_wallet[0] = '\0';
+    expect_plan_fields(&after, &want);
+    got = get_partner(st, p.id);
+    expect_plan_fields(&got, &want);
+
+    /* The old fields' bits leave the new fields alone, and no update, not even one
+     * naming every field, changes created_by. */
+    u.kyc_verified = 0;
+    unsigned old_bits = LG_PF_NAME | LG_PF_STATUS | LG_PF_TIER | LG_PF_DAILY_LIMIT |
+                        LG_PF_TOTAL_LIMIT | LG_PF_FEE_BPS | LG_PF_SETTLEMENT | LG_PF_WEBHOOK_URL |
+                        LG_PF_WEBHOOK_SECRET | LG_PF_CONTACT | LG_PF_RATE_LIMIT | LG_PF_SIGNING |
+                        LG_PF_ALLOWLIST;
+    REQUIRE_ERR(lg_store_partner_update(st, &u, old_bits, NULL, &after), LG_OK);
+    expect_plan_fields(&after, &want);
+    EXPECT_STR(after.name, u.name);
+    unsigned all = old_bits | LG_PF_CONTACT_WALLET | LG_PF_PUBLIC_KEY | LG_PF_KYC | LG_PF_CONTRACT;
+    REQUIRE_ERR(lg_store_partner_update(st, &u, all, NULL, &after), LG_OK);
+    EXPECT_STR(after.created_by, "alice");
+    EXPECT_I64(after.kyc_verified, 0);
+    got = get_partner(st, p.id);
+    EXPECT_STR(got.created_by, "alice");
+    EXPECT_STR(got.contact_wallet, "");
+    EXPECT_STR(got.public_key, PLATFORM);
+    EXPECT_I64(got.kyc_verified, 0);
+    EXPECT_I64(got.contract_signed, 1);
+    EXPECT_STR(get_partner(st, bare.id).created_by, "");
+    finish();
+}
+
 /* Creates five partners one second apart (plus one sharing a created_at, to show the
  * id tie-break), with mixed status and tier. */
 static void seed_partners(lg_store *st)
@@ -3522,6 +3650,62 @@ static void test_admin_import(void)
     finish();
 }
 
+/* An import carries the plan's fields: stored on create (created_by too), a file that
+ * changes one of them is an update with its audit row, the same file again is not,
+ * and created_by stays the creator's. */
+static void test_admin_import_plan_fields(void)
+{
+    lg_store *st = start();
+    lg_partner_import_item it;
+    hook_rec rec = {0, 0, LG_OK, 0};
+    lg_audit_hook hook = {hook_fill, &rec};
+    size_t bad = 99;
+    const unsigned plan_bits = LG_PF_CONTACT_WALLET | LG_PF_PUBLIC_KEY | LG_PF_KYC | LG_PF_CONTRACT;
+    lg_partner want;
+    import_item(&it, "acme", 10);
+    snprintf(it.partner.public_key, sizeof it.partner.public_key, WALLET_B);
+    it.partner.kyc_verified = 1;
+    snprintf(it.partner.created_by, sizeof it.partner.created_by, "alice");
+    it.mask |= plan_bits;
+    want = it.partner;
+    REQUIRE_ERR(lg_store_partner_import(st, &it, 1, &hook, &bad), LG_OK);
+    EXPECT_I64(it.created, 1);
+    expect_plan_fields(&it.after, &want);
+    lg_partner got = get_partner(st, want.id);
+    expect_plan_fields(&got, &want);
+    EXPECT_U64(audit_rows(st, NULL), 1);
+
+    for (int round = 0; round < 5; round++) {
+        /* round 0: the same file; then one plan field changed per round. */
+        if (round == 1)
+            snprintf(want.contact_wallet, sizeof want.contact_wallet, WALLET_C);
+        else if (round == 2)
+            want.public_key[0] = '\0';
+        else if (round == 3)
+            want.kyc_verified = 0;
+        else if (round == 4)
+            want.contract_signed = 1;
+        import_item(&it, "acme", 10);
+        memset(&it.key, 0, sizeof it.key);
+        snprintf(it.partner.contact_wallet, sizeof it.partner.contact_wallet, "%s",
+                 want.contact_wallet);
+        snprintf(it.partner.public_key, sizeof it.partner.public_key, "%s", want.public_key);
+        it.partner.kyc_verified = want.kyc_verified;
+        it.partner.contract_signed = want.contract_signed;
+        snprintf(it.partner.created_by, sizeof it.partner.created_by, "mallory");
+        it.mask |= plan_bits;
+        REQUIRE_ERR(lg_store_partner_import(st, &it, 1, &hook, &bad), LG_OK);
+        EXPECT_I64(it.created, 0);
+        check(audit_rows(st, NULL) == (uint64_t)(1 + round), __FILE__, __LINE__, CU_FALSE,
+              "round %d: %llu audit rows, expected %d", round,
+              (unsigned long long)audit_rows(st, NULL), 1 + round);
+        got = get_partner(st, want.id);
+        expect_plan_fields(&got, &want);
+    }
+    EXPECT_STR(got.created_by, "alice");
+    finish();
+}
+
 /* Borrows amount for p at time ms (a loan ACTIVE with its BORROW and FEE rows). */
 static lg_loan borrow_at(lg_store *st, const lg_partner *p, const char *plid, uint64_t amount,
                          int64_t ms)
@@ -3614,6 +3798,7 @@ static const lg_test_case admin_tests[] = {
     {"audited update", test_admin_update_audited},
     {"key rotation with grace", test_admin_key_rotate},
     {"import: create, idempotent, all or nothing", test_admin_import},
+    {"import carries the plan's fields", test_admin_import_plan_fields},
     {"analytics over a scripted history", test_admin_analytics},
     {NULL, NULL},
 };
@@ -3672,6 +3857,7 @@ static const lg_test_case partner_tests[] = {
     {"duplicate id or key prefix", test_partner_duplicate},
     {"update copies only the masked fields", test_partner_update_mask},
     {"update every field", test_partner_update_every_field},
+    {"the plan's fields round-trip; created_by kept", test_partner_plan_fields},
     {"list filters, order and paging", test_partner_list},
     {"key add and lookup", test_key_add_find},
     {"rotated key valid until expires_at", test_key_rotation_grace},
@@ -3680,6 +3866,58 @@ static const lg_test_case partner_tests[] = {
     {"key touch at most once per interval", test_key_touch},
     {NULL, NULL},
 };
+
+/* Leases of in-flight work: a loan reserved and a repayment begun through a handle
+ * carry its owner and lease; a release clears them; no owner, no lease. */
+static void test_leases(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan l;
+    lg_repayment r;
+    char owner[LG_OWNER_LEN + 8];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    lg_loan active = make_active(st, &p, "loan-a", 1000);
+    EXPECT_STR(active.owner, "");
+    EXPECT_I64(active.lease_until_ms, 0);
+    REQUIRE_ERR(lg_store_set_lease(st, "boot/123/456", 25000), LG_OK);
+    set_clock(t0 + 7);
+    reserve(st, &p, "leased", 10, &l);
+    lg_loan got = get_loan(st, l.id);
+    EXPECT_STR(got.owner, "boot/123/456");
+    EXPECT_I64(got.lease_until_ms, t0 + 7 + 25000);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-a", 5, NULL, &r), LG_OK);
+    lg_repayment rp;
+    REQUIRE_ERR(lg_store_repay_get(st, r.id, &rp), LG_OK);
+    EXPECT_STR(rp.owner, "boot/123/456");
+    EXPECT_I64(rp.lease_until_ms, t0 + 7 + 25000);
+    /* The request answered 202: its work is reconcile's from now on. */
+    REQUIRE_ERR(lg_store_loan_release(st, l.id), LG_OK);
+    got = get_loan(st, l.id);
+    EXPECT_STR(got.owner, "");
+    EXPECT_I64(got.lease_until_ms, 0);
+    EXPECT_I64(got.status, LG_LOAN_PENDING);
+    REQUIRE_ERR(lg_store_repay_release(st, r.id), LG_OK);
+    REQUIRE_ERR(lg_store_repay_get(st, r.id, &rp), LG_OK);
+    EXPECT_STR(rp.owner, "");
+    EXPECT_I64(rp.lease_until_ms, 0);
+    EXPECT_I64(rp.status, LG_REPAY_PENDING);
+    EXPECT_ERR(lg_store_loan_release(st, "00000000-0000-4000-8000-000000000000"), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_repay_release(st, "00000000-0000-4000-8000-000000000000"),
+               LG_ERR_NOT_FOUND);
+    /* No owner: nothing leased. */
+    REQUIRE_ERR(lg_store_set_lease(st, "", 0), LG_OK);
+    reserve(st, &p, "unleased", 10, &l);
+    got = get_loan(st, l.id);
+    EXPECT_STR(got.owner, "");
+    EXPECT_I64(got.lease_until_ms, 0);
+    memset(owner, 'x', sizeof owner - 1);
+    owner[sizeof owner - 1] = '\0';
+    EXPECT_ERR(lg_store_set_lease(st, owner, 1), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_set_lease(st, "o", -1), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_set_lease(NULL, "o", 1), LG_ERR_INVALID);
+    finish();
+}
 
 static const lg_test_case loan_tests[] = {
     {"reserve", test_reserve_basic},
@@ -3700,6 +3938,7 @@ static const lg_test_case loan_tests[] = {
 
 static const lg_test_case repay_tests[] = {
     {"begin refusals and reservation", test_repay_begin_errors},
+    {"leases of in-flight loans and repayments", test_leases},
     {"duplicate proof transaction", test_repay_duplicate_proof},
     {"repayments draw on their own partner's funds only", test_repay_needs_partner_funds},
     {"deposits credited once, in the ledger", test_deposit_credit},

@@ -122,6 +122,24 @@ static void test_format_capacity(void)
     CU_ASSERT_STRING_EQUAL(text, "0x0000000000000000000000000000000000000000");
 }
 
+/* A stored (lowercase) address is shown in its EIP-55 form. */
+static void test_checksummed(void)
+{
+    char out[LG_ADDRESS_TEXT_LEN];
+    CU_ASSERT_EQUAL(
+        lg_address_checksummed(out, sizeof out, "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
+        LG_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
+    CU_ASSERT_EQUAL(
+        lg_address_checksummed(out, sizeof out, "0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED"),
+        LG_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
+    CU_ASSERT_EQUAL(lg_address_checksummed(out, sizeof out, ""), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_address_checksummed(out, sizeof out, NULL), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_address_checksummed(out, 42, "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
+                    LG_ERR_OVERFLOW);
+}
+
 static void test_null_arguments(void)
 {
     uint8_t a[LG_ADDRESS_LEN] = {0};
@@ -146,6 +164,7 @@ int main(void)
         {"malformed rejected", test_shape_rejected},
         {"format capacity", test_format_capacity},
         {"NULL arguments", test_null_arguments},
+        {"stored addresses shown checksummed", test_checksummed},
         {NULL, NULL},
     };
     lg_test_add_suite("address", NULL, NULL, tests);

@@ -8,13 +8,17 @@
 #include "config.h"
 
 #include "harness.h"
+#include "plan_examples.h"
 
 #include <lendgate/admin.h>
+#include <lendgate/admin_bodies.h>
 #include <lendgate/apikey.h>
 #include <lendgate/config.h>
 #include <lendgate/store.h>
 #include <lendgate/time.h>
 
+#include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,7 @@
 #define SETTLE  "0x5555555555555555555555555555555555555555"
 #define WALLET  "0x1111111111111111111111111111111111111111"
 #define T0_TEXT "2026-03-14T12:00:00Z"
+#define PUBKEY  "0x1234567890123456789012345678901234567890"
 
 static char dir[512];
 static lg_config *cfg;
@@ -30,6 +35,7 @@ static lg_store *st;
 static int64_t t0;
 static int db_seq;
 static const lg_admin_actor who = {"alice", "req-admin-1", "192.0.2.7"};
+static const lg_admin_actor bob = {"bob", "req-admin-2", "192.0.2.8"};
 
 static int suite_init(void)
 {
@@ -217,7 +223,7 @@ static void test_create_limit_defaults(void)
     req.partner.daily_limit = lg_config_u64(cfg, "admin", "default_total_limit") + 1;
     CU_ASSERT_EQUAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &sec, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(out.status, 400);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out.message, "dailyLimit"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out.message, "dailyBorrowLimit"));
 }
 
 static void test_create_refused(void)
@@ -235,16 +241,16 @@ static void test_create_refused(void)
     expect_create_refused(&req, 400, "apiKeyPrefix");
     create_req(&req, "fee");
     req.partner.fee_bps = 10001;
-    expect_create_refused(&req, 400, "feeBps");
+    expect_create_refused(&req, 400, "platformFeePercentage");
     create_req(&req, "limits");
     req.partner.daily_limit = req.partner.total_limit + 1;
-    expect_create_refused(&req, 400, "dailyLimit");
+    expect_create_refused(&req, 400, "dailyBorrowLimit");
     create_req(&req, "noname");
     req.partner.name[0] = '\0';
-    expect_create_refused(&req, 400, "name");
+    expect_create_refused(&req, 400, "partnerName");
     create_req(&req, "ctl");
     snprintf(req.partner.name, sizeof req.partner.name, "bad\nname");
-    expect_create_refused(&req, 400, "name");
+    expect_create_refused(&req, 400, "partnerName");
     create_req(&req, "addr");
     snprintf(req.partner.settlement_address, sizeof req.partner.settlement_address, "0x12");
     expect_create_refused(&req, 400, "settlementAddress");
@@ -258,6 +264,83 @@ static void test_create_refused(void)
     CU_ASSERT_EQUAL(lg_admin_partner_create(NULL, cfg, &who, &req, &p, &s, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(out.status, 500);
     CU_ASSERT_EQUAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &s, NULL), LG_ERR_INVALID);
+}
+
+/* The plan's fields on create: the chosen partnerId, status, contactWallet, publicKey,
+ * kycVerified, contractSigned are stored; createdBy is the acting admin, whatever the
+ * request says. */
+static void test_create_plan_fields(void)
+{
+    lg_admin_create req;
+    lg_admin_secrets sec, s2;
+    lg_partner p, got;
+    lg_outcome out = {0, ""};
+    fresh();
+    create_req(&req, "xyz");
+    snprintf(req.partner.id, sizeof req.partner.id, "partner_xyz_lending_001");
+    snprintf(req.partner.contact_wallet, sizeof req.partner.contact_wallet, WALLET);
+    snprintf(req.partner.public_key, sizeof req.partner.public_key, PUBKEY);
+    req.partner.kyc_verified = 1;
+    req.partner.contract_signed = 1;
+    req.partner.status = LG_PARTNER_SUSPENDED;
+    snprintf(req.partner.created_by, sizeof req.partner.created_by, "mallory");
+    req.env = LG_APIKEY_SANDBOX;
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &sec, &out), LG_OK);
+    CU_ASSERT_EQUAL(out.status, 201);
+    CU_ASSERT_STRING_EQUAL(p.id, "partner_xyz_lending_001");
+    CU_ASSERT_STRING_EQUAL(p.created_by, "alice");
+    CU_ASSERT_EQUAL_FATAL(lg_store_partner_get(st, "partner_xyz_lending_001", &got), LG_OK);
+    CU_ASSERT_STRING_EQUAL(got.key_prefix, "xyz");
+    CU_ASSERT_STRING_EQUAL(got.contact_wallet, WALLET);
+    CU_ASSERT_STRING_EQUAL(got.public_key, PUBKEY);
+    CU_ASSERT_EQUAL(got.kyc_verified, 1);
+    CU_ASSERT_EQUAL(got.contract_signed, 1);
+    CU_ASSERT_EQUAL(got.status, LG_PARTNER_SUSPENDED);
+    CU_ASSERT_STRING_EQUAL(got.created_by, "alice");
+    CU_ASSERT_EQUAL(strncmp(sec.api_key, "pk_xyz_sandbox_", 15), 0);
+    CU_ASSERT_EQUAL(lg_admin_key_env(st, p.id), LG_APIKEY_SANDBOX);
+    CU_ASSERT_EQUAL(auth(sec.api_key, t0, NULL), LG_ERR_SUSPENDED);
+    CU_ASSERT_TRUE(audit_holds("\"partnerId\":\"partner_xyz_lending_001\""));
+    CU_ASSERT_TRUE(audit_holds("\"createdBy\":\"alice\""));
+    CU_ASSERT_TRUE(audit_holds("\"contactWallet\":\"" WALLET "\""));
+    CU_ASSERT_TRUE(audit_holds("\"publicKey\":\"" PUBKEY "\""));
+    CU_ASSERT_TRUE(audit_holds("\"kycVerified\":true"));
+    CU_ASSERT_TRUE(audit_holds("\"contractSigned\":true"));
+    CU_ASSERT_TRUE(audit_holds("\"status\":\"SUSPENDED\""));
+    CU_ASSERT_FALSE(audit_holds("mallory"));
+    lg_admin_secrets_wipe(&sec);
+
+    /* Left out, the id is derived as before (the chosen one counts as a partner) and
+     * the flags are off. */
+    lg_partner b = create("beta", 0, &s2);
+    lg_admin_secrets_wipe(&s2);
+    CU_ASSERT_STRING_EQUAL(b.id, "partner_beta_002");
+    CU_ASSERT_STRING_EQUAL(b.created_by, "alice");
+    CU_ASSERT_EQUAL(b.kyc_verified, 0);
+    CU_ASSERT_EQUAL(b.contract_signed, 0);
+    CU_ASSERT_EQUAL(b.contact_wallet[0], '\0');
+    CU_ASSERT_EQUAL(b.public_key[0], '\0');
+    CU_ASSERT_EQUAL(b.status, LG_PARTNER_ACTIVE);
+
+    /* A partnerId that is taken is a 409 naming it; nothing is stored. */
+    create_req(&req, "other");
+    snprintf(req.partner.id, sizeof req.partner.id, "partner_xyz_lending_001");
+    expect_create_refused(&req, 409, "partnerId");
+    snprintf(req.partner.id, sizeof req.partner.id, "partner_beta_002");
+    expect_create_refused(&req, 409, "partnerId");
+    /* Bad values of the new fields are refused naming them. */
+    create_req(&req, "wallet");
+    snprintf(req.partner.contact_wallet, sizeof req.partner.contact_wallet, "0x12");
+    expect_create_refused(&req, 400, "contactWallet");
+    create_req(&req, "pubkey");
+    snprintf(req.partner.public_key, sizeof req.partner.public_key,
+             "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"); /* checksum off by one letter */
+    expect_create_refused(&req, 400, "publicKey");
+    create_req(&req, "status");
+    req.partner.status = (lg_partner_status)7;
+    expect_create_refused(&req, 400, "status");
+    CU_ASSERT_EQUAL(audit_count("partner.create"), 2);
+    CU_ASSERT_EQUAL(partner_total(), 2);
 }
 
 /* ------------------------------------------------------------ keys */
@@ -392,16 +475,16 @@ static void test_update_fields(void)
 
     ch = after;
     ch.fee_bps = 10001;
-    expect_update(&ch, LG_PF_FEE_BPS, 400, "feeBps");
+    expect_update(&ch, LG_PF_FEE_BPS, 400, "platformFeePercentage");
     ch = after;
     ch.daily_limit = 90000001; /* over the stored total limit */
-    expect_update(&ch, LG_PF_DAILY_LIMIT, 400, "dailyLimit");
+    expect_update(&ch, LG_PF_DAILY_LIMIT, 400, "dailyBorrowLimit");
     ch = after;
     ch.total_limit = 69999999; /* under the stored daily limit */
-    expect_update(&ch, LG_PF_TOTAL_LIMIT, 400, "dailyLimit");
+    expect_update(&ch, LG_PF_TOTAL_LIMIT, 400, "dailyBorrowLimit");
     ch = after;
     ch.name[0] = '\0';
-    expect_update(&ch, LG_PF_NAME, 400, "name");
+    expect_update(&ch, LG_PF_NAME, 400, "partnerName");
     expect_update(&ch, LG_PF_WEBHOOK_SECRET, 400, "webhookSecret");
     expect_update(&ch, 0, 400, NULL);
     snprintf(ch.id, sizeof ch.id, "partner_nobody_001");
@@ -409,6 +492,110 @@ static void test_update_fields(void)
     expect_update(&ch, LG_PF_NAME, 404, NULL);
     CU_ASSERT_EQUAL(audit_count("partner.update"), 1);
     lg_admin_secrets_wipe(&s0);
+}
+
+/* 1 when a and b agree on every editable field and createdBy, leaving out the fields
+ * of skip (LG_PF_* bits). */
+static int same_but(const lg_partner *a, const lg_partner *b, unsigned skip)
+{
+    return strcmp(a->id, b->id) == 0 && strcmp(a->created_by, b->created_by) == 0 &&
+           ((skip & LG_PF_NAME) || strcmp(a->name, b->name) == 0) &&
+           ((skip & LG_PF_STATUS) || a->status == b->status) &&
+           ((skip & LG_PF_TIER) || a->tier == b->tier) &&
+           ((skip & LG_PF_DAILY_LIMIT) || a->daily_limit == b->daily_limit) &&
+           ((skip & LG_PF_TOTAL_LIMIT) || a->total_limit == b->total_limit) &&
+           ((skip & LG_PF_FEE_BPS) || a->fee_bps == b->fee_bps) &&
+           ((skip & LG_PF_SETTLEMENT) ||
+            strcmp(a->settlement_address, b->settlement_address) == 0) &&
+           ((skip & LG_PF_WEBHOOK_URL) || strcmp(a->webhook_url, b->webhook_url) == 0) &&
+           strcmp(a->webhook_secret, b->webhook_secret) == 0 &&
+           ((skip & LG_PF_CONTACT) || strcmp(a->contact_email, b->contact_email) == 0) &&
+           ((skip & LG_PF_RATE_LIMIT) || a->rate_limit_rpm == b->rate_limit_rpm) &&
+           ((skip & LG_PF_SIGNING) || a->signing_required == b->signing_required) &&
+           ((skip & LG_PF_ALLOWLIST) || strcmp(a->ip_allowlist, b->ip_allowlist) == 0) &&
+           ((skip & LG_PF_CONTACT_WALLET) || strcmp(a->contact_wallet, b->contact_wallet) == 0) &&
+           ((skip & LG_PF_PUBLIC_KEY) || strcmp(a->public_key, b->public_key) == 0) &&
+           ((skip & LG_PF_KYC) || a->kyc_verified == b->kyc_verified) &&
+           ((skip & LG_PF_CONTRACT) || a->contract_signed == b->contract_signed);
+}
+
+/* One successful update by actor of ch's mask fields; *after receives the result and
+ * nothing but those fields moved. */
+static void update_one(const lg_admin_actor *actor, const lg_partner *ch, unsigned mask,
+                       lg_partner *after)
+{
+    lg_partner before;
+    lg_admin_secrets sec;
+    lg_outcome out = {0, ""};
+    lg_err rc = lg_admin_partner_update(st, actor, ch, mask, &before, after, &sec, &out);
+    if (rc != LG_OK)
+        fprintf(stderr, "\n  update %#x: %s (%d %s)\n", mask, lg_errname(rc), out.status,
+                out.message);
+    CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
+    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_TRUE(same_but(&before, after, mask));
+    lg_admin_secrets_wipe(&sec);
+}
+
+/* The plan's fields in an update: each changes alone, "" clears an address, bad values
+ * are refused naming the field, and createdBy never changes. */
+static void test_update_plan_fields(void)
+{
+    lg_admin_secrets s0;
+    lg_partner after, got;
+    fresh();
+    lg_partner p = create("acme", 0, &s0);
+    lg_admin_secrets_wipe(&s0);
+    CU_ASSERT_STRING_EQUAL(p.created_by, "alice");
+    lg_partner ch = p;
+    snprintf(ch.created_by, sizeof ch.created_by, "mallory"); /* never taken from a change */
+
+    snprintf(ch.contact_wallet, sizeof ch.contact_wallet, WALLET);
+    update_one(&bob, &ch, LG_PF_CONTACT_WALLET, &after);
+    CU_ASSERT_STRING_EQUAL(after.contact_wallet, WALLET);
+    snprintf(ch.public_key, sizeof ch.public_key, PUBKEY);
+    update_one(&bob, &ch, LG_PF_PUBLIC_KEY, &after);
+    CU_ASSERT_STRING_EQUAL(after.public_key, PUBKEY);
+    ch.kyc_verified = 1;
+    update_one(&bob, &ch, LG_PF_KYC, &after);
+    CU_ASSERT_EQUAL(after.kyc_verified, 1);
+    CU_ASSERT_EQUAL(after.contract_signed, 0);
+    ch.contract_signed = 1;
+    update_one(&bob, &ch, LG_PF_CONTRACT, &after);
+    CU_ASSERT_EQUAL(after.contract_signed, 1);
+    ch.status = LG_PARTNER_INACTIVE;
+    update_one(&bob, &ch, LG_PF_STATUS, &after);
+    CU_ASSERT_EQUAL(after.status, LG_PARTNER_INACTIVE);
+    CU_ASSERT_STRING_EQUAL(after.created_by, "alice");
+    CU_ASSERT_TRUE(audit_holds("\"kycVerified\":true"));
+    CU_ASSERT_TRUE(audit_holds("\"contractSigned\":true"));
+    CU_ASSERT_TRUE(audit_holds("\"status\":\"INACTIVE\""));
+    CU_ASSERT_FALSE(audit_holds("mallory"));
+
+    /* "" clears an address; false clears a flag. */
+    ch.contact_wallet[0] = '\0';
+    ch.kyc_verified = 0;
+    update_one(&who, &ch, LG_PF_CONTACT_WALLET | LG_PF_KYC, &after);
+    CU_ASSERT_EQUAL(after.contact_wallet[0], '\0');
+    CU_ASSERT_EQUAL(after.kyc_verified, 0);
+    CU_ASSERT_STRING_EQUAL(after.public_key, PUBKEY);
+    CU_ASSERT_EQUAL(after.contract_signed, 1);
+    CU_ASSERT_EQUAL(audit_count("partner.update"), 6);
+
+    /* Bad values: 400 naming the field, nothing written. */
+    ch = after;
+    snprintf(ch.contact_wallet, sizeof ch.contact_wallet, "0x12");
+    expect_update(&ch, LG_PF_CONTACT_WALLET, 400, "contactWallet");
+    ch = after;
+    snprintf(ch.public_key, sizeof ch.public_key, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD");
+    expect_update(&ch, LG_PF_PUBLIC_KEY, 400, "publicKey");
+    ch = after;
+    ch.status = (lg_partner_status)7;
+    expect_update(&ch, LG_PF_STATUS, 400, "status");
+    CU_ASSERT_EQUAL(audit_count("partner.update"), 6);
+    CU_ASSERT_EQUAL_FATAL(lg_store_partner_get(st, p.id, &got), LG_OK);
+    CU_ASSERT_TRUE(same_but(&got, &after, 0));
+    CU_ASSERT_STRING_EQUAL(got.created_by, "alice");
 }
 
 static void test_set_status(void)
@@ -620,7 +807,7 @@ static void test_import(void)
     CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(bad, 1);
     CU_ASSERT_EQUAL(out.status, 400);
-    CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].feeBps", 18), 0);
+    CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].platformFeePercentage", 33), 0);
     CU_ASSERT_EQUAL(r[0].secrets.api_key[0], '\0');
     CU_ASSERT_EQUAL(partner_total(), 3);
 
@@ -634,6 +821,168 @@ static void test_import(void)
     CU_ASSERT_EQUAL(partner_total(), 3);
     CU_ASSERT_EQUAL(audit_count(NULL), 4);
     CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, NULL, 0, NULL, &bad, &out), LG_OK);
+}
+
+/* The plan's partner_platforms.json parsed as the API and lendgatectl parse it. */
+static lg_admin_import_entry *plan_entries(size_t *n)
+{
+    static const char doc[] = PLAN_PLATFORMS(PLAN_SETTLE_XYZ, PLAN_SETTLE_ABC);
+    lg_admin_import_entry *e = NULL;
+    size_t bad = 0;
+    char msg[256] = "";
+    lg_err rc = lg_parse_partner_platforms(doc, strlen(doc), &e, n, &bad, msg, sizeof msg);
+    if (rc != LG_OK)
+        fprintf(stderr, "\n  plan document: %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
+    CU_ASSERT_EQUAL_FATAL(*n, 2);
+    return e;
+}
+
+static size_t key_count(const char *partner_id)
+{
+    lg_partner p;
+    lg_api_key *keys = NULL;
+    size_t n = 0;
+    lg_outcome out = {0, ""};
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_show(st, partner_id, &p, &keys, &n, &out), LG_OK);
+    free(keys);
+    return n;
+}
+
+/* The plan's own file, imported: the plan's ids, flags and key, the acting admin as
+ * createdBy; imported again (by another admin), nothing changes. */
+static void test_import_plan_file(void)
+{
+    static const char *const ids[] = {"partner_xyz_lending_001", "partner_abc_finance_002"};
+    static const char *const keys[] = {"pk_xyz_live_", "pk_abc_live_"};
+    lg_admin_import_result r[2];
+    lg_outcome out = {0, ""};
+    lg_partner got[2], again;
+    size_t n = 0, bad = 99;
+    fresh();
+    lg_admin_import_entry *e = plan_entries(&n);
+    lg_err rc = lg_admin_import(st, cfg, &who, e, n, r, &bad, &out);
+    if (rc != LG_OK)
+        fprintf(stderr, "\n  import: %s (%d %s)\n", lg_errname(rc), out.status, out.message);
+    CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
+    CU_ASSERT_EQUAL(out.status, 200);
+    for (size_t i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(r[i].created, 1);
+        CU_ASSERT_STRING_EQUAL(r[i].partner.id, ids[i]);
+        CU_ASSERT_EQUAL(strncmp(r[i].secrets.api_key, keys[i], strlen(keys[i])), 0);
+        lg_partner by_key;
+        CU_ASSERT_EQUAL(auth(r[i].secrets.api_key, t0, &by_key), LG_OK);
+        CU_ASSERT_STRING_EQUAL(by_key.id, ids[i]);
+        CU_ASSERT_FALSE(audit_holds(r[i].secrets.api_key));
+        lg_admin_secrets_wipe(&r[i].secrets);
+        CU_ASSERT_EQUAL_FATAL(lg_store_partner_get(st, ids[i], &got[i]), LG_OK);
+        CU_ASSERT_EQUAL(got[i].kyc_verified, 1);
+        CU_ASSERT_EQUAL(got[i].contract_signed, 1);
+        CU_ASSERT_STRING_EQUAL(got[i].created_by, "alice");
+        CU_ASSERT_EQUAL(got[i].status, LG_PARTNER_ACTIVE);
+        CU_ASSERT_EQUAL(got[i].contact_wallet[0], '\0');
+        CU_ASSERT_EQUAL(lg_admin_key_env(st, ids[i]), LG_APIKEY_LIVE);
+    }
+    CU_ASSERT_STRING_EQUAL(got[0].name, "XYZ Lending");
+    CU_ASSERT_STRING_EQUAL(got[0].key_prefix, "xyz");
+    CU_ASSERT_STRING_EQUAL(got[0].public_key, PUBKEY);
+    CU_ASSERT_EQUAL(got[0].tier, LG_TIER_PREMIUM);
+    CU_ASSERT_EQUAL(got[0].daily_limit, UINT64_C(100000000000));
+    CU_ASSERT_EQUAL(got[0].total_limit, UINT64_C(500000000000));
+    CU_ASSERT_EQUAL(got[0].fee_bps, 50);
+    CU_ASSERT_STRING_EQUAL(got[0].settlement_address, "0x4b20993bc481177ec7e8f571cecae8a9e22c02db");
+    CU_ASSERT_STRING_EQUAL(got[0].webhook_url, "https://xyz-lending.com/api/webhooks/mantle-rwa");
+    CU_ASSERT_STRING_EQUAL(got[0].contact_email, "api@xyz-lending.com");
+    CU_ASSERT_STRING_EQUAL(got[1].name, "ABC Finance");
+    CU_ASSERT_STRING_EQUAL(got[1].key_prefix, "abc");
+    CU_ASSERT_EQUAL(got[1].public_key[0], '\0');
+    CU_ASSERT_EQUAL(got[1].tier, LG_TIER_BASIC);
+    CU_ASSERT_EQUAL(got[1].daily_limit, UINT64_C(50000000000));
+    CU_ASSERT_EQUAL(got[1].total_limit, UINT64_C(200000000000));
+    CU_ASSERT_EQUAL(got[1].fee_bps, 75);
+    CU_ASSERT_STRING_EQUAL(got[1].settlement_address, "0x1aa7451dd11b8cb16ac089ed7fe05efa00100a6a");
+    CU_ASSERT_EQUAL(got[1].webhook_url[0], '\0');
+    CU_ASSERT_STRING_EQUAL(got[1].contact_email, "dev@abc-finance.com");
+    CU_ASSERT_EQUAL(audit_count("partner.import.create"), 2);
+    CU_ASSERT_TRUE(audit_holds("\"createdBy\":\"alice\""));
+    CU_ASSERT_TRUE(audit_holds("\"partnerId\":\"partner_abc_finance_002\""));
+
+    /* The same file again, a minute later and by another admin: nothing changes. */
+    lg_time_set_fixed(t0 + 60000);
+    rc = lg_admin_import(st, cfg, &bob, e, n, r, &bad, &out);
+    if (rc != LG_OK)
+        fprintf(stderr, "\n  import again: %s (%d %s)\n", lg_errname(rc), out.status, out.message);
+    CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
+    for (size_t i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(r[i].created, 0);
+        CU_ASSERT_EQUAL(r[i].changed, 0);
+        CU_ASSERT_EQUAL(r[i].secrets.api_key[0], '\0');
+        CU_ASSERT_STRING_EQUAL(r[i].partner.id, ids[i]);
+        CU_ASSERT_EQUAL_FATAL(lg_store_partner_get(st, ids[i], &again), LG_OK);
+        CU_ASSERT_TRUE(same_but(&again, &got[i], 0));
+        CU_ASSERT_EQUAL(again.updated_at_ms, got[i].updated_at_ms);
+        CU_ASSERT_EQUAL(key_count(ids[i]), 1);
+    }
+    CU_ASSERT_EQUAL(audit_count(NULL), 2);
+    CU_ASSERT_EQUAL(partner_total(), 2);
+
+    /* An entry for an existing prefix that names another partnerId: 400, nothing done. */
+    snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "partner_abc_finance_009");
+    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, n, r, &bad, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(bad, 1);
+    CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].partnerId", 21), 0);
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, "partner_abc_finance_009", &again), LG_ERR_NOT_FOUND);
+    snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "%s", ids[1]);
+
+    /* A new field changed in the file: an update of that field alone. */
+    e[0].create.partner.kyc_verified = 0;
+    rc = lg_admin_import(st, cfg, &bob, e, n, r, &bad, &out);
+    CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
+    CU_ASSERT_EQUAL(r[0].changed, 1);
+    CU_ASSERT_EQUAL(r[1].changed, 0);
+    CU_ASSERT_EQUAL(r[0].partner.kyc_verified, 0);
+    CU_ASSERT_EQUAL_FATAL(lg_store_partner_get(st, ids[0], &again), LG_OK);
+    CU_ASSERT_EQUAL(again.kyc_verified, 0);
+    CU_ASSERT_TRUE(same_but(&again, &got[0], LG_PF_KYC));
+    CU_ASSERT_STRING_EQUAL(again.created_by, "alice");
+    CU_ASSERT_EQUAL(audit_count("partner.import.update"), 1);
+    CU_ASSERT_EQUAL(partner_total(), 2);
+    free(e);
+}
+
+/* A chosen partnerId that clashes, in the store or within the file, is refused
+ * naming partnerId, and nothing of the file is stored. */
+static void test_import_partner_id_clash(void)
+{
+    lg_admin_import_entry e[2];
+    lg_admin_import_result r[2];
+    lg_admin_secrets s0;
+    lg_outcome out = {0, ""};
+    size_t bad = 99;
+    fresh();
+    lg_partner b = create("beta", 0, &s0);
+    lg_admin_secrets_wipe(&s0);
+    entry(&e[0], "gamma", 10);
+    entry(&e[1], "delta", 10);
+    snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "%s", b.id);
+    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, 2, r, &bad, &out), LG_ERR_DUPLICATE);
+    CU_ASSERT_EQUAL(out.status, 409);
+    CU_ASSERT_EQUAL(bad, 1);
+    if (strncmp(out.message, "partners[1].partnerId", 21) != 0)
+        fprintf(stderr, "\n  message \"%s\" does not name partners[1].partnerId\n", out.message);
+    CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].partnerId", 21), 0);
+    CU_ASSERT_EQUAL(r[0].secrets.api_key[0], '\0');
+    CU_ASSERT_EQUAL(partner_total(), 1);
+
+    snprintf(e[0].create.partner.id, sizeof e[0].create.partner.id, "partner_same_001");
+    snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "partner_same_001");
+    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, 2, r, &bad, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(bad, 1);
+    CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].partnerId", 21), 0);
+    CU_ASSERT_EQUAL(partner_total(), 1);
+    CU_ASSERT_EQUAL(audit_count(NULL), 1);
 }
 
 /* ------------------------------------------------------------ JSON, secrets */
@@ -651,12 +1000,54 @@ static void test_json_and_wipe(void)
     p.created_at_ms = t0;
     CU_ASSERT_EQUAL_FATAL(lg_admin_partner_json(&p, buf, sizeof buf), LG_OK);
     CU_ASSERT_PTR_NULL(strstr(buf, "topsecret"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"totalLimit\":\"18446744073709551615\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"totalBorrowLimit\":\"18446744073709551615\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"webhookSecretSet\":true"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"signingSecretSet\":true"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"name\":\"Acme \\\"Q\\\"\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"partnerName\":\"Acme \\\"Q\\\"\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"createdAt\":\"2026-03-14T12:00:00.000Z\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"ipAllowlist\":[]"));
+    /* Exactly the plan's Partner fields and lendgate's own, in this order; no key,
+     * hash or secret and none of the old names. */
+    static const char want[] =
+        "partnerId,partnerName,apiKeyPrefix,status,tier,dailyBorrowLimit,totalBorrowLimit,"
+        "currentOutstanding,platformFeePercentage,settlementAddress,webhookUrl,contactEmail,"
+        "contactWallet,publicKey,kycVerified,contractSigned,createdBy,rateLimitRpm,"
+        "signingRequired,signingSecretSet,webhookSecretSet,ipAllowlist,totalBorrowed,totalRepaid,"
+        "totalFees,repaymentBalance,createdAt,updatedAt";
+    char keys[sizeof want + 64] = "";
+    json_object *o = json_tokener_parse(buf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    json_object_object_foreach(o, key, val)
+    {
+        (void)val;
+        size_t used = strlen(keys);
+        snprintf(keys + used, sizeof keys - used, "%s%s", used ? "," : "", key);
+    }
+    json_object_put(o);
+    CU_ASSERT_STRING_EQUAL(keys, want);
+    static const char *const gone[] = {"\"id\":",         "\"name\":",   "\"dailyLimit\":",
+                                       "\"totalLimit\":", "\"feeBps\":", "\"outstanding\":"};
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
+        CU_ASSERT_PTR_NULL(strstr(buf, gone[i]));
+
+    /* The plan's new fields as the audit shows them. */
+    snprintf(p.contact_wallet, sizeof p.contact_wallet, WALLET);
+    snprintf(p.public_key, sizeof p.public_key, PUBKEY);
+    snprintf(p.created_by, sizeof p.created_by, "alice");
+    p.kyc_verified = 1;
+    p.outstanding = 5;
+    p.fee_bps = 50;
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_json(&p, buf, sizeof buf), LG_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"partnerId\":\"partner_acme_001\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"contactWallet\":\"" WALLET "\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"publicKey\":\"" PUBKEY "\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"kycVerified\":true"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"contractSigned\":false"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"createdBy\":\"alice\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"currentOutstanding\":\"5\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"platformFeePercentage\":50"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"status\":\"ACTIVE\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"tier\":\"BASIC\""));
     CU_ASSERT_EQUAL(lg_admin_partner_json(&p, buf, 40), LG_ERR_OVERFLOW);
     CU_ASSERT_EQUAL(lg_admin_partner_json(NULL, buf, sizeof buf), LG_ERR_INVALID);
 
@@ -674,12 +1065,16 @@ int main(void)
         {"create: ids, keys, secrets kept out of the audit", test_create_ids_and_keys},
         {"create: refusals name the field", test_create_refused},
         {"create: limits left out take the config's defaults", test_create_limit_defaults},
+        {"create: the plan's fields, chosen partnerId, createdBy", test_create_plan_fields},
         {"key rotation with grace 0 and N", test_rotate_grace},
         {"signing secret rotation", test_signing_rotate},
         {"update each field and bad values", test_update_fields},
+        {"update the plan's fields, createdBy kept", test_update_plan_fields},
         {"suspend and activate, idempotent", test_set_status},
         {"analytics over a scripted history", test_analytics},
         {"import: idempotent, all or nothing", test_import},
+        {"import: the plan's partner_platforms.json, twice", test_import_plan_file},
+        {"import: a clashing partnerId names partnerId", test_import_partner_id_clash},
         {"partner JSON and secrets wipe", test_json_and_wipe},
         {NULL, NULL},
     };

@@ -227,8 +227,16 @@ static void test_response(void)
     lg_response_release(&r);
     CU_ASSERT_EQUAL(lg_response_success(&r, 201, json_object_new_object(), "r"), LG_OK);
     CU_ASSERT_EQUAL(r.status, 201);
-    CU_ASSERT_STRING_EQUAL(r.body, "{\"success\":true,\"data\":{},\"requestId\":\"r\"}");
+    CU_ASSERT_STRING_EQUAL(r.body, "{\"success\":true,\"requestId\":\"r\"}");
     lg_response_release(&r);
+    /* The plan's shapes: the members at the top level, an own success kept. */
+    struct json_object *d = json_object_new_object();
+    json_object_object_add(d, "success", json_object_new_boolean(0));
+    json_object_object_add(d, "total", json_object_new_int(3));
+    CU_ASSERT_EQUAL(lg_response_success(&r, 200, d, "r"), LG_OK);
+    CU_ASSERT_STRING_EQUAL(r.body, "{\"success\":false,\"total\":3,\"requestId\":\"r\"}");
+    lg_response_release(&r);
+    CU_ASSERT_EQUAL(lg_response_success(&r, 200, json_object_new_array(), "r"), LG_ERR_INVALID);
     lg_response_release(NULL);
     CU_ASSERT_STRING_EQUAL(lg_http_reason(413), "Payload Too Large");
 }

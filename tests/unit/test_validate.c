@@ -132,49 +132,94 @@ static void test_borrow_body(void)
 {
     lg_borrow_request a, b;
     char msg[200];
-    const char *body = "{\"partnerLoanId\":\"L1\",\"userWallet\":\"" WALLET
-                       "\",\"oaidTokenId\":\"7\",\"amount\":\"1000000\"}";
+    /* The plan's own body: a numeric oaidTokenId, borrowAmount, metadata. */
+    const char *body = "{\"oaidTokenId\":7,\"userWallet\":\"" WALLET
+                       "\",\"borrowAmount\":\"1000000\",\"partnerLoanId\":\"L1\"}";
     CU_ASSERT_EQUAL(lg_parse_borrow(body, strlen(body), &a, msg, sizeof msg), LG_OK);
     CU_ASSERT_STRING_EQUAL(a.partner_loan_id, "L1");
     CU_ASSERT_STRING_EQUAL(a.user_wallet, "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed");
     CU_ASSERT_STRING_EQUAL(a.oaid, "7");
     CU_ASSERT_EQUAL(a.amount, 1000000);
+    CU_ASSERT_STRING_EQUAL(a.metadata, "");
     /* The hash is SHA-256 of the canonical form, whatever the spelling of the body. */
     char want[LG_SHA256_HEX_LEN];
     const char *canon = "borrow\nL1\n0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed\n7\n1000000";
     lg_sha256_hex(want, sizeof want, canon, strlen(canon));
     CU_ASSERT_STRING_EQUAL(a.request_hash, want);
-    const char *body2 = "{ \"amount\":\"1000000\", \"oaidTokenId\":\"7\", \"userWallet\":"
+    const char *body2 = "{ \"borrowAmount\":\"1000000\", \"oaidTokenId\":\"7\", \"userWallet\":"
                         "\"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed\", \"partnerLoanId\":\"L1\"}";
     CU_ASSERT_EQUAL(lg_parse_borrow(body2, strlen(body2), &b, msg, sizeof msg), LG_OK);
     CU_ASSERT_STRING_EQUAL(a.request_hash, b.request_hash);
 
+    /* Metadata is kept as canonical JSON: the same object in any order hashes alike,
+     * another object does not. */
+    const char *m1 = "{\"partnerLoanId\":\"L1\",\"userWallet\":\"" WALLET
+                     "\",\"oaidTokenId\":7,\"borrowAmount\":\"1000000\",\"metadata\":"
+                     "{\"partnerUserId\":\"u 1\",\"loanPurpose\":\"working_capital\","
+                     "\"customFields\":{\"b\":[1,true,null],\"a\":\"\\u00e9\"}}}";
+    const char *m2 = "{\"metadata\":{\"customFields\":{\"a\":\"\\u00e9\",\"b\":[1,true,null]},"
+                     "\"loanPurpose\":\"working_capital\",\"partnerUserId\":\"u 1\"},"
+                     "\"partnerLoanId\":\"L1\",\"userWallet\":\"" WALLET
+                     "\",\"oaidTokenId\":\"7\",\"borrowAmount\":\"1000000\"}";
+    CU_ASSERT_EQUAL_FATAL(lg_parse_borrow(m1, strlen(m1), &a, msg, sizeof msg), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_parse_borrow(m2, strlen(m2), &b, msg, sizeof msg), LG_OK);
+    CU_ASSERT_STRING_EQUAL(a.metadata,
+                           "{\"customFields\":{\"a\":\"\xc3\xa9\",\"b\":[1,true,null]},"
+                           "\"loanPurpose\":\"working_capital\",\"partnerUserId\":\"u 1\"}");
+    CU_ASSERT_STRING_EQUAL(a.metadata, b.metadata);
+    CU_ASSERT_STRING_EQUAL(a.request_hash, b.request_hash);
+    CU_ASSERT_STRING_NOT_EQUAL(a.request_hash, want);
+    /* Ids beyond 2^53 come as strings; 2^53 itself is still a number. */
+    const char *big = "{\"partnerLoanId\":\"L1\",\"userWallet\":\"" WALLET
+                      "\",\"oaidTokenId\":9007199254740992,\"borrowAmount\":\"1\"}";
+    CU_ASSERT_EQUAL(lg_parse_borrow(big, strlen(big), &a, msg, sizeof msg), LG_OK);
+    CU_ASSERT_STRING_EQUAL(a.oaid, "9007199254740992");
+
+#define B(id, amount)                                                                              \
+    "{\"partnerLoanId\":\"L1\",\"userWallet\":\"" WALLET "\",\"oaidTokenId\":" id                  \
+    ",\"borrowAmount\":" amount
+    char deep[400], large[1400];
+    snprintf(deep, sizeof deep, "%s,\"metadata\":{\"a\":{\"b\":{\"c\":{\"d\":1}}}}}",
+             B("7", "\"5\""));
+    snprintf(large, sizeof large, "%s,\"metadata\":{\"customFields\":\"%01100d\"}}",
+             B("7", "\"5\""), 0);
     struct {
         const char *body, *field;
     } bad[] = {
         {"[]", "body"},
-        {"{\"partnerLoanId\":\"L1\",\"userWallet\":\"" WALLET "\",\"oaidTokenId\":\"7\","
-         "\"amount\":1000000}",
-         "amount"},
-        {"{\"partnerLoanId\":\"L1\",\"userWallet\":\"" WALLET "\",\"oaidTokenId\":\"7\","
-         "\"amount\":\"-5\"}",
-         "amount"},
+        {B("7", "1000000") "}", "borrowAmount: must be a string"},
+        {B("7", "\"-5\"") "}", "borrowAmount"},
+        {B("7", "\"0\"") "}", "borrowAmount"},
+        {B("7.0", "\"5\"") "}", "oaidTokenId: must be an integer"},
+        {B("7.5", "\"5\"") "}", "oaidTokenId: must be an integer"},
+        {B("0", "\"5\"") "}", "oaidTokenId: must be greater than zero"},
+        {B("-3", "\"5\"") "}", "oaidTokenId: must be greater than zero"},
+        {B("\"0\"", "\"5\"") "}", "oaidTokenId: must be greater than zero"},
+        {B("9007199254740993", "\"5\"") "}", "oaidTokenId: above 2^53"},
+        {B("99999999999999999999999", "\"5\"") "}", "oaidTokenId"},
+        {B("true", "\"5\"") "}", "oaidTokenId"},
+        {B("7", "\"5\"") ",\"metadata\":[1]}", "metadata: must be an object"},
+        {B("7", "\"5\"") ",\"metadata\":\"x\"}", "metadata: must be an object"},
+        {deep, "metadata: nested deeper than 4"},
+        {large, "metadata: longer than 1024"},
         {"{\"partnerLoanId\":\"L1\",\"userWallet\":\"0x12\",\"oaidTokenId\":\"7\","
-         "\"amount\":\"5\"}",
+         "\"borrowAmount\":\"5\"}",
          "userWallet"},
         {"{\"partnerLoanId\":\"L 1\",\"userWallet\":\"" WALLET "\",\"oaidTokenId\":\"7\","
-         "\"amount\":\"5\"}",
+         "\"borrowAmount\":\"5\"}",
          "partnerLoanId"},
         {"{\"partnerLoanId\":\"L1\",\"userWallet\":\"" WALLET "\",\"oaidTokenId\":\"7\"}",
-         "amount"},
-        {"{\"partnerLoanId\":\"L1\",\"userWallet\":\"" WALLET "\",\"oaidTokenId\":\"7\","
-         "\"amount\":\"5\",\"fee\":\"0\"}",
-         "fee"},
+         "borrowAmount: is required"},
+        {B("7", "\"5\"") ",\"amount\":\"5\"}", "amount: unknown field"},
+        {B("7", "\"5\"") ",\"fee\":\"0\"}", "fee: unknown field"},
     };
+#undef B
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         msg[0] = '\0';
         CU_ASSERT_EQUAL(lg_parse_borrow(bad[i].body, strlen(bad[i].body), &a, msg, sizeof msg),
                         LG_ERR_INVALID);
+        if (strncmp(msg, bad[i].field, strlen(bad[i].field)) != 0)
+            fprintf(stderr, "body %zu: got \"%s\", want \"%s...\"\n", i, msg, bad[i].field);
         CU_ASSERT_EQUAL(strncmp(msg, bad[i].field, strlen(bad[i].field)), 0);
     }
 }
@@ -183,15 +228,17 @@ static void test_repay_body(void)
 {
     lg_repay_request r;
     char msg[200];
-    const char *ok = "{\"partnerLoanId\":\"L1\",\"amount\":\"5\"}";
+    const char *ok = "{\"partnerLoanId\":\"L1\",\"repaymentAmount\":\"5\"}";
     CU_ASSERT_EQUAL(lg_parse_repay(ok, strlen(ok), &r, msg, sizeof msg), LG_OK);
     CU_ASSERT_STRING_EQUAL(r.proof_tx, "");
-    const char *proof = "{\"partnerLoanId\":\"L1\",\"amount\":\"5\",\"repaymentTxHash\":\"0x"
-                        "00000000000000000000000000000000000000000000000000000000000000AA\"}";
+    const char *proof =
+        "{\"partnerLoanId\":\"L1\",\"repaymentAmount\":\"5\",\"repaymentTxHash\":\"0x"
+        "00000000000000000000000000000000000000000000000000000000000000AA\"}";
     CU_ASSERT_EQUAL(lg_parse_repay(proof, strlen(proof), &r, msg, sizeof msg), LG_OK);
     CU_ASSERT_STRING_EQUAL(r.proof_tx,
                            "0x00000000000000000000000000000000000000000000000000000000000000aa");
-    const char *bad = "{\"partnerLoanId\":\"L1\",\"amount\":\"5\",\"repaymentTxHash\":\"x\"}";
+    const char *bad =
+        "{\"partnerLoanId\":\"L1\",\"repaymentAmount\":\"5\",\"repaymentTxHash\":\"x\"}";
     CU_ASSERT_EQUAL(lg_parse_repay(bad, strlen(bad), &r, msg, sizeof msg), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(strncmp(msg, "repaymentTxHash:", 16), 0);
     CU_ASSERT_EQUAL(lg_parse_repay(NULL, 0, &r, msg, sizeof msg), LG_ERR_INVALID);

@@ -1,0 +1,92 @@
+/* model.c - the names of the domain enumerations, generated from model.h's tables. */
+#include "config.h"
+
+#include <lendgate/model.h>
+
+#include <stddef.h>
+#include <string.h>
+
+typedef struct named {
+    int value;
+    const char *name;
+} named;
+
+#define LG_MODEL_NAMED(c, v, name) {v, name},
+
+static const named partner_statuses[] = {LG_PARTNER_STATUSES(LG_MODEL_NAMED)};
+static const named tiers[] = {LG_TIERS(LG_MODEL_NAMED)};
+static const named loan_statuses[] = {LG_LOAN_STATUSES(LG_MODEL_NAMED)};
+static const named repay_statuses[] = {LG_REPAY_STATUSES(LG_MODEL_NAMED)};
+static const named ledger_kinds[] = {LG_LEDGER_KINDS(LG_MODEL_NAMED)};
+
+#define COUNT(t) (sizeof(t) / sizeof((t)[0]))
+
+static const char *name_of(const named *t, size_t n, int v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i].value == v)
+            return t[i].name;
+    return "UNKNOWN";
+}
+
+static lg_err value_of(const named *t, size_t n, const char *name, int *v)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (strcmp(t[i].name, name) == 0) {
+            *v = t[i].value;
+            return LG_OK;
+        }
+    return LG_ERR_INVALID;
+}
+
+const char *lg_partner_status_name(lg_partner_status v)
+{
+    return name_of(partner_statuses, COUNT(partner_statuses), (int)v);
+}
+
+const char *lg_tier_name(lg_tier v)
+{
+    return name_of(tiers, COUNT(tiers), (int)v);
+}
+
+const char *lg_loan_status_name(lg_loan_status v)
+{
+    return name_of(loan_statuses, COUNT(loan_statuses), (int)v);
+}
+
+const char *lg_repay_status_name(lg_repay_status v)
+{
+    return name_of(repay_statuses, COUNT(repay_statuses), (int)v);
+}
+
+const char *lg_ledger_kind_name(lg_ledger_kind v)
+{
+    return name_of(ledger_kinds, COUNT(ledger_kinds), (int)v);
+}
+
+lg_err lg_partner_status_parse(const char *name, lg_partner_status *out)
+{
+    int v;
+    if (!out || value_of(partner_statuses, COUNT(partner_statuses), name, &v) != LG_OK)
+        return LG_ERR_INVALID;
+    *out = (lg_partner_status)v;
+    return LG_OK;
+}
+
+lg_err lg_tier_parse(const char *name, lg_tier *out)
+{
+    int v;
+    if (!out || value_of(tiers, COUNT(tiers), name, &v) != LG_OK)
+        return LG_ERR_INVALID;
+    *out = (lg_tier)v;
+    return LG_OK;
+}
+
+lg_err lg_loan_status_parse(const char *name, lg_loan_status *out)
+{
+    int v;
+    if (!out || value_of(loan_statuses, COUNT(loan_statuses), name, &v) != LG_OK)
+        return LG_ERR_INVALID;
+    *out = (lg_loan_status)v;
+    return LG_OK;
+}
