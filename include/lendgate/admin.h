@@ -63,7 +63,7 @@ typedef struct lg_admin_create {
  * Returns LG_OK (201), LG_ERR_INVALID (400, field named), LG_ERR_DUPLICATE (409: the
  * key prefix is taken), or the store's error.
  */
-lg_err lg_admin_partner_create(lg_store *st, const lg_config *cfg, const lg_admin_actor *who,
+lg_err lg_admin_partner_create(lg_service *svc, const lg_admin_actor *who,
                                const lg_admin_create *req, lg_partner *created,
                                lg_admin_secrets *secrets, lg_outcome *out);
 
@@ -73,18 +73,18 @@ lg_err lg_admin_partner_create(lg_store *st, const lg_config *cfg, const lg_admi
  * Out: *secrets (api_key), *old_expires_at_ms (may be NULL).
  * Returns LG_OK (200), LG_ERR_NOT_FOUND (404), LG_ERR_INVALID, or the store's error.
  */
-lg_err lg_admin_key_rotate(lg_store *st, const lg_admin_actor *who, const char *partner_id,
+lg_err lg_admin_key_rotate(lg_service *svc, const lg_admin_actor *who, const char *partner_id,
                            lg_apikey_env env, uint64_t grace_seconds, lg_admin_secrets *secrets,
                            int64_t *old_expires_at_ms, lg_outcome *out);
 
 /* The environment of partner_id's newest key (LG_APIKEY_LIVE when it has none or
  * cannot be read): a rotation keeps it unless the admin names another, so a
  * sandbox partner is never handed a live key by default. */
-lg_apikey_env lg_admin_key_env(lg_store *st, const char *partner_id);
+lg_apikey_env lg_admin_key_env(lg_service *svc, const char *partner_id);
 
 /* A new signing secret for partner_id, effective at once (secrets->signing_secret).
  * Returns LG_OK (200), LG_ERR_NOT_FOUND (404), or the store's error. */
-lg_err lg_admin_signing_rotate(lg_store *st, const lg_admin_actor *who, const char *partner_id,
+lg_err lg_admin_signing_rotate(lg_service *svc, const lg_admin_actor *who, const char *partner_id,
                                lg_admin_secrets *secrets, lg_outcome *out);
 
 /*
@@ -94,7 +94,7 @@ lg_err lg_admin_signing_rotate(lg_store *st, const lg_admin_actor *who, const ch
  * (secrets->signing_secret, shown once). Out: *before, *after (may be NULL).
  * Returns LG_OK (200), LG_ERR_INVALID (400), LG_ERR_NOT_FOUND (404), or the store's.
  */
-lg_err lg_admin_partner_update(lg_store *st, const lg_admin_actor *who, const lg_partner *p,
+lg_err lg_admin_partner_update(lg_service *svc, const lg_admin_actor *who, const lg_partner *p,
                                unsigned mask, lg_partner *before, lg_partner *after,
                                lg_admin_secrets *secrets, lg_outcome *out);
 
@@ -102,17 +102,18 @@ lg_err lg_admin_partner_update(lg_store *st, const lg_admin_actor *who, const lg
  * Takes effect on the next request of every worker: auth reads the status from the
  * store on every call. Out: *after (may be NULL). Returns LG_OK (200; also when the
  * status was already that, with no audit row), LG_ERR_NOT_FOUND (404). */
-lg_err lg_admin_partner_set_status(lg_store *st, const lg_admin_actor *who, const char *partner_id,
-                                   lg_partner_status status, lg_partner *after, lg_outcome *out);
+lg_err lg_admin_partner_set_status(lg_service *svc, const lg_admin_actor *who,
+                                   const char *partner_id, lg_partner_status status,
+                                   lg_partner *after, lg_outcome *out);
 
 /* lg_store_partner_list behind the admin's filter. Out as the store's. */
-lg_err lg_admin_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
+lg_err lg_admin_partner_list(lg_service *svc, const lg_partner_filter *f, lg_partner **items,
                              size_t *n, uint64_t *total, lg_outcome *out);
 
 /* One partner and its keys (hash never shown by callers; prefix, env, times only).
  * Out: *p, *keys (free()), *nkeys. Returns LG_OK, LG_ERR_NOT_FOUND (404). */
-lg_err lg_admin_partner_show(lg_store *st, const char *partner_id, lg_partner *p, lg_api_key **keys,
-                             size_t *nkeys, lg_outcome *out);
+lg_err lg_admin_partner_show(lg_service *svc, const char *partner_id, lg_partner *p,
+                             lg_api_key **keys, size_t *nkeys, lg_outcome *out);
 
 /* The analytics of one period. */
 typedef struct lg_admin_analytics {
@@ -133,9 +134,8 @@ typedef struct lg_admin_analytics {
  * lg_admin_analytics_release). Returns LG_OK, LG_ERR_INVALID (period not 7, 30 or
  * 90: 400), LG_ERR_NOT_FOUND (404), or the store's error.
  */
-lg_err lg_admin_analytics_get(lg_store *st, const lg_config *cfg, const char *partner_id,
-                              unsigned period_days, int64_t now_ms, lg_admin_analytics *a,
-                              lg_outcome *out);
+lg_err lg_admin_analytics_get(lg_service *svc, const char *partner_id, unsigned period_days,
+                              int64_t now_ms, lg_admin_analytics *a, lg_outcome *out);
 
 void lg_admin_analytics_release(lg_admin_analytics *a);
 
@@ -161,16 +161,16 @@ typedef struct lg_admin_import_result {
  * them), *bad_index on failure (the entry at fault; out->message names it and the
  * field). Returns LG_OK, LG_ERR_INVALID, LG_ERR_DUPLICATE, or the store's error.
  */
-lg_err lg_admin_import(lg_store *st, const lg_config *cfg, const lg_admin_actor *who,
+lg_err lg_admin_import(lg_service *svc, const lg_admin_actor *who,
                        const lg_admin_import_entry *entries, size_t n,
                        lg_admin_import_result *results, size_t *bad_index, lg_outcome *out);
 
 /* The admin trail, newest first. Out as lg_store_admin_audit_query. */
-lg_err lg_admin_audit_list(lg_store *st, const lg_admin_audit_filter *f, lg_admin_audit **items,
+lg_err lg_admin_audit_list(lg_service *svc, const lg_admin_audit_filter *f, lg_admin_audit **items,
                            size_t *n, uint64_t *total, lg_outcome *out);
 
 /* The partner's API call log (partner_api_logs), newest first. */
-lg_err lg_admin_api_logs(lg_store *st, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
+lg_err lg_admin_api_logs(lg_service *svc, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
                          uint64_t *total, lg_outcome *out);
 
 /*

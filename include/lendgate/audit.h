@@ -14,6 +14,7 @@
 
 #include <lendgate/error.h>
 #include <lendgate/request.h>
+#include <lendgate/service.h>
 #include <lendgate/store.h>
 
 /* Starts row for the call r on route (a pattern) by partner_id. */
@@ -28,8 +29,8 @@ void lg_audit_begin(lg_api_log *row, const lg_request *r, const char *route,
 lg_err lg_audit_sanitize(char *out, size_t cap, const char *body, size_t len, const char *query);
 
 /* Sets status, success, duration since r's start and error_message (may be NULL)
- * on row and appends it to st. Returns what lg_store_api_log_append returns. */
-lg_err lg_audit_finish(lg_store *st, lg_api_log *row, const lg_request *r, int status,
+ * on row and appends it through the service. Returns what lg_service_audit returns. */
+lg_err lg_audit_finish(lg_service *svc, lg_api_log *row, const lg_request *r, int status,
                        const char *error_message);
 
 #endif

@@ -12,20 +12,18 @@
 
 #include <lendgate/config.h>
 #include <lendgate/error.h>
-#include <lendgate/store.h>
-
-/* How long a key's last_used_at is left alone after it was written. */
-#define LG_AUTH_TOUCH_INTERVAL_MS 60000
+#include <lendgate/service.h>
 
 /*
- * Authenticates the Authorization header value (may be NULL or "") against st.
+ * Authenticates the Authorization header value (may be NULL or "") through the
+ * service (lg_service_authenticate, which also notes the key's use).
  * Out: *partner and *key on LG_OK, and also on LG_ERR_SUSPENDED/LG_ERR_INACTIVE
  * (the key was valid: the call is audited); *status, the HTTP status of a refusal
  * (401, 403, 503), and msg its message.
  * Returns LG_OK, LG_ERR_AUTH (missing or invalid key: 401), LG_ERR_SUSPENDED and
  * LG_ERR_INACTIVE (403), LG_ERR_INVALID (NULL argument), or the store's error (503).
  */
-lg_err lg_auth_partner(lg_store *st, const char *authorization, lg_partner *partner,
+lg_err lg_auth_partner(lg_service *svc, const char *authorization, lg_partner *partner,
                        lg_api_key *key, int *status, char *msg, size_t msglen);
 
 /*

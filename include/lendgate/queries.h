@@ -38,7 +38,7 @@ typedef struct lg_credit_line_view {
  * 404 for an unknown token (the read reverted), 502 when the node failed, 504 when
  * it did not answer in time, 503 with c NULL (chain not reachable at start).
  */
-lg_err lg_query_credit_line(lg_contracts *c, const char *oaid, lg_credit_line_view *view,
+lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_view *view,
                             lg_outcome *out);
 
 typedef struct lg_position_view {
@@ -58,7 +58,7 @@ typedef struct lg_position_view {
 
 /* Reads vault position position_id (decimal, validated). Returns as
  * lg_query_credit_line. */
-lg_err lg_query_position(lg_contracts *c, const char *position_id, lg_position_view *view,
+lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_view *view,
                          lg_outcome *out);
 
 /*
@@ -66,12 +66,12 @@ lg_err lg_query_position(lg_contracts *c, const char *position_id, lg_position_v
  * Out: *loan; *reps (malloc'd, caller free()s; NULL when *nreps is 0).
  * Returns LG_OK, LG_ERR_NOT_FOUND (404), or the store's error (500).
  */
-lg_err lg_query_loan(lg_store *st, const lg_partner *p, const char *partner_loan_id, lg_loan *loan,
-                     lg_repayment **reps, size_t *nreps, lg_outcome *out);
+lg_err lg_query_loan(lg_service *svc, const lg_partner *p, const char *partner_loan_id,
+                     lg_loan *loan, lg_repayment **reps, size_t *nreps, lg_outcome *out);
 
 /* Loans of p to wallet (lowercase), status -1 for any, newest first.
  * Out: *items (free()), *n, *total. Returns LG_OK or the store's error. */
-lg_err lg_query_user_loans(lg_store *st, const lg_partner *p, const char *wallet, int status,
+lg_err lg_query_user_loans(lg_service *svc, const lg_partner *p, const char *wallet, int status,
                            uint32_t limit, uint64_t offset, lg_loan **items, size_t *n,
                            uint64_t *total, lg_outcome *out);
 
@@ -94,11 +94,12 @@ typedef struct lg_partner_stats {
 
 /* Stats of p from its record (p is read again for fresh totals) and the store.
  * Returns LG_OK or the store's error. */
-lg_err lg_query_stats(lg_store *st, const lg_partner *p, lg_partner_stats *stats, lg_outcome *out);
+lg_err lg_query_stats(lg_service *svc, const lg_partner *p, lg_partner_stats *stats,
+                      lg_outcome *out);
 
 /* Ledger rows of p in [start_ms, end_ms) (0 = open), newest first.
  * Out: *items (free()), *n, *total. Returns LG_OK or the store's error. */
-lg_err lg_query_transactions(lg_store *st, const lg_partner *p, int64_t start_ms, int64_t end_ms,
+lg_err lg_query_transactions(lg_service *svc, const lg_partner *p, int64_t start_ms, int64_t end_ms,
                              uint32_t limit, uint64_t offset, lg_ledger_entry **items, size_t *n,
                              uint64_t *total, lg_outcome *out);
 

@@ -47,8 +47,24 @@ lg_err lg_service_open_store_only(lg_service **out, const lg_config *cfg, char *
 /* Closes and frees; wipes the platform key. NULL is fine. */
 void lg_service_close(lg_service *svc);
 
-/* Borrowed handles, valid until lg_service_close. The chain ones are NULL for a
- * store-only service. */
+/*
+ * The partner holding api_key (the key text as sent: its shape is checked, its
+ * SHA-256 looked up; the key itself is never stored or logged). Notes the key's use
+ * (last_used_at, at most once a minute). Out: *partner and *key on LG_OK and also on
+ * LG_ERR_SUSPENDED / LG_ERR_INACTIVE (the key is valid: the call is audited).
+ * Returns LG_OK, LG_ERR_AUTH (malformed or unknown key), LG_ERR_SUSPENDED,
+ * LG_ERR_INACTIVE, LG_ERR_INVALID (NULL), LG_ERR_CRYPTO, or the store's error.
+ */
+lg_err lg_service_authenticate(lg_service *svc, const char *api_key, lg_partner *partner,
+                               lg_api_key *key);
+
+/* Appends the audit row of an answered partner call (secrets already removed).
+ * Returns LG_OK, LG_ERR_INVALID, or the store's error. */
+lg_err lg_service_audit(lg_service *svc, const lg_api_log *row);
+
+/* Borrowed handles, valid until lg_service_close, for tests and tools that inspect
+ * what the service did: the API and lendgatectl never reach past the service. The
+ * chain ones are NULL for a store-only service. */
 lg_store *lg_service_store(lg_service *svc);
 struct lg_rpc *lg_service_rpc(lg_service *svc);
 struct lg_contracts *lg_service_contracts(lg_service *svc);

@@ -15,7 +15,6 @@
 #include <lendgate/admin_bodies.h>
 #include <lendgate/ids.h>
 #include <lendgate/log.h>
-#include <lendgate/setup.h>
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
@@ -231,7 +230,7 @@ static int field_fail(const char *what, const opt_set *o, const char *msg, lg_er
 
 typedef struct ctl_ctx {
     lg_config *cfg;
-    lg_store *st;
+    lg_service *svc; /* store only: lendgatectl reaches the store through the service */
     lg_admin_actor who;
 } ctl_ctx;
 
@@ -249,12 +248,13 @@ static void actor_fill(lg_admin_actor *who)
 
 static int ctx_open(ctl_ctx *c, lg_config *cfg)
 {
+    char err[256];
     c->cfg = cfg;
-    c->st = NULL;
+    c->svc = NULL;
     actor_fill(&c->who);
-    lg_err rc = lg_setup_open_store(cfg, &c->st);
+    lg_err rc = lg_service_open_store_only(&c->svc, cfg, err, sizeof err);
     if (rc != LG_OK)
-        return refuse("opening the store", "%s (%s)", lg_strerror(rc),
+        return refuse("opening the store", "%s (%s)", err[0] ? err : lg_strerror(rc),
                       lg_config_str(cfg, "store", "path"));
     return EXIT_OK;
 }
@@ -368,7 +368,7 @@ static int partner_create(ctl_ctx *c, int argc, char **argv)
     lg_admin_secrets secrets;
     lg_outcome out;
     memset(&secrets, 0, sizeof secrets);
-    rc = lg_admin_partner_create(c->st, c->cfg, &c->who, &req, &created, &secrets, &out);
+    rc = lg_admin_partner_create(c->svc, &c->who, &req, &created, &secrets, &out);
     status = rc == LG_OK ? create_print(&created, &secrets, o.val[C_JSON] != NULL)
                          : outcome_fail("partner create", rc, &out);
     lg_admin_secrets_wipe(&secrets);
@@ -450,7 +450,7 @@ static int partner_list(ctl_ctx *c, int argc, char **argv)
     size_t n = 0;
     uint64_t total = 0;
     lg_outcome out;
-    lg_err rc = lg_admin_partner_list(c->st, &f, &items, &n, &total, &out);
+    lg_err rc = lg_admin_partner_list(c->svc, &f, &items, &n, &total, &out);
     if (rc != LG_OK)
         return outcome_fail("partner list", rc, &out);
     if (o.val[L_JSON])
@@ -530,7 +530,7 @@ static int partner_show(ctl_ctx *c, int argc, char **argv)
     lg_api_key *keys = NULL;
     size_t nkeys = 0;
     lg_outcome out;
-    lg_err rc = lg_admin_partner_show(c->st, id, &p, &keys, &nkeys, &out);
+    lg_err rc = lg_admin_partner_show(c->svc, id, &p, &keys, &nkeys, &out);
     if (rc != LG_OK)
         return outcome_fail("partner show", rc, &out);
     int64_t now = lg_time_now_ms();
@@ -602,7 +602,7 @@ static int partner_update(ctl_ctx *c, int argc, char **argv)
     lg_admin_secrets secrets;
     lg_outcome out;
     memset(&secrets, 0, sizeof secrets);
-    rc = lg_admin_partner_update(c->st, &c->who, &p, mask, &before, &after, &secrets, &out);
+    rc = lg_admin_partner_update(c->svc, &c->who, &p, mask, &before, &after, &secrets, &out);
     if (rc == LG_OK) {
         printf("partner %s updated\n", id);
         print_changes(&before, &after);
@@ -625,7 +625,7 @@ static int partner_set_status(ctl_ctx *c, int argc, char **argv, lg_partner_stat
         return status;
     lg_partner after;
     lg_outcome out;
-    lg_err rc = lg_admin_partner_set_status(c->st, &c->who, id, to, &after, &out);
+    lg_err rc = lg_admin_partner_set_status(c->svc, &c->who, id, to, &after, &out);
     if (rc != LG_OK)
         return outcome_fail(verb, rc, &out);
     printf("partner %s: %s\n", id, lg_partner_status_name(after.status));
@@ -662,7 +662,7 @@ static int partner_rotate(ctl_ctx *c, int argc, char **argv)
         (status = ctx_open(c, c->cfg)) != EXIT_OK)
         return status;
     uint64_t grace = lg_config_u64(c->cfg, "admin", "key_grace_seconds");
-    lg_apikey_env env = lg_admin_key_env(c->st, id);
+    lg_apikey_env env = lg_admin_key_env(c->svc, id);
     char *body = o.val[R_GRACE] || o.val[R_ENV] ? opts_body(&o) : strdup("");
     if (!body)
         return refuse("partner rotate-key", "%s", lg_strerror(LG_ERR_NOMEM));
@@ -674,7 +674,7 @@ static int partner_rotate(ctl_ctx *c, int argc, char **argv)
     lg_outcome out;
     int64_t old_exp = 0;
     memset(&secrets, 0, sizeof secrets);
-    rc = lg_admin_key_rotate(c->st, &c->who, id, env, grace, &secrets, &old_exp, &out);
+    rc = lg_admin_key_rotate(c->svc, &c->who, id, env, grace, &secrets, &old_exp, &out);
     if (rc == LG_OK)
         rotate_print(id, &secrets, old_exp, o.val[R_JSON] != NULL);
     else
@@ -730,7 +730,7 @@ static int import_apply(ctl_ctx *c, const char *path, const lg_admin_import_entr
     size_t bad = SIZE_MAX;
     lg_outcome out;
     int status = EXIT_OK;
-    lg_err rc = lg_admin_import(c->st, c->cfg, &c->who, e, n, res, &bad, &out);
+    lg_err rc = lg_admin_import(c->svc, &c->who, e, n, res, &bad, &out);
     if (rc == LG_OK)
         import_print(res, n);
     else if (out.message[0])
@@ -815,7 +815,7 @@ int lg_ctl_partner(lg_config *cfg, int argc, char **argv)
 {
     ctl_ctx c = {cfg, NULL, {{0}, {0}, {0}}};
     int status = partner_dispatch(&c, argc, argv);
-    lg_store_close(c.st);
+    lg_service_close(c.svc);
     return status;
 }
 
@@ -892,12 +892,12 @@ int lg_ctl_audit(lg_config *cfg, int argc, char **argv)
     size_t n = 0;
     uint64_t total = 0;
     lg_outcome out;
-    lg_err rc = lg_admin_audit_list(c.st, &f, &items, &n, &total, &out);
+    lg_err rc = lg_admin_audit_list(c.svc, &f, &items, &n, &total, &out);
     if (rc == LG_OK)
         audit_print(items, n, total, &f, o.val[A_JSON] != NULL);
     else
         status = outcome_fail("audit", rc, &out);
     free(items);
-    lg_store_close(c.st);
+    lg_service_close(c.svc);
     return status;
 }

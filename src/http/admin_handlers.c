@@ -67,11 +67,6 @@ static int partner_id_arg(lg_http_call *call, char id[LG_ID_LEN])
     return 0;
 }
 
-static lg_store *store_of(lg_http_call *call)
-{
-    return lg_service_store(call->srv->svc);
-}
-
 static void body_failed(lg_http_call *call, lg_err rc, const char *msg)
 {
     lg_http_fail(call, rc == LG_ERR_INVALID ? 400 : 500,
@@ -94,7 +89,7 @@ void lg_h_admin_create(lg_http_call *call)
     actor_of(call, &who);
     memset(&sec, 0, sizeof sec);
     memset(&created, 0, sizeof created);
-    lg_admin_partner_create(store_of(call), call->srv->cfg, &who, &req, &created, &sec, &out);
+    lg_admin_partner_create(call->srv->svc, &who, &req, &created, &sec, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
@@ -118,7 +113,7 @@ void lg_h_admin_rotate_key(lg_http_call *call)
     uint64_t grace = lg_config_u64(call->srv->cfg, "admin", "key_grace_seconds");
     if (!partner_id_arg(call, id))
         return;
-    lg_apikey_env env = lg_admin_key_env(store_of(call), id);
+    lg_apikey_env env = lg_admin_key_env(call->srv->svc, id);
     lg_err rc =
         lg_parse_admin_rotate(call->req->body, call->req->body_len, &grace, &env, msg, sizeof msg);
     if (rc != LG_OK) {
@@ -131,7 +126,7 @@ void lg_h_admin_rotate_key(lg_http_call *call)
     int64_t old_expires = 0;
     actor_of(call, &who);
     memset(&sec, 0, sizeof sec);
-    lg_admin_key_rotate(store_of(call), &who, id, env, grace, &sec, &old_expires, &out);
+    lg_admin_key_rotate(call->srv->svc, &who, id, env, grace, &sec, &old_expires, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
@@ -164,7 +159,7 @@ void lg_h_admin_rotate_signing(lg_http_call *call)
     lg_outcome out = {0};
     actor_of(call, &who);
     memset(&sec, 0, sizeof sec);
-    lg_admin_signing_rotate(store_of(call), &who, id, &sec, &out);
+    lg_admin_signing_rotate(call->srv->svc, &who, id, &sec, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
@@ -267,7 +262,7 @@ void lg_h_admin_update(lg_http_call *call)
         actor_of(call, &who);
         memset(&sec, 0, sizeof sec);
         memcpy(p[0].id, id, sizeof id);
-        lg_admin_partner_update(store_of(call), &who, &p[0], mask, &p[1], &p[2], &sec, &out);
+        lg_admin_partner_update(call->srv->svc, &who, &p[0], mask, &p[1], &p[2], &sec, &out);
         if (!lg_http_outcome_failed(call, &out))
             update_reply(call, &p[1], &p[2], mask, &sec);
         lg_admin_secrets_wipe(&sec);
@@ -286,7 +281,7 @@ static void set_status(lg_http_call *call, lg_partner_status status)
     lg_outcome out = {0};
     actor_of(call, &who);
     memset(&after, 0, sizeof after);
-    lg_admin_partner_set_status(store_of(call), &who, id, status, &after, &out);
+    lg_admin_partner_set_status(call->srv->svc, &who, id, status, &after, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o)
@@ -363,7 +358,7 @@ void lg_h_admin_list(lg_http_call *call)
     size_t n = 0;
     uint64_t total = 0;
     lg_outcome out = {0};
-    lg_admin_partner_list(store_of(call), &f, &items, &n, &total, &out);
+    lg_admin_partner_list(call->srv->svc, &f, &items, &n, &total, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
@@ -399,7 +394,7 @@ void lg_h_admin_show(lg_http_call *call)
     size_t nkeys = 0;
     lg_outcome out = {0};
     memset(&p, 0, sizeof p);
-    lg_admin_partner_show(store_of(call), id, &p, &keys, &nkeys, &out);
+    lg_admin_partner_show(call->srv->svc, id, &p, &keys, &nkeys, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
         for (size_t i = 0; arr && i < nkeys; i++)
@@ -509,7 +504,7 @@ void lg_h_admin_analytics(lg_http_call *call)
     lg_admin_analytics a;
     lg_outcome out = {0};
     memset(&a, 0, sizeof a);
-    lg_admin_analytics_get(store_of(call), call->srv->cfg, id, days, lg_time_now_ms(), &a, &out);
+    lg_admin_analytics_get(call->srv->svc, id, days, lg_time_now_ms(), &a, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o) {
@@ -599,7 +594,7 @@ void lg_h_admin_api_logs(lg_http_call *call)
     size_t n = 0;
     uint64_t total = 0;
     lg_outcome out = {0};
-    lg_admin_api_logs(store_of(call), &f, &items, &n, &total, &out);
+    lg_admin_api_logs(call->srv->svc, &f, &items, &n, &total, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
@@ -655,7 +650,7 @@ void lg_h_admin_audit(lg_http_call *call)
     size_t n = 0;
     uint64_t total = 0;
     lg_outcome out = {0};
-    lg_admin_audit_list(store_of(call), &f, &items, &n, &total, &out);
+    lg_admin_audit_list(call->srv->svc, &f, &items, &n, &total, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)

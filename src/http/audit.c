@@ -109,10 +109,10 @@ lg_err lg_audit_sanitize(char *out, size_t cap, const char *body, size_t len, co
     return text ? LG_OK : LG_ERR_NOMEM;
 }
 
-lg_err lg_audit_finish(lg_store *st, lg_api_log *row, const lg_request *r, int status,
+lg_err lg_audit_finish(lg_service *svc, lg_api_log *row, const lg_request *r, int status,
                        const char *error_message)
 {
-    if (!st || !row)
+    if (!svc || !row)
         return LG_ERR_INVALID;
     row->status_code = status;
     row->success = status >= 200 && status < 300;
@@ -120,5 +120,5 @@ lg_err lg_audit_finish(lg_store *st, lg_api_log *row, const lg_request *r, int s
     row->duration_ms = d < 0 ? 0 : d > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
     copy_cut(row->error_message, sizeof row->error_message, error_message);
     lg_scrub_keys(row->error_message);
-    return lg_store_api_log_append(st, row);
+    return lg_service_audit(svc, row);
 }

@@ -29,28 +29,26 @@ static int bearer_token(const char *header, const char **key)
     return *k != '\0';
 }
 
-lg_err lg_auth_partner(lg_store *st, const char *authorization, lg_partner *partner,
+lg_err lg_auth_partner(lg_service *svc, const char *authorization, lg_partner *partner,
                        lg_api_key *key, int *status, char *msg, size_t msglen)
 {
-    if (!st || !partner || !key || !status || !msg || msglen == 0)
+    if (!svc || !partner || !key || !status || !msg || msglen == 0)
         return LG_ERR_INVALID;
     const char *token = NULL;
     if (!authorization || !*authorization)
         return refuse(LG_ERR_AUTH, 401, status, msg, msglen, "Missing API key");
-    if (!bearer_token(authorization, &token) || lg_apikey_parse(NULL, token) != LG_OK)
+    if (!bearer_token(authorization, &token))
         return refuse(LG_ERR_AUTH, 401, status, msg, msglen, "Invalid API key");
-    char hash[LG_APIKEY_HASH_LEN];
-    if (lg_apikey_hash(hash, sizeof hash, token) != LG_OK)
-        return refuse(LG_ERR_CRYPTO, 500, status, msg, msglen, "Internal error");
-    lg_err rc = lg_store_partner_by_key(st, hash, partner, key);
-    lg_memwipe(hash, sizeof hash);
+    lg_err rc = lg_service_authenticate(svc, token, partner, key);
     switch (rc) {
     case LG_OK:
         *status = 200;
         msg[0] = '\0';
         return LG_OK;
-    case LG_ERR_NOT_FOUND:
+    case LG_ERR_AUTH:
         return refuse(LG_ERR_AUTH, 401, status, msg, msglen, "Invalid API key");
+    case LG_ERR_CRYPTO:
+        return refuse(rc, 500, status, msg, msglen, "Internal error");
     case LG_ERR_SUSPENDED:
         return refuse(rc, 403, status, msg, msglen, "Partner account is suspended");
     case LG_ERR_INACTIVE:

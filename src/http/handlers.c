@@ -6,7 +6,6 @@
 #include <lendgate/address.h>
 #include <lendgate/amount.h>
 #include <lendgate/bodies.h>
-#include <lendgate/events.h>
 #include <lendgate/queries.h>
 #include <lendgate/render.h>
 #include <lendgate/time.h>
@@ -41,7 +40,7 @@ void lg_h_credit_line(lg_http_call *call)
         return;
     lg_credit_line_view v;
     lg_outcome out = {0};
-    lg_query_credit_line(lg_service_contracts(call->srv->svc), oaid, &v, &out);
+    lg_query_credit_line(call->srv->svc, oaid, &v, &out);
     if (lg_http_outcome_failed(call, &out))
         return;
     struct json_object *o = lg_view_credit_line(&v);
@@ -60,7 +59,7 @@ void lg_h_position(lg_http_call *call)
         return;
     lg_position_view v;
     lg_outcome out = {0};
-    lg_query_position(lg_service_contracts(call->srv->svc), id, &v, &out);
+    lg_query_position(call->srv->svc, id, &v, &out);
     if (lg_http_outcome_failed(call, &out))
         return;
     struct json_object *o = lg_view_position(&v);
@@ -154,7 +153,7 @@ void lg_h_loan(lg_http_call *call)
     lg_repayment *reps = NULL;
     size_t n = 0;
     lg_outcome out = {0};
-    lg_query_loan(lg_service_store(call->srv->svc), &call->partner, id, &loan, &reps, &n, &out);
+    lg_query_loan(call->srv->svc, &call->partner, id, &loan, &reps, &n, &out);
     if (lg_http_outcome_failed(call, &out)) {
         free(reps);
         return;
@@ -197,8 +196,8 @@ void lg_h_user_loans(lg_http_call *call)
     lg_loan *items = NULL;
     size_t n = 0;
     lg_outcome out = {0};
-    lg_query_user_loans(lg_service_store(call->srv->svc), &call->partner, wallet, status, limit,
-                        offset, &items, &n, &total, &out);
+    lg_query_user_loans(call->srv->svc, &call->partner, wallet, status, limit, offset, &items, &n,
+                        &total, &out);
     if (lg_http_outcome_failed(call, &out)) {
         free(items);
         return;
@@ -214,7 +213,7 @@ void lg_h_stats(lg_http_call *call)
 {
     lg_partner_stats s;
     lg_outcome out = {0};
-    lg_query_stats(lg_service_store(call->srv->svc), &call->partner, &s, &out);
+    lg_query_stats(call->srv->svc, &call->partner, &s, &out);
     if (lg_http_outcome_failed(call, &out))
         return;
     struct json_object *o = lg_view_stats(&call->partner, &s);
@@ -236,8 +235,8 @@ void lg_h_transactions(lg_http_call *call)
     lg_ledger_entry *items = NULL;
     size_t n = 0;
     lg_outcome out = {0};
-    lg_query_transactions(lg_service_store(call->srv->svc), &call->partner, start, end, limit,
-                          offset, &items, &n, &total, &out);
+    lg_query_transactions(call->srv->svc, &call->partner, start, end, limit, offset, &items, &n,
+                          &total, &out);
     if (lg_http_outcome_failed(call, &out)) {
         free(items);
         return;

@@ -225,10 +225,9 @@ static int authenticate_partner(lg_http_call *call)
     int status = 0;
     if (!ip_admitted(call, 0))
         return 0;
-    lg_store *st = lg_service_store(call->srv->svc);
     lg_api_key key;
-    lg_err rc = lg_auth_partner(st, call->req->authorization, &call->partner, &key, &status, msg,
-                                sizeof msg);
+    lg_err rc = lg_auth_partner(call->srv->svc, call->req->authorization, &call->partner, &key,
+                                &status, msg, sizeof msg);
     if (rc == LG_OK || rc == LG_ERR_SUSPENDED || rc == LG_ERR_INACTIVE) {
         call->have_partner = 1;
         lg_audit_begin(&call->audit, call->req, call->route->pattern, call->partner.id);
@@ -239,8 +238,6 @@ static int authenticate_partner(lg_http_call *call)
         refuse_credential(call, status, msg);
         return 0;
     }
-    if (lg_store_key_touch(st, key.id, LG_AUTH_TOUCH_INTERVAL_MS, NULL) != LG_OK)
-        lg_warn("auth.touch", "last_used_at not written for key %lld", (long long)key.id);
     lg_guard_verdict v;
     lg_guard_partner(&call->srv->guard, &call->partner, call->req, lg_time_now_ms(), &v);
     if (v.status == 401) {
@@ -324,7 +321,7 @@ void lg_http_handle(lg_http_server *srv, lg_request *req, lg_response *resp)
     if (!resp->body)
         lg_http_fail(&call, 500, "Internal error");
     if (call.have_partner && srv->svc) {
-        lg_err rc = lg_audit_finish(lg_service_store(srv->svc), &call.audit, req, resp->status,
+        lg_err rc = lg_audit_finish(srv->svc, &call.audit, req, resp->status,
                                     call.error[0] ? call.error : NULL);
         if (rc != LG_OK)
             lg_error("audit.write", "partner_api_logs row not written: %s", lg_strerror(rc));

@@ -503,10 +503,12 @@ static lg_err create_checked(lg_store *st, const lg_admin_actor *who, const lg_a
     return rc;
 }
 
-lg_err lg_admin_partner_create(lg_store *st, const lg_config *cfg, const lg_admin_actor *who,
+lg_err lg_admin_partner_create(lg_service *svc, const lg_admin_actor *who,
                                const lg_admin_create *req, lg_partner *created,
                                lg_admin_secrets *secrets, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
+    const lg_config *cfg = svc ? svc->cfg : NULL;
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !cfg || !who || !req || !created || !secrets)
@@ -542,8 +544,9 @@ static lg_err rotate_checked(lg_store *st, const lg_admin_actor *who, const lg_p
     return secrets_outcome(out, rc, secrets, "rotating the API key");
 }
 
-lg_apikey_env lg_admin_key_env(lg_store *st, const char *partner_id)
+lg_apikey_env lg_admin_key_env(lg_service *svc, const char *partner_id)
 {
+    lg_store *st = svc ? svc->st : NULL;
     lg_api_key *keys = NULL;
     size_t n = 0;
     lg_apikey_env env = LG_APIKEY_LIVE;
@@ -554,10 +557,11 @@ lg_apikey_env lg_admin_key_env(lg_store *st, const char *partner_id)
     return env;
 }
 
-lg_err lg_admin_key_rotate(lg_store *st, const lg_admin_actor *who, const char *partner_id,
+lg_err lg_admin_key_rotate(lg_service *svc, const lg_admin_actor *who, const char *partner_id,
                            lg_apikey_env env, uint64_t grace_seconds, lg_admin_secrets *secrets,
                            int64_t *old_expires_at_ms, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     int64_t scratch;
     if (!old_expires_at_ms)
         old_expires_at_ms = &scratch;
@@ -581,9 +585,10 @@ lg_err lg_admin_key_rotate(lg_store *st, const lg_admin_actor *who, const char *
     return rc;
 }
 
-lg_err lg_admin_signing_rotate(lg_store *st, const lg_admin_actor *who, const char *partner_id,
+lg_err lg_admin_signing_rotate(lg_service *svc, const lg_admin_actor *who, const char *partner_id,
                                lg_admin_secrets *secrets, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !who || !partner_id || !secrets)
@@ -654,10 +659,11 @@ static lg_err update_checked(lg_store *st, const lg_admin_actor *who, lg_partner
     return secrets_outcome(out, rc, secrets, "updating the partner");
 }
 
-lg_err lg_admin_partner_update(lg_store *st, const lg_admin_actor *who, const lg_partner *p,
+lg_err lg_admin_partner_update(lg_service *svc, const lg_admin_actor *who, const lg_partner *p,
                                unsigned mask, lg_partner *before, lg_partner *after,
                                lg_admin_secrets *secrets, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     lg_partner scratch_before, scratch_after, cur;
     if (!out)
         return LG_ERR_INVALID;
@@ -681,9 +687,11 @@ lg_err lg_admin_partner_update(lg_store *st, const lg_admin_actor *who, const lg
     return rc;
 }
 
-lg_err lg_admin_partner_set_status(lg_store *st, const lg_admin_actor *who, const char *partner_id,
-                                   lg_partner_status status, lg_partner *after, lg_outcome *out)
+lg_err lg_admin_partner_set_status(lg_service *svc, const lg_admin_actor *who,
+                                   const char *partner_id, lg_partner_status status,
+                                   lg_partner *after, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     lg_partner cur, scratch;
     if (!after)
         after = &scratch;
@@ -712,17 +720,19 @@ lg_err lg_admin_partner_set_status(lg_store *st, const lg_admin_actor *who, cons
 
 /* ------------------------------------------------------------ reads */
 
-lg_err lg_admin_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
+lg_err lg_admin_partner_list(lg_service *svc, const lg_partner_filter *f, lg_partner **items,
                              size_t *n, uint64_t *total, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     if (!out)
         return LG_ERR_INVALID;
     return store_outcome(out, lg_store_partner_list(st, f, items, n, total), "listing partners");
 }
 
-lg_err lg_admin_partner_show(lg_store *st, const char *partner_id, lg_partner *p, lg_api_key **keys,
-                             size_t *nkeys, lg_outcome *out)
+lg_err lg_admin_partner_show(lg_service *svc, const char *partner_id, lg_partner *p,
+                             lg_api_key **keys, size_t *nkeys, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     if (!out)
         return LG_ERR_INVALID;
     if (keys)
@@ -735,18 +745,20 @@ lg_err lg_admin_partner_show(lg_store *st, const char *partner_id, lg_partner *p
     return store_outcome(out, rc, "reading the partner");
 }
 
-lg_err lg_admin_audit_list(lg_store *st, const lg_admin_audit_filter *f, lg_admin_audit **items,
+lg_err lg_admin_audit_list(lg_service *svc, const lg_admin_audit_filter *f, lg_admin_audit **items,
                            size_t *n, uint64_t *total, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     if (!out)
         return LG_ERR_INVALID;
     return store_outcome(out, lg_store_admin_audit_query(st, f, items, n, total),
                          "listing the admin audit");
 }
 
-lg_err lg_admin_api_logs(lg_store *st, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
+lg_err lg_admin_api_logs(lg_service *svc, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
                          uint64_t *total, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     if (!out)
         return LG_ERR_INVALID;
     return store_outcome(out, lg_store_api_log_query(st, f, items, n, total),
@@ -779,10 +791,11 @@ static void analytics_rates(lg_admin_analytics *a)
             (uint32_t)((double)t->total_repaid * 10000.0 / (double)t->total_borrowed);
 }
 
-lg_err lg_admin_analytics_get(lg_store *st, const lg_config *cfg, const char *partner_id,
-                              unsigned period_days, int64_t now_ms, lg_admin_analytics *a,
-                              lg_outcome *out)
+lg_err lg_admin_analytics_get(lg_service *svc, const char *partner_id, unsigned period_days,
+                              int64_t now_ms, lg_admin_analytics *a, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
+    const lg_config *cfg = svc ? svc->cfg : NULL;
     if (!out)
         return LG_ERR_INVALID;
     if (!a || !st || !cfg || !partner_id)
@@ -931,10 +944,12 @@ static lg_err import_run_all(import_run *r, const lg_admin_actor *who, size_t n,
     return LG_OK;
 }
 
-lg_err lg_admin_import(lg_store *st, const lg_config *cfg, const lg_admin_actor *who,
+lg_err lg_admin_import(lg_service *svc, const lg_admin_actor *who,
                        const lg_admin_import_entry *entries, size_t n,
                        lg_admin_import_result *results, size_t *bad_index, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
+    const lg_config *cfg = svc ? svc->cfg : NULL;
     size_t scratch;
     if (!bad_index)
         bad_index = &scratch;

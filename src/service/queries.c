@@ -4,6 +4,8 @@
 
 #include <lendgate/queries.h>
 
+#include "service_internal.h"
+
 #include <lendgate/address.h>
 #include <lendgate/amount.h>
 #include <lendgate/time.h>
@@ -48,9 +50,10 @@ static void u256_texts(const lg_u256 *v, char dec[LG_U256_LEN], char usd[LG_USD_
         lg_amount_format_usd(small, usd, LG_USD_TEXT_LEN);
 }
 
-lg_err lg_query_credit_line(lg_contracts *c, const char *oaid, lg_credit_line_view *view,
+lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_view *view,
                             lg_outcome *out)
 {
+    lg_contracts *c = svc && svc->has_chain ? &svc->contracts : NULL;
     if (!view || !out || !oaid)
         return LG_ERR_INVALID;
     memset(view, 0, sizeof *view);
@@ -80,9 +83,10 @@ lg_err lg_query_credit_line(lg_contracts *c, const char *oaid, lg_credit_line_vi
     return LG_OK;
 }
 
-lg_err lg_query_position(lg_contracts *c, const char *position_id, lg_position_view *view,
+lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_view *view,
                          lg_outcome *out)
 {
+    lg_contracts *c = svc && svc->has_chain ? &svc->contracts : NULL;
     if (!view || !out || !position_id)
         return LG_ERR_INVALID;
     memset(view, 0, sizeof *view);
@@ -118,9 +122,10 @@ static lg_err store_failure(lg_err rc, lg_outcome *out)
     return outcome(out, rc == LG_ERR_BUSY ? 503 : 500, rc, text);
 }
 
-lg_err lg_query_loan(lg_store *st, const lg_partner *p, const char *partner_loan_id, lg_loan *loan,
-                     lg_repayment **reps, size_t *nreps, lg_outcome *out)
+lg_err lg_query_loan(lg_service *svc, const lg_partner *p, const char *partner_loan_id,
+                     lg_loan *loan, lg_repayment **reps, size_t *nreps, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     if (!st || !p || !partner_loan_id || !loan || !reps || !nreps || !out)
         return LG_ERR_INVALID;
     *reps = NULL;
@@ -138,10 +143,11 @@ lg_err lg_query_loan(lg_store *st, const lg_partner *p, const char *partner_loan
     return LG_OK;
 }
 
-lg_err lg_query_user_loans(lg_store *st, const lg_partner *p, const char *wallet, int status,
+lg_err lg_query_user_loans(lg_service *svc, const lg_partner *p, const char *wallet, int status,
                            uint32_t limit, uint64_t offset, lg_loan **items, size_t *n,
                            uint64_t *total, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     if (!st || !p || !wallet || !items || !n || !total || !out)
         return LG_ERR_INVALID;
     lg_loan_filter f = {.partner_id = p->id,
@@ -171,8 +177,10 @@ static uint64_t headroom(uint64_t limit, uint64_t used)
     return used >= limit ? 0 : limit - used;
 }
 
-lg_err lg_query_stats(lg_store *st, const lg_partner *p, lg_partner_stats *stats, lg_outcome *out)
+lg_err lg_query_stats(lg_service *svc, const lg_partner *p, lg_partner_stats *stats,
+                      lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     if (!st || !p || !stats || !out)
         return LG_ERR_INVALID;
     memset(stats, 0, sizeof *stats);
@@ -207,10 +215,11 @@ lg_err lg_query_stats(lg_store *st, const lg_partner *p, lg_partner_stats *stats
     return LG_OK;
 }
 
-lg_err lg_query_transactions(lg_store *st, const lg_partner *p, int64_t start_ms, int64_t end_ms,
+lg_err lg_query_transactions(lg_service *svc, const lg_partner *p, int64_t start_ms, int64_t end_ms,
                              uint32_t limit, uint64_t offset, lg_ledger_entry **items, size_t *n,
                              uint64_t *total, lg_outcome *out)
 {
+    lg_store *st = svc ? svc->st : NULL;
     if (!st || !p || !items || !n || !total || !out)
         return LG_ERR_INVALID;
     lg_ledger_filter f = {.partner_id = p->id,

@@ -31,7 +31,8 @@
 
 static char dir[512];
 static lg_config *cfg;
-static lg_store *st;
+static lg_service *svc; /* store only, over a new database file per test */
+static lg_store *st;    /* the service's, to look at what it did */
 static int64_t t0;
 static int db_seq;
 static const lg_admin_actor who = {"alice", "req-admin-1", "192.0.2.7"};
@@ -46,7 +47,8 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
-    lg_store_close(st);
+    lg_service_close(svc);
+    svc = NULL;
     st = NULL;
     lg_config_free(cfg);
     lg_test_rmtree(dir);
@@ -57,12 +59,15 @@ static int suite_clean(void)
 /* Every test starts on a new, migrated database file at t0. */
 static void fresh(void)
 {
-    char path[700];
-    lg_store_close(st);
+    char path[700], err[256];
+    lg_service_close(svc);
+    svc = NULL;
     st = NULL;
     snprintf(path, sizeof path, "%s/admin-%d.db", dir, ++db_seq);
     lg_time_set_fixed(t0);
-    CU_ASSERT_EQUAL_FATAL(lg_store_open("sqlite", path, 5000, &st), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "store", "path", path, err, sizeof err), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_service_open_store_only(&svc, cfg, err, sizeof err), LG_OK);
+    st = lg_service_store(svc);
     CU_ASSERT_EQUAL_FATAL(lg_store_migrate(st, NULL), LG_OK);
 }
 
@@ -87,7 +92,7 @@ static lg_partner create(const char *prefix, int signing, lg_admin_secrets *sec)
     lg_outcome out = {0, ""};
     create_req(&req, prefix);
     req.partner.signing_required = signing;
-    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(st, cfg, &who, &req, &p, sec, &out), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(svc, &who, &req, &p, sec, &out), LG_OK);
     CU_ASSERT_EQUAL(out.status, 201);
     return p;
 }
@@ -107,7 +112,7 @@ static uint64_t audit_count(const char *action)
     size_t n = 0;
     uint64_t total = 0;
     lg_outcome out = {0, ""};
-    CU_ASSERT_EQUAL_FATAL(lg_admin_audit_list(st, &f, &items, &n, &total, &out), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_audit_list(svc, &f, &items, &n, &total, &out), LG_OK);
     free(items);
     return total;
 }
@@ -142,7 +147,7 @@ static void expect_create_refused(lg_admin_create *req, int status, const char *
     lg_admin_secrets sec;
     lg_outcome out = {0, ""};
     uint64_t before = partner_total();
-    CU_ASSERT_NOT_EQUAL(lg_admin_partner_create(st, cfg, &who, req, &p, &sec, &out), LG_OK);
+    CU_ASSERT_NOT_EQUAL(lg_admin_partner_create(svc, &who, req, &p, &sec, &out), LG_OK);
     CU_ASSERT_EQUAL(out.status, status);
     if (strncmp(out.message, field, strlen(field)) != 0)
         fprintf(stderr, "\n  message \"%s\" does not start with %s\n", out.message, field);
@@ -213,7 +218,7 @@ static void test_create_limit_defaults(void)
     lg_outcome out = {0, ""};
     create_req(&req, "dflt");
     req.partner.daily_limit = req.partner.total_limit = 0;
-    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &sec, &out), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(svc, &who, &req, &p, &sec, &out), LG_OK);
     CU_ASSERT_EQUAL(p.daily_limit, lg_config_u64(cfg, "admin", "default_daily_limit"));
     CU_ASSERT_EQUAL(p.total_limit, lg_config_u64(cfg, "admin", "default_total_limit"));
     CU_ASSERT_EQUAL(p.daily_limit, UINT64_C(10000000000));
@@ -221,7 +226,7 @@ static void test_create_limit_defaults(void)
     create_req(&req, "dflttwo");
     req.partner.total_limit = 0;
     req.partner.daily_limit = lg_config_u64(cfg, "admin", "default_total_limit") + 1;
-    CU_ASSERT_EQUAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &sec, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_admin_partner_create(svc, &who, &req, &p, &sec, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(out.status, 400);
     CU_ASSERT_PTR_NOT_NULL(strstr(out.message, "dailyBorrowLimit"));
 }
@@ -261,9 +266,9 @@ static void test_create_refused(void)
 
     lg_outcome out = {0, ""};
     lg_partner p;
-    CU_ASSERT_EQUAL(lg_admin_partner_create(NULL, cfg, &who, &req, &p, &s, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_admin_partner_create(NULL, &who, &req, &p, &s, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(out.status, 500);
-    CU_ASSERT_EQUAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &s, NULL), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_admin_partner_create(svc, &who, &req, &p, &s, NULL), LG_ERR_INVALID);
 }
 
 /* The plan's fields on create: the chosen partnerId, status, contactWallet, publicKey,
@@ -285,7 +290,7 @@ static void test_create_plan_fields(void)
     req.partner.status = LG_PARTNER_SUSPENDED;
     snprintf(req.partner.created_by, sizeof req.partner.created_by, "mallory");
     req.env = LG_APIKEY_SANDBOX;
-    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(st, cfg, &who, &req, &p, &sec, &out), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(svc, &who, &req, &p, &sec, &out), LG_OK);
     CU_ASSERT_EQUAL(out.status, 201);
     CU_ASSERT_STRING_EQUAL(p.id, "partner_xyz_lending_001");
     CU_ASSERT_STRING_EQUAL(p.created_by, "alice");
@@ -298,7 +303,7 @@ static void test_create_plan_fields(void)
     CU_ASSERT_EQUAL(got.status, LG_PARTNER_SUSPENDED);
     CU_ASSERT_STRING_EQUAL(got.created_by, "alice");
     CU_ASSERT_EQUAL(strncmp(sec.api_key, "pk_xyz_sandbox_", 15), 0);
-    CU_ASSERT_EQUAL(lg_admin_key_env(st, p.id), LG_APIKEY_SANDBOX);
+    CU_ASSERT_EQUAL(lg_admin_key_env(svc, p.id), LG_APIKEY_SANDBOX);
     CU_ASSERT_EQUAL(auth(sec.api_key, t0, NULL), LG_ERR_SUSPENDED);
     CU_ASSERT_TRUE(audit_holds("\"partnerId\":\"partner_xyz_lending_001\""));
     CU_ASSERT_TRUE(audit_holds("\"createdBy\":\"alice\""));
@@ -353,7 +358,7 @@ static void test_rotate_grace(void)
     fresh();
     lg_partner p = create("acme", 0, &s0);
 
-    CU_ASSERT_EQUAL(lg_admin_key_rotate(st, &who, p.id, LG_APIKEY_SANDBOX, 0, &s1, &old_exp, &out),
+    CU_ASSERT_EQUAL(lg_admin_key_rotate(svc, &who, p.id, LG_APIKEY_SANDBOX, 0, &s1, &old_exp, &out),
                     LG_OK);
     CU_ASSERT_EQUAL(out.status, 200);
     CU_ASSERT_EQUAL(old_exp, t0);
@@ -362,7 +367,7 @@ static void test_rotate_grace(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(s1.api_key, "_sandbox_"));
 
     lg_time_set_fixed(t0 + 1000);
-    CU_ASSERT_EQUAL(lg_admin_key_rotate(st, &who, p.id, LG_APIKEY_LIVE, 3600, &s2, &old_exp, &out),
+    CU_ASSERT_EQUAL(lg_admin_key_rotate(svc, &who, p.id, LG_APIKEY_LIVE, 3600, &s2, &old_exp, &out),
                     LG_OK);
     CU_ASSERT_EQUAL(old_exp, t0 + 1000 + 3600000);
     CU_ASSERT_EQUAL(auth(s1.api_key, t0 + 1000 + 3599999, NULL), LG_OK);
@@ -376,17 +381,18 @@ static void test_rotate_grace(void)
     lg_api_key *keys = NULL;
     size_t nkeys = 0;
     lg_partner shown;
-    CU_ASSERT_EQUAL(lg_admin_partner_show(st, p.id, &shown, &keys, &nkeys, &out), LG_OK);
+    CU_ASSERT_EQUAL(lg_admin_partner_show(svc, p.id, &shown, &keys, &nkeys, &out), LG_OK);
     CU_ASSERT_EQUAL(nkeys, 3);
     free(keys);
 
     CU_ASSERT_EQUAL(
-        lg_admin_key_rotate(st, &who, "partner_nobody_001", LG_APIKEY_LIVE, 0, &s1, NULL, &out),
+        lg_admin_key_rotate(svc, &who, "partner_nobody_001", LG_APIKEY_LIVE, 0, &s1, NULL, &out),
         LG_ERR_NOT_FOUND);
     CU_ASSERT_EQUAL(out.status, 404);
     CU_ASSERT_EQUAL(s1.api_key[0], '\0');
-    CU_ASSERT_EQUAL(lg_admin_key_rotate(st, &who, p.id, LG_APIKEY_LIVE, 400000000, &s1, NULL, &out),
-                    LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(
+        lg_admin_key_rotate(svc, &who, p.id, LG_APIKEY_LIVE, 400000000, &s1, NULL, &out),
+        LG_ERR_INVALID);
     CU_ASSERT_EQUAL(out.status, 400);
     lg_admin_secrets_wipe(&s0);
     lg_admin_secrets_wipe(&s2);
@@ -398,7 +404,7 @@ static void test_signing_rotate(void)
     lg_outcome out = {0, ""};
     fresh();
     lg_partner p = create("acme", 1, &s0);
-    CU_ASSERT_EQUAL(lg_admin_signing_rotate(st, &who, p.id, &s1, &out), LG_OK);
+    CU_ASSERT_EQUAL(lg_admin_signing_rotate(svc, &who, p.id, &s1, &out), LG_OK);
     CU_ASSERT_EQUAL(out.status, 200);
     CU_ASSERT_EQUAL(strncmp(s1.signing_secret, "sig_", 4), 0);
     CU_ASSERT_STRING_NOT_EQUAL(s1.signing_secret, s0.signing_secret);
@@ -408,7 +414,7 @@ static void test_signing_rotate(void)
     CU_ASSERT_EQUAL(audit_count("partner.rotate_signing_secret"), 1);
     CU_ASSERT_FALSE(audit_holds(s1.signing_secret));
     CU_ASSERT_FALSE(audit_holds(s0.signing_secret));
-    CU_ASSERT_EQUAL(lg_admin_signing_rotate(st, &who, "partner_x_001", &s1, &out),
+    CU_ASSERT_EQUAL(lg_admin_signing_rotate(svc, &who, "partner_x_001", &s1, &out),
                     LG_ERR_NOT_FOUND);
     CU_ASSERT_EQUAL(out.status, 404);
     lg_admin_secrets_wipe(&s0);
@@ -421,7 +427,7 @@ static void expect_update(lg_partner *ch, unsigned mask, int status, const char 
     lg_partner before, after;
     lg_admin_secrets sec;
     lg_outcome out = {0, ""};
-    lg_err rc = lg_admin_partner_update(st, &who, ch, mask, &before, &after, &sec, &out);
+    lg_err rc = lg_admin_partner_update(svc, &who, ch, mask, &before, &after, &sec, &out);
     CU_ASSERT_EQUAL(out.status, status);
     CU_ASSERT_EQUAL(rc == LG_OK, status == 200);
     if (field)
@@ -451,8 +457,8 @@ static void test_update_fields(void)
     unsigned mask = LG_PF_NAME | LG_PF_TIER | LG_PF_DAILY_LIMIT | LG_PF_TOTAL_LIMIT |
                     LG_PF_FEE_BPS | LG_PF_SETTLEMENT | LG_PF_WEBHOOK_URL | LG_PF_CONTACT |
                     LG_PF_RATE_LIMIT | LG_PF_ALLOWLIST | LG_PF_SIGNING;
-    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_update(st, &who, &ch, mask, &before, &after, &sec, &out),
-                          LG_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        lg_admin_partner_update(svc, &who, &ch, mask, &before, &after, &sec, &out), LG_OK);
     CU_ASSERT_EQUAL(out.status, 200);
     CU_ASSERT_STRING_EQUAL(before.name, "acme lending");
     CU_ASSERT_STRING_EQUAL(after.name, "Acme Credit");
@@ -527,7 +533,7 @@ static void update_one(const lg_admin_actor *actor, const lg_partner *ch, unsign
     lg_partner before;
     lg_admin_secrets sec;
     lg_outcome out = {0, ""};
-    lg_err rc = lg_admin_partner_update(st, actor, ch, mask, &before, after, &sec, &out);
+    lg_err rc = lg_admin_partner_update(svc, actor, ch, mask, &before, after, &sec, &out);
     if (rc != LG_OK)
         fprintf(stderr, "\n  update %#x: %s (%d %s)\n", mask, lg_errname(rc), out.status,
                 out.message);
@@ -605,25 +611,25 @@ static void test_set_status(void)
     lg_partner after;
     fresh();
     lg_partner p = create("acme", 0, &s0);
-    CU_ASSERT_EQUAL(lg_admin_partner_set_status(st, &who, p.id, LG_PARTNER_SUSPENDED, &after, &out),
-                    LG_OK);
+    CU_ASSERT_EQUAL(
+        lg_admin_partner_set_status(svc, &who, p.id, LG_PARTNER_SUSPENDED, &after, &out), LG_OK);
     CU_ASSERT_EQUAL(out.status, 200);
     CU_ASSERT_EQUAL(after.status, LG_PARTNER_SUSPENDED);
     CU_ASSERT_EQUAL(auth(s0.api_key, t0, NULL), LG_ERR_SUSPENDED);
-    CU_ASSERT_EQUAL(lg_admin_partner_set_status(st, &who, p.id, LG_PARTNER_SUSPENDED, NULL, &out),
+    CU_ASSERT_EQUAL(lg_admin_partner_set_status(svc, &who, p.id, LG_PARTNER_SUSPENDED, NULL, &out),
                     LG_OK);
     CU_ASSERT_EQUAL(out.status, 200);
     CU_ASSERT_EQUAL(audit_count("partner.suspend"), 1);
-    CU_ASSERT_EQUAL(lg_admin_partner_set_status(st, &who, p.id, LG_PARTNER_ACTIVE, &after, &out),
+    CU_ASSERT_EQUAL(lg_admin_partner_set_status(svc, &who, p.id, LG_PARTNER_ACTIVE, &after, &out),
                     LG_OK);
     CU_ASSERT_EQUAL(auth(s0.api_key, t0, NULL), LG_OK);
     CU_ASSERT_EQUAL(audit_count("partner.activate"), 1);
     CU_ASSERT_TRUE(audit_holds("\"status\":\"SUSPENDED\""));
     CU_ASSERT_EQUAL(
-        lg_admin_partner_set_status(st, &who, "partner_x_001", LG_PARTNER_ACTIVE, NULL, &out),
+        lg_admin_partner_set_status(svc, &who, "partner_x_001", LG_PARTNER_ACTIVE, NULL, &out),
         LG_ERR_NOT_FOUND);
     CU_ASSERT_EQUAL(out.status, 404);
-    CU_ASSERT_EQUAL(lg_admin_partner_set_status(st, &who, p.id, (lg_partner_status)7, NULL, &out),
+    CU_ASSERT_EQUAL(lg_admin_partner_set_status(svc, &who, p.id, (lg_partner_status)7, NULL, &out),
                     LG_ERR_INVALID);
     CU_ASSERT_EQUAL(out.status, 400);
     CU_ASSERT_EQUAL(audit_count(NULL), 3);
@@ -704,7 +710,7 @@ static void test_analytics(void)
     lg_time_set_fixed(now);
 
     CU_ASSERT_EQUAL(lg_config_set(cfg, "admin", "default_after_days", "5", err, sizeof err), LG_OK);
-    CU_ASSERT_EQUAL_FATAL(lg_admin_analytics_get(st, cfg, p.id, 7, now, &a, &out), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_analytics_get(svc, p.id, 7, now, &a, &out), LG_OK);
     CU_ASSERT_EQUAL(out.status, 200);
     CU_ASSERT_EQUAL(a.period_days, 7);
     CU_ASSERT_EQUAL(a.start_ms, today - 6 * DAY_MS);
@@ -728,7 +734,7 @@ static void test_analytics(void)
     lg_admin_analytics_release(&a);
     CU_ASSERT_PTR_NULL(a.days);
 
-    CU_ASSERT_EQUAL_FATAL(lg_admin_analytics_get(st, cfg, p.id, 90, now, &a, &out), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_analytics_get(svc, p.id, 90, now, &a, &out), LG_OK);
     CU_ASSERT_EQUAL(a.ndays, 90);
     CU_ASSERT_EQUAL(a.totals.total_borrowed, 14000000);
     CU_ASSERT_EQUAL(a.totals.defaulted_loans, 2);
@@ -736,9 +742,9 @@ static void test_analytics(void)
     CU_ASSERT_EQUAL(lg_config_set(cfg, "admin", "default_after_days", "90", err, sizeof err),
                     LG_OK);
 
-    CU_ASSERT_EQUAL(lg_admin_analytics_get(st, cfg, p.id, 14, now, &a, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_admin_analytics_get(svc, p.id, 14, now, &a, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(out.status, 400);
-    CU_ASSERT_EQUAL(lg_admin_analytics_get(st, cfg, "partner_x_001", 30, now, &a, &out),
+    CU_ASSERT_EQUAL(lg_admin_analytics_get(svc, "partner_x_001", 30, now, &a, &out),
                     LG_ERR_NOT_FOUND);
     CU_ASSERT_EQUAL(out.status, 404);
     CU_ASSERT_PTR_NULL(a.days);
@@ -765,7 +771,7 @@ static void test_import(void)
     entry(&e[0], "acme", 10);
     entry(&e[1], "beta", 20);
     entry(&e[2], "gamma", 30);
-    CU_ASSERT_EQUAL_FATAL(lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_import(svc, &who, e, 3, r, &bad, &out), LG_OK);
     CU_ASSERT_EQUAL(out.status, 200);
     CU_ASSERT_STRING_EQUAL(r[0].partner.id, "partner_acme_001");
     CU_ASSERT_STRING_EQUAL(r[1].partner.id, "partner_beta_002");
@@ -780,7 +786,7 @@ static void test_import(void)
     CU_ASSERT_EQUAL(audit_count("partner.import.create"), 3);
 
     /* The same file again changes nothing and writes nothing. */
-    lg_err rc = lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out);
+    lg_err rc = lg_admin_import(svc, &who, e, 3, r, &bad, &out);
     if (rc != LG_OK)
         fprintf(stderr, "\n  import again: %s (%d %s)\n", lg_errname(rc), out.status, out.message);
     CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
@@ -794,7 +800,7 @@ static void test_import(void)
 
     /* One field changed: one update and its row. */
     e[1].create.partner.fee_bps = 21;
-    CU_ASSERT_EQUAL_FATAL(lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_import(svc, &who, e, 3, r, &bad, &out), LG_OK);
     CU_ASSERT_EQUAL(r[0].changed, 0);
     CU_ASSERT_EQUAL(r[1].changed, 1);
     CU_ASSERT_EQUAL(r[1].partner.fee_bps, 21);
@@ -804,7 +810,7 @@ static void test_import(void)
     entry(&e[0], "delta", 1);
     entry(&e[1], "epsilon", 10001);
     entry(&e[2], "zeta", 3);
-    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, 3, r, &bad, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(bad, 1);
     CU_ASSERT_EQUAL(out.status, 400);
     CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].platformFeePercentage", 33), 0);
@@ -814,13 +820,13 @@ static void test_import(void)
     /* Two entries with one prefix: refused by the store, index of the second. */
     entry(&e[1], "eta", 2);
     entry(&e[2], "delta", 3);
-    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, 3, r, &bad, &out), LG_ERR_DUPLICATE);
+    CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, 3, r, &bad, &out), LG_ERR_DUPLICATE);
     CU_ASSERT_EQUAL(bad, 2);
     CU_ASSERT_EQUAL(out.status, 409);
     CU_ASSERT_EQUAL(strncmp(out.message, "partners[2].apiKeyPrefix", 24), 0);
     CU_ASSERT_EQUAL(partner_total(), 3);
     CU_ASSERT_EQUAL(audit_count(NULL), 4);
-    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, NULL, 0, NULL, &bad, &out), LG_OK);
+    CU_ASSERT_EQUAL(lg_admin_import(svc, &who, NULL, 0, NULL, &bad, &out), LG_OK);
 }
 
 /* The plan's partner_platforms.json parsed as the API and lendgatectl parse it. */
@@ -844,7 +850,7 @@ static size_t key_count(const char *partner_id)
     lg_api_key *keys = NULL;
     size_t n = 0;
     lg_outcome out = {0, ""};
-    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_show(st, partner_id, &p, &keys, &n, &out), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_admin_partner_show(svc, partner_id, &p, &keys, &n, &out), LG_OK);
     free(keys);
     return n;
 }
@@ -861,7 +867,7 @@ static void test_import_plan_file(void)
     size_t n = 0, bad = 99;
     fresh();
     lg_admin_import_entry *e = plan_entries(&n);
-    lg_err rc = lg_admin_import(st, cfg, &who, e, n, r, &bad, &out);
+    lg_err rc = lg_admin_import(svc, &who, e, n, r, &bad, &out);
     if (rc != LG_OK)
         fprintf(stderr, "\n  import: %s (%d %s)\n", lg_errname(rc), out.status, out.message);
     CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
@@ -881,7 +887,7 @@ static void test_import_plan_file(void)
         CU_ASSERT_STRING_EQUAL(got[i].created_by, "alice");
         CU_ASSERT_EQUAL(got[i].status, LG_PARTNER_ACTIVE);
         CU_ASSERT_EQUAL(got[i].contact_wallet[0], '\0');
-        CU_ASSERT_EQUAL(lg_admin_key_env(st, ids[i]), LG_APIKEY_LIVE);
+        CU_ASSERT_EQUAL(lg_admin_key_env(svc, ids[i]), LG_APIKEY_LIVE);
     }
     CU_ASSERT_STRING_EQUAL(got[0].name, "XYZ Lending");
     CU_ASSERT_STRING_EQUAL(got[0].key_prefix, "xyz");
@@ -909,7 +915,7 @@ static void test_import_plan_file(void)
 
     /* The same file again, a minute later and by another admin: nothing changes. */
     lg_time_set_fixed(t0 + 60000);
-    rc = lg_admin_import(st, cfg, &bob, e, n, r, &bad, &out);
+    rc = lg_admin_import(svc, &bob, e, n, r, &bad, &out);
     if (rc != LG_OK)
         fprintf(stderr, "\n  import again: %s (%d %s)\n", lg_errname(rc), out.status, out.message);
     CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
@@ -928,7 +934,7 @@ static void test_import_plan_file(void)
 
     /* An entry for an existing prefix that names another partnerId: 400, nothing done. */
     snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "partner_abc_finance_009");
-    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, n, r, &bad, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, n, r, &bad, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(out.status, 400);
     CU_ASSERT_EQUAL(bad, 1);
     CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].partnerId", 21), 0);
@@ -937,7 +943,7 @@ static void test_import_plan_file(void)
 
     /* A new field changed in the file: an update of that field alone. */
     e[0].create.partner.kyc_verified = 0;
-    rc = lg_admin_import(st, cfg, &bob, e, n, r, &bad, &out);
+    rc = lg_admin_import(svc, &bob, e, n, r, &bad, &out);
     CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
     CU_ASSERT_EQUAL(r[0].changed, 1);
     CU_ASSERT_EQUAL(r[1].changed, 0);
@@ -966,7 +972,7 @@ static void test_import_partner_id_clash(void)
     entry(&e[0], "gamma", 10);
     entry(&e[1], "delta", 10);
     snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "%s", b.id);
-    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, 2, r, &bad, &out), LG_ERR_DUPLICATE);
+    CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, 2, r, &bad, &out), LG_ERR_DUPLICATE);
     CU_ASSERT_EQUAL(out.status, 409);
     CU_ASSERT_EQUAL(bad, 1);
     if (strncmp(out.message, "partners[1].partnerId", 21) != 0)
@@ -977,7 +983,7 @@ static void test_import_partner_id_clash(void)
 
     snprintf(e[0].create.partner.id, sizeof e[0].create.partner.id, "partner_same_001");
     snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "partner_same_001");
-    CU_ASSERT_EQUAL(lg_admin_import(st, cfg, &who, e, 2, r, &bad, &out), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, 2, r, &bad, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(out.status, 400);
     CU_ASSERT_EQUAL(bad, 1);
     CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].partnerId", 21), 0);

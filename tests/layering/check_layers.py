@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""check_layers.py SRCDIR - the dependency direction of DESIGN.md, checked:
+bin -> http -> service -> {store, eth} -> crypto -> core, the service the only door.
+
+Every file under src/ and include/lendgate/ belongs to a layer; each #include of a
+lendgate header or of a backend library must be allowed for the including layer, and
+http and bin must not call the store or the chain client (lg_store_*, lg_rpc_*) nor
+take their handles from the service. Prints one line per violation; exit 1 if any.
+"""
+import os
+import re
+import sys
+
+LAYERS = {
+    "core": "error log time ids config amount hex u256 proc shm model".split(),
+    "crypto": "sha256 keccak signer address apikey".split(),
+    "eth": "rlp abi tx rpc contracts nonce sender fees".split(),
+    "store": "store store_backend events".split(),
+    "service": "service queries admin setup nonce_store".split(),
+    "http": ("request response json_input validate router auth audit bodies handlers http "
+             "admin_bodies admin_handlers render view guard ratelimit replay signature "
+             "netaddr").split(),
+}
+# What each layer may include besides itself. store.h also carries the domain types
+# (until they move to model.h), so http and bin may name them; they may not call the
+# store (checked below).
+ALLOWED = {
+    "core": set(),
+    "crypto": {"core"},
+    "eth": {"core", "crypto"},
+    "store": {"core", "crypto"},
+    "service": {"core", "crypto", "eth", "store"},
+    "http": {"core", "crypto", "service", "store-types"},
+    "bin": {"core", "crypto", "service", "http", "store-types"},
+}
+# Libraries that belong to one layer only.
+LIBS = {"sqlite3.h": "store", "mongoc": "store", "bson": "store", "fcgiapp.h": "http-bin",
+        "fcgi_stdio.h": "http-bin", "curl/": "eth", "secp256k1": "crypto", "nettle/": "crypto"}
+DOOR = re.compile(r"\blg_(store|rpc)_[a-z_]+\s*\(|\blg_service_(store|rpc|contracts)\s*\(")
+
+header_layer = {h + ".h": layer for layer, hs in LAYERS.items() for h in hs}
+
+
+def layer_of(path):
+    parts = path.split(os.sep)
+    if parts[0] == "src":
+        return parts[1]
+    return header_layer.get(os.path.basename(path))
+
+
+def check_file(top, rel, problems):
+    layer = layer_of(rel)
+    if layer is None:
+        problems.append(f"{rel}: belongs to no layer (add it to tests/layering/check_layers.py)")
+        return
+    text = open(os.path.join(top, rel), encoding="utf-8", errors="replace").read()
+    for n, line in enumerate(text.splitlines(), 1):
+        m = re.match(r'\s*#\s*include\s*[<"]([^>"]+)[>"]', line)
+        if m:
+            check_include(rel, n, layer, m.group(1), problems)
+        if layer in ("http", "bin") and DOOR.search(line):
+            problems.append(f"{rel}:{n}: {layer} reaches past the service: {line.strip()}")
+
+
+def check_include(rel, n, layer, inc, problems):
+    if inc.startswith("lendgate/"):
+        name = inc.split("/", 1)[1]
+        target = header_layer.get(name)
+        if target is None:
+            problems.append(f"{rel}:{n}: unknown lendgate header {inc}")
+            return
+        if target == layer:
+            return
+        ok = ALLOWED.get(layer, set())
+        if target in ok or (target == "store" and name == "store.h" and "store-types" in ok):
+            return
+        problems.append(f"{rel}:{n}: {layer} must not include {inc} ({target})")
+        return
+    for lib, owner in LIBS.items():
+        if inc.startswith(lib) and layer not in owner.split("-"):
+            problems.append(f"{rel}:{n}: {layer} must not include <{inc}> ({owner} only)")
+
+
+def main():
+    top = sys.argv[1] if len(sys.argv) > 1 else "."
+    problems = []
+    files = 0
+    for base in ("src", os.path.join("include", "lendgate")):
+        for root, _, names in os.walk(os.path.join(top, base)):
+            for name in sorted(names):
+                if name.endswith((".c", ".h")) and name != "sql_embedded.c":
+                    check_file(top, os.path.relpath(os.path.join(root, name), top), problems)
+                    files += 1
+    for p in problems:
+        print("LAYER " + p)
+    print(f"layering: {files} files, {len(problems)} violations")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
