@@ -35,8 +35,9 @@ typedef struct lg_req_arg {
 
 typedef struct lg_request {
     char method[16];
-    char path[LG_REQ_PATH_MAX]; /* as sent, without the query; "" when too long */
+    char path[LG_REQ_PATH_MAX]; /* as sent, without the query; cut when too long */
     int path_too_long;
+    char bad_param[LG_REQ_NAME_MAX]; /* the path parameter the router refused (400) */
     char query[LG_REQ_QUERY_MAX];
     int query_too_long;
     char content_type[128];

@@ -33,10 +33,12 @@ typedef struct lg_route {
 
 /*
  * Finds the route for r->method and r->path among routes[0..n) and fills
- * r->params. Out: *route. On LG_ERR_NOT_FOUND with *status 405, allow (allowlen
- * bytes) holds the allowed methods ("GET, POST"); with 404 there is no such path;
- * with 400 a parameter has a bad %-escape.
- * Returns LG_OK, LG_ERR_NOT_FOUND, LG_ERR_INVALID (NULL).
+ * r->params; HEAD finds the GET route. Out: *route. On LG_ERR_NOT_FOUND with *status
+ * 405, allow (allowlen bytes) holds the allowed methods ("GET, POST"); with 404 there
+ * is no such path; with 400 the parameter named in r->bad_param has a bad %-escape.
+ * On LG_ERR_OVERFLOW (*status 400) the parameter r->bad_param is longer than a
+ * request keeps (also when the whole path was, r->path_too_long).
+ * Returns LG_OK, LG_ERR_NOT_FOUND, LG_ERR_OVERFLOW, LG_ERR_INVALID (NULL).
  */
 lg_err lg_router_match(const lg_route *routes, size_t n, lg_request *r, const lg_route **route,
                        int *status, char *allow, size_t allowlen);

@@ -163,8 +163,9 @@ static void init_path(lg_request *r, lg_param_fn param, void *ctx)
     if (uri && *uri) {
         size_t n = strcspn(uri, "?");
         if (n >= sizeof r->path) {
+            /* What fits is kept, so the router can name the parameter that is too long. */
             r->path_too_long = 1;
-            return;
+            n = sizeof r->path - 1;
         }
         memcpy(r->path, uri, n);
         r->path[n] = '\0';
@@ -175,7 +176,9 @@ static void init_path(lg_request *r, lg_param_fn param, void *ctx)
     size_t a = script ? strlen(script) : 0, b = info ? strlen(info) : 0;
     if (a + b >= sizeof r->path) {
         r->path_too_long = 1;
-        return;
+        if (a >= sizeof r->path)
+            a = sizeof r->path - 1;
+        b = sizeof r->path - 1 - a;
     }
     if (a)
         memcpy(r->path, script, a);

@@ -3,11 +3,25 @@
 
 #include <lendgate/router.h>
 
+#include <stdio.h>
 #include <string.h>
 
-/* Matches path against pattern, segment by segment. With r, fills its params.
- * Returns 1 on a match, 0 on none, -1 on a parameter that does not decode. */
-static int match(const char *pattern, const char *path, lg_request *r)
+#define TOO_LONG (-2)
+
+/* The name of the pattern parameter at pattern (":name/...") into name. */
+static void param_name(const char *pattern, size_t plen, char name[LG_REQ_NAME_MAX])
+{
+    size_t n = plen - 1 < LG_REQ_NAME_MAX - 1 ? plen - 1 : LG_REQ_NAME_MAX - 1;
+    memcpy(name, pattern + 1, n);
+    name[n] = '\0';
+}
+
+/* Matches path against pattern, segment by segment. With r, fills its params. cut:
+ * the path was cut at its end (longer than a request keeps), so ending inside a
+ * parameter means that parameter is too long. Returns 1 on a match, 0 on none, -1 on
+ * a parameter that does not decode, TOO_LONG on one too long (named in name). */
+static int match(const char *pattern, const char *path, lg_request *r, int cut,
+                 char name[LG_REQ_NAME_MAX])
 {
     size_t np = 0;
     while (*pattern && *path) {
@@ -19,14 +33,17 @@ static int match(const char *pattern, const char *path, lg_request *r)
         if (*pattern == ':') {
             if (slen == 0)
                 return 0;
+            param_name(pattern, plen, name);
+            if (cut && path[slen] == '\0')
+                return TOO_LONG;
             if (r) {
                 if (np >= sizeof r->params / sizeof *r->params || plen - 1 >= LG_REQ_NAME_MAX)
                     return 0;
                 lg_req_arg *a = &r->params[np];
-                memcpy(a->name, pattern + 1, plen - 1);
-                a->name[plen - 1] = '\0';
-                if (lg_percent_decode(a->value, sizeof a->value, path, slen, 0) != LG_OK)
-                    return -1;
+                memcpy(a->name, name, strlen(name) + 1);
+                lg_err rc = lg_percent_decode(a->value, sizeof a->value, path, slen, 0);
+                if (rc != LG_OK)
+                    return rc == LG_ERR_OVERFLOW ? TOO_LONG : -1;
                 r->nparams = ++np;
             }
         } else if (plen != slen || memcmp(pattern, path, plen) != 0) {
@@ -61,17 +78,25 @@ lg_err lg_router_match(const lg_route *routes, size_t n, lg_request *r, const lg
     *status = 404;
     if (allow && allowlen)
         allow[0] = '\0';
-    if (r->path_too_long)
-        return LG_ERR_NOT_FOUND;
+    char name[LG_REQ_NAME_MAX] = "";
+    /* HEAD is GET without the body (the FastCGI front sends no body for it). */
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     for (size_t i = 0; i < n; i++) {
-        if (match(routes[i].pattern, r->path, NULL) != 1)
+        int m = match(routes[i].pattern, r->path, NULL, r->path_too_long, name);
+        if (m == TOO_LONG) {
+            snprintf(r->bad_param, sizeof r->bad_param, "%s", name);
+            *status = 400;
+            return LG_ERR_OVERFLOW;
+        }
+        if (m != 1 || r->path_too_long) /* a cut path is never routed */
             continue;
-        if (strcmp(routes[i].method, r->method) == 0) {
+        if (strcmp(routes[i].method, method) == 0) {
             r->nparams = 0;
-            int m = match(routes[i].pattern, r->path, r);
+            m = match(routes[i].pattern, r->path, r, 0, name);
             if (m < 0) {
+                snprintf(r->bad_param, sizeof r->bad_param, "%s", name);
                 *status = 400;
-                return LG_ERR_NOT_FOUND;
+                return m == TOO_LONG ? LG_ERR_OVERFLOW : LG_ERR_NOT_FOUND;
             }
             *route = &routes[i];
             *status = 200;

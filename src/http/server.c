@@ -293,14 +293,18 @@ static void route(lg_http_call *call)
     }
     size_t n = 0;
     const lg_route *table = lg_http_routes(&n);
-    if (lg_router_match(table, n, req, &call->route, &status, allow, sizeof allow) != LG_OK) {
+    lg_err routed = lg_router_match(table, n, req, &call->route, &status, allow, sizeof allow);
+    if (routed != LG_OK) {
         if (status == 405) {
             snprintf(msg, sizeof msg, "Method %s not allowed here", req->method);
             lg_http_fail(call, 405, msg);
             snprintf(call->resp->allow, sizeof call->resp->allow, "%s", allow);
+        } else if (status == 400) {
+            snprintf(msg, sizeof msg, "%s: %s", req->bad_param[0] ? req->bad_param : "path",
+                     routed == LG_ERR_OVERFLOW ? "too long" : "bad percent-escape");
+            lg_http_fail(call, 400, msg);
         } else {
-            lg_http_fail(call, status == 400 ? 400 : 404,
-                         status == 400 ? "path: bad percent-escape" : "Route not found");
+            lg_http_fail(call, 404, "Route not found");
         }
         return;
     }

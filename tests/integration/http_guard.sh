@@ -42,6 +42,23 @@ guard_cases() {
     ws_call DELETE /partners/my/stats "${auth_a[@]}"
     ws_expect_error "$s: wrong method is 405" 405 "Method DELETE"
     expect_eq "$s: 405 says Allow: GET" "$(ws_header Allow)" GET
+    # HEAD answers like GET, without the body.
+    local head_code
+    head_code=$(curl -s -I -o "$T/head.headers" -w '%{http_code}:%{size_download}' --max-time 20 \
+        "${auth_a[@]}" "$LG_BASE_URL/partners/my/stats")
+    expect_eq "$s: HEAD on a GET route is 200 with no body" "$head_code" "200:0"
+    expect_eq "$s: HEAD carries GET's headers (JSON, request id, rate limit)" \
+        "$(tr -d '\r' <"$T/head.headers" | grep -ciE '^(content-type: application/json|x-request-id: .+|ratelimit: .+)$')" 3
+    # An id longer than a path keeps is the field's 400, not an unknown route.
+    local long600 long2000
+    long600=$(printf 'x%.0s' $(seq 1 600))
+    long2000=$(printf 'y%.0s' $(seq 1 2000))
+    ws_call GET "/partners/loan/$long600" "${auth_a[@]}"
+    ws_expect_error "$s: a 600-character loan id is 400 naming it" 400 "partnerLoanId: too long"
+    ws_call GET "/partners/loan/$long2000" "${auth_a[@]}"
+    ws_expect_error "$s: a 2000-character loan id is 400 naming it" 400 "partnerLoanId: too long"
+    ws_call GET "/partners/user/$long2000/loans" "${auth_a[@]}"
+    ws_expect_error "$s: a 2000-character wallet is 400 naming it" 400 "userWallet: too long"
     ws_call GET /partners/borrow "${auth_a[@]}"
     ws_expect_error "$s: GET on borrow is 405" 405 "Method GET"
     expect_eq "$s: borrow allows POST" "$(ws_header Allow)" POST

@@ -173,6 +173,10 @@ static void test_router(void)
     CU_ASSERT_EQUAL(route("GET", "/partners/borrow/", &f, allow), 404);
     CU_ASSERT_EQUAL(route("GET", "", &f, allow), 404);
     CU_ASSERT_EQUAL(route("GET", "/partners/loan/a%00b", &f, allow), 400);
+    /* HEAD is GET without a body. */
+    CU_ASSERT_EQUAL(route("HEAD", "/partners/loan/L-1", &f, allow), 200);
+    CU_ASSERT_PTR_EQUAL(f, &table[0]);
+    CU_ASSERT_EQUAL(route("HEAD", "/partners/borrow", &f, allow), 405);
 
     lg_request r;
     memset(&r, 0, sizeof r);
@@ -183,6 +187,32 @@ static void test_router(void)
     CU_ASSERT_STRING_EQUAL(lg_request_param(&r, "partnerLoanId"), "a/b");
     CU_ASSERT_PTR_NULL(lg_request_param(&r, "other"));
     CU_ASSERT_EQUAL(lg_router_match(NULL, 4, &r, &f, &status, NULL, 0), LG_ERR_INVALID);
+
+    /* An id longer than a parameter keeps, and one cut with the whole path, are the
+     * parameter's 400, never an unknown route; a bad escape names it too. */
+    memset(&r, 0, sizeof r);
+    strcpy(r.method, "GET");
+    snprintf(r.path, sizeof r.path, "/partners/loan/%0600d", 7);
+    CU_ASSERT_EQUAL(lg_router_match(table, 4, &r, &f, &status, NULL, 0), LG_ERR_OVERFLOW);
+    CU_ASSERT_EQUAL(status, 400);
+    CU_ASSERT_STRING_EQUAL(r.bad_param, "partnerLoanId");
+    memset(&r, 0, sizeof r);
+    strcpy(r.method, "GET");
+    memcpy(r.path, "/partners/loan/", 15);
+    memset(r.path + 15, 'z', sizeof r.path - 16);
+    r.path_too_long = 1;
+    CU_ASSERT_EQUAL(lg_router_match(table, 4, &r, &f, &status, NULL, 0), LG_ERR_OVERFLOW);
+    CU_ASSERT_STRING_EQUAL(r.bad_param, "partnerLoanId");
+    memset(r.path + 15, 0, sizeof r.path - 15);
+    memcpy(r.path, "/partners/borrow/", 17); /* cut after a literal route: no route */
+    CU_ASSERT_EQUAL(lg_router_match(table, 4, &r, &f, &status, NULL, 0), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(status, 404);
+    memset(&r, 0, sizeof r);
+    strcpy(r.method, "GET");
+    strcpy(r.path, "/partners/loan/%zz");
+    CU_ASSERT_EQUAL(lg_router_match(table, 4, &r, &f, &status, NULL, 0), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(status, 400);
+    CU_ASSERT_STRING_EQUAL(r.bad_param, "partnerLoanId");
 }
 
 static void test_response(void)
