@@ -88,6 +88,9 @@ contract_check() {
     fi
     python3 "$LG_TOP_SRCDIR/tests/integration/contract_jsonl.py" "$T/contract" "$lg_test_name" \
         >"$T/contract.jsonl" || { fail "contract" "recorded exchanges unreadable"; return 0; }
+    # Kept beside the test's log: real answers, for docs/openapi.yaml's examples.
+    cp "$T/contract.jsonl" "$LG_TOP_BUILDDIR/tests/integration/$lg_test_name.contract.jsonl" \
+        2>/dev/null || true
     node "$tools/validate.mjs" "$LG_TOP_SRCDIR/docs/openapi.yaml" "$T/contract.jsonl" \
         >"$T/contract.out" 2>&1
     while IFS= read -r out; do

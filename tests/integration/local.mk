@@ -28,3 +28,5 @@ EXTRA_DIST += tests/integration/http_security.sh
 # The admin API behind the web servers' own basic auth, through both web servers.
 TESTS += tests/integration/admin_api.sh
 EXTRA_DIST += tests/integration/admin_api.sh
+# Every script's HTTP exchanges, as the contract check saw them.
+CLEANFILES += tests/integration/*.contract.jsonl
