@@ -15,7 +15,7 @@
 #include <lendgate/error.h>
 #include <lendgate/request.h>
 #include <lendgate/service.h>
-#include <lendgate/store.h>
+#include <lendgate/model.h>
 
 /* Starts row for the call r on route (a pattern) by partner_id. */
 void lg_audit_begin(lg_api_log *row, const lg_request *r, const char *route,

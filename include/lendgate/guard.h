@@ -25,7 +25,7 @@
 #include <lendgate/ratelimit.h>
 #include <lendgate/replay.h>
 #include <lendgate/request.h>
-#include <lendgate/store.h>
+#include <lendgate/model.h>
 
 #define LG_GUARD_REOPEN_MS 5000
 

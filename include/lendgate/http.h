@@ -21,7 +21,7 @@
 #include <lendgate/response.h>
 #include <lendgate/router.h>
 #include <lendgate/service.h>
-#include <lendgate/store.h>
+#include <lendgate/model.h>
 
 struct json_object;
 

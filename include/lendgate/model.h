@@ -1,15 +1,24 @@
 /*
- * model.h - lendgate's domain enumerations and their names.
+ * model.h - lendgate's domain: the records every layer speaks of (partners, keys,
+ * positions, loans, repayments, chain transactions, API logs, ledger entries, outbox
+ * events, admin audit rows) and the enumerations with their names.
  *
  * Each enumeration is one X-macro table, X(constant, value, name): the constants and
  * their stored numbers (never renumbered: the store keeps the numbers), and the one
  * spelling of each value that the API, the CLI, the logs and the webhooks use. A
  * name table is never written out by hand elsewhere.
+ *
+ * Records use fixed-size fields (sizes below), so a record is filled in place and
+ * needs no free. Times are milliseconds since the Unix epoch (UTC); money is uint64_t
+ * micro-USDC (USDC base units, 6 decimals). store.h holds the operations on them.
  */
 #ifndef LENDGATE_MODEL_H
 #define LENDGATE_MODEL_H
 
+#include <stdint.h>
+
 #include <lendgate/error.h>
+#include <lendgate/proc.h>
 
 #define LG_MODEL_ENUM_VALUE(c, v, name) c = v,
 
@@ -73,5 +82,247 @@ const char *lg_ledger_kind_name(lg_ledger_kind v);
 lg_err lg_partner_status_parse(const char *name, lg_partner_status *out);
 lg_err lg_tier_parse(const char *name, lg_tier *out);
 lg_err lg_loan_status_parse(const char *name, lg_loan_status *out);
+
+/* ------------------------------------------------------------------ records */
+
+#define LG_ID_LEN        65 /* partner ids, partner loan ids, request ids (+NUL) */
+#define LG_UUID_LEN      37 /* internal ids: UUID v4 text (+NUL) */
+#define LG_ADDR_LEN      43 /* 0x + 40 hex (+NUL) */
+#define LG_HASH_LEN      67 /* 0x + 64 hex (+NUL): tx hashes */
+#define LG_HEX64_LEN     65 /* 64 hex (+NUL): SHA-256 digests */
+#define LG_U256_LEN      80 /* uint256 as decimal: up to 78 digits (+NUL) */
+#define LG_DAY_LEN       11 /* YYYY-MM-DD (+NUL) */
+#define LG_NAME_LEN      129
+#define LG_URL_LEN       513
+#define LG_EMAIL_LEN     255
+#define LG_SECRET_LEN    129
+#define LG_REASON_LEN    257
+#define LG_ALLOWLIST_LEN 1024
+#define LG_RAWTX_LEN     4096 /* signed transaction as 0x-hex (+NUL) */
+#define LG_PAYLOAD_LEN   4096 /* JSON payloads kept in logs and the outbox (+NUL) */
+#define LG_METADATA_LEN  1025 /* a loan's metadata as canonical JSON (+NUL) */
+
+typedef struct lg_partner {
+    char id[LG_ID_LEN]; /* "partner_<prefix>_NNN" */
+    char name[LG_NAME_LEN];
+    char key_prefix[LG_ID_LEN]; /* the <partner> part of pk_<partner>_<env>_<hex> */
+    lg_partner_status status;
+    lg_tier tier;
+    uint64_t daily_limit; /* max principal borrowed per UTC day */
+    uint64_t total_limit; /* max outstanding principal (reserved + owed) */
+    uint32_t fee_bps;     /* platform fee, 0..10000 */
+    char settlement_address[LG_ADDR_LEN];
+    char webhook_url[LG_URL_LEN];
+    char webhook_secret[LG_SECRET_LEN]; /* secret: never logged */
+    char contact_email[LG_EMAIL_LEN];
+    uint32_t rate_limit_rpm;             /* 0 = the tier's default */
+    int signing_required;                /* HMAC request signing switched on */
+    char signing_secret[LG_SECRET_LEN];  /* secret: never logged */
+    char ip_allowlist[LG_ALLOWLIST_LEN]; /* comma-separated addresses/CIDRs, "" = any */
+    char contact_wallet[LG_ADDR_LEN];    /* the plan's contactWallet, "" = none */
+    char public_key[LG_ADDR_LEN];        /* the plan's publicKey (an address), "" = none */
+    int kyc_verified;                    /* the plan's onboarding flags */
+    int contract_signed;
+    char created_by[LG_NAME_LEN]; /* the admin who created it; set on create only */
+    /* Maintained by the store; ignored on create and update. */
+    uint64_t outstanding;    /* principal of PENDING/SETTLING/ACTIVE loans not repaid */
+    uint64_t total_borrowed; /* cumulative confirmed principal */
+    uint64_t total_repaid;   /* cumulative applied repayments */
+    uint64_t total_fees;     /* cumulative platform fees */
+    uint64_t deposited;      /* USDC the partner sent the platform wallet, credited */
+    uint64_t balance_used;   /* of it, drawn by pending and applied repayments */
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} lg_partner;
+
+/* Fields lg_store_partner_update may change, as a bit mask. */
+enum {
+    LG_PF_NAME = 1u << 0,
+    LG_PF_STATUS = 1u << 1,
+    LG_PF_TIER = 1u << 2,
+    LG_PF_DAILY_LIMIT = 1u << 3,
+    LG_PF_TOTAL_LIMIT = 1u << 4,
+    LG_PF_FEE_BPS = 1u << 5,
+    LG_PF_SETTLEMENT = 1u << 6,
+    LG_PF_WEBHOOK_URL = 1u << 7,
+    LG_PF_WEBHOOK_SECRET = 1u << 8,
+    LG_PF_CONTACT = 1u << 9,
+    LG_PF_RATE_LIMIT = 1u << 10,
+    LG_PF_SIGNING = 1u << 11, /* signing_required and signing_secret */
+    LG_PF_ALLOWLIST = 1u << 12,
+    LG_PF_CONTACT_WALLET = 1u << 13,
+    LG_PF_PUBLIC_KEY = 1u << 14,
+    LG_PF_KYC = 1u << 15,
+    LG_PF_CONTRACT = 1u << 16
+};
+
+typedef struct lg_api_key {
+    int64_t id;
+    char partner_id[LG_ID_LEN];
+    char key_hash[LG_HEX64_LEN]; /* hex SHA-256 of the whole key: the key itself is never stored */
+    char prefix[17];             /* first 16 characters of the key, for display */
+    char env[8];                 /* "live" or "sandbox" */
+    int64_t created_at_ms;
+    int64_t expires_at_ms;   /* 0 = does not expire */
+    int64_t revoked_at_ms;   /* 0 = not revoked */
+    int64_t last_used_at_ms; /* 0 = never */
+} lg_api_key;
+
+typedef struct lg_position {
+    char wallet[LG_ADDR_LEN];
+    char oaid[LG_U256_LEN];
+    char position_id[LG_U256_LEN];
+    char collateral_token[LG_ADDR_LEN];
+    char collateral_amount[LG_U256_LEN];
+    char collateral_value[LG_U256_LEN];
+    char usdc_borrowed[LG_U256_LEN];
+    char health_factor[LG_U256_LEN];
+    int token_type; /* vault's token type (RWA, private asset) */
+    int active;
+    /* Maintained by the store; ignored on upsert. */
+    uint64_t total_partner_debt; /* sum of remaining debt of partner loans on it */
+    int64_t updated_at_ms;
+} lg_position;
+
+typedef struct lg_loan {
+    char id[LG_UUID_LEN];
+    char partner_id[LG_ID_LEN];
+    char partner_loan_id[LG_ID_LEN];
+    char user_wallet[LG_ADDR_LEN];
+    char oaid[LG_U256_LEN];
+    char position_id[LG_U256_LEN];
+    uint64_t amount;        /* principal */
+    uint64_t fee;           /* platform fee kept */
+    uint64_t net;           /* amount - fee, sent to the settlement address */
+    uint64_t remaining;     /* outstanding debt */
+    uint64_t repaid;        /* repayments applied */
+    uint64_t repay_pending; /* reserved by repayments in flight */
+    lg_loan_status status;
+    char request_hash[LG_HEX64_LEN]; /* SHA-256 of the canonical request, for idempotency */
+    char day[LG_DAY_LEN];            /* UTC day the daily limit was charged */
+    char borrow_tx[LG_HASH_LEN];
+    char transfer_tx[LG_HASH_LEN];
+    char failure_reason[LG_REASON_LEN];
+    char metadata[LG_METADATA_LEN];     /* the partner's canonical JSON object, "" = none */
+    char remaining_credit[LG_U256_LEN]; /* OAID credit left after this loan, "" = unknown */
+    char owner[LG_OWNER_LEN];           /* the lease: the request's process, "" = none */
+    int64_t lease_until_ms;
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} lg_loan;
+
+typedef struct lg_repayment {
+    char id[LG_UUID_LEN];
+    char loan_id[LG_UUID_LEN];
+    char partner_id[LG_ID_LEN];
+    uint64_t amount;
+    uint64_t funded;            /* drawn from the partner's balance (0 for rows older
+                                   than balances, which drew nothing) */
+    char proof_tx[LG_HASH_LEN]; /* partner's repaymentTxHash, "" when none */
+    char repay_tx[LG_HASH_LEN]; /* our repayLoan transaction */
+    lg_repay_status status;
+    char failure_reason[LG_REASON_LEN];
+    char owner[LG_OWNER_LEN]; /* the lease, as a loan's */
+    int64_t lease_until_ms;
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} lg_repayment;
+
+typedef enum {
+    LG_TXP_BORROW = 0,
+    LG_TXP_TRANSFER = 1,
+    LG_TXP_APPROVE = 2,
+    LG_TXP_REPAY = 3,
+    LG_TXP_GAPFILL = 4 /* zero-value self-transfer filling a nonce gap */
+} lg_tx_purpose;
+
+typedef enum {
+    LG_TXS_SIGNED = 0,   /* persisted, maybe broadcast */
+    LG_TXS_MINED = 1,    /* receipt status 1 */
+    LG_TXS_REVERTED = 2, /* receipt status 0 */
+    LG_TXS_REPLACED = 3, /* another version at the same nonce was mined */
+    LG_TXS_DROPPED = 4   /* given up by reconcile */
+} lg_tx_state;
+
+typedef struct lg_chain_tx {
+    int64_t id;
+    char loan_id[LG_UUID_LEN];      /* "" when none */
+    char repayment_id[LG_UUID_LEN]; /* "" when none */
+    lg_tx_purpose purpose;
+    uint64_t chain_id;
+    char from[LG_ADDR_LEN];
+    uint64_t nonce;
+    char hash[LG_HASH_LEN];
+    char raw[LG_RAWTX_LEN]; /* the signed bytes as 0x-hex: re-broadcast as they are */
+    lg_tx_state state;
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} lg_chain_tx;
+
+typedef struct lg_api_log {
+    int64_t id;
+    char partner_id[LG_ID_LEN];
+    char request_id[LG_ID_LEN];
+    char route[LG_NAME_LEN]; /* route pattern, "/partners/loan/:partnerLoanId" */
+    char method[8];
+    char client_ip[46];
+    char user_agent[LG_REASON_LEN];
+    char payload[LG_PAYLOAD_LEN]; /* sanitized: secrets removed */
+    int status_code;
+    uint32_t duration_ms;
+    int success;
+    char error_message[LG_REASON_LEN];
+    char wallet[LG_ADDR_LEN];
+    char oaid[LG_U256_LEN];
+    char loan_id[LG_ID_LEN];
+    int64_t created_at_ms;          /* 0 on append = now */
+    char partner_name[LG_NAME_LEN]; /* filled by lg_store_api_log_query */
+} lg_api_log;
+
+typedef struct lg_ledger_entry {
+    int64_t id;
+    char partner_id[LG_ID_LEN];
+    char loan_id[LG_UUID_LEN];       /* "" for a DEPOSIT */
+    char partner_loan_id[LG_ID_LEN]; /* "" for a DEPOSIT */
+    char user_wallet[LG_ADDR_LEN];   /* the loan's borrower (lowercase), "" for a DEPOSIT;
+                                        filled by lg_store_ledger_list */
+    lg_ledger_kind kind;
+    uint64_t amount;
+    char tx_hash[LG_HASH_LEN];
+    int64_t created_at_ms;
+} lg_ledger_entry;
+
+typedef enum {
+    LG_OUTBOX_PENDING = 0,
+    LG_OUTBOX_DELIVERING = 1, /* claimed under a lease */
+    LG_OUTBOX_DELIVERED = 2,
+    LG_OUTBOX_DEAD = 3
+} lg_outbox_status;
+
+typedef struct lg_outbox_event {
+    int64_t id;
+    char partner_id[LG_ID_LEN];
+    char event_type[48];          /* "loan.borrowed", "loan.repaid", ... */
+    char payload[LG_PAYLOAD_LEN]; /* JSON */
+    lg_outbox_status status;
+    uint32_t attempts;
+    int64_t next_attempt_at_ms;
+    int64_t lease_until_ms;
+    char last_error[LG_REASON_LEN];
+    int64_t created_at_ms;
+    int64_t delivered_at_ms;
+} lg_outbox_event;
+
+typedef struct lg_admin_audit {
+    int64_t id;
+    char admin[LG_NAME_LEN];
+    char action[64];                  /* "partner.create", "partner.suspend", ... */
+    char target[LG_ID_LEN];           /* partner id or other subject */
+    char before_json[LG_PAYLOAD_LEN]; /* never keys or secrets */
+    char after_json[LG_PAYLOAD_LEN];
+    char request_id[LG_ID_LEN];
+    char client_ip[46];
+    int64_t created_at_ms; /* 0 on append = now */
+} lg_admin_audit;
 
 #endif

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include <lendgate/error.h>
-#include <lendgate/store.h>
+#include <lendgate/model.h>
 
 #define LG_REQ_PATH_MAX   1024
 #define LG_REQ_QUERY_MAX  2048

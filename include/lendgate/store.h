@@ -11,7 +11,7 @@
  * chosen by name: "sqlite" (default) or "mongodb". A handle belongs to one process:
  * after fork() the child opens its own.
  *
- * Records use fixed-size fields (sizes below), so lookups fill caller-owned structs
+ * The records are model.h's (fixed-size fields), so lookups fill caller-owned structs
  * and need no free. Lists return one malloc'd array the caller releases with free();
  * a list limit above LG_STORE_LIST_MAX (1000, store_backend.h) is capped there.
  * Times are milliseconds since the Unix epoch (UTC); "now" is lg_time_now_ms(), which
@@ -29,24 +29,6 @@
 
 #include <lendgate/error.h>
 #include <lendgate/model.h>
-#include <lendgate/proc.h>
-
-#define LG_ID_LEN        65 /* partner ids, partner loan ids, request ids (+NUL) */
-#define LG_UUID_LEN      37 /* internal ids: UUID v4 text (+NUL) */
-#define LG_ADDR_LEN      43 /* 0x + 40 hex (+NUL) */
-#define LG_HASH_LEN      67 /* 0x + 64 hex (+NUL): tx hashes */
-#define LG_HEX64_LEN     65 /* 64 hex (+NUL): SHA-256 digests */
-#define LG_U256_LEN      80 /* uint256 as decimal: up to 78 digits (+NUL) */
-#define LG_DAY_LEN       11 /* YYYY-MM-DD (+NUL) */
-#define LG_NAME_LEN      129
-#define LG_URL_LEN       513
-#define LG_EMAIL_LEN     255
-#define LG_SECRET_LEN    129
-#define LG_REASON_LEN    257
-#define LG_ALLOWLIST_LEN 1024
-#define LG_RAWTX_LEN     4096 /* signed transaction as 0x-hex (+NUL) */
-#define LG_PAYLOAD_LEN   4096 /* JSON payloads kept in logs and the outbox (+NUL) */
-#define LG_METADATA_LEN  1025 /* a loan's metadata as canonical JSON (+NUL) */
 
 typedef struct lg_store lg_store;
 
@@ -91,66 +73,12 @@ lg_err lg_store_set_lease(lg_store *st, const char *owner, int64_t lease_ms);
 
 /* --------------------------------------------------------------- partners */
 
-typedef struct lg_partner {
-    char id[LG_ID_LEN]; /* "partner_<prefix>_NNN" */
-    char name[LG_NAME_LEN];
-    char key_prefix[LG_ID_LEN]; /* the <partner> part of pk_<partner>_<env>_<hex> */
-    lg_partner_status status;
-    lg_tier tier;
-    uint64_t daily_limit; /* max principal borrowed per UTC day */
-    uint64_t total_limit; /* max outstanding principal (reserved + owed) */
-    uint32_t fee_bps;     /* platform fee, 0..10000 */
-    char settlement_address[LG_ADDR_LEN];
-    char webhook_url[LG_URL_LEN];
-    char webhook_secret[LG_SECRET_LEN]; /* secret: never logged */
-    char contact_email[LG_EMAIL_LEN];
-    uint32_t rate_limit_rpm;             /* 0 = the tier's default */
-    int signing_required;                /* HMAC request signing switched on */
-    char signing_secret[LG_SECRET_LEN];  /* secret: never logged */
-    char ip_allowlist[LG_ALLOWLIST_LEN]; /* comma-separated addresses/CIDRs, "" = any */
-    char contact_wallet[LG_ADDR_LEN];    /* the plan's contactWallet, "" = none */
-    char public_key[LG_ADDR_LEN];        /* the plan's publicKey (an address), "" = none */
-    int kyc_verified;                    /* the plan's onboarding flags */
-    int contract_signed;
-    char created_by[LG_NAME_LEN]; /* the admin who created it; set on create only */
-    /* Maintained by the store; ignored on create and update. */
-    uint64_t outstanding;    /* principal of PENDING/SETTLING/ACTIVE loans not repaid */
-    uint64_t total_borrowed; /* cumulative confirmed principal */
-    uint64_t total_repaid;   /* cumulative applied repayments */
-    uint64_t total_fees;     /* cumulative platform fees */
-    uint64_t deposited;      /* USDC the partner sent the platform wallet, credited */
-    uint64_t balance_used;   /* of it, drawn by pending and applied repayments */
-    int64_t created_at_ms;
-    int64_t updated_at_ms;
-} lg_partner;
-
 /* Creates p (created/updated times are set by the store).
  * Returns LG_ERR_DUPLICATE when p->id or p->key_prefix exists. */
 lg_err lg_store_partner_create(lg_store *st, const lg_partner *p);
 
 /* Returns LG_ERR_NOT_FOUND when there is no partner id. */
 lg_err lg_store_partner_get(lg_store *st, const char *id, lg_partner *out);
-
-/* Fields lg_store_partner_update may change, as a bit mask. */
-enum {
-    LG_PF_NAME = 1u << 0,
-    LG_PF_STATUS = 1u << 1,
-    LG_PF_TIER = 1u << 2,
-    LG_PF_DAILY_LIMIT = 1u << 3,
-    LG_PF_TOTAL_LIMIT = 1u << 4,
-    LG_PF_FEE_BPS = 1u << 5,
-    LG_PF_SETTLEMENT = 1u << 6,
-    LG_PF_WEBHOOK_URL = 1u << 7,
-    LG_PF_WEBHOOK_SECRET = 1u << 8,
-    LG_PF_CONTACT = 1u << 9,
-    LG_PF_RATE_LIMIT = 1u << 10,
-    LG_PF_SIGNING = 1u << 11, /* signing_required and signing_secret */
-    LG_PF_ALLOWLIST = 1u << 12,
-    LG_PF_CONTACT_WALLET = 1u << 13,
-    LG_PF_PUBLIC_KEY = 1u << 14,
-    LG_PF_KYC = 1u << 15,
-    LG_PF_CONTRACT = 1u << 16
-};
 
 /*
  * Copies the fields named in mask from p onto the partner p->id, in one transaction.
@@ -176,18 +104,6 @@ lg_err lg_store_partner_list(lg_store *st, const lg_partner_filter *f, lg_partne
                              size_t *n, uint64_t *total);
 
 /* ---------------------------------------------------------------- API keys */
-
-typedef struct lg_api_key {
-    int64_t id;
-    char partner_id[LG_ID_LEN];
-    char key_hash[LG_HEX64_LEN]; /* hex SHA-256 of the whole key: the key itself is never stored */
-    char prefix[17];             /* first 16 characters of the key, for display */
-    char env[8];                 /* "live" or "sandbox" */
-    int64_t created_at_ms;
-    int64_t expires_at_ms;   /* 0 = does not expire */
-    int64_t revoked_at_ms;   /* 0 = not revoked */
-    int64_t last_used_at_ms; /* 0 = never */
-} lg_api_key;
 
 /* Adds a key for k->partner_id (id and created_at set by the store; *id_out may be
  * NULL). Returns LG_ERR_NOT_FOUND (no partner), LG_ERR_DUPLICATE (hash exists). */
@@ -220,22 +136,6 @@ lg_err lg_store_key_list(lg_store *st, const char *partner_id, lg_api_key **item
 
 /* ------------------------------------------------------------ solvency positions */
 
-typedef struct lg_position {
-    char wallet[LG_ADDR_LEN];
-    char oaid[LG_U256_LEN];
-    char position_id[LG_U256_LEN];
-    char collateral_token[LG_ADDR_LEN];
-    char collateral_amount[LG_U256_LEN];
-    char collateral_value[LG_U256_LEN];
-    char usdc_borrowed[LG_U256_LEN];
-    char health_factor[LG_U256_LEN];
-    int token_type; /* vault's token type (RWA, private asset) */
-    int active;
-    /* Maintained by the store; ignored on upsert. */
-    uint64_t total_partner_debt; /* sum of remaining debt of partner loans on it */
-    int64_t updated_at_ms;
-} lg_position;
-
 /* Inserts or refreshes the chain-read fields of the position (wallet, oaid),
  * keeping the store-maintained ones. */
 lg_err lg_store_position_upsert(lg_store *st, const lg_position *p);
@@ -261,33 +161,6 @@ lg_err lg_store_position_loans(lg_store *st, const char *wallet, const char *oai
                                char (**ids)[LG_UUID_LEN], int **repaid, size_t *n);
 
 /* ------------------------------------------------------------------- loans */
-
-typedef struct lg_loan {
-    char id[LG_UUID_LEN];
-    char partner_id[LG_ID_LEN];
-    char partner_loan_id[LG_ID_LEN];
-    char user_wallet[LG_ADDR_LEN];
-    char oaid[LG_U256_LEN];
-    char position_id[LG_U256_LEN];
-    uint64_t amount;        /* principal */
-    uint64_t fee;           /* platform fee kept */
-    uint64_t net;           /* amount - fee, sent to the settlement address */
-    uint64_t remaining;     /* outstanding debt */
-    uint64_t repaid;        /* repayments applied */
-    uint64_t repay_pending; /* reserved by repayments in flight */
-    lg_loan_status status;
-    char request_hash[LG_HEX64_LEN]; /* SHA-256 of the canonical request, for idempotency */
-    char day[LG_DAY_LEN];            /* UTC day the daily limit was charged */
-    char borrow_tx[LG_HASH_LEN];
-    char transfer_tx[LG_HASH_LEN];
-    char failure_reason[LG_REASON_LEN];
-    char metadata[LG_METADATA_LEN];     /* the partner's canonical JSON object, "" = none */
-    char remaining_credit[LG_U256_LEN]; /* OAID credit left after this loan, "" = unknown */
-    char owner[LG_OWNER_LEN];           /* the lease: the request's process, "" = none */
-    int64_t lease_until_ms;
-    int64_t created_at_ms;
-    int64_t updated_at_ms;
-} lg_loan;
 
 /* The limit headroom reported when a reservation is refused. */
 typedef struct lg_reserve_info {
@@ -355,23 +228,6 @@ lg_err lg_store_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **items
 lg_err lg_store_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **items, size_t *n);
 
 /* -------------------------------------------------------------- repayments */
-
-typedef struct lg_repayment {
-    char id[LG_UUID_LEN];
-    char loan_id[LG_UUID_LEN];
-    char partner_id[LG_ID_LEN];
-    uint64_t amount;
-    uint64_t funded;            /* drawn from the partner's balance (0 for rows older
-                                   than balances, which drew nothing) */
-    char proof_tx[LG_HASH_LEN]; /* partner's repaymentTxHash, "" when none */
-    char repay_tx[LG_HASH_LEN]; /* our repayLoan transaction */
-    lg_repay_status status;
-    char failure_reason[LG_REASON_LEN];
-    char owner[LG_OWNER_LEN]; /* the lease, as a loan's */
-    int64_t lease_until_ms;
-    int64_t created_at_ms;
-    int64_t updated_at_ms;
-} lg_repayment;
 
 /* ------------------------------------------------------- partner balances */
 
@@ -444,37 +300,6 @@ lg_err lg_store_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **
 
 /* ----------------------------------------------------- signed chain transactions */
 
-typedef enum {
-    LG_TXP_BORROW = 0,
-    LG_TXP_TRANSFER = 1,
-    LG_TXP_APPROVE = 2,
-    LG_TXP_REPAY = 3,
-    LG_TXP_GAPFILL = 4 /* zero-value self-transfer filling a nonce gap */
-} lg_tx_purpose;
-
-typedef enum {
-    LG_TXS_SIGNED = 0,   /* persisted, maybe broadcast */
-    LG_TXS_MINED = 1,    /* receipt status 1 */
-    LG_TXS_REVERTED = 2, /* receipt status 0 */
-    LG_TXS_REPLACED = 3, /* another version at the same nonce was mined */
-    LG_TXS_DROPPED = 4   /* given up by reconcile */
-} lg_tx_state;
-
-typedef struct lg_chain_tx {
-    int64_t id;
-    char loan_id[LG_UUID_LEN];      /* "" when none */
-    char repayment_id[LG_UUID_LEN]; /* "" when none */
-    lg_tx_purpose purpose;
-    uint64_t chain_id;
-    char from[LG_ADDR_LEN];
-    uint64_t nonce;
-    char hash[LG_HASH_LEN];
-    char raw[LG_RAWTX_LEN]; /* the signed bytes as 0x-hex: re-broadcast as they are */
-    lg_tx_state state;
-    int64_t created_at_ms;
-    int64_t updated_at_ms;
-} lg_chain_tx;
-
 /* Records a signed transaction before it is broadcast (state SIGNED). Several
  * versions may share (chain, from, nonce): replacements. Out: *id_out (may be NULL).
  * Returns LG_ERR_DUPLICATE (hash recorded before). */
@@ -514,26 +339,6 @@ lg_err lg_store_nonce_peek(lg_store *st, uint64_t chain_id, const char *address,
 
 /* --------------------------------------------------------------- API logs */
 
-typedef struct lg_api_log {
-    int64_t id;
-    char partner_id[LG_ID_LEN];
-    char request_id[LG_ID_LEN];
-    char route[LG_NAME_LEN]; /* route pattern, "/partners/loan/:partnerLoanId" */
-    char method[8];
-    char client_ip[46];
-    char user_agent[LG_REASON_LEN];
-    char payload[LG_PAYLOAD_LEN]; /* sanitized: secrets removed */
-    int status_code;
-    uint32_t duration_ms;
-    int success;
-    char error_message[LG_REASON_LEN];
-    char wallet[LG_ADDR_LEN];
-    char oaid[LG_U256_LEN];
-    char loan_id[LG_ID_LEN];
-    int64_t created_at_ms;          /* 0 on append = now */
-    char partner_name[LG_NAME_LEN]; /* filled by lg_store_api_log_query */
-} lg_api_log;
-
 /* Appends one row (id set by the store). */
 lg_err lg_store_api_log_append(lg_store *st, const lg_api_log *row);
 
@@ -555,19 +360,6 @@ lg_err lg_store_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_l
 
 /* ------------------------------------------------------------------ ledger */
 
-typedef struct lg_ledger_entry {
-    int64_t id;
-    char partner_id[LG_ID_LEN];
-    char loan_id[LG_UUID_LEN];       /* "" for a DEPOSIT */
-    char partner_loan_id[LG_ID_LEN]; /* "" for a DEPOSIT */
-    char user_wallet[LG_ADDR_LEN];   /* the loan's borrower (lowercase), "" for a DEPOSIT;
-                                        filled by lg_store_ledger_list */
-    lg_ledger_kind kind;
-    uint64_t amount;
-    char tx_hash[LG_HASH_LEN];
-    int64_t created_at_ms;
-} lg_ledger_entry;
-
 typedef struct lg_ledger_filter {
     const char *partner_id; /* required */
     int64_t start_ms;       /* inclusive; 0 = open */
@@ -581,27 +373,6 @@ lg_err lg_store_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_e
                             size_t *n, uint64_t *total);
 
 /* ----------------------------------------------------------- webhook outbox */
-
-typedef enum {
-    LG_OUTBOX_PENDING = 0,
-    LG_OUTBOX_DELIVERING = 1, /* claimed under a lease */
-    LG_OUTBOX_DELIVERED = 2,
-    LG_OUTBOX_DEAD = 3
-} lg_outbox_status;
-
-typedef struct lg_outbox_event {
-    int64_t id;
-    char partner_id[LG_ID_LEN];
-    char event_type[48];          /* "loan.borrowed", "loan.repaid", ... */
-    char payload[LG_PAYLOAD_LEN]; /* JSON */
-    lg_outbox_status status;
-    uint32_t attempts;
-    int64_t next_attempt_at_ms;
-    int64_t lease_until_ms;
-    char last_error[LG_REASON_LEN];
-    int64_t created_at_ms;
-    int64_t delivered_at_ms;
-} lg_outbox_event;
 
 /* Enqueues an event due now. The loan operations enqueue theirs inside their own
  * transactions; this is for everything else. Out: *id_out (may be NULL). */
@@ -638,18 +409,6 @@ lg_err lg_store_outbox_list(lg_store *st, const char *partner_id, int status, ui
                             uint64_t offset, lg_outbox_event **items, size_t *n, uint64_t *total);
 
 /* ------------------------------------------------------------- admin audit */
-
-typedef struct lg_admin_audit {
-    int64_t id;
-    char admin[LG_NAME_LEN];
-    char action[64];                  /* "partner.create", "partner.suspend", ... */
-    char target[LG_ID_LEN];           /* partner id or other subject */
-    char before_json[LG_PAYLOAD_LEN]; /* never keys or secrets */
-    char after_json[LG_PAYLOAD_LEN];
-    char request_id[LG_ID_LEN];
-    char client_ip[46];
-    int64_t created_at_ms; /* 0 on append = now */
-} lg_admin_audit;
 
 lg_err lg_store_admin_audit_append(lg_store *st, const lg_admin_audit *row);
 

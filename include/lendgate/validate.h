@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include <lendgate/error.h>
-#include <lendgate/store.h>
+#include <lendgate/model.h>
 
 #define LG_PAGE_LIMIT_DEFAULT 20
 #define LG_PAGE_LIMIT_MAX     100

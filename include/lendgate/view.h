@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include <lendgate/queries.h>
-#include <lendgate/store.h>
+#include <lendgate/model.h>
 
 struct json_object;
 
