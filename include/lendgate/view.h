@@ -1,7 +1,8 @@
 /*
  * view.h - the one rendering of each domain object, in the partner plan's shapes and
- * names (docs/openapi.yaml), shared by the API handlers and lendgatectl: a loan, a
- * repayment, a ledger entry, a page, a partner's stats, a credit line, a position.
+ * names (docs/openapi.yaml), shared by the API handlers, lendgatectl and the admin
+ * audit trail: a partner, a loan, a repayment, a ledger entry, a page, a partner's
+ * stats, a credit line, a position.
  * lendgate's own fields sit beside the plan's, never instead of them.
  *
  * Each function returns a new json-c object the caller releases with
@@ -44,6 +45,11 @@ struct json_object *lg_view_ledger_entry(const lg_ledger_entry *e);
 /* A page: {total, limit, offset, <key>: items}. Takes items (also on failure). */
 struct json_object *lg_view_page(const char *key, struct json_object *items, uint64_t total,
                                  uint32_t limit, uint64_t offset);
+
+/* A partner as admins see it: the plan's Partner fields, then lendgate's (never a
+ * key, a hash or a secret: only whether a webhook or signing secret is set). The
+ * admin API, lendgatectl and the admin audit trail's before/after all use it. */
+struct json_object *lg_view_partner(const lg_partner *p);
 
 /* /partners/my/stats: partnerId, partnerName, tier, status, limits{}, usage{},
  * lifetime{}. */

@@ -18,6 +18,7 @@
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
+#include <lendgate/view.h>
 
 #include <ctype.h>
 #include <json-c/json.h>
@@ -286,14 +287,6 @@ static const char *when(int64_t ms, char *buf, size_t len)
     return buf;
 }
 
-static json_object *partner_object(const lg_partner *p)
-{
-    char buf[LG_PAYLOAD_LEN];
-    if (lg_admin_partner_json(p, buf, sizeof buf) != LG_OK)
-        return NULL;
-    return json_tokener_parse(buf);
-}
-
 static void print_json(json_object *obj)
 {
     puts(obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
@@ -329,11 +322,13 @@ static void print_secrets_text(const lg_admin_secrets *s, const char *indent)
 
 static int create_print(const lg_partner *p, const lg_admin_secrets *s, int json)
 {
-    char pj[LG_PAYLOAD_LEN];
-    if (lg_admin_partner_json(p, pj, sizeof pj) != LG_OK)
-        snprintf(pj, sizeof pj, "{\"id\":\"%s\"}", p->id);
     if (json) {
-        printf("{\"partner\":%s", pj);
+        json_object *pj = lg_view_partner(p);
+        printf("{\"partner\":%s",
+               pj ? json_object_to_json_string_ext(pj, JSON_C_TO_STRING_PLAIN |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE)
+                  : "null");
+        json_object_put(pj);
         print_secrets_json(s);
         puts("}");
         return EXIT_OK;
@@ -415,7 +410,7 @@ static void list_print_json(const lg_partner *items, size_t n, uint64_t total,
 {
     json_object *root = json_object_new_object(), *arr = json_object_new_array();
     for (size_t i = 0; i < n; i++)
-        json_object_array_add(arr, partner_object(&items[i]));
+        json_object_array_add(arr, lg_view_partner(&items[i]));
     json_object_object_add(root, "partners", arr);
     json_object_object_add(root, "pagination", pagination(total, f->limit, f->offset, n));
     print_json(root);
@@ -536,7 +531,7 @@ static int partner_show(ctl_ctx *c, int argc, char **argv)
     int64_t now = lg_time_now_ms();
     if (o.val[0]) {
         json_object *root = json_object_new_object(), *arr = json_object_new_array();
-        json_object_object_add(root, "partner", partner_object(&p));
+        json_object_object_add(root, "partner", lg_view_partner(&p));
         for (size_t i = 0; i < nkeys; i++)
             json_object_array_add(arr, key_object(&keys[i], now));
         json_object_object_add(root, "apiKeys", arr);
@@ -555,7 +550,7 @@ static int partner_show(ctl_ctx *c, int argc, char **argv)
 /* Prints each API field whose value differs between before and after. */
 static void print_changes(const lg_partner *before, const lg_partner *after)
 {
-    json_object *b = partner_object(before), *a = partner_object(after);
+    json_object *b = lg_view_partner(before), *a = lg_view_partner(after);
     int any = 0;
     if (a && b) {
         json_object_object_foreach(a, key, av)

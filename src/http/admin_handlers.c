@@ -17,8 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define PARTNER_JSON_CAP 8192
-
 /* The plan's words. */
 static const char key_warning[] = "Save this API key securely. It will not be shown again!";
 static const char secret_warning[] =
@@ -34,17 +32,6 @@ static struct json_object *parsed(const char *text)
         json_object_put(o);
         return NULL;
     }
-    return o;
-}
-
-/* The partner as admins see it (admin.h decides the fields, never secrets). */
-static struct json_object *partner_json(const lg_partner *p)
-{
-    char *text = malloc(PARTNER_JSON_CAP);
-    struct json_object *o = NULL;
-    if (text && lg_admin_partner_json(p, text, PARTNER_JSON_CAP) == LG_OK)
-        o = parsed(text);
-    free(text);
     return o;
 }
 
@@ -94,7 +81,7 @@ void lg_h_admin_create(lg_http_call *call)
         struct json_object *o = json_object_new_object();
         if (o) {
             json_object_object_add(o, "success", json_object_new_boolean(1));
-            json_object_object_add(o, "partner", partner_json(&created));
+            json_object_object_add(o, "partner", lg_view_partner(&created));
             lg_render_str(o, "apiKey", sec.api_key);
             lg_render_str(o, "webhookSecret", sec.webhook_secret);
             if (sec.signing_secret[0])
@@ -229,7 +216,7 @@ static void update_reply(lg_http_call *call, const lg_partner *before, const lg_
 {
     struct json_object *o = json_object_new_object();
     if (o) {
-        json_object_object_add(o, "partner", partner_json(after));
+        json_object_object_add(o, "partner", lg_view_partner(after));
         json_object_object_add(o, "changed", changed_json(differs(before, after, mask)));
         if (sec->signing_secret[0]) {
             lg_render_str(o, "signingSecret", sec->signing_secret);
@@ -285,7 +272,7 @@ static void set_status(lg_http_call *call, lg_partner_status status)
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();
         if (o)
-            json_object_object_add(o, "partner", partner_json(&after));
+            json_object_object_add(o, "partner", lg_view_partner(&after));
         lg_http_reply(call, 200, o);
     }
     lg_memwipe(&after, sizeof after);
@@ -362,7 +349,7 @@ void lg_h_admin_list(lg_http_call *call)
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
-            json_object_array_add(arr, partner_json(&items[i]));
+            json_object_array_add(arr, lg_view_partner(&items[i]));
         lg_http_reply(call, 200, page_json("partners", arr, n, total, f.limit, f.offset));
     }
     if (items)
@@ -400,7 +387,7 @@ void lg_h_admin_show(lg_http_call *call)
         for (size_t i = 0; arr && i < nkeys; i++)
             json_object_array_add(arr, key_json(&keys[i]));
         if (o && arr) {
-            json_object_object_add(o, "partner", partner_json(&p));
+            json_object_object_add(o, "partner", lg_view_partner(&p));
             json_object_object_add(o, "apiKeys", arr);
         } else {
             json_object_put(o);

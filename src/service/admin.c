@@ -12,6 +12,7 @@
 #include <lendgate/log.h>
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
+#include <lendgate/view.h>
 
 #include "service_internal.h"
 
@@ -73,102 +74,14 @@ static lg_err make_key(const char *partner_id, const char *key_prefix, lg_apikey
 
 /* ------------------------------------------------------------ JSON */
 
-static void add_str(json_object *o, const char *k, const char *v)
-{
-    json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static void add_u64(json_object *o, const char *k, uint64_t v)
-{
-    char buf[24];
-    snprintf(buf, sizeof buf, "%" PRIu64, v);
-    add_str(o, k, buf);
-}
-
-static void add_time(json_object *o, const char *k, int64_t ms)
-{
-    char buf[LG_RFC3339_LEN];
-    if (lg_time_format_rfc3339(ms, buf, sizeof buf) == LG_OK)
-        add_str(o, k, buf);
-    else
-        json_object_object_add(o, k, NULL);
-}
-
-/* The allowlist as an array of its comma-separated entries. */
-static json_object *allowlist_array(const char *spec)
-{
-    json_object *a = json_object_new_array();
-    const char *p = spec;
-    while (a && *p) {
-        size_t n = strcspn(p, ",");
-        size_t lead = 0;
-        while (lead < n && p[lead] == ' ')
-            lead++;
-        size_t len = n - lead;
-        while (len > 0 && p[lead + len - 1] == ' ')
-            len--;
-        if (len > 0)
-            json_object_array_add(a, json_object_new_string_len(p + lead, (int)len));
-        p += n;
-        if (*p == ',')
-            p++;
-    }
-    return a;
-}
-
-/* A stored (lowercase) address in its EIP-55 form, null when there is none. */
-static void add_address(json_object *o, const char *k, const char *lower)
-{
-    char text[LG_ADDRESS_TEXT_LEN];
-    if (lg_address_checksummed(text, sizeof text, lower) == LG_OK)
-        add_str(o, k, text);
-    else
-        json_object_object_add(o, k, lower[0] ? json_object_new_string(lower) : NULL);
-}
-
-/* The plan's Partner fields (never apiKey or webhookSecret), then lendgate's. */
-static void partner_fields(json_object *o, const lg_partner *p)
-{
-    add_str(o, "partnerId", p->id);
-    add_str(o, "partnerName", p->name);
-    add_str(o, "apiKeyPrefix", p->key_prefix);
-    add_str(o, "status", lg_partner_status_name(p->status));
-    add_str(o, "tier", lg_tier_name(p->tier));
-    add_u64(o, "dailyBorrowLimit", p->daily_limit);
-    add_u64(o, "totalBorrowLimit", p->total_limit);
-    add_u64(o, "currentOutstanding", p->outstanding);
-    json_object_object_add(o, "platformFeePercentage", json_object_new_int64(p->fee_bps));
-    add_address(o, "settlementAddress", p->settlement_address);
-    add_str(o, "webhookUrl", p->webhook_url);
-    add_str(o, "contactEmail", p->contact_email);
-    add_address(o, "contactWallet", p->contact_wallet);
-    add_address(o, "publicKey", p->public_key);
-    json_object_object_add(o, "kycVerified", json_object_new_boolean(p->kyc_verified));
-    json_object_object_add(o, "contractSigned", json_object_new_boolean(p->contract_signed));
-    add_str(o, "createdBy", p->created_by);
-    json_object_object_add(o, "rateLimitRpm", json_object_new_int64(p->rate_limit_rpm));
-    json_object_object_add(o, "signingRequired", json_object_new_boolean(p->signing_required));
-    json_object_object_add(o, "signingSecretSet", json_object_new_boolean(p->signing_secret[0]));
-    json_object_object_add(o, "webhookSecretSet", json_object_new_boolean(p->webhook_secret[0]));
-    json_object_object_add(o, "ipAllowlist", allowlist_array(p->ip_allowlist));
-    add_u64(o, "totalBorrowed", p->total_borrowed);
-    add_u64(o, "totalRepaid", p->total_repaid);
-    add_u64(o, "totalFees", p->total_fees);
-    add_u64(o, "repaymentBalance",
-            p->deposited > p->balance_used ? p->deposited - p->balance_used : 0);
-    add_time(o, "createdAt", p->created_at_ms);
-    add_time(o, "updatedAt", p->updated_at_ms);
-}
-
 lg_err lg_admin_partner_json(const lg_partner *p, char *out, size_t cap)
 {
     if (!p || !out || cap == 0)
         return LG_ERR_INVALID;
     out[0] = '\0';
-    json_object *o = json_object_new_object();
+    json_object *o = lg_view_partner(p);
     if (!o)
         return LG_ERR_NOMEM;
-    partner_fields(o, p);
     size_t len = 0;
     const char *text = json_object_to_json_string_length(
         o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);

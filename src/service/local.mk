@@ -18,3 +18,7 @@ tests_unit_test_service_LDADD = $(LG_TEST_LIBS)
 check_PROGRAMS += tests/unit/test_admin
 tests_unit_test_admin_SOURCES = tests/unit/test_admin.c
 tests_unit_test_admin_LDADD = $(LG_TEST_LIBS)
+# service: the one rendering of each domain object, for the API, lendgatectl and the
+# admin audit trail alike
+liblendgate_a_SOURCES += src/service/view.c src/service/render.c
+noinst_HEADERS += include/lendgate/view.h include/lendgate/render.h

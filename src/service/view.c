@@ -210,6 +210,66 @@ struct json_object *lg_view_page(const char *key, struct json_object *items, uin
     return o;
 }
 
+/* ------------------------------------------------------------ partners */
+
+/* The allowlist "a,b" as the array of its entries. */
+static struct json_object *allowlist_array(const char *spec)
+{
+    struct json_object *a = json_object_new_array();
+    const char *p = spec;
+    while (a && *p) {
+        size_t n = strcspn(p, ","), lead = 0;
+        while (lead < n && p[lead] == ' ')
+            lead++;
+        size_t len = n - lead;
+        while (len > 0 && p[lead + len - 1] == ' ')
+            len--;
+        if (len > 0)
+            json_object_array_add(a, json_object_new_string_len(p + lead, (int)len));
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return a;
+}
+
+struct json_object *lg_view_partner(const lg_partner *p)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    lg_render_str(o, "partnerId", p->id);
+    lg_render_str(o, "partnerName", p->name);
+    lg_render_str(o, "apiKeyPrefix", p->key_prefix);
+    lg_render_str(o, "status", lg_partner_status_name(p->status));
+    lg_render_str(o, "tier", lg_tier_name(p->tier));
+    lg_render_amount(o, "dailyBorrowLimit", p->daily_limit);
+    lg_render_amount(o, "totalBorrowLimit", p->total_limit);
+    lg_render_amount(o, "currentOutstanding", p->outstanding);
+    lg_render_int(o, "platformFeePercentage", p->fee_bps);
+    lg_view_address(o, "settlementAddress", p->settlement_address);
+    lg_render_str(o, "webhookUrl", p->webhook_url);
+    lg_render_str(o, "contactEmail", p->contact_email);
+    lg_view_address(o, "contactWallet", p->contact_wallet);
+    lg_view_address(o, "publicKey", p->public_key);
+    add_bool(o, "kycVerified", p->kyc_verified);
+    add_bool(o, "contractSigned", p->contract_signed);
+    lg_render_str(o, "createdBy", p->created_by);
+    lg_render_int(o, "rateLimitRpm", p->rate_limit_rpm);
+    add_bool(o, "signingRequired", p->signing_required);
+    add_bool(o, "signingSecretSet", p->signing_secret[0]);
+    add_bool(o, "webhookSecretSet", p->webhook_secret[0]);
+    json_object_object_add(o, "ipAllowlist", allowlist_array(p->ip_allowlist));
+    lg_render_amount(o, "totalBorrowed", p->total_borrowed);
+    lg_render_amount(o, "totalRepaid", p->total_repaid);
+    lg_render_amount(o, "totalFees", p->total_fees);
+    lg_render_amount(o, "repaymentBalance",
+                     p->deposited > p->balance_used ? p->deposited - p->balance_used : 0);
+    lg_render_time(o, "createdAt", p->created_at_ms);
+    lg_render_time(o, "updatedAt", p->updated_at_ms);
+    return o;
+}
+
 /* ------------------------------------------------------------ stats */
 
 /* The plan's utilizationRate: outstanding of the total limit, "5.0%". */
