@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include <lendgate/chaincap.h>
 #include <lendgate/config.h>
 #include <lendgate/error.h>
 #include <lendgate/ratelimit.h>
@@ -33,6 +34,7 @@ typedef struct lg_guard {
     const lg_config *cfg; /* borrowed */
     lg_ratelimit *rl;     /* owned; NULL until it opens */
     lg_replay *replay;    /* owned; NULL until it opens */
+    lg_chaincap *chain;   /* owned; NULL until it opens */
     int64_t next_open_ms; /* monotonic time of the next attempt */
 } lg_guard;
 
@@ -52,6 +54,15 @@ lg_err lg_guard_init(lg_guard *g, const lg_config *cfg);
 
 /* Unmaps the tables; the files stay. NULL is fine. */
 void lg_guard_release(lg_guard *g);
+
+/* Takes one of the host's [chain] max_concurrent_calls slots for a request that needs
+ * the chain node (chaincap.h). Out: *slot (UINT32_MAX when the table is not open: the
+ * request goes on uncapped rather than failing). Returns 1 to go on, 0 when every slot
+ * is taken (answer 503 with Retry-After). */
+int lg_guard_chain_enter(lg_guard *g, uint32_t *slot);
+
+/* Gives back the slot lg_guard_chain_enter took. */
+void lg_guard_chain_leave(lg_guard *g, uint32_t slot);
 
 /*
  * Unauthenticated traffic from client_ip: with charge, counts one request against

@@ -31,6 +31,13 @@ static void open_tables(lg_guard *g)
         if (rc != LG_OK)
             lg_error("guard.open", "replay cache %s: %s", path, lg_strerror(rc));
     }
+    if (!g->chain) {
+        uint32_t slots = (uint32_t)lg_config_u64(g->cfg, "chain", "max_concurrent_calls");
+        snprintf(path, sizeof path, "%s/%s", dir, LG_CHAINCAP_FILE);
+        lg_err rc = lg_chaincap_open(path, slots, &g->chain);
+        if (rc != LG_OK)
+            lg_error("guard.open", "chain call cap %s: %s", path, lg_strerror(rc));
+    }
 }
 
 lg_err lg_guard_init(lg_guard *g, const lg_config *cfg)
@@ -49,8 +56,26 @@ void lg_guard_release(lg_guard *g)
         return;
     lg_ratelimit_close(g->rl);
     lg_replay_close(g->replay);
+    lg_chaincap_close(g->chain);
     g->rl = NULL;
     g->replay = NULL;
+    g->chain = NULL;
+}
+
+int lg_guard_chain_enter(lg_guard *g, uint32_t *slot)
+{
+    *slot = UINT32_MAX;
+    if (!g->chain && lg_time_mono_ms() >= g->next_open_ms)
+        open_tables(g);
+    if (!g->chain)
+        return 1; /* no table: uncapped, as before the cap existed (the error is logged) */
+    return lg_chaincap_enter(g->chain, slot);
+}
+
+void lg_guard_chain_leave(lg_guard *g, uint32_t slot)
+{
+    if (g->chain && slot != UINT32_MAX)
+        lg_chaincap_leave(g->chain, slot);
 }
 
 static void refuse(lg_guard_verdict *v, int status, const char *message)

@@ -1,7 +1,7 @@
 # http: FastCGI request/response, strict JSON input, validation, routing, auth,
 # audit and the endpoint handlers of the partner API.
 liblendgate_a_SOURCES += src/http/request.c src/http/response.c src/http/json_input.c \
-	src/http/validate.c src/http/router.c src/http/auth.c src/http/audit.c \
+	src/http/validate.c src/http/router.c src/http/auth.c src/http/audit.c src/http/chaincap.c \
 	src/http/bodies.c src/http/handlers.c src/http/server.c
 liblendgate_a_SOURCES += src/http/admin_bodies.c src/http/admin_handlers.c
 noinst_HEADERS += include/lendgate/admin_bodies.h include/lendgate/admin_handlers.h
@@ -9,7 +9,7 @@ noinst_HEADERS += include/lendgate/admin_bodies.h include/lendgate/admin_handler
 check_PROGRAMS += tests/unit/test_admin_bodies
 tests_unit_test_admin_bodies_SOURCES = tests/unit/test_admin_bodies.c
 tests_unit_test_admin_bodies_LDADD = $(LG_TEST_LIBS)
-noinst_HEADERS += include/lendgate/request.h include/lendgate/response.h \
+noinst_HEADERS += include/lendgate/chaincap.h include/lendgate/request.h include/lendgate/response.h \
 	include/lendgate/json_input.h include/lendgate/validate.h include/lendgate/router.h \
 	include/lendgate/auth.h include/lendgate/audit.h include/lendgate/bodies.h \
 	include/lendgate/handlers.h include/lendgate/http.h
@@ -65,3 +65,8 @@ noinst_PROGRAMS += tests/bench/bench_ratelimit
 LG_BENCHES += tests/bench/bench_ratelimit
 tests_bench_bench_ratelimit_SOURCES = tests/bench/bench_ratelimit.c
 tests_bench_bench_ratelimit_LDADD = $(LG_LIBS)
+
+# The host's cap on requests waiting on the chain node.
+check_PROGRAMS += tests/unit/test_chaincap
+tests_unit_test_chaincap_SOURCES = tests/unit/test_chaincap.c
+tests_unit_test_chaincap_LDADD = $(LG_TEST_LIBS)

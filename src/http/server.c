@@ -277,7 +277,14 @@ static void run(lg_http_call *call)
         lg_http_fail(call, 400, "body: this endpoint takes no body");
         return;
     }
+    uint32_t slot = UINT32_MAX;
+    if (call->route->needs_chain && !lg_guard_chain_enter(&call->srv->guard, &slot)) {
+        lg_http_fail(call, 503, "Chain node busy, retry shortly");
+        snprintf(call->resp->retry_after, sizeof call->resp->retry_after, "1");
+        return;
+    }
     call->route->handler(call);
+    lg_guard_chain_leave(&call->srv->guard, slot);
 }
 
 static void route(lg_http_call *call)

@@ -18,7 +18,8 @@ LAYERS = {
     "store": "store store_backend events".split(),
     "service": "service queries admin setup nonce_store view render".split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
-             "admin_bodies admin_handlers guard ratelimit replay signature netaddr").split(),
+             "admin_bodies admin_handlers guard ratelimit replay signature netaddr "
+             "chaincap").split(),
 }
 # What each layer may include besides itself. The domain records are model.h's
 # (core): http and bin name them from there, and never include the store's header.
