@@ -21,9 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH        1000 /* rows looked at per pass */
-#define GAP_MAX      64   /* nonce gaps filled per pass */
-#define GAP_GRACE_MS 1000 /* a nonce just allocated is being signed and persisted */
+#define BATCH   1000 /* rows looked at per pass */
+#define GAP_MAX 64   /* nonce gaps filled per pass */
 
 typedef struct rec {
     lg_service *svc;
@@ -436,8 +435,8 @@ static lg_err gaps_all(rec *r)
         if (rc != LG_OK || gap == UINT64_MAX)
             return rc;
         /* A worker that has just taken this nonce persists its transaction within
-         * milliseconds: only a gap that outlasts the grace is one. */
-        sleep_ms(GAP_GRACE_MS);
+         * milliseconds: only a gap that outlasts the grace ([chain] gap_grace_ms) is one. */
+        sleep_ms((long)lg_config_u64(r->svc->cfg, "chain", "gap_grace_ms"));
         if ((rc = find_gap(r, &again)) != LG_OK || again != gap)
             return rc;
         if ((rc = fill_gap(r, gap)) != LG_OK)
