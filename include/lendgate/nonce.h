@@ -36,6 +36,11 @@ typedef struct lg_nonce_iface {
                      uint64_t value, uint64_t *previous);
 } lg_nonce_iface;
 
+/* Where a counter starts: the node's pending transaction count of address
+ * (eth_getTransactionCount(address, "pending")). Returns LG_OK or the call's error. */
+typedef lg_err (*lg_nonce_pending_fn)(void *ctx, const uint8_t address[LG_ADDRESS_LEN],
+                                      uint64_t *pending);
+
 /*
  * The next nonce of address: allocate, and on first use (no counter yet) create the
  * counter from the node's pending transaction count and allocate again. Concurrent
@@ -45,6 +50,13 @@ typedef struct lg_nonce_iface {
  */
 lg_err lg_nonce_next(const lg_nonce_iface *iface, lg_rpc *rpc, uint64_t chain_id,
                      const uint8_t address[LG_ADDRESS_LEN], uint64_t *nonce);
+
+/* lg_nonce_next with the pending count read by pending(pending_ctx, ...) instead of
+ * an rpc handle (a chain client behind a table). Returns as lg_nonce_next, pending's
+ * error in place of the rpc call's. */
+lg_err lg_nonce_next_from(const lg_nonce_iface *iface, lg_nonce_pending_fn pending,
+                          void *pending_ctx, uint64_t chain_id,
+                          const uint8_t address[LG_ADDRESS_LEN], uint64_t *nonce);
 
 /*
  * Operator resync (`lendgatectl nonce resync`): reads eth_getTransactionCount(address,
@@ -57,5 +69,12 @@ lg_err lg_nonce_next(const lg_nonce_iface *iface, lg_rpc *rpc, uint64_t chain_id
 lg_err lg_nonce_resync(const lg_nonce_iface *iface, lg_rpc *rpc, uint64_t chain_id,
                        const uint8_t address[LG_ADDRESS_LEN], uint64_t *old_value,
                        uint64_t *new_value);
+
+/* lg_nonce_resync with the pending count read by pending(pending_ctx, ...). Returns as
+ * lg_nonce_resync, pending's error in place of the rpc call's. */
+lg_err lg_nonce_resync_from(const lg_nonce_iface *iface, lg_nonce_pending_fn pending,
+                            void *pending_ctx, uint64_t chain_id,
+                            const uint8_t address[LG_ADDRESS_LEN], uint64_t *old_value,
+                            uint64_t *new_value);
 
 #endif

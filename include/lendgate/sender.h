@@ -85,6 +85,9 @@ lg_err lg_sender_opts_from_config(lg_sender_opts *out, const lg_config *cfg);
 /*
  * Sets s up. Everything passed is borrowed and must outlive s. persist (may be NULL
  * for a sender that only signs) is called by lg_sender_send with persist_ctx.
+ * rpc may be NULL for a sender that only signs requests its caller has priced
+ * (gas_limit, fees and use_nonce all given: a chain client behind a table reads them);
+ * such a sender never sends, waits or broadcasts (LG_ERR_INVALID).
  * Returns LG_OK, LG_ERR_INVALID (NULL argument, chain id 0, receipt_poll_ms 0),
  * LG_ERR_CRYPTO (the key has no address).
  */
@@ -108,8 +111,10 @@ typedef struct lg_tx_request {
 /*
  * Signs req into *out without persisting or sending it (the first half of
  * lg_sender_send). On success the caller releases *out with lg_signed_tx_release();
- * on error *out is zeroed.
- * Returns LG_OK, LG_ERR_INVALID (NULL, no to), LG_ERR_REVERTED (the gas estimate
+ * on error *out is zeroed. A request with gas_limit, fees and use_nonce makes no
+ * call to the node.
+ * Returns LG_OK, LG_ERR_INVALID (NULL, no to, an unpriced request and no rpc),
+ * LG_ERR_REVERTED (the gas estimate
  * reverted: the reason in lg_rpc_last_error(s->rpc); no nonce was taken),
  * LG_ERR_OVERFLOW, LG_ERR_NOMEM, LG_ERR_CRYPTO, an rpc call's error, or the nonce
  * interface's error.

@@ -2,10 +2,11 @@
  * service.h - the business operations behind the partner API.
  *
  * One lg_service per worker process, opened after fork and kept for the process's
- * life: it owns the store handle, the JSON-RPC handle, the secp256k1 context, the
- * platform key, the contract bindings and the transaction sender. The HTTP layer
- * parses and validates requests into the typed structs below, calls these functions
- * and renders what they return; these functions never see JSON text, FastCGI or SQL.
+ * life: it owns the store handle, the chain client (chain.h: the JSON-RPC handle and
+ * the contract bindings), the secp256k1 context, the platform key and the signer.
+ * The HTTP layer parses and validates requests into the typed structs below, calls
+ * these functions and renders what they return; these functions never see JSON text,
+ * FastCGI or SQL.
  *
  * Every operation fills an lg_outcome: the HTTP status the API answers with and,
  * for errors, a message that names the field or the reason (never a secret).
@@ -26,6 +27,7 @@
 typedef struct lg_service lg_service;
 struct lg_rpc;
 struct lg_contracts;
+struct lg_chain;
 
 typedef struct lg_outcome {
     int status;        /* HTTP status: 200, 201, 202, 400, 403, 404, 409, 502, 504, ... */
@@ -40,6 +42,19 @@ typedef struct lg_outcome {
  * the store and the RPC client return.
  */
 lg_err lg_service_open(lg_service **out, const lg_config *cfg, char *err, size_t errlen);
+
+/*
+ * Opens a service over chain instead of the node of cfg: the store, the platform key
+ * file and [chain] chain_id come from cfg as for lg_service_open, and every chain
+ * read, estimate, broadcast and receipt goes to chain (chain.h), which is borrowed
+ * and must outlive the service. Transactions are signed with the platform key and
+ * persisted in the store before chain sees them, as with the node. This is how the
+ * pipelines are unit-tested against a scripted chain.
+ * Out: *out as lg_service_open. Returns LG_OK, LG_ERR_INVALID (NULL, a chain without a
+ * table), or what lg_service_open returns for the store and the key.
+ */
+lg_err lg_service_open_with_chain(lg_service **out, const lg_config *cfg, struct lg_chain *chain,
+                                  char *err, size_t errlen);
 
 /* Opens only the store (admin and read-only tools that need no chain). */
 lg_err lg_service_open_store_only(lg_service **out, const lg_config *cfg, char *err, size_t errlen);
@@ -64,7 +79,8 @@ lg_err lg_service_audit(lg_service *svc, const lg_api_log *row);
 
 /* Borrowed handles, valid until lg_service_close, for tests and tools that inspect
  * what the service did: the API and lendgatectl never reach past the service. The
- * chain ones are NULL for a store-only service. */
+ * chain ones are NULL for a store-only service and for a chain other than the node's
+ * ("rpc", see chain.h). */
 lg_store *lg_service_store(lg_service *svc);
 struct lg_rpc *lg_service_rpc(lg_service *svc);
 struct lg_contracts *lg_service_contracts(lg_service *svc);

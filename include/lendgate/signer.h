@@ -4,8 +4,11 @@
  *
  * Shaped after libsecp256k1 itself:
  *  - one context per process (lg_signer_ctx_create once at start, randomized from
- *    OpenSSL's RAND_bytes; a prefork worker calls lg_signer_ctx_rerandomize after fork
- *    so that no two workers share blinding);
+ *    OpenSSL's RAND_bytes); a context that crosses a fork is re-randomized with
+ *    lg_signer_ctx_rerandomize in the child before the child signs with it, so that no
+ *    two processes share blinding (lendgate's workers open their service, and with it
+ *    a new context, after the fork; the service re-randomizes its context when it
+ *    finds itself signing in another process than the one that created it);
  *  - secret keys are caller-owned 32-byte buffers; lg_privkey only keeps the platform
  *    key loaded from its file in locked, wiped-on-free memory;
  *  - arguments go context, outputs, inputs; functions return 1 on success and 0 on
@@ -53,7 +56,8 @@ typedef struct lg_signature {
  */
 lg_err lg_signer_ctx_create(lg_signer_ctx **out);
 
-/* Re-randomizes the context's blinding (after fork). Returns 1, or 0 on failure. */
+/* Re-randomizes the context's blinding: in a child, after fork, before it signs.
+ * Returns 1, or 0 on failure. */
 LG_MUST_CHECK int lg_signer_ctx_rerandomize(lg_signer_ctx *ctx);
 
 /* Frees the context. NULL is fine. */

@@ -80,6 +80,7 @@ static const key_spec schema[] = {
     NUM("chain", "gas_margin_pct", "20", 0, 500),
     NUM("chain", "rpc_retries", "2", 0, 10),
     NUM("chain", "max_concurrent_calls", "4", 1, 1024),
+    NUM("chain", "gap_grace_ms", "1000", 0, 60000),
     NUM("http", "max_body_bytes", "65536", 1024, 10485760),
     NUM("http", "request_budget_ms", "25000", 1000, 300000),
     KEY("http", "trusted_proxies", K_CSV, "", F_EMPTY_OK),

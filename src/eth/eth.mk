@@ -1,10 +1,11 @@
-# eth runtime: JSON-RPC client, contract bindings, fees and gas, nonces, sender; and
-# the service-side adapter from the store's nonce counter to eth's nonce interface.
+# eth runtime: JSON-RPC client, contract bindings, fees and gas, nonces, sender, the
+# chain table with its "rpc" implementation; and the service-side adapter from the
+# store's nonce counter to eth's nonce interface.
 liblendgate_a_SOURCES += src/eth/rpc.c src/eth/contracts.c src/eth/fees.c src/eth/nonce.c \
-	src/eth/sender.c src/service/nonce_store.c
+	src/eth/sender.c src/eth/chain.c src/service/nonce_store.c
 noinst_HEADERS += include/lendgate/rpc.h include/lendgate/contracts.h \
 	include/lendgate/fees.h include/lendgate/nonce.h include/lendgate/sender.h \
-	include/lendgate/nonce_store.h
+	include/lendgate/chain.h include/lendgate/nonce_store.h
 
 check_PROGRAMS += tests/unit/test_rpc_parse
 tests_unit_test_rpc_parse_SOURCES = tests/unit/test_rpc_parse.c

@@ -35,8 +35,7 @@ lg_err lg_sender_init(lg_sender *s, lg_rpc *rpc, const lg_signer_ctx *signer, co
     if (!s)
         return LG_ERR_INVALID;
     memset(s, 0, sizeof *s);
-    if (!rpc || !signer || !key || !nonces || !opts || opts->chain_id == 0 ||
-        opts->receipt_poll_ms == 0)
+    if (!signer || !key || !nonces || !opts || opts->chain_id == 0 || opts->receipt_poll_ms == 0)
         return LG_ERR_INVALID;
     const uint8_t *seckey = lg_privkey_bytes(key);
     if (!seckey || !lg_signer_address(signer, s->from, seckey))
@@ -163,7 +162,10 @@ lg_err lg_sender_sign(lg_sender *s, lg_signed_tx *out, const lg_tx_request *req)
     if (!out)
         return LG_ERR_INVALID;
     memset(out, 0, sizeof *out);
-    if (!s || !s->rpc || !req || !req->to || (!req->data && req->data_len))
+    if (!s || !req || !req->to || (!req->data && req->data_len))
+        return LG_ERR_INVALID;
+    /* Without a node only what needs none can be signed. */
+    if (!s->rpc && (!req->gas_limit || !req->fees || !req->use_nonce))
         return LG_ERR_INVALID;
     lg_err err = sign_request(s, out, req);
     if (err != LG_OK)
@@ -173,7 +175,7 @@ lg_err lg_sender_sign(lg_sender *s, lg_signed_tx *out, const lg_tx_request *req)
 
 lg_err lg_sender_broadcast(lg_sender *s, const lg_signed_tx *tx)
 {
-    if (!s || !tx || !tx->raw)
+    if (!s || !s->rpc || !tx || !tx->raw)
         return LG_ERR_INVALID;
     uint8_t hash[LG_TX_HASH_LEN];
     return lg_rpc_send_raw(s->rpc, hash, tx->raw, tx->raw_len);
@@ -183,7 +185,7 @@ lg_err lg_sender_send(lg_sender *s, lg_signed_tx *out, const lg_tx_request *req)
 {
     if (out)
         memset(out, 0, sizeof *out);
-    if (!s || !out || !s->persist)
+    if (!s || !out || !s->rpc || !s->persist)
         return LG_ERR_INVALID;
     lg_err err = lg_sender_sign(s, out, req);
     if (err == LG_OK)
@@ -195,7 +197,7 @@ lg_err lg_sender_send(lg_sender *s, lg_signed_tx *out, const lg_tx_request *req)
 
 lg_err lg_sender_wait(lg_sender *s, lg_receipt *out, const uint8_t hash[LG_TX_HASH_LEN])
 {
-    if (!s || !out || !hash)
+    if (!s || !s->rpc || !out || !hash)
         return LG_ERR_INVALID;
     lg_err err =
         lg_rpc_wait_receipt(s->rpc, out, hash, s->opts.receipt_timeout_ms, s->opts.receipt_poll_ms);
@@ -235,7 +237,7 @@ lg_err lg_sender_send_wait(lg_sender *s, lg_signed_tx *out, lg_receipt *receipt,
 lg_err lg_sender_rebroadcast(lg_sender *s, uint8_t hash[LG_TX_HASH_LEN], const char *raw_hex)
 {
     uint8_t h[LG_TX_HASH_LEN];
-    if (!s || !raw_hex)
+    if (!s || !s->rpc || !raw_hex)
         return LG_ERR_INVALID;
     uint8_t *raw = NULL;
     size_t len = 0;

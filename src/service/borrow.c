@@ -10,27 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ------------------------------------------------------------ call data */
-
-lg_err lg_svc_borrow_data(const lg_loan *loan, uint8_t *data, size_t *len)
-{
-    lg_u256 pid, amount;
-    lg_err rc = lg_u256_from_dec(&pid, loan->position_id);
-    if (rc == LG_OK)
-        rc = lg_u256_from_u64(&amount, loan->amount);
-    return rc == LG_OK ? lg_vault_borrow_calldata(data, len, &pid, &amount) : rc;
-}
-
-lg_err lg_svc_transfer_data(const lg_loan *loan, const char *settlement, uint8_t *data, size_t *len)
-{
-    uint8_t to[LG_ADDRESS_LEN];
-    lg_u256 net;
-    lg_err rc = lg_address_parse(to, settlement);
-    if (rc == LG_OK)
-        rc = lg_u256_from_u64(&net, loan->net);
-    return rc == LG_OK ? lg_usdc_transfer_calldata(data, len, to, &net) : rc;
-}
-
 /* ------------------------------------------------------------ outcomes */
 
 /* An amount as the plan's messages spell it ("3000.0", ethers' formatUnits). */
@@ -80,7 +59,7 @@ static lg_err read_failed(lg_service *svc, lg_outcome *out, lg_err rc, const cha
 {
     if (rc != LG_ERR_REVERTED)
         return lg_svc_chain_failed(svc, out, rc, what);
-    lg_svc_outcome(out, 400, "%s failed: %s", what, lg_svc_rpc_text(svc));
+    lg_svc_outcome(out, 400, "%s failed: %s", what, lg_svc_chain_text(svc));
     return rc;
 }
 
@@ -92,7 +71,7 @@ static lg_err check_owner(lg_service *svc, const lg_borrow_request *req, const l
         lg_svc_outcome(out, 400, "userWallet is not a valid address");
         return LG_ERR_INVALID;
     }
-    lg_err rc = lg_oaid_owner_of(&svc->contracts, owner, oaid);
+    lg_err rc = lg_chain_owner_of(svc->chain, owner, oaid);
     if (rc == LG_ERR_REVERTED) {
         lg_svc_outcome(out, 404, "OAID %s does not exist", req->oaid);
         return LG_ERR_NOT_FOUND;
@@ -117,7 +96,7 @@ static lg_err check_credit(lg_service *svc, const lg_borrow_request *req, const 
                            char remaining[LG_U256_LEN], lg_outcome *out)
 {
     lg_credit_line line;
-    lg_err rc = lg_oaid_credit_line(&svc->contracts, &line, oaid);
+    lg_err rc = lg_chain_credit_line(svc->chain, &line, oaid);
     if (rc != LG_OK)
         return read_failed(svc, out, rc, "OAID getCreditLine");
     if (!line.active) {
@@ -165,14 +144,14 @@ static lg_err find_position(lg_service *svc, const lg_borrow_request *req, const
 {
     lg_u256 pid;
     lg_vault_position vp;
-    lg_err rc = lg_vault_position_of(&svc->contracts, &pid, oaid);
+    lg_err rc = lg_chain_position_of(svc->chain, &pid, oaid);
     if (rc != LG_OK)
         return read_failed(svc, out, rc, "Vault positionOf");
     if (lg_u256_is_zero(&pid)) {
         lg_svc_outcome(out, 400, "No active collateral position found for this OAID");
         return LG_ERR_NOT_FOUND;
     }
-    rc = lg_vault_get_position(&svc->contracts, &vp, &pid);
+    rc = lg_chain_get_position(svc->chain, &vp, &pid);
     if (rc != LG_OK)
         return read_failed(svc, out, rc, "Vault getPosition");
     lg_position row;
@@ -278,7 +257,7 @@ static lg_err borrow_send_failed(lg_service *svc, lg_loan *loan, const lg_signed
 {
     char reason[LG_REASON_LEN];
     snprintf(reason, sizeof reason, "%s",
-             *lg_svc_rpc_text(svc) ? lg_svc_rpc_text(svc) : lg_strerror(rc));
+             *lg_svc_chain_text(svc) ? lg_svc_chain_text(svc) : lg_strerror(rc));
     if (persisted && rc != LG_ERR_RPC)
         return in_flight(svc, loan, out) == LG_OK ? LG_OK : rc;
     if (persisted)
@@ -303,15 +282,15 @@ lg_err lg_svc_payout(lg_service *svc, lg_loan *loan, const char *settlement, uin
     lg_err rc = lg_svc_transfer_data(loan, settlement, data, &len);
     if (rc != LG_OK)
         return rc;
-    rc = lg_svc_send(svc, &tx, &persisted, loan->id, NULL, LG_TXP_TRANSFER, svc->contracts.usdc,
-                     data, len, 0, 0);
+    rc = lg_svc_send(svc, &tx, &persisted, loan->id, NULL, LG_TXP_TRANSFER, svc->chain->usdc, data,
+                     len, 0, 0);
     snprintf(hash, sizeof hash, "%s", tx.hash_hex);
     if (rc == LG_ERR_RPC && persisted)
         lg_store_tx_set_state(svc->st, hash, LG_TXS_DROPPED);
     lg_signed_tx_release(&tx);
     if (rc != LG_OK)
         return persisted && rc != LG_ERR_RPC ? LG_ERR_TIMEOUT : rc;
-    rc = lg_svc_wait(svc, hash, timeout_ms, svc->contracts.usdc, data, len, NULL, 0);
+    rc = lg_svc_wait(svc, hash, timeout_ms, svc->chain->usdc, data, len, NULL, 0);
     if (rc == LG_ERR_NOT_FOUND)
         rc = LG_ERR_TIMEOUT;
     if (rc != LG_OK)
@@ -358,8 +337,8 @@ static lg_err borrow_chain(lg_service *svc, const lg_partner *p, lg_loan *loan, 
         lg_svc_outcome(out, 500, "Internal error while encoding the borrow");
         return rc;
     }
-    rc = lg_svc_send(svc, &tx, &persisted, loan->id, NULL, LG_TXP_BORROW, svc->contracts.vault,
-                     data, len, 0, 0);
+    rc = lg_svc_send(svc, &tx, &persisted, loan->id, NULL, LG_TXP_BORROW, svc->chain->vault, data,
+                     len, 0, 0);
     if (rc != LG_OK) {
         rc = borrow_send_failed(svc, loan, &tx, persisted, rc, out);
         lg_signed_tx_release(&tx);
@@ -368,7 +347,7 @@ static lg_err borrow_chain(lg_service *svc, const lg_partner *p, lg_loan *loan, 
     snprintf(hash, sizeof hash, "%s", tx.hash_hex);
     lg_signed_tx_release(&tx);
     uint64_t left = lg_svc_left_ms(deadline);
-    rc = left ? lg_svc_wait(svc, hash, left, svc->contracts.vault, data, len, reason, sizeof reason)
+    rc = left ? lg_svc_wait(svc, hash, left, svc->chain->vault, data, len, reason, sizeof reason)
               : LG_ERR_TIMEOUT;
     if (rc == LG_ERR_REVERTED) {
         fail_loan(svc, loan, reason);

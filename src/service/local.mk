@@ -9,7 +9,8 @@ noinst_HEADERS += include/lendgate/service.h src/service/service_internal.h
 liblendgate_a_SOURCES += src/service/queries.c src/service/admin.c
 noinst_HEADERS += include/lendgate/queries.h include/lendgate/admin.h
 
-# service: the handle without a chain (the pipelines run in tests/integration/service.mk)
+# service: the handle without a chain (the pipelines: test_pipelines below, and against
+# the devnet in tests/integration/service.mk)
 check_PROGRAMS += tests/unit/test_service
 tests_unit_test_service_SOURCES = tests/unit/test_service.c
 tests_unit_test_service_LDADD = $(LG_TEST_LIBS)
@@ -22,3 +23,10 @@ tests_unit_test_admin_LDADD = $(LG_TEST_LIBS)
 # admin audit trail alike
 liblendgate_a_SOURCES += src/service/view.c src/service/render.c
 noinst_HEADERS += include/lendgate/view.h include/lendgate/render.h
+
+# service: the borrow, repay and reconcile pipelines against a scripted chain
+# (tests/unit/fake_chain.c) on a real SQLite file
+check_PROGRAMS += tests/unit/test_pipelines
+tests_unit_test_pipelines_SOURCES = tests/unit/test_pipelines.c tests/unit/fake_chain.c \
+	tests/unit/fake_chain.h
+tests_unit_test_pipelines_LDADD = $(LG_TEST_LIBS)

@@ -28,9 +28,9 @@ static void ok(lg_outcome *out)
 }
 
 /* Maps a failed contract read to the API's answer. */
-static lg_err chain_failure(lg_contracts *c, lg_err rc, lg_outcome *out, const char *what)
+static lg_err chain_failure(lg_chain *c, lg_err rc, lg_outcome *out, const char *what)
 {
-    const char *why = lg_rpc_error_text(lg_rpc_last_error(c->rpc));
+    const char *why = lg_chain_error_text(c);
     char text[sizeof out->message];
     const char *lead = rc == LG_ERR_REVERTED  ? ""
                        : rc == LG_ERR_TIMEOUT ? "chain node timed out: "
@@ -53,7 +53,7 @@ static void u256_texts(const lg_u256 *v, char dec[LG_U256_LEN], char usd[LG_USD_
 lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_view *view,
                             lg_outcome *out)
 {
-    lg_contracts *c = svc && svc->has_chain ? &svc->contracts : NULL;
+    lg_chain *c = svc && svc->has_chain ? svc->chain : NULL;
     if (!view || !out || !oaid)
         return LG_ERR_INVALID;
     memset(view, 0, sizeof *view);
@@ -64,11 +64,11 @@ lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_vi
     if (rc != LG_OK)
         return outcome(out, 400, rc, "oaidTokenId: not a uint256");
     uint8_t owner[LG_ADDRESS_LEN];
-    rc = lg_oaid_owner_of(c, owner, &id);
+    rc = lg_chain_owner_of(c, owner, &id);
     if (rc != LG_OK)
         return chain_failure(c, rc, out, "ownerOf");
     lg_credit_line line;
-    rc = lg_oaid_credit_line(c, &line, &id);
+    rc = lg_chain_credit_line(c, &line, &id);
     if (rc != LG_OK)
         return chain_failure(c, rc, out, "getCreditLine");
     if (lg_u256_sub(&avail, &line.limit, &line.used) != LG_OK)
@@ -86,7 +86,7 @@ lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_vi
 lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_view *view,
                          lg_outcome *out)
 {
-    lg_contracts *c = svc && svc->has_chain ? &svc->contracts : NULL;
+    lg_chain *c = svc && svc->has_chain ? svc->chain : NULL;
     if (!view || !out || !position_id)
         return LG_ERR_INVALID;
     memset(view, 0, sizeof *view);
@@ -97,7 +97,7 @@ lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_v
     if (rc != LG_OK)
         return outcome(out, 400, rc, "positionId: not a uint256");
     lg_vault_position pos;
-    rc = lg_vault_get_position(c, &pos, &id);
+    rc = lg_chain_get_position(c, &pos, &id);
     if (rc != LG_OK)
         return chain_failure(c, rc, out, "getPosition");
     char unused[LG_USD_TEXT_LEN];

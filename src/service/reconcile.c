@@ -21,9 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH        1000 /* rows looked at per pass */
-#define GAP_MAX      64   /* nonce gaps filled per pass */
-#define GAP_GRACE_MS 1000 /* a nonce just allocated is being signed and persisted */
+#define BATCH   1000 /* rows looked at per pass */
+#define GAP_MAX 64   /* nonce gaps filled per pass */
 
 typedef struct rec {
     lg_service *svc;
@@ -64,7 +63,7 @@ static lg_err keep_going(rec *r, lg_err rc, const char *what, const char *id)
 {
     if (rc == LG_OK)
         return LG_OK;
-    say(r, "reconcile.error", "%s %s: %s %s", what, id, lg_strerror(rc), lg_svc_rpc_text(r->svc));
+    say(r, "reconcile.error", "%s %s: %s %s", what, id, lg_strerror(rc), lg_svc_chain_text(r->svc));
     if (r->first == LG_OK)
         r->first = rc;
     return rc == LG_ERR_STORE || rc == LG_ERR_BUSY || rc == LG_ERR_NOMEM ? rc : LG_OK;
@@ -77,7 +76,7 @@ static lg_err tx_mined(lg_service *svc, lg_chain_tx *tx, const uint8_t hash[LG_R
 {
     lg_receipt rcpt;
     memset(&rcpt, 0, sizeof rcpt);
-    lg_err rc = lg_rpc_get_receipt(svc->rpc, &rcpt, hash);
+    lg_err rc = lg_chain_get_receipt(svc->chain, &rcpt, hash);
     if (rc != LG_OK)
         return rc;
     tx->state = rcpt.status == 1 ? LG_TXS_MINED : LG_TXS_REVERTED;
@@ -98,10 +97,10 @@ static lg_err tx_refresh(rec *r, lg_chain_tx *tx)
     lg_err rc = tx_mined(svc, tx, hash);
     if (rc != LG_ERR_NOT_FOUND)
         return rc;
-    rc = lg_rpc_get_tx(svc->rpc, &info, hash);
+    rc = lg_chain_get_tx(svc->chain, &info, hash);
     if (rc != LG_ERR_NOT_FOUND)
         return rc;
-    rc = lg_sender_rebroadcast(&svc->sender, NULL, tx->raw);
+    rc = lg_chain_send_hex(svc->chain, NULL, tx->raw);
     if (rc == LG_OK) {
         r->rep->rebroadcast++;
         say(r, "reconcile.rebroadcast", "tx %s (nonce %llu) re-broadcast", tx->hash,
@@ -119,7 +118,7 @@ static lg_err tx_refresh(rec *r, lg_chain_tx *tx)
     }
     tx->state = LG_TXS_DROPPED;
     say(r, "reconcile.dropped", "tx %s (nonce %llu) refused by the node: %s; dropped", tx->hash,
-        (unsigned long long)tx->nonce, lg_svc_rpc_text(svc));
+        (unsigned long long)tx->nonce, lg_svc_chain_text(svc));
     return lg_store_tx_set_state(svc->st, tx->hash, LG_TXS_DROPPED);
 }
 
@@ -295,36 +294,36 @@ static lg_err repay_send(rec *r, const lg_repayment *rp)
 {
     lg_service *svc = r->svc;
     lg_loan loan;
-    lg_u256 pid, amount, allowance;
+    lg_u256 amount, allowance;
     uint8_t data[LG_CALLDATA_MAX];
     size_t len = 0;
     lg_err rc = lg_store_loan_get_by_id(svc->st, rp->loan_id, &loan);
     if (rc != LG_OK)
         return rc;
-    rc = lg_usdc_allowance(&svc->contracts, &allowance, svc->platform, svc->contracts.vault);
+    rc = lg_chain_allowance(svc->chain, &allowance, svc->platform, svc->chain->vault);
     if (rc != LG_OK)
         return rc;
     lg_u256_from_u64(&amount, rp->amount);
     if (lg_u256_cmp(&allowance, &amount) < 0)
         return repay_fail(r, rp, "the USDC approve did not complete");
-    if (lg_u256_from_dec(&pid, loan.position_id) != LG_OK ||
-        lg_vault_repay_calldata(data, &len, &pid, &amount) != LG_OK)
+    if (lg_svc_repay_data(loan.position_id, rp->amount, data, &len) != LG_OK)
         return repay_fail(r, rp, "position id does not encode");
     lg_signed_tx tx;
     int persisted = 0;
     char reason[LG_REASON_LEN] = "";
-    rc = lg_svc_send(svc, &tx, &persisted, NULL, rp->id, LG_TXP_REPAY, svc->contracts.vault, data,
-                     len, 0, 0);
+    rc = lg_svc_send(svc, &tx, &persisted, NULL, rp->id, LG_TXP_REPAY, svc->chain->vault, data, len,
+                     0, 0);
     char hash[LG_HASH_LEN];
     snprintf(hash, sizeof hash, "%s", tx.hash_hex);
     lg_signed_tx_release(&tx);
     if (rc != LG_OK && !persisted)
-        return repay_fail(r, rp, *lg_svc_rpc_text(svc) ? lg_svc_rpc_text(svc) : lg_strerror(rc));
+        return repay_fail(r, rp,
+                          *lg_svc_chain_text(svc) ? lg_svc_chain_text(svc) : lg_strerror(rc));
     say(r, "reconcile.repay_sent", "repayment %s repayLoan %s sent", rp->id, hash);
     if (rc != LG_OK)
         return LG_OK;
     rc = lg_svc_wait(svc, hash, lg_config_u64(svc->cfg, "chain", "receipt_timeout_ms"),
-                     svc->contracts.vault, data, len, reason, sizeof reason);
+                     svc->chain->vault, data, len, reason, sizeof reason);
     if (rc == LG_OK)
         return repay_apply(r, rp, hash);
     if (rc == LG_ERR_REVERTED)
@@ -392,7 +391,7 @@ static lg_err find_gap(rec *r, uint64_t *gap)
     if (rc == LG_ERR_NOT_FOUND)
         return LG_OK;
     if (rc == LG_OK)
-        rc = lg_rpc_get_nonce(svc->rpc, &pending, svc->platform);
+        rc = lg_chain_pending_nonce(svc->chain, &pending, svc->platform);
     if (rc == LG_OK && pending < next)
         rc = lg_store_tx_list_unsettled(svc->st, BATCH, &txs, &n);
     for (uint64_t k = pending; rc == LG_OK && k < next; k++) {
@@ -436,8 +435,8 @@ static lg_err gaps_all(rec *r)
         if (rc != LG_OK || gap == UINT64_MAX)
             return rc;
         /* A worker that has just taken this nonce persists its transaction within
-         * milliseconds: only a gap that outlasts the grace is one. */
-        sleep_ms(GAP_GRACE_MS);
+         * milliseconds: only a gap that outlasts the grace ([chain] gap_grace_ms) is one. */
+        sleep_ms((long)lg_config_u64(r->svc->cfg, "chain", "gap_grace_ms"));
         if ((rc = find_gap(r, &again)) != LG_OK || again != gap)
             return rc;
         if ((rc = fill_gap(r, gap)) != LG_OK)
@@ -501,7 +500,7 @@ lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
     close(fd);
     if (rc != LG_OK)
         lg_warn("reconcile.error", "reconcile stopped: %s (%s)", lg_strerror(rc),
-                lg_svc_rpc_text(svc));
+                lg_svc_chain_text(svc));
     return rc;
 }
 

@@ -61,7 +61,7 @@ static lg_err proof_value(lg_service *svc, const lg_receipt *r, const uint8_t fr
     size_t n = 0;
     *found = 0;
     *value = 0;
-    lg_err rc = lg_erc20_transfers(&tr, &n, r->logs, r->nlogs, svc->contracts.usdc);
+    lg_err rc = lg_erc20_transfers(&tr, &n, r->logs, r->nlogs, svc->chain->usdc);
     if (rc != LG_OK)
         return rc;
     for (size_t i = 0; i < n && rc == LG_OK; i++) {
@@ -122,7 +122,7 @@ static lg_err verify_transfer(lg_service *svc, const lg_partner *p, const char *
         lg_svc_outcome(out, 400, "%s is not a transaction hash", field);
         return LG_ERR_INVALID;
     }
-    lg_err rc = lg_rpc_get_receipt(svc->rpc, &r, hash);
+    lg_err rc = lg_chain_get_receipt(svc->chain, &r, hash);
     if (rc == LG_ERR_NOT_FOUND) {
         lg_svc_outcome(out, 400, "%s: transaction not found or not yet mined", field);
         return LG_ERR_INVALID;
@@ -210,7 +210,7 @@ static lg_err repay_step(repay_run *run, lg_tx_purpose purpose, const uint8_t *t
         if (persisted)
             lg_store_tx_set_state(svc->st, hash, LG_TXS_DROPPED);
         snprintf(reason, sizeof reason, "%s",
-                 *lg_svc_rpc_text(svc) ? lg_svc_rpc_text(svc) : lg_strerror(rc));
+                 *lg_svc_chain_text(svc) ? lg_svc_chain_text(svc) : lg_strerror(rc));
         repay_failed(run, reason,
                      rc == LG_ERR_REVERTED  ? 400
                      : rc == LG_ERR_TIMEOUT ? 504
@@ -233,8 +233,8 @@ static lg_err repay_step(repay_run *run, lg_tx_purpose purpose, const uint8_t *t
 static lg_err ensure_allowance(repay_run *run)
 {
     lg_service *svc = run->svc;
-    lg_u256 allowance, need, max;
-    lg_err rc = lg_usdc_allowance(&svc->contracts, &allowance, svc->platform, svc->contracts.vault);
+    lg_u256 allowance, need;
+    lg_err rc = lg_chain_allowance(svc->chain, &allowance, svc->platform, svc->chain->vault);
     if (rc != LG_OK) {
         lg_svc_chain_failed(svc, run->out, rc, "reading the USDC allowance");
         repay_failed(run, "could not read the USDC allowance", run->out->status, "USDC allowance");
@@ -243,12 +243,11 @@ static lg_err ensure_allowance(repay_run *run)
     lg_u256_from_u64(&need, run->rp->amount);
     if (lg_u256_cmp(&allowance, &need) >= 0)
         return LG_OK;
-    memset(max.b, 0xff, sizeof max.b);
     uint8_t data[LG_CALLDATA_MAX];
     size_t len = 0;
     char hash[LG_HASH_LEN];
-    lg_usdc_approve_calldata(data, &len, svc->contracts.vault, &max);
-    return repay_step(run, LG_TXP_APPROVE, svc->contracts.usdc, data, len, hash, "USDC approve");
+    lg_svc_approve_data(svc, data, &len);
+    return repay_step(run, LG_TXP_APPROVE, svc->chain->usdc, data, len, hash, "USDC approve");
 }
 
 static lg_err repay_chain(repay_run *run)
@@ -257,15 +256,12 @@ static lg_err repay_chain(repay_run *run)
     lg_err rc = ensure_allowance(run);
     if (rc != LG_OK)
         return rc == LG_ERR_TIMEOUT ? LG_OK : rc;
-    lg_u256 pid, amount;
     uint8_t data[LG_CALLDATA_MAX];
     size_t len = 0;
     char hash[LG_HASH_LEN];
-    if (lg_u256_from_dec(&pid, run->loan->position_id) != LG_OK ||
-        lg_u256_from_u64(&amount, run->rp->amount) != LG_OK ||
-        lg_vault_repay_calldata(data, &len, &pid, &amount) != LG_OK)
+    if (lg_svc_repay_data(run->loan->position_id, run->rp->amount, data, &len) != LG_OK)
         return repay_failed(run, "position id does not encode", 500, "repayLoan");
-    rc = repay_step(run, LG_TXP_REPAY, svc->contracts.vault, data, len, hash, "repayLoan");
+    rc = repay_step(run, LG_TXP_REPAY, svc->chain->vault, data, len, hash, "repayLoan");
     if (rc != LG_OK)
         return rc == LG_ERR_TIMEOUT ? LG_OK : rc;
     rc = lg_store_repay_apply(svc->st, run->rp->id, hash, run->loan);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* How long a broadcast refused for a nonce too high is repeated. */
 #define NONCE_WAIT_MS 3000
@@ -42,16 +43,16 @@ lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what)
     return rc;
 }
 
-const char *lg_svc_rpc_text(lg_service *svc)
+const char *lg_svc_chain_text(lg_service *svc)
 {
-    if (!svc || !svc->rpc)
+    if (!svc || !svc->chain)
         return "";
-    return lg_rpc_error_text(lg_rpc_last_error(svc->rpc));
+    return lg_chain_error_text(svc->chain);
 }
 
 lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what)
 {
-    const char *why = lg_svc_rpc_text(svc);
+    const char *why = lg_svc_chain_text(svc);
     lg_warn("service.chain", "%s: %s: %s", what, lg_strerror(rc), why);
     if (rc == LG_ERR_TIMEOUT)
         lg_svc_outcome(out, 504, "The chain node did not answer in time (%s)", what);
@@ -67,38 +68,80 @@ uint64_t lg_svc_left_ms(int64_t deadline)
     return left > 0 ? (uint64_t)left : 0;
 }
 
+/* ------------------------------------------------------------ call data */
+
+lg_err lg_svc_borrow_data(const lg_loan *loan, uint8_t *data, size_t *len)
+{
+    lg_u256 pid, amount;
+    lg_err rc = lg_u256_from_dec(&pid, loan->position_id);
+    if (rc == LG_OK)
+        rc = lg_u256_from_u64(&amount, loan->amount);
+    return rc == LG_OK ? lg_vault_borrow_calldata(data, len, &pid, &amount) : rc;
+}
+
+lg_err lg_svc_transfer_data(const lg_loan *loan, const char *settlement, uint8_t *data, size_t *len)
+{
+    uint8_t to[LG_ADDRESS_LEN];
+    lg_u256 net;
+    lg_err rc = lg_address_parse(to, settlement);
+    if (rc == LG_OK)
+        rc = lg_u256_from_u64(&net, loan->net);
+    return rc == LG_OK ? lg_usdc_transfer_calldata(data, len, to, &net) : rc;
+}
+
+lg_err lg_svc_repay_data(const char *position_id, uint64_t amount, uint8_t *data, size_t *len)
+{
+    lg_u256 pid, value;
+    lg_err rc = lg_u256_from_dec(&pid, position_id);
+    if (rc == LG_OK)
+        rc = lg_u256_from_u64(&value, amount);
+    return rc == LG_OK ? lg_vault_repay_calldata(data, len, &pid, &value) : rc;
+}
+
+/* A standing unlimited allowance (see repay.c's ensure_allowance). */
+lg_err lg_svc_approve_data(lg_service *svc, uint8_t *data, size_t *len)
+{
+    lg_u256 max;
+    memset(max.b, 0xff, sizeof max.b);
+    return lg_usdc_approve_calldata(data, len, svc->chain->vault, &max);
+}
+
 /* ------------------------------------------------------- persist and send */
 
-/* The sender's persist callback: the signed bytes reach the store before the node. */
-static lg_err persist_tx(void *ctx, const lg_signed_tx *tx)
+/* The signed bytes reach the store before the node. */
+static lg_err persist_tx(lg_service *svc, const lg_signed_tx *tx, const char *loan_id,
+                         const char *repayment_id, lg_tx_purpose purpose)
 {
-    lg_service *svc = ctx;
     lg_chain_tx row;
     memset(&row, 0, sizeof row);
     if (!tx->raw_hex || strlen(tx->raw_hex) >= sizeof row.raw)
         return LG_ERR_OVERFLOW;
-    if (svc->persist.loan_id)
-        snprintf(row.loan_id, sizeof row.loan_id, "%s", svc->persist.loan_id);
-    if (svc->persist.repayment_id)
-        snprintf(row.repayment_id, sizeof row.repayment_id, "%s", svc->persist.repayment_id);
-    row.purpose = svc->persist.purpose;
+    if (loan_id)
+        snprintf(row.loan_id, sizeof row.loan_id, "%s", loan_id);
+    if (repayment_id)
+        snprintf(row.repayment_id, sizeof row.repayment_id, "%s", repayment_id);
+    row.purpose = purpose;
     row.chain_id = tx->chain_id;
     snprintf(row.from, sizeof row.from, "%s", tx->from_hex);
     row.nonce = tx->nonce;
     snprintf(row.hash, sizeof row.hash, "%s", tx->hash_hex);
     snprintf(row.raw, sizeof row.raw, "%s", tx->raw_hex);
     lg_err rc = lg_store_tx_record(svc->st, &row, NULL);
-    if (rc == LG_OK)
-        svc->persist.persisted = 1;
-    else
+    if (rc != LG_OK)
         lg_error("service.persist", "recording tx %s failed: %s", tx->hash_hex, lg_strerror(rc));
     return rc;
 }
 
 int lg_svc_nonce_too_high(lg_service *svc)
 {
-    const lg_rpc_error *e = svc && svc->rpc ? lg_rpc_last_error(svc->rpc) : NULL;
+    const lg_rpc_error *e = svc && svc->chain ? lg_chain_last_error(svc->chain) : NULL;
     return e && e->err == LG_ERR_RPC && strcasestr(e->message, "nonce too high") != NULL;
+}
+
+static lg_err broadcast(lg_service *svc, const lg_signed_tx *tx)
+{
+    uint8_t hash[LG_RPC_HASH_LEN];
+    return lg_chain_send_raw(svc->chain, hash, tx->raw, tx->raw_len);
 }
 
 /* A node that does not queue transactions (Hardhat with automine) refuses a nonce
@@ -111,11 +154,53 @@ static lg_err broadcast_in_order(lg_service *svc, const lg_signed_tx *tx)
     int64_t until = lg_time_mono_ms() + NONCE_WAIT_MS;
     while (lg_svc_nonce_too_high(svc) && lg_time_mono_ms() < until) {
         nanosleep(&step, NULL);
-        lg_err rc = lg_sender_broadcast(&svc->sender, tx);
+        lg_err rc = broadcast(svc, tx);
         if (rc != LG_ERR_RPC)
             return rc;
     }
     return lg_svc_nonce_too_high(svc) ? LG_ERR_TIMEOUT : LG_ERR_RPC;
+}
+
+static lg_err chain_pending(void *ctx, const uint8_t address[LG_ADDRESS_LEN], uint64_t *pending)
+{
+    return lg_chain_pending_nonce(ctx, pending, address);
+}
+
+/* A signer that crossed a fork is re-randomized before the child signs with it, so
+ * that no two processes share its blinding (signer.h). */
+static lg_err fresh_signer(lg_service *svc)
+{
+    long pid = (long)getpid();
+    if (svc->signer_pid == pid)
+        return LG_OK;
+    if (!lg_signer_ctx_rerandomize(svc->signer))
+        return LG_ERR_CRYPTO;
+    svc->signer_pid = pid;
+    lg_info("service.signer", "signing context re-randomized after fork");
+    return LG_OK;
+}
+
+/* Gas, fees and nonce, read from the chain table before anything is signed. */
+static lg_err price(lg_service *svc, lg_tx_request *req, lg_fees *fees)
+{
+    lg_rpc_call_args a = {
+        .from = svc->platform,
+        .to = req->to,
+        .data = req->data,
+        .data_len = req->data_len,
+    };
+    uint64_t estimate = 0;
+    lg_err rc = lg_chain_estimate_gas(svc->chain, &estimate, &a);
+    if (rc == LG_OK)
+        rc = lg_fees_gas_with_margin(&req->gas_limit, estimate, svc->gas_margin_pct);
+    if (rc == LG_OK)
+        rc = lg_chain_fees(svc->chain, fees);
+    if (rc == LG_OK && !req->use_nonce)
+        rc = lg_nonce_next_from(&svc->nonces, chain_pending, svc->chain, svc->chain_id,
+                                svc->platform, &req->nonce);
+    req->use_nonce = 1;
+    req->fees = fees;
+    return rc;
 }
 
 lg_err lg_svc_send(lg_service *svc, lg_signed_tx *tx, int *persisted, const char *loan_id,
@@ -129,16 +214,24 @@ lg_err lg_svc_send(lg_service *svc, lg_signed_tx *tx, int *persisted, const char
         .use_nonce = use_nonce,
         .nonce = nonce,
     };
-    svc->persist.loan_id = loan_id;
-    svc->persist.repayment_id = repayment_id;
-    svc->persist.purpose = purpose;
-    svc->persist.persisted = 0;
-    lg_err rc = lg_sender_send(&svc->sender, tx, &req);
-    if (rc == LG_ERR_RPC && svc->persist.persisted)
-        rc = broadcast_in_order(svc, tx);
+    lg_fees fees;
+    int stored = 0;
+    memset(tx, 0, sizeof *tx);
+    lg_err rc = price(svc, &req, &fees);
+    if (rc == LG_OK)
+        rc = fresh_signer(svc);
+    if (rc == LG_OK)
+        rc = lg_sender_sign(&svc->sender, tx, &req);
+    if (rc == LG_OK)
+        rc = persist_tx(svc, tx, loan_id, repayment_id, purpose);
+    if (rc == LG_OK) {
+        stored = 1;
+        rc = broadcast(svc, tx);
+        if (rc == LG_ERR_RPC)
+            rc = broadcast_in_order(svc, tx);
+    }
     if (persisted)
-        *persisted = svc->persist.persisted;
-    svc->persist.loan_id = svc->persist.repayment_id = NULL;
+        *persisted = stored;
     if (rc == LG_OK)
         lg_info("service.sent", "tx %s nonce %llu purpose %d loan %s repayment %s", tx->hash_hex,
                 (unsigned long long)tx->nonce, (int)purpose, loan_id ? loan_id : "-",
@@ -154,9 +247,9 @@ static void revert_reason(lg_service *svc, const uint8_t *to, const uint8_t *dat
     uint8_t *ret = NULL;
     size_t ret_len = 0;
     lg_rpc_call_args a = {.from = svc->platform, .to = to, .data = data, .data_len = len};
-    lg_err rc = lg_rpc_eth_call(svc->rpc, &ret, &ret_len, &a, block ? block - 1 : block);
+    lg_err rc = lg_chain_call(svc->chain, &ret, &ret_len, &a, block ? block - 1 : block);
     free(ret);
-    const char *why = rc == LG_ERR_REVERTED ? lg_svc_rpc_text(svc) : "";
+    const char *why = rc == LG_ERR_REVERTED ? lg_svc_chain_text(svc) : "";
     snprintf(reason, cap, "%s", *why ? why : "transaction reverted");
 }
 
@@ -170,9 +263,9 @@ lg_err lg_svc_wait(lg_service *svc, const char *hash_hex, uint64_t timeout_ms, c
     if (rc != LG_OK)
         return rc;
     if (timeout_ms == 0)
-        rc = lg_rpc_get_receipt(svc->rpc, &r, hash);
+        rc = lg_chain_get_receipt(svc->chain, &r, hash);
     else
-        rc = lg_rpc_wait_receipt(svc->rpc, &r, hash, timeout_ms, svc->poll_ms);
+        rc = lg_chain_wait_receipt(svc->chain, &r, hash, timeout_ms, svc->poll_ms);
     if (rc != LG_OK)
         return rc;
     int ok = r.status == 1;
@@ -236,13 +329,16 @@ lg_err lg_service_open_store_only(lg_service **out, const lg_config *cfg, char *
     return open_store(out, cfg, err, errlen);
 }
 
-/* The platform key and everything that signs with it. */
+/* The platform key and what signs with it, over the chain svc->chain. */
 static lg_err open_signing(lg_service *svc, char *err, size_t errlen)
 {
     const lg_config *cfg = svc->cfg;
+    svc->chain_id = lg_config_u64(cfg, "chain", "chain_id");
+    svc->gas_margin_pct = (unsigned)lg_config_u64(cfg, "chain", "gas_margin_pct");
     lg_err rc = lg_signer_ctx_create(&svc->signer);
     if (rc != LG_OK)
         return fail_open(svc, rc, err, errlen, "creating the signing context", NULL);
+    svc->signer_pid = (long)getpid();
     rc = lg_privkey_load(&svc->key, svc->signer, lg_config_str(cfg, "chain", "platform_key_file"));
     if (rc != LG_OK)
         return fail_open(svc, rc, err, errlen, "[chain] platform_key_file", NULL);
@@ -253,11 +349,13 @@ static lg_err open_signing(lg_service *svc, char *err, size_t errlen)
     rc = lg_nonce_store_iface(&svc->nonces, svc->st);
     if (rc == LG_OK)
         rc = lg_sender_opts_from_config(&opts, cfg);
+    /* A sender without a node: it signs what svc has priced through the chain table. */
     if (rc == LG_OK)
-        rc = lg_sender_init(&svc->sender, svc->rpc, svc->signer, svc->key, &svc->nonces, &opts,
-                            persist_tx, svc);
+        rc = lg_sender_init(&svc->sender, NULL, svc->signer, svc->key, &svc->nonces, &opts, NULL,
+                            NULL);
     if (rc != LG_OK)
         return fail_open(svc, rc, err, errlen, "setting up the sender", NULL);
+    svc->has_chain = 1;
     return LG_OK;
 }
 
@@ -270,23 +368,35 @@ lg_err lg_service_open(lg_service **out, const lg_config *cfg, char *err, size_t
     lg_err rc = open_store(&svc, cfg, err, errlen);
     if (rc != LG_OK)
         return rc;
-    svc->chain_id = lg_config_u64(cfg, "chain", "chain_id");
-    rc = lg_rpc_open_config(&svc->rpc, cfg);
-    if (rc != LG_OK)
-        return fail_open(svc, rc, err, errlen, "opening the chain client", NULL);
-    rc = lg_rpc_check_chain(svc->rpc, svc->chain_id);
-    if (rc != LG_OK)
-        return fail_open(svc, rc, err, errlen, "chain node", lg_svc_rpc_text(svc));
-    rc = lg_contracts_init_config(&svc->contracts, svc->rpc, cfg);
-    if (rc != LG_OK)
-        return fail_open(svc, rc, err, errlen, "contract addresses",
-                         rc == LG_ERR_CONFIG ? "[chain] oaid_address, vault_address and "
-                                               "usdc_address must be set"
-                                             : NULL);
+    rc = lg_chain_open_rpc(&svc->chain, cfg, err, errlen);
+    if (rc != LG_OK) {
+        lg_service_close(svc);
+        return rc;
+    }
+    svc->owns_chain = 1;
     rc = open_signing(svc, err, errlen);
     if (rc != LG_OK)
         return rc;
-    svc->has_chain = 1;
+    *out = svc;
+    return LG_OK;
+}
+
+lg_err lg_service_open_with_chain(lg_service **out, const lg_config *cfg, lg_chain *chain,
+                                  char *err, size_t errlen)
+{
+    lg_service *svc = NULL;
+    if (!out)
+        return LG_ERR_INVALID;
+    *out = NULL;
+    if (!chain || !chain->ops)
+        return LG_ERR_INVALID;
+    lg_err rc = open_store(&svc, cfg, err, errlen);
+    if (rc != LG_OK)
+        return rc;
+    svc->chain = chain;
+    rc = open_signing(svc, err, errlen);
+    if (rc != LG_OK)
+        return rc;
     *out = svc;
     return LG_OK;
 }
@@ -297,7 +407,8 @@ void lg_service_close(lg_service *svc)
         return;
     lg_privkey_free(svc->key);
     lg_signer_ctx_destroy(svc->signer);
-    lg_rpc_close(svc->rpc);
+    if (svc->owns_chain)
+        lg_chain_close(svc->chain);
     lg_store_close(svc->st);
     memset(svc, 0, sizeof *svc);
     free(svc);
@@ -310,12 +421,12 @@ lg_store *lg_service_store(lg_service *svc)
 
 struct lg_rpc *lg_service_rpc(lg_service *svc)
 {
-    return svc && svc->has_chain ? svc->rpc : NULL;
+    return svc && svc->has_chain ? lg_chain_rpc(svc->chain) : NULL;
 }
 
 struct lg_contracts *lg_service_contracts(lg_service *svc)
 {
-    return svc && svc->has_chain ? &svc->contracts : NULL;
+    return svc && svc->has_chain ? lg_chain_contracts(svc->chain) : NULL;
 }
 
 const lg_config *lg_service_config(const lg_service *svc)
@@ -334,8 +445,8 @@ lg_err lg_service_nonce_resync(lg_service *svc, uint64_t *old_value, uint64_t *n
 {
     if (!svc || !svc->has_chain)
         return LG_ERR_INVALID;
-    lg_err rc =
-        lg_nonce_resync(&svc->nonces, svc->rpc, svc->chain_id, svc->platform, old_value, new_value);
+    lg_err rc = lg_nonce_resync_from(&svc->nonces, chain_pending, svc->chain, svc->chain_id,
+                                     svc->platform, old_value, new_value);
     if (rc == LG_OK)
         lg_info("nonce.resync", "nonce of %s resynced to %llu", svc->platform_hex,
                 (unsigned long long)(new_value ? *new_value : 0));

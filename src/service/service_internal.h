@@ -1,38 +1,32 @@
 /*
  * service_internal.h - what borrow.c, repay.c and reconcile.c share inside the
- * service: the lg_service handle and the persist-then-broadcast helpers over the
- * sender and the store. Not installed; nothing outside src/service includes it.
+ * service: the lg_service handle, the persist-then-broadcast helpers over the signer,
+ * the store and the chain table, and the call data of the platform's transactions.
+ * Not installed; nothing outside src/service includes it.
  */
 #ifndef LENDGATE_SERVICE_INTERNAL_H
 #define LENDGATE_SERVICE_INTERNAL_H
 
-#include <lendgate/contracts.h>
+#include <lendgate/chain.h>
 #include <lendgate/log.h>
 #include <lendgate/nonce.h>
-#include <lendgate/rpc.h>
 #include <lendgate/sender.h>
 #include <lendgate/service.h>
-
-/* What the sender's persist callback records the next transaction for. */
-typedef struct lg_svc_persist {
-    const char *loan_id;      /* NULL when none */
-    const char *repayment_id; /* NULL when none */
-    lg_tx_purpose purpose;
-    int persisted; /* set to 1 once lg_store_tx_record succeeded */
-} lg_svc_persist;
 
 struct lg_service {
     const lg_config *cfg; /* borrowed */
     lg_store *st;
-    /* The chain side; all NULL/zero for a store-only service. */
+    /* The chain side; all NULL/zero for a store-only service. The pipelines reach the
+     * chain only through the table. */
     int has_chain;
-    lg_rpc *rpc;
+    lg_chain *chain; /* lg_service_open's own, or one lent by lg_service_open_with_chain */
+    int owns_chain;
     lg_signer_ctx *signer;
+    long signer_pid; /* the process the signer's blinding was randomized in */
     lg_privkey *key;
     lg_nonce_iface nonces;
-    lg_contracts contracts;
-    lg_sender sender;
-    lg_svc_persist persist;
+    lg_sender sender; /* signs only: the chain prices and broadcasts, the store persists */
+    unsigned gas_margin_pct;
     uint64_t chain_id;
     uint8_t platform[LG_ADDRESS_LEN];
     char platform_hex[LG_ADDR_LEN]; /* lowercase, as the chain_txs rows keep it */
@@ -55,13 +49,18 @@ uint64_t lg_svc_left_ms(int64_t deadline);
 
 /*
  * Signs a call to `to` with data, records it in the store for (loan_id |
- * repayment_id, purpose) and broadcasts it. *tx is filled once signed; the caller
- * releases it with lg_signed_tx_release() in every case. *persisted (may be NULL)
- * says whether the store holds it (then the chain may hold it too).
+ * repayment_id, purpose) and only then broadcasts it, in lg_sender_send's order: gas
+ * estimate and fees (before a nonce is taken, so that a call that would revert leaves
+ * no gap), nonce, signature, the store, the node. *tx is filled once signed; the
+ * caller releases it with lg_signed_tx_release() in every case. *persisted (may be
+ * NULL) says whether the store holds it (then the chain may hold it too).
  * use_nonce: sign at nonce instead of allocating one. A broadcast the node refuses
  * for a nonce too high is repeated for a while; still refused, it is LG_ERR_TIMEOUT
  * (persisted and good, for reconcile to send later).
- * Returns what lg_sender_send returns, or LG_ERR_TIMEOUT as above.
+ * Returns LG_OK, LG_ERR_REVERTED (the estimate reverted: nothing signed), the chain's
+ * or the nonce counter's error, LG_ERR_CRYPTO, the store's error (nothing sent), the
+ * broadcast's error (persisted: it may have reached the node), or LG_ERR_TIMEOUT as
+ * above.
  */
 lg_err lg_svc_send(lg_service *svc, lg_signed_tx *tx, int *persisted, const char *loan_id,
                    const char *repayment_id, lg_tx_purpose purpose, const uint8_t *to,
@@ -77,17 +76,22 @@ lg_err lg_svc_send(lg_service *svc, lg_signed_tx *tx, int *persisted, const char
 lg_err lg_svc_wait(lg_service *svc, const char *hash_hex, uint64_t timeout_ms, const uint8_t *to,
                    const uint8_t *data, size_t data_len, char *reason, size_t cap);
 
-/* 1 when the last rpc failure was a node refusing a nonce above the one it expects
- * (an earlier transaction has not reached it: retry later, the bytes are good). */
+/* 1 when the chain's last failure was a node refusing a nonce above the one it
+ * expects (an earlier transaction has not reached it: retry later, the bytes are good). */
 int lg_svc_nonce_too_high(lg_service *svc);
 
-/* The text of the rpc handle's last failure ("" when none), for messages. */
-const char *lg_svc_rpc_text(lg_service *svc);
+/* The text of the chain's last failure ("" when none), for messages. */
+const char *lg_svc_chain_text(lg_service *svc);
 
-/* Call data of USDC.transfer(settlement, net) for loan, and of borrowUSDC. */
+/* Call data (LG_CALLDATA_MAX bytes) of the platform's transactions: USDC.transfer(
+ * settlement, net) and borrowUSDC(position, amount) for loan, repayLoan(position,
+ * amount) for a loan's position, USDC.approve(vault, unlimited). Returns LG_OK,
+ * LG_ERR_INVALID (a position id or address that does not encode). */
 lg_err lg_svc_transfer_data(const lg_loan *loan, const char *settlement, uint8_t *data,
                             size_t *len);
 lg_err lg_svc_borrow_data(const lg_loan *loan, uint8_t *data, size_t *len);
+lg_err lg_svc_repay_data(const char *position_id, uint64_t amount, uint8_t *data, size_t *len);
+lg_err lg_svc_approve_data(lg_service *svc, uint8_t *data, size_t *len);
 
 /* Sends the payout transfer of a SETTLING loan and waits up to timeout_ms; confirms
  * the loan when mined. Returns LG_OK (confirmed), LG_ERR_TIMEOUT (still settling),

@@ -4,8 +4,10 @@ bin -> http -> service -> {store, eth} -> crypto -> core, the service the only d
 
 Every file under src/ and include/lendgate/ belongs to a layer; each #include of a
 lendgate header or of a backend library must be allowed for the including layer, and
-http and bin must not call the store or the chain client (lg_store_*, lg_rpc_*) nor
-take their handles from the service. Prints one line per violation; exit 1 if any.
+http and bin must not call the store or the chain client (lg_store_*, lg_rpc_*,
+lg_chain_*) nor take their handles from the service. The borrow, repay and reconcile
+pipelines call the chain only through its table (lg_chain_*), never rpc, the contract
+bindings or the sender directly. Prints one line per violation; exit 1 if any.
 """
 import os
 import re
@@ -14,7 +16,7 @@ import sys
 LAYERS = {
     "core": "error log time ids config amount hex u256 proc shm model".split(),
     "crypto": "sha256 keccak signer address apikey".split(),
-    "eth": "rlp abi tx rpc contracts nonce sender fees".split(),
+    "eth": "rlp abi tx rpc contracts nonce sender fees chain".split(),
     "store": "store store_backend events".split(),
     "service": "service queries admin setup nonce_store view render".split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
@@ -35,7 +37,11 @@ ALLOWED = {
 # Libraries that belong to one layer only.
 LIBS = {"sqlite3.h": "store", "mongoc": "store", "bson": "store", "fcgiapp.h": "http-bin",
         "fcgi_stdio.h": "http-bin", "curl/": "eth", "secp256k1": "crypto", "nettle/": "crypto"}
-DOOR = re.compile(r"\blg_(store|rpc)_[a-z_]+\s*\(|\blg_service_(store|rpc|contracts)\s*\(")
+DOOR = re.compile(r"\blg_(store|rpc|chain)_[a-z_]+\s*\(|\blg_service_(store|rpc|contracts)\s*\(")
+# The pipelines reach the chain only through the chain table (chain.h), so that they
+# run the same against the node and against the unit tests' scripted chain.
+PIPELINES = {os.path.join("src", "service", f) for f in ("borrow.c", "repay.c", "reconcile.c")}
+PAST_TABLE = re.compile(r"\blg_(rpc|oaid|vault|usdc|sender|contracts|fees|nonce)_[a-z_]+\s*\(")
 
 header_layer = {h + ".h": layer for layer, hs in LAYERS.items() for h in hs}
 
@@ -59,6 +65,9 @@ def check_file(top, rel, problems):
             check_include(rel, n, layer, m.group(1), problems)
         if layer in ("http", "bin") and DOOR.search(line):
             problems.append(f"{rel}:{n}: {layer} reaches past the service: {line.strip()}")
+        if rel in PIPELINES and PAST_TABLE.search(line):
+            problems.append(f"{rel}:{n}: the pipeline reaches past the chain table: "
+                            f"{line.strip()}")
 
 
 def check_include(rel, n, layer, inc, problems):

@@ -1,7 +1,8 @@
 /* test_service.c - the service handle without a chain: NULL arguments, a store-only
  * service refusing chain work, an unreachable node refused at open without its URL
  * (which may embed a provider key) in the error, and outcomes always filled.
- * The pipelines themselves run against a devnet in tests/integration/service_devnet.sh. */
+ * The pipelines themselves run against a scripted chain in test_pipelines.c and against
+ * a devnet in tests/integration/service_devnet.sh. */
 #include "config.h"
 
 #include "harness.h"
