@@ -256,8 +256,7 @@ static lg_err borrow_send_failed(lg_service *svc, lg_loan *loan, const lg_signed
                                  int persisted, lg_err rc, lg_outcome *out)
 {
     char reason[LG_REASON_LEN];
-    snprintf(reason, sizeof reason, "%s",
-             *lg_svc_chain_text(svc) ? lg_svc_chain_text(svc) : lg_strerror(rc));
+    snprintf(reason, sizeof reason, "%s", lg_svc_public_reason(svc, rc, "borrowUSDC"));
     if (persisted && rc != LG_ERR_RPC)
         return in_flight(svc, loan, out) == LG_OK ? LG_OK : rc;
     if (persisted)
@@ -269,7 +268,8 @@ static lg_err borrow_send_failed(lg_service *svc, lg_loan *loan, const lg_signed
     }
     if (rc == LG_ERR_STORE || rc == LG_ERR_BUSY || rc == LG_ERR_NOMEM)
         return lg_svc_store_failed(out, rc, "recording the borrow transaction");
-    return lg_svc_chain_failed(svc, out, rc, "borrowUSDC");
+    lg_svc_outcome(out, rc == LG_ERR_TIMEOUT ? 504 : 502, "%s", reason);
+    return rc;
 }
 
 lg_err lg_svc_payout(lg_service *svc, lg_loan *loan, const char *settlement, uint64_t timeout_ms)

@@ -28,15 +28,20 @@ static void ok(lg_outcome *out)
 }
 
 /* Maps a failed contract read to the API's answer. */
+/* A read the contract refused is the subject not found (its words kept); anything
+ * else is the node's fault, told to the operator in the log and to the partner as
+ * the kind of failure only (never the node's address or its own words). */
 static lg_err chain_failure(lg_chain *c, lg_err rc, lg_outcome *out, const char *what)
 {
     const char *why = lg_chain_error_text(c);
     char text[sizeof out->message];
-    const char *lead = rc == LG_ERR_REVERTED  ? ""
-                       : rc == LG_ERR_TIMEOUT ? "chain node timed out: "
-                                              : "chain node failed: ";
-    snprintf(text, sizeof text, "%s%s: %s", lead, what, why && *why ? why : lg_strerror(rc));
-    return outcome(out, rc == LG_ERR_REVERTED ? 404 : rc == LG_ERR_TIMEOUT ? 504 : 502, rc, text);
+    if (rc == LG_ERR_REVERTED) {
+        snprintf(text, sizeof text, "%s: %s", what, why && *why ? why : "not found");
+        return outcome(out, 404, rc, text);
+    }
+    lg_warn("query.chain", "%s: %s: %s", what, lg_strerror(rc), why ? why : "");
+    return outcome(out, rc == LG_ERR_TIMEOUT ? 504 : 502, rc,
+                   rc == LG_ERR_TIMEOUT ? "Chain node timed out" : "Chain node unavailable");
 }
 
 /* Decimal and dollar text of v; dollars only when v fits 64 bits. */

@@ -317,8 +317,7 @@ static lg_err repay_send(rec *r, const lg_repayment *rp)
     snprintf(hash, sizeof hash, "%s", tx.hash_hex);
     lg_signed_tx_release(&tx);
     if (rc != LG_OK && !persisted)
-        return repay_fail(r, rp,
-                          *lg_svc_chain_text(svc) ? lg_svc_chain_text(svc) : lg_strerror(rc));
+        return repay_fail(r, rp, lg_svc_public_reason(svc, rc, "repayLoan"));
     say(r, "reconcile.repay_sent", "repayment %s repayLoan %s sent", rp->id, hash);
     if (rc != LG_OK)
         return LG_OK;

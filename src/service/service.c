@@ -50,15 +50,21 @@ const char *lg_svc_chain_text(lg_service *svc)
     return lg_chain_error_text(svc->chain);
 }
 
-lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what)
+const char *lg_svc_public_reason(lg_service *svc, lg_err rc, const char *what)
 {
     const char *why = lg_svc_chain_text(svc);
+    if (rc == LG_ERR_REVERTED)
+        return *why ? why : "reverted";
+    /* The node's own words (its address, the wallet's balance, "nonce too low") are
+     * for the operator: they go to the log, the partner gets the kind of failure. */
     lg_warn("service.chain", "%s: %s: %s", what, lg_strerror(rc), why);
-    if (rc == LG_ERR_TIMEOUT)
-        lg_svc_outcome(out, 504, "The chain node did not answer in time (%s)", what);
-    else
-        lg_svc_outcome(out, 502, "The chain node failed (%s): %s", what,
-                       *why ? why : lg_strerror(rc));
+    return rc == LG_ERR_TIMEOUT ? "Chain node timed out" : "Chain node unavailable";
+}
+
+lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what)
+{
+    const char *text = lg_svc_public_reason(svc, rc, what);
+    lg_svc_outcome(out, rc == LG_ERR_TIMEOUT ? 504 : 502, "%s", text);
     return rc;
 }
 

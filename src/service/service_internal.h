@@ -44,6 +44,12 @@ lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what);
  * message. Returns rc. */
 lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what);
 
+/* What a partner may read of a failed chain step what: a revert's reason (the
+ * contract's own words), else "Chain node unavailable" / "Chain node timed out" with
+ * the node's text logged for the operator. The text is the service's, valid until
+ * the next chain call. */
+const char *lg_svc_public_reason(lg_service *svc, lg_err rc, const char *what);
+
 /* Milliseconds left until deadline (lg_time_mono_ms based), 0 when passed. */
 uint64_t lg_svc_left_ms(int64_t deadline);
 

@@ -131,6 +131,24 @@ frozen_node() {
     expect_eq "$s: the node back, the two waiting reads answer 200" "$codes" "200 200 "
 }
 
+# node_gone SERVER (last: the node does not come back): a node that went away is
+# "Chain node unavailable" to partners, never its address or its own words.
+node_gone() {
+    local s=$1
+    kill -KILL -- "-$lg_devnet_pgid" 2>/dev/null
+    ws_call GET "/partners/public/oaid/$oaid/credit-line"
+    ws_expect_error "$s: node gone: a public read is 502 Chain node unavailable" 502 \
+        "Chain node unavailable"
+    expect_eq "$s: node gone: the answer names no address or port" \
+        "$(grep -ciE '127\.0\.0\.1|port|connect' "$T/ws/body")" 0
+    printf '{"partnerLoanId":"gone-1","userWallet":"%s","oaidTokenId":%s,"borrowAmount":"1000"}' \
+        "$wallet" "$oaid" >"$T/borrow.body"
+    ws_call POST /partners/borrow "${auth[@]}" -H 'Content-Type: application/json' \
+        --data-binary "@$T/borrow.body"
+    ws_expect_error "$s: node gone: a borrow is 502 Chain node unavailable" 502 \
+        "Chain node unavailable"
+}
+
 n=0
 for server in lighttpd apache; do
     if ! ws_start "$server" 4; then
@@ -146,6 +164,7 @@ for server in lighttpd apache; do
         # frozen node, started no further one here within its I/O timeout: the store
         # routes then wait for a responder whatever the cap does (docs/security.md).
         skip "$server: frozen node" "mod_fcgid grows its pool on demand only"
+        node_gone "$server"
     fi
     ws_stop
     expect_eq "$server: no sanitizer report or crash" "$(ws_errors | head -n 3)" ""
