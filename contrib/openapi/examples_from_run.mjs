@@ -52,9 +52,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { METHODS, coerce, deref, esc, matcher, pointerGet, pointerKeys } from './spec.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SPEC_ID = 'urn:lendgate:openapi';
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const PREFERRED_TESTS = ['http_pipeline', 'admin_api'];
 const RESPONSE_MARK = '(example written by hand: no run produces this answer)';
 const REQUEST_MARK = '(example written by hand: no run makes this request)';
@@ -89,80 +90,9 @@ async function loadTools() {
 
 // ------------------------------------------------------- the spec (as validate.mjs)
 
-function pointerGet(doc, pointer) {
-  if (pointer === '' || pointer === '/') return doc;
-  let node = doc;
-  for (const key of pointerKeys(pointer)) {
-    if (node === null || typeof node !== 'object' || !(key in node)) return undefined;
-    node = node[key];
-  }
-  return node;
-}
 
-const pointerKeys = (pointer) => pointer.split('/').slice(1).map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
-const esc = (s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
 
-function deref(doc, node, pointer) {
-  const seen = new Set();
-  while (node && typeof node === 'object' && typeof node.$ref === 'string') {
-    const ref = node.$ref;
-    if (!ref.startsWith('#') || seen.has(ref)) throw new Error(`unresolvable $ref ${ref} at ${pointer}`);
-    seen.add(ref);
-    pointer = decodeURIComponent(ref.slice(1));
-    node = pointerGet(doc, pointer);
-    if (node === undefined) throw new Error(`$ref ${ref} points nowhere`);
-  }
-  return { node, pointer };
-}
 
-// The template a concrete path matches: literal segments win over {param} segments, left
-// to right. The same matching as validate.mjs, so an exchange lands where the contract
-// check holds it.
-function matcher(doc) {
-  const templates = Object.keys(doc.paths || {}).map((template) => {
-    const segs = template.split('/');
-    return { template, segs, params: segs.map((s) => (/^\{[^}]+\}$/.test(s) ? s.slice(1, -1) : null)) };
-  });
-  const better = (a, b) => {
-    for (let i = 0; i < a.params.length; i++) {
-      const la = a.params[i] === null;
-      const lb = b.params[i] === null;
-      if (la !== lb) return la;
-    }
-    return false;
-  };
-  return (concrete) => {
-    const segs = concrete.split('/').map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
-    let best = null;
-    for (const t of templates) {
-      if (t.segs.length !== segs.length) continue;
-      if (!t.segs.every((s, i) => (t.params[i] ? segs[i] !== '' : s === segs[i]))) continue;
-      if (!best || better(t, best)) best = t;
-    }
-    if (!best) return null;
-    const values = {};
-    best.params.forEach((name, i) => {
-      if (name) values[name] = segs[i];
-    });
-    return { template: best.template, values };
-  };
-}
-
-function coerce(text, schema, doc) {
-  let s = schema;
-  for (let i = 0; s && s.$ref && i < 10; i++) s = pointerGet(doc, decodeURIComponent(s.$ref.slice(1)));
-  const types = [].concat(s?.type || []);
-  if ((types.includes('integer') || types.includes('number')) && /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/.test(text))
-    return Number(text);
-  if (types.includes('boolean') && (text === 'true' || text === 'false')) return text === 'true';
-  return text;
-}
 
 // ---------------------------------------------------------------- scrubbing
 

@@ -28,9 +28,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { METHODS, coerce, deref, esc, matcher, pointerGet } from './spec.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SPEC_ID = 'urn:lendgate:openapi';
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 function usage(msg) {
   if (msg) process.stderr.write(`validate.mjs: ${msg}\n`);
@@ -52,48 +53,16 @@ async function loadTools() {
 
 // ------------------------------------------------------------------- the spec
 
-function pointerGet(doc, pointer) {
-  if (pointer === '' || pointer === '/') return doc;
-  let node = doc;
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object' || !(key in node)) return undefined;
-    node = node[key];
-  }
-  return node;
-}
 
-const esc = (s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
 
-// Follows an OpenAPI Reference Object (responses, parameters, headers, request bodies)
-// to its target; returns {node, pointer} with the JSON pointer of the target.
-function deref(doc, node, pointer) {
-  const seen = new Set();
-  while (node && typeof node === 'object' && typeof node.$ref === 'string') {
-    const ref = node.$ref;
-    if (!ref.startsWith('#') || seen.has(ref)) throw new Error(`unresolvable $ref ${ref} at ${pointer}`);
-    seen.add(ref);
-    pointer = decodeURIComponent(ref.slice(1));
-    node = pointerGet(doc, pointer);
-    if (node === undefined) throw new Error(`$ref ${ref} points nowhere`);
-  }
-  return { node, pointer };
-}
 
 class Contract {
   constructor(doc, ajv) {
     this.doc = doc;
     this.ajv = ajv;
     this.validators = new Map();
-    this.templates = [];
     this.pairs = new Map(); // "METHOD template status" -> covered?
     for (const [template, item] of Object.entries(doc.paths || {})) {
-      const segs = template.split('/');
-      this.templates.push({
-        template,
-        segs,
-        params: segs.map((s) => (/^\{[^}]+\}$/.test(s) ? s.slice(1, -1) : null)),
-      });
       for (const m of METHODS) {
         if (!item[m]) continue;
         for (const status of Object.keys(item[m].responses || {})) {
@@ -102,6 +71,7 @@ class Contract {
       }
     }
     this.unrouted = doc['x-lendgate-unrouted']?.responses || {};
+    this.matchPath = matcher(doc);
   }
 
   // An Ajv validator for the schema at a JSON pointer of the spec (compiled once).
@@ -157,51 +127,14 @@ class Contract {
     return [...out.values()];
   }
 
-  // The template a concrete path matches: literal segments win over {param} segments,
-  // left to right (/admin/partners/audit-logs before /admin/partners/{partnerId}).
+  // The template a concrete path matches (spec.mjs matcher).
   match(concrete) {
-    const segs = concrete.split('/').map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
-    let best = null;
-    for (const t of this.templates) {
-      if (t.segs.length !== segs.length) continue;
-      const ok = t.segs.every((s, i) => (t.params[i] ? segs[i] !== '' : s === segs[i]));
-      if (!ok) continue;
-      if (!best || better(t, best)) best = t;
-    }
-    if (!best) return null;
-    const params = {};
-    best.params.forEach((name, i) => {
-      if (name) params[name] = segs[i];
-    });
-    return { ...best, values: params };
+    return this.matchPath(concrete);
   }
+
 }
 
-function better(a, b) {
-  for (let i = 0; i < a.params.length; i++) {
-    const la = a.params[i] === null;
-    const lb = b.params[i] === null;
-    if (la !== lb) return la;
-  }
-  return false;
-}
 
-// A query or header text as its schema's type wants it (integer, number, boolean).
-function coerce(text, schema, doc) {
-  let s = schema;
-  for (let i = 0; s && s.$ref && i < 10; i++) s = pointerGet(doc, decodeURIComponent(s.$ref.slice(1)));
-  const types = [].concat(s?.type || []);
-  if ((types.includes('integer') || types.includes('number')) && /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/.test(text))
-    return Number(text);
-  if (types.includes('boolean') && (text === 'true' || text === 'false')) return text === 'true';
-  return text;
-}
 
 function describe(e) {
   let msg = e.message || 'is invalid';
