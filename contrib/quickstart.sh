@@ -20,6 +20,16 @@ check=0
 # shellcheck source=contrib/deps.sh
 . "$top/contrib/deps.sh"
 
+# One quickstart at a time: a second one would rebuild _run/quickstart under the
+# running one and orphan its devnet. The lock is an open file descriptor that the
+# devnet and lighttpd inherit, so it is held until the last of them has stopped.
+mkdir -p "$top/_run"
+exec 9>>"$top/_run/quickstart.lock"
+if ! flock -n 9; then
+    echo "a quickstart is already running from $top (stop it with Ctrl-C first)" >&2
+    exit 1
+fi
+
 say() { printf '\n== %s\n' "$*"; }
 
 lighttpd_pid=""
