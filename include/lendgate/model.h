@@ -21,6 +21,9 @@
 #include <lendgate/proc.h>
 
 #define LG_MODEL_ENUM_VALUE(c, v, name) c = v,
+/* The names in value order, for a table indexed by value (every table below lists its
+ * values 0, 1, 2, ... in order). */
+#define LG_MODEL_ENUM_NAME(c, v, name) name,
 
 #define LG_PARTNER_STATUSES(X)                                                                     \
     X(LG_PARTNER_ACTIVE, 0, "ACTIVE")                                                              \

@@ -48,7 +48,7 @@ lg_err lg_validate_limit(const char *field, const char *text, uint32_t def, uint
 lg_err lg_validate_offset(const char *field, const char *text, uint64_t *out, char *msg,
                           size_t msglen);
 
-/* Loan status name, any case ("PENDING", "SETTLING", "ACTIVE", "REPAID", "FAILED") -> *out. */
+/* Loan status name (model.h's LG_LOAN_STATUSES), any case -> *out. */
 lg_err lg_validate_loan_status(const char *field, const char *text, int *out, char *msg,
                                size_t msglen);
 

@@ -331,14 +331,16 @@ static int choice_arg(lg_http_call *call, const char *arg, const char *const *na
     return 0;
 }
 
-static const char *const status_names[] = {"ACTIVE", "SUSPENDED", "INACTIVE"};
-static const char *const tier_names[] = {"BASIC", "PREMIUM", "ENTERPRISE"};
+static const char *const status_names[] = {LG_PARTNER_STATUSES(LG_MODEL_ENUM_NAME)};
+static const char *const tier_names[] = {LG_TIERS(LG_MODEL_ENUM_NAME)};
 
 void lg_h_admin_list(lg_http_call *call)
 {
     lg_partner_filter f = {0};
-    if (!choice_arg(call, "status", status_names, 3, &f.status) ||
-        !choice_arg(call, "tier", tier_names, 3, &f.tier) ||
+    if (!choice_arg(call, "status", status_names, (int)(sizeof status_names / sizeof *status_names),
+                    &f.status) ||
+        !choice_arg(call, "tier", tier_names, (int)(sizeof tier_names / sizeof *tier_names),
+                    &f.tier) ||
         !lg_http_page_args(call, &f.limit, &f.offset))
         return;
     lg_partner *items = NULL;
