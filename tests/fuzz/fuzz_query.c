@@ -9,6 +9,7 @@
 
 #include "fuzz_common.h"
 
+#include <lendgate/model.h>
 #include <lendgate/request.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void check_msg(lg_err rc, const char *msg, size_t cap)
 {
@@ -69,7 +71,7 @@ static void page_args(const lg_request *r)
 
 static void status_arg(const lg_request *r)
 {
-    static const char *const names[] = {"PENDING", "SETTLING", "ACTIVE", "REPAID", "FAILED"};
+    static const char *const names[] = {LG_LOAN_STATUSES(LG_MODEL_ENUM_NAME)};
     char text[32], msg[160];
     int status = -1;
     if (lookup(r, "status", text, sizeof text) != LG_OK)
@@ -77,8 +79,8 @@ static void status_arg(const lg_request *r)
     lg_err rc = lg_validate_loan_status("status", text, &status, msg, sizeof msg);
     check_msg(rc, msg, sizeof msg);
     if (rc == LG_OK) {
-        check(status >= 0 && status < 5);
-        check(strlen(text) == strlen(names[status]));
+        check(status >= 0 && (size_t)status < sizeof names / sizeof *names);
+        check(strlen(text) == strlen(names[status]) && strcasecmp(text, names[status]) == 0);
     }
 }
 
