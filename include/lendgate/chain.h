@@ -48,6 +48,8 @@ typedef struct lg_chain_ops {
     lg_err (*estimate_gas)(lg_chain *c, uint64_t *gas, const lg_rpc_call_args *args);
     lg_err (*fees)(lg_chain *c, lg_fees *out);
     lg_err (*pending_nonce)(lg_chain *c, uint64_t *nonce, const uint8_t address[LG_ADDRESS_LEN]);
+    /* The address's ether in wei (lg_rpc_get_balance): what gas is paid from. */
+    lg_err (*balance)(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN]);
 
     /* eth_sendRawTransaction of signed bytes (lg_rpc_send_raw, "already known" is
      * success); hash receives their transaction hash. */
@@ -111,6 +113,7 @@ lg_err lg_chain_allowance(lg_chain *c, lg_u256 *out, const uint8_t owner[LG_ADDR
 lg_err lg_chain_estimate_gas(lg_chain *c, uint64_t *gas, const lg_rpc_call_args *args);
 lg_err lg_chain_fees(lg_chain *c, lg_fees *out);
 lg_err lg_chain_pending_nonce(lg_chain *c, uint64_t *nonce, const uint8_t address[LG_ADDRESS_LEN]);
+lg_err lg_chain_balance(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN]);
 lg_err lg_chain_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const uint8_t *raw,
                          size_t len);
 lg_err lg_chain_get_receipt(lg_chain *c, lg_receipt *out, const uint8_t hash[LG_RPC_HASH_LEN]);

@@ -257,6 +257,9 @@ lg_err lg_rpc_wait_receipt(lg_rpc *rpc, lg_receipt *out, const uint8_t hash[LG_R
  * Returns LG_OK or a call error. */
 lg_err lg_rpc_get_nonce(lg_rpc *rpc, uint64_t *nonce, const uint8_t address[LG_ADDRESS_LEN]);
 
+/* eth_getBalance(address, "latest") in wei. Returns LG_OK or a call error. */
+lg_err lg_rpc_get_balance(lg_rpc *rpc, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN]);
+
 /* What the node knows of a transaction (eth_getTransactionByHash). */
 typedef struct lg_rpc_tx_info {
     int mined; /* 1 with block_number set; 0 while it waits in the pool */

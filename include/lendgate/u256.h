@@ -48,6 +48,10 @@ lg_err lg_u256_to_quantity(char *out, size_t cap, const lg_u256 *v);
 /* Sets *out to v. Returns LG_OK, LG_ERR_INVALID (NULL). */
 lg_err lg_u256_from_u64(lg_u256 *out, uint64_t v);
 
+/* *out = a * b, exact (a product of two 64-bit values always fits).
+ * Returns LG_OK, LG_ERR_INVALID (NULL). */
+lg_err lg_u256_from_product(lg_u256 *out, uint64_t a, uint64_t b);
+
 /* Stores v in *out. Returns LG_OK, LG_ERR_INVALID (NULL), LG_ERR_OVERFLOW (v >= 2^64). */
 lg_err lg_u256_to_u64(uint64_t *out, const lg_u256 *v);
 

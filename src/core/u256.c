@@ -136,6 +136,24 @@ lg_err lg_u256_from_u64(lg_u256 *out, uint64_t v)
     return LG_OK;
 }
 
+/* Schoolbook on 32-bit halves: C11 has no 128-bit type to lean on. */
+lg_err lg_u256_from_product(lg_u256 *out, uint64_t a, uint64_t b)
+{
+    if (!out)
+        return LG_ERR_INVALID;
+    uint64_t al = a & 0xffffffffu, ah = a >> 32, bl = b & 0xffffffffu, bh = b >> 32;
+    uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+    uint64_t mid = (ll >> 32) + (lh & 0xffffffffu) + (hl & 0xffffffffu);
+    uint64_t lo = (ll & 0xffffffffu) | (mid << 32);
+    uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    memset(out, 0, sizeof *out);
+    for (int i = 31; i >= 24; i--, lo >>= 8)
+        out->b[i] = (uint8_t)(lo & 0xff);
+    for (int i = 23; i >= 16; i--, hi >>= 8)
+        out->b[i] = (uint8_t)(hi & 0xff);
+    return LG_OK;
+}
+
 lg_err lg_u256_to_u64(uint64_t *out, const lg_u256 *v)
 {
     if (!out || !v)

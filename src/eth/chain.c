@@ -91,6 +91,13 @@ lg_err lg_chain_pending_nonce(lg_chain *c, uint64_t *nonce, const uint8_t addres
     DISPATCH(c, pending_nonce, nonce, address);
 }
 
+lg_err lg_chain_balance(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN])
+{
+    if (!wei || !address)
+        return LG_ERR_INVALID;
+    DISPATCH(c, balance, wei, address);
+}
+
 lg_err lg_chain_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const uint8_t *raw, size_t len)
 {
     if (!hash || !raw || !len)
@@ -214,6 +221,11 @@ static lg_err rpc_pending_nonce(lg_chain *c, uint64_t *nonce, const uint8_t addr
     return lg_rpc_get_nonce(priv_of(c)->rpc, nonce, address);
 }
 
+static lg_err rpc_balance(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN])
+{
+    return lg_rpc_get_balance(priv_of(c)->rpc, wei, address);
+}
+
 static lg_err rpc_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const uint8_t *raw,
                            size_t len)
 {
@@ -267,6 +279,7 @@ static const lg_chain_ops rpc_ops = {
     .estimate_gas = rpc_estimate_gas,
     .fees = rpc_fees,
     .pending_nonce = rpc_pending_nonce,
+    .balance = rpc_balance,
     .send_raw = rpc_send_raw,
     .get_receipt = rpc_get_receipt,
     .wait_receipt = rpc_wait_receipt,

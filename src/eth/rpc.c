@@ -998,6 +998,21 @@ lg_err lg_rpc_get_nonce(lg_rpc *rpc, uint64_t *nonce, const uint8_t address[LG_A
     return call_u64(rpc, "eth_getTransactionCount", params, nonce);
 }
 
+lg_err lg_rpc_get_balance(lg_rpc *rpc, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN])
+{
+    if (!rpc || !wei || !address)
+        return LG_ERR_INVALID;
+    json_object *params = push(push(json_object_new_array(), address_json(address)),
+                               json_object_new_string("latest"));
+    json_object *res = NULL;
+    lg_err err = call(rpc, "eth_getBalance", params, 1, &res);
+    if (err == LG_OK && (!json_object_is_type(res, json_type_string) ||
+                         lg_u256_from_quantity(wei, json_object_get_string(res)) != LG_OK))
+        err = bad_result(rpc, "eth_getBalance");
+    json_object_put(res);
+    return err;
+}
+
 static json_object *filter_object(const lg_rpc_log_filter *f)
 {
     json_object *o = json_object_new_object();

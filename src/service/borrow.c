@@ -268,7 +268,7 @@ static lg_err borrow_send_failed(lg_service *svc, lg_loan *loan, const lg_signed
     }
     if (rc == LG_ERR_STORE || rc == LG_ERR_BUSY || rc == LG_ERR_NOMEM)
         return lg_svc_store_failed(out, rc, "recording the borrow transaction");
-    lg_svc_outcome(out, rc == LG_ERR_TIMEOUT ? 504 : 502, "%s", reason);
+    lg_svc_outcome(out, lg_svc_chain_status(rc), "%s", reason);
     return rc;
 }
 

@@ -210,11 +210,7 @@ static lg_err repay_step(repay_run *run, lg_tx_purpose purpose, const uint8_t *t
         if (persisted)
             lg_store_tx_set_state(svc->st, hash, LG_TXS_DROPPED);
         snprintf(reason, sizeof reason, "%s", lg_svc_public_reason(svc, rc, what));
-        repay_failed(run, reason,
-                     rc == LG_ERR_REVERTED  ? 400
-                     : rc == LG_ERR_TIMEOUT ? 504
-                                            : 502,
-                     what);
+        repay_failed(run, reason, rc == LG_ERR_REVERTED ? 400 : lg_svc_chain_status(rc), what);
         return rc;
     }
     uint64_t left = lg_svc_left_ms(run->deadline);

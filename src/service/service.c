@@ -55,6 +55,8 @@ const char *lg_svc_public_reason(lg_service *svc, lg_err rc, const char *what)
     const char *why = lg_svc_chain_text(svc);
     if (rc == LG_ERR_REVERTED)
         return *why ? why : "reverted";
+    if (rc == LG_ERR_GAS)
+        return "Platform wallet cannot pay for gas now, try again later";
     /* The node's own words (its address, the wallet's balance, "nonce too low") are
      * for the operator: they go to the log, the partner gets the kind of failure. */
     lg_warn("service.chain", "%s: %s: %s", what, lg_strerror(rc), why);
@@ -64,8 +66,20 @@ const char *lg_svc_public_reason(lg_service *svc, lg_err rc, const char *what)
 lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what)
 {
     const char *text = lg_svc_public_reason(svc, rc, what);
-    lg_svc_outcome(out, rc == LG_ERR_TIMEOUT ? 504 : 502, "%s", text);
+    lg_svc_outcome(out, lg_svc_chain_status(rc), "%s", text);
     return rc;
+}
+
+int lg_svc_chain_status(lg_err rc)
+{
+    switch (rc) {
+    case LG_ERR_TIMEOUT:
+        return 504;
+    case LG_ERR_GAS:
+        return 503;
+    default:
+        return 502;
+    }
 }
 
 uint64_t lg_svc_left_ms(int64_t deadline)
@@ -186,7 +200,30 @@ static lg_err fresh_signer(lg_service *svc)
     return LG_OK;
 }
 
-/* Gas, fees and nonce, read from the chain table before anything is signed. */
+/* A wallet that cannot pay the most this transaction may cost in gas is found before
+ * a nonce is taken: the node would refuse it anyway, and a refusal after signing
+ * leaves a dead transaction behind and says nothing the partner can act on. */
+static lg_err gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fees)
+{
+    lg_u256 have, need;
+    lg_err rc = lg_chain_balance(svc->chain, &have, svc->platform);
+    if (rc == LG_ERR_UNSUPPORTED)
+        return LG_OK;
+    if (rc != LG_OK)
+        return rc;
+    lg_u256_from_product(&need, gas_limit, fees->eip1559 ? fees->max_fee : fees->gas_price);
+    if (lg_u256_cmp(&have, &need) >= 0)
+        return LG_OK;
+    char have_dec[LG_U256_DEC_LEN], need_dec[LG_U256_DEC_LEN];
+    lg_u256_to_dec(have_dec, sizeof have_dec, &have);
+    lg_u256_to_dec(need_dec, sizeof need_dec, &need);
+    lg_error("service.gas", "platform wallet holds %s wei, a transaction may need %s: fund it",
+             have_dec, need_dec);
+    return LG_ERR_GAS;
+}
+
+/* Gas, fees, the wallet's ether and the nonce, read from the chain table before
+ * anything is signed. */
 static lg_err price(lg_service *svc, lg_tx_request *req, lg_fees *fees)
 {
     lg_rpc_call_args a = {
@@ -201,6 +238,8 @@ static lg_err price(lg_service *svc, lg_tx_request *req, lg_fees *fees)
         rc = lg_fees_gas_with_margin(&req->gas_limit, estimate, svc->gas_margin_pct);
     if (rc == LG_OK)
         rc = lg_chain_fees(svc->chain, fees);
+    if (rc == LG_OK)
+        rc = gas_covered(svc, req->gas_limit, fees);
     if (rc == LG_OK && !req->use_nonce)
         rc = lg_nonce_next_from(&svc->nonces, chain_pending, svc->chain, svc->chain_id,
                                 svc->platform, &req->nonce);

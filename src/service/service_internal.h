@@ -44,6 +44,10 @@ lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what);
  * message. Returns rc. */
 lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what);
 
+/* The status of a chain failure other than a revert: 504 timed out, 503 the platform
+ * wallet cannot pay for gas (the operator must fund it), 502 anything else. */
+int lg_svc_chain_status(lg_err rc);
+
 /* What a partner may read of a failed chain step what: a revert's reason (the
  * contract's own words), else "Chain node unavailable" / "Chain node timed out" with
  * the node's text logged for the operator. The text is the service's, valid until

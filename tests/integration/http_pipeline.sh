@@ -262,6 +262,25 @@ reconcile_until_settled() {
     return 1
 }
 
+# The platform wallet short of ether for gas: a 503 that says so, found before
+# anything is signed (no block mined, no nonce used), and the next borrow after the
+# operator funds the wallet goes through.
+gas_shortfall() {
+    local s=$1 wei b0 n0
+    wei=$(python3 "$chain" rpc eth_getBalance "[\"$platform\", \"latest\"]" | tr -d '"')
+    n0=$(python3 "$chain" rpc eth_getTransactionCount "[\"$platform\", \"latest\"]")
+    b0=$(block)
+    rpc hardhat_setBalance "[\"$platform\", \"0x1\"]"
+    borrow "$key_ok" "gas-$s" "$wallet0" "$oaid0" $((10 * U))
+    ws_expect_error "$s: wallet without gas money is 503" 503 \
+        "Platform wallet cannot pay for gas now, try again later"
+    rpc hardhat_setBalance "[\"$platform\", \"$wei\"]"
+    expect_eq "$s: nothing was sent: same block, same nonce" \
+        "$(block):$(python3 "$chain" rpc eth_getTransactionCount "[\"$platform\", \"latest\"]")" "$b0:$n0"
+    borrow "$key_ok" "gas-$s-funded" "$wallet0" "$oaid0" $((10 * U))
+    expect_eq "$s: funded again, the next borrow is 201" "$ws_status" 201
+}
+
 race() {
     local s=$1 dir="$T/race-$1" i b0 d0 pids=() c201=0 c202=0 c403=0 other=""
     mkdir -p "$dir"
@@ -315,6 +334,7 @@ for server in lighttpd apache; do
     guard_and_refusals "$server"
     borrow_success "$server" "$settle"
     idempotency "$server"
+    gas_shortfall "$server"
     limit_edges "$server"
     repayments "$server" "$k"
     proofs "$server" "$k"

@@ -79,6 +79,7 @@ struct fake_chain {
     lg_rpc_error last;
     uint64_t block;
     uint64_t next_nonce; /* the pending count of the platform wallet */
+    uint64_t wei;        /* the platform wallet's ether */
     int estimate_reverts;
     char estimate_reason[REASON_LEN];
     lg_err read_err;
@@ -391,6 +392,13 @@ static lg_err fake_pending_nonce(lg_chain *c, uint64_t *nonce,
     return ok(self(c));
 }
 
+static lg_err fake_balance(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN])
+{
+    (void)address;
+    lg_u256_from_u64(wei, self(c)->wei);
+    return ok(self(c));
+}
+
 static script_row next_answer(fake_chain *f)
 {
     script_row r = {FAKE_MINED, ""};
@@ -556,6 +564,7 @@ static const lg_chain_ops fake_ops = {
     .estimate_gas = fake_estimate_gas,
     .fees = fake_fees,
     .pending_nonce = fake_pending_nonce,
+    .balance = fake_balance,
     .send_raw = fake_send_raw,
     .get_receipt = fake_get_receipt,
     .wait_receipt = fake_wait_receipt,
@@ -578,6 +587,7 @@ fake_chain *fake_chain_new(void)
     f->table.vault[LG_ADDRESS_LEN - 1] = 0x0b;
     f->table.usdc[LG_ADDRESS_LEN - 1] = 0x0c;
     f->block = 100;
+    f->wei = UINT64_MAX;
     return f;
 }
 
@@ -684,6 +694,11 @@ void fake_chain_estimate_reverts(fake_chain *f, const char *reason)
 {
     f->estimate_reverts = 1;
     snprintf(f->estimate_reason, sizeof f->estimate_reason, "%s", reason);
+}
+
+void fake_chain_set_balance(fake_chain *f, uint64_t wei)
+{
+    f->wei = wei;
 }
 
 void fake_chain_fail_reads(fake_chain *f, lg_err err, const char *message)

@@ -95,6 +95,9 @@ void fake_chain_script(fake_chain *f, fake_answer answer, const char *reason);
 /* Makes the next gas estimate revert with reason (nothing is signed then). */
 void fake_chain_estimate_reverts(fake_chain *f, const char *reason);
 
+/* The platform wallet's ether in wei (UINT64_MAX, about 18 ether, until set). */
+void fake_chain_set_balance(fake_chain *f, uint64_t wei);
+
 /* Makes every contract read fail with err and message until called with LG_OK. */
 void fake_chain_fail_reads(fake_chain *f, lg_err err, const char *message);
 

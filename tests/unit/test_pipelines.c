@@ -701,6 +701,34 @@ static void test_borrow_node_error(void)
     CU_ASSERT_EQUAL(daily_usage(&p, &kept), 0);
 }
 
+/* An empty wallet is found before signing: a 503 the partner can retry, no dead
+ * transaction, no nonce taken, the limits given back. */
+static void test_borrow_no_gas(void)
+{
+    uint64_t next = 0;
+    fresh();
+    lg_partner p = partner("p_gas", USDC(1000), USDC(1000), 100);
+    lg_loan loan;
+    lg_err rc;
+    fake_chain_set_balance(fake, 1000);
+    lg_outcome o = borrow_on(svc, &p, "gas-1", WALLET, OAID, USDC(700), &loan, &rc);
+    CU_ASSERT_EQUAL(o.status, 503);
+    CU_ASSERT_EQUAL(rc, LG_ERR_GAS);
+    CU_ASSERT_STRING_EQUAL(o.message, "Platform wallet cannot pay for gas now, try again later");
+    lg_loan kept = stored_loan(&p, "gas-1");
+    CU_ASSERT_EQUAL(kept.status, LG_LOAN_FAILED);
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), 0);
+    size_t n = 0;
+    free(tx_rows(kept.id, NULL, &n));
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(lg_store_nonce_peek(st, CHAIN_ID, platform_hex, &next), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(partner_now(&p).outstanding, 0);
+    CU_ASSERT_EQUAL(daily_usage(&p, &kept), 0);
+    /* Funded again, the next borrow goes through. */
+    fake_chain_set_balance(fake, UINT64_MAX);
+    CU_ASSERT_EQUAL(borrow(&p, "gas-2", OAID, USDC(700), &loan).status, 201);
+}
+
 static void test_borrow_receipt_timeout(void)
 {
     fresh();
@@ -1054,6 +1082,24 @@ static void test_repay_reverted(void)
     CU_ASSERT_EQUAL(loan.remaining, USDC(600));
 }
 
+static void test_repay_no_gas(void)
+{
+    fresh();
+    lg_partner p = partner("p_rgas", USDC(10000), USDC(10000), 100);
+    lg_loan loan = active_loan(&p, "rgas-1", USDC(1000));
+    lg_repayment rp;
+    size_t sends = fake_chain_nsends(fake);
+    fake_chain_set_allowance(fake, platform, chain->vault, 0, 1);
+    deposit(&p, PROOF1, USDC(1000));
+    fake_chain_set_balance(fake, 0);
+    lg_outcome o = repay(&p, "rgas-1", USDC(400), NULL, &loan, &rp);
+    CU_ASSERT_EQUAL(o.status, 503);
+    CU_ASSERT_EQUAL(rp.status, LG_REPAY_FAILED);
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), sends);
+    CU_ASSERT_EQUAL(partner_now(&p).balance_used, 0); /* the draw is given back */
+    CU_ASSERT_EQUAL(stored_loan(&p, "rgas-1").remaining, USDC(1000));
+}
+
 static void test_repay_timeout(void)
 {
     fresh();
@@ -1307,6 +1353,7 @@ int main(void)
         {"borrow reverted: FAILED, limits released", test_borrow_reverted},
         {"estimate reverts: FAILED, no nonce taken", test_borrow_estimate_reverts},
         {"node error at send: 502, FAILED", test_borrow_node_error},
+        {"wallet cannot pay gas: 503, nothing signed", test_borrow_no_gas},
         {"receipt timeout: 202 PENDING, lease released", test_borrow_receipt_timeout},
         {"payout reverted: SETTLING, reconcile pays", test_borrow_payout_reverted},
         {"crash before broadcast: one borrow, one payout", test_borrow_crash_before_broadcast},
@@ -1321,6 +1368,7 @@ int main(void)
         {"allowance short: approve first, once", test_repay_approve_when_short},
         {"already repaid is 400", test_repay_already_repaid},
         {"repayLoan reverted: FAILED, draw given back", test_repay_reverted},
+        {"wallet cannot pay gas: 503, draw given back", test_repay_no_gas},
         {"timeout: 202, lease released, reconcile applies", test_repay_timeout},
         {"proof from another sender, failed, unknown: 400", test_repay_proof_refused},
         {"proof used twice: 400", test_repay_proof_reused},

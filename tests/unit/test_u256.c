@@ -168,6 +168,24 @@ static void test_arithmetic(void)
     CU_ASSERT(memcmp(&r, &keep, 32) == 0); /* 2^255 - 1 + 2^255 = 2^256 - 1 */
 }
 
+/* The carries between the 32-bit halves are where a product goes wrong. */
+static void test_product(void)
+{
+    lg_u256 r, want;
+    CU_ASSERT_EQUAL(lg_u256_from_product(&r, UINT64_MAX, UINT64_MAX), LG_OK);
+    CU_ASSERT_EQUAL(lg_u256_from_dec(&want, "340282366920938463426481119284349108225"), LG_OK);
+    CU_ASSERT_EQUAL(lg_u256_cmp(&r, &want), 0);
+    CU_ASSERT_EQUAL(lg_u256_from_product(&r, 0xdeadbeefcafebabeULL, 0x123456789abcdef1ULL), LG_OK);
+    CU_ASSERT_EQUAL(lg_u256_from_dec(&want, "21048231472139185852921613350248812766"), LG_OK);
+    CU_ASSERT_EQUAL(lg_u256_cmp(&r, &want), 0);
+    CU_ASSERT_EQUAL(lg_u256_from_product(&r, 21000, 3000000000ULL), LG_OK);
+    CU_ASSERT_EQUAL(lg_u256_from_dec(&want, "63000000000000"), LG_OK);
+    CU_ASSERT_EQUAL(lg_u256_cmp(&r, &want), 0);
+    CU_ASSERT_EQUAL(lg_u256_from_product(&r, 0, UINT64_MAX), LG_OK);
+    CU_ASSERT(lg_u256_is_zero(&r));
+    CU_ASSERT_EQUAL(lg_u256_from_product(NULL, 1, 1), LG_ERR_INVALID);
+}
+
 static void test_null_arguments(void)
 {
     lg_u256 v = {{0}};
@@ -210,6 +228,7 @@ int main(void)
         {"JSON-RPC quantities", test_quantity},
         {"u64 and big-endian bytes", test_u64_and_bytes},
         {"checked add and sub", test_arithmetic},
+        {"64-bit product", test_product},
         {"NULL arguments", test_null_arguments},
         {NULL, NULL},
     };
