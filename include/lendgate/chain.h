@@ -34,13 +34,15 @@ typedef struct lg_chain_ops {
     const char *name;
 
     /* Contract reads at "latest" (contracts.h: lg_oaid_owner_of, lg_oaid_credit_line,
-     * lg_vault_position_of, lg_vault_get_position, lg_usdc_allowance). */
+     * lg_vault_position_of, lg_vault_get_position, lg_usdc_allowance,
+     * lg_usdc_balance_of). */
     lg_err (*owner_of)(lg_chain *c, uint8_t owner[LG_ADDRESS_LEN], const lg_u256 *oaid);
     lg_err (*credit_line)(lg_chain *c, lg_credit_line *out, const lg_u256 *oaid);
     lg_err (*position_of)(lg_chain *c, lg_u256 *position_id, const lg_u256 *oaid);
     lg_err (*get_position)(lg_chain *c, lg_vault_position *out, const lg_u256 *position_id);
     lg_err (*allowance)(lg_chain *c, lg_u256 *out, const uint8_t owner[LG_ADDRESS_LEN],
                         const uint8_t spender[LG_ADDRESS_LEN]);
+    lg_err (*usdc_balance)(lg_chain *c, lg_u256 *out, const uint8_t holder[LG_ADDRESS_LEN]);
 
     /* What a transaction needs before it is signed: the node's gas estimate (no
      * margin added), the current fees (lg_fees_fetch) and the address's pending
@@ -110,6 +112,7 @@ lg_err lg_chain_position_of(lg_chain *c, lg_u256 *position_id, const lg_u256 *oa
 lg_err lg_chain_get_position(lg_chain *c, lg_vault_position *out, const lg_u256 *position_id);
 lg_err lg_chain_allowance(lg_chain *c, lg_u256 *out, const uint8_t owner[LG_ADDRESS_LEN],
                           const uint8_t spender[LG_ADDRESS_LEN]);
+lg_err lg_chain_usdc_balance(lg_chain *c, lg_u256 *out, const uint8_t holder[LG_ADDRESS_LEN]);
 lg_err lg_chain_estimate_gas(lg_chain *c, uint64_t *gas, const lg_rpc_call_args *args);
 lg_err lg_chain_fees(lg_chain *c, lg_fees *out);
 lg_err lg_chain_pending_nonce(lg_chain *c, uint64_t *nonce, const uint8_t address[LG_ADDRESS_LEN]);

@@ -35,7 +35,7 @@ typedef enum lg_err {
     LG_ERR_UNSUPPORTED = 23, /* feature not built in or not available */
     LG_ERR_SCHEMA = 24,      /* store schema missing or newer than this build */
     LG_ERR_FUNDS = 25,       /* a partner's repayment balance does not cover the amount */
-    LG_ERR_GAS = 26,         /* the platform wallet's ether does not cover a transaction's gas */
+    LG_ERR_WALLET = 26,      /* the platform wallet's ether (gas) or USDC falls short */
     LG_ERR__LAST
 } lg_err;
 

@@ -33,7 +33,7 @@ static const struct {
     [LG_ERR_UNSUPPORTED] = {"LG_ERR_UNSUPPORTED", "not supported by this build"},
     [LG_ERR_SCHEMA] = {"LG_ERR_SCHEMA", "store schema mismatch"},
     [LG_ERR_FUNDS] = {"LG_ERR_FUNDS", "insufficient repayment balance"},
-    [LG_ERR_GAS] = {"LG_ERR_GAS", "platform wallet cannot pay for gas"},
+    [LG_ERR_WALLET] = {"LG_ERR_WALLET", "platform wallet short of ether or USDC"},
 };
 
 const char *lg_strerror(lg_err err)

@@ -70,6 +70,13 @@ lg_err lg_chain_allowance(lg_chain *c, lg_u256 *out, const uint8_t owner[LG_ADDR
     DISPATCH(c, allowance, out, owner, spender);
 }
 
+lg_err lg_chain_usdc_balance(lg_chain *c, lg_u256 *out, const uint8_t holder[LG_ADDRESS_LEN])
+{
+    if (!out || !holder)
+        return LG_ERR_INVALID;
+    DISPATCH(c, usdc_balance, out, holder);
+}
+
 lg_err lg_chain_estimate_gas(lg_chain *c, uint64_t *gas, const lg_rpc_call_args *args)
 {
     if (!gas || !args)
@@ -206,6 +213,11 @@ static lg_err rpc_allowance(lg_chain *c, lg_u256 *out, const uint8_t owner[LG_AD
     return lg_usdc_allowance(&priv_of(c)->contracts, out, owner, spender);
 }
 
+static lg_err rpc_usdc_balance(lg_chain *c, lg_u256 *out, const uint8_t holder[LG_ADDRESS_LEN])
+{
+    return lg_usdc_balance_of(&priv_of(c)->contracts, out, holder);
+}
+
 static lg_err rpc_estimate_gas(lg_chain *c, uint64_t *gas, const lg_rpc_call_args *args)
 {
     return lg_rpc_estimate_gas(priv_of(c)->rpc, gas, args);
@@ -276,6 +288,7 @@ static const lg_chain_ops rpc_ops = {
     .position_of = rpc_position_of,
     .get_position = rpc_get_position,
     .allowance = rpc_allowance,
+    .usdc_balance = rpc_usdc_balance,
     .estimate_gas = rpc_estimate_gas,
     .fees = rpc_fees,
     .pending_nonce = rpc_pending_nonce,

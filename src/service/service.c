@@ -55,7 +55,7 @@ const char *lg_svc_public_reason(lg_service *svc, lg_err rc, const char *what)
     const char *why = lg_svc_chain_text(svc);
     if (rc == LG_ERR_REVERTED)
         return *why ? why : "reverted";
-    if (rc == LG_ERR_GAS)
+    if (rc == LG_ERR_WALLET)
         return "Platform wallet cannot pay for gas now, try again later";
     /* The node's own words (its address, the wallet's balance, "nonce too low") are
      * for the operator: they go to the log, the partner gets the kind of failure. */
@@ -75,7 +75,7 @@ int lg_svc_chain_status(lg_err rc)
     switch (rc) {
     case LG_ERR_TIMEOUT:
         return 504;
-    case LG_ERR_GAS:
+    case LG_ERR_WALLET:
         return 503;
     default:
         return 502;
@@ -219,7 +219,7 @@ static lg_err gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fe
     lg_u256_to_dec(need_dec, sizeof need_dec, &need);
     lg_error("service.gas", "platform wallet holds %s wei, a transaction may need %s: fund it",
              have_dec, need_dec);
-    return LG_ERR_GAS;
+    return LG_ERR_WALLET;
 }
 
 /* Gas, fees, the wallet's ether and the nonce, read from the chain table before

@@ -80,6 +80,7 @@ struct fake_chain {
     uint64_t block;
     uint64_t next_nonce; /* the pending count of the platform wallet */
     uint64_t wei;        /* the platform wallet's ether */
+    uint64_t usdc;       /* and its USDC */
     int estimate_reverts;
     char estimate_reason[REASON_LEN];
     lg_err read_err;
@@ -360,6 +361,16 @@ static lg_err fake_allowance(lg_chain *c, lg_u256 *out, const uint8_t owner[LG_A
     return ok(f);
 }
 
+static lg_err fake_usdc_balance(lg_chain *c, lg_u256 *out, const uint8_t holder[LG_ADDRESS_LEN])
+{
+    fake_chain *f = self(c);
+    (void)holder;
+    if (read_failed(f) != LG_OK)
+        return f->read_err;
+    lg_u256_from_u64(out, f->usdc);
+    return ok(f);
+}
+
 /* --------------------------------------------------------- transactions */
 
 static lg_err fake_estimate_gas(lg_chain *c, uint64_t *gas, const lg_rpc_call_args *args)
@@ -561,6 +572,7 @@ static const lg_chain_ops fake_ops = {
     .position_of = fake_position_of,
     .get_position = fake_get_position,
     .allowance = fake_allowance,
+    .usdc_balance = fake_usdc_balance,
     .estimate_gas = fake_estimate_gas,
     .fees = fake_fees,
     .pending_nonce = fake_pending_nonce,
@@ -588,6 +600,7 @@ fake_chain *fake_chain_new(void)
     f->table.usdc[LG_ADDRESS_LEN - 1] = 0x0c;
     f->block = 100;
     f->wei = UINT64_MAX;
+    f->usdc = UINT64_MAX;
     return f;
 }
 
@@ -699,6 +712,11 @@ void fake_chain_estimate_reverts(fake_chain *f, const char *reason)
 void fake_chain_set_balance(fake_chain *f, uint64_t wei)
 {
     f->wei = wei;
+}
+
+void fake_chain_set_usdc(fake_chain *f, uint64_t usdc)
+{
+    f->usdc = usdc;
 }
 
 void fake_chain_fail_reads(fake_chain *f, lg_err err, const char *message)

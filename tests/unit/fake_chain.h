@@ -98,6 +98,9 @@ void fake_chain_estimate_reverts(fake_chain *f, const char *reason);
 /* The platform wallet's ether in wei (UINT64_MAX, about 18 ether, until set). */
 void fake_chain_set_balance(fake_chain *f, uint64_t wei);
 
+/* The platform wallet's USDC (UINT64_MAX until set). */
+void fake_chain_set_usdc(fake_chain *f, uint64_t usdc);
+
 /* Makes every contract read fail with err and message until called with LG_OK. */
 void fake_chain_fail_reads(fake_chain *f, lg_err err, const char *message);
 

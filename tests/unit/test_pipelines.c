@@ -713,7 +713,7 @@ static void test_borrow_no_gas(void)
     fake_chain_set_balance(fake, 1000);
     lg_outcome o = borrow_on(svc, &p, "gas-1", WALLET, OAID, USDC(700), &loan, &rc);
     CU_ASSERT_EQUAL(o.status, 503);
-    CU_ASSERT_EQUAL(rc, LG_ERR_GAS);
+    CU_ASSERT_EQUAL(rc, LG_ERR_WALLET);
     CU_ASSERT_STRING_EQUAL(o.message, "Platform wallet cannot pay for gas now, try again later");
     lg_loan kept = stored_loan(&p, "gas-1");
     CU_ASSERT_EQUAL(kept.status, LG_LOAN_FAILED);
@@ -1100,6 +1100,32 @@ static void test_repay_no_gas(void)
     CU_ASSERT_EQUAL(stored_loan(&p, "rgas-1").remaining, USDC(1000));
 }
 
+/* USDC that left the wallet after it was credited (an operator's sweep) is found
+ * before the vault would revert repayLoan with the gas spent. */
+static void test_repay_no_usdc(void)
+{
+    fresh();
+    lg_partner p = partner("p_rusd", USDC(10000), USDC(10000), 100);
+    lg_loan loan = active_loan(&p, "rusd-1", USDC(1000));
+    lg_repayment rp;
+    size_t sends = fake_chain_nsends(fake);
+    fake_chain_set_allowance(fake, platform, chain->vault, 0, 1);
+    deposit(&p, PROOF1, USDC(1000));
+    fake_chain_set_usdc(fake, USDC(400) - 1);
+    lg_outcome o = repay(&p, "rusd-1", USDC(400), NULL, &loan, &rp);
+    CU_ASSERT_EQUAL(o.status, 503);
+    CU_ASSERT_STRING_EQUAL(o.message,
+                           "repayLoan: Platform wallet cannot cover the repayment now, try again "
+                           "later");
+    CU_ASSERT_EQUAL(rp.status, LG_REPAY_FAILED);
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), sends);
+    CU_ASSERT_EQUAL(partner_now(&p).balance_used, 0);
+    /* Exactly the amount in the wallet is enough. */
+    fake_chain_set_usdc(fake, USDC(400));
+    CU_ASSERT_EQUAL(repay(&p, "rusd-1", USDC(400), NULL, &loan, NULL).status, 200);
+    CU_ASSERT_EQUAL(loan.remaining, USDC(600));
+}
+
 static void test_repay_timeout(void)
 {
     fresh();
@@ -1369,6 +1395,7 @@ int main(void)
         {"already repaid is 400", test_repay_already_repaid},
         {"repayLoan reverted: FAILED, draw given back", test_repay_reverted},
         {"wallet cannot pay gas: 503, draw given back", test_repay_no_gas},
+        {"wallet short of USDC: 503, nothing sent", test_repay_no_usdc},
         {"timeout: 202, lease released, reconcile applies", test_repay_timeout},
         {"proof from another sender, failed, unknown: 400", test_repay_proof_refused},
         {"proof used twice: 400", test_repay_proof_reused},
