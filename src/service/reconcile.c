@@ -288,6 +288,16 @@ static lg_err repay_apply(rec *r, const lg_repayment *rp, const char *hash)
     return rc;
 }
 
+/* Nothing was sent because the wallet or the node cannot go on now: the partner
+ * was told 202, so the repayment waits for a later pass rather than failing. */
+static lg_err repay_wait(rec *r, const lg_repayment *rp, lg_err why)
+{
+    r->rep->still_pending++;
+    say(r, "reconcile.repay_wait", "repayment %s: repayLoan not sent: %s", rp->id,
+        lg_strerror(why));
+    return LG_OK;
+}
+
 /* The repayment's approve is mined (or was not needed) but no repayLoan went out:
  * send it, as the request that began it would have. */
 static lg_err repay_send(rec *r, const lg_repayment *rp)
@@ -308,6 +318,9 @@ static lg_err repay_send(rec *r, const lg_repayment *rp)
         return repay_fail(r, rp, "the USDC approve did not complete");
     if (lg_svc_repay_data(loan.position_id, rp->amount, data, &len) != LG_OK)
         return repay_fail(r, rp, "position id does not encode");
+    rc = lg_svc_usdc_covered(svc, rp->amount);
+    if (rc != LG_OK)
+        return repay_wait(r, rp, rc);
     lg_signed_tx tx;
     int persisted = 0;
     char reason[LG_REASON_LEN] = "";
@@ -316,6 +329,8 @@ static lg_err repay_send(rec *r, const lg_repayment *rp)
     char hash[LG_HASH_LEN];
     snprintf(hash, sizeof hash, "%s", tx.hash_hex);
     lg_signed_tx_release(&tx);
+    if (rc != LG_OK && !persisted && rc != LG_ERR_REVERTED)
+        return repay_wait(r, rp, rc);
     if (rc != LG_OK && !persisted)
         return repay_fail(r, rp, lg_svc_public_reason(svc, rc, "repayLoan"));
     say(r, "reconcile.repay_sent", "repayment %s repayLoan %s sent", rp->id, hash);

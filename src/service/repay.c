@@ -245,32 +245,19 @@ static lg_err ensure_allowance(repay_run *run)
     return repay_step(run, LG_TXP_APPROVE, svc->chain->usdc, data, len, hash, "USDC approve");
 }
 
-/* The vault pulls the repayment from the platform wallet. Deposits were credited when
- * they arrived; USDC that has left the wallet since (an operator's sweep) would make
- * repayLoan revert after its gas is spent, so a shortfall is found first. */
 static lg_err usdc_covered(repay_run *run)
 {
     lg_service *svc = run->svc;
-    lg_u256 have, need;
-    lg_err rc = lg_chain_usdc_balance(svc->chain, &have, svc->platform);
-    if (rc == LG_ERR_UNSUPPORTED)
-        return LG_OK;
-    if (rc != LG_OK) {
+    lg_err rc = lg_svc_usdc_covered(svc, run->rp->amount);
+    if (rc == LG_ERR_WALLET)
+        repay_failed(run, "Platform wallet cannot cover the repayment now, try again later", 503,
+                     "repayLoan");
+    else if (rc != LG_OK) {
         lg_svc_chain_failed(svc, run->out, rc, "reading the platform wallet's USDC");
         repay_failed(run, "could not read the platform wallet's USDC", run->out->status,
                      "USDC balance");
-        return rc;
     }
-    lg_u256_from_u64(&need, run->rp->amount);
-    if (lg_u256_cmp(&have, &need) >= 0)
-        return LG_OK;
-    char have_dec[LG_U256_DEC_LEN];
-    lg_u256_to_dec(have_dec, sizeof have_dec, &have);
-    lg_error("repay.usdc", "platform wallet holds %s USDC units, repayment %s needs %llu: fund it",
-             have_dec, run->rp->id, (unsigned long long)run->rp->amount);
-    repay_failed(run, "Platform wallet cannot cover the repayment now, try again later", 503,
-                 "repayLoan");
-    return LG_ERR_WALLET;
+    return rc;
 }
 
 static lg_err repay_chain(repay_run *run)
@@ -279,8 +266,10 @@ static lg_err repay_chain(repay_run *run)
     lg_err rc = usdc_covered(run);
     if (rc == LG_OK)
         rc = ensure_allowance(run);
+    /* Only a transaction still on its way is a 202 (and LG_OK); a read that timed out
+     * before anything was sent failed the repayment. */
     if (rc != LG_OK)
-        return rc == LG_ERR_TIMEOUT ? LG_OK : rc;
+        return run->out->status == 202 ? LG_OK : rc;
     uint8_t data[LG_CALLDATA_MAX];
     size_t len = 0;
     char hash[LG_HASH_LEN];
@@ -288,7 +277,7 @@ static lg_err repay_chain(repay_run *run)
         return repay_failed(run, "position id does not encode", 500, "repayLoan");
     rc = repay_step(run, LG_TXP_REPAY, svc->chain->vault, data, len, hash, "repayLoan");
     if (rc != LG_OK)
-        return rc == LG_ERR_TIMEOUT ? LG_OK : rc;
+        return run->out->status == 202 ? LG_OK : rc;
     rc = lg_store_repay_apply(svc->st, run->rp->id, hash, run->loan);
     if (rc != LG_OK)
         return lg_svc_store_failed(run->out, rc, "applying the repayment");

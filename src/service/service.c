@@ -70,6 +70,24 @@ lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const ch
     return rc;
 }
 
+lg_err lg_svc_usdc_covered(lg_service *svc, uint64_t amount)
+{
+    lg_u256 have, need;
+    lg_err rc = lg_chain_usdc_balance(svc->chain, &have, svc->platform);
+    if (rc == LG_ERR_UNSUPPORTED)
+        return LG_OK;
+    if (rc != LG_OK)
+        return rc;
+    lg_u256_from_u64(&need, amount);
+    if (lg_u256_cmp(&have, &need) >= 0)
+        return LG_OK;
+    char have_dec[LG_U256_DEC_LEN];
+    lg_u256_to_dec(have_dec, sizeof have_dec, &have);
+    lg_error("service.usdc", "platform wallet holds %s USDC units, a repayment needs %llu: fund it",
+             have_dec, (unsigned long long)amount);
+    return LG_ERR_WALLET;
+}
+
 int lg_svc_chain_status(lg_err rc)
 {
     switch (rc) {
@@ -202,8 +220,11 @@ static lg_err fresh_signer(lg_service *svc)
 
 /* A wallet that cannot pay the most this transaction may cost in gas is found before
  * a nonce is taken: the node would refuse it anyway, and a refusal after signing
- * leaves a dead transaction behind and says nothing the partner can act on. */
-static lg_err gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fees)
+ * leaves a dead transaction behind and says nothing the partner can act on. A borrow
+ * is followed by its payout, an ERC-20 transfer that never costs more gas than the
+ * borrow itself: the wallet must hold both, or the debt would exist unpaid. */
+static lg_err gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fees,
+                          lg_tx_purpose purpose)
 {
     lg_u256 have, need;
     lg_err rc = lg_chain_balance(svc->chain, &have, svc->platform);
@@ -212,6 +233,8 @@ static lg_err gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fe
     if (rc != LG_OK)
         return rc;
     lg_u256_from_product(&need, gas_limit, fees->eip1559 ? fees->max_fee : fees->gas_price);
+    if (purpose == LG_TXP_BORROW)
+        lg_u256_add(&need, &need, &need); /* below 2^129: cannot overflow */
     if (lg_u256_cmp(&have, &need) >= 0)
         return LG_OK;
     char have_dec[LG_U256_DEC_LEN], need_dec[LG_U256_DEC_LEN];
@@ -224,7 +247,7 @@ static lg_err gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fe
 
 /* Gas, fees, the wallet's ether and the nonce, read from the chain table before
  * anything is signed. */
-static lg_err price(lg_service *svc, lg_tx_request *req, lg_fees *fees)
+static lg_err price(lg_service *svc, lg_tx_request *req, lg_fees *fees, lg_tx_purpose purpose)
 {
     lg_rpc_call_args a = {
         .from = svc->platform,
@@ -239,7 +262,7 @@ static lg_err price(lg_service *svc, lg_tx_request *req, lg_fees *fees)
     if (rc == LG_OK)
         rc = lg_chain_fees(svc->chain, fees);
     if (rc == LG_OK)
-        rc = gas_covered(svc, req->gas_limit, fees);
+        rc = gas_covered(svc, req->gas_limit, fees, purpose);
     if (rc == LG_OK && !req->use_nonce)
         rc = lg_nonce_next_from(&svc->nonces, chain_pending, svc->chain, svc->chain_id,
                                 svc->platform, &req->nonce);
@@ -262,7 +285,7 @@ lg_err lg_svc_send(lg_service *svc, lg_signed_tx *tx, int *persisted, const char
     lg_fees fees;
     int stored = 0;
     memset(tx, 0, sizeof *tx);
-    lg_err rc = price(svc, &req, &fees);
+    lg_err rc = price(svc, &req, &fees, purpose);
     if (rc == LG_OK)
         rc = fresh_signer(svc);
     if (rc == LG_OK)

@@ -44,6 +44,12 @@ lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what);
  * message. Returns rc. */
 lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what);
 
+/* The vault pulls a repayment from the platform wallet. Deposits were credited when
+ * they arrived; USDC that has left the wallet since (an operator's sweep) would make
+ * repayLoan revert after its gas is spent, so the wallet's USDC is read first.
+ * Returns LG_OK, LG_ERR_WALLET (short: logged for the operator) or a read error. */
+lg_err lg_svc_usdc_covered(lg_service *svc, uint64_t amount);
+
 /* The status of a chain failure other than a revert: 504 timed out, 503 the platform
  * wallet cannot pay for gas (the operator must fund it), 502 anything else. */
 int lg_svc_chain_status(lg_err rc);

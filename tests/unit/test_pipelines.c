@@ -724,9 +724,13 @@ static void test_borrow_no_gas(void)
     CU_ASSERT_EQUAL(lg_store_nonce_peek(st, CHAIN_ID, platform_hex, &next), LG_ERR_NOT_FOUND);
     CU_ASSERT_EQUAL(partner_now(&p).outstanding, 0);
     CU_ASSERT_EQUAL(daily_usage(&p, &kept), 0);
-    /* Funded again, the next borrow goes through. */
-    fake_chain_set_balance(fake, UINT64_MAX);
-    CU_ASSERT_EQUAL(borrow(&p, "gas-2", OAID, USDC(700), &loan).status, 201);
+    /* The borrow's own gas (60000 estimated + 20 % at 3 gwei) is not enough: its
+     * payout must be paid for too, or the debt would exist unpaid. */
+    fake_chain_set_balance(fake, 72000ULL * 3000000000ULL);
+    CU_ASSERT_EQUAL(borrow(&p, "gas-2", OAID, USDC(700), &loan).status, 503);
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), 0);
+    fake_chain_set_balance(fake, 2 * 72000ULL * 3000000000ULL);
+    CU_ASSERT_EQUAL(borrow(&p, "gas-3", OAID, USDC(700), &loan).status, 201);
 }
 
 static void test_borrow_receipt_timeout(void)
@@ -1348,6 +1352,19 @@ static void test_reconcile_pending_approve(void)
     CU_ASSERT_EQUAL(rep.still_pending, 1);
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 3);
     fake_chain_mine(fake, sent(2)->hash, 1);
+    /* The partner was told 202: a wallet short of ether or of USDC holds the
+     * repayment back for a later pass, it does not fail it. */
+    fake_chain_set_balance(fake, 0);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(rep.still_pending, 1);
+    fake_chain_set_balance(fake, UINT64_MAX);
+    fake_chain_set_usdc(fake, USDC(250) - 1);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(rep.still_pending, 1);
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), 3);
+    CU_ASSERT_EQUAL(lg_store_repay_get(st, rp.id, &rp), LG_OK);
+    CU_ASSERT_EQUAL(rp.status, LG_REPAY_PENDING);
+    fake_chain_set_usdc(fake, USDC(250));
     rep = reconcile(); /* mined: reconcile sends the repayLoan the request would have */
     CU_ASSERT_EQUAL(rep.repayments_applied, 1);
     CU_ASSERT_EQUAL_FATAL(fake_chain_nsends(fake), 4);
