@@ -48,7 +48,7 @@ static int proc_stat(long pid, char *state, unsigned long long *start)
     char *p = strrchr(buf, ')');
     if (!p || sscanf(p + 1, " %c", state) != 1)
         return -1;
-    for (int field = 3; field < 22 && p; field++)
+    for (int field = 3; field <= 22 && p; field++)
         p = strchr(p + 1, ' ');
     if (!p)
         return -1;

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -36,6 +37,14 @@ static void test_owner(void)
     CU_ASSERT_EQUAL_FATAL(lg_proc_owner(me), LG_OK);
     CU_ASSERT_EQUAL(me[36], '/');
     CU_ASSERT_EQUAL(lg_proc_owner_state(me), LG_OWNER_ALIVE);
+    /* The start time (field 22, clock ticks after boot) is what tells a reused pid
+     * apart; field 21 next to it is always 0. */
+    const char *start_text = strrchr(me, '/') + 1;
+    unsigned long long start = strtoull(start_text, NULL, 10);
+    CU_ASSERT(start > 0);
+    char reused[LG_OWNER_LEN + 8];
+    snprintf(reused, sizeof reused, "%.*s%llu", (int)(start_text - me), me, start + 1);
+    CU_ASSERT_EQUAL(lg_proc_owner_state(reused), LG_OWNER_GONE);
     CU_ASSERT_EQUAL_FATAL(pipe(pipefd), 0);
     pid_t pid = fork();
     CU_ASSERT_FATAL(pid >= 0);
