@@ -95,12 +95,18 @@ void lg_sq_lease_of(lg_store *st, int64_t now, char owner[LG_OWNER_LEN], int64_t
 
 /* ------------------------------------------------------------ deposits */
 
+/* A transfer is spent once it is a deposit, or the proof of a repayment that is not
+ * FAILED and drew nothing from a balance: one made before balances existed
+ * (migration 2), whose USDC already paid its loan and must not be credited again. */
 static lg_err deposit_read(lg_sqlite *h, const char *tx_hash, lg_deposit *out)
 {
     sqlite3_stmt *s;
     lg_err rc = lg_sq_prepare(h, LG_SQ_DEPOSIT_GET,
                               "SELECT tx_hash, partner_id, amount, created_at_ms "
-                              "FROM partner_deposits WHERE tx_hash = ?1",
+                              "FROM partner_deposits WHERE tx_hash = ?1 "
+                              "UNION ALL SELECT proof_tx, partner_id, amount, created_at_ms "
+                              "FROM loan_repayments WHERE proof_tx = ?1 AND proof_tx <> '' "
+                              "AND status <> 2 AND funded = 0 LIMIT 1",
                               &s);
     if (rc != LG_OK)
         return rc;

@@ -187,7 +187,13 @@ static void test_upgrade_from_schema_1(void)
         "', 'l1', '" WALLET "', '1', '1', 700, 3, 697, 700, 0, 0, 2, 'h', '2026-03-14', 1, 1);"
         "INSERT INTO partner_ledger (partner_id, loan_id, partner_loan_id, kind, amount, "
         "tx_hash, created_at_ms) VALUES ('" PARTNER "', '00000000-0000-4000-8000-000000000001', "
-        "'l1', 0, 700, '0xaa', 5);";
+        "'l1', 0, 700, '0xaa', 5);"
+        /* Repaid with its proof before balances existed: that USDC paid the loan. */
+        "INSERT INTO loan_repayments (id, loan_id, partner_id, amount, proof_tx, repay_tx, "
+        "status, created_at_ms, updated_at_ms) VALUES ('r1', "
+        "'00000000-0000-4000-8000-000000000001', '" PARTNER "', 100, '0xPROOF', '0xrr', 1, 6, "
+        "6), ('r2', '00000000-0000-4000-8000-000000000001', '" PARTNER "', 50, '0xfailed', '', "
+        "2, 7, 7);";
     char *err = NULL;
     int rc = sqlite3_exec(db, lg_sql_migrations[0].sql, NULL, NULL, &err);
     if (rc == SQLITE_OK)
@@ -221,6 +227,19 @@ static void test_upgrade_from_schema_1(void)
         CU_ASSERT_STRING_EQUAL(rows[0].loan_id, "00000000-0000-4000-8000-000000000001");
     }
     free(rows);
+    /* Its proof is spent: credited as a deposit it would pay a second time. The
+     * proof of a repayment that failed moved USDC nothing used: it may be credited. */
+    lg_deposit d, existing;
+    memset(&d, 0, sizeof d);
+    snprintf(d.tx_hash, sizeof d.tx_hash, "0xproof");
+    snprintf(d.partner_id, sizeof d.partner_id, PARTNER);
+    d.amount = 100;
+    CU_ASSERT_EQUAL(lg_store_deposit_credit(st, &d, &existing, NULL), LG_ERR_DUPLICATE);
+    CU_ASSERT_EQUAL(existing.amount, 100);
+    snprintf(d.tx_hash, sizeof d.tx_hash, "0xfailed");
+    CU_ASSERT_EQUAL(lg_store_deposit_credit(st, &d, NULL, NULL), LG_OK);
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_OK);
+    CU_ASSERT_EQUAL(p.deposited, 100);
     lg_store_close(st);
 }
 
