@@ -268,15 +268,26 @@ reconcile_until_settled() {
 gas_shortfall() {
     local s=$1 wei b0 n0
     wei=$(python3 "$chain" rpc eth_getBalance "[\"$platform\", \"latest\"]" | tr -d '"')
+    if [[ ! $wei =~ ^0x[0-9a-f]+$ ]]; then
+        fail "$s: platform wallet balance read" "got '$wei'"
+        return
+    fi
     n0=$(python3 "$chain" rpc eth_getTransactionCount "[\"$platform\", \"latest\"]")
     b0=$(block)
     rpc hardhat_setBalance "[\"$platform\", \"0x1\"]"
     borrow "$key_ok" "gas-$s" "$wallet0" "$oaid0" $((10 * U))
     ws_expect_error "$s: wallet without gas money is 503" 503 \
         "Platform wallet cannot pay for gas now, try again later"
-    rpc hardhat_setBalance "[\"$platform\", \"$wei\"]"
-    expect_eq "$s: nothing was sent: same block, same nonce" \
-        "$(block):$(python3 "$chain" rpc eth_getTransactionCount "[\"$platform\", \"latest\"]")" "$b0:$n0"
+    # Every later case needs the wallet's ether back: without it they would all
+    # fail for this reason, hiding their own.
+    if ! rpc hardhat_setBalance "[\"$platform\", \"$wei\"]"; then
+        fail "$s: platform wallet balance restored"
+        finish
+    fi
+    # A transaction signed and refused by the node would leave the block and the
+    # nonce as they were too: the store is what shows nothing was signed.
+    expect_eq "$s: nothing signed, nothing sent (stored txs, block, nonce)" \
+        "$(loan_txs "gas-$s"):$(block):$(python3 "$chain" rpc eth_getTransactionCount "[\"$platform\", \"latest\"]")" "0:$b0:$n0"
     borrow "$key_ok" "gas-$s-funded" "$wallet0" "$oaid0" $((10 * U))
     expect_eq "$s: funded again, the next borrow is 201" "$ws_status" 201
 }
