@@ -14,8 +14,10 @@
  * the signing and webhook secrets, which the HMAC checks need. Callers wipe the
  * struct with lg_admin_secrets_wipe() when they have shown it.
  *
- * Every function fills an lg_outcome (service.h) with the HTTP status (200, 201,
- * 400 naming the field, 404, 409, 500/503) on every return, like service.h.
+ * Every function fills an lg_outcome (service.h) on every return, like service.h:
+ * done OK or CREATED, or err LG_ERR_INVALID (the field named, "partners[2].feeBps" in
+ * an import), LG_ERR_NOT_FOUND, LG_ERR_DUPLICATE (a taken prefix or id),
+ * LG_ERR_BUSY / LG_ERR_STORE / LG_ERR_INTERNAL.
  */
 #ifndef LENDGATE_ADMIN_H
 #define LENDGATE_ADMIN_H
@@ -60,7 +62,7 @@ typedef struct lg_admin_create {
  * + 1, zero-padded to 3 digits, the next free one on a clash), makes its API key, a
  * webhook secret and, when signing_required, a signing secret.
  * Out: *created (the stored partner), *secrets (the key and secrets, shown once).
- * Returns LG_OK (201), LG_ERR_INVALID (400, field named), LG_ERR_DUPLICATE (409: the
+ * Returns LG_OK, LG_ERR_INVALID (field named), LG_ERR_DUPLICATE (the
  * key prefix is taken), or the store's error.
  */
 lg_err lg_admin_partner_create(lg_service *svc, const lg_admin_actor *who,
@@ -71,7 +73,7 @@ lg_err lg_admin_partner_create(lg_service *svc, const lg_admin_actor *who,
  * A new API key for partner_id; the old keys keep working for grace_seconds (0 =
  * they stop now; pass [admin] key_grace_seconds for the default).
  * Out: *secrets (api_key), *old_expires_at_ms (may be NULL).
- * Returns LG_OK (200), LG_ERR_NOT_FOUND (404), LG_ERR_INVALID, or the store's error.
+ * Returns LG_OK, LG_ERR_NOT_FOUND, LG_ERR_INVALID, or the store's error.
  */
 lg_err lg_admin_key_rotate(lg_service *svc, const lg_admin_actor *who, const char *partner_id,
                            lg_apikey_env env, uint64_t grace_seconds, lg_admin_secrets *secrets,
@@ -83,7 +85,7 @@ lg_err lg_admin_key_rotate(lg_service *svc, const lg_admin_actor *who, const cha
 lg_apikey_env lg_admin_key_env(lg_service *svc, const char *partner_id);
 
 /* A new signing secret for partner_id, effective at once (secrets->signing_secret).
- * Returns LG_OK (200), LG_ERR_NOT_FOUND (404), or the store's error. */
+ * Returns LG_OK, LG_ERR_NOT_FOUND, or the store's error. */
 lg_err lg_admin_signing_rotate(lg_service *svc, const lg_admin_actor *who, const char *partner_id,
                                lg_admin_secrets *secrets, lg_outcome *out);
 
@@ -92,7 +94,7 @@ lg_err lg_admin_signing_rotate(lg_service *svc, const lg_admin_actor *who, const
  * LG_PF_WEBHOOK_SECRET is refused here (secrets are made, never set). Switching
  * signing_required on for a partner without a signing secret makes one
  * (secrets->signing_secret, shown once). Out: *before, *after (may be NULL).
- * Returns LG_OK (200), LG_ERR_INVALID (400), LG_ERR_NOT_FOUND (404), or the store's.
+ * Returns LG_OK, LG_ERR_INVALID, LG_ERR_NOT_FOUND, or the store's.
  */
 lg_err lg_admin_partner_update(lg_service *svc, const lg_admin_actor *who, const lg_partner *p,
                                unsigned mask, lg_partner *before, lg_partner *after,
@@ -100,8 +102,8 @@ lg_err lg_admin_partner_update(lg_service *svc, const lg_admin_actor *who, const
 
 /* Suspends (status LG_PARTNER_SUSPENDED) or activates (LG_PARTNER_ACTIVE) partner_id.
  * Takes effect on the next request of every worker: auth reads the status from the
- * store on every call. Out: *after (may be NULL). Returns LG_OK (200; also when the
- * status was already that, with no audit row), LG_ERR_NOT_FOUND (404). */
+ * store on every call. Out: *after (may be NULL). Returns LG_OK (also when the
+ * status was already that, with no audit row), LG_ERR_NOT_FOUND. */
 lg_err lg_admin_partner_set_status(lg_service *svc, const lg_admin_actor *who,
                                    const char *partner_id, lg_partner_status status,
                                    lg_partner *after, lg_outcome *out);
@@ -111,7 +113,7 @@ lg_err lg_admin_partner_list(lg_service *svc, const lg_partner_filter *f, lg_par
                              size_t *n, uint64_t *total, lg_outcome *out);
 
 /* One partner and its keys (hash never shown by callers; prefix, env, times only).
- * Out: *p, *keys (free()), *nkeys. Returns LG_OK, LG_ERR_NOT_FOUND (404). */
+ * Out: *p, *keys (free()), *nkeys. Returns LG_OK, LG_ERR_NOT_FOUND. */
 lg_err lg_admin_partner_show(lg_service *svc, const char *partner_id, lg_partner *p,
                              lg_api_key **keys, size_t *nkeys, lg_outcome *out);
 
@@ -132,7 +134,7 @@ typedef struct lg_admin_analytics {
  * at time now_ms (lg_time_now_ms() but for tests); a loan open longer than [admin]
  * default_after_days counts as defaulted. Out: *a (release with
  * lg_admin_analytics_release). Returns LG_OK, LG_ERR_INVALID (period not 7, 30 or
- * 90: 400), LG_ERR_NOT_FOUND (404), or the store's error.
+ * 90), LG_ERR_NOT_FOUND, or the store's error.
  */
 lg_err lg_admin_analytics_get(lg_service *svc, const char *partner_id, unsigned period_days,
                               int64_t now_ms, lg_admin_analytics *a, lg_outcome *out);

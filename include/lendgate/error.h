@@ -34,8 +34,9 @@ typedef enum lg_err {
     LG_ERR_INACTIVE = 22,    /* partner or record inactive */
     LG_ERR_UNSUPPORTED = 23, /* feature not built in or not available */
     LG_ERR_SCHEMA = 24,      /* store schema missing or newer than this build */
-    LG_ERR_FUNDS = 25,       /* a partner's repayment balance does not cover the amount */
+    LG_ERR_FUNDS = 25,       /* the credit line or repayment balance does not cover it */
     LG_ERR_WALLET = 26,      /* the platform wallet's ether (gas) or USDC falls short */
+    LG_ERR_INTERNAL = 27,    /* a state the code should never reach */
     LG_ERR__LAST
 } lg_err;
 

@@ -81,8 +81,8 @@ int lg_http_chain_ready(lg_http_call *call);
  * NULL because it could not be built. */
 void lg_http_reply(lg_http_call *call, int status, struct json_object *data);
 
-/* 0 when out is a 2xx outcome; else 1 with the call answered out's status and message
- * (500 "Internal error" when the service left them unset). */
+/* 0 when out is a success; else 1 with the call answered lg_http_status(out) and out's
+ * message ("Internal error" when the service left it empty). */
 int lg_http_outcome_failed(lg_http_call *call, const lg_outcome *out);
 
 /* Reads the limit and offset query arguments (validate.h's defaults and bounds) into

@@ -2,8 +2,8 @@
  * queries.h - the read side of the partner API: credit lines and positions read
  * from the chain, and a partner's own loans, stats and ledger read from the store.
  *
- * Every function fills an lg_outcome (service.h) with the HTTP status and, on
- * failure, a message naming the reason. A partner only ever sees its own records:
+ * Every function fills an lg_outcome (service.h): done OK, or the class of the
+ * failure with a message naming the reason. A partner only ever sees its own records:
  * a loan of another partner is "not found", exactly like one that does not exist.
  */
 #ifndef LENDGATE_QUERIES_H
@@ -34,9 +34,10 @@ typedef struct lg_credit_line_view {
 
 /*
  * Reads ownerOf and getCreditLine of token oaid (decimal, validated) from chain.
- * Returns LG_OK (out->status 200), or the contract read's error with out filled:
- * 404 for an unknown token (the read reverted), 502 when the node failed, 504 when
- * it did not answer in time, 503 with c NULL (chain not reachable at start).
+ * Returns LG_OK, or the contract read's error with out filled: err LG_ERR_NOT_FOUND
+ * for an unknown token (the read reverted), LG_ERR_RPC when the node failed,
+ * LG_ERR_TIMEOUT when it did not answer in time, LG_ERR_UNSUPPORTED when this process
+ * has no chain (not reachable at start).
  */
 lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_view *view,
                             lg_outcome *out);
@@ -64,7 +65,7 @@ lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_v
 /*
  * The loan partner_loan_id of partner p, with its repayments oldest first.
  * Out: *loan; *reps (malloc'd, caller free()s; NULL when *nreps is 0).
- * Returns LG_OK, LG_ERR_NOT_FOUND (404), or the store's error (500).
+ * Returns LG_OK, LG_ERR_NOT_FOUND, or the store's error.
  */
 lg_err lg_query_loan(lg_service *svc, const lg_partner *p, const char *partner_loan_id,
                      lg_loan *loan, lg_repayment **reps, size_t *nreps, lg_outcome *out);

@@ -8,11 +8,13 @@
  * these functions and renders what they return; these functions never see JSON text,
  * FastCGI or SQL.
  *
- * Every operation fills an lg_outcome: the HTTP status the API answers with and,
- * for errors, a message that names the field or the reason (never a secret).
- * The outcome is filled on every return, LG_OK or not: the caller renders
- * out->status and out->message; the returned code only classifies the failure for
- * logs and metrics (LG_OK for every 2xx).
+ * Every operation fills an lg_outcome, on every return: what it did when it
+ * succeeded, or the lg_err that refused or failed it with the field at fault and a
+ * reason in the partner's words (never a secret, never the node's or the
+ * database's own text). The service knows nothing of HTTP: src/http owns the one
+ * table from an outcome to a status (lg_http_status). The returned code is LG_OK
+ * when the call succeeded and otherwise classifies the failure for the logs (a
+ * lower-level code may show through); what to answer is always *out.
  */
 #ifndef LENDGATE_SERVICE_H
 #define LENDGATE_SERVICE_H
@@ -29,9 +31,18 @@ struct lg_rpc;
 struct lg_contracts;
 struct lg_chain;
 
+/* What a call that succeeded did. */
+typedef enum lg_done {
+    LG_DONE_OK = 0,       /* read, or changed in place */
+    LG_DONE_CREATED = 1,  /* made a new record (a loan, a partner, a credited deposit) */
+    LG_DONE_ACCEPTED = 2, /* accepted; the chain has not finished it yet */
+} lg_done;
+
 typedef struct lg_outcome {
-    int status;        /* HTTP status: 200, 201, 202, 400, 403, 404, 409, 502, 504, ... */
-    char message[320]; /* "" on success */
+    lg_err err;        /* LG_OK, or the class of the refusal or failure */
+    lg_done done;      /* when err is LG_OK */
+    char field[64];    /* the request field at fault ("borrowAmount"), "" for none */
+    char message[320]; /* the reason as the partner reads it; "" on success */
 } lg_outcome;
 
 /*
@@ -113,18 +124,18 @@ typedef struct lg_borrow_request {
 /*
  * The borrow pipeline of DESIGN.md for partner p: idempotency, chain checks,
  * reservation, persist-then-broadcast of borrowUSDC and the payout transfer,
- * confirmation. Out: *loan (the loan as stored after the call), *out (201 ACTIVE,
- * 202 still PENDING/SETTLING when the chain is slower than the request budget,
- * the stored result again for a repeated identical request, 409 for the same
- * partnerLoanId with a different body, 403/400/502/504 with the message).
+ * confirmation. Out: *loan (the loan as stored after the call), *out: done CREATED
+ * (ACTIVE) or ACCEPTED (still PENDING/SETTLING when the chain is slower than the
+ * request budget), the stored result again for a repeated identical request; or err
+ * LG_ERR_CONFLICT (the same partnerLoanId with a different body), LG_ERR_INVALID (a
+ * field, named), LG_ERR_FORBIDDEN (not the OAID's owner), LG_ERR_SUSPENDED /
+ * LG_ERR_INACTIVE (the partner), LG_ERR_STATE (credit line or position not active, no
+ * settlement address, the stored loan failed), LG_ERR_FUNDS (credit short),
+ * LG_ERR_NOT_FOUND (no such OAID), LG_ERR_LIMIT_DAILY / LG_ERR_LIMIT_TOTAL,
+ * LG_ERR_REVERTED (the vault refused), LG_ERR_WALLET (no gas), LG_ERR_RPC /
+ * LG_ERR_TIMEOUT (the node), LG_ERR_BUSY / LG_ERR_STORE, LG_ERR_INTERNAL.
  * Once borrowUSDC is mined the loan never fails: a payout that reverts or is lost is
- * retried by lg_service_reconcile, and the answer is 202 SETTLING meanwhile.
- * Returns LG_OK (201/202), LG_ERR_INVALID (NULL argument, store-only service, bad
- * input: 400), LG_ERR_CONFLICT (409), LG_ERR_FORBIDDEN (not the OAID's owner),
- * LG_ERR_SUSPENDED / LG_ERR_INACTIVE (partner, or the credit line or position),
- * LG_ERR_NOT_FOUND (no such OAID or position), LG_ERR_LIMIT_DAILY, LG_ERR_LIMIT_TOTAL,
- * LG_ERR_REVERTED (the vault refused), LG_ERR_CONFIG (partner misconfigured), LG_ERR_STATE
- * (the stored loan failed), or an rpc/store error (502/504/500/503).
+ * retried by lg_service_reconcile, and the answer is ACCEPTED (SETTLING) meanwhile.
  */
 lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_request *req,
                          lg_loan *loan, lg_outcome *out);
@@ -139,7 +150,8 @@ typedef struct lg_repay_request {
 
 /*
  * The repay pipeline of DESIGN.md. Out: *loan after the call, *repayment (the
- * repayment record), *out (200, 202 when the chain is slow, 404, 400, 502, 504).
+ * repayment record), *out (done OK, or ACCEPTED when the chain is slow; the
+ * failures below as err).
  * The vault pulls the USDC from the platform wallet, which also holds the platform's
  * fees and other partners' money: a repayment is paid only from its partner's
  * repayment balance (see lg_store_deposit_credit). A proof (proof_tx) must be a
@@ -147,12 +159,14 @@ typedef struct lg_repay_request {
  * the platform wallet, credited to nobody before; what it moved is credited to the
  * balance in the same store transaction that draws the repayment from it.
  * An approve is sent first only when the standing allowance is short.
- * Returns LG_OK (200/202), LG_ERR_INVALID (NULL argument, store-only service, a proof
- * that does not hold), LG_ERR_NOT_FOUND (404), LG_ERR_STATE (repaid, failed or not yet
- * active), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof credited before), LG_ERR_FUNDS (the
- * balance, with the proof, does not cover the amount: 400, nothing changed),
- * LG_ERR_REVERTED (a transaction reverted: the repayment is FAILED and its draw given
- * back), or an rpc/store error.
+ * out->err: LG_ERR_INVALID (a field, named: a proof that does not hold or was
+ * credited before), LG_ERR_NOT_FOUND, LG_ERR_STATE (repaid, failed or not yet
+ * active), LG_ERR_OVERPAY, LG_ERR_FUNDS (the balance, with the proof, does not cover
+ * the amount; nothing changed), LG_ERR_REVERTED (a transaction reverted: the
+ * repayment is FAILED and its draw given back), LG_ERR_WALLET (the platform wallet
+ * short of gas or USDC), or the node's or store's class as for borrow.
+ * Returns LG_OK when done, LG_ERR_INVALID for a NULL argument or store-only service,
+ * else a failure's code.
  */
 lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
                         lg_loan *loan, lg_repayment *repayment, lg_outcome *out);
@@ -161,10 +175,10 @@ lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_req
  * Credits the partner's USDC transfer tx_hash (0x + 64 hex) to its repayment balance:
  * the transfers it holds from p's settlement address to the platform wallet, once per
  * transaction. Out: *deposit (the credit), *balance (the partner's balance after),
- * *out (201 credited now; 200 credited to p before, the same credit again; 409
- * credited to another partner; 400 not such a transfer; 502/504 chain).
- * Returns LG_OK (201/200), LG_ERR_INVALID, LG_ERR_CONFLICT, LG_ERR_CONFIG (no valid
- * settlement address), or an rpc/store error.
+ * *out (done CREATED: credited now; OK: credited to p before, the same credit
+ * again; err LG_ERR_CONFLICT: credited to another partner; LG_ERR_INVALID: not such a
+ * transfer, field txHash; LG_ERR_STATE: no valid settlement address; the node's or
+ * store's class). Returns LG_OK when done, else a failure's code.
  */
 lg_err lg_service_deposit(lg_service *svc, const lg_partner *p, const char *tx_hash,
                           lg_deposit *deposit, uint64_t *balance, lg_outcome *out);

@@ -32,8 +32,9 @@ static const struct {
     [LG_ERR_INACTIVE] = {"LG_ERR_INACTIVE", "inactive"},
     [LG_ERR_UNSUPPORTED] = {"LG_ERR_UNSUPPORTED", "not supported by this build"},
     [LG_ERR_SCHEMA] = {"LG_ERR_SCHEMA", "store schema mismatch"},
-    [LG_ERR_FUNDS] = {"LG_ERR_FUNDS", "insufficient repayment balance"},
+    [LG_ERR_FUNDS] = {"LG_ERR_FUNDS", "insufficient credit or repayment balance"},
     [LG_ERR_WALLET] = {"LG_ERR_WALLET", "platform wallet short of ether or USDC"},
+    [LG_ERR_INTERNAL] = {"LG_ERR_INTERNAL", "internal error"},
 };
 
 const char *lg_strerror(lg_err err)

@@ -10,6 +10,7 @@
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
 #include <lendgate/view.h>
+#include <lendgate/status.h>
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -56,8 +57,7 @@ static int partner_id_arg(lg_http_call *call, char id[LG_ID_LEN])
 
 static void body_failed(lg_http_call *call, lg_err rc, const char *msg)
 {
-    lg_http_fail(call, rc == LG_ERR_INVALID ? 400 : 500,
-                 rc == LG_ERR_INVALID ? msg : "Internal error");
+    lg_http_fail(call, lg_http_error_status(rc), rc == LG_ERR_INVALID ? msg : "Internal error");
 }
 
 void lg_h_admin_create(lg_http_call *call)
@@ -88,7 +88,7 @@ void lg_h_admin_create(lg_http_call *call)
                 lg_render_str(o, "signingSecret", sec.signing_secret);
             lg_render_str(o, "warning", key_warning);
         }
-        lg_http_reply(call, 201, o);
+        lg_http_reply(call, lg_http_status(&out), o);
     }
     lg_admin_secrets_wipe(&sec);
     lg_memwipe(&created, sizeof created);

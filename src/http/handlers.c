@@ -11,6 +11,7 @@
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
 #include <lendgate/view.h>
+#include <lendgate/status.h>
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -72,7 +73,7 @@ void lg_h_borrow(lg_http_call *call)
     char msg[200];
     lg_err rc = lg_parse_borrow(call->req->body, call->req->body_len, &br, msg, sizeof msg);
     if (rc != LG_OK) {
-        lg_http_fail(call, rc == LG_ERR_INVALID ? 400 : 500, msg);
+        lg_http_fail(call, lg_http_error_status(rc), msg);
         return;
     }
     set_audit_ids(call, br.user_wallet, br.oaid, br.partner_loan_id);
@@ -84,8 +85,9 @@ void lg_h_borrow(lg_http_call *call)
     lg_service_borrow(call->srv->svc, &call->partner, &br, &loan, &out);
     if (lg_http_outcome_failed(call, &out))
         return;
-    lg_http_reply(call, out.status,
-                  lg_view_borrow(&loan, out.status == 201, call->partner.settlement_address));
+    lg_http_reply(
+        call, lg_http_status(&out),
+        lg_view_borrow(&loan, out.done == LG_DONE_CREATED, call->partner.settlement_address));
 }
 
 void lg_h_repay(lg_http_call *call)
@@ -94,7 +96,7 @@ void lg_h_repay(lg_http_call *call)
     char msg[200];
     lg_err rc = lg_parse_repay(call->req->body, call->req->body_len, &rr, msg, sizeof msg);
     if (rc != LG_OK) {
-        lg_http_fail(call, rc == LG_ERR_INVALID ? 400 : 500, msg);
+        lg_http_fail(call, lg_http_error_status(rc), msg);
         return;
     }
     set_audit_ids(call, NULL, NULL, rr.partner_loan_id);
@@ -109,7 +111,7 @@ void lg_h_repay(lg_http_call *call)
     if (lg_http_outcome_failed(call, &out))
         return;
     set_audit_ids(call, loan.user_wallet, loan.oaid, NULL);
-    lg_http_reply(call, out.status, lg_view_repay(&loan, &rep));
+    lg_http_reply(call, lg_http_status(&out), lg_view_repay(&loan, &rep));
 }
 
 void lg_h_deposit(lg_http_call *call)
@@ -117,7 +119,7 @@ void lg_h_deposit(lg_http_call *call)
     char tx[LG_HASH_LEN], msg[200];
     lg_err rc = lg_parse_deposit(call->req->body, call->req->body_len, tx, msg, sizeof msg);
     if (rc != LG_OK) {
-        lg_http_fail(call, rc == LG_ERR_INVALID ? 400 : 500, msg);
+        lg_http_fail(call, lg_http_error_status(rc), msg);
         return;
     }
     if (!lg_http_chain_ready(call))
@@ -135,9 +137,10 @@ void lg_h_deposit(lg_http_call *call)
         lg_render_amount_usd(o, "amount", d.amount);
         lg_render_amount_usd(o, "balance", balance);
         lg_render_str(o, "message",
-                      out.status == 201 ? "Deposit credited" : "Deposit already credited");
+                      out.done == LG_DONE_CREATED ? "Deposit credited"
+                                                  : "Deposit already credited");
     }
-    lg_http_reply(call, out.status, o);
+    lg_http_reply(call, lg_http_status(&out), o);
 }
 
 void lg_h_loan(lg_http_call *call)

@@ -2,7 +2,7 @@
 # audit and the endpoint handlers of the partner API.
 liblendgate_a_SOURCES += src/http/request.c src/http/response.c src/http/json_input.c \
 	src/http/validate.c src/http/router.c src/http/auth.c src/http/audit.c src/http/chaincap.c \
-	src/http/bodies.c src/http/handlers.c src/http/server.c
+	src/http/bodies.c src/http/handlers.c src/http/server.c src/http/status.c
 liblendgate_a_SOURCES += src/http/admin_bodies.c src/http/admin_handlers.c
 noinst_HEADERS += include/lendgate/admin_bodies.h include/lendgate/admin_handlers.h
 
@@ -12,7 +12,7 @@ tests_unit_test_admin_bodies_LDADD = $(LG_TEST_LIBS)
 noinst_HEADERS += include/lendgate/chaincap.h include/lendgate/request.h include/lendgate/response.h \
 	include/lendgate/json_input.h include/lendgate/validate.h include/lendgate/router.h \
 	include/lendgate/auth.h include/lendgate/audit.h include/lendgate/bodies.h \
-	include/lendgate/handlers.h include/lendgate/http.h
+	include/lendgate/handlers.h include/lendgate/http.h include/lendgate/status.h
 
 check_PROGRAMS += tests/unit/test_json_input
 tests_unit_test_json_input_SOURCES = tests/unit/test_json_input.c

@@ -12,6 +12,7 @@
 #include <lendgate/log.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
+#include <lendgate/status.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -122,10 +123,9 @@ void lg_http_reply(lg_http_call *call, int status, struct json_object *data)
 
 int lg_http_outcome_failed(lg_http_call *call, const lg_outcome *out)
 {
-    if (out->status >= 200 && out->status < 300)
+    if (out->err == LG_OK)
         return 0;
-    lg_http_fail(call, out->status ? out->status : 500,
-                 out->message[0] ? out->message : "Internal error");
+    lg_http_fail(call, lg_http_status(out), out->message[0] ? out->message : "Internal error");
     return 1;
 }
 

@@ -146,11 +146,27 @@ static lg_audit_hook hook_for(audit_ctx *c)
 
 /* ------------------------------------------------------------ validation */
 
-/* 400 with the field named: "<where><field>: <why>". */
+/* The field at fault is <where><field>: where is "partners[2]." in an import. */
+static lg_err field_fail(lg_outcome *out, lg_err err, const char *where, const char *field,
+                         const char *why)
+{
+    char path[sizeof out->field];
+    snprintf(path, sizeof path, "%s%s", where, field);
+    return lg_svc_fail(out, err, path, "%s", why);
+}
+
 static lg_err bad_field(lg_outcome *out, const char *where, const char *field, const char *why)
 {
-    lg_svc_outcome(out, 400, "%s%s: %s", where, field, why);
-    return LG_ERR_INVALID;
+    return field_fail(out, LG_ERR_INVALID, where, field, why);
+}
+
+/* "<where><field>: \"<value>\" <why>", for a value that clashes (409). */
+static lg_err taken(lg_outcome *out, const char *where, const char *field, const char *value,
+                    const char *why)
+{
+    char text[sizeof out->message];
+    snprintf(text, sizeof text, "\"%s\" %s", value, why);
+    return field_fail(out, LG_ERR_DUPLICATE, where, field, text);
 }
 
 static int prefix_ok(const char *s)
@@ -240,14 +256,10 @@ static lg_err check_new_partner(const lg_partner *p, const char *where, lg_outco
 
 static lg_err store_failed(lg_outcome *out, lg_err rc, const char *what)
 {
-    if (rc == LG_ERR_NOT_FOUND) {
-        lg_svc_outcome(out, 404, "Partner not found");
-        return rc;
-    }
-    if (rc == LG_ERR_INVALID) {
-        lg_svc_outcome(out, 400, "Invalid request (%s)", what);
-        return rc;
-    }
+    if (rc == LG_ERR_NOT_FOUND)
+        return lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "Partner not found");
+    if (rc == LG_ERR_INVALID)
+        return lg_svc_fail(out, LG_ERR_INVALID, "", "Invalid request (%s)", what);
     return lg_svc_store_failed(out, rc, what);
 }
 
@@ -256,7 +268,7 @@ static lg_err store_outcome(lg_outcome *out, lg_err rc, const char *what)
 {
     if (rc != LG_OK)
         return store_failed(out, rc, what);
-    lg_svc_outcome(out, 200, "%s", "");
+    lg_svc_done(out, LG_DONE_OK);
     return LG_OK;
 }
 
@@ -273,7 +285,7 @@ static lg_err secrets_outcome(lg_outcome *out, lg_err rc, lg_admin_secrets *secr
 /* The answer to a call that left out an argument it needs. */
 static lg_err missing_args(lg_outcome *out)
 {
-    lg_svc_outcome(out, 500, "Internal error (missing argument)");
+    lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error (missing argument)");
     return LG_ERR_INVALID;
 }
 
@@ -281,7 +293,7 @@ static lg_err secret_failed(lg_outcome *out, lg_err rc, lg_admin_secrets *secret
 {
     lg_admin_secrets_wipe(secrets);
     lg_error("admin.secret", "making a key or secret failed: %s", lg_strerror(rc));
-    lg_svc_outcome(out, 500, "Internal error while making a key or secret");
+    lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error while making a key or secret");
     return rc;
 }
 
@@ -375,10 +387,8 @@ static lg_err chosen_id(lg_store *st, const char *where, const char *id, lg_part
         return LG_OK;
     lg_err rc = lg_store_partner_get(st, id, &scratch);
     lg_memwipe(&scratch, sizeof scratch);
-    if (rc == LG_OK) {
-        lg_svc_outcome(out, 409, "%spartnerId: \"%s\" is taken", where, id);
-        return LG_ERR_DUPLICATE;
-    }
+    if (rc == LG_OK)
+        return taken(out, where, "partnerId", id, "is taken");
     if (rc != LG_ERR_NOT_FOUND)
         return store_failed(out, rc, "reading the partners");
     snprintf(p->id, sizeof p->id, "%s", id);
@@ -391,12 +401,11 @@ static lg_err create_checked(lg_store *st, const lg_admin_actor *who, const lg_a
                              lg_partner *created, lg_admin_secrets *secrets, lg_outcome *out)
 {
     lg_err rc = LG_ERR_DUPLICATE;
-    out->status = 0;
-    for (int i = 0; i < CREATE_ATTEMPTS && rc == LG_ERR_DUPLICATE && out->status == 0; i++) {
+    memset(out, 0, sizeof *out); /* err LG_OK: nothing said yet */
+    for (int i = 0; i < CREATE_ATTEMPTS && rc == LG_ERR_DUPLICATE && out->err == LG_OK; i++) {
         rc = lg_store_partner_get_by_prefix(st, req->partner.key_prefix, created);
         if (rc == LG_OK) {
-            lg_svc_outcome(out, 409, "apiKeyPrefix: \"%s\" is taken", req->partner.key_prefix);
-            rc = LG_ERR_DUPLICATE;
+            rc = taken(out, "", "apiKeyPrefix", req->partner.key_prefix, "is taken");
         } else if (rc == LG_ERR_NOT_FOUND) {
             new_partner_from(created, &req->partner);
             snprintf(created->created_by, sizeof created->created_by, "%s", who->admin);
@@ -408,10 +417,10 @@ static lg_err create_checked(lg_store *st, const lg_admin_actor *who, const lg_a
     if (rc == LG_OK)
         rc = lg_store_partner_get(st, created->id, created);
     if (rc == LG_OK)
-        lg_svc_outcome(out, 201, "%s", "");
-    else if (out->status == 0 && rc == LG_ERR_DUPLICATE)
-        lg_svc_outcome(out, 409, "apiKeyPrefix: \"%s\" is taken", req->partner.key_prefix);
-    else if (out->status == 0)
+        lg_svc_done(out, LG_DONE_CREATED);
+    else if (out->err == LG_OK && rc == LG_ERR_DUPLICATE)
+        taken(out, "", "apiKeyPrefix", req->partner.key_prefix, "is taken");
+    else if (out->err == LG_OK)
         store_failed(out, rc, "creating the partner");
     return rc;
 }
@@ -619,7 +628,7 @@ lg_err lg_admin_partner_set_status(lg_service *svc, const lg_admin_actor *who,
         return store_failed(out, rc, "reading the partner");
     if (cur.status == status) {
         *after = cur;
-        lg_svc_outcome(out, 200, "%s", "");
+        lg_svc_done(out, LG_DONE_OK);
         return LG_OK;
     }
     cur.status = status;
@@ -729,7 +738,7 @@ lg_err lg_admin_analytics_get(lg_service *svc, const char *partner_id, unsigned 
     if (rc != LG_OK)
         return store_failed(out, rc, "reading the analytics");
     analytics_rates(a);
-    lg_svc_outcome(out, 200, "%s", "");
+    lg_svc_done(out, LG_DONE_OK);
     return LG_OK;
 }
 
@@ -783,7 +792,7 @@ static lg_err import_prepare_create(import_run *r, size_t i, lg_outcome *out)
     rc = chosen_id(r->st, r->where, want, &it->partner, out);
     if (rc == LG_OK && !it->partner.id[0])
         rc = derive_id(r->st, it->partner.key_prefix, r->nnew, r->new_ids, r->nnew, it->partner.id);
-    if (rc == LG_ERR_DUPLICATE && out->status >= 400)
+    if (rc == LG_ERR_DUPLICATE && out->err != LG_OK)
         return rc;
     if (rc != LG_OK)
         return lg_svc_store_failed(out, rc, "deriving the partner id");
@@ -818,12 +827,14 @@ static lg_err import_prepare(import_run *r, size_t i, lg_outcome *out)
 static lg_err import_failed(import_run *r, size_t n, size_t bad, lg_err rc, lg_outcome *out)
 {
     /* An entry that said what clashed (a taken partnerId) keeps its message. */
-    if (rc == LG_ERR_DUPLICATE && out->status < 400)
-        lg_svc_outcome(out, 409, "partners[%zu].apiKeyPrefix: \"%s\" appears twice or is taken",
-                       bad, r->items[bad].partner.key_prefix);
-    else if (rc == LG_ERR_INVALID && out->status < 400)
-        lg_svc_outcome(out, 400, "partners[%zu]: invalid entry", bad);
-    else if (out->status < 400)
+    char where[sizeof r->where];
+    snprintf(where, sizeof where, "partners[%zu]", bad);
+    if (rc == LG_ERR_DUPLICATE && out->err == LG_OK)
+        taken(out, where, ".apiKeyPrefix", r->items[bad].partner.key_prefix,
+              "appears twice or is taken");
+    else if (rc == LG_ERR_INVALID && out->err == LG_OK)
+        bad_field(out, where, "", "invalid entry");
+    else if (out->err == LG_OK)
         store_failed(out, rc, "importing the partners");
     for (size_t i = 0; i < n; i++)
         lg_admin_secrets_wipe(&r->results[i].secrets);
@@ -853,7 +864,7 @@ static lg_err import_run_all(import_run *r, const lg_admin_actor *who, size_t n,
         if (!r->items[i].created)
             lg_admin_secrets_wipe(&r->results[i].secrets);
     }
-    lg_svc_outcome(out, 200, "%s", "");
+    lg_svc_done(out, LG_DONE_OK);
     return LG_OK;
 }
 
@@ -881,7 +892,7 @@ lg_err lg_admin_import(lg_service *svc, const lg_admin_actor *who,
     if (r.items && r.new_ids)
         rc = import_run_all(&r, who, n, bad_index, out);
     else
-        lg_svc_outcome(out, 500, "Internal error (out of memory)");
+        lg_svc_fail(out, LG_ERR_NOMEM, "", "Internal error (out of memory)");
     if (r.items)
         lg_memwipe(r.items, n * sizeof *r.items);
     free(r.items);

@@ -24,32 +24,29 @@ static void usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN])
 static lg_err replay(const lg_loan *loan, const lg_borrow_request *req, lg_outcome *out)
 {
     if (strcmp(loan->request_hash, req->request_hash) != 0) {
-        lg_svc_outcome(out, 409, "Partner loan ID already exists with a different request");
-        return LG_ERR_CONFLICT;
+        return lg_svc_fail(out, LG_ERR_CONFLICT, "",
+                           "Partner loan ID already exists with a different request");
     }
     switch (loan->status) {
     case LG_LOAN_ACTIVE:
     case LG_LOAN_REPAID:
-        lg_svc_outcome(out, 201, "%s", "");
+        lg_svc_done(out, LG_DONE_CREATED);
         return LG_OK;
     case LG_LOAN_PENDING:
     case LG_LOAN_SETTLING:
-        lg_svc_outcome(out, 202, "%s", "");
+        lg_svc_done(out, LG_DONE_ACCEPTED);
         return LG_OK;
     default:
-        lg_svc_outcome(out, 400, "Loan failed: %s", loan->failure_reason);
-        return LG_ERR_STATE;
+        return lg_svc_fail(out, LG_ERR_STATE, "", "Loan failed: %s", loan->failure_reason);
     }
 }
 
 static lg_err partner_refused(const lg_partner *p, lg_outcome *out)
 {
     if (p->status == LG_PARTNER_SUSPENDED) {
-        lg_svc_outcome(out, 403, "Partner account is suspended");
-        return LG_ERR_SUSPENDED;
+        return lg_svc_fail(out, LG_ERR_SUSPENDED, "", "Partner account is suspended");
     }
-    lg_svc_outcome(out, 403, "Partner account is inactive");
-    return LG_ERR_INACTIVE;
+    return lg_svc_fail(out, LG_ERR_INACTIVE, "", "Partner account is inactive");
 }
 
 /* ----------------------------------------------------------- chain checks */
@@ -59,8 +56,7 @@ static lg_err read_failed(lg_service *svc, lg_outcome *out, lg_err rc, const cha
 {
     if (rc != LG_ERR_REVERTED)
         return lg_svc_chain_failed(svc, out, rc, what);
-    lg_svc_outcome(out, 400, "%s failed: %s", what, lg_svc_chain_text(svc));
-    return rc;
+    return lg_svc_fail(out, LG_ERR_REVERTED, "", "%s failed: %s", what, lg_svc_chain_text(svc));
 }
 
 static lg_err check_owner(lg_service *svc, const lg_borrow_request *req, const lg_u256 *oaid,
@@ -68,19 +64,16 @@ static lg_err check_owner(lg_service *svc, const lg_borrow_request *req, const l
 {
     uint8_t wallet[LG_ADDRESS_LEN], owner[LG_ADDRESS_LEN];
     if (lg_address_parse(wallet, req->user_wallet) != LG_OK) {
-        lg_svc_outcome(out, 400, "userWallet is not a valid address");
-        return LG_ERR_INVALID;
+        return lg_svc_fail(out, LG_ERR_INVALID, "userWallet", "not a valid address");
     }
     lg_err rc = lg_chain_owner_of(svc->chain, owner, oaid);
     if (rc == LG_ERR_REVERTED) {
-        lg_svc_outcome(out, 404, "OAID %s does not exist", req->oaid);
-        return LG_ERR_NOT_FOUND;
+        return lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "OAID %s does not exist", req->oaid);
     }
     if (rc != LG_OK)
         return read_failed(svc, out, rc, "OAID ownerOf");
     if (memcmp(owner, wallet, sizeof owner) != 0) {
-        lg_svc_outcome(out, 403, "User does not own this OAID");
-        return LG_ERR_FORBIDDEN;
+        return lg_svc_fail(out, LG_ERR_FORBIDDEN, "", "User does not own this OAID");
     }
     return LG_OK;
 }
@@ -100,8 +93,7 @@ static lg_err check_credit(lg_service *svc, const lg_borrow_request *req, const 
     if (rc != LG_OK)
         return read_failed(svc, out, rc, "OAID getCreditLine");
     if (!line.active) {
-        lg_svc_outcome(out, 400, "OAID credit line is not active");
-        return LG_ERR_INACTIVE;
+        return lg_svc_fail(out, LG_ERR_STATE, "", "OAID credit line is not active");
     }
     lg_u256 avail;
     uint64_t available = 0;
@@ -110,8 +102,7 @@ static lg_err check_credit(lg_service *svc, const lg_borrow_request *req, const 
     if (available < req->amount) {
         char a[LG_AMOUNT_USD_LEN];
         usd(available, a);
-        lg_svc_outcome(out, 400, "Insufficient credit. Available: $%s", a);
-        return LG_ERR_INVALID;
+        return lg_svc_fail(out, LG_ERR_FUNDS, "", "Insufficient credit. Available: $%s", a);
     }
     lg_u256 amount, left;
     if (lg_u256_from_u64(&amount, req->amount) != LG_OK ||
@@ -148,8 +139,8 @@ static lg_err find_position(lg_service *svc, const lg_borrow_request *req, const
     if (rc != LG_OK)
         return read_failed(svc, out, rc, "Vault positionOf");
     if (lg_u256_is_zero(&pid)) {
-        lg_svc_outcome(out, 400, "No active collateral position found for this OAID");
-        return LG_ERR_NOT_FOUND;
+        return lg_svc_fail(out, LG_ERR_STATE, "",
+                           "No active collateral position found for this OAID");
     }
     rc = lg_chain_get_position(svc->chain, &vp, &pid);
     if (rc != LG_OK)
@@ -160,8 +151,8 @@ static lg_err find_position(lg_service *svc, const lg_borrow_request *req, const
     if (rc != LG_OK)
         return lg_svc_store_failed(out, rc, "caching the position");
     if (!vp.active) {
-        lg_svc_outcome(out, 400, "No active collateral position found for this OAID");
-        return LG_ERR_INACTIVE;
+        return lg_svc_fail(out, LG_ERR_STATE, "",
+                           "No active collateral position found for this OAID");
     }
     snprintf(position_id, LG_U256_LEN, "%s", row.position_id);
     return LG_OK;
@@ -173,8 +164,7 @@ static lg_err chain_checks(lg_service *svc, const lg_borrow_request *req,
 {
     lg_u256 oaid;
     if (lg_u256_from_dec(&oaid, req->oaid) != LG_OK) {
-        lg_svc_outcome(out, 400, "oaidTokenId is not a uint256");
-        return LG_ERR_INVALID;
+        return lg_svc_fail(out, LG_ERR_INVALID, "oaidTokenId", "not a uint256");
     }
     lg_err rc = check_owner(svc, req, &oaid, out);
     if (rc == LG_OK)
@@ -202,12 +192,10 @@ static lg_err reserve(lg_service *svc, const lg_partner *p, const lg_borrow_requ
         return rc == LG_OK ? LG_ERR_DUPLICATE : rc;
     case LG_ERR_LIMIT_DAILY:
         usd(info.daily_remaining, left);
-        lg_svc_outcome(out, 403, "Partner daily limit exceeded. Remaining: $%s", left);
-        return rc;
+        return lg_svc_fail(out, rc, "", "Partner daily limit exceeded. Remaining: $%s", left);
     case LG_ERR_LIMIT_TOTAL:
         usd(info.total_remaining, left);
-        lg_svc_outcome(out, 403, "Partner total limit exceeded. Remaining: $%s", left);
-        return rc;
+        return lg_svc_fail(out, rc, "", "Partner total limit exceeded. Remaining: $%s", left);
     case LG_ERR_SUSPENDED:
     case LG_ERR_INACTIVE: {
         lg_partner q = *p;
@@ -237,7 +225,7 @@ static lg_err in_flight(lg_service *svc, lg_loan *loan, lg_outcome *out)
                 lg_strerror(rc));
     rc = reload(svc, loan, out);
     if (rc == LG_OK)
-        lg_svc_outcome(out, 202, "%s", "");
+        lg_svc_done(out, LG_DONE_ACCEPTED);
     return rc;
 }
 
@@ -263,12 +251,11 @@ static lg_err borrow_send_failed(lg_service *svc, lg_loan *loan, const lg_signed
         lg_store_tx_set_state(svc->st, tx->hash_hex, LG_TXS_DROPPED);
     fail_loan(svc, loan, reason);
     if (rc == LG_ERR_REVERTED) {
-        lg_svc_outcome(out, 400, "Borrow rejected by the vault: %s", reason);
-        return rc;
+        return lg_svc_fail(out, rc, "", "Borrow rejected by the vault: %s", reason);
     }
     if (rc == LG_ERR_STORE || rc == LG_ERR_BUSY || rc == LG_ERR_NOMEM)
         return lg_svc_store_failed(out, rc, "recording the borrow transaction");
-    lg_svc_outcome(out, lg_svc_chain_status(rc), "%s", reason);
+    lg_svc_fail(out, lg_svc_chain_err(rc), "", "%s", reason);
     return rc;
 }
 
@@ -319,7 +306,7 @@ static lg_err settle(lg_service *svc, const lg_partner *p, lg_loan *loan, const 
         return in_flight(svc, loan, out);
     }
     if ((rc = reload(svc, loan, out)) == LG_OK)
-        lg_svc_outcome(out, 201, "%s", "");
+        lg_svc_done(out, LG_DONE_CREATED);
     return rc;
 }
 
@@ -334,7 +321,7 @@ static lg_err borrow_chain(lg_service *svc, const lg_partner *p, lg_loan *loan, 
     lg_err rc = lg_svc_borrow_data(loan, data, &len);
     if (rc != LG_OK) {
         fail_loan(svc, loan, "position id does not encode");
-        lg_svc_outcome(out, 500, "Internal error while encoding the borrow");
+        lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error while encoding the borrow");
         return rc;
     }
     rc = lg_svc_send(svc, &tx, &persisted, loan->id, NULL, LG_TXP_BORROW, svc->chain->vault, data,
@@ -351,8 +338,7 @@ static lg_err borrow_chain(lg_service *svc, const lg_partner *p, lg_loan *loan, 
               : LG_ERR_TIMEOUT;
     if (rc == LG_ERR_REVERTED) {
         fail_loan(svc, loan, reason);
-        lg_svc_outcome(out, 400, "Borrow transaction reverted: %s", reason);
-        return rc;
+        return lg_svc_fail(out, rc, "", "Borrow transaction reverted: %s", reason);
     }
     if (rc != LG_OK)
         return in_flight(svc, loan, out);
@@ -367,8 +353,8 @@ static lg_err prepare_loan(lg_service *svc, const lg_partner *p, const lg_borrow
     char position_id[LG_U256_LEN], remaining[LG_U256_LEN];
     uint8_t settlement[LG_ADDRESS_LEN];
     if (lg_address_parse(settlement, p->settlement_address) != LG_OK) {
-        lg_svc_outcome(out, 400, "Partner has no valid settlement address configured");
-        return LG_ERR_CONFIG;
+        return lg_svc_fail(out, LG_ERR_STATE, "",
+                           "Partner has no valid settlement address configured");
     }
     lg_err rc = chain_checks(svc, req, position_id, remaining, out);
     if (rc != LG_OK)
@@ -384,8 +370,7 @@ static lg_err prepare_loan(lg_service *svc, const lg_partner *p, const lg_borrow
     snprintf(loan->remaining_credit, sizeof loan->remaining_credit, "%s", remaining);
     loan->amount = req->amount;
     if (lg_amount_split_fee(req->amount, p->fee_bps, &loan->fee, &loan->net) != LG_OK) {
-        lg_svc_outcome(out, 500, "Partner fee is out of range");
-        return LG_ERR_CONFIG;
+        return lg_svc_fail(out, LG_ERR_CONFIG, "", "Partner fee is out of range");
     }
     return LG_OK;
 }
@@ -394,7 +379,7 @@ lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_r
                          lg_loan *loan, lg_outcome *out)
 {
     if (out)
-        lg_svc_outcome(out, 500, "Internal error");
+        lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error");
     if (loan)
         memset(loan, 0, sizeof *loan);
     if (!svc || !p || !req || !loan || !out)
@@ -405,8 +390,7 @@ lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_r
     if (p->status != LG_PARTNER_ACTIVE)
         return partner_refused(p, out);
     if (req->amount == 0) {
-        lg_svc_outcome(out, 400, "borrowAmount: must be greater than zero");
-        return LG_ERR_INVALID;
+        return lg_svc_fail(out, LG_ERR_INVALID, "borrowAmount", "must be greater than zero");
     }
     lg_err rc = lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan);
     if (rc == LG_OK)

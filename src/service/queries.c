@@ -14,34 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static lg_err outcome(lg_outcome *out, int status, lg_err rc, const char *message)
+/* A read the contract refused is the subject not found (its words kept); anything
+ * else is the node's fault (lg_svc_chain_failed: the kind of failure only). */
+static lg_err chain_failure(lg_service *svc, lg_err rc, lg_outcome *out, const char *what)
 {
-    out->status = status;
-    snprintf(out->message, sizeof out->message, "%s", message);
+    if (rc != LG_ERR_REVERTED)
+        return lg_svc_chain_failed(svc, out, rc, what);
+    const char *why = lg_svc_chain_text(svc);
+    lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "%s: %s", what, *why ? why : "not found");
     return rc;
 }
 
-static void ok(lg_outcome *out)
+/* A store-only service has no node to ask. */
+static lg_err no_chain(lg_outcome *out)
 {
-    out->status = 200;
-    out->message[0] = '\0';
-}
-
-/* Maps a failed contract read to the API's answer. */
-/* A read the contract refused is the subject not found (its words kept); anything
- * else is the node's fault, told to the operator in the log and to the partner as
- * the kind of failure only (never the node's address or its own words). */
-static lg_err chain_failure(lg_chain *c, lg_err rc, lg_outcome *out, const char *what)
-{
-    const char *why = lg_chain_error_text(c);
-    char text[sizeof out->message];
-    if (rc == LG_ERR_REVERTED) {
-        snprintf(text, sizeof text, "%s: %s", what, why && *why ? why : "not found");
-        return outcome(out, 404, rc, text);
-    }
-    lg_warn("query.chain", "%s: %s: %s", what, lg_strerror(rc), why ? why : "");
-    return outcome(out, rc == LG_ERR_TIMEOUT ? 504 : 502, rc,
-                   rc == LG_ERR_TIMEOUT ? "Chain node timed out" : "Chain node unavailable");
+    return lg_svc_fail(out, LG_ERR_UNSUPPORTED, "", "chain node not reachable");
 }
 
 /* Decimal and dollar text of v; dollars only when v fits 64 bits. */
@@ -63,19 +50,19 @@ lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_vi
         return LG_ERR_INVALID;
     memset(view, 0, sizeof *view);
     if (!c)
-        return outcome(out, 503, LG_ERR_IO, "chain node not reachable");
+        return no_chain(out);
     lg_u256 id, avail;
     lg_err rc = lg_u256_from_dec(&id, oaid);
     if (rc != LG_OK)
-        return outcome(out, 400, rc, "oaidTokenId: not a uint256");
+        return lg_svc_fail(out, LG_ERR_INVALID, "oaidTokenId", "not a uint256");
     uint8_t owner[LG_ADDRESS_LEN];
     rc = lg_chain_owner_of(c, owner, &id);
     if (rc != LG_OK)
-        return chain_failure(c, rc, out, "ownerOf");
+        return chain_failure(svc, rc, out, "ownerOf");
     lg_credit_line line;
     rc = lg_chain_credit_line(c, &line, &id);
     if (rc != LG_OK)
-        return chain_failure(c, rc, out, "getCreditLine");
+        return chain_failure(svc, rc, out, "getCreditLine");
     if (lg_u256_sub(&avail, &line.limit, &line.used) != LG_OK)
         memset(&avail, 0, sizeof avail);
     lg_u256_to_dec(view->oaid, sizeof view->oaid, &id);
@@ -84,8 +71,7 @@ lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_vi
     u256_texts(&line.used, view->used, view->used_usd);
     u256_texts(&avail, view->available, view->available_usd);
     view->active = line.active;
-    ok(out);
-    return LG_OK;
+    return lg_svc_done(out, LG_DONE_OK);
 }
 
 lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_view *view,
@@ -96,15 +82,15 @@ lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_v
         return LG_ERR_INVALID;
     memset(view, 0, sizeof *view);
     if (!c)
-        return outcome(out, 503, LG_ERR_IO, "chain node not reachable");
+        return no_chain(out);
     lg_u256 id;
     lg_err rc = lg_u256_from_dec(&id, position_id);
     if (rc != LG_OK)
-        return outcome(out, 400, rc, "positionId: not a uint256");
+        return lg_svc_fail(out, LG_ERR_INVALID, "positionId", "not a uint256");
     lg_vault_position pos;
     rc = lg_chain_get_position(c, &pos, &id);
     if (rc != LG_OK)
-        return chain_failure(c, rc, out, "getPosition");
+        return chain_failure(svc, rc, out, "getPosition");
     char unused[LG_USD_TEXT_LEN];
     lg_u256_to_dec(view->position_id, sizeof view->position_id, &id);
     lg_address_format(view->user, sizeof view->user, pos.user);
@@ -116,15 +102,12 @@ lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_v
     u256_texts(&pos.health_factor, view->health_factor, unused);
     view->active = pos.active;
     view->token_type = pos.token_type;
-    ok(out);
-    return LG_OK;
+    return lg_svc_done(out, LG_DONE_OK);
 }
 
 static lg_err store_failure(lg_err rc, lg_outcome *out)
 {
-    char text[64];
-    snprintf(text, sizeof text, "store: %s", lg_strerror(rc));
-    return outcome(out, rc == LG_ERR_BUSY ? 503 : 500, rc, text);
+    return lg_svc_store_failed(out, rc, "reading the partner's records");
 }
 
 lg_err lg_query_loan(lg_service *svc, const lg_partner *p, const char *partner_loan_id,
@@ -138,14 +121,13 @@ lg_err lg_query_loan(lg_service *svc, const lg_partner *p, const char *partner_l
     /* Keyed by the partner's own id, so another partner's loan is simply absent. */
     lg_err rc = lg_store_loan_get(st, p->id, partner_loan_id, loan);
     if (rc == LG_ERR_NOT_FOUND)
-        return outcome(out, 404, rc, "Loan not found");
+        return lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "Loan not found");
     if (rc != LG_OK)
         return store_failure(rc, out);
     rc = lg_store_repay_list(st, loan->id, reps, nreps);
     if (rc != LG_OK)
         return store_failure(rc, out);
-    ok(out);
-    return LG_OK;
+    return lg_svc_done(out, LG_DONE_OK);
 }
 
 lg_err lg_query_user_loans(lg_service *svc, const lg_partner *p, const char *wallet, int status,
@@ -163,8 +145,7 @@ lg_err lg_query_user_loans(lg_service *svc, const lg_partner *p, const char *wal
     lg_err rc = lg_store_loan_list(st, &f, items, n, total);
     if (rc != LG_OK)
         return store_failure(rc, out);
-    ok(out);
-    return LG_OK;
+    return lg_svc_done(out, LG_DONE_OK);
 }
 
 static lg_err count_loans(lg_store *st, const char *partner_id, int status, uint64_t *count)
@@ -216,8 +197,7 @@ lg_err lg_query_stats(lg_service *svc, const lg_partner *p, lg_partner_stats *st
     stats->total_limit = fresh.total_limit;
     stats->total_remaining = headroom(fresh.total_limit, fresh.outstanding);
     stats->repayment_balance = headroom(fresh.deposited, fresh.balance_used);
-    ok(out);
-    return LG_OK;
+    return lg_svc_done(out, LG_DONE_OK);
 }
 
 lg_err lg_query_transactions(lg_service *svc, const lg_partner *p, int64_t start_ms, int64_t end_ms,
@@ -235,6 +215,5 @@ lg_err lg_query_transactions(lg_service *svc, const lg_partner *p, int64_t start
     lg_err rc = lg_store_ledger_list(st, &f, items, n, total);
     if (rc != LG_OK)
         return store_failure(rc, out);
-    ok(out);
-    return LG_OK;
+    return lg_svc_done(out, LG_DONE_OK);
 }

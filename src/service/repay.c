@@ -25,8 +25,7 @@ static lg_err overpay(uint64_t remaining, lg_outcome *out)
 {
     char r[LG_AMOUNT_USD_LEN];
     usd(remaining, r);
-    lg_svc_outcome(out, 400, "Repayment exceeds remaining debt of $%s", r);
-    return LG_ERR_OVERPAY;
+    return lg_svc_fail(out, LG_ERR_OVERPAY, "", "Repayment exceeds remaining debt of $%s", r);
 }
 
 /* What the loan's state allows before anything is reserved. */
@@ -34,15 +33,12 @@ static lg_err check_loan(const lg_loan *loan, uint64_t amount, lg_outcome *out)
 {
     switch (loan->status) {
     case LG_LOAN_REPAID:
-        lg_svc_outcome(out, 400, "Loan already fully repaid");
-        return LG_ERR_STATE;
+        return lg_svc_fail(out, LG_ERR_STATE, "", "Loan already fully repaid");
     case LG_LOAN_FAILED:
-        lg_svc_outcome(out, 400, "Loan failed and has no debt to repay");
-        return LG_ERR_STATE;
+        return lg_svc_fail(out, LG_ERR_STATE, "", "Loan failed and has no debt to repay");
     case LG_LOAN_PENDING:
     case LG_LOAN_SETTLING:
-        lg_svc_outcome(out, 400, "Loan is not active yet");
-        return LG_ERR_STATE;
+        return lg_svc_fail(out, LG_ERR_STATE, "", "Loan is not active yet");
     default:
         break;
     }
@@ -85,23 +81,19 @@ static lg_err proof_checked(lg_service *svc, const lg_partner *p, const char *fi
     uint8_t settlement[LG_ADDRESS_LEN];
     int found = 0;
     if (r->status != 1) {
-        lg_svc_outcome(out, 400, "%s: the transaction failed on chain", field);
-        return LG_ERR_INVALID;
+        return lg_svc_fail(out, LG_ERR_INVALID, field, "the transaction failed on chain");
     }
     if (lg_address_parse(settlement, p->settlement_address) != LG_OK) {
-        lg_svc_outcome(out, 400, "Partner has no valid settlement address configured");
-        return LG_ERR_CONFIG;
+        return lg_svc_fail(out, LG_ERR_STATE, "",
+                           "Partner has no valid settlement address configured");
     }
     lg_err rc = proof_value(svc, r, settlement, &found, value);
     if (rc == LG_ERR_OVERFLOW) {
-        lg_svc_outcome(out, 400, "%s: the transfer is too large to credit", field);
-        return LG_ERR_INVALID;
+        return lg_svc_fail(out, LG_ERR_INVALID, field, "the transfer is too large to credit");
     }
     if (rc != LG_OK || !found || *value == 0) {
-        lg_svc_outcome(out, 400,
-                       "%s: no USDC transfer from the settlement address to the platform wallet",
-                       field);
-        return LG_ERR_INVALID;
+        return lg_svc_fail(out, LG_ERR_INVALID, field,
+                           "no USDC transfer from the settlement address to the platform wallet");
     }
     return LG_OK;
 }
@@ -119,13 +111,11 @@ static lg_err verify_transfer(lg_service *svc, const lg_partner *p, const char *
     memset(&r, 0, sizeof r);
     memset(d, 0, sizeof *d);
     if (lg_hex_decode_fixed(hash, sizeof hash, tx_hex, LG_HEX_0X) != LG_OK) {
-        lg_svc_outcome(out, 400, "%s is not a transaction hash", field);
-        return LG_ERR_INVALID;
+        return lg_svc_fail(out, LG_ERR_INVALID, field, "not a transaction hash");
     }
     lg_err rc = lg_chain_get_receipt(svc->chain, &r, hash);
     if (rc == LG_ERR_NOT_FOUND) {
-        lg_svc_outcome(out, 400, "%s: transaction not found or not yet mined", field);
-        return LG_ERR_INVALID;
+        return lg_svc_fail(out, LG_ERR_INVALID, field, "transaction not found or not yet mined");
     }
     if (rc != LG_OK)
         return lg_svc_chain_failed(svc, out, rc, "reading the USDC transfer");
@@ -150,12 +140,12 @@ static lg_err short_of_funds(lg_service *svc, const lg_partner *p, uint64_t proo
     uint64_t balance = now.deposited > now.balance_used ? now.deposited - now.balance_used : 0;
     usd(balance > UINT64_MAX - proof ? UINT64_MAX : balance + proof, have);
     usd(amount, want);
-    lg_svc_outcome(out, 400,
-                   "Insufficient repayment balance: $%s available, repayment of $%s. Transfer USDC "
-                   "from the settlement address to the platform wallet and give that "
-                   "transaction as repaymentTxHash (or credit it with POST /partners/deposits)",
-                   have, want);
-    return LG_ERR_FUNDS;
+    return lg_svc_fail(
+        out, LG_ERR_FUNDS, "",
+        "Insufficient repayment balance: $%s available, repayment of $%s. Transfer USDC "
+        "from the settlement address to the platform wallet and give that "
+        "transaction as repaymentTxHash (or credit it with POST /partners/deposits)",
+        have, want);
 }
 
 /* ------------------------------------------------------------ chain work */
@@ -168,15 +158,21 @@ typedef struct repay_run {
     lg_outcome *out;
 } repay_run;
 
-static lg_err repay_failed(repay_run *run, const char *reason, int status, const char *what)
+/* Fails the repayment (its draw given back) and the call, with err's class. */
+static lg_err repay_failed(repay_run *run, const char *reason, lg_err err, const char *what)
 {
     lg_err rc = lg_store_repay_fail(run->svc->st, run->rp->id, reason);
     if (rc != LG_OK)
         lg_error("repay.fail", "failing repayment %s: %s", run->rp->id, lg_strerror(rc));
     lg_store_repay_get(run->svc->st, run->rp->id, run->rp);
     lg_store_loan_get_by_id(run->svc->st, run->loan->id, run->loan);
-    lg_svc_outcome(run->out, status, "%s: %s", what, reason);
+    lg_svc_fail(run->out, err, "", "%s: %s", what, reason);
     return LG_ERR_REVERTED;
+}
+
+static int accepted(const lg_outcome *out)
+{
+    return out->err == LG_OK && out->done == LG_DONE_ACCEPTED;
 }
 
 /* 202: reconcile finishes the repayment, from now on (the lease goes with the answer). */
@@ -188,7 +184,7 @@ static lg_err repay_in_flight(repay_run *run)
                 lg_strerror(rc));
     lg_store_repay_get(run->svc->st, run->rp->id, run->rp);
     lg_store_loan_get_by_id(run->svc->st, run->loan->id, run->loan);
-    lg_svc_outcome(run->out, 202, "%s", "");
+    lg_svc_done(run->out, LG_DONE_ACCEPTED);
     return LG_OK;
 }
 
@@ -210,13 +206,13 @@ static lg_err repay_step(repay_run *run, lg_tx_purpose purpose, const uint8_t *t
         if (persisted)
             lg_store_tx_set_state(svc->st, hash, LG_TXS_DROPPED);
         snprintf(reason, sizeof reason, "%s", lg_svc_public_reason(svc, rc, what));
-        repay_failed(run, reason, rc == LG_ERR_REVERTED ? 400 : lg_svc_chain_status(rc), what);
+        repay_failed(run, reason, lg_svc_chain_err(rc), what);
         return rc;
     }
     uint64_t left = lg_svc_left_ms(run->deadline);
     rc = left ? lg_svc_wait(svc, hash, left, to, data, len, reason, sizeof reason) : LG_ERR_TIMEOUT;
     if (rc == LG_ERR_REVERTED)
-        return repay_failed(run, reason, 400, what);
+        return repay_failed(run, reason, LG_ERR_REVERTED, what);
     if (rc != LG_OK)
         return repay_in_flight(run) == LG_OK ? LG_ERR_TIMEOUT : rc;
     return LG_OK;
@@ -232,7 +228,7 @@ static lg_err ensure_allowance(repay_run *run)
     lg_err rc = lg_chain_allowance(svc->chain, &allowance, svc->platform, svc->chain->vault);
     if (rc != LG_OK) {
         lg_svc_chain_failed(svc, run->out, rc, "reading the USDC allowance");
-        repay_failed(run, "could not read the USDC allowance", run->out->status, "USDC allowance");
+        repay_failed(run, "could not read the USDC allowance", run->out->err, "USDC allowance");
         return rc;
     }
     lg_u256_from_u64(&need, run->rp->amount);
@@ -250,11 +246,11 @@ static lg_err usdc_covered(repay_run *run)
     lg_service *svc = run->svc;
     lg_err rc = lg_svc_usdc_covered(svc, run->rp->amount);
     if (rc == LG_ERR_WALLET)
-        repay_failed(run, "Platform wallet cannot cover the repayment now, try again later", 503,
-                     "repayLoan");
+        repay_failed(run, "Platform wallet cannot cover the repayment now, try again later",
+                     LG_ERR_WALLET, "repayLoan");
     else if (rc != LG_OK) {
         lg_svc_chain_failed(svc, run->out, rc, "reading the platform wallet's USDC");
-        repay_failed(run, "could not read the platform wallet's USDC", run->out->status,
+        repay_failed(run, "could not read the platform wallet's USDC", run->out->err,
                      "USDC balance");
     }
     return rc;
@@ -269,22 +265,22 @@ static lg_err repay_chain(repay_run *run)
     /* Only a transaction still on its way is a 202 (and LG_OK); a read that timed out
      * before anything was sent failed the repayment. */
     if (rc != LG_OK)
-        return run->out->status == 202 ? LG_OK : rc;
+        return accepted(run->out) ? LG_OK : rc;
     uint8_t data[LG_CALLDATA_MAX];
     size_t len = 0;
     char hash[LG_HASH_LEN];
     if (lg_svc_repay_data(run->loan->position_id, run->rp->amount, data, &len) != LG_OK)
-        return repay_failed(run, "position id does not encode", 500, "repayLoan");
+        return repay_failed(run, "position id does not encode", LG_ERR_INTERNAL, "repayLoan");
     rc = repay_step(run, LG_TXP_REPAY, svc->chain->vault, data, len, hash, "repayLoan");
     if (rc != LG_OK)
-        return run->out->status == 202 ? LG_OK : rc;
+        return accepted(run->out) ? LG_OK : rc;
     rc = lg_store_repay_apply(svc->st, run->rp->id, hash, run->loan);
     if (rc != LG_OK)
         return lg_svc_store_failed(run->out, rc, "applying the repayment");
     lg_store_repay_get(svc->st, run->rp->id, run->rp);
     lg_info("repay.applied", "repayment %s of loan %s applied by %s", run->rp->id, run->loan->id,
             hash);
-    lg_svc_outcome(run->out, 200, "%s", "");
+    lg_svc_done(run->out, LG_DONE_OK);
     return LG_OK;
 }
 
@@ -298,12 +294,11 @@ static lg_err begin(lg_service *svc, const lg_partner *p, const lg_repay_request
     case LG_OK:
         return LG_OK;
     case LG_ERR_NOT_FOUND:
-        lg_svc_outcome(out, 404, "Loan not found");
-        return rc;
+        return lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "Loan not found");
     case LG_ERR_DUPLICATE:
-        lg_svc_outcome(out, 400,
-                       "repaymentTxHash already used: its USDC was credited to the partner's "
-                       "repayment balance; repay without repaymentTxHash to draw on it");
+        lg_svc_fail(out, LG_ERR_INVALID, "repaymentTxHash",
+                    "already used (its USDC was credited to the partner's repayment balance); "
+                    "repay without repaymentTxHash to draw on it");
         return rc;
     case LG_ERR_FUNDS:
         return short_of_funds(svc, p, proof ? proof->amount : 0, req->amount, out);
@@ -317,7 +312,7 @@ static lg_err begin(lg_service *svc, const lg_partner *p, const lg_repay_request
         if (lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan) == LG_OK &&
             check_loan(loan, req->amount, out) != LG_OK)
             return rc;
-        lg_svc_outcome(out, 400, "Loan is not active");
+        lg_svc_fail(out, LG_ERR_STATE, "", "Loan is not active");
         return rc;
     default:
         return lg_svc_store_failed(out, rc, "reserving the repayment");
@@ -328,7 +323,7 @@ lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_req
                         lg_loan *loan, lg_repayment *repayment, lg_outcome *out)
 {
     if (out)
-        lg_svc_outcome(out, 500, "Internal error");
+        lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error");
     if (loan)
         memset(loan, 0, sizeof *loan);
     if (repayment)
@@ -336,15 +331,11 @@ lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_req
     if (!svc || !p || !req || !loan || !repayment || !out || !svc->has_chain)
         return LG_ERR_INVALID;
     int64_t deadline = lg_time_mono_ms() + (int64_t)svc->budget_ms;
-    if (req->amount == 0) {
-        lg_svc_outcome(out, 400, "repaymentAmount: must be greater than zero");
-        return LG_ERR_INVALID;
-    }
+    if (req->amount == 0)
+        return lg_svc_fail(out, LG_ERR_INVALID, "repaymentAmount", "must be greater than zero");
     lg_err rc = lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan);
-    if (rc == LG_ERR_NOT_FOUND) {
-        lg_svc_outcome(out, 404, "Loan not found");
-        return rc;
-    }
+    if (rc == LG_ERR_NOT_FOUND)
+        return lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "Loan not found");
     if (rc != LG_OK)
         return lg_svc_store_failed(out, rc, "looking up the loan");
     if ((rc = check_loan(loan, req->amount, out)) != LG_OK)
@@ -367,7 +358,7 @@ lg_err lg_service_deposit(lg_service *svc, const lg_partner *p, const char *tx_h
                           lg_deposit *deposit, uint64_t *balance, lg_outcome *out)
 {
     if (out)
-        lg_svc_outcome(out, 500, "Internal error");
+        lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error");
     if (!svc || !p || !tx_hash || !deposit || !balance || !out || !svc->has_chain)
         return LG_ERR_INVALID;
     *balance = 0;
@@ -379,21 +370,19 @@ lg_err lg_service_deposit(lg_service *svc, const lg_partner *p, const char *tx_h
     if (rc == LG_OK) {
         lg_info("deposit.credited", "partner %s credited %llu by %s", p->id,
                 (unsigned long long)deposit->amount, deposit->tx_hash);
-        lg_svc_outcome(out, 201, "%s", "");
+        lg_svc_done(out, LG_DONE_CREATED);
         return LG_OK;
     }
     if (rc != LG_ERR_DUPLICATE)
         return lg_svc_store_failed(out, rc, "crediting the deposit");
-    if (strcmp(seen.partner_id, p->id) != 0) {
-        lg_svc_outcome(out, 409, "txHash was credited to another partner");
-        return LG_ERR_CONFLICT;
-    }
+    if (strcmp(seen.partner_id, p->id) != 0)
+        return lg_svc_fail(out, LG_ERR_CONFLICT, "txHash", "credited to another partner");
     /* The same partner again: the credit it already has, like a repeated borrow. */
     *deposit = seen;
     lg_partner now;
     if ((rc = lg_store_partner_get(svc->st, p->id, &now)) != LG_OK)
         return lg_svc_store_failed(out, rc, "reading the partner balance");
     *balance = now.deposited > now.balance_used ? now.deposited - now.balance_used : 0;
-    lg_svc_outcome(out, 200, "%s", "");
+    lg_svc_done(out, LG_DONE_OK);
     return LG_OK;
 }

@@ -24,22 +24,38 @@
 
 /* ------------------------------------------------------------- outcomes */
 
-void lg_svc_outcome(lg_outcome *out, int status, const char *fmt, ...)
+lg_err lg_svc_fail(lg_outcome *out, lg_err err, const char *field, const char *fmt, ...)
 {
+    size_t n = 0;
     va_list ap;
-    out->status = status;
+    out->err = err;
+    out->done = LG_DONE_OK;
+    snprintf(out->field, sizeof out->field, "%s", field ? field : "");
+    out->message[0] = '\0';
+    if (out->field[0]) /* a 63-byte field and ": " leave room for the reason */
+        n = (size_t)snprintf(out->message, sizeof out->message, "%s: ", out->field);
     va_start(ap, fmt);
-    vsnprintf(out->message, sizeof out->message, fmt, ap);
+    vsnprintf(out->message + n, sizeof out->message - n, fmt, ap);
     va_end(ap);
+    return err;
+}
+
+lg_err lg_svc_done(lg_outcome *out, lg_done done)
+{
+    out->err = LG_OK;
+    out->done = done;
+    out->field[0] = '\0';
+    out->message[0] = '\0';
+    return LG_OK;
 }
 
 lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what)
 {
     lg_error("service.store", "%s: %s", what, lg_strerror(rc));
     if (rc == LG_ERR_BUSY)
-        lg_svc_outcome(out, 503, "The database is busy, try again");
+        lg_svc_fail(out, LG_ERR_BUSY, "", "The database is busy, try again");
     else
-        lg_svc_outcome(out, 500, "Internal error while %s", what);
+        lg_svc_fail(out, LG_ERR_STORE, "", "Internal error while %s", what);
     return rc;
 }
 
@@ -66,7 +82,7 @@ const char *lg_svc_public_reason(lg_service *svc, lg_err rc, const char *what)
 lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what)
 {
     const char *text = lg_svc_public_reason(svc, rc, what);
-    lg_svc_outcome(out, lg_svc_chain_status(rc), "%s", text);
+    lg_svc_fail(out, lg_svc_chain_err(rc), "", "%s", text);
     return rc;
 }
 
@@ -88,15 +104,15 @@ lg_err lg_svc_usdc_covered(lg_service *svc, uint64_t amount)
     return LG_ERR_WALLET;
 }
 
-int lg_svc_chain_status(lg_err rc)
+lg_err lg_svc_chain_err(lg_err rc)
 {
     switch (rc) {
     case LG_ERR_TIMEOUT:
-        return 504;
     case LG_ERR_WALLET:
-        return 503;
+    case LG_ERR_REVERTED:
+        return rc;
     default:
-        return 502;
+        return LG_ERR_RPC;
     }
 }
 

@@ -34,14 +34,21 @@ struct lg_service {
     uint64_t poll_ms;               /* [chain] receipt_poll_ms */
 };
 
-/* Fills out with status and a printf-style message. */
-void lg_svc_outcome(lg_outcome *out, int status, const char *fmt, ...) LG_PRINTF(3, 4);
+/* Fills out as refused or failed with err (the class http maps to a status), naming
+ * field ("" or NULL for none: the message is then the reason alone, else
+ * "field: reason"). Returns err. */
+lg_err lg_svc_fail(lg_outcome *out, lg_err err, const char *field, const char *fmt, ...)
+    LG_PRINTF(4, 5);
 
-/* The outcome of a failed store call: 503 when the database stayed busy, else 500. */
+/* Fills out as succeeded with done. Returns LG_OK. */
+lg_err lg_svc_done(lg_outcome *out, lg_done done);
+
+/* The outcome of a failed store call: LG_ERR_BUSY when the database stayed locked,
+ * else LG_ERR_STORE ("Internal error while what"); the store's own text is logged. */
 lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what);
 
-/* The outcome of a failed chain call: 504 on a timeout, else 502 naming the node's
- * message. Returns rc. */
+/* The outcome of a failed chain call, classed by lg_svc_chain_err, in the words of
+ * lg_svc_public_reason. Returns rc. */
 lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const char *what);
 
 /* The vault pulls a repayment from the platform wallet. Deposits were credited when
@@ -50,9 +57,9 @@ lg_err lg_svc_chain_failed(lg_service *svc, lg_outcome *out, lg_err rc, const ch
  * Returns LG_OK, LG_ERR_WALLET (short: logged for the operator) or a read error. */
 lg_err lg_svc_usdc_covered(lg_service *svc, uint64_t amount);
 
-/* The status of a chain failure other than a revert: 504 timed out, 503 the platform
- * wallet cannot pay for gas (the operator must fund it), 502 anything else. */
-int lg_svc_chain_status(lg_err rc);
+/* The class of a failed chain step: a timeout, a revert and the platform wallet's
+ * shortfall stay what they are; any other failure is the node's (LG_ERR_RPC). */
+lg_err lg_svc_chain_err(lg_err rc);
 
 /* What a partner may read of a failed chain step what: a revert's reason (the
  * contract's own words), else "Chain node unavailable" / "Chain node timed out" with

@@ -173,7 +173,7 @@ partner_money() {
         "$ws_status:$(ws_py 'd["balance"]')" "200:$((1000 * U))"
     deposit "$key_day" "$tx"
     ws_expect_error "$s: another partner cannot take that deposit" 409 \
-        "txHash was credited to another partner"
+        "txHash: credited to another partner"
     deposit "$key_ok" "$(pay $((5 * U)) 3)"
     ws_expect_error "$s: a transfer from another wallet is not a deposit" 400 \
         "txHash: no USDC transfer from the settlement address"
@@ -238,7 +238,7 @@ proofs() {
         "$ws_status:$(jd 'x["remainingDebt"]' 'x["repayment"]["repaymentTxHash"].lower()')" \
         "200:$((300 * U)):${good,,}"
     repay "$key_ok" "prf-$s" $((100 * U)) "$good"
-    ws_expect_error "$s: a reused proof is 400" 400 "repaymentTxHash already used"
+    ws_expect_error "$s: a reused proof is 400" 400 "repaymentTxHash: already used"
     repay "$key_ok" "prf-$s" $((50 * U)) "$small"
     expect_eq "$s: the refused small proof still proves 50 alone" \
         "$ws_status:$(jd 'x["remainingDebt"]')" "200:$((250 * U))"

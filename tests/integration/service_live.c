@@ -30,6 +30,7 @@
 #include <lendgate/service.h>
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
+#include <lendgate/status.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -165,7 +166,7 @@ static lg_outcome borrow(lg_service *svc, const lg_partner *p, const char *loan_
     lg_outcome out;
     borrow_req(&r, loan_id, a, amount);
     lg_service_borrow(svc, p, &r, loan, &out);
-    printf("  borrow %s %llu -> %d %s\n", loan_id, (unsigned long long)amount, out.status,
+    printf("  borrow %s %llu -> %d %s\n", loan_id, (unsigned long long)amount, lg_http_status(&out),
            out.message);
     return out;
 }
@@ -181,7 +182,7 @@ static lg_outcome repay(lg_service *svc, const lg_partner *p, const char *loan_i
     r.amount = amount;
     snprintf(r.proof_tx, sizeof r.proof_tx, "%s", proof ? proof : "");
     lg_service_repay(svc, p, &r, loan, &rp, &out);
-    printf("  repay %s %llu -> %d %s\n", loan_id, (unsigned long long)amount, out.status,
+    printf("  repay %s %llu -> %d %s\n", loan_id, (unsigned long long)amount, lg_http_status(&out),
            out.message);
     return out;
 }
@@ -336,7 +337,8 @@ static int cmd_borrow_ok(lg_service *svc)
     make_partner(svc, &p, "partner_ok_001", USDC(100000), USDC(100000), 250, settle);
     uint64_t bal0 = usdc_balance(svc, settle), debt0 = position_debt(svc, &a);
     lg_outcome o = borrow(svc, &p, "ok-1", &a, USDC(1000), &loan);
-    check(o.status == 201, "borrow answers 201 (got %d %s)", o.status, o.message);
+    check(lg_http_status(&o) == 201, "borrow answers 201 (got %d %s)", lg_http_status(&o),
+          o.message);
     check(loan.status == LG_LOAN_ACTIVE, "loan is ACTIVE");
     check(loan.fee == USDC(25) && loan.net == USDC(975), "fee is 2.5%% (%llu), net %llu",
           (unsigned long long)loan.fee, (unsigned long long)loan.net);
@@ -371,8 +373,8 @@ static int cmd_borrow_ok(lg_service *svc)
 
 static void expect(lg_outcome o, int status, const char *needle, const char *what)
 {
-    check(o.status == status && strstr(o.message, needle) != NULL, "%s: %d \"%s\"", what, o.status,
-          o.message);
+    check(lg_http_status(&o) == status && strstr(o.message, needle) != NULL, "%s: %d \"%s\"", what,
+          lg_http_status(&o), o.message);
 }
 
 static int cmd_borrow_rejects(lg_service *svc)
@@ -427,7 +429,7 @@ static int cmd_idempotency(lg_service *svc)
     lg_service_platform_address(svc, platform, sizeof platform);
     lg_store_nonce_peek(lg_service_store(svc), 31337, platform, &n0);
     lg_outcome o = borrow(svc, &p, "dup-1", &a, USDC(100), &again);
-    check(o.status == 201 && strcmp(first.id, again.id) == 0 &&
+    check(lg_http_status(&o) == 201 && strcmp(first.id, again.id) == 0 &&
               strcmp(first.transfer_tx, again.transfer_tx) == 0,
           "same body again: the same loan, 201");
     lg_store_nonce_peek(lg_service_store(svc), 31337, platform, &n1);
@@ -448,8 +450,8 @@ static uint64_t deposit(lg_service *svc, const lg_partner *p, uint64_t amount, i
     lg_service_platform_address(svc, platform, sizeof platform);
     send_usdc_from(svc, p->settlement_address, platform, amount, tx);
     lg_service_deposit(svc, p, tx, &d, &bal, &out);
-    check(out.status == want_status && (want_status != 201 || d.amount == amount),
-          "deposit of %llu: %d %s", (unsigned long long)amount, out.status, out.message);
+    check(lg_http_status(&out) == want_status && (want_status != 201 || d.amount == amount),
+          "deposit of %llu: %d %s", (unsigned long long)amount, lg_http_status(&out), out.message);
     return bal;
 }
 
@@ -475,12 +477,12 @@ static int cmd_repay(lg_service *svc)
     expect(repay(svc, &p, "rep-1", USDC(1001), NULL, &loan), 400,
            "Repayment exceeds remaining debt of $1000.0", "overpayment names the remaining debt");
     lg_outcome o = repay(svc, &p, "rep-1", USDC(400), NULL, &loan);
-    check(o.status == 200 && loan.status == LG_LOAN_ACTIVE && loan.remaining == USDC(600) &&
-              loan.repaid == USDC(400),
+    check(lg_http_status(&o) == 200 && loan.status == LG_LOAN_ACTIVE &&
+              loan.remaining == USDC(600) && loan.repaid == USDC(400),
           "partial repayment: ACTIVE, 600 remaining");
     check(debt0 - position_debt(svc, &a) == USDC(400), "position debt fell by the repayment");
     o = repay(svc, &p, "rep-1", USDC(600), NULL, &loan);
-    check(o.status == 200 && loan.status == LG_LOAN_REPAID && loan.remaining == 0,
+    check(lg_http_status(&o) == 200 && loan.status == LG_LOAN_REPAID && loan.remaining == 0,
           "full repayment: REPAID");
     check(debt0 - position_debt(svc, &a) == USDC(1000), "position debt back where it was");
     expect(repay(svc, &p, "rep-1", USDC(1), NULL, &loan), 400, "Loan already fully repaid",
@@ -528,7 +530,7 @@ static int cmd_proof(lg_service *svc)
     expect(repay(svc, &p, "prf-1", USDC(200), good, &loan), 200, "", "good proof");
     check(loan.remaining == USDC(300), "good proof applied (%llu left)",
           (unsigned long long)loan.remaining);
-    expect(repay(svc, &p, "prf-1", USDC(100), good, &loan), 400, "repaymentTxHash already used",
+    expect(repay(svc, &p, "prf-1", USDC(100), good, &loan), 400, "repaymentTxHash: already used",
            "proof used again");
     return 0;
 }
@@ -553,7 +555,7 @@ static int cmd_repay_race(lg_service *svc)
             lg_outcome o = repay(child, &p, "rrace-1", USDC(600), NULL, &loan);
             close_svc(child, cfg);
             fflush(stdout);
-            _exit(o.status == 200 ? 2 : o.status == 400 ? 4 : 5);
+            _exit(lg_http_status(&o) == 200 ? 2 : lg_http_status(&o) == 400 ? 4 : 5);
         }
     }
     for (int i = 0; i < 2; i++) {
@@ -584,7 +586,7 @@ static int race_child(int i)
     lg_store_partner_get(lg_service_store(svc), "partner_race_001", &p);
     snprintf(id, sizeof id, "race-%02d", i);
     lg_outcome o = borrow(svc, &p, id, &a, USDC(100), &loan);
-    int code = o.status == 201 ? 2 : o.status == 403 ? 4 : 5;
+    int code = lg_http_status(&o) == 201 ? 2 : lg_http_status(&o) == 403 ? 4 : 5;
     close_svc(svc, cfg);
     fflush(stdout); /* the caller leaves by _exit */
     return code;
@@ -704,8 +706,9 @@ static int cmd_pending_start(lg_service *svc)
     lg_service *slow = open_svc(&cfg, 1000, 0);
     rpc_do(svc, "evm_setAutomine", "[false]");
     lg_outcome o = borrow(slow, &p, "pend-1", &a, USDC(100), &loan);
-    check(o.status == 202 && loan.status == LG_LOAN_PENDING,
-          "chain slower than the budget: 202 PENDING (%d, status %d)", o.status, (int)loan.status);
+    check(lg_http_status(&o) == 202 && loan.status == LG_LOAN_PENDING,
+          "chain slower than the budget: 202 PENDING (%d, status %d)", lg_http_status(&o),
+          (int)loan.status);
     close_svc(slow, cfg);
     /* The node loses the borrow: reconcile must broadcast the persisted bytes again. */
     lg_chain_tx *txs = NULL;

@@ -7,7 +7,9 @@ lendgate header or of a backend library must be allowed for the including layer,
 http and bin must not call the store or the chain client (lg_store_*, lg_rpc_*,
 lg_chain_*) nor take their handles from the service. The borrow, repay and reconcile
 pipelines call the chain only through its table (lg_chain_*), never rpc, the contract
-bindings or the sender directly. Prints one line per violation; exit 1 if any.
+bindings or the sender directly. The service speaks no HTTP: no status number appears
+in its code (its answers are lg_err classes; src/http/status.c maps them). Prints one
+line per violation; exit 1 if any.
 """
 import os
 import re
@@ -21,7 +23,7 @@ LAYERS = {
     "service": "service queries admin setup nonce_store view render".split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
              "admin_bodies admin_handlers guard ratelimit replay signature netaddr "
-             "chaincap").split(),
+             "chaincap status").split(),
 }
 # What each layer may include besides itself. The domain records are model.h's
 # (core): http and bin name them from there, and never include the store's header.
@@ -43,6 +45,11 @@ DOOR = re.compile(r"\blg_(store|rpc|chain)_[a-z_]+\s*\(|\blg_service_(store|rpc|
 PIPELINES = {os.path.join("src", "service", f) for f in ("borrow.c", "repay.c", "reconcile.c")}
 PAST_TABLE = re.compile(r"\blg_(rpc|oaid|vault|usdc|sender|contracts|fees|nonce)_[a-z_]+\s*\(")
 
+# A number the code of the service would only write to answer in HTTP terms.
+HTTP_STATUS = re.compile(r"\b(200|201|202|204|400|401|403|404|405|409|413|415|422|429|500|502|503|"
+                         r"504)\b")
+COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"', re.S)
+
 header_layer = {h + ".h": layer for layer, hs in LAYERS.items() for h in hs}
 
 
@@ -59,6 +66,8 @@ def check_file(top, rel, problems):
         problems.append(f"{rel}: belongs to no layer (add it to tests/layering/check_layers.py)")
         return
     text = open(os.path.join(top, rel), encoding="utf-8", errors="replace").read()
+    if layer == "service":
+        check_no_http(rel, text, problems)
     for n, line in enumerate(text.splitlines(), 1):
         m = re.match(r'\s*#\s*include\s*[<"]([^>"]+)[>"]', line)
         if m:
@@ -67,6 +76,16 @@ def check_file(top, rel, problems):
             problems.append(f"{rel}:{n}: {layer} reaches past the service: {line.strip()}")
         if rel in PIPELINES and PAST_TABLE.search(line):
             problems.append(f"{rel}:{n}: the pipeline reaches past the chain table: "
+                            f"{line.strip()}")
+
+
+def check_no_http(rel, text, problems):
+    # Blank comments and strings but keep their newlines, so line numbers hold.
+    code = COMMENT_OR_STRING.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    for n, line in enumerate(code.splitlines(), 1):
+        m = HTTP_STATUS.search(line)
+        if m and not line.lstrip().startswith("#"):
+            problems.append(f"{rel}:{n}: the service answers in HTTP status {m.group(1)}: "
                             f"{line.strip()}")
 
 

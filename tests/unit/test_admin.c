@@ -16,6 +16,7 @@
 #include <lendgate/config.h>
 #include <lendgate/store.h>
 #include <lendgate/time.h>
+#include <lendgate/status.h>
 
 #include <json-c/json.h>
 #include <stdint.h>
@@ -89,11 +90,11 @@ static lg_partner create(const char *prefix, int signing, lg_admin_secrets *sec)
 {
     lg_admin_create req;
     lg_partner p;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     create_req(&req, prefix);
     req.partner.signing_required = signing;
     CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(svc, &who, &req, &p, sec, &out), LG_OK);
-    CU_ASSERT_EQUAL(out.status, 201);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 201);
     return p;
 }
 
@@ -111,7 +112,7 @@ static uint64_t audit_count(const char *action)
     lg_admin_audit *items = NULL;
     size_t n = 0;
     uint64_t total = 0;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     CU_ASSERT_EQUAL_FATAL(lg_admin_audit_list(svc, &f, &items, &n, &total, &out), LG_OK);
     free(items);
     return total;
@@ -145,10 +146,10 @@ static void expect_create_refused(lg_admin_create *req, int status, const char *
 {
     lg_partner p;
     lg_admin_secrets sec;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     uint64_t before = partner_total();
     CU_ASSERT_NOT_EQUAL(lg_admin_partner_create(svc, &who, req, &p, &sec, &out), LG_OK);
-    CU_ASSERT_EQUAL(out.status, status);
+    CU_ASSERT_EQUAL(lg_http_status(&out), status);
     if (strncmp(out.message, field, strlen(field)) != 0)
         fprintf(stderr, "\n  message \"%s\" does not start with %s\n", out.message, field);
     CU_ASSERT_EQUAL(strncmp(out.message, field, strlen(field)), 0);
@@ -215,7 +216,7 @@ static void test_create_limit_defaults(void)
     lg_admin_create req;
     lg_admin_secrets sec;
     lg_partner p;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     create_req(&req, "dflt");
     req.partner.daily_limit = req.partner.total_limit = 0;
     CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(svc, &who, &req, &p, &sec, &out), LG_OK);
@@ -227,7 +228,7 @@ static void test_create_limit_defaults(void)
     req.partner.total_limit = 0;
     req.partner.daily_limit = lg_config_u64(cfg, "admin", "default_total_limit") + 1;
     CU_ASSERT_EQUAL(lg_admin_partner_create(svc, &who, &req, &p, &sec, &out), LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 400);
     CU_ASSERT_PTR_NOT_NULL(strstr(out.message, "dailyBorrowLimit"));
 }
 
@@ -264,10 +265,10 @@ static void test_create_refused(void)
     expect_create_refused(&req, 400, "webhookUrl");
     CU_ASSERT_EQUAL(audit_count(NULL), 1);
 
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     lg_partner p;
     CU_ASSERT_EQUAL(lg_admin_partner_create(NULL, &who, &req, &p, &s, &out), LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 500);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 500);
     CU_ASSERT_EQUAL(lg_admin_partner_create(svc, &who, &req, &p, &s, NULL), LG_ERR_INVALID);
 }
 
@@ -279,7 +280,7 @@ static void test_create_plan_fields(void)
     lg_admin_create req;
     lg_admin_secrets sec, s2;
     lg_partner p, got;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     fresh();
     create_req(&req, "xyz");
     snprintf(req.partner.id, sizeof req.partner.id, "partner_xyz_lending_001");
@@ -291,7 +292,7 @@ static void test_create_plan_fields(void)
     snprintf(req.partner.created_by, sizeof req.partner.created_by, "mallory");
     req.env = LG_APIKEY_SANDBOX;
     CU_ASSERT_EQUAL_FATAL(lg_admin_partner_create(svc, &who, &req, &p, &sec, &out), LG_OK);
-    CU_ASSERT_EQUAL(out.status, 201);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 201);
     CU_ASSERT_STRING_EQUAL(p.id, "partner_xyz_lending_001");
     CU_ASSERT_STRING_EQUAL(p.created_by, "alice");
     CU_ASSERT_EQUAL_FATAL(lg_store_partner_get(st, "partner_xyz_lending_001", &got), LG_OK);
@@ -353,14 +354,14 @@ static void test_create_plan_fields(void)
 static void test_rotate_grace(void)
 {
     lg_admin_secrets s0, s1, s2;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     int64_t old_exp = 0;
     fresh();
     lg_partner p = create("acme", 0, &s0);
 
     CU_ASSERT_EQUAL(lg_admin_key_rotate(svc, &who, p.id, LG_APIKEY_SANDBOX, 0, &s1, &old_exp, &out),
                     LG_OK);
-    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     CU_ASSERT_EQUAL(old_exp, t0);
     CU_ASSERT_EQUAL(auth(s0.api_key, t0, NULL), LG_ERR_NOT_FOUND);
     CU_ASSERT_EQUAL(auth(s1.api_key, t0, NULL), LG_OK);
@@ -388,12 +389,12 @@ static void test_rotate_grace(void)
     CU_ASSERT_EQUAL(
         lg_admin_key_rotate(svc, &who, "partner_nobody_001", LG_APIKEY_LIVE, 0, &s1, NULL, &out),
         LG_ERR_NOT_FOUND);
-    CU_ASSERT_EQUAL(out.status, 404);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 404);
     CU_ASSERT_EQUAL(s1.api_key[0], '\0');
     CU_ASSERT_EQUAL(
         lg_admin_key_rotate(svc, &who, p.id, LG_APIKEY_LIVE, 400000000, &s1, NULL, &out),
         LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 400);
     lg_admin_secrets_wipe(&s0);
     lg_admin_secrets_wipe(&s2);
 }
@@ -401,11 +402,11 @@ static void test_rotate_grace(void)
 static void test_signing_rotate(void)
 {
     lg_admin_secrets s0, s1;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     fresh();
     lg_partner p = create("acme", 1, &s0);
     CU_ASSERT_EQUAL(lg_admin_signing_rotate(svc, &who, p.id, &s1, &out), LG_OK);
-    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     CU_ASSERT_EQUAL(strncmp(s1.signing_secret, "sig_", 4), 0);
     CU_ASSERT_STRING_NOT_EQUAL(s1.signing_secret, s0.signing_secret);
     lg_partner got;
@@ -416,7 +417,7 @@ static void test_signing_rotate(void)
     CU_ASSERT_FALSE(audit_holds(s0.signing_secret));
     CU_ASSERT_EQUAL(lg_admin_signing_rotate(svc, &who, "partner_x_001", &s1, &out),
                     LG_ERR_NOT_FOUND);
-    CU_ASSERT_EQUAL(out.status, 404);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 404);
     lg_admin_secrets_wipe(&s0);
 }
 
@@ -426,9 +427,9 @@ static void expect_update(lg_partner *ch, unsigned mask, int status, const char 
 {
     lg_partner before, after;
     lg_admin_secrets sec;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     lg_err rc = lg_admin_partner_update(svc, &who, ch, mask, &before, &after, &sec, &out);
-    CU_ASSERT_EQUAL(out.status, status);
+    CU_ASSERT_EQUAL(lg_http_status(&out), status);
     CU_ASSERT_EQUAL(rc == LG_OK, status == 200);
     if (field)
         CU_ASSERT_EQUAL(strncmp(out.message, field, strlen(field)), 0);
@@ -437,7 +438,7 @@ static void expect_update(lg_partner *ch, unsigned mask, int status, const char 
 static void test_update_fields(void)
 {
     lg_admin_secrets s0, sec;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     lg_partner before, after;
     fresh();
     lg_partner p = create("acme", 0, &s0);
@@ -459,7 +460,7 @@ static void test_update_fields(void)
                     LG_PF_RATE_LIMIT | LG_PF_ALLOWLIST | LG_PF_SIGNING;
     CU_ASSERT_EQUAL_FATAL(
         lg_admin_partner_update(svc, &who, &ch, mask, &before, &after, &sec, &out), LG_OK);
-    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     CU_ASSERT_STRING_EQUAL(before.name, "acme lending");
     CU_ASSERT_STRING_EQUAL(after.name, "Acme Credit");
     CU_ASSERT_EQUAL(after.tier, LG_TIER_PREMIUM);
@@ -532,13 +533,13 @@ static void update_one(const lg_admin_actor *actor, const lg_partner *ch, unsign
 {
     lg_partner before;
     lg_admin_secrets sec;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     lg_err rc = lg_admin_partner_update(svc, actor, ch, mask, &before, after, &sec, &out);
     if (rc != LG_OK)
-        fprintf(stderr, "\n  update %#x: %s (%d %s)\n", mask, lg_errname(rc), out.status,
+        fprintf(stderr, "\n  update %#x: %s (%d %s)\n", mask, lg_errname(rc), lg_http_status(&out),
                 out.message);
     CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
-    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     CU_ASSERT_TRUE(same_but(&before, after, mask));
     lg_admin_secrets_wipe(&sec);
 }
@@ -607,18 +608,18 @@ static void test_update_plan_fields(void)
 static void test_set_status(void)
 {
     lg_admin_secrets s0;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     lg_partner after;
     fresh();
     lg_partner p = create("acme", 0, &s0);
     CU_ASSERT_EQUAL(
         lg_admin_partner_set_status(svc, &who, p.id, LG_PARTNER_SUSPENDED, &after, &out), LG_OK);
-    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     CU_ASSERT_EQUAL(after.status, LG_PARTNER_SUSPENDED);
     CU_ASSERT_EQUAL(auth(s0.api_key, t0, NULL), LG_ERR_SUSPENDED);
     CU_ASSERT_EQUAL(lg_admin_partner_set_status(svc, &who, p.id, LG_PARTNER_SUSPENDED, NULL, &out),
                     LG_OK);
-    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     CU_ASSERT_EQUAL(audit_count("partner.suspend"), 1);
     CU_ASSERT_EQUAL(lg_admin_partner_set_status(svc, &who, p.id, LG_PARTNER_ACTIVE, &after, &out),
                     LG_OK);
@@ -628,10 +629,10 @@ static void test_set_status(void)
     CU_ASSERT_EQUAL(
         lg_admin_partner_set_status(svc, &who, "partner_x_001", LG_PARTNER_ACTIVE, NULL, &out),
         LG_ERR_NOT_FOUND);
-    CU_ASSERT_EQUAL(out.status, 404);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 404);
     CU_ASSERT_EQUAL(lg_admin_partner_set_status(svc, &who, p.id, (lg_partner_status)7, NULL, &out),
                     LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 400);
     CU_ASSERT_EQUAL(audit_count(NULL), 3);
     lg_admin_secrets_wipe(&s0);
 }
@@ -694,7 +695,7 @@ static void test_analytics(void)
 {
     lg_admin_secrets s0;
     lg_admin_analytics a;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     char err[128];
     fresh();
     lg_partner p = create("acme", 0, &s0); /* fee 1% */
@@ -711,7 +712,7 @@ static void test_analytics(void)
 
     CU_ASSERT_EQUAL(lg_config_set(cfg, "admin", "default_after_days", "5", err, sizeof err), LG_OK);
     CU_ASSERT_EQUAL_FATAL(lg_admin_analytics_get(svc, p.id, 7, now, &a, &out), LG_OK);
-    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     CU_ASSERT_EQUAL(a.period_days, 7);
     CU_ASSERT_EQUAL(a.start_ms, today - 6 * DAY_MS);
     CU_ASSERT_EQUAL(a.end_ms, today + DAY_MS);
@@ -743,10 +744,10 @@ static void test_analytics(void)
                     LG_OK);
 
     CU_ASSERT_EQUAL(lg_admin_analytics_get(svc, p.id, 14, now, &a, &out), LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 400);
     CU_ASSERT_EQUAL(lg_admin_analytics_get(svc, "partner_x_001", 30, now, &a, &out),
                     LG_ERR_NOT_FOUND);
-    CU_ASSERT_EQUAL(out.status, 404);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 404);
     CU_ASSERT_PTR_NULL(a.days);
 }
 
@@ -765,14 +766,14 @@ static void test_import(void)
 {
     lg_admin_import_entry e[3];
     lg_admin_import_result r[3];
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     size_t bad = 99;
     fresh();
     entry(&e[0], "acme", 10);
     entry(&e[1], "beta", 20);
     entry(&e[2], "gamma", 30);
     CU_ASSERT_EQUAL_FATAL(lg_admin_import(svc, &who, e, 3, r, &bad, &out), LG_OK);
-    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     CU_ASSERT_STRING_EQUAL(r[0].partner.id, "partner_acme_001");
     CU_ASSERT_STRING_EQUAL(r[1].partner.id, "partner_beta_002");
     CU_ASSERT_STRING_EQUAL(r[2].partner.id, "partner_gamma_003");
@@ -788,7 +789,8 @@ static void test_import(void)
     /* The same file again changes nothing and writes nothing. */
     lg_err rc = lg_admin_import(svc, &who, e, 3, r, &bad, &out);
     if (rc != LG_OK)
-        fprintf(stderr, "\n  import again: %s (%d %s)\n", lg_errname(rc), out.status, out.message);
+        fprintf(stderr, "\n  import again: %s (%d %s)\n", lg_errname(rc), lg_http_status(&out),
+                out.message);
     CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
     for (int i = 0; i < 3; i++) {
         CU_ASSERT_EQUAL(r[i].created, 0);
@@ -812,7 +814,7 @@ static void test_import(void)
     entry(&e[2], "zeta", 3);
     CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, 3, r, &bad, &out), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(bad, 1);
-    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 400);
     CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].platformFeePercentage", 33), 0);
     CU_ASSERT_EQUAL(r[0].secrets.api_key[0], '\0');
     CU_ASSERT_EQUAL(partner_total(), 3);
@@ -822,7 +824,7 @@ static void test_import(void)
     entry(&e[2], "delta", 3);
     CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, 3, r, &bad, &out), LG_ERR_DUPLICATE);
     CU_ASSERT_EQUAL(bad, 2);
-    CU_ASSERT_EQUAL(out.status, 409);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 409);
     CU_ASSERT_EQUAL(strncmp(out.message, "partners[2].apiKeyPrefix", 24), 0);
     CU_ASSERT_EQUAL(partner_total(), 3);
     CU_ASSERT_EQUAL(audit_count(NULL), 4);
@@ -849,7 +851,7 @@ static size_t key_count(const char *partner_id)
     lg_partner p;
     lg_api_key *keys = NULL;
     size_t n = 0;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     CU_ASSERT_EQUAL_FATAL(lg_admin_partner_show(svc, partner_id, &p, &keys, &n, &out), LG_OK);
     free(keys);
     return n;
@@ -862,16 +864,17 @@ static void test_import_plan_file(void)
     static const char *const ids[] = {"partner_xyz_lending_001", "partner_abc_finance_002"};
     static const char *const keys[] = {"pk_xyz_live_", "pk_abc_live_"};
     lg_admin_import_result r[2];
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     lg_partner got[2], again;
     size_t n = 0, bad = 99;
     fresh();
     lg_admin_import_entry *e = plan_entries(&n);
     lg_err rc = lg_admin_import(svc, &who, e, n, r, &bad, &out);
     if (rc != LG_OK)
-        fprintf(stderr, "\n  import: %s (%d %s)\n", lg_errname(rc), out.status, out.message);
+        fprintf(stderr, "\n  import: %s (%d %s)\n", lg_errname(rc), lg_http_status(&out),
+                out.message);
     CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
-    CU_ASSERT_EQUAL(out.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     for (size_t i = 0; i < 2; i++) {
         CU_ASSERT_EQUAL(r[i].created, 1);
         CU_ASSERT_STRING_EQUAL(r[i].partner.id, ids[i]);
@@ -917,7 +920,8 @@ static void test_import_plan_file(void)
     lg_time_set_fixed(t0 + 60000);
     rc = lg_admin_import(svc, &bob, e, n, r, &bad, &out);
     if (rc != LG_OK)
-        fprintf(stderr, "\n  import again: %s (%d %s)\n", lg_errname(rc), out.status, out.message);
+        fprintf(stderr, "\n  import again: %s (%d %s)\n", lg_errname(rc), lg_http_status(&out),
+                out.message);
     CU_ASSERT_EQUAL_FATAL(rc, LG_OK);
     for (size_t i = 0; i < 2; i++) {
         CU_ASSERT_EQUAL(r[i].created, 0);
@@ -935,7 +939,7 @@ static void test_import_plan_file(void)
     /* An entry for an existing prefix that names another partnerId: 400, nothing done. */
     snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "partner_abc_finance_009");
     CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, n, r, &bad, &out), LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 400);
     CU_ASSERT_EQUAL(bad, 1);
     CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].partnerId", 21), 0);
     CU_ASSERT_EQUAL(lg_store_partner_get(st, "partner_abc_finance_009", &again), LG_ERR_NOT_FOUND);
@@ -964,7 +968,7 @@ static void test_import_partner_id_clash(void)
     lg_admin_import_entry e[2];
     lg_admin_import_result r[2];
     lg_admin_secrets s0;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     size_t bad = 99;
     fresh();
     lg_partner b = create("beta", 0, &s0);
@@ -973,7 +977,7 @@ static void test_import_partner_id_clash(void)
     entry(&e[1], "delta", 10);
     snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "%s", b.id);
     CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, 2, r, &bad, &out), LG_ERR_DUPLICATE);
-    CU_ASSERT_EQUAL(out.status, 409);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 409);
     CU_ASSERT_EQUAL(bad, 1);
     if (strncmp(out.message, "partners[1].partnerId", 21) != 0)
         fprintf(stderr, "\n  message \"%s\" does not name partners[1].partnerId\n", out.message);
@@ -984,7 +988,7 @@ static void test_import_partner_id_clash(void)
     snprintf(e[0].create.partner.id, sizeof e[0].create.partner.id, "partner_same_001");
     snprintf(e[1].create.partner.id, sizeof e[1].create.partner.id, "partner_same_001");
     CU_ASSERT_EQUAL(lg_admin_import(svc, &who, e, 2, r, &bad, &out), LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 400);
     CU_ASSERT_EQUAL(bad, 1);
     CU_ASSERT_EQUAL(strncmp(out.message, "partners[1].partnerId", 21), 0);
     CU_ASSERT_EQUAL(partner_total(), 1);

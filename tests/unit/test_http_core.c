@@ -8,6 +8,7 @@
 #include <lendgate/request.h>
 #include <lendgate/response.h>
 #include <lendgate/router.h>
+#include <lendgate/status.h>
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -37,6 +38,41 @@ static long mem_read(void *ctx, char *buf, size_t n)
     memcpy(buf, m->data + m->pos, take);
     m->pos += take;
     return (long)take;
+}
+
+/* The plan's statuses for the service's classes, and a status for every class. */
+static void test_statuses(void)
+{
+    static const struct {
+        lg_err err;
+        int status;
+    } plan[] = {
+        {LG_ERR_INVALID, 400},     {LG_ERR_FUNDS, 400},     {LG_ERR_STATE, 400},
+        {LG_ERR_OVERPAY, 400},     {LG_ERR_REVERTED, 400},  {LG_ERR_AUTH, 401},
+        {LG_ERR_FORBIDDEN, 403},   {LG_ERR_SUSPENDED, 403}, {LG_ERR_LIMIT_DAILY, 403},
+        {LG_ERR_LIMIT_TOTAL, 403}, {LG_ERR_NOT_FOUND, 404}, {LG_ERR_CONFLICT, 409},
+        {LG_ERR_DUPLICATE, 409},   {LG_ERR_INTERNAL, 500},  {LG_ERR_STORE, 500},
+        {LG_ERR_RPC, 502},         {LG_ERR_BUSY, 503},      {LG_ERR_WALLET, 503},
+        {LG_ERR_UNSUPPORTED, 503}, {LG_ERR_TIMEOUT, 504},
+    };
+    for (size_t i = 0; i < sizeof plan / sizeof *plan; i++)
+        CU_ASSERT_EQUAL(lg_http_error_status(plan[i].err), plan[i].status);
+    for (int e = 1; e < LG_ERR__LAST; e++) {
+        int s = lg_http_error_status((lg_err)e);
+        CU_ASSERT(s >= 400 && s <= 504);
+    }
+    CU_ASSERT_EQUAL(lg_http_error_status(LG_ERR__LAST), 500);
+    CU_ASSERT_EQUAL(lg_http_error_status((lg_err)-1), 500);
+
+    lg_outcome o = {LG_OK, LG_DONE_OK, "", ""};
+    CU_ASSERT_EQUAL(lg_http_status(&o), 200);
+    o.done = LG_DONE_CREATED;
+    CU_ASSERT_EQUAL(lg_http_status(&o), 201);
+    o.done = LG_DONE_ACCEPTED;
+    CU_ASSERT_EQUAL(lg_http_status(&o), 202);
+    o.err = LG_ERR_LIMIT_DAILY; /* a failure's class wins over a stale done */
+    CU_ASSERT_EQUAL(lg_http_status(&o), 403);
+    CU_ASSERT_EQUAL(lg_http_status(NULL), 500);
 }
 
 static void test_request_params(void)
@@ -304,6 +340,7 @@ int main(void)
         {"router", test_router},
         {"responses", test_response},
         {"audit payload sanitizing", test_audit_sanitize},
+        {"service answers to statuses", test_statuses},
         {NULL, NULL},
     };
     lg_test_add_suite("http_core", NULL, NULL, tests);

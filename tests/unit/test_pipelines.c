@@ -21,6 +21,7 @@
 #include <lendgate/setup.h>
 #include <lendgate/sha256.h>
 #include <lendgate/store.h>
+#include <lendgate/status.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -51,6 +52,12 @@
 #define PROOF2 "0xa2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2"
 #define PROOF3 "0xa3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3"
 #define PROOF4 "0xa4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4"
+
+/* The API status of an outcome returned by value. */
+static int status_of(lg_outcome o)
+{
+    return lg_http_status(&o);
+}
 
 static char dir[512];
 static lg_config *cfg;
@@ -234,7 +241,7 @@ static void deposit(const lg_partner *p, const char *hash, uint64_t amount)
     lg_outcome out;
     fake_chain_add_transfer(fake, hash, 1, SETTLE, platform_hex, amount);
     CU_ASSERT_EQUAL(lg_service_deposit(svc, p, hash, &d, &balance, &out), LG_OK);
-    CU_ASSERT_EQUAL(out.status, 201);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 201);
 }
 
 /* ------------------------------------------------------------ what happened */
@@ -388,7 +395,7 @@ static void test_borrow_not_owner(void)
     lg_loan loan;
     lg_err rc;
     lg_outcome o = borrow_on(svc, &p, "own-1", OTHER, OAID, USDC(10), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 403);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 403);
     CU_ASSERT_EQUAL(rc, LG_ERR_FORBIDDEN);
     CU_ASSERT_STRING_EQUAL(o.message, "User does not own this OAID");
     CU_ASSERT_FALSE(loan_exists(&p, "own-1"));
@@ -403,7 +410,7 @@ static void test_borrow_unknown_oaid(void)
     lg_loan loan;
     lg_err rc;
     lg_outcome o = borrow_on(svc, &p, "unk-1", WALLET, "999", USDC(10), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 404);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 404);
     CU_ASSERT_EQUAL(rc, LG_ERR_NOT_FOUND);
     CU_ASSERT_STRING_EQUAL(o.message, "OAID 999 does not exist");
     CU_ASSERT_FALSE(loan_exists(&p, "unk-1"));
@@ -417,8 +424,10 @@ static void test_borrow_inactive_line(void)
     lg_loan loan;
     lg_err rc;
     lg_outcome o = borrow_on(svc, &p, "line-1", WALLET, OAID_INACTIVE, USDC(10), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 400);
-    CU_ASSERT_EQUAL(rc, LG_ERR_INACTIVE);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
+    CU_ASSERT_EQUAL(rc, LG_ERR_STATE);
+    CU_ASSERT_EQUAL(o.err, LG_ERR_STATE);
+    CU_ASSERT_STRING_EQUAL(o.field, "");
     CU_ASSERT_STRING_EQUAL(o.message, "OAID credit line is not active");
     CU_ASSERT_FALSE(loan_exists(&p, "line-1"));
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 0);
@@ -432,15 +441,15 @@ static void test_borrow_insufficient_credit(void)
     lg_loan loan;
     lg_err rc;
     lg_outcome o = borrow_on(svc, &p, "cr-1", WALLET, OAID, USDC(8000), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 400);
-    CU_ASSERT_EQUAL(rc, LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
+    CU_ASSERT_EQUAL(rc, LG_ERR_FUNDS);
     CU_ASSERT_STRING_EQUAL(o.message, "Insufficient credit. Available: $7500.0");
     CU_ASSERT_FALSE(loan_exists(&p, "cr-1"));
     CU_ASSERT_EQUAL(partner_now(&p).outstanding, 0);
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 0);
     /* Exactly what is available still goes, and the loan records what is left. */
     o = borrow(&p, "cr-2", OAID, USDC(7500), &loan);
-    CU_ASSERT_EQUAL(o.status, 201);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 201);
     CU_ASSERT_STRING_EQUAL(loan.remaining_credit, "0");
 }
 
@@ -452,12 +461,12 @@ static void test_borrow_no_position(void)
     lg_loan loan;
     lg_err rc;
     lg_outcome o = borrow_on(svc, &p, "pos-1", WALLET, OAID_NOPOS, USDC(10), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 400);
-    CU_ASSERT_EQUAL(rc, LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
+    CU_ASSERT_EQUAL(rc, LG_ERR_STATE);
     CU_ASSERT_STRING_EQUAL(o.message, "No active collateral position found for this OAID");
     o = borrow_on(svc, &p, "pos-2", WALLET, OAID_DEADPOS, USDC(10), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 400);
-    CU_ASSERT_EQUAL(rc, LG_ERR_INACTIVE);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
+    CU_ASSERT_EQUAL(rc, LG_ERR_STATE);
     CU_ASSERT_STRING_EQUAL(o.message, "No active collateral position found for this OAID");
     CU_ASSERT_FALSE(loan_exists(&p, "pos-1"));
     CU_ASSERT_FALSE(loan_exists(&p, "pos-2"));
@@ -475,20 +484,20 @@ static void test_borrow_node_down_at_checks(void)
     lg_err rc;
     fake_chain_fail_reads(fake, LG_ERR_IO, "connection refused");
     lg_outcome o = borrow_on(svc, &p, "down-1", WALLET, OAID, USDC(10), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 502);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 502);
     CU_ASSERT_EQUAL(rc, LG_ERR_IO);
     /* The node's own words stay in the log: the partner learns the kind of failure. */
     CU_ASSERT_STRING_EQUAL(o.message, "Chain node unavailable");
     fake_chain_fail_reads(fake, LG_ERR_TIMEOUT, "timed out");
     o = borrow_on(svc, &p, "down-2", WALLET, OAID, USDC(10), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 504);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 504);
     CU_ASSERT_STRING_EQUAL(o.message, "Chain node timed out");
     CU_ASSERT_EQUAL(rc, LG_ERR_TIMEOUT);
     CU_ASSERT_FALSE(loan_exists(&p, "down-1"));
     CU_ASSERT_FALSE(loan_exists(&p, "down-2"));
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 0);
     fake_chain_fail_reads(fake, LG_OK, NULL);
-    CU_ASSERT_EQUAL(borrow(&p, "down-3", OAID, USDC(10), &loan).status, 201);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "down-3", OAID, USDC(10), &loan)), 201);
 }
 
 static void test_borrow_limits(void)
@@ -499,15 +508,15 @@ static void test_borrow_limits(void)
     lg_loan loan;
     lg_err rc;
     lg_outcome o = borrow_on(svc, &p, "day-1", WALLET, OAID, USDC(600), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 403);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 403);
     CU_ASSERT_EQUAL(rc, LG_ERR_LIMIT_DAILY);
     CU_ASSERT_STRING_EQUAL(o.message, "Partner daily limit exceeded. Remaining: $500.0");
-    CU_ASSERT_EQUAL(borrow(&p, "day-2", OAID, USDC(300), &loan).status, 201);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "day-2", OAID, USDC(300), &loan)), 201);
     o = borrow_on(svc, &p, "day-3", WALLET, OAID, USDC(300), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 403);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 403);
     CU_ASSERT_STRING_EQUAL(o.message, "Partner daily limit exceeded. Remaining: $200.0");
     o = borrow_on(svc, &q, "tot-1", WALLET, OAID, USDC(400), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 403);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 403);
     CU_ASSERT_EQUAL(rc, LG_ERR_LIMIT_TOTAL);
     CU_ASSERT_STRING_EQUAL(o.message, "Partner total limit exceeded. Remaining: $300.0");
     CU_ASSERT_FALSE(loan_exists(&p, "day-1"));
@@ -527,7 +536,7 @@ static void test_borrow_ok(void)
     lg_loan loan;
     lg_err rc;
     lg_outcome o = borrow_on(svc, &p, "ok-1", WALLET, OAID, USDC(1000), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 201);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 201);
     CU_ASSERT_EQUAL(rc, LG_OK);
     CU_ASSERT_STRING_EQUAL(o.message, "");
     CU_ASSERT_EQUAL(loan.status, LG_LOAN_ACTIVE);
@@ -587,10 +596,10 @@ static void test_borrow_replay(void)
     fresh();
     lg_partner p = partner("p_dup", USDC(10000), USDC(10000), 100);
     lg_loan first, again;
-    CU_ASSERT_EQUAL(borrow(&p, "dup-1", OAID, USDC(100), &first).status, 201);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "dup-1", OAID, USDC(100), &first)), 201);
     CU_ASSERT_EQUAL(lg_store_nonce_peek(st, CHAIN_ID, platform_hex, &n0), LG_OK);
     lg_outcome o = borrow(&p, "dup-1", OAID, USDC(100), &again);
-    CU_ASSERT_EQUAL(o.status, 201);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 201);
     CU_ASSERT_STRING_EQUAL(again.id, first.id);
     CU_ASSERT_STRING_EQUAL(again.transfer_tx, first.transfer_tx);
     CU_ASSERT_EQUAL(again.status, LG_LOAN_ACTIVE);
@@ -606,9 +615,9 @@ static void test_borrow_conflict(void)
     lg_partner p = partner("p_conf", USDC(10000), USDC(10000), 100);
     lg_loan first, again;
     lg_err rc;
-    CU_ASSERT_EQUAL(borrow(&p, "conf-1", OAID, USDC(100), &first).status, 201);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "conf-1", OAID, USDC(100), &first)), 201);
     lg_outcome o = borrow_on(svc, &p, "conf-1", WALLET, OAID, USDC(101), &again, &rc);
-    CU_ASSERT_EQUAL(o.status, 409);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 409);
     CU_ASSERT_EQUAL(rc, LG_ERR_CONFLICT);
     CU_ASSERT_STRING_EQUAL(o.message, "Partner loan ID already exists with a different request");
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 2);
@@ -626,7 +635,7 @@ static void test_borrow_reverted(void)
     lg_err rc;
     fake_chain_script(fake, FAKE_REVERTED, "Vault: exceeds LTV");
     lg_outcome o = borrow_on(svc, &p, "rev-1", WALLET, OAID, USDC(1000), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_EQUAL(rc, LG_ERR_REVERTED);
     CU_ASSERT_STRING_EQUAL(o.message, "Borrow transaction reverted: Vault: exceeds LTV");
     lg_loan kept = stored_loan(&p, "rev-1");
@@ -646,11 +655,11 @@ static void test_borrow_reverted(void)
     CU_ASSERT_EQUAL(outbox(&p, "loan.borrowed"), 0);
     /* The same request again answers the stored failure and sends nothing. */
     o = borrow_on(svc, &p, "rev-1", WALLET, OAID, USDC(1000), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_EQUAL(rc, LG_ERR_STATE);
     CU_ASSERT_STRING_EQUAL(o.message, "Loan failed: Vault: exceeds LTV");
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 1);
-    CU_ASSERT_EQUAL(borrow(&p, "rev-2", OAID, USDC(1000), &loan).status, 201);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "rev-2", OAID, USDC(1000), &loan)), 201);
 }
 
 static void test_borrow_estimate_reverts(void)
@@ -661,7 +670,7 @@ static void test_borrow_estimate_reverts(void)
     lg_loan loan;
     fake_chain_estimate_reverts(fake, "Vault: paused");
     lg_outcome o = borrow(&p, "est-1", OAID, USDC(500), &loan);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_STRING_EQUAL(o.message, "Borrow rejected by the vault: Vault: paused");
     lg_loan kept = stored_loan(&p, "est-1");
     CU_ASSERT_EQUAL(kept.status, LG_LOAN_FAILED);
@@ -683,7 +692,7 @@ static void test_borrow_node_error(void)
     lg_err rc;
     fake_chain_script(fake, FAKE_NODE_ERROR, "insufficient funds for gas * price + value");
     lg_outcome o = borrow_on(svc, &p, "node-1", WALLET, OAID, USDC(700), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 502);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 502);
     CU_ASSERT_EQUAL(rc, LG_ERR_RPC);
     /* The platform wallet's state is the operator's business, not the partner's. */
     CU_ASSERT_STRING_EQUAL(o.message, "Chain node unavailable");
@@ -712,7 +721,7 @@ static void test_borrow_no_gas(void)
     lg_err rc;
     fake_chain_set_balance(fake, 1000);
     lg_outcome o = borrow_on(svc, &p, "gas-1", WALLET, OAID, USDC(700), &loan, &rc);
-    CU_ASSERT_EQUAL(o.status, 503);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 503);
     CU_ASSERT_EQUAL(rc, LG_ERR_WALLET);
     CU_ASSERT_STRING_EQUAL(o.message, "Platform wallet cannot pay for gas now, try again later");
     lg_loan kept = stored_loan(&p, "gas-1");
@@ -727,10 +736,10 @@ static void test_borrow_no_gas(void)
     /* The borrow's own gas (60000 estimated + 20 % at 3 gwei) is not enough: its
      * payout must be paid for too, or the debt would exist unpaid. */
     fake_chain_set_balance(fake, 72000ULL * 3000000000ULL);
-    CU_ASSERT_EQUAL(borrow(&p, "gas-2", OAID, USDC(700), &loan).status, 503);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "gas-2", OAID, USDC(700), &loan)), 503);
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 0);
     fake_chain_set_balance(fake, 2 * 72000ULL * 3000000000ULL);
-    CU_ASSERT_EQUAL(borrow(&p, "gas-3", OAID, USDC(700), &loan).status, 201);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "gas-3", OAID, USDC(700), &loan)), 201);
 }
 
 static void test_borrow_receipt_timeout(void)
@@ -740,7 +749,7 @@ static void test_borrow_receipt_timeout(void)
     lg_loan loan;
     fake_chain_script(fake, FAKE_POOL, NULL);
     lg_outcome o = borrow(&p, "slow-1", OAID, USDC(1000), &loan);
-    CU_ASSERT_EQUAL(o.status, 202);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 202);
     CU_ASSERT_EQUAL(loan.status, LG_LOAN_PENDING);
     lg_loan kept = stored_loan(&p, "slow-1");
     CU_ASSERT_EQUAL(kept.status, LG_LOAN_PENDING);
@@ -782,7 +791,7 @@ static void test_borrow_payout_reverted(void)
     fake_chain_script(fake, FAKE_MINED, NULL);
     fake_chain_script(fake, FAKE_REVERTED, "ERC20: transfer amount exceeds balance");
     lg_outcome o = borrow(&p, "pay-1", OAID, USDC(1000), &loan);
-    CU_ASSERT_EQUAL(o.status, 202);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 202);
     lg_loan kept = stored_loan(&p, "pay-1");
     CU_ASSERT_EQUAL(kept.status, LG_LOAN_SETTLING);
     CU_ASSERT_STRING_EQUAL(kept.borrow_tx, sent(0)->hash);
@@ -909,7 +918,7 @@ static void test_borrow_crash_after_broadcast(void)
 static lg_loan active_loan(const lg_partner *p, const char *loan_id, uint64_t amount)
 {
     lg_loan loan;
-    CU_ASSERT_EQUAL_FATAL(borrow(p, loan_id, OAID, amount, &loan).status, 201);
+    CU_ASSERT_EQUAL_FATAL(status_of(borrow(p, loan_id, OAID, amount, &loan)), 201);
     return loan;
 }
 
@@ -920,7 +929,7 @@ static void test_repay_not_found(void)
     active_loan(&p, "r404-1", USDC(1000));
     lg_loan loan;
     lg_outcome o = repay(&p, "no-such-loan", USDC(1), NULL, &loan, NULL);
-    CU_ASSERT_EQUAL(o.status, 404);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 404);
     CU_ASSERT_STRING_EQUAL(o.message, "Loan not found");
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 2);
 }
@@ -932,7 +941,7 @@ static void test_repay_overpay(void)
     lg_loan loan = active_loan(&p, "rover-1", USDC(1000));
     deposit(&p, PROOF1, USDC(2000));
     lg_outcome o = repay(&p, "rover-1", USDC(1001), NULL, &loan, NULL);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_STRING_EQUAL(o.message, "Repayment exceeds remaining debt of $1000.0");
     CU_ASSERT_EQUAL(repayments(&loan, NULL), 0);
     CU_ASSERT_EQUAL(partner_now(&p).balance_used, 0);
@@ -946,7 +955,7 @@ static void test_repay_no_balance(void)
     lg_loan loan = active_loan(&p, "rfunds-1", USDC(1000));
     fake_chain_set_allowance(fake, platform, chain->vault, 0, 1);
     lg_outcome o = repay(&p, "rfunds-1", USDC(400), NULL, &loan, NULL);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_PTR_NOT_NULL(strstr(o.message, "Insufficient repayment balance: $0.0 available, "
                                              "repayment of $400.0"));
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 2); /* nothing sent */
@@ -957,7 +966,7 @@ static void test_repay_no_balance(void)
     /* A balance short of the amount is refused the same way. */
     deposit(&p, PROOF1, USDC(100));
     o = repay(&p, "rfunds-1", USDC(400), NULL, &loan, NULL);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_PTR_NOT_NULL(strstr(o.message, "$100.0 available"));
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 2);
     CU_ASSERT_EQUAL(partner_now(&p).balance_used, 0);
@@ -972,7 +981,7 @@ static void test_repay_proof_allowance_enough(void)
     fake_chain_set_allowance(fake, platform, chain->vault, 0, 1);
     fake_chain_add_transfer(fake, PROOF1, 1, SETTLE, platform_hex, USDC(400));
     lg_outcome o = repay(&p, "rok-1", USDC(400), PROOF1, &loan, &rp);
-    CU_ASSERT_EQUAL(o.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 200);
     CU_ASSERT_EQUAL_FATAL(fake_chain_nsends(fake), 3); /* repayLoan only: no approve */
     CU_ASSERT(repay_call(sent(2), POSITION, USDC(400)));
     CU_ASSERT(from_platform(sent(2), 2));
@@ -1006,7 +1015,7 @@ static void test_repay_approve_when_short(void)
     fake_chain_set_allowance(fake, platform, chain->vault, USDC(10), 0);
     fake_chain_add_transfer(fake, PROOF1, 1, SETTLE, platform_hex, USDC(400));
     lg_outcome o = repay(&p, "rapp-1", USDC(400), PROOF1, &loan, &rp);
-    CU_ASSERT_EQUAL(o.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 200);
     CU_ASSERT_EQUAL_FATAL(fake_chain_nsends(fake), 4);
     CU_ASSERT(approve_call(sent(2)));
     CU_ASSERT(from_platform(sent(2), 2));
@@ -1020,7 +1029,7 @@ static void test_repay_approve_when_short(void)
     /* The standing allowance now covers the next repayment: no second approve. */
     fake_chain_add_transfer(fake, PROOF2, 1, SETTLE, platform_hex, USDC(600));
     o = repay(&p, "rapp-1", USDC(600), PROOF2, &loan, &rp);
-    CU_ASSERT_EQUAL(o.status, 200);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 200);
     CU_ASSERT_EQUAL_FATAL(fake_chain_nsends(fake), 5);
     CU_ASSERT(repay_call(sent(4), POSITION, USDC(600)));
     CU_ASSERT_EQUAL(count_to(chain->usdc, "approve(address,uint256)"), 1);
@@ -1037,11 +1046,11 @@ static void test_repay_already_repaid(void)
     lg_loan loan = active_loan(&p, "rdone-1", USDC(1000));
     fake_chain_set_allowance(fake, platform, chain->vault, 0, 1);
     deposit(&p, PROOF1, USDC(1500));
-    CU_ASSERT_EQUAL(repay(&p, "rdone-1", USDC(1000), NULL, &loan, NULL).status, 200);
+    CU_ASSERT_EQUAL(status_of(repay(&p, "rdone-1", USDC(1000), NULL, &loan, NULL)), 200);
     CU_ASSERT_EQUAL(loan.status, LG_LOAN_REPAID);
     size_t before = fake_chain_nsends(fake);
     lg_outcome o = repay(&p, "rdone-1", USDC(1), NULL, &loan, NULL);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_STRING_EQUAL(o.message, "Loan already fully repaid");
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), before);
     CU_ASSERT_EQUAL(repayments(&loan, NULL), 1);
@@ -1064,7 +1073,7 @@ static void test_repay_reverted(void)
     snprintf(r.partner_loan_id, sizeof r.partner_loan_id, "rrev-1");
     r.amount = USDC(400);
     rc = lg_service_repay(svc, &p, &r, &loan, &rp, &o);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_EQUAL(rc, LG_ERR_REVERTED);
     CU_ASSERT_STRING_EQUAL(o.message, "repayLoan: Vault: repay paused");
     CU_ASSERT_EQUAL(rp.status, LG_REPAY_FAILED);
@@ -1082,7 +1091,7 @@ static void test_repay_reverted(void)
     CU_ASSERT(n == 1 && txs[0].state == LG_TXS_REVERTED);
     free(txs);
     /* The balance given back pays the next try. */
-    CU_ASSERT_EQUAL(repay(&p, "rrev-1", USDC(400), NULL, &loan, NULL).status, 200);
+    CU_ASSERT_EQUAL(status_of(repay(&p, "rrev-1", USDC(400), NULL, &loan, NULL)), 200);
     CU_ASSERT_EQUAL(loan.remaining, USDC(600));
 }
 
@@ -1097,7 +1106,7 @@ static void test_repay_no_gas(void)
     deposit(&p, PROOF1, USDC(1000));
     fake_chain_set_balance(fake, 0);
     lg_outcome o = repay(&p, "rgas-1", USDC(400), NULL, &loan, &rp);
-    CU_ASSERT_EQUAL(o.status, 503);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 503);
     CU_ASSERT_EQUAL(rp.status, LG_REPAY_FAILED);
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), sends);
     CU_ASSERT_EQUAL(partner_now(&p).balance_used, 0); /* the draw is given back */
@@ -1117,7 +1126,7 @@ static void test_repay_no_usdc(void)
     deposit(&p, PROOF1, USDC(1000));
     fake_chain_set_usdc(fake, USDC(400) - 1);
     lg_outcome o = repay(&p, "rusd-1", USDC(400), NULL, &loan, &rp);
-    CU_ASSERT_EQUAL(o.status, 503);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 503);
     CU_ASSERT_STRING_EQUAL(o.message,
                            "repayLoan: Platform wallet cannot cover the repayment now, try again "
                            "later");
@@ -1126,7 +1135,7 @@ static void test_repay_no_usdc(void)
     CU_ASSERT_EQUAL(partner_now(&p).balance_used, 0);
     /* Exactly the amount in the wallet is enough. */
     fake_chain_set_usdc(fake, USDC(400));
-    CU_ASSERT_EQUAL(repay(&p, "rusd-1", USDC(400), NULL, &loan, NULL).status, 200);
+    CU_ASSERT_EQUAL(status_of(repay(&p, "rusd-1", USDC(400), NULL, &loan, NULL)), 200);
     CU_ASSERT_EQUAL(loan.remaining, USDC(600));
 }
 
@@ -1140,7 +1149,7 @@ static void test_repay_timeout(void)
     deposit(&p, PROOF1, USDC(1000));
     fake_chain_script(fake, FAKE_POOL, NULL);
     lg_outcome o = repay(&p, "rslow-1", USDC(400), NULL, &loan, &rp);
-    CU_ASSERT_EQUAL(o.status, 202);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 202);
     CU_ASSERT_EQUAL(rp.status, LG_REPAY_PENDING);
     CU_ASSERT_STRING_EQUAL(rp.owner, "");
     CU_ASSERT_EQUAL(rp.lease_until_ms, 0);
@@ -1176,17 +1185,17 @@ static void test_repay_proof_refused(void)
     fake_chain_add_transfer(fake, PROOF2, 0, SETTLE, platform_hex, USDC(400));
     fake_chain_add_transfer(fake, PROOF4, 1, SETTLE, OTHER, USDC(400));
     lg_outcome o = repay(&p, "rprf-1", USDC(400), PROOF1, &loan, NULL);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_STRING_EQUAL(o.message, "repaymentTxHash: no USDC transfer from the settlement "
                                       "address to the platform wallet");
     o = repay(&p, "rprf-1", USDC(400), PROOF4, &loan, NULL); /* to someone else */
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_PTR_NOT_NULL(strstr(o.message, "no USDC transfer"));
     o = repay(&p, "rprf-1", USDC(400), PROOF2, &loan, NULL);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_STRING_EQUAL(o.message, "repaymentTxHash: the transaction failed on chain");
     o = repay(&p, "rprf-1", USDC(400), PROOF3, &loan, NULL);
-    CU_ASSERT_EQUAL(o.status, 400);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
     CU_ASSERT_STRING_EQUAL(o.message, "repaymentTxHash: transaction not found or not yet mined");
     CU_ASSERT_EQUAL(repayments(&loan, NULL), 0);
     CU_ASSERT_EQUAL(partner_now(&p).deposited, 0);
@@ -1200,18 +1209,20 @@ static void test_repay_proof_reused(void)
     lg_loan loan = active_loan(&p, "rtwice-1", USDC(1000));
     fake_chain_set_allowance(fake, platform, chain->vault, 0, 1);
     fake_chain_add_transfer(fake, PROOF1, 1, SETTLE, platform_hex, USDC(500));
-    CU_ASSERT_EQUAL(repay(&p, "rtwice-1", USDC(200), PROOF1, &loan, NULL).status, 200);
+    CU_ASSERT_EQUAL(status_of(repay(&p, "rtwice-1", USDC(200), PROOF1, &loan, NULL)), 200);
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 3);
     lg_outcome o = repay(&p, "rtwice-1", USDC(100), PROOF1, &loan, NULL);
-    CU_ASSERT_EQUAL(o.status, 400);
-    CU_ASSERT_PTR_NOT_NULL(strstr(o.message, "repaymentTxHash already used"));
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
+    CU_ASSERT_PTR_NOT_NULL(strstr(o.message, "repaymentTxHash: already used"));
+    CU_ASSERT_STRING_EQUAL(o.field, "repaymentTxHash");
+    CU_ASSERT_EQUAL(o.err, LG_ERR_INVALID);
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 3);
     CU_ASSERT_EQUAL(repayments(&loan, NULL), 1);
     lg_partner now = partner_now(&p);
     CU_ASSERT_EQUAL(now.deposited, USDC(500)); /* credited once */
     CU_ASSERT_EQUAL(now.balance_used, USDC(200));
     /* What the proof moved beyond its repayment stays on the balance. */
-    CU_ASSERT_EQUAL(repay(&p, "rtwice-1", USDC(300), NULL, &loan, NULL).status, 200);
+    CU_ASSERT_EQUAL(status_of(repay(&p, "rtwice-1", USDC(300), NULL, &loan, NULL)), 200);
     CU_ASSERT_EQUAL(loan.remaining, USDC(500));
 }
 
@@ -1223,7 +1234,7 @@ static void test_reconcile_rebroadcast(void)
     lg_partner p = partner("p_lost", USDC(10000), USDC(10000), 100);
     lg_loan loan;
     fake_chain_script(fake, FAKE_DROPPED, NULL);
-    CU_ASSERT_EQUAL(borrow(&p, "lost-1", OAID, USDC(500), &loan).status, 202);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "lost-1", OAID, USDC(500), &loan)), 202);
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 1);
     size_t n = 0;
     lg_chain_tx *txs = tx_rows(loan.id, NULL, &n);
@@ -1254,7 +1265,7 @@ static void test_reconcile_settling_payout_lost(void)
     lg_loan loan;
     fake_chain_script(fake, FAKE_MINED, NULL);
     fake_chain_script(fake, FAKE_DROPPED, NULL);
-    CU_ASSERT_EQUAL(borrow(&p, "plost-1", OAID, USDC(500), &loan).status, 202);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "plost-1", OAID, USDC(500), &loan)), 202);
     CU_ASSERT_EQUAL(loan.status, LG_LOAN_SETTLING);
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 2);
     lg_reconcile_report rep = reconcile();
@@ -1343,7 +1354,7 @@ static void test_reconcile_pending_approve(void)
     deposit(&p, PROOF1, USDC(1000));
     fake_chain_script(fake, FAKE_POOL, NULL); /* the approve waits in the pool */
     lg_outcome o = repay(&p, "rappr-1", USDC(250), NULL, &loan, &rp);
-    CU_ASSERT_EQUAL(o.status, 202);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 202);
     CU_ASSERT_EQUAL_FATAL(fake_chain_nsends(fake), 3);
     CU_ASSERT(approve_call(sent(2)));
     CU_ASSERT_EQUAL(rp.status, LG_REPAY_PENDING);

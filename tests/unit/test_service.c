@@ -10,6 +10,7 @@
 #include <lendgate/config.h>
 #include <lendgate/service.h>
 #include <lendgate/setup.h>
+#include <lendgate/status.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -76,18 +77,18 @@ static void test_store_only(void)
     lg_borrow_request b;
     memset(&b, 0, sizeof b);
     lg_loan loan;
-    lg_outcome out = {0, ""};
+    lg_outcome out = {0};
     CU_ASSERT_EQUAL(lg_service_borrow(svc, &p, &b, &loan, &out), LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 500);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 500);
     CU_ASSERT_EQUAL(lg_service_borrow(svc, NULL, &b, &loan, &out), LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 500);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 500);
 
     lg_repay_request r;
     memset(&r, 0, sizeof r);
     lg_repayment rp;
-    out.status = 0;
+    memset(&out, 0, sizeof out);
     CU_ASSERT_EQUAL(lg_service_repay(svc, &p, &r, &loan, &rp, &out), LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(out.status, 500);
+    CU_ASSERT_EQUAL(lg_http_status(&out), 500);
 
     lg_reconcile_report rep;
     CU_ASSERT_EQUAL(lg_service_reconcile(svc, &rep), LG_ERR_INVALID);

@@ -1,0 +1,59 @@
+/* status.c - lg_err classes to HTTP statuses (see status.h). */
+#include "config.h"
+
+#include <lendgate/status.h>
+
+/* Indexed by lg_err; 0 = never an answer's class, answered as an internal error. */
+static const int statuses[LG_ERR__LAST] = {
+    [LG_OK] = 200,
+    [LG_ERR_INVALID] = 400,  /* the request, its field named */
+    [LG_ERR_STATE] = 400,    /* the loan or partner record does not allow it now */
+    [LG_ERR_OVERPAY] = 400,  /* "Repayment exceeds remaining debt" */
+    [LG_ERR_REVERTED] = 400, /* the contract refused it, its reason given */
+    [LG_ERR_FUNDS] = 400,    /* credit line or repayment balance too small */
+    [LG_ERR_AUTH] = 401,
+    [LG_ERR_FORBIDDEN] = 403, /* "User does not own this OAID" */
+    [LG_ERR_SUSPENDED] = 403, /* the plan's "Partner account is suspended" */
+    [LG_ERR_INACTIVE] = 403,
+    [LG_ERR_LIMIT_DAILY] = 403, /* the plan's "Partner daily limit exceeded" */
+    [LG_ERR_LIMIT_TOTAL] = 403,
+    [LG_ERR_NOT_FOUND] = 404,
+    [LG_ERR_DUPLICATE] = 409, /* a unique name taken */
+    [LG_ERR_CONFLICT] = 409,  /* the same partnerLoanId with another body */
+    [LG_ERR_NOMEM] = 500,
+    [LG_ERR_OVERFLOW] = 500,
+    [LG_ERR_STORE] = 500,
+    [LG_ERR_CONFIG] = 500,
+    [LG_ERR_CRYPTO] = 500,
+    [LG_ERR_SCHEMA] = 500,
+    [LG_ERR_INTERNAL] = 500,
+    [LG_ERR_RPC] = 502,         /* the node failed the call */
+    [LG_ERR_IO] = 502,          /* the node's connection */
+    [LG_ERR_BUSY] = 503,        /* the database stayed locked: try again */
+    [LG_ERR_WALLET] = 503,      /* the platform wallet needs funding: try again later */
+    [LG_ERR_UNSUPPORTED] = 503, /* no chain node in this process yet */
+    [LG_ERR_TIMEOUT] = 504,
+};
+
+int lg_http_error_status(lg_err err)
+{
+    if ((int)err < 0 || err >= LG_ERR__LAST || statuses[err] == 0)
+        return 500;
+    return statuses[err];
+}
+
+int lg_http_status(const lg_outcome *out)
+{
+    if (!out)
+        return 500;
+    if (out->err != LG_OK)
+        return lg_http_error_status(out->err);
+    switch (out->done) {
+    case LG_DONE_CREATED:
+        return 201;
+    case LG_DONE_ACCEPTED:
+        return 202;
+    default:
+        return 200;
+    }
+}
