@@ -10,9 +10,11 @@
  * held it is answered 503 at once, with Retry-After. Set the cap below the number of
  * responders, so some are always free for the routes that do not need the chain.
  *
- * A slot holds the pid of its holder; taking and giving back are one compare-and-swap,
- * no lock is held. A slot whose holder no longer exists (a responder killed mid-call)
- * is taken over by the next request that finds the table full.
+ * A slot holds its holder's process word (proc.h: start time and pid, so a recycled
+ * pid is not the holder); taking and giving back are one compare-and-swap, no lock
+ * is held. A slot whose holder has ended (a responder killed mid-call) is taken over
+ * by the next request that finds the table full; the table records the boot it was
+ * made in and starts empty after a reboot.
  */
 #ifndef LENDGATE_CHAINCAP_H
 #define LENDGATE_CHAINCAP_H

@@ -6,6 +6,8 @@
 #ifndef LENDGATE_PROC_H
 #define LENDGATE_PROC_H
 
+#include <stdint.h>
+
 #include <lendgate/error.h>
 
 /*
@@ -37,5 +39,25 @@ typedef enum {
 
 /* What became of the process owner names (see lg_proc_owner). A zombie has ended. */
 lg_owner_state lg_proc_owner_state(const char *owner);
+
+/* Bits of a process word (lg_proc_word) that hold the pid: Linux's PID_MAX_LIMIT. */
+#define LG_PROC_PID_BITS 22
+
+/*
+ * Names the calling process in one non-zero word for tables changed by one
+ * compare-and-swap: its start time in clock ticks since boot above its pid, so a
+ * recycled pid is another word. The boot is not in it: such tables start afresh when
+ * lg_proc_boot_tag changes. Out: *word. Returns LG_OK, LG_ERR_INVALID (NULL),
+ * LG_ERR_IO (/proc unreadable), LG_ERR_OVERFLOW (a pid or start time too large).
+ */
+lg_err lg_proc_word(uint64_t *word);
+
+/* What became of the process word names on this boot, by lg_proc_owner_state's
+ * rules (0 or a word whose pid is 0 is LG_OWNER_UNKNOWN). */
+lg_owner_state lg_proc_word_state(uint64_t word);
+
+/* A 64-bit digest of this boot's id (FNV-1a), for tables of process words to record
+ * and rebuild themselves when it changes. Returns LG_OK, LG_ERR_INVALID, LG_ERR_IO. */
+lg_err lg_proc_boot_tag(uint64_t *tag);
 
 #endif

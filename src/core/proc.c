@@ -69,17 +69,11 @@ lg_err lg_proc_owner(char owner[LG_OWNER_LEN])
     return LG_OK;
 }
 
-lg_owner_state lg_proc_owner_state(const char *owner)
+/* What became of process pid started at start (ticks since boot) on this boot. */
+static lg_owner_state pid_state(long pid, unsigned long long start)
 {
-    char boot[40], state;
-    long pid = 0;
-    unsigned long long start = 0, now_start = 0;
-    if (!owner || strlen(owner) < 40 || owner[36] != '/' || boot_id(boot) != 0)
-        return LG_OWNER_UNKNOWN;
-    if (strncmp(owner, boot, 36) != 0)
-        return LG_OWNER_UNKNOWN;
-    if (sscanf(owner + 37, "%ld/%llu", &pid, &start) != 2 || pid <= 0 || pid > INT_MAX)
-        return LG_OWNER_UNKNOWN;
+    char state;
+    unsigned long long now_start = 0;
     /* Only "no such process" is proof of an end: a process of another user (EPERM),
      * or one /proc hides from us (hidepid), counts as alive until its lease ends. */
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
@@ -89,4 +83,59 @@ lg_owner_state lg_proc_owner_state(const char *owner)
     if (now_start != start || state == 'Z' || state == 'X')
         return LG_OWNER_GONE;
     return LG_OWNER_ALIVE;
+}
+
+lg_owner_state lg_proc_owner_state(const char *owner)
+{
+    char boot[40];
+    long pid = 0;
+    unsigned long long start = 0;
+    if (!owner || strlen(owner) < 40 || owner[36] != '/' || boot_id(boot) != 0)
+        return LG_OWNER_UNKNOWN;
+    if (strncmp(owner, boot, 36) != 0)
+        return LG_OWNER_UNKNOWN;
+    if (sscanf(owner + 37, "%ld/%llu", &pid, &start) != 2 || pid <= 0 || pid > INT_MAX)
+        return LG_OWNER_UNKNOWN;
+    return pid_state(pid, start);
+}
+
+#define PID_MASK ((UINT64_C(1) << LG_PROC_PID_BITS) - 1)
+
+lg_err lg_proc_word(uint64_t *word)
+{
+    char state;
+    unsigned long long start = 0;
+    long pid = (long)getpid();
+    if (!word)
+        return LG_ERR_INVALID;
+    *word = 0;
+    if (proc_stat(pid, &state, &start) != 0)
+        return LG_ERR_IO;
+    if ((uint64_t)pid > PID_MASK || start > (UINT64_MAX >> LG_PROC_PID_BITS))
+        return LG_ERR_OVERFLOW;
+    *word = (uint64_t)start << LG_PROC_PID_BITS | (uint64_t)pid;
+    return LG_OK;
+}
+
+lg_owner_state lg_proc_word_state(uint64_t word)
+{
+    long pid = (long)(word & PID_MASK);
+    if (pid == 0)
+        return LG_OWNER_UNKNOWN;
+    return pid_state(pid, (unsigned long long)(word >> LG_PROC_PID_BITS));
+}
+
+lg_err lg_proc_boot_tag(uint64_t *tag)
+{
+    char boot[40];
+    if (!tag)
+        return LG_ERR_INVALID;
+    *tag = 0;
+    if (boot_id(boot) != 0)
+        return LG_ERR_IO;
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const char *s = boot; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    *tag = h;
+    return LG_OK;
 }

@@ -3,22 +3,23 @@
 
 #include <lendgate/chaincap.h>
 
+#include <lendgate/proc.h>
 #include <lendgate/shm.h>
 
-#include <errno.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #define MAGIC       UINT64_C(0x5041434e49414843) /* "CHAINCAP" little-endian */
-#define CAP_VERSION 1u
+#define CAP_VERSION 2u                           /* 1 held bare pids */
 #define SLOT_SIZE   8u
 #define MAX_SLOTS   1024u
 
 struct lg_chaincap {
     lg_shm shm;
     uint32_t slots;
+    pid_t word_pid; /* the process whose word is cached (a handle may cross a fork) */
+    uint64_t word;
 };
 
 static _Atomic uint64_t *slot_word(const lg_chaincap *c, uint32_t i)
@@ -34,7 +35,11 @@ lg_err lg_chaincap_open(const char *path, uint32_t slots, lg_chaincap **out)
     lg_chaincap *c = calloc(1, sizeof *c);
     if (!c)
         return LG_ERR_NOMEM;
-    lg_shm_layout layout = {MAGIC, CAP_VERSION, SLOT_SIZE, slots, 0};
+    /* A table of another boot holds only processes that have ended: the boot tag in
+     * the layout makes the first open after a reboot start an empty table. */
+    uint64_t boot = 0;
+    lg_proc_boot_tag(&boot);
+    lg_shm_layout layout = {MAGIC, CAP_VERSION, SLOT_SIZE, slots, boot};
     lg_err rc = lg_shm_open(path, &layout, &c->shm);
     if (rc != LG_OK) {
         free(c);
@@ -53,19 +58,31 @@ void lg_chaincap_close(lg_chaincap *c)
     free(c);
 }
 
-/* 1 when the process holding a slot has ended: only "no such process" is proof. */
-static int holder_gone(uint64_t pid)
+/* This process's word, read from /proc once per process rather than per call. */
+static int my_word(lg_chaincap *c, uint64_t *word)
 {
-    return pid > 0 && pid <= INT32_MAX && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    if (c->word_pid != getpid()) {
+        if (lg_proc_word(&c->word) != LG_OK)
+            return 0;
+        c->word_pid = getpid();
+    }
+    *word = c->word;
+    return 1;
+}
+
+/* 1 when the process holding a slot has ended (or its pid now names another). */
+static int holder_gone(uint64_t word)
+{
+    return lg_proc_word_state(word) == LG_OWNER_GONE;
 }
 
 int lg_chaincap_enter(lg_chaincap *c, uint32_t *slot)
 {
-    uint64_t me = (uint64_t)getpid();
-    if (!c || !slot)
+    uint64_t me = 0;
+    if (!c || !slot || !my_word(c, &me))
         return 0;
     /* Start where this process's pid points, so workers spread over the table. */
-    uint32_t start = (uint32_t)(me % c->slots);
+    uint32_t start = (uint32_t)((me & ((UINT64_C(1) << LG_PROC_PID_BITS) - 1)) % c->slots);
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t k = 0; k < c->slots; k++) {
             uint32_t i = (start + k) % c->slots;
@@ -83,8 +100,8 @@ int lg_chaincap_enter(lg_chaincap *c, uint32_t *slot)
 
 void lg_chaincap_leave(lg_chaincap *c, uint32_t slot)
 {
-    uint64_t me = (uint64_t)getpid();
-    if (c && slot < c->slots)
+    uint64_t me = 0;
+    if (c && slot < c->slots && my_word(c, &me))
         atomic_compare_exchange_strong(slot_word(c, slot), &me, 0);
 }
 

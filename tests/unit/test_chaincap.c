@@ -6,7 +6,10 @@
 #include "harness.h"
 
 #include <lendgate/chaincap.h>
+#include <lendgate/proc.h>
+#include <lendgate/shm.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -80,6 +83,33 @@ static void test_dead_holder(void)
     lg_chaincap_close(c);
 }
 
+/* A slot whose holder's pid now names another process (a pid recycled after the
+ * holder died, as after a reboot or a long uptime) is free: the slot records the
+ * holder's start time too. */
+static void test_recycled_pid(void)
+{
+    lg_chaincap *c = NULL;
+    uint32_t s;
+    uint64_t me = 0;
+    unlink(path);
+    CU_ASSERT_EQUAL_FATAL(lg_chaincap_open(path, 1, &c), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_proc_word(&me), LG_OK);
+    CU_ASSERT_EQUAL(lg_proc_word_state(me), LG_OWNER_ALIVE);
+    /* Our own pid, started one tick later: a process that no longer exists. */
+    uint64_t other = me + (UINT64_C(1) << LG_PROC_PID_BITS);
+    CU_ASSERT_EQUAL(lg_proc_word_state(other), LG_OWNER_GONE);
+    int fd = open(path, O_WRONLY);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(pwrite(fd, &other, sizeof other, LG_SHM_HEADER_LEN), (ssize_t)sizeof other);
+    close(fd);
+    CU_ASSERT_EQUAL(lg_chaincap_held(c), 1);
+    CU_ASSERT_EQUAL(lg_chaincap_enter(c, &s), 1);
+    CU_ASSERT_EQUAL(lg_chaincap_enter(c, &s), 0); /* now ours, and we are alive */
+    lg_chaincap_leave(c, s);
+    CU_ASSERT_EQUAL(lg_chaincap_held(c), 0);
+    lg_chaincap_close(c);
+}
+
 #define RACERS 8
 #define CAP    3
 
@@ -143,6 +173,7 @@ int main(void)
     static const lg_test_case tests[] = {
         {"slots taken, refused when full, given back", test_take_and_give_back},
         {"a dead holder's slot is taken over", test_dead_holder},
+        {"a recycled pid does not hold a slot", test_recycled_pid},
         {"8 processes racing for 3 slots", test_race},
         {NULL, NULL},
     };
