@@ -92,4 +92,28 @@ lg_err lg_tx_legacy_sign(const lg_signer_ctx *ctx, uint8_t *out, size_t cap, siz
                          uint8_t txhash[LG_TX_HASH_LEN], const lg_tx_legacy *tx,
                          const uint8_t seckey[LG_SECKEY_LEN]);
 
+/* A signed transaction read back from its bytes: what a replacement re-signs. */
+typedef struct lg_tx_fields {
+    int eip1559;       /* 1: type 2; 0: legacy EIP-155 */
+    uint64_t chain_id; /* legacy: from v */
+    uint64_t nonce;
+    uint64_t max_priority_fee_per_gas; /* type 2 */
+    uint64_t max_fee_per_gas;          /* type 2 */
+    uint64_t gas_price;                /* legacy */
+    uint64_t gas_limit;
+    uint8_t to[LG_ADDRESS_LEN];
+    lg_u256 value;
+    const uint8_t *data; /* points into the decoded bytes; NULL when data_len is 0 */
+    size_t data_len;
+} lg_tx_fields;
+
+/*
+ * Reads the fields of a signed transaction raw[0..len) as this module encodes them:
+ * type 2 with an empty access list, or legacy with an EIP-155 v. The signature is
+ * not checked (the bytes are the store's own). Out: *out on LG_OK.
+ * Returns LG_OK, LG_ERR_INVALID (NULL, malformed, another type, a contract creation,
+ * a non-empty access list), LG_ERR_OVERFLOW (a field beyond 64 bits).
+ */
+lg_err lg_tx_decode_signed(lg_tx_fields *out, const uint8_t *raw, size_t len);
+
 #endif

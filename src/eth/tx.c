@@ -198,3 +198,108 @@ lg_err lg_tx_legacy_sign(const lg_signer_ctx *ctx, uint8_t *out, size_t cap, siz
         *outlen = 0;
     return err;
 }
+
+/* ------------------------------------------------------------------ decoding */
+
+/* The next item of it as a u64; LG_ERR_INVALID when there is none. */
+static lg_err next_u64(lg_rlp_iter *it, uint64_t *v)
+{
+    lg_rlp_item item;
+    lg_err rc = lg_rlp_iter_next(it, &item);
+    return rc == LG_OK ? lg_rlp_item_u64(v, &item) : LG_ERR_INVALID;
+}
+
+/* to, value and data: the fields both kinds share, in that order. */
+static lg_err next_call(lg_rlp_iter *it, lg_tx_fields *out)
+{
+    lg_rlp_item to, value, data;
+    if (lg_rlp_iter_next(it, &to) != LG_OK || to.is_list || to.len != LG_ADDRESS_LEN ||
+        lg_rlp_iter_next(it, &value) != LG_OK || lg_rlp_iter_next(it, &data) != LG_OK ||
+        data.is_list)
+        return LG_ERR_INVALID;
+    memcpy(out->to, to.payload, LG_ADDRESS_LEN);
+    lg_err rc = lg_rlp_item_u256(&out->value, &value);
+    out->data = data.len ? data.payload : NULL;
+    out->data_len = data.len;
+    return rc;
+}
+
+/* The signature's three items end the list: v (or yParity), r, s. */
+static lg_err last_signature(lg_rlp_iter *it, uint64_t *v)
+{
+    lg_rlp_item r, s, extra;
+    lg_err rc = next_u64(it, v);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_rlp_iter_next(it, &r) != LG_OK || r.is_list || r.len > 32 ||
+        lg_rlp_iter_next(it, &s) != LG_OK || s.is_list || s.len > 32 ||
+        lg_rlp_iter_next(it, &extra) != LG_ERR_NOT_FOUND)
+        return LG_ERR_INVALID;
+    return LG_OK;
+}
+
+static lg_err decode_1559(lg_tx_fields *out, lg_rlp_iter *it)
+{
+    lg_rlp_item access;
+    uint64_t parity = 0;
+    lg_err rc = next_u64(it, &out->chain_id);
+    if (rc == LG_OK)
+        rc = next_u64(it, &out->nonce);
+    if (rc == LG_OK)
+        rc = next_u64(it, &out->max_priority_fee_per_gas);
+    if (rc == LG_OK)
+        rc = next_u64(it, &out->max_fee_per_gas);
+    if (rc == LG_OK)
+        rc = next_u64(it, &out->gas_limit);
+    if (rc == LG_OK)
+        rc = next_call(it, out);
+    if (rc == LG_OK && (lg_rlp_iter_next(it, &access) != LG_OK || !access.is_list || access.len))
+        rc = LG_ERR_INVALID;
+    if (rc == LG_OK)
+        rc = last_signature(it, &parity);
+    return rc == LG_OK && parity > 1 ? LG_ERR_INVALID : rc;
+}
+
+static lg_err decode_legacy(lg_tx_fields *out, lg_rlp_iter *it)
+{
+    uint64_t v = 0;
+    lg_err rc = next_u64(it, &out->nonce);
+    if (rc == LG_OK)
+        rc = next_u64(it, &out->gas_price);
+    if (rc == LG_OK)
+        rc = next_u64(it, &out->gas_limit);
+    if (rc == LG_OK)
+        rc = next_call(it, out);
+    if (rc == LG_OK)
+        rc = last_signature(it, &v);
+    if (rc != LG_OK)
+        return rc;
+    if (v < 35) /* before EIP-155: no chain id, never signed here */
+        return LG_ERR_INVALID;
+    out->chain_id = (v - 35) / 2;
+    return LG_OK;
+}
+
+lg_err lg_tx_decode_signed(lg_tx_fields *out, const uint8_t *raw, size_t len)
+{
+    lg_rlp_item list;
+    lg_rlp_iter it;
+    if (!out || !raw || len == 0)
+        return LG_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    out->eip1559 = raw[0] == 0x02;
+    /* A typed envelope is its type byte and then the list; a legacy one is the list. */
+    if (raw[0] < 0xc0 && !out->eip1559)
+        return LG_ERR_INVALID;
+    size_t skip = out->eip1559 ? 1 : 0;
+    lg_err rc = lg_rlp_decode(&list, raw + skip, len - skip);
+    if (rc == LG_OK)
+        rc = lg_rlp_iter_init(&it, &list);
+    if (rc == LG_OK)
+        rc = out->eip1559 ? decode_1559(out, &it) : decode_legacy(out, &it);
+    if (rc == LG_OK && out->eip1559 && out->max_priority_fee_per_gas > out->max_fee_per_gas)
+        rc = LG_ERR_INVALID;
+    if (rc != LG_OK)
+        memset(out, 0, sizeof *out);
+    return rc;
+}

@@ -1,11 +1,14 @@
 /* fuzz_rlp.c - libFuzzer target: strict RLP decoding of arbitrary bytes. Whatever the
  * decoder accepts is canonical, so re-encoding the decoded tree must give back the
- * input byte for byte; every integer reader must agree with the item's length. */
+ * input byte for byte; every integer reader must agree with the item's length. The
+ * same bytes, alone and as a type-2 envelope, go through the signed-transaction
+ * reader, whose call data must lie inside them. */
 #include "config.h"
 
 #include "fuzz_common.h"
 
 #include <lendgate/rlp.h>
+#include <lendgate/tx.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,9 +39,26 @@ static void reencode(lg_rlp_writer *w, const lg_rlp_item *item)
     lg_rlp_list_end(w, mark);
 }
 
+static void read_tx(const uint8_t *raw, size_t size)
+{
+    lg_tx_fields f;
+    if (lg_tx_decode_signed(&f, raw, size) != LG_OK)
+        return;
+    check(f.data_len == 0 || (f.data >= raw && f.data + f.data_len <= raw + size));
+    check(!f.eip1559 || f.max_priority_fee_per_gas <= f.max_fee_per_gas);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     lg_rlp_item top;
+    read_tx(data, size);
+    uint8_t *typed = malloc(size + 1);
+    check(typed != NULL);
+    typed[0] = 0x02;
+    if (size)
+        memcpy(typed + 1, data, size);
+    read_tx(typed, size + 1);
+    free(typed);
     if (lg_rlp_decode(&top, data, size) != LG_OK)
         return 0;
     uint8_t *again = malloc(size);

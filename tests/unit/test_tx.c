@@ -112,6 +112,37 @@ static void read_sig(json_object *v, lg_signature *sig)
     sig->recid = json_object_get_int(y);
 }
 
+/* The reference's signed bytes read back as the fields they were made from. */
+static void check_decoded(const uint8_t *raw, size_t len, const lg_tx1559 *t1559,
+                          const lg_tx_legacy *tlegacy, const char *name)
+{
+    lg_tx_fields f;
+    if (lg_tx_decode_signed(&f, raw, len) != LG_OK) {
+        fprintf(stderr, "  %s: the signed bytes do not decode\n", name);
+        CU_FAIL("signed bytes decode");
+        return;
+    }
+    CU_ASSERT_EQUAL(f.eip1559, t1559 != NULL);
+    const uint8_t *to = t1559 ? t1559->to : tlegacy->to;
+    const uint8_t *data = t1559 ? t1559->data : tlegacy->data;
+    size_t data_len = t1559 ? t1559->data_len : tlegacy->data_len;
+    const lg_u256 *value = t1559 ? &t1559->value : &tlegacy->value;
+    CU_ASSERT_EQUAL(f.chain_id, t1559 ? t1559->chain_id : tlegacy->chain_id);
+    CU_ASSERT_EQUAL(f.nonce, t1559 ? t1559->nonce : tlegacy->nonce);
+    CU_ASSERT_EQUAL(f.gas_limit, t1559 ? t1559->gas_limit : tlegacy->gas_limit);
+    if (t1559) {
+        CU_ASSERT_EQUAL(f.max_priority_fee_per_gas, t1559->max_priority_fee_per_gas);
+        CU_ASSERT_EQUAL(f.max_fee_per_gas, t1559->max_fee_per_gas);
+    } else {
+        CU_ASSERT_EQUAL(f.gas_price, tlegacy->gas_price);
+    }
+    CU_ASSERT_EQUAL(memcmp(f.to, to, LG_ADDRESS_LEN), 0);
+    CU_ASSERT_EQUAL(lg_u256_cmp(&f.value, value), 0);
+    CU_ASSERT_EQUAL(f.data_len, data_len);
+    if (f.data_len == data_len && data_len)
+        CU_ASSERT_EQUAL(memcmp(f.data, data, data_len), 0);
+}
+
 /* Signing hash, signed bytes and hash equal the reference; the reference signature
  * encodes to the same bytes; the signer is recovered from it. */
 static void check_vector(json_object *v, const lg_tx1559 *t1559, const lg_tx_legacy *tlegacy)
@@ -143,6 +174,7 @@ static void check_vector(json_object *v, const lg_tx1559 *t1559, const lg_tx_leg
     check_bytes(got_from, 20, from, 20, "recovered sender", name);
     size_t max = t1559 ? lg_tx1559_max_size(t1559) : lg_tx_legacy_max_size(tlegacy);
     CU_ASSERT(len <= max);
+    check_decoded(want, nwant, t1559, tlegacy, name);
 }
 
 static void test_type2_vectors(void)
@@ -219,6 +251,42 @@ static void test_signed_decodes(void)
         count++;
     }
     CU_ASSERT_EQUAL(count, 12);
+}
+
+/* Bytes that are not one of our signed transactions are refused, whole. */
+static void test_decode_refuses(void)
+{
+    static const uint8_t call[] = {0xa9, 0x05, 0x9c, 0xbb};
+    lg_tx1559 tx = {.chain_id = 31337,
+                    .nonce = 7,
+                    .max_priority_fee_per_gas = 3,
+                    .max_fee_per_gas = 9,
+                    .gas_limit = 60000,
+                    .data = call,
+                    .data_len = 4};
+    uint8_t key[32], out[512], bad[520], txhash[32];
+    size_t len = 0;
+    lg_tx_fields f;
+    memset(key, 0x46, sizeof key);
+    lg_u256_from_u64(&tx.value, 0);
+    CU_ASSERT_EQUAL_FATAL(lg_tx1559_sign(ctx, out, sizeof out, &len, txhash, &tx, key), LG_OK);
+    CU_ASSERT_EQUAL(lg_tx_decode_signed(&f, out, len), LG_OK);
+    CU_ASSERT_EQUAL(f.max_fee_per_gas, 9);
+    for (size_t cut = 0; cut < len; cut++) /* every truncation */
+        CU_ASSERT_EQUAL(lg_tx_decode_signed(&f, out, cut), LG_ERR_INVALID);
+    memcpy(bad, out, len);
+    bad[len] = 0x00; /* trailing byte */
+    CU_ASSERT_EQUAL(lg_tx_decode_signed(&f, bad, len + 1), LG_ERR_INVALID);
+    bad[0] = 0x01; /* EIP-2930: never signed here */
+    CU_ASSERT_EQUAL(lg_tx_decode_signed(&f, bad, len), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(f.nonce, 0); /* zeroed on refusal */
+    CU_ASSERT_EQUAL(lg_tx_decode_signed(NULL, out, len), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_tx_decode_signed(&f, NULL, len), LG_ERR_INVALID);
+    /* A legacy list whose v predates EIP-155 (27): [0, 1, 21000, to, 0, "", 27, 1, 1]. */
+    static const uint8_t pre155[] = {0xdd, 0x80, 0x01, 0x82, 0x52, 0x08, 0x94, 1,    2,    3,   4,
+                                     5,    6,    7,    8,    9,    10,   11,   12,   13,   14,  15,
+                                     16,   17,   18,   19,   20,   0x80, 0x80, 0x1b, 0x01, 0x01};
+    CU_ASSERT_EQUAL(lg_tx_decode_signed(&f, pre155, sizeof pre155), LG_ERR_INVALID);
 }
 
 static void test_capacity(void)
@@ -310,6 +378,7 @@ int main(void)
         {"type-2 vectors from ethers", test_type2_vectors},
         {"legacy vectors from ethers", test_legacy_vectors},
         {"signed bytes decode", test_signed_decodes},
+        {"decoding refuses what is not ours", test_decode_refuses},
         {"capacity", test_capacity},
         {"invalid transactions", test_invalid},
         {"NULL arguments", test_null_arguments},
