@@ -52,6 +52,8 @@ typedef struct lg_chain_ops {
     lg_err (*pending_nonce)(lg_chain *c, uint64_t *nonce, const uint8_t address[LG_ADDRESS_LEN]);
     /* The address's ether in wei (lg_rpc_get_balance): what gas is paid from. */
     lg_err (*balance)(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN]);
+    /* The latest block's number (lg_rpc_block_number): how deep a receipt is. */
+    lg_err (*block_number)(lg_chain *c, uint64_t *number);
 
     /* eth_sendRawTransaction of signed bytes (lg_rpc_send_raw, "already known" is
      * success); hash receives their transaction hash. */
@@ -117,6 +119,7 @@ lg_err lg_chain_estimate_gas(lg_chain *c, uint64_t *gas, const lg_rpc_call_args 
 lg_err lg_chain_fees(lg_chain *c, lg_fees *out);
 lg_err lg_chain_pending_nonce(lg_chain *c, uint64_t *nonce, const uint8_t address[LG_ADDRESS_LEN]);
 lg_err lg_chain_balance(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN]);
+lg_err lg_chain_block_number(lg_chain *c, uint64_t *number);
 lg_err lg_chain_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const uint8_t *raw,
                          size_t len);
 lg_err lg_chain_get_receipt(lg_chain *c, lg_receipt *out, const uint8_t hash[LG_RPC_HASH_LEN]);

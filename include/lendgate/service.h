@@ -191,6 +191,7 @@ typedef struct lg_reconcile_report {
     unsigned repayments_applied;
     unsigned repayments_failed;
     unsigned rebroadcast;
+    unsigned replaced; /* stuck transactions sent again with raised fees */
     unsigned nonce_gaps_filled;
     unsigned still_pending;
 } lg_reconcile_report;

@@ -105,6 +105,13 @@ lg_err lg_chain_balance(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDR
     DISPATCH(c, balance, wei, address);
 }
 
+lg_err lg_chain_block_number(lg_chain *c, uint64_t *number)
+{
+    if (!number)
+        return LG_ERR_INVALID;
+    DISPATCH(c, block_number, number);
+}
+
 lg_err lg_chain_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const uint8_t *raw, size_t len)
 {
     if (!hash || !raw || !len)
@@ -238,6 +245,11 @@ static lg_err rpc_balance(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_AD
     return lg_rpc_get_balance(priv_of(c)->rpc, wei, address);
 }
 
+static lg_err rpc_block_number(lg_chain *c, uint64_t *number)
+{
+    return lg_rpc_block_number(priv_of(c)->rpc, number);
+}
+
 static lg_err rpc_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const uint8_t *raw,
                            size_t len)
 {
@@ -293,6 +305,7 @@ static const lg_chain_ops rpc_ops = {
     .fees = rpc_fees,
     .pending_nonce = rpc_pending_nonce,
     .balance = rpc_balance,
+    .block_number = rpc_block_number,
     .send_raw = rpc_send_raw,
     .get_receipt = rpc_get_receipt,
     .wait_receipt = rpc_wait_receipt,

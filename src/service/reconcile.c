@@ -71,7 +71,8 @@ static lg_err keep_going(rec *r, lg_err rc, const char *what, const char *id)
 
 /* ------------------------------------------------------------ transactions */
 
-/* LG_OK with the version's state recorded when it is mined; LG_ERR_NOT_FOUND when not. */
+/* LG_OK with the version's state recorded when it is mined deep enough
+ * ([chain] confirmations); LG_ERR_NOT_FOUND when not (yet). */
 static lg_err tx_mined(lg_service *svc, lg_chain_tx *tx, const uint8_t hash[LG_RPC_HASH_LEN])
 {
     lg_receipt rcpt;
@@ -79,15 +80,55 @@ static lg_err tx_mined(lg_service *svc, lg_chain_tx *tx, const uint8_t hash[LG_R
     lg_err rc = lg_chain_get_receipt(svc->chain, &rcpt, hash);
     if (rc != LG_OK)
         return rc;
-    tx->state = rcpt.status == 1 ? LG_TXS_MINED : LG_TXS_REVERTED;
+    lg_tx_state state = rcpt.status == 1 ? LG_TXS_MINED : LG_TXS_REVERTED;
+    uint64_t block = rcpt.block_number;
     lg_receipt_release(&rcpt);
+    if ((rc = lg_svc_deep_enough(svc, block)) != LG_OK)
+        return rc;
+    tx->state = state;
     return lg_store_tx_set_state(svc->st, tx->hash, tx->state);
+}
+
+/* 1 when a later version of tx at its nonce is still SIGNED: only the newest of a
+ * nonce is ever replaced again. */
+static int has_newer(const lg_chain_tx *tx, const lg_chain_tx *all, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (all[i].id > tx->id && all[i].nonce == tx->nonce && all[i].state == LG_TXS_SIGNED &&
+            strcmp(all[i].from, tx->from) == 0)
+            return 1;
+    return 0;
+}
+
+/* tx waits in the pool: past [chain] replace_after_ms the same call goes again at its
+ * nonce with raised fees (the node drops the old version for it). */
+static lg_err tx_waiting(rec *r, const lg_chain_tx *tx, const lg_chain_tx *all, size_t n)
+{
+    uint64_t after = lg_config_u64(r->svc->cfg, "chain", "replace_after_ms");
+    if (after == 0 || lg_time_now_ms() - tx->created_at_ms < (int64_t)after ||
+        has_newer(tx, all, n))
+        return LG_OK;
+    char hash[LG_HASH_LEN];
+    lg_err rc = lg_svc_replace(r->svc, tx, hash);
+    if (rc == LG_ERR_STATE) {
+        say(r, "reconcile.stuck",
+            "tx %s (nonce %llu) waits; a replacement would pass "
+            "[chain] fee_cap_gwei",
+            tx->hash, (unsigned long long)tx->nonce);
+        return LG_OK;
+    }
+    if (rc != LG_OK && !hash[0])
+        return rc;
+    r->rep->replaced++;
+    say(r, "reconcile.replaced", "tx %s (nonce %llu) replaced by %s with raised fees%s", tx->hash,
+        (unsigned long long)tx->nonce, hash, rc == LG_OK ? "" : " (its broadcast failed)");
+    return LG_OK;
 }
 
 /* Moves one SIGNED version on from what the node knows of it: mined -> MINED or
  * REVERTED; in the pool -> unchanged; unknown -> broadcast again, or DROPPED when the
  * node refuses the bytes (their nonce went to another transaction). */
-static lg_err tx_refresh(rec *r, lg_chain_tx *tx)
+static lg_err tx_refresh(rec *r, lg_chain_tx *tx, const lg_chain_tx *all, size_t n)
 {
     lg_service *svc = r->svc;
     uint8_t hash[LG_RPC_HASH_LEN];
@@ -98,6 +139,8 @@ static lg_err tx_refresh(rec *r, lg_chain_tx *tx)
     if (rc != LG_ERR_NOT_FOUND)
         return rc;
     rc = lg_chain_get_tx(svc->chain, &info, hash);
+    if (rc == LG_OK && !info.mined)
+        return tx_waiting(r, tx, all, n);
     if (rc != LG_ERR_NOT_FOUND)
         return rc;
     rc = lg_chain_send_hex(svc->chain, NULL, tx->raw);
@@ -128,7 +171,7 @@ static lg_err refresh_all(rec *r)
     size_t n = 0;
     lg_err rc = lg_store_tx_list_unsettled(r->svc->st, BATCH, &txs, &n);
     for (size_t i = 0; rc == LG_OK && i < n; i++)
-        rc = keep_going(r, tx_refresh(r, &txs[i]), "tx", txs[i].hash);
+        rc = keep_going(r, tx_refresh(r, &txs[i], txs, n), "tx", txs[i].hash);
     free(txs);
     return rc;
 }

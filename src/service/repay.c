@@ -110,15 +110,22 @@ static lg_err verify_transfer(lg_service *svc, const lg_partner *p, const char *
     lg_receipt r;
     memset(&r, 0, sizeof r);
     memset(d, 0, sizeof *d);
-    if (lg_hex_decode_fixed(hash, sizeof hash, tx_hex, LG_HEX_0X) != LG_OK) {
+    if (lg_hex_decode_fixed(hash, sizeof hash, tx_hex, LG_HEX_0X) != LG_OK)
         return lg_svc_fail(out, LG_ERR_INVALID, field, "not a transaction hash");
-    }
     lg_err rc = lg_chain_get_receipt(svc->chain, &r, hash);
-    if (rc == LG_ERR_NOT_FOUND) {
+    if (rc == LG_ERR_NOT_FOUND)
         return lg_svc_fail(out, LG_ERR_INVALID, field, "transaction not found or not yet mined");
+    if (rc == LG_OK)
+        rc = lg_svc_deep_enough(svc, r.block_number);
+    if (rc == LG_ERR_NOT_FOUND) { /* a transfer a reorganization could still undo */
+        lg_receipt_release(&r);
+        return lg_svc_fail(out, LG_ERR_INVALID, field,
+                           "not yet confirmed by enough blocks, try again shortly");
     }
-    if (rc != LG_OK)
+    if (rc != LG_OK) {
+        lg_receipt_release(&r);
         return lg_svc_chain_failed(svc, out, rc, "reading the USDC transfer");
+    }
     rc = proof_checked(svc, p, field, &r, &d->amount, out);
     lg_receipt_release(&r);
     /* Stored lowercase: the hash is the deposit's key, whatever case the partner used. */

@@ -239,7 +239,7 @@ static lg_err fresh_signer(lg_service *svc)
  * leaves a dead transaction behind and says nothing the partner can act on. A borrow
  * is followed by its payout, an ERC-20 transfer that never costs more gas than the
  * borrow itself: the wallet must hold both, or the debt would exist unpaid. */
-static lg_err gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fees,
+lg_err lg_svc_gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fees,
                           lg_tx_purpose purpose)
 {
     lg_u256 have, need;
@@ -278,7 +278,7 @@ static lg_err price(lg_service *svc, lg_tx_request *req, lg_fees *fees, lg_tx_pu
     if (rc == LG_OK)
         rc = lg_chain_fees(svc->chain, fees);
     if (rc == LG_OK)
-        rc = gas_covered(svc, req->gas_limit, fees, purpose);
+        rc = lg_svc_gas_covered(svc, req->gas_limit, fees, purpose);
     if (rc == LG_OK && !req->use_nonce)
         rc = lg_nonce_next_from(&svc->nonces, chain_pending, svc->chain, svc->chain_id,
                                 svc->platform, &req->nonce);
@@ -299,13 +299,23 @@ lg_err lg_svc_send(lg_service *svc, lg_signed_tx *tx, int *persisted, const char
         .nonce = nonce,
     };
     lg_fees fees;
+    memset(tx, 0, sizeof *tx);
+    if (persisted)
+        *persisted = 0;
+    lg_err rc = price(svc, &req, &fees, purpose);
+    if (rc != LG_OK)
+        return rc;
+    return lg_svc_send_priced(svc, tx, persisted, loan_id, repayment_id, purpose, &req);
+}
+
+lg_err lg_svc_send_priced(lg_service *svc, lg_signed_tx *tx, int *persisted, const char *loan_id,
+                          const char *repayment_id, lg_tx_purpose purpose, const lg_tx_request *req)
+{
     int stored = 0;
     memset(tx, 0, sizeof *tx);
-    lg_err rc = price(svc, &req, &fees, purpose);
+    lg_err rc = fresh_signer(svc);
     if (rc == LG_OK)
-        rc = fresh_signer(svc);
-    if (rc == LG_OK)
-        rc = lg_sender_sign(&svc->sender, tx, &req);
+        rc = lg_sender_sign(&svc->sender, tx, req);
     if (rc == LG_OK)
         rc = persist_tx(svc, tx, loan_id, repayment_id, purpose);
     if (rc == LG_OK) {
@@ -337,12 +347,33 @@ static void revert_reason(lg_service *svc, const uint8_t *to, const uint8_t *dat
     snprintf(reason, cap, "%s", *why ? why : "transaction reverted");
 }
 
+/* A receipt counts once [chain] confirmations blocks lie on it, and is read again
+ * then, since a reorganization meanwhile may have taken it out of the chain. Waits
+ * until until_ms (monotonic); LG_ERR_TIMEOUT past it. */
+static lg_err wait_deep(lg_service *svc, const uint8_t hash[LG_RPC_HASH_LEN], lg_receipt *r,
+                        int64_t until_ms)
+{
+    lg_err rc;
+    struct timespec step = {(time_t)(svc->poll_ms / 1000), (long)(svc->poll_ms % 1000) * 1000000L};
+    while ((rc = lg_svc_deep_enough(svc, r->block_number)) == LG_ERR_NOT_FOUND) {
+        if (lg_time_mono_ms() >= until_ms)
+            return LG_ERR_TIMEOUT;
+        nanosleep(&step, NULL);
+    }
+    if (rc != LG_OK || lg_config_u64(svc->cfg, "chain", "confirmations") == 0)
+        return rc;
+    lg_receipt_release(r);
+    rc = lg_chain_get_receipt(svc->chain, r, hash);
+    return rc == LG_ERR_NOT_FOUND ? LG_ERR_TIMEOUT : rc;
+}
+
 lg_err lg_svc_wait(lg_service *svc, const char *hash_hex, uint64_t timeout_ms, const uint8_t *to,
                    const uint8_t *data, size_t data_len, char *reason, size_t cap)
 {
     uint8_t hash[LG_RPC_HASH_LEN];
     lg_receipt r;
     memset(&r, 0, sizeof r);
+    int64_t until = lg_time_mono_ms() + (int64_t)timeout_ms;
     lg_err rc = lg_hex_decode_fixed(hash, sizeof hash, hash_hex, LG_HEX_0X);
     if (rc != LG_OK)
         return rc;
@@ -350,8 +381,12 @@ lg_err lg_svc_wait(lg_service *svc, const char *hash_hex, uint64_t timeout_ms, c
         rc = lg_chain_get_receipt(svc->chain, &r, hash);
     else
         rc = lg_chain_wait_receipt(svc->chain, &r, hash, timeout_ms, svc->poll_ms);
-    if (rc != LG_OK)
+    if (rc == LG_OK)
+        rc = wait_deep(svc, hash, &r, until);
+    if (rc != LG_OK) {
+        lg_receipt_release(&r);
         return rc;
+    }
     int ok = r.status == 1;
     uint64_t block = r.block_number;
     lg_receipt_release(&r);

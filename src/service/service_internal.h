@@ -89,6 +89,35 @@ lg_err lg_svc_send(lg_service *svc, lg_signed_tx *tx, int *persisted, const char
                    const char *repayment_id, lg_tx_purpose purpose, const uint8_t *to,
                    const uint8_t *data, size_t data_len, int use_nonce, uint64_t nonce);
 
+/* The second half of lg_svc_send for a request already priced (gas limit, fees and
+ * nonce set: a replacement): sign, persist, broadcast. Returns as lg_svc_send. */
+lg_err lg_svc_send_priced(lg_service *svc, lg_signed_tx *tx, int *persisted, const char *loan_id,
+                          const char *repayment_id, lg_tx_purpose purpose,
+                          const lg_tx_request *req);
+
+/* LG_OK when the platform wallet holds the most gas_limit at fees may cost (twice
+ * that for a borrow, whose payout follows), else LG_ERR_WALLET (logged for the
+ * operator) or the balance read's error; a chain without balances is LG_OK. */
+lg_err lg_svc_gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fees,
+                          lg_tx_purpose purpose);
+
+/*
+ * Replaces the stuck transaction old (a SIGNED version still in the node's pool): the
+ * same call at the same nonce and gas limit, with fees raised at least
+ * LG_FEES_BUMP_PCT over old's, or to the node's current fees when higher, but never
+ * above [chain] fee_cap_gwei. The new version is persisted under old's loan or
+ * repayment and purpose before it is broadcast. Out: new_hash.
+ * Returns LG_OK, LG_ERR_STATE (the least raise the pool takes is above the cap: old
+ * stays as it is), LG_ERR_INVALID (old's bytes do not decode), LG_ERR_WALLET, or the
+ * chain's or store's error (as lg_svc_send_priced).
+ */
+lg_err lg_svc_replace(lg_service *svc, const lg_chain_tx *old, char new_hash[LG_HASH_LEN]);
+
+/* Whether a receipt of block is final: [chain] confirmations blocks on top of it
+ * (0: mined is final). Returns LG_OK, LG_ERR_NOT_FOUND (not deep enough yet), or the
+ * block number read's error. */
+lg_err lg_svc_deep_enough(lg_service *svc, uint64_t block);
+
 /*
  * Waits up to timeout_ms for the receipt of hash_hex and records the result on the
  * stored transaction (MINED or REVERTED). For a revert, reason (cap bytes, may be

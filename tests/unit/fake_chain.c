@@ -50,7 +50,9 @@ typedef struct node_tx {
     uint8_t data[LG_CALLDATA_MAX];
     size_t data_len;
     char reason[REASON_LEN];
-    int transfer; /* emits a USDC Transfer (an outside transfer) */
+    uint64_t max_fee, tip; /* what a replacement must outbid by 10 % */
+    int gone;              /* replaced in the pool by a later version at its nonce */
+    int transfer;          /* emits a USDC Transfer (an outside transfer) */
     uint8_t tf_from[LG_ADDRESS_LEN];
     uint8_t tf_to[LG_ADDRESS_LEN];
     uint64_t tf_value;
@@ -163,9 +165,25 @@ static int selector_is(const uint8_t *data, size_t len, const char *signature)
 static node_tx *find_tx(fake_chain *f, const uint8_t hash[LG_RPC_HASH_LEN])
 {
     for (size_t i = 0; i < f->ntxs; i++)
-        if (memcmp(f->txs[i].hash, hash, LG_RPC_HASH_LEN) == 0)
+        if (!f->txs[i].gone && memcmp(f->txs[i].hash, hash, LG_RPC_HASH_LEN) == 0)
             return &f->txs[i];
     return NULL;
+}
+
+/* The pool's rule for a transaction at the nonce of one it holds: both fees at least
+ * 10 % higher, and then the old one leaves the pool. 0 when s is refused. */
+static int outbids(fake_chain *f, const fake_send *s)
+{
+    for (size_t i = 0; i < f->ntxs; i++) {
+        node_tx *t = &f->txs[i];
+        if (t->gone || t->mined || t->nonce != s->nonce ||
+            memcmp(t->from, s->from, LG_ADDRESS_LEN) != 0)
+            continue;
+        if (s->max_fee * 10 < t->max_fee * 11 || s->tip * 10 < t->tip * 11)
+            return 0;
+        t->gone = 1;
+    }
+    return 1;
 }
 
 static node_tx *new_tx(fake_chain *f)
@@ -248,6 +266,8 @@ static int decode(fake_chain *f, const uint8_t *raw, size_t len, fake_send *s)
     tx.data_len = it[7].len;
     s->chain_id = tx.chain_id;
     s->nonce = tx.nonce;
+    s->max_fee = tx.max_fee_per_gas;
+    s->tip = tx.max_priority_fee_per_gas;
     memcpy(s->to, tx.to, LG_ADDRESS_LEN);
     if (tx.data_len)
         memcpy(s->data, tx.data, tx.data_len);
@@ -410,6 +430,12 @@ static lg_err fake_balance(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_A
     return ok(self(c));
 }
 
+static lg_err fake_block_number(lg_chain *c, uint64_t *number)
+{
+    *number = self(c)->block;
+    return ok(self(c));
+}
+
 static script_row next_answer(fake_chain *f)
 {
     script_row r = {FAKE_MINED, ""};
@@ -442,6 +468,8 @@ static lg_err fake_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const ui
         s->answer = known->mined ? (known->status == 1 ? FAKE_MINED : FAKE_REVERTED) : FAKE_POOL;
         return ok(f);
     }
+    if (!outbids(f, s))
+        return fail(f, LG_ERR_RPC, 1, "replacement transaction underpriced");
     script_row r = next_answer(f);
     s->answer = r.answer;
     switch (r.answer) {
@@ -464,6 +492,8 @@ static lg_err fake_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const ui
     memcpy(t->to, s->to, LG_ADDRESS_LEN);
     memcpy(t->data, s->data, s->data_len);
     t->data_len = s->data_len;
+    t->max_fee = s->max_fee;
+    t->tip = s->tip;
     snprintf(t->reason, sizeof t->reason, "%s", r.reason);
     if (s->nonce >= f->next_nonce)
         f->next_nonce = s->nonce + 1;
@@ -577,6 +607,7 @@ static const lg_chain_ops fake_ops = {
     .fees = fake_fees,
     .pending_nonce = fake_pending_nonce,
     .balance = fake_balance,
+    .block_number = fake_block_number,
     .send_raw = fake_send_raw,
     .get_receipt = fake_get_receipt,
     .wait_receipt = fake_wait_receipt,
@@ -761,6 +792,11 @@ void fake_chain_mine(fake_chain *f, const char *hash, int status)
     if (!t || t->mined)
         die("no such transaction in the pool");
     mine(f, t, status);
+}
+
+void fake_chain_advance(fake_chain *f, uint64_t n)
+{
+    f->block += n;
 }
 
 void fake_chain_receive(fake_chain *f, const char *raw_hex)

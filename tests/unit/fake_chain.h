@@ -12,7 +12,9 @@
  * Every broadcast is recorded with its raw bytes, decoded (nonce, to, call data) and
  * its signer recovered from the signature, so a test can check what really went out.
  * A transaction mined with status 1 takes effect where the pipelines look: an approve
- * sets the allowance; nothing else changes state.
+ * sets the allowance; nothing else changes state. A transaction at the nonce of one
+ * in the pool replaces it when both its fees are at least 10 % higher, and is refused
+ * ("replacement transaction underpriced") otherwise, as a real pool does.
  *
  * Functions abort the test program when memory runs out; arguments are the test's own
  * constants and are not checked.
@@ -48,8 +50,9 @@ typedef struct fake_send {
     uint8_t to[LG_ADDRESS_LEN];
     uint8_t data[LG_CALLDATA_MAX];
     size_t data_len;
-    fake_answer answer; /* what the node did with it */
-    int again;          /* the node knew these bytes already ("already known") */
+    uint64_t max_fee, tip; /* EIP-1559 fees per gas, wei */
+    fake_answer answer;    /* what the node did with it */
+    int again;             /* the node knew these bytes already ("already known") */
 } fake_send;
 
 typedef struct fake_chain fake_chain;
@@ -121,6 +124,9 @@ size_t fake_chain_count(const fake_chain *f, const uint8_t to[LG_ADDRESS_LEN],
 
 /* The node mines a transaction it holds in its pool, with status. */
 void fake_chain_mine(fake_chain *f, const char *hash, int status);
+
+/* n empty blocks on top of the chain: receipts grow deeper. */
+void fake_chain_advance(fake_chain *f, uint64_t n);
 
 /* Signed bytes (0x-hex) that reached the node before their sender died: the node
  * mines them now (status 1), without a broadcast being recorded. */

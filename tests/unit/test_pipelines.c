@@ -21,7 +21,10 @@
 #include <lendgate/setup.h>
 #include <lendgate/sha256.h>
 #include <lendgate/store.h>
+#include <lendgate/hex.h>
 #include <lendgate/status.h>
+#include <lendgate/time.h>
+#include <lendgate/tx.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -1258,6 +1261,114 @@ static void test_reconcile_rebroadcast(void)
     CU_ASSERT_EQUAL(unpersisted, 0);
 }
 
+static lg_tx_fields fields_of(const fake_send *s)
+{
+    static uint8_t raw[LG_RAWTX_LEN];
+    size_t len = 0;
+    lg_tx_fields f;
+    memset(&f, 0, sizeof f);
+    if (lg_hex_decode(raw, sizeof raw, &len, s->raw_hex, strlen(s->raw_hex), LG_HEX_0X) == LG_OK)
+        lg_tx_decode_signed(&f, raw, len);
+    return f;
+}
+
+/* A borrow stuck in the pool past [chain] replace_after_ms is sent again at its nonce
+ * with fees 10 % higher (not above [chain] fee_cap_gwei), and the version that is
+ * mined is the one the loan keeps. */
+static void test_reconcile_replaces_stuck(void)
+{
+    char err[160];
+    fresh();
+    lg_partner p = partner("p_stuck", USDC(10000), USDC(10000), 100);
+    lg_loan loan;
+    fake_chain_script(fake, FAKE_POOL, NULL);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "stuck-1", OAID, USDC(500), &loan)), 202);
+    lg_reconcile_report rep = reconcile(); /* younger than replace_after_ms */
+    CU_ASSERT_EQUAL(rep.replaced, 0);
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), 1);
+
+    lg_time_set_fixed(lg_time_now_ms() + 120001);
+    CU_ASSERT_EQUAL(lg_config_set(cfg, "chain", "fee_cap_gwei", "3", err, sizeof err), LG_OK);
+    rep = reconcile(); /* the least raise (3.3 gwei) is above the cap: it waits */
+    CU_ASSERT_EQUAL(rep.replaced, 0);
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), 1);
+    CU_ASSERT_EQUAL(lg_config_set(cfg, "chain", "fee_cap_gwei", "1000", err, sizeof err), LG_OK);
+    fake_chain_script(fake, FAKE_POOL, NULL); /* the replacement waits in the pool too */
+    rep = reconcile();
+    CU_ASSERT_EQUAL(rep.replaced, 1);
+    CU_ASSERT_EQUAL_FATAL(fake_chain_nsends(fake), 2);
+    lg_tx_fields a = fields_of(sent(0)), b = fields_of(sent(1));
+    CU_ASSERT_EQUAL(b.nonce, a.nonce);
+    CU_ASSERT_EQUAL(b.gas_limit, a.gas_limit);
+    CU_ASSERT(b.data_len == a.data_len && memcmp(b.data, a.data, a.data_len) == 0);
+    CU_ASSERT(b.max_fee_per_gas * 10 >= a.max_fee_per_gas * 11);
+    CU_ASSERT(b.max_priority_fee_per_gas * 10 >= a.max_priority_fee_per_gas * 11);
+    size_t n = 0;
+    lg_chain_tx *txs = tx_rows(loan.id, NULL, &n);
+    CU_ASSERT(n == 2 && txs[0].state == LG_TXS_SIGNED && txs[1].state == LG_TXS_SIGNED);
+    CU_ASSERT(n == 2 && strcmp(txs[1].hash, sent(1)->hash) == 0); /* persisted before sent */
+    free(txs);
+
+    rep = reconcile(); /* the newest version is not replaced by the older one's age */
+    CU_ASSERT_EQUAL(rep.replaced, 0);
+    fake_chain_mine(fake, sent(1)->hash, 1);
+    rep = reconcile();
+    lg_time_set_fixed(-1);
+    CU_ASSERT_EQUAL(rep.loans_confirmed, 1);
+    lg_loan kept = stored_loan(&p, "stuck-1");
+    CU_ASSERT_EQUAL(kept.status, LG_LOAN_ACTIVE);
+    CU_ASSERT_STRING_EQUAL(kept.borrow_tx, sent(1)->hash);
+    /* The old version, the new one, and the old bytes again, which the pool refused as
+     * underpriced; one mined. */
+    CU_ASSERT_EQUAL(BORROWS(), 3);
+    CU_ASSERT_STRING_EQUAL(sent(2)->raw_hex, sent(0)->raw_hex);
+    txs = tx_rows(loan.id, NULL, &n);
+    int replaced = 0, mined = 0;
+    for (size_t i = 0; i < n; i++) {
+        replaced += txs[i].state == LG_TXS_REPLACED;
+        mined += txs[i].state == LG_TXS_MINED;
+    }
+    free(txs);
+    CU_ASSERT_EQUAL(replaced, 1);
+    CU_ASSERT_EQUAL(mined, 2); /* the borrow's second version and the payout */
+    CU_ASSERT_EQUAL(unpersisted, 0);
+}
+
+/* With [chain] confirmations 2, a mined borrow counts only two blocks later: until
+ * then the loan stays PENDING, and so does its payout's SETTLING. */
+static void test_reconcile_confirmations(void)
+{
+    char err[160];
+    fresh();
+    CU_ASSERT_EQUAL(lg_config_set(cfg, "chain", "confirmations", "2", err, sizeof err), LG_OK);
+    lg_partner p = partner("p_deep", USDC(10000), USDC(10000), 100);
+    lg_loan loan;
+    fake_chain_script(fake, FAKE_POOL, NULL);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "deep-1", OAID, USDC(500), &loan)), 202);
+    fake_chain_mine(fake, sent(0)->hash, 1);
+    lg_reconcile_report rep = reconcile();
+    CU_ASSERT_EQUAL(rep.loans_confirmed, 0);
+    CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_PENDING);
+    CU_ASSERT_EQUAL(PAYOUTS(), 0);
+    fake_chain_advance(fake, 1);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_PENDING);
+    fake_chain_advance(fake, 1);
+    fake_chain_script(fake, FAKE_POOL, NULL); /* the payout */
+    rep = reconcile();
+    CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_SETTLING);
+    CU_ASSERT_EQUAL_FATAL(PAYOUTS(), 1);
+    fake_chain_mine(fake, sent(1)->hash, 1);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_SETTLING);
+    fake_chain_advance(fake, 2);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(rep.loans_confirmed, 1);
+    CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_ACTIVE);
+    CU_ASSERT_EQUAL(PAYOUTS(), 1);
+    CU_ASSERT_EQUAL(lg_config_set(cfg, "chain", "confirmations", "0", err, sizeof err), LG_OK);
+}
+
 static void test_reconcile_settling_payout_lost(void)
 {
     fresh();
@@ -1433,6 +1544,8 @@ int main(void)
         {"lost borrow re-broadcast as the same bytes", test_reconcile_rebroadcast},
         {"lost payout re-broadcast, loan confirmed", test_reconcile_settling_payout_lost},
         {"nonce gap filled by a self-transfer", test_reconcile_gap_fill},
+        {"stuck tx replaced with raised fees, up to the cap", test_reconcile_replaces_stuck},
+        {"confirmation depth before a loan counts", test_reconcile_confirmations},
         {"borrow never sent: FAILED once the lease is gone", test_reconcile_never_sent},
         {"approve mined: reconcile sends repayLoan", test_reconcile_pending_approve},
         {NULL, NULL},
