@@ -23,14 +23,6 @@ done
 devnet_up
 pa_init
 
-# wait_for SECONDS CMD...: 0 once CMD succeeds, 1 when the time is up.
-wait_for() {
-    local i n=$(($1 * 10))
-    shift
-    for i in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
-    return 1
-}
-persisted() { [ "$(loan_txs "$1")" -ge 1 ] 2>/dev/null; }
 
 # The responders not waiting in accept(2) (x86-64: 43 accept, 288 accept4): the one
 # serving the borrow. Empty when that cannot be told.
@@ -41,17 +33,6 @@ busy_responders() {
         nr=$(cut -d' ' -f1 "/proc/$p/syscall" 2>/dev/null) || continue
         case $nr in 43 | 288) ;; *) echo "$p" ;; esac
     done
-}
-
-# start_borrow KEY ID WALLET OAID AMOUNT: the borrow through the web server in the
-# background; its status goes to $T/$ID.code, its body to $T/$ID.body.
-start_borrow() {
-    local key=$1 id=$2
-    shift
-    curl -s -o "$T/$id.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" \
-        -H 'Content-Type: application/json' --data-binary "$(body "$@")" \
-        "$LG_BASE_URL/partners/borrow" >"$T/$id.code" 2>/dev/null &
-    bg_pid=$!
 }
 
 crash_case() {

@@ -6,7 +6,8 @@
 # whose fee, net and records are checked and whose payout is read from chain, the
 # repay cases (404, overpayment, partial, full, already repaid, proofs good, reused,
 # too small, from another wallet) with the loan's status read back, repayments paid
-# only from the partner's own deposits (never the platform wallet's USDC), and 16
+# only from the partner's own deposits (never the platform wallet's USDC), a borrow
+# stuck in the pool replaced by reconcile with raised fees, and 16
 # concurrent borrows racing for one total limit, chain and store agreeing after.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/webserver.sh"
@@ -292,6 +293,61 @@ gas_shortfall() {
     expect_eq "$s: funded again, the next borrow is 201" "$ws_status" 201
 }
 
+# A borrow stuck in the node's pool (automine off): reconcile sends the same call
+# again at its nonce with fees raised at least 10 %, while the request still waits.
+# The pool keeps only the new version, which is mined; the loan settles on it and
+# exactly one borrow reaches the vault.
+stuck_replaced() {
+    local s=$1 id="stuck-$1" d0 old new fee_old fee_new
+    d0=$(borrowed_on_chain "$pos0")
+    rpc evm_setAutomine '[false]'
+    start_borrow "$key_ok" "$id" "$wallet0" "$oaid0" $((10 * U))
+    if ! wait_for 30 persisted "$id"; then
+        fail "$s: the stuck borrow is persisted"
+        rpc evm_setAutomine '[true]'
+        return
+    fi
+    old=$(sqlite3 -readonly "$db" "select hash from chain_txs where loan_id = \
+        (select id from partner_loans where partner_loan_id = '$id') order by id limit 1")
+    fee_old=$(python3 "$chain" rpc eth_getTransactionByHash "[\"$old\"]" |
+        python3 -c 'import json,sys; print(int(json.load(sys.stdin)["maxFeePerGas"], 16))')
+    LENDGATE_CHAIN_REPLACE_AFTER_MS=1 reconcile_quick >"$T/$id.rec" 2>&1
+    if grep -q '; 1 replaced;' "$T/$id.rec"; then
+        pass "$s: reconcile replaced the stuck borrow"
+    else
+        fail "$s: reconcile replaced the stuck borrow" "$(tail -n 5 "$T/$id.rec")"
+    fi
+    new=$(sqlite3 -readonly "$db" "select hash from chain_txs where loan_id = \
+        (select id from partner_loans where partner_loan_id = '$id') order by id limit 1 offset 1")
+    fee_new=$(python3 "$chain" rpc eth_getTransactionByHash "[\"$new\"]" |
+        python3 -c 'import json,sys; print(int(json.load(sys.stdin)["maxFeePerGas"], 16))' 2>/dev/null)
+    expect_eq "$s: the new version is stored and in the pool; the old one left it" \
+        "$([ -n "$new" ] && [ "$new" != "$old" ] && echo stored):$(python3 "$chain" rpc \
+            eth_getTransactionByHash "[\"$old\"]")" "stored:null"
+    if [ -n "$fee_new" ] && [ $((fee_new * 10)) -ge $((fee_old * 11)) ]; then
+        pass "$s: the replacement's max fee is at least 10 % higher ($fee_old -> $fee_new)"
+    else
+        fail "$s: the replacement's max fee is at least 10 % higher" "$fee_old -> $fee_new"
+    fi
+    rpc evm_mine
+    rpc evm_setAutomine '[true]'
+    wait "$bg_pid"
+    expect_eq "$s: the request, waiting on the old version, answered 202" "$(cat "$T/$id.code")" 202
+    if reconcile_until_settled "$key_ok"; then
+        pass "$s: the loan settles after the replacement is mined"
+    else
+        fail "$s: the loan settles after the replacement is mined" "$(tail -n 5 "$T/reconcile.out")"
+    fi
+    get "$key_ok" "/partners/loan/$id"
+    expect_eq "$s: ACTIVE on the replacement's hash" "$(jd 'x["status"]' 'x["borrowTxHash"]')" \
+        "ACTIVE:$new"
+    expect_eq "$s: stored versions: the old REPLACED (3), the new MINED (1)" \
+        "$(sqlite3 -readonly "$db" "select group_concat(state, ',') from (select state from \
+            chain_txs where hash in ('$old', '$new') order by id)")" "3,1"
+    expect_eq "$s: on chain: one borrow of 10 USDC, not two" \
+        "$(($(borrowed_on_chain "$pos0") - d0))" $((10 * U))
+}
+
 race() {
     local s=$1 dir="$T/race-$1" i b0 d0 pids=() c201=0 c202=0 c403=0 other=""
     mkdir -p "$dir"
@@ -346,6 +402,7 @@ for server in lighttpd apache; do
     borrow_success "$server" "$settle"
     idempotency "$server"
     gas_shortfall "$server"
+    stuck_replaced "$server"
     limit_edges "$server"
     repayments "$server" "$k"
     proofs "$server" "$k"

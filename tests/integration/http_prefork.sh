@@ -14,13 +14,6 @@ read -r _ key < <("$mk" --db "$db" --prefix omega)
 auth=(-H "Authorization: Bearer $key")
 
 workers() { pgrep -P "$master" | sort -n; }
-# wait_for SECONDS CMD...: 0 once CMD succeeds, 1 when the time is up.
-wait_for() {
-    local i n=$(($1 * 10))
-    shift
-    for i in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
-    return 1
-}
 three_workers() { [ "$(workers | wc -l)" -eq 3 ]; }
 
 "$ws_bin" --listen "unix:$T/fcgi.sock" --workers 0 >/dev/null 2>&1

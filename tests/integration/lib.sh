@@ -50,6 +50,14 @@ check() {
     fi
 }
 
+# wait_for SECONDS CMD...: 0 once CMD succeeds, 1 when the time is up.
+wait_for() {
+    local i n=$(($1 * 10))
+    shift
+    for i in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
+    return 1
+}
+
 expect_eq() {
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }

@@ -16,6 +16,9 @@
 #                      the chain read (or a node RPC sent) directly, by chain.py
 # loan_txs PARTNER_LOAN_ID
 #                      how many transactions the store persisted for that loan
+# start_borrow KEY ID WALLET OAID AMOUNT, persisted ID
+#                      a borrow left running in the background; whether its loan has
+#                      a persisted transaction yet
 # reconcile_quick      lendgatectl reconcile for requests known to be over
 
 # The interpreter itself rather than whatever wrapper (a version manager's shim)
@@ -104,6 +107,18 @@ d = json.load(open(sys.argv[1]))
 x = d
 print(":".join(str(eval(e)) for e in sys.argv[2:]))' "$T/ws/body" "$@" 2>/dev/null
 }
+
+# start_borrow KEY ID WALLET OAID AMOUNT: the borrow in the background, its answer in
+# $T/ID.code and $T/ID.body, its curl's pid in bg_pid.
+start_borrow() {
+    local key=$1 id=$2
+    shift
+    curl -s -o "$T/$id.body" -w '%{http_code}' -X POST -H "Authorization: Bearer $key" \
+        -H 'Content-Type: application/json' --data-binary "$(body "$@")" \
+        "$LG_BASE_URL/partners/borrow" >"$T/$id.code" 2>/dev/null &
+    bg_pid=$!
+}
+persisted() { [ "$(loan_txs "$1")" -ge 1 ] 2>/dev/null; }
 
 block() { python3 "$chain" block; }
 balance() { python3 "$chain" balance "$usdc" "$1"; }
