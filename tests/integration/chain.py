@@ -14,6 +14,11 @@ $LG_RPC_URL, so a test checks the chain without going through lendgate's own cod
                                           holds (the seeded settlement wallets); prints
                                           the hash once mined, fails if it reverted
   chain.py rpc METHOD [JSON_PARAMS]       any call; prints its result as JSON
+  chain.py setbalance TOKEN HOLDER AMOUNT ERC-20 balance of HOLDER written straight
+                                          into the token's storage (Hardhat), without a
+                                          transaction: HOLDER's nonce does not move.
+                                          HOLDER must hold some already (that is how
+                                          the balances mapping's slot is found)
 """
 import json
 import os
@@ -61,6 +66,18 @@ def transfer(token, sender, to, amount):
     raise SystemExit("chain.py: transfer %s not mined in 30 s" % tx)
 
 
+def set_balance(token, holder, amount):
+    have = int(call(token, "0x70a08231", holder), 16)
+    if have == 0:
+        raise SystemExit("chain.py: setbalance needs a holder with a balance")
+    for slot in range(32):
+        key = rpc("web3_sha3", [word(holder) + word(str(slot))[2:]])
+        if int(rpc("eth_getStorageAt", [token, key, "latest"]), 16) == have:
+            rpc("hardhat_setStorageAt", [token, key, word(str(amount))])
+            return
+    raise SystemExit("chain.py: no balances mapping found in the first 32 slots")
+
+
 def main(argv):
     cmd = argv[0] if argv else ""
     if cmd == "block":
@@ -77,6 +94,8 @@ def main(argv):
         print(len(logs), sum(int(l["data"][2:66] or "0", 16) for l in logs))
     elif cmd == "transfer" and len(argv) == 5:
         print(transfer(*argv[1:]))
+    elif cmd == "setbalance" and len(argv) == 4:
+        set_balance(*argv[1:])
     elif cmd == "rpc" and len(argv) in (2, 3):
         print(json.dumps(rpc(argv[1], json.loads(argv[2]) if len(argv) == 3 else [])))
     else:

@@ -7,7 +7,8 @@
 # repay cases (404, overpayment, partial, full, already repaid, proofs good, reused,
 # too small, from another wallet) with the loan's status read back, repayments paid
 # only from the partner's own deposits (never the platform wallet's USDC), a borrow
-# stuck in the pool replaced by reconcile with raised fees, and 16
+# stuck in the pool replaced by reconcile with raised fees, the platform wallet short
+# of gas or of USDC, and 16
 # concurrent borrows racing for one total limit, chain and store agreeing after.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/webserver.sh"
@@ -34,7 +35,7 @@ else
 fi
 
 # new_store KIND SETTLEMENT: a fresh store and config for one web server, with the
-# four partners of the cases.
+# five partners of the cases.
 new_store() {
     local settle=$2
     pa_store "$1"
@@ -43,6 +44,7 @@ new_store() {
     read -r _ key_tot < <("$mk" --db "$db" --prefix total --total $((300 * U)) --settlement "$settle")
     read -r _ key_race < <("$mk" --db "$db" --prefix race --fee 0 --total $((1000 * U)) \
         --settlement "$settle")
+    read -r _ key_usd < <("$mk" --db "$db" --prefix usdshort --settlement "$settle")
     [ -n "${key_ok:-}" ] && [ -n "${key_race:-}" ] || { fail "$1: mkpartner" "no keys"; finish; }
 }
 
@@ -348,6 +350,42 @@ stuck_replaced() {
         "$(($(borrowed_on_chain "$pos0") - d0))" $((10 * U))
 }
 
+# The platform wallet short of USDC when a repayment would have the vault pull it
+# (an operator swept it, say): a 503 that says so before anything is sent, the
+# partner's credited transfer kept in its balance, and the same repayment drawn from
+# that balance once the wallet is funded again.
+usdc_shortfall() {
+    local s=$1 k=$2 have n0 t0 proof
+    borrow "$key_usd" "usdc-$s" "$wallet0" "$oaid0" $((10 * U))
+    expect_eq "$s: a loan to repay is 201" "$ws_status" 201
+    proof=$(pay $((5 * U)) "$k")
+    have=$(balance "$platform")
+    t0=$(loan_txs "usdc-$s")
+    n0=$(python3 "$chain" rpc eth_getTransactionCount "[\"$platform\", \"latest\"]")
+    if ! python3 "$chain" setbalance "$usdc" "$platform" 1; then
+        fail "$s: the platform wallet's USDC set to 1 unit"
+        return
+    fi
+    repay "$key_usd" "usdc-$s" $((5 * U)) "$proof"
+    ws_expect_error "$s: wallet short of USDC: 503" 503 \
+        "repayLoan: Platform wallet cannot cover the repayment now, try again later"
+    if ! python3 "$chain" setbalance "$usdc" "$platform" "$have"; then
+        fail "$s: the platform wallet's USDC restored"
+        finish
+    fi
+    expect_eq "$s: nothing sent (stored txs, nonce)" \
+        "$(loan_txs "usdc-$s"):$(python3 "$chain" rpc eth_getTransactionCount "[\"$platform\", \"latest\"]")" \
+        "$t0:$n0"
+    get "$key_usd" /partners/my/stats
+    expect_eq "$s: the proof stays credited to the partner's balance" \
+        "$(jd 'x["repaymentBalance"]')" $((5 * U))
+    repay "$key_usd" "usdc-$s" $((5 * U))
+    expect_eq "$s: funded again, the repayment draws on the balance: 200, 5 left" \
+        "$ws_status:$(jd 'x["remainingDebt"]')" "200:$((5 * U))"
+    repay "$key_usd" "usdc-$s" $((5 * U)) "$(pay $((5 * U)) "$k")"
+    expect_eq "$s: the rest repaid with a new proof" "$ws_status:$(jd 'x["loanStatus"]')" "200:REPAID"
+}
+
 race() {
     local s=$1 dir="$T/race-$1" i b0 d0 pids=() c201=0 c202=0 c403=0 other=""
     mkdir -p "$dir"
@@ -403,6 +441,7 @@ for server in lighttpd apache; do
     idempotency "$server"
     gas_shortfall "$server"
     stuck_replaced "$server"
+    usdc_shortfall "$server" "$k"
     limit_edges "$server"
     repayments "$server" "$k"
     proofs "$server" "$k"
