@@ -1,12 +1,15 @@
 /*
  * test_store_sqlite_smoke.c - what only the SQLite backend can show: the file it
  * creates, its PRAGMAs, schema_migrations, refusal of a newer schema, busy
- * handling, checked 64-bit values, backend selection, and many processes writing
- * one file at once.
+ * handling, checked 64-bit values, backend selection, an outbox payload (no
+ * operation reads it back), and many processes writing one file at once.
  */
 #include "config.h"
 
 #include "harness.h"
+#include "store_fixture.h"
+
+#include "../../src/store/sqlite_internal.h"
 
 #include <lendgate/events.h>
 #include <lendgate/store.h>
@@ -91,7 +94,7 @@ static void make_partner(lg_store *st, uint64_t daily, uint64_t total)
     p.total_limit = total;
     p.fee_bps = 50;
     strcpy(p.settlement_address, WALLET);
-    CU_ASSERT_FATAL(lg_store_partner_create(st, &p) == LG_OK);
+    CU_ASSERT_FATAL(lg_test_partner_add(st, &p, NULL) == LG_OK);
 }
 
 static void loan_request(lg_loan *l, const char *partner_loan_id, uint64_t amount)
@@ -161,11 +164,6 @@ static void test_first_migration_counts(void)
  * keeps every ledger row and partner total, and starts every balance at zero. */
 static void test_upgrade_from_schema_1(void)
 {
-    extern const struct lg_sql_migration {
-        int version;
-        const char *name;
-        const char *sql;
-    } lg_sql_migrations[];
     fresh();
     sqlite3 *db = NULL;
     CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
@@ -243,17 +241,20 @@ static void test_upgrade_from_schema_1(void)
     lg_store_close(st);
 }
 
+/* The store's own connection enforces the schema's foreign keys (SQLite leaves them
+ * off unless each connection asks). */
 static void test_foreign_keys_on(void)
 {
     fresh();
     lg_store *st = open_migrated(1000);
-    lg_api_key k;
-    memset(&k, 0, sizeof k);
-    strcpy(k.partner_id, "partner_nobody_001");
-    memset(k.key_hash, 'a', 64);
-    strcpy(k.env, "live");
-    /* Only the foreign key stands between this key and an orphan row. */
-    CU_ASSERT_EQUAL(lg_store_key_add(st, &k, NULL), LG_ERR_NOT_FOUND);
+    char text[16];
+    sqlite3 *db = lg_sq_handle(st)->db;
+    raw_text(db, "PRAGMA foreign_keys", text, sizeof text);
+    CU_ASSERT_STRING_EQUAL(text, "1");
+    /* So a key of no partner is refused, whoever writes it. */
+    const char *orphan = "INSERT INTO api_keys (partner_id, key_hash, prefix, env, created_at_ms) "
+                         "VALUES ('partner_nobody_001', 'aa', '', 'live', 1)";
+    CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, orphan, NULL, NULL, NULL), SQLITE_OK);
     lg_store_close(st);
 }
 
@@ -341,14 +342,14 @@ static void test_busy_timeout(void)
     memset(&p, 0, sizeof p);
     strcpy(p.id, PARTNER);
     strcpy(p.key_prefix, "acme");
-    CU_ASSERT_EQUAL(lg_store_partner_create(st, &p), LG_ERR_BUSY);
+    CU_ASSERT_EQUAL(lg_test_partner_add(st, &p, NULL), LG_ERR_BUSY);
     CU_ASSERT(lg_time_mono_ms() - start >= 140);
     /* WAL: readers go on while a writer holds the lock. */
     CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_NOT_FOUND);
 
     CU_ASSERT_FATAL(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
-    CU_ASSERT_EQUAL(lg_store_partner_create(st, &p), LG_OK);
+    CU_ASSERT_EQUAL(lg_test_partner_add(st, &p, NULL), LG_OK);
     lg_store_close(st);
 }
 
@@ -363,7 +364,7 @@ static void test_u64_beyond_int64_refused(void)
     strcpy(p.id, PARTNER);
     strcpy(p.key_prefix, "acme");
     p.daily_limit = (uint64_t)INT64_MAX + 1;
-    CU_ASSERT_EQUAL(lg_store_partner_create(st, &p), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_test_partner_add(st, &p, NULL), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_NOT_FOUND);
 
     CU_ASSERT_EQUAL(lg_store_nonce_init(st, 1, SIGNER, UINT64_MAX, NULL), LG_ERR_INVALID);
@@ -462,13 +463,19 @@ static void test_borrowed_event_payload(void)
                                           "000000000001",
                                           "0xc000000000000000000000000000000000000000000000000000"
                                           "000000000001") == LG_OK);
-    lg_outbox_event *ev = NULL;
-    size_t n = 0;
-    uint64_t total = 0;
-    CU_ASSERT_FATAL(lg_store_outbox_list(st, PARTNER, -1, 10, 0, &ev, &n, &total) == LG_OK);
-    CU_ASSERT_FATAL(n == 1);
-    CU_ASSERT_STRING_EQUAL(ev[0].event_type, "loan.borrowed");
-    json_object *o = json_tokener_parse(ev[0].payload);
+    /* No operation reads the outbox back: the row is read from the file. */
+    sqlite3 *db = raw_open();
+    static char payload[LG_PAYLOAD_LEN];
+    char text[64];
+    raw_text(db, "SELECT COUNT(*) FROM webhook_outbox", text, sizeof text);
+    CU_ASSERT_STRING_EQUAL(text, "1");
+    raw_text(db, "SELECT event_type FROM webhook_outbox WHERE partner_id = '" PARTNER "'", text,
+             sizeof text);
+    CU_ASSERT_STRING_EQUAL(text, "loan.borrowed");
+    raw_text(db, "SELECT payload FROM webhook_outbox WHERE partner_id = '" PARTNER "'", payload,
+             sizeof payload);
+    sqlite3_close(db);
+    json_object *o = json_tokener_parse(payload);
     CU_ASSERT_FATAL(o != NULL);
     CU_ASSERT_STRING_EQUAL(json_str(o, "event"), "loan.borrowed");
     CU_ASSERT_STRING_EQUAL(json_str(o, "loanId"), l.id);
@@ -483,7 +490,6 @@ static void test_borrowed_event_payload(void)
     CU_ASSERT_STRING_EQUAL(json_str(o, "timestamp"), "2026-03-14T12:00:00.000Z");
     CU_ASSERT_EQUAL(strlen(json_str(o, "txHash")), 66);
     json_object_put(o);
-    free(ev);
     lg_store_close(st);
 }
 
