@@ -1,8 +1,9 @@
 /*
  * test_store_sqlite_smoke.c - what only the SQLite backend can show: the file it
  * creates, its PRAGMAs, schema_migrations, refusal of a newer schema, busy
- * handling, checked 64-bit values, backend selection, an outbox payload (no
- * operation reads it back), and many processes writing one file at once.
+ * handling, checked 64-bit values, backend selection, rows no operation reads back
+ * (an outbox payload, a key revoked in the file), and many processes writing one
+ * file at once.
  */
 #include "config.h"
 
@@ -82,7 +83,8 @@ static void raw_text(sqlite3 *db, const char *sql, char *out, size_t len)
     sqlite3_finalize(s);
 }
 
-static void make_partner(lg_store *st, uint64_t daily, uint64_t total)
+/* Onboards PARTNER; out: *key (may be NULL) its first key. */
+static void make_partner_key(lg_store *st, uint64_t daily, uint64_t total, lg_api_key *key)
 {
     lg_partner p;
     memset(&p, 0, sizeof p);
@@ -94,7 +96,12 @@ static void make_partner(lg_store *st, uint64_t daily, uint64_t total)
     p.total_limit = total;
     p.fee_bps = 50;
     strcpy(p.settlement_address, WALLET);
-    CU_ASSERT_FATAL(lg_test_partner_add(st, &p, NULL) == LG_OK);
+    CU_ASSERT_FATAL(lg_test_partner_add(st, &p, key) == LG_OK);
+}
+
+static void make_partner(lg_store *st, uint64_t daily, uint64_t total)
+{
+    make_partner_key(st, daily, total, NULL);
 }
 
 static void loan_request(lg_loan *l, const char *partner_loan_id, uint64_t amount)
@@ -508,6 +515,44 @@ static void test_event_json_errors(void)
     CU_ASSERT_STRING_EQUAL(lg_loan_status_name(LG_LOAN_SETTLING), "SETTLING");
 }
 
+/* No operation revokes a key, yet the column stays (key lists show it as revokedAt),
+ * so a key revoked in the file must never match again, nor be touched by a rotation. */
+static void test_revoked_key_never_matches(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    lg_api_key a, b;
+    make_partner_key(st, 1000, 1000, &a);
+    CU_ASSERT_EQUAL(lg_store_partner_by_key(st, a.key_hash, NULL, NULL), LG_OK);
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE api_keys SET revoked_at_ms = %lld WHERE key_hash = '%s'",
+             (long long)NOW_MS, a.key_hash);
+    sqlite3 *db = raw_open();
+    CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL(lg_store_partner_by_key(st, a.key_hash, NULL, NULL), LG_ERR_NOT_FOUND);
+
+    memset(&b, 0, sizeof b);
+    strcpy(b.partner_id, PARTNER);
+    memset(b.key_hash, 'b', 64);
+    strcpy(b.env, "live");
+    CU_ASSERT_EQUAL_FATAL(lg_store_key_rotate(st, &b, NOW_MS + 100000, NULL, NULL), LG_OK);
+    CU_ASSERT_EQUAL(lg_store_partner_by_key(st, a.key_hash, NULL, NULL), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(lg_store_partner_by_key(st, b.key_hash, NULL, NULL), LG_OK);
+    lg_api_key *keys = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL(lg_store_key_list(st, PARTNER, &keys, &n), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i].id != a.id)
+            continue;
+        CU_ASSERT_EQUAL(keys[i].revoked_at_ms, NOW_MS);
+        CU_ASSERT_EQUAL(keys[i].expires_at_ms, 0);
+    }
+    free(keys);
+    lg_store_close(st);
+}
+
 /* ------------------------------------------------------------ many processes */
 
 #define WORKERS 4
@@ -623,78 +668,6 @@ static void test_processes_nonces(void)
     lg_store_close(st);
 }
 
-static void claim_child(lg_store *st, int i, int fd)
-{
-    (void)i;
-    for (;;) {
-        lg_outbox_event *ev = NULL;
-        size_t n = 0;
-        if (lg_store_outbox_claim(st, 7, 60000, &ev, &n) != LG_OK)
-            _exit(4);
-        for (size_t k = 0; k < n; k++)
-            if (write(fd, &ev[k].id, sizeof ev[k].id) != (ssize_t)sizeof ev[k].id)
-                _exit(3);
-        free(ev);
-        if (n == 0)
-            return;
-    }
-}
-
-static void test_processes_claim(void)
-{
-    fresh();
-    lg_store *st = open_migrated(1000);
-    int64_t first = 0, id = 0;
-    for (int k = 0; k < 100; k++) {
-        CU_ASSERT_FATAL(lg_store_outbox_enqueue(st, PARTNER, "loan.test", "{}", &id) == LG_OK);
-        if (k == 0)
-            first = id;
-    }
-    pid_t pids[WORKERS];
-    int fd = spawn(claim_child, pids);
-    static unsigned char seen[100];
-    memset(seen, 0, sizeof seen);
-    int bad = 0, count = 0;
-    while (read(fd, &id, sizeof id) == (ssize_t)sizeof id) {
-        count++;
-        if (id < first || id >= first + 100 || seen[id - first]++)
-            bad++;
-    }
-    close(fd);
-    CU_ASSERT(reap(pids));
-    CU_ASSERT_EQUAL(count, 100);
-    CU_ASSERT_EQUAL(bad, 0);
-    lg_store_close(st);
-}
-
-/* ------------------------------------------------------------ batch */
-
-static void test_api_log_batch_atomic(void)
-{
-    fresh();
-    lg_store *st = open_migrated(1000);
-    static lg_api_log rows[3];
-    memset(rows, 0, sizeof rows);
-    for (int i = 0; i < 3; i++) {
-        strcpy(rows[i].partner_id, PARTNER);
-        strcpy(rows[i].route, "/partners/borrow");
-        strcpy(rows[i].method, "POST");
-        rows[i].success = 1;
-    }
-    CU_ASSERT_EQUAL(lg_store_api_log_append_batch(st, rows, 3), LG_OK);
-    rows[2].created_at_ms = -1; /* invalid: the whole batch is refused */
-    CU_ASSERT_EQUAL(lg_store_api_log_append_batch(st, rows, 3), LG_ERR_INVALID);
-    lg_api_log_filter f = {PARTNER, 0, 0, -1, 0, 0};
-    lg_api_log *items = NULL;
-    size_t n = 9;
-    uint64_t total = 0;
-    CU_ASSERT_EQUAL(lg_store_api_log_query(st, &f, &items, &n, &total), LG_OK);
-    CU_ASSERT_EQUAL(n, 0);
-    CU_ASSERT_PTR_NULL(items);
-    CU_ASSERT_EQUAL(total, 3);
-    lg_store_close(st);
-}
-
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -716,13 +689,12 @@ int main(void)
         {"address and hash case", test_address_and_hash_case},
         {"loan.borrowed payload", test_borrowed_event_payload},
         {"event payload errors", test_event_json_errors},
-        {"api log batch", test_api_log_batch_atomic},
+        {"revoked key never matches", test_revoked_key_never_matches},
         {NULL, NULL},
     };
     static const lg_test_case process_tests[] = {
         {"processes reserve against one limit", test_processes_reserve},
         {"processes allocate nonces", test_processes_nonces},
-        {"processes claim the outbox", test_processes_claim},
         {NULL, NULL},
     };
     lg_test_add_suite("sqlite files", suite_init, suite_clean, file_tests);
