@@ -138,7 +138,7 @@ typedef struct lg_partner {
     int64_t updated_at_ms;
 } lg_partner;
 
-/* Fields lg_store_partner_update may change, as a bit mask. */
+/* Fields lg_store_partner_update_audited may change, as a bit mask. */
 enum {
     LG_PF_NAME = 1u << 0,
     LG_PF_STATUS = 1u << 1,

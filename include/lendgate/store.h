@@ -73,20 +73,11 @@ lg_err lg_store_set_lease(lg_store *st, const char *owner, int64_t lease_ms);
 
 /* --------------------------------------------------------------- partners */
 
-/* Creates p (created/updated times are set by the store).
- * Returns LG_ERR_DUPLICATE when p->id or p->key_prefix exists. */
-lg_err lg_store_partner_create(lg_store *st, const lg_partner *p);
+/* Partners and keys are created, and a partner's settings changed, only by the partner
+ * administration operations (below), so each such change can carry its audit row. */
 
 /* Returns LG_ERR_NOT_FOUND when there is no partner id. */
 lg_err lg_store_partner_get(lg_store *st, const char *id, lg_partner *out);
-
-/*
- * Copies the fields named in mask from p onto the partner p->id, in one transaction.
- * Out: before/after (each may be NULL) = the partner before and after the change,
- * for the admin audit. Returns LG_ERR_NOT_FOUND.
- */
-lg_err lg_store_partner_update(lg_store *st, const lg_partner *p, unsigned mask, lg_partner *before,
-                               lg_partner *after);
 
 typedef struct lg_partner_filter {
     int status; /* lg_partner_status, or -1 for any */
@@ -105,10 +96,6 @@ lg_err lg_store_partner_list(lg_store *st, const lg_partner_filter *f, lg_partne
 
 /* ---------------------------------------------------------------- API keys */
 
-/* Adds a key for k->partner_id (id and created_at set by the store; *id_out may be
- * NULL). Returns LG_ERR_NOT_FOUND (no partner), LG_ERR_DUPLICATE (hash exists). */
-lg_err lg_store_key_add(lg_store *st, const lg_api_key *k, int64_t *id_out);
-
 /*
  * Finds the partner owning the key whose SHA-256 is key_hash (hex). A revoked key,
  * or one whose expires_at has passed, does not match.
@@ -118,14 +105,6 @@ lg_err lg_store_key_add(lg_store *st, const lg_api_key *k, int64_t *id_out);
  */
 lg_err lg_store_partner_by_key(lg_store *st, const char *key_hash, lg_partner *partner,
                                lg_api_key *key);
-
-/* Revokes key id now. Returns LG_ERR_NOT_FOUND. */
-lg_err lg_store_key_revoke(lg_store *st, int64_t id);
-
-/* Rotation grace: every key of partner_id other than keep_id that has no earlier
- * expiry gets expires_at_ms. Out: *changed (may be NULL). */
-lg_err lg_store_key_expire_others(lg_store *st, const char *partner_id, int64_t keep_id,
-                                  int64_t expires_at_ms, int *changed);
 
 /* Sets last_used_at = now unless it was set less than min_interval_ms ago, so a busy
  * key costs one write a minute, not one per request. Out: *written (may be NULL). */
@@ -137,28 +116,9 @@ lg_err lg_store_key_list(lg_store *st, const char *partner_id, lg_api_key **item
 /* ------------------------------------------------------------ solvency positions */
 
 /* Inserts or refreshes the chain-read fields of the position (wallet, oaid),
- * keeping the store-maintained ones. */
+ * keeping the store-maintained ones. The position's total_partner_debt and the loans
+ * linked to it change only with lg_store_loan_confirm and lg_store_repay_apply. */
 lg_err lg_store_position_upsert(lg_store *st, const lg_position *p);
-
-/* Returns LG_ERR_NOT_FOUND when there is no active position for (wallet, oaid). */
-lg_err lg_store_position_find_active(lg_store *st, const char *wallet, const char *oaid,
-                                     lg_position *out);
-
-/* Links loan_id to its position (wallet, oaid) and adds amount to its
- * total_partner_debt. lg_store_loan_confirm does this in its own transaction; this
- * stand-alone form is for repair tools. Returns LG_ERR_NOT_FOUND. */
-lg_err lg_store_position_attach_loan(lg_store *st, const char *wallet, const char *oaid,
-                                     const char *loan_id, uint64_t amount);
-
-/* Marks loan_id repaid on its position and removes its remaining debt from
- * total_partner_debt. Returns LG_ERR_NOT_FOUND. */
-lg_err lg_store_position_mark_loan_repaid(lg_store *st, const char *loan_id);
-
-/* Loan ids linked to the position (wallet, oaid), oldest first.
- * Out: *ids (malloc'd array of LG_UUID_LEN strings, free()), *n, *repaid (malloc'd
- * flags, free(); may be NULL to skip). */
-lg_err lg_store_position_loans(lg_store *st, const char *wallet, const char *oaid,
-                               char (**ids)[LG_UUID_LEN], int **repaid, size_t *n);
 
 /* ------------------------------------------------------------------- loans */
 
@@ -342,9 +302,6 @@ lg_err lg_store_nonce_peek(lg_store *st, uint64_t chain_id, const char *address,
 /* Appends one row (id set by the store). */
 lg_err lg_store_api_log_append(lg_store *st, const lg_api_log *row);
 
-/* Appends n rows in one transaction: the batched form of the hot write. */
-lg_err lg_store_api_log_append_batch(lg_store *st, const lg_api_log *rows, size_t n);
-
 typedef struct lg_api_log_filter {
     const char *partner_id; /* NULL = any */
     int64_t start_ms;       /* inclusive; 0 = open */
@@ -374,43 +331,17 @@ lg_err lg_store_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_e
 
 /* ----------------------------------------------------------- webhook outbox */
 
-/* Enqueues an event due now. The loan operations enqueue theirs inside their own
- * transactions; this is for everything else. Out: *id_out (may be NULL). */
-lg_err lg_store_outbox_enqueue(lg_store *st, const char *partner_id, const char *event_type,
-                               const char *payload, int64_t *id_out);
-
 /*
- * Claims up to max events that are due (PENDING with next_attempt_at <= now, or
- * DELIVERING whose lease expired): each becomes DELIVERING until now + lease_ms and
- * its attempts count grows by one. Two claimers never get the same event while a
- * lease holds. Out: *items (free()), *n.
+ * The loan operations above write their webhook events (loan.borrowed, loan.failed,
+ * loan.repayment_received, loan.repaid) to the outbox inside their own transactions,
+ * so an event exists exactly when its change does. Nothing here reads or settles
+ * them: the dispatcher that delivers them will bring the operations it needs.
  */
-lg_err lg_store_outbox_claim(lg_store *st, uint32_t max, int64_t lease_ms, lg_outbox_event **items,
-                             size_t *n);
-
-/* DELIVERING -> DELIVERED. Returns LG_ERR_NOT_FOUND, LG_ERR_STATE. */
-lg_err lg_store_outbox_delivered(lg_store *st, int64_t id);
-
-/* DELIVERING -> PENDING due at next_attempt_at_ms, with the error kept. */
-lg_err lg_store_outbox_retry(lg_store *st, int64_t id, int64_t next_attempt_at_ms,
-                             const char *error);
-
-/* -> DEAD with the error kept: no more attempts until re-queued. */
-lg_err lg_store_outbox_dead(lg_store *st, int64_t id, const char *error);
-
-/* DEAD -> PENDING, due now, attempts reset. Returns LG_ERR_NOT_FOUND, LG_ERR_STATE. */
-lg_err lg_store_outbox_requeue(lg_store *st, int64_t id);
-
-lg_err lg_store_outbox_get(lg_store *st, int64_t id, lg_outbox_event *out);
-
-/* Events of a partner (NULL = all) in status (-1 = any), newest first.
- * Out: *items (free()), *n, *total. */
-lg_err lg_store_outbox_list(lg_store *st, const char *partner_id, int status, uint32_t limit,
-                            uint64_t offset, lg_outbox_event **items, size_t *n, uint64_t *total);
 
 /* ------------------------------------------------------------- admin audit */
 
-lg_err lg_store_admin_audit_append(lg_store *st, const lg_admin_audit *row);
+/* Rows are written only inside the change they record (lg_audit_hook below), so no
+ * row can outlive a change that rolled back. */
 
 typedef struct lg_admin_audit_filter {
     const char *admin;  /* NULL = any */
@@ -458,7 +389,12 @@ lg_err lg_store_partner_count(lg_store *st, uint64_t *count);
 lg_err lg_store_partner_onboard(lg_store *st, const lg_partner *p, const lg_api_key *key,
                                 const lg_audit_hook *hook, int64_t *key_id);
 
-/* lg_store_partner_update with the hook's audit row in the same transaction. */
+/*
+ * Copies the fields named in mask from p onto the partner p->id and appends the
+ * hook's audit row, in one transaction. Fields outside mask, and the store-maintained
+ * ones, keep their values. Out: before/after (each may be NULL) = the partner before
+ * and after the change. Returns LG_ERR_NOT_FOUND (no partner), or the hook's error.
+ */
 lg_err lg_store_partner_update_audited(lg_store *st, const lg_partner *p, unsigned mask,
                                        const lg_audit_hook *hook, lg_partner *before,
                                        lg_partner *after);

@@ -7,12 +7,11 @@
  *   - st and every pointer the contract does not call optional are non-NULL, strings
  *     fit their field sizes, enumerations are in range and every uint64_t that is
  *     stored (amounts, limits, nonces, chain ids, offsets) is at most INT64_MAX;
- *   - optional outputs are never NULL (store.c passes a scratch variable instead),
- *     and position_loans is always asked for the repaid flags;
+ *   - optional outputs are never NULL (store.c passes a scratch variable instead);
  *   - list outputs arrive as *items = NULL, *n = 0, *total = 0 and list limits are
  *     already capped at LG_STORE_LIST_MAX;
- *   - free-text diagnostics (failure reasons, outbox errors) may be longer than their
- *     field: the backend keeps the first LG_REASON_LEN - 1 bytes.
+ *   - free-text diagnostics (failure reasons) may be longer than their field: the
+ *     backend keeps the first LG_REASON_LEN - 1 bytes.
  * A NULL pointer in the table makes store.c return LG_ERR_UNSUPPORTED for that call.
  */
 #ifndef LENDGATE_STORE_BACKEND_H
@@ -43,30 +42,16 @@ struct lg_store_backend {
     lg_err (*migrate)(lg_store *st, int *applied);
     lg_err (*schema_version)(lg_store *st, int *version);
 
-    lg_err (*partner_create)(lg_store *st, const lg_partner *p);
     lg_err (*partner_get)(lg_store *st, const char *id, lg_partner *out);
-    lg_err (*partner_update)(lg_store *st, const lg_partner *p, unsigned mask, lg_partner *before,
-                             lg_partner *after);
     lg_err (*partner_list)(lg_store *st, const lg_partner_filter *f, lg_partner **items, size_t *n,
                            uint64_t *total);
 
-    lg_err (*key_add)(lg_store *st, const lg_api_key *k, int64_t *id_out);
     lg_err (*partner_by_key)(lg_store *st, const char *key_hash, lg_partner *partner,
                              lg_api_key *key);
-    lg_err (*key_revoke)(lg_store *st, int64_t id);
-    lg_err (*key_expire_others)(lg_store *st, const char *partner_id, int64_t keep_id,
-                                int64_t expires_at_ms, int *changed);
     lg_err (*key_touch)(lg_store *st, int64_t id, int64_t min_interval_ms, int *written);
     lg_err (*key_list)(lg_store *st, const char *partner_id, lg_api_key **items, size_t *n);
 
     lg_err (*position_upsert)(lg_store *st, const lg_position *p);
-    lg_err (*position_find_active)(lg_store *st, const char *wallet, const char *oaid,
-                                   lg_position *out);
-    lg_err (*position_attach_loan)(lg_store *st, const char *wallet, const char *oaid,
-                                   const char *loan_id, uint64_t amount);
-    lg_err (*position_mark_loan_repaid)(lg_store *st, const char *loan_id);
-    lg_err (*position_loans)(lg_store *st, const char *wallet, const char *oaid,
-                             char (**ids)[LG_UUID_LEN], int **repaid, size_t *n);
 
     lg_err (*loan_reserve)(lg_store *st, lg_loan *loan, lg_reserve_info *info, lg_loan *existing);
     lg_err (*loan_get)(lg_store *st, const char *partner_id, const char *partner_loan_id,
@@ -107,26 +92,12 @@ struct lg_store_backend {
     lg_err (*nonce_peek)(lg_store *st, uint64_t chain_id, const char *address, uint64_t *next);
 
     lg_err (*api_log_append)(lg_store *st, const lg_api_log *row);
-    lg_err (*api_log_append_batch)(lg_store *st, const lg_api_log *rows, size_t n);
     lg_err (*api_log_query)(lg_store *st, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
                             uint64_t *total);
 
     lg_err (*ledger_list)(lg_store *st, const lg_ledger_filter *f, lg_ledger_entry **items,
                           size_t *n, uint64_t *total);
 
-    lg_err (*outbox_enqueue)(lg_store *st, const char *partner_id, const char *event_type,
-                             const char *payload, int64_t *id_out);
-    lg_err (*outbox_claim)(lg_store *st, uint32_t max, int64_t lease_ms, lg_outbox_event **items,
-                           size_t *n);
-    lg_err (*outbox_delivered)(lg_store *st, int64_t id);
-    lg_err (*outbox_retry)(lg_store *st, int64_t id, int64_t next_attempt_at_ms, const char *error);
-    lg_err (*outbox_dead)(lg_store *st, int64_t id, const char *error);
-    lg_err (*outbox_requeue)(lg_store *st, int64_t id);
-    lg_err (*outbox_get)(lg_store *st, int64_t id, lg_outbox_event *out);
-    lg_err (*outbox_list)(lg_store *st, const char *partner_id, int status, uint32_t limit,
-                          uint64_t offset, lg_outbox_event **items, size_t *n, uint64_t *total);
-
-    lg_err (*admin_audit_append)(lg_store *st, const lg_admin_audit *row);
     lg_err (*admin_audit_query)(lg_store *st, const lg_admin_audit_filter *f,
                                 lg_admin_audit **items, size_t *n, uint64_t *total);
 

@@ -46,21 +46,17 @@ enum lg_sq_slot {
     LG_SQ_PARTNER_MONEY_SET,
     LG_SQ_KEY_INSERT,
     LG_SQ_KEY_BY_HASH,
-    LG_SQ_KEY_REVOKE,
-    LG_SQ_KEY_EXPIRE,
     LG_SQ_KEY_TOUCH,
     LG_SQ_KEY_LIST,
     LG_SQ_USAGE_GET,
     LG_SQ_USAGE_ADD,
     LG_SQ_USAGE_SET,
     LG_SQ_POSITION_UPSERT,
-    LG_SQ_POSITION_ACTIVE,
     LG_SQ_POSITION_DEBT_GET,
     LG_SQ_POSITION_DEBT_SET,
     LG_SQ_LINK_INSERT,
     LG_SQ_LINK_GET,
     LG_SQ_LINK_SET,
-    LG_SQ_LINK_LIST,
     LG_SQ_LOAN_INSERT,
     LG_SQ_LOAN_BY_ID,
     LG_SQ_LOAN_BY_KEY,
@@ -90,13 +86,6 @@ enum lg_sq_slot {
     LG_SQ_LEDGER_INSERT,
     LG_SQ_AUDIT_INSERT,
     LG_SQ_OUTBOX_INSERT,
-    LG_SQ_OUTBOX_CLAIM,
-    LG_SQ_OUTBOX_DELIVERED,
-    LG_SQ_OUTBOX_RETRY,
-    LG_SQ_OUTBOX_DEAD,
-    LG_SQ_OUTBOX_REQUEUE,
-    LG_SQ_OUTBOX_GET,
-    LG_SQ_OUTBOX_STATUS,
     LG_SQ_PARTNER_BY_PREFIX,
     LG_SQ_PARTNER_COUNT,
     LG_SQ_KEY_ROTATE_EXPIRE,
@@ -111,7 +100,6 @@ enum lg_sq_list_slot {
     LG_SQL_LOANS,
     LG_SQL_API_LOGS,
     LG_SQL_LEDGER,
-    LG_SQL_OUTBOX,
     LG_SQL_AUDIT,
     LG_SQL__COUNT
 };
@@ -289,13 +277,11 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
 /* Readers: fill *out (the table's struct) from the columns starting at col. */
 void lg_sq_read_partner(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_key(sqlite3_stmt *s, int col, void *out);
-void lg_sq_read_position(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_loan(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_repayment(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_chain_tx(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_api_log(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_ledger(sqlite3_stmt *s, int col, void *out);
-void lg_sq_read_outbox(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_audit(sqlite3_stmt *s, int col, void *out);
 
 /* Binders: column i of the table's list to parameter ?i+1 (integer ids as NULL, so
@@ -371,15 +357,14 @@ lg_err lg_sq_usage_get(lg_sqlite *h, const char *partner_id, const char *day, ui
 lg_err lg_sq_usage_add(lg_sqlite *h, const char *partner_id, const char *day, uint64_t amount);
 lg_err lg_sq_usage_sub(lg_sqlite *h, const char *partner_id, const char *day, uint64_t amount);
 
-/* Links a loan to its position with debt (position debt += debt). Out: *linked = 0
- * when the loan was linked already (nothing changed). LG_ERR_NOT_FOUND: no position. */
+/* Links a loan to its position with debt (position debt += debt); a loan linked
+ * already changes nothing. LG_ERR_NOT_FOUND: no position. */
 lg_err lg_sq_link_add(lg_sqlite *h, const char *wallet, const char *oaid, const char *loan_id,
-                      uint64_t debt, int *linked);
+                      uint64_t debt);
 
 /* Takes paid off the debt of loan_id's link and of its position; with loan_repaid the
- * link is marked repaid and all its debt removed. Out: *found (0: loan not linked). */
-lg_err lg_sq_link_repay(lg_sqlite *h, const char *loan_id, uint64_t paid, int loan_repaid,
-                        int *found);
+ * link is marked repaid and all its debt removed. A loan without a link is left alone. */
+lg_err lg_sq_link_repay(lg_sqlite *h, const char *loan_id, uint64_t paid, int loan_repaid);
 
 /* Appends ledger row e (its id is set by SQLite; an empty loan_id is stored NULL). */
 lg_err lg_sq_ledger_insert(lg_sqlite *h, const lg_ledger_entry *e);
@@ -387,10 +372,6 @@ lg_err lg_sq_ledger_insert(lg_sqlite *h, const lg_ledger_entry *e);
 /* Appends one ledger row for loan l. */
 lg_err lg_sq_ledger_add(lg_sqlite *h, const lg_loan *l, lg_ledger_kind kind, uint64_t amount,
                         const char *tx_hash);
-
-/* Enqueues an outbox event due now. Out: *id_out (may be NULL). */
-lg_err lg_sq_outbox_add(lg_sqlite *h, const char *partner_id, const char *event_type,
-                        const char *payload, int64_t *id_out);
 
 /* Enqueues the loan event (events.h payload) for l's partner. */
 lg_err lg_sq_outbox_loan_event(lg_sqlite *h, const char *event, const lg_loan *l, uint64_t amount,
@@ -401,10 +382,7 @@ lg_err lg_sq_new_id(char *buf);
 
 /* ------------------------------------------------------------ operations */
 
-lg_err lg_sqlite_partner_create(lg_store *st, const lg_partner *p);
 lg_err lg_sqlite_partner_get(lg_store *st, const char *id, lg_partner *out);
-lg_err lg_sqlite_partner_update(lg_store *st, const lg_partner *p, unsigned mask,
-                                lg_partner *before, lg_partner *after);
 lg_err lg_sqlite_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
                               size_t *n, uint64_t *total);
 lg_err lg_sqlite_partner_get_by_prefix(lg_store *st, const char *key_prefix, lg_partner *out);
@@ -425,23 +403,12 @@ lg_err lg_sqlite_partner_analytics(lg_store *st, const char *partner_id, int64_t
 lg_err lg_sqlite_daily_usage(lg_store *st, const char *partner_id, const char *day,
                              uint64_t *borrowed);
 
-lg_err lg_sqlite_key_add(lg_store *st, const lg_api_key *k, int64_t *id_out);
 lg_err lg_sqlite_partner_by_key(lg_store *st, const char *key_hash, lg_partner *partner,
                                 lg_api_key *key);
-lg_err lg_sqlite_key_revoke(lg_store *st, int64_t id);
-lg_err lg_sqlite_key_expire_others(lg_store *st, const char *partner_id, int64_t keep_id,
-                                   int64_t expires_at_ms, int *changed);
 lg_err lg_sqlite_key_touch(lg_store *st, int64_t id, int64_t min_interval_ms, int *written);
 lg_err lg_sqlite_key_list(lg_store *st, const char *partner_id, lg_api_key **items, size_t *n);
 
 lg_err lg_sqlite_position_upsert(lg_store *st, const lg_position *p);
-lg_err lg_sqlite_position_find_active(lg_store *st, const char *wallet, const char *oaid,
-                                      lg_position *out);
-lg_err lg_sqlite_position_attach_loan(lg_store *st, const char *wallet, const char *oaid,
-                                      const char *loan_id, uint64_t amount);
-lg_err lg_sqlite_position_mark_loan_repaid(lg_store *st, const char *loan_id);
-lg_err lg_sqlite_position_loans(lg_store *st, const char *wallet, const char *oaid,
-                                char (**ids)[LG_UUID_LEN], int **repaid, size_t *n);
 
 lg_err lg_sqlite_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info,
                               lg_loan *existing);
@@ -486,26 +453,11 @@ lg_err lg_sqlite_nonce_resync(lg_store *st, uint64_t chain_id, const char *addre
 lg_err lg_sqlite_nonce_peek(lg_store *st, uint64_t chain_id, const char *address, uint64_t *next);
 
 lg_err lg_sqlite_api_log_append(lg_store *st, const lg_api_log *row);
-lg_err lg_sqlite_api_log_append_batch(lg_store *st, const lg_api_log *rows, size_t n);
 lg_err lg_sqlite_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_log **items,
                                size_t *n, uint64_t *total);
 lg_err lg_sqlite_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_entry **items,
                              size_t *n, uint64_t *total);
-lg_err lg_sqlite_admin_audit_append(lg_store *st, const lg_admin_audit *row);
 lg_err lg_sqlite_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
                                    lg_admin_audit **items, size_t *n, uint64_t *total);
-
-lg_err lg_sqlite_outbox_enqueue(lg_store *st, const char *partner_id, const char *event_type,
-                                const char *payload, int64_t *id_out);
-lg_err lg_sqlite_outbox_claim(lg_store *st, uint32_t max, int64_t lease_ms, lg_outbox_event **items,
-                              size_t *n);
-lg_err lg_sqlite_outbox_delivered(lg_store *st, int64_t id);
-lg_err lg_sqlite_outbox_retry(lg_store *st, int64_t id, int64_t next_attempt_at_ms,
-                              const char *error);
-lg_err lg_sqlite_outbox_dead(lg_store *st, int64_t id, const char *error);
-lg_err lg_sqlite_outbox_requeue(lg_store *st, int64_t id);
-lg_err lg_sqlite_outbox_get(lg_store *st, int64_t id, lg_outbox_event *out);
-lg_err lg_sqlite_outbox_list(lg_store *st, const char *partner_id, int status, uint32_t limit,
-                             uint64_t offset, lg_outbox_event **items, size_t *n, uint64_t *total);
 
 #endif

@@ -10,7 +10,6 @@
 
 #include <lendgate/log.h>
 
-#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -176,29 +175,11 @@ static int partner_ok(const lg_partner *p, unsigned mask)
 
 #define LG_PF_ALL ((LG_PF_CONTRACT << 1) - 1u) /* every LG_PF_* bit */
 
-lg_err lg_store_partner_create(lg_store *st, const lg_partner *p)
-{
-    if (!st || !p || !partner_ok(p, LG_PF_ALL) || !FIELD_OK(p->key_prefix) || !p->key_prefix[0])
-        return LG_ERR_INVALID;
-    return DISPATCH(st, partner_create, p);
-}
-
 lg_err lg_store_partner_get(lg_store *st, const char *id, lg_partner *out)
 {
     if (!st || !key_ok(id, LG_ID_LEN) || !out)
         return LG_ERR_INVALID;
     return DISPATCH(st, partner_get, id, out);
-}
-
-lg_err lg_store_partner_update(lg_store *st, const lg_partner *p, unsigned mask, lg_partner *before,
-                               lg_partner *after)
-{
-    lg_partner scratch_before, scratch_after;
-    mask &= LG_PF_ALL;
-    if (!st || !p || !partner_ok(p, mask))
-        return LG_ERR_INVALID;
-    return DISPATCH(st, partner_update, p, mask, before ? before : &scratch_before,
-                    after ? after : &scratch_after);
 }
 
 lg_err lg_store_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
@@ -217,15 +198,6 @@ lg_err lg_store_partner_list(lg_store *st, const lg_partner_filter *f, lg_partne
     return DISPATCH(st, partner_list, &capped, items, n, total);
 }
 
-lg_err lg_store_key_add(lg_store *st, const lg_api_key *k, int64_t *id_out)
-{
-    int64_t scratch;
-    if (!st || !k || !FIELD_OK(k->partner_id) || !k->partner_id[0] || !FIELD_OK(k->key_hash) ||
-        !k->key_hash[0] || !FIELD_OK(k->prefix) || !FIELD_OK(k->env) || k->expires_at_ms < 0)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, key_add, k, id_out ? id_out : &scratch);
-}
-
 lg_err lg_store_partner_by_key(lg_store *st, const char *key_hash, lg_partner *partner,
                                lg_api_key *key)
 {
@@ -235,25 +207,6 @@ lg_err lg_store_partner_by_key(lg_store *st, const char *key_hash, lg_partner *p
         return LG_ERR_INVALID;
     return DISPATCH(st, partner_by_key, key_hash, partner ? partner : &scratch_partner,
                     key ? key : &scratch_key);
-}
-
-lg_err lg_store_key_revoke(lg_store *st, int64_t id)
-{
-    if (!st)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, key_revoke, id);
-}
-
-lg_err lg_store_key_expire_others(lg_store *st, const char *partner_id, int64_t keep_id,
-                                  int64_t expires_at_ms, int *changed)
-{
-    int scratch;
-    if (!changed)
-        changed = &scratch;
-    *changed = 0;
-    if (!st || !key_ok(partner_id, LG_ID_LEN) || expires_at_ms <= 0)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, key_expire_others, partner_id, keep_id, expires_at_ms, changed);
 }
 
 lg_err lg_store_key_touch(lg_store *st, int64_t id, int64_t min_interval_ms, int *written)
@@ -293,50 +246,6 @@ lg_err lg_store_position_upsert(lg_store *st, const lg_position *p)
     if (!st || !p || !position_ok(p))
         return LG_ERR_INVALID;
     return DISPATCH(st, position_upsert, p);
-}
-
-lg_err lg_store_position_find_active(lg_store *st, const char *wallet, const char *oaid,
-                                     lg_position *out)
-{
-    if (!st || !key_ok(wallet, LG_ADDR_LEN) || !key_ok(oaid, LG_U256_LEN) || !out)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, position_find_active, wallet, oaid, out);
-}
-
-lg_err lg_store_position_attach_loan(lg_store *st, const char *wallet, const char *oaid,
-                                     const char *loan_id, uint64_t amount)
-{
-    if (!st || !key_ok(wallet, LG_ADDR_LEN) || !key_ok(oaid, LG_U256_LEN) ||
-        !key_ok(loan_id, LG_UUID_LEN) || !u64_ok(amount))
-        return LG_ERR_INVALID;
-    return DISPATCH(st, position_attach_loan, wallet, oaid, loan_id, amount);
-}
-
-lg_err lg_store_position_mark_loan_repaid(lg_store *st, const char *loan_id)
-{
-    if (!st || !key_ok(loan_id, LG_UUID_LEN))
-        return LG_ERR_INVALID;
-    return DISPATCH(st, position_mark_loan_repaid, loan_id);
-}
-
-lg_err lg_store_position_loans(lg_store *st, const char *wallet, const char *oaid,
-                               char (**ids)[LG_UUID_LEN], int **repaid, size_t *n)
-{
-    int *flags = NULL;
-    if (!ids || !n)
-        return LG_ERR_INVALID;
-    *ids = NULL;
-    *n = 0;
-    if (repaid)
-        *repaid = NULL;
-    if (!st || !key_ok(wallet, LG_ADDR_LEN) || !key_ok(oaid, LG_U256_LEN))
-        return LG_ERR_INVALID;
-    lg_err rc = DISPATCH(st, position_loans, wallet, oaid, ids, &flags, n);
-    if (rc == LG_OK && repaid)
-        *repaid = flags;
-    else
-        free(flags);
-    return rc;
 }
 
 /* ------------------------------------------------------------ loans */
@@ -618,18 +527,6 @@ lg_err lg_store_api_log_append(lg_store *st, const lg_api_log *row)
     return DISPATCH(st, api_log_append, row);
 }
 
-lg_err lg_store_api_log_append_batch(lg_store *st, const lg_api_log *rows, size_t n)
-{
-    if (!st || (!rows && n > 0))
-        return LG_ERR_INVALID;
-    for (size_t i = 0; i < n; i++)
-        if (!api_log_ok(&rows[i]))
-            return LG_ERR_INVALID;
-    if (n == 0)
-        return LG_OK;
-    return DISPATCH(st, api_log_append_batch, rows, n);
-}
-
 static int range_ok(int64_t start_ms, int64_t end_ms, uint64_t offset)
 {
     return start_ms >= 0 && end_ms >= 0 && u64_ok(offset);
@@ -667,92 +564,7 @@ lg_err lg_store_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_e
     return DISPATCH(st, ledger_list, &capped, items, n, total);
 }
 
-/* ------------------------------------------------------------ outbox */
-
-lg_err lg_store_outbox_enqueue(lg_store *st, const char *partner_id, const char *event_type,
-                               const char *payload, int64_t *id_out)
-{
-    int64_t scratch;
-    if (!st || !key_ok(partner_id, LG_ID_LEN) ||
-        !key_ok(event_type, sizeof(((lg_outbox_event *)0)->event_type)) ||
-        !str_ok(payload, LG_PAYLOAD_LEN))
-        return LG_ERR_INVALID;
-    return DISPATCH(st, outbox_enqueue, partner_id, event_type, payload,
-                    id_out ? id_out : &scratch);
-}
-
-lg_err lg_store_outbox_claim(lg_store *st, uint32_t max, int64_t lease_ms, lg_outbox_event **items,
-                             size_t *n)
-{
-    if (!items || !n)
-        return LG_ERR_INVALID;
-    *items = NULL;
-    *n = 0;
-    if (!st || lease_ms <= 0)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, outbox_claim, cap_limit(max), lease_ms, items, n);
-}
-
-lg_err lg_store_outbox_delivered(lg_store *st, int64_t id)
-{
-    if (!st)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, outbox_delivered, id);
-}
-
-lg_err lg_store_outbox_retry(lg_store *st, int64_t id, int64_t next_attempt_at_ms,
-                             const char *error)
-{
-    if (!st || next_attempt_at_ms < 0)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, outbox_retry, id, next_attempt_at_ms, error ? error : "");
-}
-
-lg_err lg_store_outbox_dead(lg_store *st, int64_t id, const char *error)
-{
-    if (!st)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, outbox_dead, id, error ? error : "");
-}
-
-lg_err lg_store_outbox_requeue(lg_store *st, int64_t id)
-{
-    if (!st)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, outbox_requeue, id);
-}
-
-lg_err lg_store_outbox_get(lg_store *st, int64_t id, lg_outbox_event *out)
-{
-    if (!st || !out)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, outbox_get, id, out);
-}
-
-lg_err lg_store_outbox_list(lg_store *st, const char *partner_id, int status, uint32_t limit,
-                            uint64_t offset, lg_outbox_event **items, size_t *n, uint64_t *total)
-{
-    if (!items || !n || !total)
-        return LG_ERR_INVALID;
-    *items = NULL;
-    *n = 0;
-    *total = 0;
-    if (!st || !opt_ok(partner_id, LG_ID_LEN) || status < -1 || status > LG_OUTBOX_DEAD ||
-        !u64_ok(offset))
-        return LG_ERR_INVALID;
-    return DISPATCH(st, outbox_list, partner_id, status, cap_limit(limit), offset, items, n, total);
-}
-
 /* ------------------------------------------------------------ admin audit, usage */
-
-lg_err lg_store_admin_audit_append(lg_store *st, const lg_admin_audit *row)
-{
-    if (!st || !row || !FIELD_OK(row->admin) || !FIELD_OK(row->action) || !row->action[0] ||
-        !FIELD_OK(row->target) || !FIELD_OK(row->before_json) || !FIELD_OK(row->after_json) ||
-        !FIELD_OK(row->request_id) || !FIELD_OK(row->client_ip) || row->created_at_ms < 0)
-        return LG_ERR_INVALID;
-    return DISPATCH(st, admin_audit_append, row);
-}
 
 lg_err lg_store_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
                                   lg_admin_audit **items, size_t *n, uint64_t *total)

@@ -1,4 +1,4 @@
-/* store_sqlite_keys.c - API keys: add, look up by hash, revoke, expire, touch (SQLite). */
+/* store_sqlite_keys.c - API keys: insert, look up by hash, touch, list (SQLite). */
 #include "config.h"
 
 #include "sqlite_internal.h"
@@ -25,16 +25,6 @@ lg_err lg_sq_key_insert(lg_sqlite *h, const lg_api_key *k, int64_t *id_out)
         *id_out = sqlite3_last_insert_rowid(h->db);
     lg_sq_done(s);
     return rc;
-}
-
-lg_err lg_sqlite_key_add(lg_store *st, const lg_api_key *k, int64_t *id_out)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    /* A missing partner fails the foreign key: LG_ERR_NOT_FOUND. */
-    return lg_sq_end(h, lg_sq_key_insert(h, k, id_out));
 }
 
 static lg_err partner_status_err(lg_partner_status status)
@@ -88,53 +78,6 @@ static lg_err key_update(lg_sqlite *h, sqlite3_stmt *s, int bad, const char *wha
     else if ((rc = lg_sq_step_done(h, s, what)) == LG_OK)
         *changed = sqlite3_changes(h->db);
     lg_sq_done(s);
-    return rc;
-}
-
-static lg_err key_revoke_tx(lg_sqlite *h, int64_t id)
-{
-    sqlite3_stmt *s;
-    int changed = 0;
-    lg_err rc = lg_sq_prepare(h, LG_SQ_KEY_REVOKE,
-                              "UPDATE api_keys SET revoked_at_ms = COALESCE(revoked_at_ms, ?2) "
-                              "WHERE id = ?1",
-                              &s);
-    if (rc != LG_OK)
-        return rc;
-    int bad = lg_sq_bind_i64(s, 1, id) || lg_sq_bind_i64(s, 2, lg_time_now_ms());
-    rc = key_update(h, s, bad, "key revoke", &changed);
-    return rc == LG_OK && changed == 0 ? LG_ERR_NOT_FOUND : rc;
-}
-
-lg_err lg_sqlite_key_revoke(lg_store *st, int64_t id)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    return lg_sq_end(h, key_revoke_tx(h, id));
-}
-
-lg_err lg_sqlite_key_expire_others(lg_store *st, const char *partner_id, int64_t keep_id,
-                                   int64_t expires_at_ms, int *changed)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    sqlite3_stmt *s;
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    rc = lg_sq_prepare(h, LG_SQ_KEY_EXPIRE,
-                       "UPDATE api_keys SET expires_at_ms = ?3 WHERE partner_id = ?1 AND id <> ?2 "
-                       "AND (expires_at_ms IS NULL OR expires_at_ms > ?3)",
-                       &s);
-    if (rc == LG_OK) {
-        int bad = lg_sq_bind_text(s, 1, partner_id) || lg_sq_bind_i64(s, 2, keep_id) ||
-                  lg_sq_bind_i64(s, 3, expires_at_ms);
-        rc = key_update(h, s, bad, "key expire", changed);
-    }
-    rc = lg_sq_end(h, rc);
-    if (rc != LG_OK)
-        *changed = 0;
     return rc;
 }
 

@@ -215,13 +215,12 @@ static lg_err confirm_tx(lg_sqlite *h, const char *loan_id, const char *borrow_t
                          const char *transfer_tx)
 {
     lg_loan l;
-    int linked = 0;
     lg_err rc = lg_sq_loan_read(h, loan_id, &l);
     if (rc != LG_OK)
         return rc;
     if (l.status != LG_LOAN_PENDING && l.status != LG_LOAN_SETTLING)
         return LG_ERR_STATE;
-    rc = lg_sq_link_add(h, l.user_wallet, l.oaid, l.id, l.remaining, &linked);
+    rc = lg_sq_link_add(h, l.user_wallet, l.oaid, l.id, l.remaining);
     if (rc != LG_OK)
         return rc;
     l.status = LG_LOAN_ACTIVE;

@@ -36,18 +36,6 @@ lg_err lg_sqlite_api_log_append(lg_store *st, const lg_api_log *row)
     return api_log_insert(h, row, lg_time_now_ms());
 }
 
-lg_err lg_sqlite_api_log_append_batch(lg_store *st, const lg_api_log *rows, size_t n)
-{
-    lg_sqlite *h = lg_sq_log_handle(lg_sq_handle(st));
-    int64_t now = lg_time_now_ms();
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    for (size_t i = 0; rc == LG_OK && i < n; i++)
-        rc = api_log_insert(h, &rows[i], now);
-    return lg_sq_end(h, rc);
-}
-
 /* Each row with its partner's name, the plan's PartnerApiLog.partnerName. */
 static const lg_sq_list api_log_list_def = {
     .slot = LG_SQL_API_LOGS,
@@ -152,15 +140,6 @@ lg_err lg_sq_audit_insert(lg_sqlite *h, const lg_admin_audit *row)
         rc = lg_sq_step_done(h, s, "admin audit");
     lg_sq_done(s);
     return rc;
-}
-
-lg_err lg_sqlite_admin_audit_append(lg_store *st, const lg_admin_audit *row)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    return lg_sq_end(h, lg_sq_audit_insert(h, row));
 }
 
 static const lg_sq_list audit_list_def = {

@@ -57,15 +57,6 @@ lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p)
     return rc;
 }
 
-lg_err lg_sqlite_partner_create(lg_store *st, const lg_partner *p)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    return lg_sq_end(h, lg_sq_partner_insert(h, p));
-}
-
 lg_err lg_sqlite_partner_get(lg_store *st, const char *id, lg_partner *out)
 {
     return lg_sq_partner_read(lg_sq_handle(st), id, out);
@@ -148,16 +139,6 @@ lg_err lg_sq_partner_update_in(lg_sqlite *h, const lg_partner *p, unsigned mask,
     lg_sq_partner_merge(after, p, mask);
     after->updated_at_ms = lg_time_now_ms();
     return lg_sq_partner_write(h, after);
-}
-
-lg_err lg_sqlite_partner_update(lg_store *st, const lg_partner *p, unsigned mask,
-                                lg_partner *before, lg_partner *after)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    return lg_sq_end(h, lg_sq_partner_update_in(h, p, mask, before, after));
 }
 
 static const lg_sq_list partner_list_def = {

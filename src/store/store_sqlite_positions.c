@@ -6,9 +6,6 @@
 
 #include <lendgate/time.h>
 
-#include <stdlib.h>
-#include <string.h>
-
 lg_err lg_sqlite_position_upsert(lg_store *st, const lg_position *p)
 {
     lg_sqlite *h = lg_sq_handle(st);
@@ -35,31 +32,6 @@ lg_err lg_sqlite_position_upsert(lg_store *st, const lg_position *p)
         lg_sq_done(s);
     }
     return lg_sq_end(h, rc);
-}
-
-lg_err lg_sqlite_position_find_active(lg_store *st, const char *wallet, const char *oaid,
-                                      lg_position *out)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    sqlite3_stmt *s;
-    lg_err rc = lg_sq_prepare(h, LG_SQ_POSITION_ACTIVE,
-                              "SELECT " LG_SQ_POSITION_COLS " FROM solvency_positions "
-                              "WHERE wallet = ?1 AND oaid = ?2 AND active = 1",
-                              &s);
-    if (rc != LG_OK)
-        return rc;
-    if (lg_sq_bind_text(s, 1, wallet) || lg_sq_bind_text(s, 2, oaid)) {
-        rc = lg_sq_bind_failed(h, "position find");
-        goto out;
-    }
-    rc = lg_sq_step_row(h, s, "position find");
-    if (rc == LG_OK) {
-        memset(out, 0, sizeof *out);
-        lg_sq_read_position(s, 0, out);
-    }
-out:
-    lg_sq_done(s);
-    return rc;
 }
 
 /* ------------------------------------------------------------ position debt */
@@ -136,15 +108,17 @@ static lg_err link_insert(lg_sqlite *h, const char *wallet, const char *oaid, co
 }
 
 lg_err lg_sq_link_add(lg_sqlite *h, const char *wallet, const char *oaid, const char *loan_id,
-                      uint64_t debt, int *linked)
+                      uint64_t debt)
 {
     uint64_t current;
+    int linked = 0;
     lg_err rc = debt_get(h, wallet, oaid, &current);
     if (rc != LG_OK)
         return rc;
-    /* A loan already linked (a repair tool got there first) is counted once. */
-    rc = link_insert(h, wallet, oaid, loan_id, debt, linked);
-    if (rc != LG_OK || !*linked)
+    /* A link written outside loan_confirm (by hand, or by the stand-alone attach the
+     * store once had) is counted once. */
+    rc = link_insert(h, wallet, oaid, loan_id, debt, &linked);
+    if (rc != LG_OK || !linked)
         return rc;
     return debt_change(h, wallet, oaid, debt, 0);
 }
@@ -195,124 +169,21 @@ static lg_err link_set(lg_sqlite *h, const char *loan_id, uint64_t debt, int rep
     return rc;
 }
 
-lg_err lg_sq_link_repay(lg_sqlite *h, const char *loan_id, uint64_t paid, int loan_repaid,
-                        int *found)
+lg_err lg_sq_link_repay(lg_sqlite *h, const char *loan_id, uint64_t paid, int loan_repaid)
 {
     link_row link;
-    *found = 0;
     lg_err rc = link_get(h, loan_id, &link);
     if (rc == LG_ERR_NOT_FOUND)
         return LG_OK;
     if (rc != LG_OK)
         return rc;
-    *found = 1;
     if (link.repaid)
         return LG_OK;
-    /* A link made by a repair tool may carry a different figure than the loan: never
-     * take more than the link holds, and all of it once the loan is repaid. */
+    /* A link written outside loan_confirm may carry a different figure than the loan:
+     * never take more than the link holds, and all of it once the loan is repaid. */
     uint64_t take = loan_repaid || paid > link.debt ? link.debt : paid;
     rc = link_set(h, loan_id, link.debt - take, loan_repaid);
     if (rc == LG_OK && take > 0)
         rc = debt_change(h, link.wallet, link.oaid, 0, take);
-    return rc;
-}
-
-/* ------------------------------------------------------------ repair operations */
-
-static lg_err attach_tx(lg_sqlite *h, const char *wallet, const char *oaid, const char *loan_id,
-                        uint64_t amount)
-{
-    lg_loan loan;
-    int linked = 0;
-    lg_err rc = lg_sq_loan_read(h, loan_id, &loan);
-    if (rc != LG_OK)
-        return rc;
-    rc = lg_sq_link_add(h, wallet, oaid, loan_id, amount, &linked);
-    if (rc == LG_OK && !linked)
-        rc = LG_ERR_DUPLICATE;
-    return rc;
-}
-
-lg_err lg_sqlite_position_attach_loan(lg_store *st, const char *wallet, const char *oaid,
-                                      const char *loan_id, uint64_t amount)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    return lg_sq_end(h, attach_tx(h, wallet, oaid, loan_id, amount));
-}
-
-static lg_err mark_repaid_tx(lg_sqlite *h, const char *loan_id)
-{
-    int found = 0;
-    lg_err rc = lg_sq_link_repay(h, loan_id, 0, 1, &found);
-    return rc == LG_OK && !found ? LG_ERR_NOT_FOUND : rc;
-}
-
-lg_err lg_sqlite_position_mark_loan_repaid(lg_store *st, const char *loan_id)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    return lg_sq_end(h, mark_repaid_tx(h, loan_id));
-}
-
-/* ------------------------------------------------------------ linked loans */
-
-typedef struct link_item {
-    char id[LG_UUID_LEN];
-    int repaid;
-} link_item;
-
-static void read_link_item(sqlite3_stmt *s, int c, void *out)
-{
-    link_item *it = out;
-    LG_SQ_COL_TEXT(s, c, it->id);
-    it->repaid = lg_sq_col_int(s, c + 1);
-}
-
-/* Splits the rows into the two arrays of the contract. */
-static lg_err split_links(const link_item *rows, size_t n, char (**ids)[LG_UUID_LEN], int **repaid)
-{
-    *ids = malloc(n * sizeof **ids);
-    *repaid = malloc(n * sizeof **repaid);
-    if (!*ids || !*repaid) {
-        free(*ids);
-        free(*repaid);
-        *ids = NULL;
-        *repaid = NULL;
-        return LG_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        memcpy((*ids)[i], rows[i].id, LG_UUID_LEN);
-        (*repaid)[i] = rows[i].repaid;
-    }
-    return LG_OK;
-}
-
-lg_err lg_sqlite_position_loans(lg_store *st, const char *wallet, const char *oaid,
-                                char (**ids)[LG_UUID_LEN], int **repaid, size_t *n)
-{
-    lg_sqlite *h = lg_sq_handle(st);
-    sqlite3_stmt *s;
-    link_item *rows = NULL;
-    lg_err rc = lg_sq_prepare(h, LG_SQ_LINK_LIST,
-                              "SELECT loan_id, repaid FROM solvency_position_loans "
-                              "WHERE wallet = ?1 AND oaid = ?2 ORDER BY id",
-                              &s);
-    if (rc != LG_OK)
-        return rc;
-    if (lg_sq_bind_text(s, 1, wallet) || lg_sq_bind_text(s, 2, oaid))
-        rc = lg_sq_bind_failed(h, "position loans");
-    else
-        rc = lg_sq_collect(h, s, sizeof(link_item), read_link_item, SIZE_MAX, (void **)&rows, n);
-    lg_sq_done(s);
-    if (rc == LG_OK && *n > 0)
-        rc = split_links(rows, *n, ids, repaid);
-    if (rc != LG_OK)
-        *n = 0;
-    free(rows);
     return rc;
 }

@@ -260,12 +260,11 @@ static lg_err apply_to_loan(lg_loan *l, uint64_t amount, int64_t now)
 /* Partner totals, position debt, ledger and webhooks of an applied repayment. */
 static lg_err apply_books(lg_sqlite *h, const lg_loan *l, const lg_repayment *r)
 {
-    int found;
     int repaid = l->status == LG_LOAN_REPAID;
     lg_sq_partner_delta d = {.outstanding_sub = r->amount, .repaid_add = r->amount};
     lg_err rc = lg_sq_partner_apply(h, l->partner_id, &d);
     if (rc == LG_OK)
-        rc = lg_sq_link_repay(h, l->id, r->amount, repaid, &found);
+        rc = lg_sq_link_repay(h, l->id, r->amount, repaid);
     if (rc == LG_OK)
         rc = lg_sq_ledger_add(h, l, LG_LEDGER_REPAY, r->amount, r->repay_tx);
     if (rc == LG_OK)

@@ -86,23 +86,6 @@ int lg_sq_bind_key(sqlite3_stmt *s, const lg_api_key *k)
            lg_sq_bind_opt_i64(s, 9, k->last_used_at_ms);
 }
 
-void lg_sq_read_position(sqlite3_stmt *s, int c, void *out)
-{
-    lg_position *p = out;
-    TEXT(p->wallet);
-    TEXT(p->oaid);
-    TEXT(p->position_id);
-    TEXT(p->collateral_token);
-    TEXT(p->collateral_amount);
-    TEXT(p->collateral_value);
-    TEXT(p->usdc_borrowed);
-    TEXT(p->health_factor);
-    p->token_type = INT();
-    p->active = INT();
-    p->total_partner_debt = U64();
-    p->updated_at_ms = I64();
-}
-
 int lg_sq_bind_position(sqlite3_stmt *s, const lg_position *p)
 {
     return lg_sq_bind_text(s, 1, p->wallet) || lg_sq_bind_text(s, 2, p->oaid) ||
@@ -266,22 +249,6 @@ int lg_sq_bind_ledger(sqlite3_stmt *s, const lg_ledger_entry *e)
            lg_sq_bind_opt_text(s, 3, e->loan_id) || lg_sq_bind_text(s, 4, e->partner_loan_id) ||
            lg_sq_bind_i64(s, 5, e->kind) || lg_sq_bind_u64(s, 6, e->amount) ||
            lg_sq_bind_text(s, 7, e->tx_hash) || lg_sq_bind_i64(s, 8, e->created_at_ms);
-}
-
-void lg_sq_read_outbox(sqlite3_stmt *s, int c, void *out)
-{
-    lg_outbox_event *e = out;
-    e->id = I64();
-    TEXT(e->partner_id);
-    TEXT(e->event_type);
-    TEXT(e->payload);
-    e->status = (lg_outbox_status)INT();
-    e->attempts = (uint32_t)I64();
-    e->next_attempt_at_ms = I64();
-    e->lease_until_ms = I64();
-    TEXT(e->last_error);
-    e->created_at_ms = I64();
-    e->delivered_at_ms = I64();
 }
 
 int lg_sq_bind_outbox(sqlite3_stmt *s, const lg_outbox_event *e)

@@ -121,15 +121,14 @@ int main(int argc, char **argv)
     memset(&k, 0, sizeof k);
     lg_err rc = lg_store_open("sqlite", db, 5000, &st);
     if (rc == LG_OK)
-        rc = lg_store_partner_create(st, &p);
-    if (rc == LG_OK)
         rc = lg_apikey_generate(key, sizeof key, p.key_prefix, env);
     if (rc == LG_OK) {
         snprintf(k.partner_id, sizeof k.partner_id, "%s", p.id);
         snprintf(k.env, sizeof k.env, "%s", lg_apikey_env_name(env));
         lg_apikey_hash(k.key_hash, sizeof k.key_hash, key);
         lg_apikey_prefix(k.prefix, sizeof k.prefix, key);
-        rc = lg_store_key_add(st, &k, NULL);
+        /* As the admin create does it, less the audit row: no admin asked for this. */
+        rc = lg_store_partner_onboard(st, &p, &k, NULL, NULL);
     }
     if (rc == LG_OK && loan_id)
         rc = reserve_loan(st, &p);

@@ -15,10 +15,14 @@
  *
  * Accounts come from the environment (the shell reads them from deployment.json):
  * LG_T_MAIN, LG_T_SMALL, LG_T_INACTIVE, LG_T_RACE, LG_T_NOPOS as "WALLET,OAID,POSITION"
- * and LG_T_SETTLE0..3 as settlement addresses. Partners are created in the store
- * directly, as `lendgatectl` would.
+ * and LG_T_SETTLE0..3 as settlement addresses. Partners are onboarded in the store
+ * directly, as `lendgatectl` would; rows no store operation reads back (outbox
+ * events, position debt) are read from the SQLite file.
  */
 #include "config.h"
+
+#include "../unit/sqlite_peek.h"
+#include "../unit/store_fixture.h"
 
 #include <lendgate/abi.h>
 #include <lendgate/amount.h>
@@ -141,7 +145,7 @@ static void make_partner(lg_service *svc, lg_partner *p, const char *id, uint64_
     p->fee_bps = fee_bps;
     snprintf(p->settlement_address, sizeof p->settlement_address, "%s", settlement);
     snprintf(p->contact_email, sizeof p->contact_email, "ops@%s.example", id);
-    lg_err rc = lg_store_partner_create(lg_service_store(svc), p);
+    lg_err rc = lg_test_partner_add(lg_service_store(svc), p, NULL);
     check(rc == LG_OK, "partner %s created (%s)", id, lg_strerror(rc));
     lg_store_partner_get(lg_service_store(svc), id, p);
 }
@@ -285,27 +289,35 @@ static void word_of_dec(uint8_t w[32], const char *dec)
     memcpy(w, v.b, 32);
 }
 
+static const char *store_path(lg_service *svc)
+{
+    return lg_config_str(lg_service_config(svc), "store", "path");
+}
+
+/* Events of type for partner in the outbox; SIZE_MAX when it cannot be read. */
 static size_t outbox_count(lg_service *svc, const char *partner, const char *type)
 {
-    lg_outbox_event *ev = NULL;
-    size_t n = 0, hits = 0;
-    uint64_t total = 0;
-    lg_store_outbox_list(lg_service_store(svc), partner, -1, 100, 0, &ev, &n, &total);
-    for (size_t i = 0; i < n; i++)
-        hits += strcmp(ev[i].event_type, type) == 0;
-    free(ev);
-    return hits;
+    int64_t n = 0;
+    if (lg_test_sql_int(store_path(svc), &n,
+                        "SELECT COUNT(*) FROM webhook_outbox "
+                        "WHERE partner_id = ?1 AND event_type = ?2",
+                        partner, type, (const char *)NULL) != 0)
+        return SIZE_MAX;
+    return (size_t)n;
 }
 
 static uint64_t position_debt(lg_service *svc, const account *a)
 {
-    lg_position pos;
-    lg_err rc = lg_store_position_find_active(lg_service_store(svc), a->wallet, a->oaid, &pos);
-    if (rc == LG_ERR_NOT_FOUND) /* not cached before its first borrow */
+    int64_t debt = 0;
+    int rc = lg_test_sql_int(store_path(svc), &debt,
+                             "SELECT total_partner_debt FROM solvency_positions "
+                             "WHERE wallet = ?1 AND oaid = ?2 AND active = 1",
+                             a->wallet, a->oaid, (const char *)NULL);
+    if (rc == 1) /* not cached before its first borrow */
         return 0;
-    if (rc != LG_OK)
+    if (rc != 0)
         return UINT64_MAX;
-    return pos.total_partner_debt;
+    return (uint64_t)debt;
 }
 
 static void sleep_ms(long ms)

@@ -1,6 +1,8 @@
-# Shared CUnit scaffolding; each area's local.mk adds its own test programs.
+# Shared CUnit scaffolding, partners onboarded for tests and a look into a SQLite
+# store's file; each area's local.mk adds its own test programs.
 tests_unit_libharness_a_SOURCES = tests/unit/harness.c tests/unit/harness.h \
-	tests/unit/plan_examples.h
+	tests/unit/plan_examples.h tests/unit/store_fixture.c tests/unit/store_fixture.h \
+	tests/unit/sqlite_peek.c tests/unit/sqlite_peek.h
 tests_unit_libharness_a_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_error

@@ -9,6 +9,7 @@
 
 #include "harness.h"
 #include "plan_examples.h"
+#include "store_fixture.h"
 
 #include <lendgate/admin.h>
 #include <lendgate/admin_bodies.h>
@@ -169,7 +170,7 @@ static void test_create_ids_and_keys(void)
     lg_partner taken = a;
     snprintf(taken.id, sizeof taken.id, "partner_gamma_004");
     snprintf(taken.key_prefix, sizeof taken.key_prefix, "other");
-    CU_ASSERT_EQUAL_FATAL(lg_store_partner_create(st, &taken), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_test_partner_add(st, &taken, NULL), LG_OK);
     lg_partner c = create("gamma", 0, &sc);
     CU_ASSERT_STRING_EQUAL(a.id, "partner_acme_001");
     CU_ASSERT_STRING_EQUAL(b.id, "partner_beta_002");

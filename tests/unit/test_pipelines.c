@@ -11,6 +11,8 @@
 
 #include "fake_chain.h"
 #include "harness.h"
+#include "sqlite_peek.h"
+#include "store_fixture.h"
 
 #include <lendgate/amount.h>
 #include <lendgate/config.h>
@@ -169,7 +171,7 @@ static lg_partner partner(const char *id, uint64_t daily, uint64_t total, uint32
     p.fee_bps = fee_bps;
     snprintf(p.settlement_address, sizeof p.settlement_address, "%s", SETTLE);
     snprintf(p.contact_email, sizeof p.contact_email, "ops@%s.example", id);
-    CU_ASSERT_EQUAL_FATAL(lg_store_partner_create(st, &p), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_test_partner_add(st, &p, NULL), LG_OK);
     CU_ASSERT_EQUAL_FATAL(lg_store_partner_get(st, id, &p), LG_OK);
     return p;
 }
@@ -286,16 +288,28 @@ static uint64_t daily_usage(const lg_partner *p, const lg_loan *loan)
     return b;
 }
 
-static size_t outbox(const lg_partner *p, const char *type)
+/* Outbox events of type for p: no store operation reads them, so from the file. */
+static int64_t outbox(const lg_partner *p, const char *type)
 {
-    lg_outbox_event *ev = NULL;
-    size_t n = 0, hits = 0;
-    uint64_t total = 0;
-    CU_ASSERT_EQUAL(lg_store_outbox_list(st, p->id, -1, 100, 0, &ev, &n, &total), LG_OK);
-    for (size_t i = 0; i < n; i++)
-        hits += strcmp(ev[i].event_type, type) == 0;
-    free(ev);
-    return hits;
+    int64_t n = -1;
+    CU_ASSERT_EQUAL(lg_test_sql_int(lg_config_str(cfg, "store", "path"), &n,
+                                    "SELECT COUNT(*) FROM webhook_outbox "
+                                    "WHERE partner_id = ?1 AND event_type = ?2",
+                                    p->id, type, (const char *)NULL),
+                    0);
+    return n;
+}
+
+/* The store's total_partner_debt of the active position (wallet, oaid), from the
+ * file; -1 when there is none. */
+static int64_t position_debt(const char *wallet, const char *oaid)
+{
+    int64_t debt = -1;
+    CU_ASSERT(lg_test_sql_int(lg_config_str(cfg, "store", "path"), &debt,
+                              "SELECT total_partner_debt FROM solvency_positions "
+                              "WHERE wallet = ?1 AND oaid = ?2 AND active = 1",
+                              wallet, oaid, (const char *)NULL) >= 0);
+    return debt;
 }
 
 static size_t repayments(const lg_loan *loan, lg_repayment *last)
@@ -458,7 +472,6 @@ static void test_borrow_insufficient_credit(void)
 
 static void test_borrow_no_position(void)
 {
-    lg_position pos;
     fresh();
     lg_partner p = partner("p_pos", USDC(10000), USDC(10000), 100);
     lg_loan loan;
@@ -473,8 +486,7 @@ static void test_borrow_no_position(void)
     CU_ASSERT_STRING_EQUAL(o.message, "No active collateral position found for this OAID");
     CU_ASSERT_FALSE(loan_exists(&p, "pos-1"));
     CU_ASSERT_FALSE(loan_exists(&p, "pos-2"));
-    CU_ASSERT_EQUAL(lg_store_position_find_active(st, WALLET, OAID_DEADPOS, &pos),
-                    LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(position_debt(WALLET, OAID_DEADPOS), -1);
     CU_ASSERT_EQUAL(partner_now(&p).outstanding, 0);
     CU_ASSERT_EQUAL(fake_chain_nsends(fake), 0);
 }
@@ -533,7 +545,6 @@ static void test_borrow_limits(void)
 
 static void test_borrow_ok(void)
 {
-    lg_position pos;
     fresh();
     lg_partner p = partner("p_ok", USDC(100000), USDC(100000), 250);
     lg_loan loan;
@@ -589,8 +600,7 @@ static void test_borrow_ok(void)
     CU_ASSERT_EQUAL(now.total_fees, USDC(25));
     CU_ASSERT_EQUAL(daily_usage(&p, &loan), USDC(1000));
     CU_ASSERT_EQUAL(outbox(&p, "loan.borrowed"), 1);
-    CU_ASSERT_EQUAL(lg_store_position_find_active(st, WALLET, OAID, &pos), LG_OK);
-    CU_ASSERT_EQUAL(pos.total_partner_debt, USDC(1000));
+    CU_ASSERT_EQUAL(position_debt(WALLET, OAID), (int64_t)USDC(1000));
 }
 
 static void test_borrow_replay(void)

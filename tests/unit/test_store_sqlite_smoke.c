@@ -1,12 +1,16 @@
 /*
  * test_store_sqlite_smoke.c - what only the SQLite backend can show: the file it
  * creates, its PRAGMAs, schema_migrations, refusal of a newer schema, busy
- * handling, checked 64-bit values, backend selection, and many processes writing
- * one file at once.
+ * handling, checked 64-bit values, backend selection, rows no operation reads back
+ * (an outbox payload, a key revoked in the file), and many processes writing one
+ * file at once.
  */
 #include "config.h"
 
 #include "harness.h"
+#include "store_fixture.h"
+
+#include "../../src/store/sqlite_internal.h"
 
 #include <lendgate/events.h>
 #include <lendgate/store.h>
@@ -79,7 +83,8 @@ static void raw_text(sqlite3 *db, const char *sql, char *out, size_t len)
     sqlite3_finalize(s);
 }
 
-static void make_partner(lg_store *st, uint64_t daily, uint64_t total)
+/* Onboards PARTNER; out: *key (may be NULL) its first key. */
+static void make_partner_key(lg_store *st, uint64_t daily, uint64_t total, lg_api_key *key)
 {
     lg_partner p;
     memset(&p, 0, sizeof p);
@@ -91,7 +96,12 @@ static void make_partner(lg_store *st, uint64_t daily, uint64_t total)
     p.total_limit = total;
     p.fee_bps = 50;
     strcpy(p.settlement_address, WALLET);
-    CU_ASSERT_FATAL(lg_store_partner_create(st, &p) == LG_OK);
+    CU_ASSERT_FATAL(lg_test_partner_add(st, &p, key) == LG_OK);
+}
+
+static void make_partner(lg_store *st, uint64_t daily, uint64_t total)
+{
+    make_partner_key(st, daily, total, NULL);
 }
 
 static void loan_request(lg_loan *l, const char *partner_loan_id, uint64_t amount)
@@ -161,11 +171,6 @@ static void test_first_migration_counts(void)
  * keeps every ledger row and partner total, and starts every balance at zero. */
 static void test_upgrade_from_schema_1(void)
 {
-    extern const struct lg_sql_migration {
-        int version;
-        const char *name;
-        const char *sql;
-    } lg_sql_migrations[];
     fresh();
     sqlite3 *db = NULL;
     CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
@@ -243,17 +248,20 @@ static void test_upgrade_from_schema_1(void)
     lg_store_close(st);
 }
 
+/* The store's own connection enforces the schema's foreign keys (SQLite leaves them
+ * off unless each connection asks). */
 static void test_foreign_keys_on(void)
 {
     fresh();
     lg_store *st = open_migrated(1000);
-    lg_api_key k;
-    memset(&k, 0, sizeof k);
-    strcpy(k.partner_id, "partner_nobody_001");
-    memset(k.key_hash, 'a', 64);
-    strcpy(k.env, "live");
-    /* Only the foreign key stands between this key and an orphan row. */
-    CU_ASSERT_EQUAL(lg_store_key_add(st, &k, NULL), LG_ERR_NOT_FOUND);
+    char text[16];
+    sqlite3 *db = lg_sq_handle(st)->db;
+    raw_text(db, "PRAGMA foreign_keys", text, sizeof text);
+    CU_ASSERT_STRING_EQUAL(text, "1");
+    /* So a key of no partner is refused, whoever writes it. */
+    const char *orphan = "INSERT INTO api_keys (partner_id, key_hash, prefix, env, created_at_ms) "
+                         "VALUES ('partner_nobody_001', 'aa', '', 'live', 1)";
+    CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, orphan, NULL, NULL, NULL), SQLITE_OK);
     lg_store_close(st);
 }
 
@@ -341,14 +349,14 @@ static void test_busy_timeout(void)
     memset(&p, 0, sizeof p);
     strcpy(p.id, PARTNER);
     strcpy(p.key_prefix, "acme");
-    CU_ASSERT_EQUAL(lg_store_partner_create(st, &p), LG_ERR_BUSY);
+    CU_ASSERT_EQUAL(lg_test_partner_add(st, &p, NULL), LG_ERR_BUSY);
     CU_ASSERT(lg_time_mono_ms() - start >= 140);
     /* WAL: readers go on while a writer holds the lock. */
     CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_NOT_FOUND);
 
     CU_ASSERT_FATAL(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
-    CU_ASSERT_EQUAL(lg_store_partner_create(st, &p), LG_OK);
+    CU_ASSERT_EQUAL(lg_test_partner_add(st, &p, NULL), LG_OK);
     lg_store_close(st);
 }
 
@@ -363,7 +371,7 @@ static void test_u64_beyond_int64_refused(void)
     strcpy(p.id, PARTNER);
     strcpy(p.key_prefix, "acme");
     p.daily_limit = (uint64_t)INT64_MAX + 1;
-    CU_ASSERT_EQUAL(lg_store_partner_create(st, &p), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_test_partner_add(st, &p, NULL), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(lg_store_partner_get(st, PARTNER, &p), LG_ERR_NOT_FOUND);
 
     CU_ASSERT_EQUAL(lg_store_nonce_init(st, 1, SIGNER, UINT64_MAX, NULL), LG_ERR_INVALID);
@@ -462,13 +470,19 @@ static void test_borrowed_event_payload(void)
                                           "000000000001",
                                           "0xc000000000000000000000000000000000000000000000000000"
                                           "000000000001") == LG_OK);
-    lg_outbox_event *ev = NULL;
-    size_t n = 0;
-    uint64_t total = 0;
-    CU_ASSERT_FATAL(lg_store_outbox_list(st, PARTNER, -1, 10, 0, &ev, &n, &total) == LG_OK);
-    CU_ASSERT_FATAL(n == 1);
-    CU_ASSERT_STRING_EQUAL(ev[0].event_type, "loan.borrowed");
-    json_object *o = json_tokener_parse(ev[0].payload);
+    /* No operation reads the outbox back: the row is read from the file. */
+    sqlite3 *db = raw_open();
+    static char payload[LG_PAYLOAD_LEN];
+    char text[64];
+    raw_text(db, "SELECT COUNT(*) FROM webhook_outbox", text, sizeof text);
+    CU_ASSERT_STRING_EQUAL(text, "1");
+    raw_text(db, "SELECT event_type FROM webhook_outbox WHERE partner_id = '" PARTNER "'", text,
+             sizeof text);
+    CU_ASSERT_STRING_EQUAL(text, "loan.borrowed");
+    raw_text(db, "SELECT payload FROM webhook_outbox WHERE partner_id = '" PARTNER "'", payload,
+             sizeof payload);
+    sqlite3_close(db);
+    json_object *o = json_tokener_parse(payload);
     CU_ASSERT_FATAL(o != NULL);
     CU_ASSERT_STRING_EQUAL(json_str(o, "event"), "loan.borrowed");
     CU_ASSERT_STRING_EQUAL(json_str(o, "loanId"), l.id);
@@ -483,7 +497,6 @@ static void test_borrowed_event_payload(void)
     CU_ASSERT_STRING_EQUAL(json_str(o, "timestamp"), "2026-03-14T12:00:00.000Z");
     CU_ASSERT_EQUAL(strlen(json_str(o, "txHash")), 66);
     json_object_put(o);
-    free(ev);
     lg_store_close(st);
 }
 
@@ -500,6 +513,44 @@ static void test_event_json_errors(void)
                     LG_ERR_INVALID);
     CU_ASSERT_STRING_EQUAL(lg_loan_status_name((lg_loan_status)9), "UNKNOWN");
     CU_ASSERT_STRING_EQUAL(lg_loan_status_name(LG_LOAN_SETTLING), "SETTLING");
+}
+
+/* No operation revokes a key, yet the column stays (key lists show it as revokedAt),
+ * so a key revoked in the file must never match again, nor be touched by a rotation. */
+static void test_revoked_key_never_matches(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    lg_api_key a, b;
+    make_partner_key(st, 1000, 1000, &a);
+    CU_ASSERT_EQUAL(lg_store_partner_by_key(st, a.key_hash, NULL, NULL), LG_OK);
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE api_keys SET revoked_at_ms = %lld WHERE key_hash = '%s'",
+             (long long)NOW_MS, a.key_hash);
+    sqlite3 *db = raw_open();
+    CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL(lg_store_partner_by_key(st, a.key_hash, NULL, NULL), LG_ERR_NOT_FOUND);
+
+    memset(&b, 0, sizeof b);
+    strcpy(b.partner_id, PARTNER);
+    memset(b.key_hash, 'b', 64);
+    strcpy(b.env, "live");
+    CU_ASSERT_EQUAL_FATAL(lg_store_key_rotate(st, &b, NOW_MS + 100000, NULL, NULL), LG_OK);
+    CU_ASSERT_EQUAL(lg_store_partner_by_key(st, a.key_hash, NULL, NULL), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(lg_store_partner_by_key(st, b.key_hash, NULL, NULL), LG_OK);
+    lg_api_key *keys = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL(lg_store_key_list(st, PARTNER, &keys, &n), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i].id != a.id)
+            continue;
+        CU_ASSERT_EQUAL(keys[i].revoked_at_ms, NOW_MS);
+        CU_ASSERT_EQUAL(keys[i].expires_at_ms, 0);
+    }
+    free(keys);
+    lg_store_close(st);
 }
 
 /* ------------------------------------------------------------ many processes */
@@ -617,78 +668,6 @@ static void test_processes_nonces(void)
     lg_store_close(st);
 }
 
-static void claim_child(lg_store *st, int i, int fd)
-{
-    (void)i;
-    for (;;) {
-        lg_outbox_event *ev = NULL;
-        size_t n = 0;
-        if (lg_store_outbox_claim(st, 7, 60000, &ev, &n) != LG_OK)
-            _exit(4);
-        for (size_t k = 0; k < n; k++)
-            if (write(fd, &ev[k].id, sizeof ev[k].id) != (ssize_t)sizeof ev[k].id)
-                _exit(3);
-        free(ev);
-        if (n == 0)
-            return;
-    }
-}
-
-static void test_processes_claim(void)
-{
-    fresh();
-    lg_store *st = open_migrated(1000);
-    int64_t first = 0, id = 0;
-    for (int k = 0; k < 100; k++) {
-        CU_ASSERT_FATAL(lg_store_outbox_enqueue(st, PARTNER, "loan.test", "{}", &id) == LG_OK);
-        if (k == 0)
-            first = id;
-    }
-    pid_t pids[WORKERS];
-    int fd = spawn(claim_child, pids);
-    static unsigned char seen[100];
-    memset(seen, 0, sizeof seen);
-    int bad = 0, count = 0;
-    while (read(fd, &id, sizeof id) == (ssize_t)sizeof id) {
-        count++;
-        if (id < first || id >= first + 100 || seen[id - first]++)
-            bad++;
-    }
-    close(fd);
-    CU_ASSERT(reap(pids));
-    CU_ASSERT_EQUAL(count, 100);
-    CU_ASSERT_EQUAL(bad, 0);
-    lg_store_close(st);
-}
-
-/* ------------------------------------------------------------ batch */
-
-static void test_api_log_batch_atomic(void)
-{
-    fresh();
-    lg_store *st = open_migrated(1000);
-    static lg_api_log rows[3];
-    memset(rows, 0, sizeof rows);
-    for (int i = 0; i < 3; i++) {
-        strcpy(rows[i].partner_id, PARTNER);
-        strcpy(rows[i].route, "/partners/borrow");
-        strcpy(rows[i].method, "POST");
-        rows[i].success = 1;
-    }
-    CU_ASSERT_EQUAL(lg_store_api_log_append_batch(st, rows, 3), LG_OK);
-    rows[2].created_at_ms = -1; /* invalid: the whole batch is refused */
-    CU_ASSERT_EQUAL(lg_store_api_log_append_batch(st, rows, 3), LG_ERR_INVALID);
-    lg_api_log_filter f = {PARTNER, 0, 0, -1, 0, 0};
-    lg_api_log *items = NULL;
-    size_t n = 9;
-    uint64_t total = 0;
-    CU_ASSERT_EQUAL(lg_store_api_log_query(st, &f, &items, &n, &total), LG_OK);
-    CU_ASSERT_EQUAL(n, 0);
-    CU_ASSERT_PTR_NULL(items);
-    CU_ASSERT_EQUAL(total, 3);
-    lg_store_close(st);
-}
-
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -710,13 +689,12 @@ int main(void)
         {"address and hash case", test_address_and_hash_case},
         {"loan.borrowed payload", test_borrowed_event_payload},
         {"event payload errors", test_event_json_errors},
-        {"api log batch", test_api_log_batch_atomic},
+        {"revoked key never matches", test_revoked_key_never_matches},
         {NULL, NULL},
     };
     static const lg_test_case process_tests[] = {
         {"processes reserve against one limit", test_processes_reserve},
         {"processes allocate nonces", test_processes_nonces},
-        {"processes claim the outbox", test_processes_claim},
         {NULL, NULL},
     };
     lg_test_add_suite("sqlite files", suite_init, suite_clean, file_tests);
