@@ -135,6 +135,10 @@ auth.backend = "htpasswd"
 auth.backend.htpasswd.userfile = "$run/admin.htpasswd"
 auth.require = ( "/admin" => ( "method" => "basic", "realm" => "lendgate admin",
                                "require" => "valid-user" ) )
+\$HTTP["url"] =~ "^/(partners|admin)(/|\$)" {
+    server.errorfile-prefix = "$top/etc/errors/status-"
+    mimetype.assign = ( ".html" => "application/json" )
+}
 CONF
     lighttpd -D -f "$run/lighttpd.conf" 2>>"$run/lighttpd.log" &
     lighttpd_pid=$!

@@ -28,6 +28,12 @@ tests_unit_test_http_core_LDADD = $(LG_TEST_LIBS)
 
 # Web server snippets operators include: lighttpd (mod_fastcgi) and Apache (mod_fcgid).
 dist_sysconf_DATA += etc/lighttpd-lendgate.conf etc/apache-lendgate.conf
+# The web servers' own errors under /partners and /admin, as the API's JSON body.
+lgerrorsdir = $(pkgdatadir)/errors
+dist_lgerrors_DATA = etc/errors/status-400.html etc/errors/status-408.html \
+	etc/errors/status-411.html etc/errors/status-413.html etc/errors/status-414.html \
+	etc/errors/status-500.html etc/errors/status-502.html etc/errors/status-503.html \
+	etc/errors/status-504.html
 EXTRA_DIST += tests/fuzz/corpus/fuzz_request_json
 
 # Benchmark of the HTTP path through lighttpd (wrk), beside a no-op FastCGI floor.

@@ -4,7 +4,8 @@
 # the server spawns the responder pool, the partner's Authorization header reaches
 # the responder, and /admin is refused by the web server's own auth (401 with
 # WWW-Authenticate) until valid credentials are given, which then reach the admin API
-# as REMOTE_USER.
+# as REMOTE_USER. What the web server answers itself under /partners (a body past its
+# limit, the pool down) is the API's JSON error body, from the shipped error files.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/webserver.sh"
 
@@ -18,19 +19,31 @@ htpasswd -b -c -m "$T/admin.htpasswd" alice 'open sesame' >/dev/null 2>&1
 # The snippet with its paths moved into $T.
 snippet() {
     mkdir -p "$T/run"
-    sed -e "s|/usr/local/bin/lendgate.fcgi|$ws_bin|g" -e "s|/run/lendgate|$T/run|g" \
+    rm -rf "$T/errors"
+    cp -r "$LG_TOP_SRCDIR/etc/errors" "$T/errors"
+    chmod -R a+rX "$T/errors"
+    sed -e "s|/usr/local/bin/lendgate.fcgi|${bin:-$ws_bin}|g" -e "s|/run/lendgate|$T/run|g" \
+        -e "s|/usr/local/share/lendgate/errors|$T/errors|g" \
         -e "s|/etc/lendgate/lendgate.conf|$T/lendgate.conf|g" \
         -e "s|/etc/lendgate/admin.htpasswd|$T/admin.htpasswd|g" \
         "$LG_TOP_SRCDIR/etc/$1" >"$T/ws/snippet.conf"
 }
 
+# start_with_snippet KIND [down]: the server with the shipped snippet; with down, the
+# responder pool cannot run (lighttpd: nothing spawns it; Apache: the wrapper exits).
 start_with_snippet() {
-    local kind=$1 port m=$ws_apache_modules
+    local kind=$1 down=${2:-} port m=$ws_apache_modules bin=""
     rm -rf "$T/ws"
     mkdir -p "$T/ws/www" "$T/ws/fcgid"
     port=$(ws_free_port)
+    if [ -n "$down" ]; then
+        bin="$T/dead.fcgi"
+        printf '#!/bin/sh\nexit 1\n' >"$bin"
+        chmod 755 "$bin"
+    fi
     if [ "$kind" = lighttpd ]; then
         snippet lighttpd-lendgate.conf
+        [ -z "$down" ] || sed -i '/"bin-path"/d' "$T/ws/snippet.conf"
         cat >"$T/ws/server.conf" <<CONF
 server.document-root = "$T/ws/www"
 server.bind = "127.0.0.1"
@@ -59,6 +72,9 @@ LoadModule authn_file_module $m/mod_authn_file.so
 LoadModule authz_user_module $m/mod_authz_user.so
 LoadModule auth_basic_module $m/mod_auth_basic.so
 LoadModule fcgid_module $m/mod_fcgid.so
+LoadModule alias_module $m/mod_alias.so
+LoadModule mime_module $m/mod_mime.so
+TypesConfig /dev/null
 FcgidIPCDir "$T/ws/fcgid"
 FcgidProcessTableFile "$T/ws/fcgid/shm"
 FcgidInitialEnv ASAN_OPTIONS ${ASAN_OPTIONS:-detect_leaks=1}
@@ -77,6 +93,42 @@ CONF
     done
     ws_why="$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
     return 1
+}
+
+# expect_server_error NAME STATUS: the last answer is the web server's own STATUS in
+# the API's error shape, as JSON, without a request id.
+expect_server_error() {
+    expect_eq "$1" "$ws_status:$(ws_header Content-Type):$(ws_py \
+        '"%s:%s:%s" % (d["success"], d["statusCode"], d["requestId"])')" "$2:application/json:False:$2:"
+}
+
+# A body past the web server's own limit (16 MiB in both snippets) never reaches
+# lendgate: the server refuses it, in the API's shape.
+web_server_errors_413() {
+    [ -f "$T/huge.body" ] || head -c $((16 * 1024 * 1024 + 4096)) /dev/zero | tr '\0' 'a' >"$T/huge.body"
+    ws_call POST /partners/borrow -H "Authorization: Bearer $key" \
+        -H 'Content-Type: application/json' --data-binary "@$T/huge.body"
+    expect_server_error "$1: the server's own 413 is the API's JSON error" 413
+}
+
+# The responder pool down: the server's own 503 (lighttpd) or 500 (Apache) is the
+# API's JSON error, and a path outside lendgate keeps the server's own page.
+web_server_errors_down() {
+    local want=503
+    [ "$1" = apache ] && want=500
+    if ! start_with_snippet "$1" down; then
+        fail "$1 starts with the pool down" "$ws_why"
+        return
+    fi
+    ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+    expect_server_error "$1: pool down: the server's own $want is the API's JSON error" "$want"
+    # Not the API: plain curl, so the contract check does not hold it to the spec.
+    curl -s -o /dev/null -D "$T/ws/headers" "$LG_BASE_URL/elsewhere"
+    case $(ws_header Content-Type) in
+    application/json*) fail "$1: other paths keep the server's own error pages" "$(ws_header Content-Type)" ;;
+    *) pass "$1: other paths keep the server's own error pages" ;;
+    esac
+    ws_stop
 }
 
 for server in lighttpd apache; do
@@ -105,8 +157,10 @@ for server in lighttpd apache; do
         "$ws_status:$(ws_py 'd["partners"][0]["apiKeyPrefix"]')" "200:sigma"
     [ "$(ws_pids | wc -l)" -ge 1 ] && pass "$server: the snippet spawns the pool" ||
         fail "$server: the snippet spawns the pool" "no responder found"
+    web_server_errors_413 "$server"
     ws_stop
     expect_eq "$server: no responder left after stop" "$(ws_pids | wc -l)" 0
     expect_eq "$server: no sanitizer report or crash" "$(ws_errors | head -n 3)" ""
+    web_server_errors_down "$server"
 done
 finish
