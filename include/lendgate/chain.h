@@ -54,6 +54,9 @@ typedef struct lg_chain_ops {
     lg_err (*balance)(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN]);
     /* The latest block's number (lg_rpc_block_number): how deep a receipt is. */
     lg_err (*block_number)(lg_chain *c, uint64_t *number);
+    /* Bounds every later call by mono_ms, 0 lifts it (lg_rpc_set_deadline). May be
+     * NULL for a chain whose calls never wait. */
+    void (*set_deadline)(lg_chain *c, int64_t mono_ms);
 
     /* eth_sendRawTransaction of signed bytes (lg_rpc_send_raw, "already known" is
      * success); hash receives their transaction hash. */
@@ -120,6 +123,7 @@ lg_err lg_chain_fees(lg_chain *c, lg_fees *out);
 lg_err lg_chain_pending_nonce(lg_chain *c, uint64_t *nonce, const uint8_t address[LG_ADDRESS_LEN]);
 lg_err lg_chain_balance(lg_chain *c, lg_u256 *wei, const uint8_t address[LG_ADDRESS_LEN]);
 lg_err lg_chain_block_number(lg_chain *c, uint64_t *number);
+void lg_chain_set_deadline(lg_chain *c, int64_t mono_ms);
 lg_err lg_chain_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const uint8_t *raw,
                          size_t len);
 lg_err lg_chain_get_receipt(lg_chain *c, lg_receipt *out, const uint8_t hash[LG_RPC_HASH_LEN]);

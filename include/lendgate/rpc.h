@@ -94,6 +94,11 @@ lg_err lg_rpc_open_config(lg_rpc **out, const lg_config *cfg);
 /* Closes the connection and frees the handle. NULL is fine. */
 void lg_rpc_close(lg_rpc *rpc);
 
+/* Bounds every later call of rpc, retries included, by mono_ms (lg_time_mono_ms's
+ * clock) besides its own request_timeout_ms; 0 lifts the bound. A call past it is
+ * LG_ERR_TIMEOUT. How a short-lived read is held to a shorter time than a send. */
+void lg_rpc_set_deadline(lg_rpc *rpc, int64_t mono_ms);
+
 /* The last failure of rpc (err is LG_OK after a successful call). Never NULL for a
  * non-NULL rpc; valid until the next call on rpc. */
 const lg_rpc_error *lg_rpc_last_error(const lg_rpc *rpc);

@@ -84,6 +84,7 @@ static const key_spec schema[] = {
     NUM("chain", "replace_after_ms", "120000", 0, 86400000),
     NUM("chain", "fee_cap_gwei", "1000", 1, 1000000),
     NUM("chain", "confirmations", "0", 0, 64),
+    NUM("chain", "read_timeout_ms", "3000", 100, 300000),
     NUM("http", "max_body_bytes", "65536", 1024, 10485760),
     NUM("http", "request_budget_ms", "25000", 1000, 300000),
     KEY("http", "trusted_proxies", K_CSV, "", F_EMPTY_OK),

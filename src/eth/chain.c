@@ -112,6 +112,12 @@ lg_err lg_chain_block_number(lg_chain *c, uint64_t *number)
     DISPATCH(c, block_number, number);
 }
 
+void lg_chain_set_deadline(lg_chain *c, int64_t mono_ms)
+{
+    if (c && c->ops && c->ops->set_deadline)
+        c->ops->set_deadline(c, mono_ms);
+}
+
 lg_err lg_chain_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const uint8_t *raw, size_t len)
 {
     if (!hash || !raw || !len)
@@ -250,6 +256,11 @@ static lg_err rpc_block_number(lg_chain *c, uint64_t *number)
     return lg_rpc_block_number(priv_of(c)->rpc, number);
 }
 
+static void rpc_set_deadline(lg_chain *c, int64_t mono_ms)
+{
+    lg_rpc_set_deadline(priv_of(c)->rpc, mono_ms);
+}
+
 static lg_err rpc_send_raw(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const uint8_t *raw,
                            size_t len)
 {
@@ -306,6 +317,7 @@ static const lg_chain_ops rpc_ops = {
     .pending_nonce = rpc_pending_nonce,
     .balance = rpc_balance,
     .block_number = rpc_block_number,
+    .set_deadline = rpc_set_deadline,
     .send_raw = rpc_send_raw,
     .get_receipt = rpc_get_receipt,
     .wait_receipt = rpc_wait_receipt,

@@ -42,6 +42,7 @@ struct lg_rpc {
     body_buf body;
     lg_rpc_error last;
     char curl_err[CURL_ERROR_SIZE];
+    int64_t deadline_cap; /* lg_rpc_set_deadline's monotonic bound, 0 for none */
 };
 
 /* ------------------------------------------------------------------ errors */
@@ -548,6 +549,12 @@ const lg_rpc_error *lg_rpc_last_error(const lg_rpc *rpc)
     return rpc ? &rpc->last : NULL;
 }
 
+void lg_rpc_set_deadline(lg_rpc *rpc, int64_t mono_ms)
+{
+    if (rpc)
+        rpc->deadline_cap = mono_ms > 0 ? mono_ms : 0;
+}
+
 lg_err lg_rpc_fail(lg_rpc *rpc, lg_err err, const char *fmt, ...)
 {
     if (!rpc || !fmt)
@@ -692,6 +699,8 @@ static lg_err call_until(lg_rpc *rpc, const char *method, json_object *params, i
     if (!req)
         return set_err(&rpc->last, LG_ERR_NOMEM, "out of memory building the request");
     int64_t deadline = lg_time_mono_ms() + (int64_t)rpc->opts.request_timeout_ms;
+    if (rpc->deadline_cap && rpc->deadline_cap < deadline)
+        deadline = rpc->deadline_cap;
     if (cap && cap < deadline)
         deadline = cap;
     long status = 0;

@@ -42,57 +42,119 @@ static void u256_texts(const lg_u256 *v, char dec[LG_U256_LEN], char usd[LG_USD_
         lg_amount_format_usd(small, usd, LG_USD_TEXT_LEN);
 }
 
-lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_view *view,
-                            lg_outcome *out)
+/* ------------------------------------------------------------ public reads */
+
+/* A public read is held to [chain] read_timeout_ms in all, and starts from the latest
+ * block's number: what was read at that block is served again until the next. A
+ * node that cannot tell its block (a scripted chain) just goes without the cache. */
+static lg_err read_begin(lg_service *svc, uint64_t *block, int *cached)
 {
-    lg_chain *c = svc && svc->has_chain ? svc->chain : NULL;
-    if (!view || !out || !oaid)
-        return LG_ERR_INVALID;
-    memset(view, 0, sizeof *view);
-    if (!c)
-        return no_chain(out);
-    lg_u256 id, avail;
-    lg_err rc = lg_u256_from_dec(&id, oaid);
-    if (rc != LG_OK)
-        return lg_svc_fail(out, LG_ERR_INVALID, "oaidTokenId", "not a uint256");
+    uint64_t ms = lg_config_u64(svc->cfg, "chain", "read_timeout_ms");
+    lg_chain_set_deadline(svc->chain, lg_time_mono_ms() + (int64_t)ms);
+    lg_err rc = lg_chain_block_number(svc->chain, block);
+    *cached = rc == LG_OK;
+    return rc == LG_ERR_UNSUPPORTED ? LG_OK : rc;
+}
+
+static void read_end(lg_service *svc)
+{
+    lg_chain_set_deadline(svc->chain, 0);
+}
+
+static lg_read_cached *cache_slot(lg_service *svc, int kind, const char *id)
+{
+    if (!svc->reads && !(svc->reads = calloc(LG_READ_CACHE_SLOTS, sizeof *svc->reads)))
+        return NULL;
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+    for (const char *p = id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return &svc->reads[h % LG_READ_CACHE_SLOTS];
+}
+
+/* The cached view of kind and id read at block, or NULL. */
+static const lg_read_cached *cache_get(lg_service *svc, int kind, const char *id, uint64_t block)
+{
+    const lg_read_cached *c = cache_slot(svc, kind, id);
+    return c && c->kind == kind && c->block == block && strcmp(c->id, id) == 0 ? c : NULL;
+}
+
+static lg_read_cached *cache_put(lg_service *svc, int kind, const char *id, uint64_t block)
+{
+    lg_read_cached *c = cache_slot(svc, kind, id);
+    if (c) {
+        c->kind = kind;
+        c->block = block;
+        snprintf(c->id, sizeof c->id, "%s", id);
+    }
+    return c;
+}
+
+#define READ_LINE     1
+#define READ_POSITION 2
+
+static lg_err read_credit_line(lg_service *svc, const lg_u256 *id, lg_credit_line_view *view,
+                               lg_outcome *out)
+{
+    lg_chain *c = svc->chain;
+    lg_u256 avail;
     uint8_t owner[LG_ADDRESS_LEN];
-    rc = lg_chain_owner_of(c, owner, &id);
+    lg_err rc = lg_chain_owner_of(c, owner, id);
     if (rc != LG_OK)
         return chain_failure(svc, rc, out, "ownerOf");
     lg_credit_line line;
-    rc = lg_chain_credit_line(c, &line, &id);
+    rc = lg_chain_credit_line(c, &line, id);
     if (rc != LG_OK)
         return chain_failure(svc, rc, out, "getCreditLine");
     if (lg_u256_sub(&avail, &line.limit, &line.used) != LG_OK)
         memset(&avail, 0, sizeof avail);
-    lg_u256_to_dec(view->oaid, sizeof view->oaid, &id);
+    lg_u256_to_dec(view->oaid, sizeof view->oaid, id);
     lg_address_format(view->owner, sizeof view->owner, owner);
     u256_texts(&line.limit, view->limit, view->limit_usd);
     u256_texts(&line.used, view->used, view->used_usd);
     u256_texts(&avail, view->available, view->available_usd);
     view->active = line.active;
-    return lg_svc_done(out, LG_DONE_OK);
+    return LG_OK;
 }
 
-lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_view *view,
-                         lg_outcome *out)
+lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_view *view,
+                            lg_outcome *out)
 {
-    lg_chain *c = svc && svc->has_chain ? svc->chain : NULL;
-    if (!view || !out || !position_id)
+    if (!view || !out || !oaid)
         return LG_ERR_INVALID;
     memset(view, 0, sizeof *view);
-    if (!c)
+    if (!svc || !svc->has_chain)
         return no_chain(out);
     lg_u256 id;
-    lg_err rc = lg_u256_from_dec(&id, position_id);
-    if (rc != LG_OK)
-        return lg_svc_fail(out, LG_ERR_INVALID, "positionId", "not a uint256");
+    if (lg_u256_from_dec(&id, oaid) != LG_OK)
+        return lg_svc_fail(out, LG_ERR_INVALID, "oaidTokenId", "not a uint256");
+    uint64_t block = 0;
+    int cached = 0;
+    lg_err rc = read_begin(svc, &block, &cached);
+    if (rc != LG_OK) {
+        read_end(svc);
+        return chain_failure(svc, rc, out, "blockNumber");
+    }
+    const lg_read_cached *hit = cached ? cache_get(svc, READ_LINE, oaid, block) : NULL;
+    if (hit) {
+        *view = hit->v.line;
+    } else if ((rc = read_credit_line(svc, &id, view, out)) == LG_OK && cached) {
+        lg_read_cached *put = cache_put(svc, READ_LINE, oaid, block);
+        if (put)
+            put->v.line = *view;
+    }
+    read_end(svc);
+    return rc == LG_OK ? lg_svc_done(out, LG_DONE_OK) : rc;
+}
+
+static lg_err read_position(lg_service *svc, const lg_u256 *id, lg_position_view *view,
+                            lg_outcome *out)
+{
     lg_vault_position pos;
-    rc = lg_chain_get_position(c, &pos, &id);
+    lg_err rc = lg_chain_get_position(svc->chain, &pos, id);
     if (rc != LG_OK)
         return chain_failure(svc, rc, out, "getPosition");
     char unused[LG_USD_TEXT_LEN];
-    lg_u256_to_dec(view->position_id, sizeof view->position_id, &id);
+    lg_u256_to_dec(view->position_id, sizeof view->position_id, id);
     lg_address_format(view->user, sizeof view->user, pos.user);
     lg_u256_to_dec(view->oaid, sizeof view->oaid, &pos.oaid_token_id);
     lg_address_format(view->collateral_token, sizeof view->collateral_token, pos.collateral_token);
@@ -102,7 +164,37 @@ lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_v
     u256_texts(&pos.health_factor, view->health_factor, unused);
     view->active = pos.active;
     view->token_type = pos.token_type;
-    return lg_svc_done(out, LG_DONE_OK);
+    return LG_OK;
+}
+
+lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_view *view,
+                         lg_outcome *out)
+{
+    if (!view || !out || !position_id)
+        return LG_ERR_INVALID;
+    memset(view, 0, sizeof *view);
+    if (!svc || !svc->has_chain)
+        return no_chain(out);
+    lg_u256 id;
+    if (lg_u256_from_dec(&id, position_id) != LG_OK)
+        return lg_svc_fail(out, LG_ERR_INVALID, "positionId", "not a uint256");
+    uint64_t block = 0;
+    int cached = 0;
+    lg_err rc = read_begin(svc, &block, &cached);
+    if (rc != LG_OK) {
+        read_end(svc);
+        return chain_failure(svc, rc, out, "blockNumber");
+    }
+    const lg_read_cached *hit = cached ? cache_get(svc, READ_POSITION, position_id, block) : NULL;
+    if (hit) {
+        *view = hit->v.position;
+    } else if ((rc = read_position(svc, &id, view, out)) == LG_OK && cached) {
+        lg_read_cached *put = cache_put(svc, READ_POSITION, position_id, block);
+        if (put)
+            put->v.position = *view;
+    }
+    read_end(svc);
+    return rc == LG_OK ? lg_svc_done(out, LG_DONE_OK) : rc;
 }
 
 static lg_err store_failure(lg_err rc, lg_outcome *out)

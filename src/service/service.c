@@ -529,6 +529,7 @@ void lg_service_close(lg_service *svc)
     if (svc->owns_chain)
         lg_chain_close(svc->chain);
     lg_store_close(svc->st);
+    free(svc->reads);
     memset(svc, 0, sizeof *svc);
     free(svc);
 }

@@ -10,8 +10,23 @@
 #include <lendgate/chain.h>
 #include <lendgate/log.h>
 #include <lendgate/nonce.h>
+#include <lendgate/queries.h>
 #include <lendgate/sender.h>
 #include <lendgate/service.h>
+
+/* Public reads of one block, kept per process (queries.c): what a credit line or a
+ * position was at a block is what it is until the next one. */
+#define LG_READ_CACHE_SLOTS 64
+
+typedef struct lg_read_cached {
+    int kind; /* 0 empty, 1 credit line, 2 position */
+    uint64_t block;
+    char id[LG_U256_LEN];
+    union {
+        lg_credit_line_view line;
+        lg_position_view position;
+    } v;
+} lg_read_cached;
 
 struct lg_service {
     const lg_config *cfg; /* borrowed */
@@ -32,6 +47,7 @@ struct lg_service {
     char platform_hex[LG_ADDR_LEN]; /* lowercase, as the chain_txs rows keep it */
     uint64_t budget_ms;             /* [http] request_budget_ms */
     uint64_t poll_ms;               /* [chain] receipt_poll_ms */
+    lg_read_cached *reads;          /* LG_READ_CACHE_SLOTS, allocated on first use */
 };
 
 /* Fills out as refused or failed with err (the class http maps to a status), naming

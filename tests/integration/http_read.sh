@@ -39,6 +39,7 @@ platform_key_file = $T/platform.key
 receipt_poll_ms = 50
 max_concurrent_calls = 2
 request_timeout_ms = 120000
+read_timeout_ms = 120000
 rpc_retries = 0
 $ws_no_limits
 [log]
@@ -131,6 +132,29 @@ frozen_node() {
     expect_eq "$s: the node back, the two waiting reads answer 200" "$codes" "200 200 "
 }
 
+# short_read SERVER: with [chain] read_timeout_ms short, a public read of a frozen node
+# is 504 "Chain node timed out" while the node is still frozen, far inside
+# request_timeout_ms (120 s, past curl's own bound here): unauthenticated callers
+# cannot hold a responder for long.
+short_read() {
+    local s=$1 code
+    ws_stop
+    sed -i 's/^read_timeout_ms = .*/read_timeout_ms = 500/' "$T/lendgate.conf"
+    if ! ws_start "$s" 4; then
+        fail "$s restarts with read_timeout_ms = 500" "$ws_why"
+        return
+    fi
+    kill -STOP -- "-$lg_devnet_pgid"
+    code=$(curl -s -o "$T/short.body" -w '%{http_code}' --max-time 60 \
+        "$LG_BASE_URL/partners/public/oaid/$oaid/credit-line")
+    expect_eq "$s: frozen node, read_timeout_ms 500: the public read is 504 at once" \
+        "$code:$(grep -o 'Chain node timed out' "$T/short.body")" "504:Chain node timed out"
+    kill -CONT -- "-$lg_devnet_pgid"
+    ws_call GET "/partners/public/oaid/$oaid/credit-line"
+    expect_eq "$s: the node back, the same read is 200" "$ws_status" 200
+    sed -i 's/^read_timeout_ms = .*/read_timeout_ms = 120000/' "$T/lendgate.conf"
+}
+
 # node_gone SERVER (last: the node does not come back): a node that went away is
 # "Chain node unavailable" to partners, never its address or its own words.
 node_gone() {
@@ -159,6 +183,7 @@ for server in lighttpd apache; do
     read_cases "$server" "$n"
     if [ "$server" = lighttpd ]; then
         frozen_node "$server"
+        short_read "$server"
     else
         # mod_fcgid starts responders on demand and, while those it has wait on the
         # frozen node, started no further one here within its I/O timeout: the store

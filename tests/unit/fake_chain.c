@@ -90,6 +90,7 @@ struct fake_chain {
     void (*on_send)(void *ctx, const char *hash);
     void *on_send_ctx;
     size_t receipt_asks;
+    size_t reads; /* contract reads asked */
 };
 
 static void die(const char *what)
@@ -307,6 +308,7 @@ static fake_send *record(fake_chain *f)
 
 static lg_err read_failed(fake_chain *f)
 {
+    f->reads++;
     return f->read_err != LG_OK ? fail(f, f->read_err, 0, f->read_msg) : LG_OK;
 }
 
@@ -823,4 +825,9 @@ void fake_chain_receive(fake_chain *f, const char *raw_hex)
 size_t fake_chain_receipt_asks(const fake_chain *f)
 {
     return f->receipt_asks;
+}
+
+size_t fake_chain_reads(const fake_chain *f)
+{
+    return f->reads;
 }

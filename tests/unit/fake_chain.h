@@ -135,4 +135,7 @@ void fake_chain_receive(fake_chain *f, const char *raw_hex);
 /* Receipt waits and receipt reads asked so far. */
 size_t fake_chain_receipt_asks(const fake_chain *f);
 
+/* Contract reads (ownerOf, getCreditLine, positionOf, getPosition, ...) asked so far. */
+size_t fake_chain_reads(const fake_chain *f);
+
 #endif

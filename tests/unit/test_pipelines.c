@@ -24,6 +24,7 @@
 #include <lendgate/sha256.h>
 #include <lendgate/store.h>
 #include <lendgate/hex.h>
+#include <lendgate/queries.h>
 #include <lendgate/status.h>
 #include <lendgate/time.h>
 #include <lendgate/tx.h>
@@ -1271,6 +1272,46 @@ static void test_reconcile_rebroadcast(void)
     CU_ASSERT_EQUAL(unpersisted, 0);
 }
 
+/* Public reads of one block are asked of the node once per process: the credit line
+ * and the position are served again until the next block; a failed read is not kept. */
+static void test_public_reads_per_block(void)
+{
+    fresh();
+    lg_credit_line_view line;
+    lg_position_view pos;
+    lg_outcome o = {0};
+    size_t r0 = fake_chain_reads(fake);
+    CU_ASSERT_EQUAL(lg_query_credit_line(svc, OAID, &line, &o), LG_OK);
+    CU_ASSERT_STRING_EQUAL(line.limit, "10000000000");
+    size_t r1 = fake_chain_reads(fake);
+    CU_ASSERT(r1 > r0);
+    memset(&line, 0, sizeof line);
+    CU_ASSERT_EQUAL(lg_query_credit_line(svc, OAID, &line, &o), LG_OK);
+    CU_ASSERT_EQUAL(fake_chain_reads(fake), r1); /* same block: served again */
+    CU_ASSERT_STRING_EQUAL(line.limit, "10000000000");
+    CU_ASSERT_EQUAL(lg_query_position(svc, POSITION, &pos, &o), LG_OK);
+    size_t r2 = fake_chain_reads(fake);
+    CU_ASSERT(r2 > r1);
+    CU_ASSERT_EQUAL(lg_query_position(svc, POSITION, &pos, &o), LG_OK);
+    CU_ASSERT_EQUAL(fake_chain_reads(fake), r2);
+    CU_ASSERT_STRING_EQUAL(pos.position_id, POSITION);
+
+    fake_chain_advance(fake, 1); /* a new block: read again */
+    CU_ASSERT_EQUAL(lg_query_credit_line(svc, OAID, &line, &o), LG_OK);
+    size_t r3 = fake_chain_reads(fake);
+    CU_ASSERT(r3 > r2);
+    fake_chain_advance(fake, 1);
+    fake_chain_fail_reads(fake, LG_ERR_TIMEOUT, "node timed out");
+    CU_ASSERT_EQUAL(lg_query_credit_line(svc, OAID, &line, &o), LG_ERR_TIMEOUT);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 504);
+    fake_chain_fail_reads(fake, LG_OK, NULL);
+    size_t r4 = fake_chain_reads(fake);
+    CU_ASSERT_EQUAL(lg_query_credit_line(svc, OAID, &line, &o), LG_OK); /* not kept */
+    CU_ASSERT(fake_chain_reads(fake) > r4);
+    CU_ASSERT_EQUAL(lg_query_credit_line(svc, "999", &line, &o), LG_ERR_REVERTED);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 404);
+}
+
 static lg_tx_fields fields_of(const fake_send *s)
 {
     static uint8_t raw[LG_RAWTX_LEN];
@@ -1516,6 +1557,7 @@ int main(void)
     static const lg_test_case borrow_tests[] = {
         {"open with an injected chain", test_open_with_chain_arguments},
         {"non-owned OAID is 403", test_borrow_not_owner},
+        {"public reads served per block", test_public_reads_per_block},
         {"unknown OAID is 404", test_borrow_unknown_oaid},
         {"inactive credit line is 400", test_borrow_inactive_line},
         {"insufficient credit names what is available", test_borrow_insufficient_credit},
