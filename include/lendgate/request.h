@@ -58,6 +58,7 @@ typedef struct lg_request {
     lg_req_arg params[8]; /* path parameters, filled by the router */
     size_t nparams;
     int64_t start_mono_ms;
+    char crash_at[32]; /* X-Lendgate-Crash-At, kept by crash-point test builds only */
 } lg_request;
 
 /* Looks a CGI parameter up by name; NULL when absent. */

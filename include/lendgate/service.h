@@ -88,6 +88,17 @@ lg_err lg_service_authenticate(lg_service *svc, const char *api_key, lg_partner 
  * Returns LG_OK, LG_ERR_INVALID, or the store's error. */
 lg_err lg_service_audit(lg_service *svc, const lg_api_log *row);
 
+/*
+ * Test builds (configure --enable-crash-points) only: until called again with "" or
+ * NULL, the calling process ends itself with SIGKILL when its borrow or repay reaches
+ * the point named (borrow.reserved, borrow.persisted, borrow.broadcast,
+ * borrow.mined, payout.persisted, payout.broadcast, payout.mined, repay.reserved,
+ * approve.persisted, approve.broadcast, repay.persisted, repay.broadcast,
+ * repay.mined), as if killed from outside at that line; how the crash tests reach
+ * each point without racing the request. Other builds ignore it.
+ */
+void lg_service_set_crash_point(const char *name);
+
 /* Borrowed handles, valid until lg_service_close, for tests and tools that inspect
  * what the service did: the API and lendgatectl never reach past the service. The
  * chain ones are NULL for a store-only service and for a chain other than the node's

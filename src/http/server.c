@@ -328,7 +328,9 @@ void lg_http_handle(lg_http_server *srv, lg_request *req, lg_response *resp)
         return;
     lg_http_call call = {.srv = srv, .req = req, .resp = resp};
     lg_log_set_request_id(req->request_id);
+    lg_service_set_crash_point(req->crash_at);
     route(&call);
+    lg_service_set_crash_point(NULL);
     if (!resp->body)
         lg_http_fail(&call, 500, "Internal error");
     if (call.have_partner && srv->svc) {

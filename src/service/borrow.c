@@ -282,6 +282,7 @@ lg_err lg_svc_payout(lg_service *svc, lg_loan *loan, const char *settlement, uin
         rc = LG_ERR_TIMEOUT;
     if (rc != LG_OK)
         return rc;
+    lg_svc_crash_point("payout.mined");
     rc = lg_store_loan_confirm(svc->st, loan->id, loan->borrow_tx, hash);
     if (rc == LG_OK)
         lg_info("borrow.confirmed", "loan %s active, payout %s", loan->id, hash);
@@ -342,6 +343,7 @@ static lg_err borrow_chain(lg_service *svc, const lg_partner *p, lg_loan *loan, 
     }
     if (rc != LG_OK)
         return in_flight(svc, loan, out);
+    lg_svc_crash_point("borrow.mined");
     return settle(svc, p, loan, hash, deadline, out);
 }
 
@@ -406,5 +408,6 @@ lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_r
         return rc;
     lg_info("borrow.reserved", "loan %s partner %s amount %llu", loan->id, p->id,
             (unsigned long long)loan->amount);
+    lg_svc_crash_point("borrow.reserved");
     return borrow_chain(svc, p, loan, deadline, out);
 }

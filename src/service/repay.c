@@ -281,6 +281,7 @@ static lg_err repay_chain(repay_run *run)
     rc = repay_step(run, LG_TXP_REPAY, svc->chain->vault, data, len, hash, "repayLoan");
     if (rc != LG_OK)
         return accepted(run->out) ? LG_OK : rc;
+    lg_svc_crash_point("repay.mined");
     rc = lg_store_repay_apply(svc->st, run->rp->id, hash, run->loan);
     if (rc != LG_OK)
         return lg_svc_store_failed(run->out, rc, "applying the repayment");
@@ -355,6 +356,7 @@ lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_req
         return rc;
     lg_info("repay.reserved", "repayment %s of loan %s amount %llu", repayment->id, loan->id,
             (unsigned long long)repayment->amount);
+    lg_svc_crash_point("repay.reserved");
     repay_run run = {svc, loan, repayment, deadline, out};
     return repay_chain(&run);
 }

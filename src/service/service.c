@@ -12,6 +12,7 @@
 #include <lendgate/setup.h>
 #include <lendgate/time.h>
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,52 @@
 
 /* How long a broadcast refused for a nonce too high is repeated. */
 #define NONCE_WAIT_MS 3000
+
+/* ------------------------------------------------------------ crash points */
+
+#ifdef LG_CRASH_POINTS
+/* One request at a time per process: the point its request named. */
+static char crash_at[32];
+
+void lg_service_set_crash_point(const char *name)
+{
+    snprintf(crash_at, sizeof crash_at, "%s", name ? name : "");
+}
+
+void lg_svc_crash_point(const char *here)
+{
+    if (!crash_at[0] || strcmp(crash_at, here) != 0)
+        return;
+    lg_warn("service.crash", "crash point %s reached: SIGKILL", here);
+    raise(SIGKILL);
+}
+#else
+void lg_service_set_crash_point(const char *name)
+{
+    (void)name;
+}
+
+void lg_svc_crash_point(const char *here)
+{
+    (void)here;
+}
+#endif
+
+/* The crash point of a transaction of purpose at step. */
+static void tx_crash_point(lg_tx_purpose purpose, const char *step)
+{
+#ifdef LG_CRASH_POINTS
+    static const char *const names[] = {"borrow", "payout", "approve", "repay", "gapfill"};
+    char here[32];
+    if ((unsigned)purpose < sizeof names / sizeof *names) {
+        snprintf(here, sizeof here, "%s.%s", names[purpose], step);
+        lg_svc_crash_point(here);
+    }
+#else
+    (void)purpose;
+    (void)step;
+#endif
+}
 
 /* ------------------------------------------------------------- outcomes */
 
@@ -320,9 +367,12 @@ lg_err lg_svc_send_priced(lg_service *svc, lg_signed_tx *tx, int *persisted, con
         rc = persist_tx(svc, tx, loan_id, repayment_id, purpose);
     if (rc == LG_OK) {
         stored = 1;
+        tx_crash_point(purpose, "persisted");
         rc = broadcast(svc, tx);
         if (rc == LG_ERR_RPC)
             rc = broadcast_in_order(svc, tx);
+        if (rc == LG_OK)
+            tx_crash_point(purpose, "broadcast");
     }
     if (persisted)
         *persisted = stored;

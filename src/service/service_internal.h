@@ -50,6 +50,10 @@ struct lg_service {
     lg_read_cached *reads;          /* LG_READ_CACHE_SLOTS, allocated on first use */
 };
 
+/* Where a test build's request may be ended (lg_service_set_crash_point); nothing in
+ * other builds. */
+void lg_svc_crash_point(const char *here);
+
 /* Fills out as refused or failed with err (the class http maps to a status), naming
  * field ("" or NULL for none: the message is then the reason alone, else
  * "field: reason"). Returns err. */

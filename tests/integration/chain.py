@@ -19,6 +19,10 @@ $LG_RPC_URL, so a test checks the chain without going through lendgate's own cod
                                           transaction: HOLDER's nonce does not move.
                                           HOLDER must hold some already (that is how
                                           the balances mapping's slot is found)
+  chain.py setallowance TOKEN OWNER SPENDER AMOUNT
+                                          the same for allowance(OWNER, SPENDER): the
+                                          mapping declared right after the balances
+                                          (TestUSDC's layout); AMOUNT "max" is 2^256-1
 """
 import json
 import os
@@ -66,16 +70,29 @@ def transfer(token, sender, to, amount):
     raise SystemExit("chain.py: transfer %s not mined in 30 s" % tx)
 
 
-def set_balance(token, holder, amount):
+def balances_slot(token, holder):
     have = int(call(token, "0x70a08231", holder), 16)
     if have == 0:
-        raise SystemExit("chain.py: setbalance needs a holder with a balance")
+        raise SystemExit("chain.py: the holder needs a balance to find the mapping")
     for slot in range(32):
         key = rpc("web3_sha3", [word(holder) + word(str(slot))[2:]])
         if int(rpc("eth_getStorageAt", [token, key, "latest"]), 16) == have:
-            rpc("hardhat_setStorageAt", [token, key, word(str(amount))])
-            return
+            return slot, key
     raise SystemExit("chain.py: no balances mapping found in the first 32 slots")
+
+
+def set_balance(token, holder, amount):
+    rpc("hardhat_setStorageAt", [token, balances_slot(token, holder)[1], word(str(amount))])
+
+
+def set_allowance(token, owner, spender, amount):
+    value = 2 ** 256 - 1 if amount == "max" else int(amount)
+    slot = balances_slot(token, owner)[0] + 1
+    inner = rpc("web3_sha3", [word(owner) + word(str(slot))[2:]])
+    key = rpc("web3_sha3", [word(spender) + inner[2:]])
+    rpc("hardhat_setStorageAt", [token, key, "0x%064x" % value])
+    if int(call(token, "0xdd62ed3e", owner, spender), 16) != value:
+        raise SystemExit("chain.py: allowance(owner, spender) did not take the value")
 
 
 def main(argv):
@@ -96,6 +113,8 @@ def main(argv):
         print(transfer(*argv[1:]))
     elif cmd == "setbalance" and len(argv) == 4:
         set_balance(*argv[1:])
+    elif cmd == "setallowance" and len(argv) == 5:
+        set_allowance(*argv[1:])
     elif cmd == "rpc" and len(argv) in (2, 3):
         print(json.dumps(rpc(argv[1], json.loads(argv[2]) if len(argv) == 3 else [])))
     else:

@@ -17,8 +17,10 @@ EXTRA_DIST += tests/integration/http_guard.sh tests/integration/http_malformed.s
 	tests/integration/http_read.sh tests/integration/http_prefork.sh tests/integration/http_snippets.sh
 
 # The borrow and repay pipelines and crash safety through both web servers, on the devnet.
-TESTS += tests/integration/http_pipeline.sh tests/integration/http_crash.sh
+TESTS += tests/integration/http_pipeline.sh tests/integration/http_crash.sh \
+	tests/integration/http_crashpoints.sh
 EXTRA_DIST += tests/integration/http_pipeline.sh tests/integration/http_crash.sh \
+	tests/integration/http_crashpoints.sh \
 	tests/integration/partner_api.sh tests/integration/chain.py
 
 # The security layer through both web servers: rate limits, signing, allowlists.
