@@ -7,12 +7,14 @@
 #include <lendgate/time.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Processes share the words through the mapping, which needs address-free atomics. */
@@ -89,10 +91,26 @@ static uint64_t rl_layout(uint32_t slots, rl_table t[RL_SIZES])
     return unit;
 }
 
+/* getpid() is a system call (~140 ns) and the lock is taken on every request, so the
+ * pid is kept; a forked child must not lock in its parent's name, hence the reset. */
+static _Atomic pid_t rl_pid;
+static pthread_once_t rl_pid_once = PTHREAD_ONCE_INIT;
+
+static void rl_pid_forget(void)
+{
+    atomic_store(&rl_pid, 0);
+}
+
+static void rl_pid_watch_forks(void)
+{
+    pthread_atfork(NULL, NULL, rl_pid_forget);
+}
+
 lg_err lg_ratelimit_open(const char *path, uint32_t slots, lg_ratelimit **out)
 {
     if (!path || !out || slots < LG_RATELIMIT_MIN_SLOTS || slots > LG_RATELIMIT_MAX_SLOTS)
         return LG_ERR_INVALID;
+    pthread_once(&rl_pid_once, rl_pid_watch_forks);
     lg_ratelimit *rl = calloc(1, sizeof *rl);
     if (!rl)
         return LG_ERR_NOMEM;
@@ -135,9 +153,31 @@ static const rl_table *rl_table_for(const lg_ratelimit *rl, uint32_t rate)
 
 /* ---- the slot lock ---------------------------------------------------------------- */
 
+static uint32_t rl_self(void)
+{
+    pid_t pid = atomic_load(&rl_pid);
+    if (pid == 0) {
+        pid = getpid();
+        atomic_store(&rl_pid, pid);
+    }
+    return (uint32_t)pid;
+}
+
+/* Monotonic ms for lock claims. The coarse clock (a few ms of resolution) is plenty for
+ * a one-second stale time and costs a fifth of the precise one. */
+static uint32_t rl_claim_ms(void)
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0)
+        return (uint32_t)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+#endif
+    return (uint32_t)lg_time_mono_ms();
+}
+
 static uint64_t rl_lock_word(void)
 {
-    return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)lg_time_mono_ms();
+    return (uint64_t)rl_self() << 32 | rl_claim_ms();
 }
 
 /* 1 when a held lock word may be taken over: its holder no longer exists (only "no such
@@ -147,7 +187,7 @@ static uint64_t rl_lock_word(void)
 static int rl_lock_stale(uint64_t held)
 {
     int32_t pid = (int32_t)(held >> 32);
-    uint32_t age = (uint32_t)lg_time_mono_ms() - (uint32_t)held;
+    uint32_t age = rl_claim_ms() - (uint32_t)held;
     if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH))
         return 1;
     return age > LG_RATELIMIT_LOCK_STALE_MS && age < UINT32_MAX - LG_RATELIMIT_LOCK_STALE_MS;
