@@ -93,7 +93,7 @@ static const key_spec schema[] = {
     NUM("ratelimit", "premium_rpm", "500", 1, 1000000),
     NUM("ratelimit", "enterprise_rpm", "2000", 1, 1000000),
     NUM("ratelimit", "ip_rpm", "60", 1, 1000000),
-    NUM("ratelimit", "slots", "65536", 16, 16777216),
+    NUM("ratelimit", "slots", "65536", 16, 1048576),
     KEY("admin", "trust_remote_user", K_BOOL, "false", 0),
     KEY("admin", "admins", K_CSV, "", F_EMPTY_OK),
     NUM("admin", "key_grace_seconds", "86400", 0, 31536000),

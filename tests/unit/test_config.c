@@ -227,6 +227,8 @@ static const bad_case bad_values[] = {
     {"store", "busy_timeout_ms", "", "a value is required"},
     {"http", "max_body_bytes", "1023", "1023 is below the minimum 1024"},
     {"ratelimit", "ip_rpm", "1000001", "1000001 is above the maximum 1000000"},
+    /* The table grows by ~830 bytes a slot: a million slots map about 830 MiB. */
+    {"ratelimit", "slots", "1048577", "1048577 is above the maximum 1048576"},
     {"store", "backend", "postgres", "'postgres' is not one of: sqlite, mongodb"},
     {"log", "level", "verbose", "'verbose' is not one of: debug, info, warn, error, off"},
     {"admin", "trust_remote_user", "maybe", "'maybe' is not a boolean"},
