@@ -86,6 +86,12 @@ lg_err lg_partner_status_parse(const char *name, lg_partner_status *out);
 lg_err lg_tier_parse(const char *name, lg_tier *out);
 lg_err lg_loan_status_parse(const char *name, lg_loan_status *out);
 
+/* As above in any case ("premium" is PREMIUM): how query arguments and lendgatectl
+ * options take them. JSON bodies use the exact names. */
+lg_err lg_partner_status_parse_any(const char *name, lg_partner_status *out);
+lg_err lg_tier_parse_any(const char *name, lg_tier *out);
+lg_err lg_loan_status_parse_any(const char *name, lg_loan_status *out);
+
 /* ------------------------------------------------------------------ records */
 
 #define LG_ID_LEN        65 /* partner ids, partner loan ids, request ids (+NUL) */

@@ -161,4 +161,9 @@ lg_err lg_sender_broadcast(lg_sender *s, const lg_signed_tx *tx);
  */
 lg_err lg_sender_rebroadcast(lg_sender *s, uint8_t hash[LG_RPC_HASH_LEN], const char *raw_hex);
 
+/* The signed bytes of raw_hex ("0x" hex, as the store keeps them), at most
+ * LG_SENDER_MAX_RAW of them. Out: *raw (the caller frees it), *len. Returns LG_OK,
+ * LG_ERR_INVALID (NULL, not hex, empty), LG_ERR_OVERFLOW, LG_ERR_NOMEM. */
+lg_err lg_sender_raw_decode(const char *raw_hex, uint8_t **raw, size_t *len);
+
 #endif

@@ -270,16 +270,6 @@ static int check_id(const char *verb, const char *text, char out[LG_ID_LEN])
 
 /* ---- names and formatting ------------------------------------------------------ */
 
-/* text upper-cased into up (the API's query parameters take any case too). */
-static const char *upper(const char *text, char *up, size_t cap)
-{
-    size_t i = 0;
-    for (; text[i] && i + 1 < cap; i++)
-        up[i] = (char)toupper((unsigned char)text[i]);
-    up[i] = '\0';
-    return up;
-}
-
 static const char *when(int64_t ms, char *buf, size_t len)
 {
     if (ms <= 0 || lg_time_format_rfc3339(ms, buf, len) != LG_OK)
@@ -375,13 +365,13 @@ static int partner_create(ctl_ctx *c, int argc, char **argv)
 
 static int list_filter(const opt_set *o, lg_partner_filter *f)
 {
-    char msg[160], up[16];
+    char msg[160];
     lg_partner_status st;
     lg_tier tier;
     f->status = f->tier = -1;
-    if (o->val[L_STATUS] && lg_partner_status_parse(upper(o->val[L_STATUS], up, sizeof up), &st))
+    if (o->val[L_STATUS] && lg_partner_status_parse_any(o->val[L_STATUS], &st))
         return refuse("partner list", "--status: must be ACTIVE, SUSPENDED or INACTIVE");
-    if (o->val[L_TIER] && lg_tier_parse(upper(o->val[L_TIER], up, sizeof up), &tier))
+    if (o->val[L_TIER] && lg_tier_parse_any(o->val[L_TIER], &tier))
         return refuse("partner list", "--tier: must be BASIC, PREMIUM or ENTERPRISE");
     if (o->val[L_STATUS])
         f->status = (int)st;

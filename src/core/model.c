@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct named {
     int value;
@@ -29,10 +30,11 @@ static const char *name_of(const named *t, size_t n, int v)
     return "UNKNOWN";
 }
 
-static lg_err value_of(const named *t, size_t n, const char *name, int *v)
+/* any_case: query arguments and lendgatectl options take names in any case. */
+static lg_err value_of(const named *t, size_t n, const char *name, int *v, int any_case)
 {
     for (size_t i = 0; name && i < n; i++)
-        if (strcmp(t[i].name, name) == 0) {
+        if ((any_case ? strcasecmp(t[i].name, name) : strcmp(t[i].name, name)) == 0) {
             *v = t[i].value;
             return LG_OK;
         }
@@ -67,7 +69,16 @@ const char *lg_ledger_kind_name(lg_ledger_kind v)
 lg_err lg_partner_status_parse(const char *name, lg_partner_status *out)
 {
     int v;
-    if (!out || value_of(partner_statuses, COUNT(partner_statuses), name, &v) != LG_OK)
+    if (!out || value_of(partner_statuses, COUNT(partner_statuses), name, &v, 0) != LG_OK)
+        return LG_ERR_INVALID;
+    *out = (lg_partner_status)v;
+    return LG_OK;
+}
+
+lg_err lg_partner_status_parse_any(const char *name, lg_partner_status *out)
+{
+    int v;
+    if (!out || value_of(partner_statuses, COUNT(partner_statuses), name, &v, 1) != LG_OK)
         return LG_ERR_INVALID;
     *out = (lg_partner_status)v;
     return LG_OK;
@@ -76,7 +87,16 @@ lg_err lg_partner_status_parse(const char *name, lg_partner_status *out)
 lg_err lg_tier_parse(const char *name, lg_tier *out)
 {
     int v;
-    if (!out || value_of(tiers, COUNT(tiers), name, &v) != LG_OK)
+    if (!out || value_of(tiers, COUNT(tiers), name, &v, 0) != LG_OK)
+        return LG_ERR_INVALID;
+    *out = (lg_tier)v;
+    return LG_OK;
+}
+
+lg_err lg_tier_parse_any(const char *name, lg_tier *out)
+{
+    int v;
+    if (!out || value_of(tiers, COUNT(tiers), name, &v, 1) != LG_OK)
         return LG_ERR_INVALID;
     *out = (lg_tier)v;
     return LG_OK;
@@ -85,7 +105,16 @@ lg_err lg_tier_parse(const char *name, lg_tier *out)
 lg_err lg_loan_status_parse(const char *name, lg_loan_status *out)
 {
     int v;
-    if (!out || value_of(loan_statuses, COUNT(loan_statuses), name, &v) != LG_OK)
+    if (!out || value_of(loan_statuses, COUNT(loan_statuses), name, &v, 0) != LG_OK)
+        return LG_ERR_INVALID;
+    *out = (lg_loan_status)v;
+    return LG_OK;
+}
+
+lg_err lg_loan_status_parse_any(const char *name, lg_loan_status *out)
+{
+    int v;
+    if (!out || value_of(loan_statuses, COUNT(loan_statuses), name, &v, 1) != LG_OK)
         return LG_ERR_INVALID;
     *out = (lg_loan_status)v;
     return LG_OK;

@@ -163,9 +163,7 @@ lg_err lg_chain_send_hex(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const char 
     size_t len = 0;
     if (!c || !raw_hex)
         return LG_ERR_INVALID;
-    lg_err err = lg_rpc_data_decode(&raw, &len, raw_hex, LG_SENDER_MAX_RAW);
-    if (err == LG_OK && len == 0)
-        err = LG_ERR_INVALID;
+    lg_err err = lg_sender_raw_decode(raw_hex, &raw, &len);
     if (err == LG_OK)
         err = lg_chain_send_raw(c, h, raw, len);
     if (err == LG_OK && hash)

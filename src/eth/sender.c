@@ -234,6 +234,19 @@ lg_err lg_sender_send_wait(lg_sender *s, lg_signed_tx *out, lg_receipt *receipt,
     return err;
 }
 
+lg_err lg_sender_raw_decode(const char *raw_hex, uint8_t **raw, size_t *len)
+{
+    if (!raw_hex || !raw || !len)
+        return LG_ERR_INVALID;
+    lg_err err = lg_rpc_data_decode(raw, len, raw_hex, LG_SENDER_MAX_RAW);
+    if (err == LG_OK && *len == 0) {
+        free(*raw);
+        *raw = NULL;
+        err = LG_ERR_INVALID;
+    }
+    return err;
+}
+
 lg_err lg_sender_rebroadcast(lg_sender *s, uint8_t hash[LG_TX_HASH_LEN], const char *raw_hex)
 {
     uint8_t h[LG_TX_HASH_LEN];
@@ -241,9 +254,7 @@ lg_err lg_sender_rebroadcast(lg_sender *s, uint8_t hash[LG_TX_HASH_LEN], const c
         return LG_ERR_INVALID;
     uint8_t *raw = NULL;
     size_t len = 0;
-    lg_err err = lg_rpc_data_decode(&raw, &len, raw_hex, LG_SENDER_MAX_RAW);
-    if (err == LG_OK && len == 0)
-        err = LG_ERR_INVALID;
+    lg_err err = lg_sender_raw_decode(raw_hex, &raw, &len);
     if (err == LG_OK)
         err = lg_rpc_send_raw(s->rpc, h, raw, len);
     if (err == LG_OK && hash)

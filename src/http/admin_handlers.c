@@ -308,22 +308,46 @@ static struct json_object *page_json(const char *name, struct json_object *items
     return o;
 }
 
-/* Reads an optional query argument as one of names (any case) into *out (its index,
- * -1 when absent); 0 and a 400 naming the choices otherwise. */
+typedef lg_err (*choice_parse_fn)(const char *text, int *out);
+
+static lg_err status_any(const char *text, int *out)
+{
+    lg_partner_status v;
+    lg_err rc = lg_partner_status_parse_any(text, &v);
+    *out = rc == LG_OK ? (int)v : -1;
+    return rc;
+}
+
+static lg_err tier_any(const char *text, int *out)
+{
+    lg_tier v;
+    lg_err rc = lg_tier_parse_any(text, &v);
+    *out = rc == LG_OK ? (int)v : -1;
+    return rc;
+}
+
+/* The index of text among names, any case; -1 when none. */
+static int index_of(const char *const *names, int n, const char *text)
+{
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(text, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Reads an optional query argument into *out, -1 when absent: by parse (an enum of
+ * model.h), or with parse NULL as its index among names (any case); 0 and a 400
+ * naming the choices otherwise. */
 static int choice_arg(lg_http_call *call, const char *arg, const char *const *names, int n,
-                      int *out)
+                      choice_parse_fn parse, int *out)
 {
     char text[32], msg[160];
     *out = -1;
     lg_err rc = lg_request_query(call->req, arg, text, sizeof text);
     if (rc == LG_ERR_NOT_FOUND)
         return 1;
-    for (int i = 0; rc == LG_OK && i < n; i++) {
-        if (strcasecmp(text, names[i]) == 0) {
-            *out = i;
-            return 1;
-        }
-    }
+    if (rc == LG_OK && (parse ? parse(text, out) == LG_OK : (*out = index_of(names, n, text)) >= 0))
+        return 1;
     int len = snprintf(msg, sizeof msg, "%s: must be one of", arg);
     for (int i = 0; i < n && len > 0 && (size_t)len < sizeof msg; i++)
         len += snprintf(msg + len, sizeof msg - (size_t)len, "%s %s", i ? "," : "", names[i]);
@@ -338,9 +362,9 @@ void lg_h_admin_list(lg_http_call *call)
 {
     lg_partner_filter f = {0};
     if (!choice_arg(call, "status", status_names, (int)(sizeof status_names / sizeof *status_names),
-                    &f.status) ||
+                    status_any, &f.status) ||
         !choice_arg(call, "tier", tier_names, (int)(sizeof tier_names / sizeof *tier_names),
-                    &f.tier) ||
+                    tier_any, &f.tier) ||
         !lg_http_page_args(call, &f.limit, &f.offset))
         return;
     lg_partner *items = NULL;
@@ -478,7 +502,7 @@ static int period_arg(lg_http_call *call, unsigned *days)
     static const char *const periods[] = {"7d", "30d", "90d"};
     static const unsigned values[] = {7, 30, 90};
     int i = -1;
-    if (!choice_arg(call, "period", periods, 3, &i))
+    if (!choice_arg(call, "period", periods, 3, NULL, &i))
         return 0;
     *days = i < 0 ? 30 : values[i];
     return 1;
@@ -568,7 +592,7 @@ static struct json_object *api_log_json(const lg_api_log *l)
 static int success_arg(lg_http_call *call, int *success)
 {
     static const char *const values[] = {"false", "true"};
-    return choice_arg(call, "success", values, 2, success);
+    return choice_arg(call, "success", values, 2, NULL, success);
 }
 
 void lg_h_admin_api_logs(lg_http_call *call)

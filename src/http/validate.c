@@ -160,15 +160,10 @@ lg_err lg_validate_offset(const char *field, const char *text, uint64_t *out, ch
 lg_err lg_validate_loan_status(const char *field, const char *text, int *out, char *msg,
                                size_t msglen)
 {
-    char upper[16];
-    size_t i = 0;
     lg_loan_status st;
     if (!out)
         return LG_ERR_INVALID;
-    for (; text && text[i] && i + 1 < sizeof upper; i++)
-        upper[i] = (char)toupper((unsigned char)text[i]);
-    upper[i] = '\0';
-    if (text && !text[i] && lg_loan_status_parse(upper, &st) == LG_OK) {
+    if (lg_loan_status_parse_any(text, &st) == LG_OK) {
         *out = (int)st;
         return LG_OK;
     }

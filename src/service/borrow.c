@@ -12,13 +12,6 @@
 
 /* ------------------------------------------------------------ outcomes */
 
-/* An amount as the plan's messages spell it ("3000.0", ethers' formatUnits). */
-static void usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN])
-{
-    if (lg_amount_format_units(v, buf, LG_AMOUNT_USD_LEN) != LG_OK)
-        snprintf(buf, LG_AMOUNT_USD_LEN, "%llu", (unsigned long long)v);
-}
-
 /* A stored loan given back for a repeated request: the same body gets the stored
  * result, another body with the same partnerLoanId is a conflict. */
 static lg_err replay(const lg_loan *loan, const lg_borrow_request *req, lg_outcome *out)
@@ -101,7 +94,7 @@ static lg_err check_credit(lg_service *svc, const lg_borrow_request *req, const 
         available = u256_saturate(&avail);
     if (available < req->amount) {
         char a[LG_AMOUNT_USD_LEN];
-        usd(available, a);
+        lg_svc_usd(available, a);
         return lg_svc_fail(out, LG_ERR_FUNDS, "", "Insufficient credit. Available: $%s", a);
     }
     lg_u256 amount, left;
@@ -191,10 +184,10 @@ static lg_err reserve(lg_service *svc, const lg_partner *p, const lg_borrow_requ
         rc = replay(loan, req, out);
         return rc == LG_OK ? LG_ERR_DUPLICATE : rc;
     case LG_ERR_LIMIT_DAILY:
-        usd(info.daily_remaining, left);
+        lg_svc_usd(info.daily_remaining, left);
         return lg_svc_fail(out, rc, "", "Partner daily limit exceeded. Remaining: $%s", left);
     case LG_ERR_LIMIT_TOTAL:
-        usd(info.total_remaining, left);
+        lg_svc_usd(info.total_remaining, left);
         return lg_svc_fail(out, rc, "", "Partner total limit exceeded. Remaining: $%s", left);
     case LG_ERR_SUSPENDED:
     case LG_ERR_INACTIVE: {

@@ -14,17 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An amount as the plan's messages spell it ("3000.0", ethers' formatUnits). */
-static void usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN])
-{
-    if (lg_amount_format_units(v, buf, LG_AMOUNT_USD_LEN) != LG_OK)
-        snprintf(buf, LG_AMOUNT_USD_LEN, "%llu", (unsigned long long)v);
-}
-
 static lg_err overpay(uint64_t remaining, lg_outcome *out)
 {
     char r[LG_AMOUNT_USD_LEN];
-    usd(remaining, r);
+    lg_svc_usd(remaining, r);
     return lg_svc_fail(out, LG_ERR_OVERPAY, "", "Repayment exceeds remaining debt of $%s", r);
 }
 
@@ -145,8 +138,8 @@ static lg_err short_of_funds(lg_service *svc, const lg_partner *p, uint64_t proo
     if (lg_store_partner_get(svc->st, p->id, &now) != LG_OK)
         now = *p;
     uint64_t balance = now.deposited > now.balance_used ? now.deposited - now.balance_used : 0;
-    usd(balance > UINT64_MAX - proof ? UINT64_MAX : balance + proof, have);
-    usd(amount, want);
+    lg_svc_usd(balance > UINT64_MAX - proof ? UINT64_MAX : balance + proof, have);
+    lg_svc_usd(amount, want);
     return lg_svc_fail(
         out, LG_ERR_FUNDS, "",
         "Insufficient repayment balance: $%s available, repayment of $%s. Transfer USDC "

@@ -6,6 +6,7 @@
 
 #include "service_internal.h"
 
+#include <lendgate/amount.h>
 #include <lendgate/hex.h>
 #include <lendgate/nonce_store.h>
 #include <lendgate/proc.h>
@@ -70,6 +71,12 @@ static void tx_crash_point(lg_tx_purpose purpose, const char *step)
 }
 
 /* ------------------------------------------------------------- outcomes */
+
+void lg_svc_usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN])
+{
+    if (lg_amount_format_units(v, buf, LG_AMOUNT_USD_LEN) != LG_OK)
+        snprintf(buf, LG_AMOUNT_USD_LEN, "%llu", (unsigned long long)v);
+}
 
 lg_err lg_svc_fail(lg_outcome *out, lg_err err, const char *field, const char *fmt, ...)
 {

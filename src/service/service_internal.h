@@ -7,6 +7,7 @@
 #ifndef LENDGATE_SERVICE_INTERNAL_H
 #define LENDGATE_SERVICE_INTERNAL_H
 
+#include <lendgate/amount.h>
 #include <lendgate/chain.h>
 #include <lendgate/log.h>
 #include <lendgate/nonce.h>
@@ -49,6 +50,9 @@ struct lg_service {
     uint64_t poll_ms;               /* [chain] receipt_poll_ms */
     lg_read_cached *reads;          /* LG_READ_CACHE_SLOTS, allocated on first use */
 };
+
+/* An amount as the plan's messages spell it ("3000.0", ethers' formatUnits). */
+void lg_svc_usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN]);
 
 /* Where a test build's request may be ended (lg_service_set_crash_point); nothing in
  * other builds. */
