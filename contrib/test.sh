@@ -82,7 +82,7 @@ cd "$top"
 mkdir -p "$build"
 cd "$build"
 if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
-    "$top/configure" -q --enable-sanitizers --enable-werror --enable-crash-points
+    "$top/configure" -q --enable-sanitizers --enable-werror --enable-test-hooks
 fi
 make -s -j"$jobs" >/dev/null
 status=0

@@ -58,7 +58,8 @@ typedef struct lg_request {
     lg_req_arg params[8]; /* path parameters, filled by the router */
     size_t nparams;
     int64_t start_mono_ms;
-    char crash_at[32]; /* X-Lendgate-Crash-At, kept by crash-point test builds only */
+    char crash_at[32];   /* X-Lendgate-Crash-At, kept by test-hook builds only */
+    char store_fault[8]; /* X-Lendgate-Store-Fault, the same */
 } lg_request;
 
 /* Looks a CGI parameter up by name; NULL when absent. */

@@ -89,7 +89,7 @@ lg_err lg_service_authenticate(lg_service *svc, const char *api_key, lg_partner 
 lg_err lg_service_audit(lg_service *svc, const lg_api_log *row);
 
 /*
- * Test builds (configure --enable-crash-points) only: until called again with "" or
+ * Test builds (configure --enable-test-hooks) only: until called again with "" or
  * NULL, the calling process ends itself with SIGKILL when its borrow or repay reaches
  * the point named (borrow.reserved, borrow.persisted, borrow.broadcast,
  * borrow.mined, payout.persisted, payout.broadcast, payout.mined, repay.reserved,
@@ -98,6 +98,11 @@ lg_err lg_service_audit(lg_service *svc, const lg_api_log *row);
  * each point without racing the request. Other builds ignore it.
  */
 void lg_service_set_crash_point(const char *name);
+
+/* Test builds only: until called again with "" or NULL, the store's writes in this
+ * process fail as "busy" (a lock held past the busy timeout) or "io" (a disk that
+ * cannot be written) would (lg_store_set_fault). Other builds ignore it. */
+void lg_service_set_store_fault(const char *kind);
 
 /* Borrowed handles, valid until lg_service_close, for tests and tools that inspect
  * what the service did: the API and lendgatectl never reach past the service. The

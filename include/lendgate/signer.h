@@ -36,7 +36,7 @@
 #endif
 
 #define LG_SECKEY_LEN  32
-#define LG_DIGEST_LEN    32
+#define LG_DIGEST_LEN  32
 #define LG_SIG_RSV_LEN 65
 
 typedef struct lg_signer_ctx lg_signer_ctx;

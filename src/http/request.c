@@ -233,8 +233,10 @@ lg_err lg_request_init(lg_request *r, lg_param_fn param, void *ctx, const char *
     copy_printable(r->client_ip, sizeof r->client_ip, param(ctx, "REMOTE_ADDR"));
     lg_err proxies = resolve_client(r, trusted_proxies, param(ctx, "HTTP_X_FORWARDED_FOR"));
     r->content_length = parse_length(param(ctx, "CONTENT_LENGTH"));
-#ifdef LG_CRASH_POINTS
+#ifdef LG_TEST_HOOKS
     copy_printable(r->crash_at, sizeof r->crash_at, param(ctx, "HTTP_X_LENDGATE_CRASH_AT"));
+    copy_printable(r->store_fault, sizeof r->store_fault,
+                   param(ctx, "HTTP_X_LENDGATE_STORE_FAULT"));
 #endif
     const char *rid = param(ctx, "HTTP_X_REQUEST_ID");
     if (lg_request_id_sane(rid))

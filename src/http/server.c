@@ -329,8 +329,10 @@ void lg_http_handle(lg_http_server *srv, lg_request *req, lg_response *resp)
     lg_http_call call = {.srv = srv, .req = req, .resp = resp};
     lg_log_set_request_id(req->request_id);
     lg_service_set_crash_point(req->crash_at);
+    lg_service_set_store_fault(req->store_fault);
     route(&call);
     lg_service_set_crash_point(NULL);
+    lg_service_set_store_fault(NULL); /* the call's audit row is written as always */
     if (!resp->body)
         lg_http_fail(&call, 500, "Internal error");
     if (call.have_partner && srv->svc) {

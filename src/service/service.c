@@ -26,13 +26,23 @@
 
 /* ------------------------------------------------------------ crash points */
 
-#ifdef LG_CRASH_POINTS
+#ifdef LG_TEST_HOOKS
 /* One request at a time per process: the point its request named. */
 static char crash_at[32];
 
 void lg_service_set_crash_point(const char *name)
 {
     snprintf(crash_at, sizeof crash_at, "%s", name ? name : "");
+}
+
+void lg_service_set_store_fault(const char *kind)
+{
+    if (kind && strcmp(kind, "busy") == 0)
+        lg_store_set_fault(LG_ERR_BUSY);
+    else if (kind && strcmp(kind, "io") == 0)
+        lg_store_set_fault(LG_ERR_IO);
+    else
+        lg_store_set_fault(LG_OK);
 }
 
 void lg_svc_crash_point(const char *here)
@@ -48,6 +58,11 @@ void lg_service_set_crash_point(const char *name)
     (void)name;
 }
 
+void lg_service_set_store_fault(const char *kind)
+{
+    (void)kind;
+}
+
 void lg_svc_crash_point(const char *here)
 {
     (void)here;
@@ -57,7 +72,7 @@ void lg_svc_crash_point(const char *here)
 /* The crash point of a transaction of purpose at step. */
 static void tx_crash_point(lg_tx_purpose purpose, const char *step)
 {
-#ifdef LG_CRASH_POINTS
+#ifdef LG_TEST_HOOKS
     static const char *const names[] = {"borrow", "payout", "approve", "repay", "gapfill"};
     char here[32];
     if ((unsigned)purpose < sizeof names / sizeof *names) {
@@ -108,6 +123,8 @@ lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what)
     lg_error("service.store", "%s: %s", what, lg_strerror(rc));
     if (rc == LG_ERR_BUSY)
         lg_svc_fail(out, LG_ERR_BUSY, "", "The database is busy, try again");
+    else if (rc == LG_ERR_IO) /* a disk the operator must free or fix */
+        lg_svc_fail(out, LG_ERR_BUSY, "", "The database cannot record this now, try again later");
     else
         lg_svc_fail(out, LG_ERR_STORE, "", "Internal error while %s", what);
     return rc;

@@ -54,6 +54,25 @@ static uint32_t cap_limit(uint32_t limit)
 #define DISPATCH(st, op, ...)                                                                      \
     ((st)->backend->op ? (st)->backend->op((st), __VA_ARGS__) : LG_ERR_UNSUPPORTED)
 
+/* Test builds (--enable-test-hooks): lg_store_set_fault makes every operation that
+ * writes fail as a full disk or a lock held elsewhere would, without touching the
+ * database; reads go on. One request at a time per process, so one word will do. */
+#ifdef LG_TEST_HOOKS
+static lg_err fault;
+
+void lg_store_set_fault(lg_err err)
+{
+    fault = err;
+}
+#define WRITE(st, op, ...) (fault != LG_OK ? fault : DISPATCH(st, op, __VA_ARGS__))
+#else
+void lg_store_set_fault(lg_err err)
+{
+    (void)err;
+}
+#define WRITE DISPATCH
+#endif
+
 /* ------------------------------------------------------------ registry */
 
 static const lg_store_backend *find_backend(const char *name)
@@ -217,7 +236,7 @@ lg_err lg_store_key_touch(lg_store *st, int64_t id, int64_t min_interval_ms, int
     *written = 0;
     if (!st || min_interval_ms < 0)
         return LG_ERR_INVALID;
-    return DISPATCH(st, key_touch, id, min_interval_ms, written);
+    return WRITE(st, key_touch, id, min_interval_ms, written);
 }
 
 lg_err lg_store_key_list(lg_store *st, const char *partner_id, lg_api_key **items, size_t *n)
@@ -245,7 +264,7 @@ lg_err lg_store_position_upsert(lg_store *st, const lg_position *p)
 {
     if (!st || !p || !position_ok(p))
         return LG_ERR_INVALID;
-    return DISPATCH(st, position_upsert, p);
+    return WRITE(st, position_upsert, p);
 }
 
 /* ------------------------------------------------------------ loans */
@@ -264,8 +283,8 @@ lg_err lg_store_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info,
     lg_loan scratch_loan;
     if (!st || !loan || !reserve_ok(loan))
         return LG_ERR_INVALID;
-    return DISPATCH(st, loan_reserve, loan, info ? info : &scratch_info,
-                    existing ? existing : &scratch_loan);
+    return WRITE(st, loan_reserve, loan, info ? info : &scratch_info,
+                 existing ? existing : &scratch_loan);
 }
 
 lg_err lg_store_loan_get(lg_store *st, const char *partner_id, const char *partner_loan_id,
@@ -287,14 +306,14 @@ lg_err lg_store_loan_release(lg_store *st, const char *loan_id)
 {
     if (!st || !key_ok(loan_id, LG_UUID_LEN))
         return LG_ERR_INVALID;
-    return DISPATCH(st, loan_release, loan_id);
+    return WRITE(st, loan_release, loan_id);
 }
 
 lg_err lg_store_loan_mark_borrowed(lg_store *st, const char *loan_id, const char *borrow_tx)
 {
     if (!st || !key_ok(loan_id, LG_UUID_LEN) || !key_ok(borrow_tx, LG_HASH_LEN))
         return LG_ERR_INVALID;
-    return DISPATCH(st, loan_mark_borrowed, loan_id, borrow_tx);
+    return WRITE(st, loan_mark_borrowed, loan_id, borrow_tx);
 }
 
 lg_err lg_store_loan_confirm(lg_store *st, const char *loan_id, const char *borrow_tx,
@@ -303,14 +322,14 @@ lg_err lg_store_loan_confirm(lg_store *st, const char *loan_id, const char *borr
     if (!st || !key_ok(loan_id, LG_UUID_LEN) || !key_ok(borrow_tx, LG_HASH_LEN) ||
         !key_ok(transfer_tx, LG_HASH_LEN))
         return LG_ERR_INVALID;
-    return DISPATCH(st, loan_confirm, loan_id, borrow_tx, transfer_tx);
+    return WRITE(st, loan_confirm, loan_id, borrow_tx, transfer_tx);
 }
 
 lg_err lg_store_loan_fail(lg_store *st, const char *loan_id, const char *reason)
 {
     if (!st || !key_ok(loan_id, LG_UUID_LEN))
         return LG_ERR_INVALID;
-    return DISPATCH(st, loan_fail, loan_id, reason ? reason : "");
+    return WRITE(st, loan_fail, loan_id, reason ? reason : "");
 }
 
 lg_err lg_store_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **items, size_t *n,
@@ -356,8 +375,7 @@ lg_err lg_store_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *ex
     uint64_t bal;
     if (!st || !deposit_ok(d))
         return LG_ERR_INVALID;
-    return DISPATCH(st, deposit_credit, d, existing ? existing : &scratch,
-                    balance ? balance : &bal);
+    return WRITE(st, deposit_credit, d, existing ? existing : &scratch, balance ? balance : &bal);
 }
 
 lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
@@ -368,7 +386,7 @@ lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *pa
         return LG_ERR_INVALID;
     if (proof && strcmp(proof->partner_id, partner_id) != 0)
         return LG_ERR_INVALID;
-    return DISPATCH(st, repay_begin, partner_id, partner_loan_id, amount, proof, out);
+    return WRITE(st, repay_begin, partner_id, partner_loan_id, amount, proof, out);
 }
 
 lg_err lg_store_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,
@@ -377,14 +395,14 @@ lg_err lg_store_repay_apply(lg_store *st, const char *repayment_id, const char *
     lg_loan scratch;
     if (!st || !key_ok(repayment_id, LG_UUID_LEN) || !key_ok(repay_tx, LG_HASH_LEN))
         return LG_ERR_INVALID;
-    return DISPATCH(st, repay_apply, repayment_id, repay_tx, loan ? loan : &scratch);
+    return WRITE(st, repay_apply, repayment_id, repay_tx, loan ? loan : &scratch);
 }
 
 lg_err lg_store_repay_fail(lg_store *st, const char *repayment_id, const char *reason)
 {
     if (!st || !key_ok(repayment_id, LG_UUID_LEN))
         return LG_ERR_INVALID;
-    return DISPATCH(st, repay_fail, repayment_id, reason ? reason : "");
+    return WRITE(st, repay_fail, repayment_id, reason ? reason : "");
 }
 
 lg_err lg_store_repay_get(lg_store *st, const char *repayment_id, lg_repayment *out)
@@ -398,7 +416,7 @@ lg_err lg_store_repay_release(lg_store *st, const char *repayment_id)
 {
     if (!st || !key_ok(repayment_id, LG_UUID_LEN))
         return LG_ERR_INVALID;
-    return DISPATCH(st, repay_release, repayment_id);
+    return WRITE(st, repay_release, repayment_id);
 }
 
 lg_err lg_store_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n)
@@ -438,14 +456,14 @@ lg_err lg_store_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out)
     int64_t scratch;
     if (!st || !tx || !chain_tx_ok(tx))
         return LG_ERR_INVALID;
-    return DISPATCH(st, tx_record, tx, id_out ? id_out : &scratch);
+    return WRITE(st, tx_record, tx, id_out ? id_out : &scratch);
 }
 
 lg_err lg_store_tx_set_state(lg_store *st, const char *hash, lg_tx_state state)
 {
     if (!st || !key_ok(hash, LG_HASH_LEN) || state < LG_TXS_SIGNED || state > LG_TXS_DROPPED)
         return LG_ERR_INVALID;
-    return DISPATCH(st, tx_set_state, hash, state);
+    return WRITE(st, tx_set_state, hash, state);
 }
 
 lg_err lg_store_tx_list(lg_store *st, const char *loan_id, const char *repayment_id,
@@ -483,7 +501,7 @@ lg_err lg_store_nonce_init(lg_store *st, uint64_t chain_id, const char *address,
     *created = 0;
     if (!st || !u64_ok(chain_id) || !key_ok(address, LG_ADDR_LEN) || !u64_ok(value))
         return LG_ERR_INVALID;
-    return DISPATCH(st, nonce_init, chain_id, address, value, created);
+    return WRITE(st, nonce_init, chain_id, address, value, created);
 }
 
 lg_err lg_store_nonce_allocate(lg_store *st, uint64_t chain_id, const char *address,
@@ -491,7 +509,7 @@ lg_err lg_store_nonce_allocate(lg_store *st, uint64_t chain_id, const char *addr
 {
     if (!st || !u64_ok(chain_id) || !key_ok(address, LG_ADDR_LEN) || !nonce)
         return LG_ERR_INVALID;
-    return DISPATCH(st, nonce_allocate, chain_id, address, nonce);
+    return WRITE(st, nonce_allocate, chain_id, address, nonce);
 }
 
 lg_err lg_store_nonce_resync(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
@@ -500,7 +518,7 @@ lg_err lg_store_nonce_resync(lg_store *st, uint64_t chain_id, const char *addres
     uint64_t scratch;
     if (!st || !u64_ok(chain_id) || !key_ok(address, LG_ADDR_LEN) || !u64_ok(value))
         return LG_ERR_INVALID;
-    return DISPATCH(st, nonce_resync, chain_id, address, value, previous ? previous : &scratch);
+    return WRITE(st, nonce_resync, chain_id, address, value, previous ? previous : &scratch);
 }
 
 lg_err lg_store_nonce_peek(lg_store *st, uint64_t chain_id, const char *address, uint64_t *next)
@@ -524,7 +542,7 @@ lg_err lg_store_api_log_append(lg_store *st, const lg_api_log *row)
 {
     if (!st || !row || !api_log_ok(row))
         return LG_ERR_INVALID;
-    return DISPATCH(st, api_log_append, row);
+    return WRITE(st, api_log_append, row);
 }
 
 static int range_ok(int64_t start_ms, int64_t end_ms, uint64_t offset)
@@ -632,7 +650,7 @@ lg_err lg_store_partner_onboard(lg_store *st, const lg_partner *p, const lg_api_
     if (!st || !p || !key || !new_partner_ok(p) || !key_fields_ok(key) ||
         strcmp(key->partner_id, p->id) != 0)
         return LG_ERR_INVALID;
-    return DISPATCH(st, partner_onboard, p, key, hook, key_id);
+    return WRITE(st, partner_onboard, p, key, hook, key_id);
 }
 
 lg_err lg_store_partner_update_audited(lg_store *st, const lg_partner *p, unsigned mask,
@@ -643,8 +661,8 @@ lg_err lg_store_partner_update_audited(lg_store *st, const lg_partner *p, unsign
     mask &= LG_PF_ALL;
     if (!st || !p || !partner_ok(p, mask))
         return LG_ERR_INVALID;
-    return DISPATCH(st, partner_update_audited, p, mask, hook, before ? before : &scratch_before,
-                    after ? after : &scratch_after);
+    return WRITE(st, partner_update_audited, p, mask, hook, before ? before : &scratch_before,
+                 after ? after : &scratch_after);
 }
 
 lg_err lg_store_key_rotate(lg_store *st, const lg_api_key *key, int64_t old_expires_at_ms,
@@ -656,7 +674,7 @@ lg_err lg_store_key_rotate(lg_store *st, const lg_api_key *key, int64_t old_expi
     *key_id = 0;
     if (!st || !key || !key_fields_ok(key) || !key->partner_id[0] || old_expires_at_ms <= 0)
         return LG_ERR_INVALID;
-    return DISPATCH(st, key_rotate, key, old_expires_at_ms, hook, key_id);
+    return WRITE(st, key_rotate, key, old_expires_at_ms, hook, key_id);
 }
 
 /* An item for a partner that exists needs neither an id nor a key: those are
@@ -691,7 +709,7 @@ lg_err lg_store_partner_import(lg_store *st, lg_partner_import_item *items, size
     }
     if (n == 0)
         return LG_OK;
-    return DISPATCH(st, partner_import, items, n, hook, bad_index);
+    return WRITE(st, partner_import, items, n, hook, bad_index);
 }
 
 lg_err lg_store_partner_analytics(lg_store *st, const char *partner_id, int64_t start_ms,

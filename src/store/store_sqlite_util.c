@@ -65,6 +65,15 @@ lg_err lg_sq_err(lg_sqlite *h, int rc, const char *what)
         return LG_ERR_BUSY;
     case SQLITE_NOMEM:
         return LG_ERR_NOMEM;
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL:
+        /* The database cannot be written now (read-only, disk full or failing): the
+         * operator's to fix, the caller's to retry later. */
+        lg_error("store.io", "%s: %s (code %d)", what, sqlite3_errmsg(h->db), rc);
+        return LG_ERR_IO;
     case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
             return LG_ERR_DUPLICATE;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every named crash point of borrow and repay, through lighttpd, Apache + mod_fcgid
 # and lighttpd in front of lendgate's own prefork master, against the devnet. The
-# request itself names the point (X-Lendgate-Crash-At, honoured by crash-point test
-# builds only): its responder ends with SIGKILL exactly there, as if killed from
+# request itself names the point (X-Lendgate-Crash-At, honoured by test-hook builds
+# only): its responder ends with SIGKILL exactly there, as if killed from
 # outside at that line, so no case races the request. ONE `lendgatectl reconcile`,
 # started right after the answer, must then finish the work: the borrow's loan ACTIVE
 # with exactly one borrow and one payout on chain and its limit kept (or, killed
@@ -21,8 +21,8 @@ for prog in "$ws_bin" "$ctl" "$mk"; do
         finish
     fi
 done
-if ! grep -q '^#define LG_CRASH_POINTS 1' "$LG_TOP_BUILDDIR/config.h"; then
-    skip "crash points" "this build has none (configure --enable-crash-points, as contrib/test.sh does)"
+if ! grep -q '^#define LG_TEST_HOOKS 1' "$LG_TOP_BUILDDIR/config.h"; then
+    skip "crash points" "this build has none (configure --enable-test-hooks, as contrib/test.sh does)"
     finish
 fi
 devnet_up
