@@ -285,6 +285,23 @@ lg_err lg_store_tx_list(lg_store *st, const char *loan_id, const char *repayment
 /* Versions in state SIGNED, oldest first, for reconcile. Out: *items (free()), *n. */
 lg_err lg_store_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **items, size_t *n);
 
+/* -------------------------------------------------------------- job leases */
+
+/*
+ * Takes, or extends, the lease of the job name ("reconcile"): work that must run on
+ * one host at a time even when several hosts share the store. Granted to owner (an
+ * lg_proc_owner name) until until_ms when nobody holds it, its holder's lease has run
+ * out, owner holds it already, or its holder is dead_owner (a process of the caller's
+ * host the caller found ended; NULL or "" for none). Out: holder (LG_OWNER_LEN, may
+ * be NULL) and *holder_until_ms (may be NULL): who holds it after the call.
+ * Returns LG_OK (owner holds it), LG_ERR_CONFLICT (another holds it: see holder).
+ */
+lg_err lg_store_job_lease_take(lg_store *st, const char *name, const char *owner, int64_t until_ms,
+                               const char *dead_owner, char *holder, int64_t *holder_until_ms);
+
+/* Gives the lease of name back when owner holds it (anyone else's is left alone). */
+lg_err lg_store_job_lease_release(lg_store *st, const char *name, const char *owner);
+
 /* ------------------------------------------------------------------ nonces */
 
 /* Makes next_nonce = value for (chain_id, address) unless a row exists (first use:

@@ -68,6 +68,10 @@ struct lg_store_backend {
     lg_err (*deposit_credit)(lg_store *st, const lg_deposit *d, lg_deposit *existing,
                              uint64_t *balance);
     lg_err (*loan_release)(lg_store *st, const char *loan_id);
+    lg_err (*job_lease_take)(lg_store *st, const char *name, const char *owner, int64_t until_ms,
+                             const char *dead_owner, char holder[LG_OWNER_LEN],
+                             int64_t *holder_until_ms);
+    lg_err (*job_lease_release)(lg_store *st, const char *name, const char *owner);
     lg_err (*repay_release)(lg_store *st, const char *repayment_id);
     lg_err (*repay_begin)(lg_store *st, const char *partner_id, const char *partner_loan_id,
                           uint64_t amount, const lg_deposit *proof, lg_repayment *out);

@@ -103,6 +103,7 @@ static const key_spec schema[] = {
     LIST("webhook", "retry_schedule", "10,60,300,1800,7200,21600", 1, 604800),
     NUM("webhook", "timeout_ms", "5000", 100, 60000),
     NUM("webhook", "max_attempts", "8", 1, 100),
+    NUM("reconcile", "lease_ms", "600000", 10000, 86400000),
     CHOICE("log", "level", "info", level_words),
 };
 

@@ -8,6 +8,7 @@
 #include "service_internal.h"
 
 #include <lendgate/hex.h>
+#include <lendgate/proc.h>
 #include <lendgate/time.h>
 
 #include <errno.h>
@@ -541,6 +542,34 @@ static lg_err run_pass(rec *r)
     return rc == LG_OK ? r->first : rc;
 }
 
+#define RECONCILE_JOB "reconcile"
+
+/* The store-wide lease of reconcile: one pass at a time across every host that
+ * shares the store (the flock above covers this host only). A holder that has ended
+ * on this host is taken over at once; one on another host when its lease runs out. */
+static lg_err lease_pass(lg_service *svc, char owner[LG_OWNER_LEN])
+{
+    char holder[LG_OWNER_LEN] = "";
+    int64_t until = 0;
+    int64_t want = lg_time_now_ms() + (int64_t)lg_config_u64(svc->cfg, "reconcile", "lease_ms");
+    lg_err rc = lg_proc_owner(owner);
+    if (rc != LG_OK)
+        return rc;
+    rc = lg_store_job_lease_take(svc->st, RECONCILE_JOB, owner, want, NULL, holder, &until);
+    if (rc == LG_ERR_CONFLICT && lg_proc_owner_state(holder) == LG_OWNER_GONE) {
+        lg_warn("reconcile.lease", "taking over from %s, which has ended", holder);
+        rc = lg_store_job_lease_take(svc->st, RECONCILE_JOB, owner, want, holder, holder, &until);
+    }
+    if (rc == LG_ERR_CONFLICT) {
+        char when[40] = "";
+        lg_time_format_rfc3339(until, when, sizeof when);
+        lg_warn("reconcile.lease", "another reconcile (%s) holds the store's lease until %s",
+                holder, when);
+        return LG_ERR_BUSY;
+    }
+    return rc;
+}
+
 lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
                                lg_reconcile_note_fn note, void *note_ctx)
 {
@@ -550,10 +579,17 @@ lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
         return LG_ERR_INVALID;
     rec r = {svc, report, note, note_ctx, LG_OK};
     lg_err rc = LG_OK;
+    char owner[LG_OWNER_LEN];
     int fd = lock_pass(svc, &rc);
     if (fd < 0)
         return rc;
+    if ((rc = lease_pass(svc, owner)) != LG_OK) {
+        close(fd);
+        return rc;
+    }
     rc = run_pass(&r);
+    if (lg_store_job_lease_release(svc->st, RECONCILE_JOB, owner) != LG_OK)
+        lg_warn("reconcile.lease", "the store's lease stays until it runs out");
     close(fd);
     if (rc != LG_OK)
         lg_warn("reconcile.error", "reconcile stopped: %s (%s)", lg_strerror(rc),

@@ -1,6 +1,6 @@
 # src/store: the store contract (store.c dispatches to a backend by name), the
 # SQLite backend, loan event payloads, and the schema migrations embedded from sql/.
-liblendgate_a_SOURCES += src/store/store.c src/store/events.c src/store/store_sqlite.c \
+liblendgate_a_SOURCES += src/store/store.c src/store/events.c src/store/store_sqlite.c src/store/store_sqlite_jobs.c \
 	src/store/store_sqlite_util.c src/store/store_sqlite_rows.c \
 	src/store/store_sqlite_partners.c src/store/store_sqlite_keys.c \
 	src/store/store_sqlite_positions.c src/store/store_sqlite_loans.c \
@@ -12,9 +12,10 @@ noinst_HEADERS += include/lendgate/store.h include/lendgate/store_backend.h \
 
 # Migrations become C string literals in the build directory.
 LG_SQL_MIGRATIONS = sql/001_init.sql sql/002_partner_balance.sql sql/003_loan_contract.sql \
-	sql/004_leases.sql
+	sql/004_leases.sql sql/005_job_leases.sql
 LG_SQL_MIGRATION_PATHS = $(srcdir)/sql/001_init.sql $(srcdir)/sql/002_partner_balance.sql \
-	$(srcdir)/sql/003_loan_contract.sql $(srcdir)/sql/004_leases.sql
+	$(srcdir)/sql/003_loan_contract.sql $(srcdir)/sql/004_leases.sql \
+	$(srcdir)/sql/005_job_leases.sql
 nodist_liblendgate_a_SOURCES = src/store/sql_embedded.c
 BUILT_SOURCES += src/store/sql_embedded.c
 CLEANFILES += src/store/sql_embedded.c

@@ -91,6 +91,9 @@ enum lg_sq_slot {
     LG_SQ_KEY_ROTATE_EXPIRE,
     LG_SQ_ANALYTICS_LEDGER,
     LG_SQ_ANALYTICS_LOANS,
+    LG_SQ_JOB_LEASE_GET,
+    LG_SQ_JOB_LEASE_SET,
+    LG_SQ_JOB_LEASE_DROP,
     LG_SQ__COUNT
 };
 
@@ -423,6 +426,10 @@ lg_err lg_sqlite_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **item
                            uint64_t *total);
 lg_err lg_sqlite_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **items, size_t *n);
 
+lg_err lg_sqlite_job_lease_take(lg_store *st, const char *name, const char *owner, int64_t until_ms,
+                                const char *dead_owner, char holder[LG_OWNER_LEN],
+                                int64_t *holder_until_ms);
+lg_err lg_sqlite_job_lease_release(lg_store *st, const char *name, const char *owner);
 lg_err lg_sqlite_loan_release(lg_store *st, const char *loan_id);
 lg_err lg_sqlite_repay_release(lg_store *st, const char *repayment_id);
 /* The lease a row started through st now gets: its owner and expiry. */

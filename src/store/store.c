@@ -490,6 +490,24 @@ lg_err lg_store_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **it
     return DISPATCH(st, tx_list_unsettled, cap_limit(limit), items, n);
 }
 
+/* ------------------------------------------------------------ job leases */
+
+lg_err lg_store_job_lease_take(lg_store *st, const char *name, const char *owner, int64_t until_ms,
+                               const char *dead_owner, char *holder, int64_t *holder_until_ms)
+{
+    if (!st || !key_ok(name, LG_NAME_LEN) || !key_ok(owner, LG_OWNER_LEN) ||
+        !opt_ok(dead_owner, LG_OWNER_LEN) || until_ms <= 0)
+        return LG_ERR_INVALID;
+    return WRITE(st, job_lease_take, name, owner, until_ms, dead_owner, holder, holder_until_ms);
+}
+
+lg_err lg_store_job_lease_release(lg_store *st, const char *name, const char *owner)
+{
+    if (!st || !key_ok(name, LG_NAME_LEN) || !key_ok(owner, LG_OWNER_LEN))
+        return LG_ERR_INVALID;
+    return WRITE(st, job_lease_release, name, owner);
+}
+
 /* ------------------------------------------------------------ nonces */
 
 lg_err lg_store_nonce_init(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,

@@ -2068,6 +2068,45 @@ static void test_chain_tx_states(void)
 
 /* ------------------------------------------------------------ nonces */
 
+/* One holder at a time; extended by its owner; free once run out, given back, or held
+ * by a process the caller says has ended; a release by another changes nothing. */
+static void test_job_leases(void)
+{
+    lg_store *st = start();
+    static const char a[] = "aaaaaaaa-0000-0000-0000-000000000000/100/7";
+    static const char b[] = "bbbbbbbb-0000-0000-0000-000000000000/200/9";
+    char holder[LG_OWNER_LEN];
+    int64_t until = 0;
+    REQUIRE_ERR(lg_store_job_lease_take(st, "reconcile", a, t0 + 1000, NULL, holder, &until),
+                LG_OK);
+    EXPECT_STR(holder, a);
+    EXPECT_I64(until, t0 + 1000);
+    EXPECT_ERR(lg_store_job_lease_take(st, "reconcile", b, t0 + 5000, NULL, holder, &until),
+               LG_ERR_CONFLICT);
+    EXPECT_STR(holder, a);
+    EXPECT_I64(until, t0 + 1000);
+    EXPECT_ERR(lg_store_job_lease_take(st, "dispatch", b, t0 + 5000, NULL, NULL, NULL), LG_OK);
+    EXPECT_ERR(lg_store_job_lease_take(st, "reconcile", a, t0 + 2000, "", NULL, NULL), LG_OK);
+    set_clock(t0 + 1999);
+    EXPECT_ERR(lg_store_job_lease_take(st, "reconcile", b, t0 + 5000, NULL, NULL, NULL),
+               LG_ERR_CONFLICT); /* extended to t0 + 2000 */
+    set_clock(t0 + 2000);
+    EXPECT_ERR(lg_store_job_lease_take(st, "reconcile", b, t0 + 9000, NULL, holder, &until), LG_OK);
+    EXPECT_STR(holder, b);
+    EXPECT_ERR(lg_store_job_lease_take(st, "reconcile", a, t0 + 9500, a, NULL, NULL),
+               LG_ERR_CONFLICT); /* naming itself as the dead one takes nothing */
+    EXPECT_ERR(lg_store_job_lease_take(st, "reconcile", a, t0 + 9500, b, holder, NULL), LG_OK);
+    EXPECT_STR(holder, a);
+    EXPECT_ERR(lg_store_job_lease_release(st, "reconcile", b), LG_OK); /* not b's: kept */
+    EXPECT_ERR(lg_store_job_lease_take(st, "reconcile", b, t0 + 9900, NULL, NULL, NULL),
+               LG_ERR_CONFLICT);
+    EXPECT_ERR(lg_store_job_lease_release(st, "reconcile", a), LG_OK);
+    EXPECT_ERR(lg_store_job_lease_take(st, "reconcile", b, t0 + 9900, NULL, NULL, NULL), LG_OK);
+    EXPECT_ERR(lg_store_job_lease_take(st, "", b, t0 + 1, NULL, NULL, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_job_lease_take(st, "reconcile", "", t0 + 1, NULL, NULL, NULL),
+               LG_ERR_INVALID);
+}
+
 static void test_nonce_basic(void)
 {
     lg_store *st = start();
@@ -3649,6 +3688,7 @@ static const lg_test_case record_tests[] = {
     {"chain transactions recorded and listed", test_chain_tx_record},
     {"mined version replaces its siblings", test_chain_tx_states},
     {"nonce init, allocate, peek", test_nonce_basic},
+    {"job leases: one holder across hosts", test_job_leases},
     {"nonce resync", test_nonce_resync},
     {"api logs", test_api_logs},
     {"ledger by date range", test_ledger_range},

@@ -1385,6 +1385,57 @@ static void test_reconcile_replaces_stuck(void)
     CU_ASSERT_EQUAL(unpersisted, 0);
 }
 
+/* reconcile runs on one host at a time: while another host holds the store's lease
+ * a pass does nothing; its lease run out, or its holder ended on this host, it goes. */
+static void test_reconcile_single_runner(void)
+{
+    fresh();
+    lg_partner p = partner("p_one", USDC(10000), USDC(10000), 100);
+    lg_loan loan;
+    fake_chain_script(fake, FAKE_POOL, NULL);
+    CU_ASSERT_EQUAL(status_of(borrow(&p, "one-1", OAID, USDC(100), &loan)), 202);
+    fake_chain_mine(fake, sent(0)->hash, 1);
+    int64_t now = lg_time_now_ms();
+    static const char other[] = "00000000-0000-4000-8000-000000000000/4242/1";
+    CU_ASSERT_EQUAL_FATAL(
+        lg_store_job_lease_take(st, "reconcile", other, now + 60000, NULL, NULL, NULL), LG_OK);
+    lg_reconcile_report rep;
+    CU_ASSERT_EQUAL(lg_service_reconcile(svc, &rep), LG_ERR_BUSY);
+    CU_ASSERT_EQUAL(stored_loan(&p, "one-1").status, LG_LOAN_PENDING);
+    CU_ASSERT_EQUAL(PAYOUTS(), 0);
+
+    lg_time_set_fixed(now + 60000); /* the other host's lease ran out */
+    rep = reconcile();
+    lg_time_set_fixed(-1);
+    CU_ASSERT_EQUAL(rep.loans_confirmed, 1);
+    CU_ASSERT_EQUAL(stored_loan(&p, "one-1").status, LG_LOAN_ACTIVE);
+    /* The pass gave the lease back: nobody holds it now. */
+    CU_ASSERT_EQUAL(
+        lg_store_job_lease_take(st, "reconcile", other, lg_time_now_ms() + 60000, NULL, NULL, NULL),
+        LG_OK);
+
+    /* A holder of this host that has ended is taken over at once. */
+    char dead[LG_OWNER_LEN] = "";
+    int fds[2];
+    CU_ASSERT_FATAL(pipe(fds) == 0);
+    pid_t child = fork();
+    if (child == 0) {
+        char mine[LG_OWNER_LEN] = "";
+        lg_proc_owner(mine);
+        ssize_t w = write(fds[1], mine, sizeof mine);
+        _exit(w == (ssize_t)sizeof mine ? 0 : 1);
+    }
+    CU_ASSERT_EQUAL(read(fds[0], dead, sizeof dead), (ssize_t)sizeof dead);
+    waitpid(child, NULL, 0);
+    close(fds[0]);
+    close(fds[1]);
+    CU_ASSERT_EQUAL(lg_proc_owner_state(dead), LG_OWNER_GONE);
+    CU_ASSERT_EQUAL(lg_store_job_lease_take(st, "reconcile", dead, lg_time_now_ms() + 600000, other,
+                                            NULL, NULL),
+                    LG_OK);
+    CU_ASSERT_EQUAL(lg_service_reconcile(svc, &rep), LG_OK);
+}
+
 /* With [chain] confirmations 2, a mined borrow counts only two blocks later: until
  * then the loan stays PENDING, and so does its payout's SETTLING. */
 static void test_reconcile_confirmations(void)
@@ -1598,6 +1649,7 @@ int main(void)
         {"nonce gap filled by a self-transfer", test_reconcile_gap_fill},
         {"stuck tx replaced with raised fees, up to the cap", test_reconcile_replaces_stuck},
         {"confirmation depth before a loan counts", test_reconcile_confirmations},
+        {"one reconcile at a time across hosts", test_reconcile_single_runner},
         {"borrow never sent: FAILED once the lease is gone", test_reconcile_never_sent},
         {"approve mined: reconcile sends repayLoan", test_reconcile_pending_approve},
         {NULL, NULL},
