@@ -20,7 +20,8 @@ case "$out" in *"database $T/state/lendgate.db: created"*) pass "init reports th
 
 tables=$(sqlite3 "$T/state/lendgate.db" "select name from sqlite_master where type='table' order by name" | tr '\n' ' ')
 for t in partners api_keys partner_loans solvency_positions partner_api_logs partner_ledger \
-    partner_daily_usage webhook_outbox nonces admin_audit schema_migrations; do
+    partner_daily_usage webhook_outbox nonces admin_audit schema_migrations partner_deposits \
+    job_leases; do
     case " $tables " in *" $t "*) pass "table $t exists" ;; *) fail "table $t exists" "$tables" ;; esac
 done
 expect_eq "journal is WAL" "$(sqlite3 "$T/state/lendgate.db" 'pragma journal_mode')" wal
