@@ -18,10 +18,11 @@ EXTRA_DIST += tests/integration/http_guard.sh tests/integration/http_malformed.s
 
 # The borrow and repay pipelines and crash safety through both web servers, on the devnet.
 TESTS += tests/integration/http_pipeline.sh tests/integration/http_crash.sh \
-	tests/integration/http_crashpoints.sh tests/integration/http_faults.sh
+	tests/integration/http_crashpoints.sh tests/integration/http_faults.sh \
+	tests/integration/http_finality.sh
 EXTRA_DIST += tests/integration/http_pipeline.sh tests/integration/http_crash.sh \
 	tests/integration/http_crashpoints.sh tests/integration/http_faults.sh \
-	tests/integration/rpc_proxy.py \
+	tests/integration/http_finality.sh tests/integration/rpc_proxy.py \
 	tests/integration/partner_api.sh tests/integration/chain.py
 
 # The security layer through both web servers: rate limits, signing, allowlists.
