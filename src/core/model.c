@@ -66,56 +66,20 @@ const char *lg_ledger_kind_name(lg_ledger_kind v)
     return name_of(ledger_kinds, COUNT(ledger_kinds), (int)v);
 }
 
-lg_err lg_partner_status_parse(const char *name, lg_partner_status *out)
-{
-    int v;
-    if (!out || value_of(partner_statuses, COUNT(partner_statuses), name, &v, 0) != LG_OK)
-        return LG_ERR_INVALID;
-    *out = (lg_partner_status)v;
-    return LG_OK;
-}
+/* A parser of one table: exact names, or any_case for query arguments and options. */
+#define PARSER(fn, table, type, any_case)                                                          \
+    lg_err fn(const char *name, type *out)                                                         \
+    {                                                                                              \
+        int v;                                                                                     \
+        if (!out || value_of(table, COUNT(table), name, &v, any_case) != LG_OK)                    \
+            return LG_ERR_INVALID;                                                                 \
+        *out = (type)v;                                                                            \
+        return LG_OK;                                                                              \
+    }
 
-lg_err lg_partner_status_parse_any(const char *name, lg_partner_status *out)
-{
-    int v;
-    if (!out || value_of(partner_statuses, COUNT(partner_statuses), name, &v, 1) != LG_OK)
-        return LG_ERR_INVALID;
-    *out = (lg_partner_status)v;
-    return LG_OK;
-}
-
-lg_err lg_tier_parse(const char *name, lg_tier *out)
-{
-    int v;
-    if (!out || value_of(tiers, COUNT(tiers), name, &v, 0) != LG_OK)
-        return LG_ERR_INVALID;
-    *out = (lg_tier)v;
-    return LG_OK;
-}
-
-lg_err lg_tier_parse_any(const char *name, lg_tier *out)
-{
-    int v;
-    if (!out || value_of(tiers, COUNT(tiers), name, &v, 1) != LG_OK)
-        return LG_ERR_INVALID;
-    *out = (lg_tier)v;
-    return LG_OK;
-}
-
-lg_err lg_loan_status_parse(const char *name, lg_loan_status *out)
-{
-    int v;
-    if (!out || value_of(loan_statuses, COUNT(loan_statuses), name, &v, 0) != LG_OK)
-        return LG_ERR_INVALID;
-    *out = (lg_loan_status)v;
-    return LG_OK;
-}
-
-lg_err lg_loan_status_parse_any(const char *name, lg_loan_status *out)
-{
-    int v;
-    if (!out || value_of(loan_statuses, COUNT(loan_statuses), name, &v, 1) != LG_OK)
-        return LG_ERR_INVALID;
-    *out = (lg_loan_status)v;
-    return LG_OK;
-}
+PARSER(lg_partner_status_parse, partner_statuses, lg_partner_status, 0)
+PARSER(lg_partner_status_parse_any, partner_statuses, lg_partner_status, 1)
+PARSER(lg_tier_parse, tiers, lg_tier, 0)
+PARSER(lg_tier_parse_any, tiers, lg_tier, 1)
+PARSER(lg_loan_status_parse, loan_statuses, lg_loan_status, 0)
+PARSER(lg_loan_status_parse_any, loan_statuses, lg_loan_status, 1)

@@ -92,9 +92,9 @@ static lg_read_cached *cache_put(lg_service *svc, int kind, const char *id, uint
 #define READ_LINE     1
 #define READ_POSITION 2
 
-static lg_err read_credit_line(lg_service *svc, const lg_u256 *id, lg_credit_line_view *view,
-                               lg_outcome *out)
+static lg_err read_credit_line(lg_service *svc, const lg_u256 *id, void *v, lg_outcome *out)
 {
+    lg_credit_line_view *view = v;
     lg_chain *c = svc->chain;
     lg_u256 avail;
     uint8_t owner[LG_ADDRESS_LEN];
@@ -116,39 +116,9 @@ static lg_err read_credit_line(lg_service *svc, const lg_u256 *id, lg_credit_lin
     return LG_OK;
 }
 
-lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_view *view,
-                            lg_outcome *out)
+static lg_err read_position(lg_service *svc, const lg_u256 *id, void *v, lg_outcome *out)
 {
-    if (!view || !out || !oaid)
-        return LG_ERR_INVALID;
-    memset(view, 0, sizeof *view);
-    if (!svc || !svc->has_chain)
-        return no_chain(out);
-    lg_u256 id;
-    if (lg_u256_from_dec(&id, oaid) != LG_OK)
-        return lg_svc_fail(out, LG_ERR_INVALID, "oaidTokenId", "not a uint256");
-    uint64_t block = 0;
-    int cached = 0;
-    lg_err rc = read_begin(svc, &block, &cached);
-    if (rc != LG_OK) {
-        read_end(svc);
-        return chain_failure(svc, rc, out, "blockNumber");
-    }
-    const lg_read_cached *hit = cached ? cache_get(svc, READ_LINE, oaid, block) : NULL;
-    if (hit) {
-        *view = hit->v.line;
-    } else if ((rc = read_credit_line(svc, &id, view, out)) == LG_OK && cached) {
-        lg_read_cached *put = cache_put(svc, READ_LINE, oaid, block);
-        if (put)
-            put->v.line = *view;
-    }
-    read_end(svc);
-    return rc == LG_OK ? lg_svc_done(out, LG_DONE_OK) : rc;
-}
-
-static lg_err read_position(lg_service *svc, const lg_u256 *id, lg_position_view *view,
-                            lg_outcome *out)
-{
+    lg_position_view *view = v;
     lg_vault_position pos;
     lg_err rc = lg_chain_get_position(svc->chain, &pos, id);
     if (rc != LG_OK)
@@ -167,17 +137,19 @@ static lg_err read_position(lg_service *svc, const lg_u256 *id, lg_position_view
     return LG_OK;
 }
 
-lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_view *view,
-                         lg_outcome *out)
+typedef lg_err (*chain_read_fn)(lg_service *svc, const lg_u256 *id, void *view, lg_outcome *out);
+
+/* A public read of kind for idtext (decimal; field names it in a refusal) into view
+ * (size bytes), served from this block's cache when it was read already. */
+static lg_err public_read(lg_service *svc, int kind, const char *field, const char *idtext,
+                          void *view, size_t size, chain_read_fn read, lg_outcome *out)
 {
-    if (!view || !out || !position_id)
-        return LG_ERR_INVALID;
-    memset(view, 0, sizeof *view);
+    memset(view, 0, size);
     if (!svc || !svc->has_chain)
         return no_chain(out);
     lg_u256 id;
-    if (lg_u256_from_dec(&id, position_id) != LG_OK)
-        return lg_svc_fail(out, LG_ERR_INVALID, "positionId", "not a uint256");
+    if (lg_u256_from_dec(&id, idtext) != LG_OK)
+        return lg_svc_fail(out, LG_ERR_INVALID, field, "not a uint256");
     uint64_t block = 0;
     int cached = 0;
     lg_err rc = read_begin(svc, &block, &cached);
@@ -185,16 +157,34 @@ lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_v
         read_end(svc);
         return chain_failure(svc, rc, out, "blockNumber");
     }
-    const lg_read_cached *hit = cached ? cache_get(svc, READ_POSITION, position_id, block) : NULL;
+    const lg_read_cached *hit = cached ? cache_get(svc, kind, idtext, block) : NULL;
     if (hit) {
-        *view = hit->v.position;
-    } else if ((rc = read_position(svc, &id, view, out)) == LG_OK && cached) {
-        lg_read_cached *put = cache_put(svc, READ_POSITION, position_id, block);
+        memcpy(view, &hit->v, size);
+    } else if ((rc = read(svc, &id, view, out)) == LG_OK && cached) {
+        lg_read_cached *put = cache_put(svc, kind, idtext, block);
         if (put)
-            put->v.position = *view;
+            memcpy(&put->v, view, size);
     }
     read_end(svc);
     return rc == LG_OK ? lg_svc_done(out, LG_DONE_OK) : rc;
+}
+
+lg_err lg_query_credit_line(lg_service *svc, const char *oaid, lg_credit_line_view *view,
+                            lg_outcome *out)
+{
+    if (!view || !out || !oaid)
+        return LG_ERR_INVALID;
+    return public_read(svc, READ_LINE, "oaidTokenId", oaid, view, sizeof *view, read_credit_line,
+                       out);
+}
+
+lg_err lg_query_position(lg_service *svc, const char *position_id, lg_position_view *view,
+                         lg_outcome *out)
+{
+    if (!view || !out || !position_id)
+        return LG_ERR_INVALID;
+    return public_read(svc, READ_POSITION, "positionId", position_id, view, sizeof *view,
+                       read_position, out);
 }
 
 static lg_err store_failure(lg_err rc, lg_outcome *out)

@@ -12,16 +12,7 @@
 . "$(dirname "$0")/devnet.sh"
 . "$(dirname "$0")/partner_api.sh"
 
-ctl="$LG_TOP_BUILDDIR/lendgatectl"
-mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
-for prog in "$ws_bin" "$ctl" "$mk"; do
-    if [ ! -x "$prog" ]; then
-        skip "http crash" "$prog is not built"
-        finish
-    fi
-done
-devnet_up
-pa_init
+pa_start "http crash"
 
 
 # The responders not waiting in accept(2) (x86-64: 43 accept, 288 accept4): the one

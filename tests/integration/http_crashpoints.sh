@@ -13,20 +13,11 @@
 . "$(dirname "$0")/devnet.sh"
 . "$(dirname "$0")/partner_api.sh"
 
-ctl="$LG_TOP_BUILDDIR/lendgatectl"
-mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
-for prog in "$ws_bin" "$ctl" "$mk"; do
-    if [ ! -x "$prog" ]; then
-        skip "crash points" "$prog is not built"
-        finish
-    fi
-done
 if ! grep -q '^#define LG_TEST_HOOKS 1' "$LG_TOP_BUILDDIR/config.h"; then
     skip "crash points" "this build has none (configure --enable-test-hooks, as contrib/test.sh does)"
     finish
 fi
-devnet_up
-pa_init
+pa_start "crash points"
 
 # Point and what one reconcile makes of the loan. Killed before its transaction was
 # signed, a borrow cannot go on: reconcile fails it and gives its limit back.

@@ -13,18 +13,9 @@
 . "$(dirname "$0")/devnet.sh"
 . "$(dirname "$0")/partner_api.sh"
 
-ctl="$LG_TOP_BUILDDIR/lendgatectl"
-mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
-for prog in "$ws_bin" "$ctl" "$mk"; do
-    if [ ! -x "$prog" ]; then
-        skip "faults" "$prog is not built"
-        finish
-    fi
-done
 hooks=0
 grep -q '^#define LG_TEST_HOOKS 1' "$LG_TOP_BUILDDIR/config.h" && hooks=1
-devnet_up
-pa_init
+pa_start "faults"
 
 mode_file="$T/node.mode"
 : >"$mode_file"

@@ -10,16 +10,7 @@
 . "$(dirname "$0")/devnet.sh"
 . "$(dirname "$0")/partner_api.sh"
 
-ctl="$LG_TOP_BUILDDIR/lendgatectl"
-mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
-for prog in "$ws_bin" "$ctl" "$mk"; do
-    if [ ! -x "$prog" ]; then
-        skip "finality" "$prog is not built"
-        finish
-    fi
-done
-devnet_up
-pa_init
+pa_start "finality"
 
 # receipt_block HASH: the block a transaction was mined in, from the node.
 receipt_block() {

@@ -15,17 +15,7 @@
 . "$(dirname "$0")/devnet.sh"
 . "$(dirname "$0")/partner_api.sh"
 
-ctl="$LG_TOP_BUILDDIR/lendgatectl"
-mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
-for prog in "$ws_bin" "$ctl" "$mk"; do
-    if [ ! -x "$prog" ]; then
-        skip "http pipeline" "$prog is not built"
-        finish
-    fi
-done
-devnet_up
-
-pa_init
+pa_start "http pipeline"
 # The platform wallet holds USDC that is no partner's (fees, other partners' money):
 # none of it may ever repay a partner's loan.
 if pay $((100000 * U)) 3 >/dev/null 2>"$T/fund.err"; then

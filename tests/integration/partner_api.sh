@@ -4,6 +4,7 @@
 # pa_init              reads deployment.json: $usdc $vault $platform, per seeded user
 #                      I $walletI $oaidI $posI, per settlement wallet I $settleI;
 #                      copies the platform key
+# pa_start NAME        SKIPPED when a program is not built; else devnet_up, pa_init
 # pa_store DIR         a fresh SQLite store in $T/DIR and $T/lendgate.conf for it
 #                      (sets $db); partners are then made with mkpartner ($mk)
 # pay AMOUNT INDEX     settlement[INDEX]'s USDC transfer to the platform wallet (a
@@ -46,6 +47,22 @@ for i, w in enumerate(d["settlement"]):
     print("settle%d=%s" % (i, w["address"]))' "$LG_DEPLOYMENT")"
     cp "$LG_PLATFORM_KEY" "$T/platform.key"
     chmod 600 "$T/platform.key"
+}
+
+# pa_start NAME: SKIPPED as NAME when the responder, lendgatectl ($ctl) or mkpartner
+# ($mk) is not built; otherwise the devnet up and its deployment read (pa_init).
+pa_start() {
+    local prog
+    ctl="$LG_TOP_BUILDDIR/lendgatectl"
+    mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
+    for prog in "$ws_bin" "$ctl" "$mk"; do
+        if [ ! -x "$prog" ]; then
+            skip "$1" "$prog is not built"
+            finish
+        fi
+    done
+    devnet_up
+    pa_init
 }
 
 pa_store() {
