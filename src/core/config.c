@@ -487,10 +487,13 @@ static int parse_csv(parse_job *j)
             if (!isgraph((unsigned char)starts[i][k]))
                 return bad(j, "item %d contains a space or a character that is not plain ASCII",
                            i + 1);
-        j->out->words[i] = strndup(starts[i], lens[i]);
-        if (!j->out->words[i] || join_item(j, starts[i], lens[i]) != 0)
+        /* Counted as soon as it is held, so that value_clear frees it when the join
+         * below runs out of memory. */
+        if (!(j->out->words[i] = strndup(starts[i], lens[i])))
             return -3;
         j->out->count++;
+        if (join_item(j, starts[i], lens[i]) != 0)
+            return -3;
     }
     return 0;
 }

@@ -191,9 +191,7 @@ int lg_json_find_duplicate(const char *text, size_t len, char *key, size_t keyle
                 if (dup == 1 && key)
                     safe_name_n(key, keylen, k, klen);
                 free(k);
-                found = dup == 1;
-                if (dup < 0)
-                    break;
+                found = dup;
             }
         }
     }
@@ -418,8 +416,13 @@ lg_err lg_json_parse_object(const char *body, size_t len, int max_depth, struct 
         return LG_ERR_INVALID;
     }
     char key[72];
-    if (lg_json_find_duplicate(body, len, key, sizeof key)) {
+    int dup = lg_json_find_duplicate(body, len, key, sizeof key);
+    if (dup != 0) {
         json_object_put(obj);
+        if (dup < 0) {
+            snprintf(msg, msglen, "out of memory");
+            return LG_ERR_NOMEM;
+        }
         snprintf(msg, msglen, "%s: key given more than once", key);
         return LG_ERR_INVALID;
     }

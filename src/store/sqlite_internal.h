@@ -121,10 +121,15 @@ typedef struct lg_sqlite {
     sqlite3_stmt *lists[LG_SQL__COUNT][2][1u << LG_SQ_MAX_CONDS];
 } lg_sqlite;
 
-static inline lg_sqlite *lg_sq_handle(lg_store *st)
-{
-    return (lg_sqlite *)st;
-}
+/*
+ * The handle of st, for the operation about to run on it (every backend operation
+ * starts here, and none calls another). A transaction still open at this point was
+ * left by a ROLLBACK that failed for want of memory (SQLite re-prepares even a
+ * cached statement after an allocation failure): it is rolled back first, so that
+ * the operation neither reads what a failed one never committed nor writes into a
+ * transaction that is later rolled back, and the write lock is given up.
+ */
+lg_sqlite *lg_sq_handle(lg_store *st);
 
 /*
  * The handle partner_api_logs rows are appended on: a second connection to the same

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ statements, errors */
 
@@ -141,9 +142,19 @@ lg_err lg_sq_end(lg_sqlite *h, lg_err rc)
             return LG_OK;
     }
     /* Some errors (disk full, I/O) have rolled the transaction back already. */
-    if (!sqlite3_get_autocommit(h->db))
-        lg_sq_exec(h, LG_SQ_ROLLBACK, "ROLLBACK", "rollback");
+    if (!sqlite3_get_autocommit(h->db) &&
+        lg_sq_exec(h, LG_SQ_ROLLBACK, "ROLLBACK", "rollback") != LG_OK)
+        lg_error("store.sqlite", "rollback failed: the transaction stays open until the next "
+                                 "call on this handle");
     return rc;
+}
+
+lg_sqlite *lg_sq_handle(lg_store *st)
+{
+    lg_sqlite *h = (lg_sqlite *)st;
+    if (h && h->db && !sqlite3_get_autocommit(h->db) && h->pid == getpid())
+        lg_sq_exec(h, LG_SQ_ROLLBACK, "ROLLBACK", "rollback left open");
+    return h;
 }
 
 /* ------------------------------------------------------------ values */

@@ -14,3 +14,13 @@ tests_unit_test_ratelimit_SOURCES = tests/unit/test_ratelimit.c
 tests_unit_test_ratelimit_LDADD = $(LG_TEST_LIBS)
 tests_unit_test_replay_SOURCES = tests/unit/test_replay.c
 tests_unit_test_replay_LDADD = $(LG_TEST_LIBS)
+
+# Allocation-failure runs (nghttp2's failmalloc): the parsers and the store fail their
+# i-th allocation for every i. lendgate's own malloc family is reached through
+# -Wl,--wrap (failmalloc.c), SQLite's allocator through SQLITE_CONFIG_MALLOC.
+check_PROGRAMS += tests/unit/test_alloc_fail
+tests_unit_test_alloc_fail_SOURCES = tests/unit/test_alloc_fail.c tests/unit/failmalloc.c \
+	tests/unit/failmalloc.h tests/unit/alloc_fail_store.c tests/unit/alloc_fail_store.h
+tests_unit_test_alloc_fail_LDFLAGS = $(AM_LDFLAGS) \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=free
+tests_unit_test_alloc_fail_LDADD = $(LG_TEST_LIBS)
