@@ -286,6 +286,8 @@ typedef struct lg_api_log {
     char loan_id[LG_ID_LEN];
     int64_t created_at_ms;          /* 0 on append = now */
     char partner_name[LG_NAME_LEN]; /* filled by lg_store_api_log_query */
+    char spool_id[LG_NAME_LEN];     /* a spooled row's own id ("" for none): its insert
+                                       is refused (LG_ERR_DUPLICATE) once it is in */
 } lg_api_log;
 
 typedef struct lg_ledger_entry {

@@ -84,9 +84,20 @@ void lg_service_close(lg_service *svc);
 lg_err lg_service_authenticate(lg_service *svc, const char *api_key, lg_partner *partner,
                                lg_api_key *key);
 
-/* Appends the audit row of an answered partner call (secrets already removed).
- * Returns LG_OK, LG_ERR_INVALID, or the store's error. */
+/* Appends the audit row of an answered partner call (secrets already removed). When
+ * the store cannot take it now (locked past the busy timeout, unable to write), the
+ * row goes to this responder's spool file under [store] state_dir/audit-spool, and
+ * lg_service_audit_drain (every reconcile pass) puts it in the store, once.
+ * Returns LG_OK (stored or spooled), LG_ERR_INVALID, or the store's error when the
+ * spool could not take it either. */
 lg_err lg_service_audit(lg_service *svc, const lg_api_log *row);
+
+/* Puts every spooled audit row of this host in the store, exactly once (a row's
+ * spool id is taken once, so a drain repeated after a crash adds nothing twice);
+ * a spool file whose writer has ended is removed once drained. Out: *moved (may be
+ * NULL), the rows put in. Returns LG_OK, LG_ERR_INVALID, LG_ERR_IO (the spool
+ * directory), or the store's error (the rest stays for the next drain). */
+lg_err lg_service_audit_drain(lg_service *svc, unsigned *moved);
 
 /*
  * Test builds (configure --enable-test-hooks) only: until called again with "" or
@@ -209,6 +220,7 @@ typedef struct lg_reconcile_report {
     unsigned rebroadcast;
     unsigned replaced; /* stuck transactions sent again with raised fees */
     unsigned nonce_gaps_filled;
+    unsigned audit_rows; /* spooled API log rows put in the store */
     unsigned still_pending;
 } lg_reconcile_report;
 

@@ -324,7 +324,8 @@ lg_err lg_store_nonce_peek(lg_store *st, uint64_t chain_id, const char *address,
 
 /* --------------------------------------------------------------- API logs */
 
-/* Appends one row (id set by the store). */
+/* Appends one row (id set by the store). Returns LG_ERR_DUPLICATE for a row whose
+ * spool_id is in already. */
 lg_err lg_store_api_log_append(lg_store *st, const lg_api_log *row);
 
 typedef struct lg_api_log_filter {

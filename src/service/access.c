@@ -35,5 +35,12 @@ lg_err lg_service_audit(lg_service *svc, const lg_api_log *row)
 {
     if (!svc || !row)
         return LG_ERR_INVALID;
-    return lg_store_api_log_append(svc->st, row);
+    lg_err rc = lg_store_api_log_append(svc->st, row);
+    if (rc == LG_OK || rc == LG_ERR_INVALID)
+        return rc;
+    /* The call was answered: its row waits in the spool for reconcile, not lost. */
+    if (lg_svc_spool_row(svc, row) != LG_OK)
+        return rc;
+    lg_warn("audit.spooled", "row of request %s spooled: %s", row->request_id, lg_strerror(rc));
+    return LG_OK;
 }

@@ -587,6 +587,8 @@ lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
         close(fd);
         return rc;
     }
+    if (lg_service_audit_drain(svc, &report->audit_rows) != LG_OK)
+        lg_warn("reconcile.audit", "the audit spool stays for the next pass");
     rc = run_pass(&r);
     if (lg_store_job_lease_release(svc->st, RECONCILE_JOB, owner) != LG_OK)
         lg_warn("reconcile.lease", "the store's lease stays until it runs out");

@@ -51,6 +51,10 @@ struct lg_service {
     lg_read_cached *reads;          /* LG_READ_CACHE_SLOTS, allocated on first use */
 };
 
+/* Appends row to this process's audit spool (spool.c) when the store could not take
+ * it, with a spool id of its own. Returns LG_OK, LG_ERR_IO, LG_ERR_NOMEM. */
+lg_err lg_svc_spool_row(lg_service *svc, const lg_api_log *row);
+
 /* An amount as the plan's messages spell it ("3000.0", ethers' formatUnits). */
 void lg_svc_usd(uint64_t v, char buf[LG_AMOUNT_USD_LEN]);
 

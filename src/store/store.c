@@ -553,7 +553,8 @@ static int api_log_ok(const lg_api_log *r)
     return FIELD_OK(r->partner_id) && FIELD_OK(r->request_id) && FIELD_OK(r->route) &&
            FIELD_OK(r->method) && FIELD_OK(r->client_ip) && FIELD_OK(r->user_agent) &&
            FIELD_OK(r->payload) && FIELD_OK(r->error_message) && FIELD_OK(r->wallet) &&
-           FIELD_OK(r->oaid) && FIELD_OK(r->loan_id) && r->created_at_ms >= 0;
+           FIELD_OK(r->oaid) && FIELD_OK(r->loan_id) && FIELD_OK(r->spool_id) &&
+           r->created_at_ms >= 0;
 }
 
 lg_err lg_store_api_log_append(lg_store *st, const lg_api_log *row)

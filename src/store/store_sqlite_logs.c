@@ -14,13 +14,14 @@ static lg_err api_log_insert(lg_sqlite *h, const lg_api_log *row, int64_t now)
 {
     sqlite3_stmt *s;
     lg_err rc = lg_sq_prepare(h, LG_SQ_LOG_INSERT,
-                              "INSERT INTO partner_api_logs (" LG_SQ_LOG_COLS ") VALUES "
-                              "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                              "INSERT INTO partner_api_logs (" LG_SQ_LOG_COLS ",spool_id) VALUES "
+                              "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
                               &s);
     if (rc != LG_OK)
         return rc;
     if (lg_sq_bind_api_log(s, row) ||
-        lg_sq_bind_i64(s, 16, row->created_at_ms ? row->created_at_ms : now))
+        lg_sq_bind_i64(s, 16, row->created_at_ms ? row->created_at_ms : now) ||
+        lg_sq_bind_opt_text(s, 17, row->spool_id))
         rc = lg_sq_bind_failed(h, "api log");
     else
         rc = lg_sq_step_done(h, s, "api log");
