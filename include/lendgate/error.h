@@ -37,6 +37,7 @@ typedef enum lg_err {
     LG_ERR_FUNDS = 25,       /* the credit line or repayment balance does not cover it */
     LG_ERR_WALLET = 26,      /* the platform wallet's ether (gas) or USDC falls short */
     LG_ERR_INTERNAL = 27,    /* a state the code should never reach */
+    LG_ERR_DISK = 28,        /* the store cannot write now: read-only, full, I/O error */
     LG_ERR__LAST
 } lg_err;
 

@@ -19,7 +19,7 @@
  *
  * Unless a function says otherwise it returns LG_OK, LG_ERR_INVALID (a NULL or
  * malformed argument), LG_ERR_NOMEM, LG_ERR_BUSY (the database stayed locked past the
- * busy timeout), LG_ERR_IO (it cannot be written now: read-only, disk full, an I/O
+ * busy timeout), LG_ERR_DISK (it cannot be written now: read-only, disk full, an I/O
  * error; retry later) or LG_ERR_STORE (any other backend failure; details in the
  * log).
  */
@@ -35,7 +35,7 @@
 typedef struct lg_store lg_store;
 
 /* Test builds (configure --enable-test-hooks) only: until called with LG_OK, every
- * operation that writes returns err (LG_ERR_BUSY, LG_ERR_IO) in this process without
+ * operation that writes returns err (LG_ERR_BUSY, LG_ERR_DISK) in this process without
  * touching the database, as a lock held past the busy timeout or a disk that cannot be
  * written would. Other builds ignore it. */
 void lg_store_set_fault(lg_err err);

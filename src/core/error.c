@@ -35,6 +35,7 @@ static const struct {
     [LG_ERR_FUNDS] = {"LG_ERR_FUNDS", "insufficient credit or repayment balance"},
     [LG_ERR_WALLET] = {"LG_ERR_WALLET", "platform wallet short of ether or USDC"},
     [LG_ERR_INTERNAL] = {"LG_ERR_INTERNAL", "internal error"},
+    [LG_ERR_DISK] = {"LG_ERR_DISK", "the store cannot write now"},
 };
 
 const char *lg_strerror(lg_err err)

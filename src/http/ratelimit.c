@@ -42,8 +42,12 @@ _Static_assert(sizeof(rl_slot) == 64, "a slot header is 64 bytes");
 #define RL_VERSION   2u                           /* 1 was the GCRA table */
 #define RL_UNIT      64u                          /* the file is cut in 64-byte units */
 #define RL_WINDOW_MS INT64_C(60000)
-#define RL_RUN_MAX   0xffffu /* admissions one run holds */
-#define RL_SIZES     3
+/* Behind a key's newest admission by more than a window, the clock stepped back; less
+ * is another worker that counted first (or was descheduled between its clock reading
+ * and its take). */
+#define RL_CLOCK_STEP_MS RL_WINDOW_MS
+#define RL_RUN_MAX       0xffffu /* admissions one run holds */
+#define RL_SIZES         3
 /* A lock is tried this many rounds before its holder is checked for being gone. */
 #define RL_LOCK_ROUNDS 16
 /* Reusing a slot someone else holds is tried this long before starting over. */
@@ -308,6 +312,14 @@ static void rl_decide(rl_slot *s, uint32_t cap, const rl_req *q, int charge,
                       lg_ratelimit_result *res)
 {
     int64_t last = (int64_t)atomic_load(&s->last_ms);
+    if (q->now + RL_CLOCK_STEP_MS < last) {
+        /* The wall clock stepped back: the ring's times belong to a future that will
+         * not come for that long. Forgetting them admits at most one window's quota
+         * early; keeping them would refuse the key until the clock catches up. */
+        s->runs = s->alive = s->head = 0;
+        atomic_store(&s->last_ms, (uint64_t)q->now);
+        last = q->now;
+    }
     int64_t now = q->now > last ? q->now : last;
     rl_repair(s, cap, 0);
     rl_expire(s, cap, now);

@@ -30,6 +30,7 @@ static const int statuses[LG_ERR__LAST] = {
     [LG_ERR_RPC] = 502,         /* the node failed the call */
     [LG_ERR_IO] = 502,          /* the node's connection */
     [LG_ERR_BUSY] = 503,        /* the database stayed locked: try again */
+    [LG_ERR_DISK] = 503,        /* the database cannot write now: try again later */
     [LG_ERR_WALLET] = 503,      /* the platform wallet needs funding: try again later */
     [LG_ERR_UNSUPPORTED] = 503, /* no chain node in this process yet */
     [LG_ERR_TIMEOUT] = 504,

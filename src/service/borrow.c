@@ -246,7 +246,7 @@ static lg_err borrow_send_failed(lg_service *svc, lg_loan *loan, const lg_signed
     if (rc == LG_ERR_REVERTED) {
         return lg_svc_fail(out, rc, "", "Borrow rejected by the vault: %s", reason);
     }
-    if (rc == LG_ERR_STORE || rc == LG_ERR_BUSY || rc == LG_ERR_NOMEM)
+    if (lg_svc_store_err(rc))
         return lg_svc_store_failed(out, rc, "recording the borrow transaction");
     lg_svc_fail(out, lg_svc_chain_err(rc), "", "%s", reason);
     return rc;

@@ -30,8 +30,26 @@ typedef struct rec {
     lg_reconcile_report *rep;
     lg_reconcile_note_fn note;
     void *note_ctx;
-    lg_err first; /* the first failure of a row, returned at the end of the pass */
+    lg_err first;             /* the first failure of a row, returned at the end of the pass */
+    char owner[LG_OWNER_LEN]; /* this process, holding the store-wide lease */
 } rec;
+
+#define RECONCILE_JOB "reconcile"
+
+/* Extends the store-wide lease before each row, so a pass longer than
+ * [reconcile] lease_ms keeps it; a pass that lost it (a host took it over after it
+ * ran out) stops rather than work a row twice. */
+static lg_err renew(rec *r)
+{
+    int64_t until = lg_time_now_ms() + (int64_t)lg_config_u64(r->svc->cfg, "reconcile", "lease_ms");
+    lg_err rc =
+        lg_store_job_lease_take(r->svc->st, RECONCILE_JOB, r->owner, until, NULL, NULL, NULL);
+    if (rc == LG_ERR_CONFLICT) {
+        lg_warn("reconcile.lease", "the store's lease went to another reconcile: pass stopped");
+        return LG_ERR_BUSY;
+    }
+    return rc;
+}
 
 static void say(rec *r, const char *event, const char *fmt, ...) LG_PRINTF(3, 4);
 
@@ -67,7 +85,7 @@ static lg_err keep_going(rec *r, lg_err rc, const char *what, const char *id)
     say(r, "reconcile.error", "%s %s: %s %s", what, id, lg_strerror(rc), lg_svc_chain_text(r->svc));
     if (r->first == LG_OK)
         r->first = rc;
-    return rc == LG_ERR_STORE || rc == LG_ERR_BUSY || rc == LG_ERR_NOMEM ? rc : LG_OK;
+    return lg_svc_store_err(rc) ? rc : LG_OK;
 }
 
 /* ------------------------------------------------------------ transactions */
@@ -90,14 +108,16 @@ static lg_err tx_mined(lg_service *svc, lg_chain_tx *tx, const uint8_t hash[LG_R
     return lg_store_tx_set_state(svc->st, tx->hash, tx->state);
 }
 
-/* 1 when a later version of tx at its nonce is still SIGNED: only the newest of a
- * nonce is ever replaced again. */
-static int has_newer(const lg_chain_tx *tx, const lg_chain_tx *all, size_t n)
+/* 0 when tx is the one to replace: the newest version of the lowest nonce still
+ * waiting (a later nonce waits on it, and a raise would only cost fees). */
+static int not_next(const lg_chain_tx *tx, const lg_chain_tx *all, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (all[i].id > tx->id && all[i].nonce == tx->nonce && all[i].state == LG_TXS_SIGNED &&
-            strcmp(all[i].from, tx->from) == 0)
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].state != LG_TXS_SIGNED || strcmp(all[i].from, tx->from) != 0)
+            continue;
+        if (all[i].nonce < tx->nonce || (all[i].nonce == tx->nonce && all[i].id > tx->id))
             return 1;
+    }
     return 0;
 }
 
@@ -106,8 +126,7 @@ static int has_newer(const lg_chain_tx *tx, const lg_chain_tx *all, size_t n)
 static lg_err tx_waiting(rec *r, const lg_chain_tx *tx, const lg_chain_tx *all, size_t n)
 {
     uint64_t after = lg_config_u64(r->svc->cfg, "chain", "replace_after_ms");
-    if (after == 0 || lg_time_now_ms() - tx->created_at_ms < (int64_t)after ||
-        has_newer(tx, all, n))
+    if (after == 0 || lg_time_now_ms() - tx->created_at_ms < (int64_t)after || not_next(tx, all, n))
         return LG_OK;
     char hash[LG_HASH_LEN];
     lg_err rc = lg_svc_replace(r->svc, tx, hash);
@@ -172,7 +191,8 @@ static lg_err refresh_all(rec *r)
     size_t n = 0;
     lg_err rc = lg_store_tx_list_unsettled(r->svc->st, BATCH, &txs, &n);
     for (size_t i = 0; rc == LG_OK && i < n; i++)
-        rc = keep_going(r, tx_refresh(r, &txs[i], txs, n), "tx", txs[i].hash);
+        if ((rc = renew(r)) == LG_OK)
+            rc = keep_going(r, tx_refresh(r, &txs[i], txs, n), "tx", txs[i].hash);
     free(txs);
     return rc;
 }
@@ -301,7 +321,8 @@ static lg_err loans_all(rec *r)
     size_t n = 0;
     lg_err rc = lg_store_loan_list_unsettled(r->svc->st, BATCH, &loans, &n);
     for (size_t i = 0; rc == LG_OK && i < n; i++)
-        rc = keep_going(r, loan_one(r, &loans[i]), "loan", loans[i].id);
+        if ((rc = renew(r)) == LG_OK)
+            rc = keep_going(r, loan_one(r, &loans[i]), "loan", loans[i].id);
     free(loans);
     return rc;
 }
@@ -419,7 +440,8 @@ static lg_err repays_all(rec *r)
     size_t n = 0;
     lg_err rc = lg_store_repay_list_pending(r->svc->st, BATCH, &rps, &n);
     for (size_t i = 0; rc == LG_OK && i < n; i++)
-        rc = keep_going(r, repay_one(r, &rps[i]), "repayment", rps[i].id);
+        if ((rc = renew(r)) == LG_OK)
+            rc = keep_going(r, repay_one(r, &rps[i]), "repayment", rps[i].id);
     free(rps);
     return rc;
 }
@@ -497,7 +519,7 @@ static lg_err gaps_all(rec *r)
         sleep_ms((long)lg_config_u64(r->svc->cfg, "chain", "gap_grace_ms"));
         if ((rc = find_gap(r, &again)) != LG_OK || again != gap)
             return rc;
-        if ((rc = fill_gap(r, gap)) != LG_OK)
+        if ((rc = renew(r)) != LG_OK || (rc = fill_gap(r, gap)) != LG_OK)
             return rc;
     }
     return LG_OK;
@@ -542,8 +564,6 @@ static lg_err run_pass(rec *r)
     return rc == LG_OK ? r->first : rc;
 }
 
-#define RECONCILE_JOB "reconcile"
-
 /* The store-wide lease of reconcile: one pass at a time across every host that
  * shares the store (the flock above covers this host only). A holder that has ended
  * on this host is taken over at once; one on another host when its lease runs out. */
@@ -577,20 +597,19 @@ lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
         memset(report, 0, sizeof *report);
     if (!svc || !report || !svc->has_chain)
         return LG_ERR_INVALID;
-    rec r = {svc, report, note, note_ctx, LG_OK};
+    rec r = {svc, report, note, note_ctx, LG_OK, ""};
     lg_err rc = LG_OK;
-    char owner[LG_OWNER_LEN];
     int fd = lock_pass(svc, &rc);
     if (fd < 0)
         return rc;
-    if ((rc = lease_pass(svc, owner)) != LG_OK) {
+    if ((rc = lease_pass(svc, r.owner)) != LG_OK) {
         close(fd);
         return rc;
     }
     if (lg_service_audit_drain(svc, &report->audit_rows) != LG_OK)
         lg_warn("reconcile.audit", "the audit spool stays for the next pass");
     rc = run_pass(&r);
-    if (lg_store_job_lease_release(svc->st, RECONCILE_JOB, owner) != LG_OK)
+    if (lg_store_job_lease_release(svc->st, RECONCILE_JOB, r.owner) != LG_OK)
         lg_warn("reconcile.lease", "the store's lease stays until it runs out");
     close(fd);
     if (rc != LG_OK)

@@ -81,6 +81,7 @@ lg_err lg_svc_replace(lg_service *svc, const lg_chain_tx *old, char new_hash[LG_
     lg_tx_fields f;
     lg_fees next;
     lg_signed_tx tx;
+    int persisted = 0;
     memset(&tx, 0, sizeof tx);
     new_hash[0] = '\0';
     lg_err rc = decode_old(old, &bytes, &f);
@@ -100,9 +101,10 @@ lg_err lg_svc_replace(lg_service *svc, const lg_chain_tx *old, char new_hash[LG_
             .fees = &next,
         };
         rc =
-            lg_svc_send_priced(svc, &tx, NULL, old->loan_id[0] ? old->loan_id : NULL,
+            lg_svc_send_priced(svc, &tx, &persisted, old->loan_id[0] ? old->loan_id : NULL,
                                old->repayment_id[0] ? old->repayment_id : NULL, old->purpose, &req);
-        snprintf(new_hash, LG_HASH_LEN, "%s", tx.hash_hex);
+        if (persisted) /* a version the store does not hold was never sent either */
+            snprintf(new_hash, LG_HASH_LEN, "%s", tx.hash_hex);
     }
     lg_signed_tx_release(&tx);
     free(bytes);

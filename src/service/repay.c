@@ -202,6 +202,10 @@ static lg_err repay_step(repay_run *run, lg_tx_purpose purpose, const uint8_t *t
     lg_signed_tx_release(&tx);
     if (rc != LG_OK && persisted && rc != LG_ERR_RPC)
         return repay_in_flight(run) == LG_OK ? LG_ERR_TIMEOUT : rc;
+    if (rc != LG_OK && !persisted && lg_svc_store_err(rc)) {
+        repay_failed(run, "could not record the transaction", rc, what);
+        return rc;
+    }
     if (rc != LG_OK) {
         if (persisted)
             lg_store_tx_set_state(svc->st, hash, LG_TXS_DROPPED);

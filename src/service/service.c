@@ -40,7 +40,7 @@ void lg_service_set_store_fault(const char *kind)
     if (kind && strcmp(kind, "busy") == 0)
         lg_store_set_fault(LG_ERR_BUSY);
     else if (kind && strcmp(kind, "io") == 0)
-        lg_store_set_fault(LG_ERR_IO);
+        lg_store_set_fault(LG_ERR_DISK);
     else
         lg_store_set_fault(LG_OK);
 }
@@ -118,13 +118,18 @@ lg_err lg_svc_done(lg_outcome *out, lg_done done)
     return LG_OK;
 }
 
+int lg_svc_store_err(lg_err rc)
+{
+    return rc == LG_ERR_STORE || rc == LG_ERR_BUSY || rc == LG_ERR_DISK || rc == LG_ERR_NOMEM;
+}
+
 lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what)
 {
     lg_error("service.store", "%s: %s", what, lg_strerror(rc));
     if (rc == LG_ERR_BUSY)
         lg_svc_fail(out, LG_ERR_BUSY, "", "The database is busy, try again");
-    else if (rc == LG_ERR_IO) /* a disk the operator must free or fix */
-        lg_svc_fail(out, LG_ERR_BUSY, "", "The database cannot record this now, try again later");
+    else if (rc == LG_ERR_DISK) /* a disk the operator must free or fix */
+        lg_svc_fail(out, LG_ERR_DISK, "", "The database cannot record this now, try again later");
     else
         lg_svc_fail(out, LG_ERR_STORE, "", "Internal error while %s", what);
     return rc;
@@ -427,18 +432,29 @@ static void revert_reason(lg_service *svc, const uint8_t *to, const uint8_t *dat
 static lg_err wait_deep(lg_service *svc, const uint8_t hash[LG_RPC_HASH_LEN], lg_receipt *r,
                         int64_t until_ms)
 {
-    lg_err rc;
     struct timespec step = {(time_t)(svc->poll_ms / 1000), (long)(svc->poll_ms % 1000) * 1000000L};
-    while ((rc = lg_svc_deep_enough(svc, r->block_number)) == LG_ERR_NOT_FOUND) {
+    if (lg_config_u64(svc->cfg, "chain", "confirmations") == 0)
+        return LG_OK;
+    for (;;) {
+        uint64_t block = r->block_number;
+        lg_err rc = lg_svc_deep_enough(svc, block);
+        if (rc == LG_OK) {
+            lg_receipt_release(r);
+            rc = lg_chain_get_receipt(svc->chain, r, hash);
+            if (rc == LG_OK && r->block_number == block)
+                return LG_OK;
+            if (rc == LG_ERR_NOT_FOUND) /* out of the chain now: reconcile waits for it */
+                return LG_ERR_TIMEOUT;
+            if (rc != LG_OK)
+                return rc;
+            continue; /* moved to another block, which must grow as deep in turn */
+        }
+        if (rc != LG_ERR_NOT_FOUND)
+            return rc;
         if (lg_time_mono_ms() >= until_ms)
             return LG_ERR_TIMEOUT;
         nanosleep(&step, NULL);
     }
-    if (rc != LG_OK || lg_config_u64(svc->cfg, "chain", "confirmations") == 0)
-        return rc;
-    lg_receipt_release(r);
-    rc = lg_chain_get_receipt(svc->chain, r, hash);
-    return rc == LG_ERR_NOT_FOUND ? LG_ERR_TIMEOUT : rc;
 }
 
 lg_err lg_svc_wait(lg_service *svc, const char *hash_hex, uint64_t timeout_ms, const uint8_t *to,

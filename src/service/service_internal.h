@@ -71,8 +71,13 @@ lg_err lg_svc_fail(lg_outcome *out, lg_err err, const char *field, const char *f
 /* Fills out as succeeded with done. Returns LG_OK. */
 lg_err lg_svc_done(lg_outcome *out, lg_done done);
 
+/* 1 for the codes only the store returns (and out of memory): what stops a
+ * pipeline step as the store's failure rather than the chain's. */
+int lg_svc_store_err(lg_err rc);
+
 /* The outcome of a failed store call: LG_ERR_BUSY when the database stayed locked,
- * else LG_ERR_STORE ("Internal error while what"); the store's own text is logged. */
+ * LG_ERR_DISK when it cannot write, else LG_ERR_STORE ("Internal error while what");
+ * the store's own text is logged. */
 lg_err lg_svc_store_failed(lg_outcome *out, lg_err rc, const char *what);
 
 /* The outcome of a failed chain call, classed by lg_svc_chain_err, in the words of
@@ -137,7 +142,8 @@ lg_err lg_svc_gas_covered(lg_service *svc, uint64_t gas_limit, const lg_fees *fe
  * repayment and purpose before it is broadcast. Out: new_hash.
  * Returns LG_OK, LG_ERR_STATE (the least raise the pool takes is above the cap: old
  * stays as it is), LG_ERR_INVALID (old's bytes do not decode), LG_ERR_WALLET, or the
- * chain's or store's error (as lg_svc_send_priced).
+ * chain's or store's error (as lg_svc_send_priced); new_hash is "" unless the new
+ * version was persisted (then it may have reached the node whatever the code).
  */
 lg_err lg_svc_replace(lg_service *svc, const lg_chain_tx *old, char new_hash[LG_HASH_LEN]);
 

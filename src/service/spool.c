@@ -46,8 +46,9 @@ static void file_name(char *out, size_t cap, const char *owner)
 
 #define STR_FIELDS(X)                                                                              \
     X(partner_id)                                                                                  \
-    X(request_id) X(route) X(method) X(client_ip) X(user_agent) X(payload) X(error_message)        \
-        X(wallet) X(oaid) X(loan_id) X(spool_id)
+    X(request_id)                                                                                  \
+    X(route) X(method) X(client_ip) X(user_agent) X(payload) X(error_message) X(wallet) X(oaid)    \
+        X(loan_id) X(spool_id)
 
 static char *row_line(const lg_api_log *r)
 {
@@ -111,7 +112,12 @@ lg_err lg_svc_spool_row(lg_service *svc, const lg_api_log *row)
     lg_err rc = LG_ERR_IO;
     if (fd >= 0 && flock(fd, LOCK_EX) == 0) {
         size_t len = strlen(line);
+        off_t end = lseek(fd, 0, SEEK_END);
         rc = write(fd, line, len) == (ssize_t)len ? LG_OK : LG_ERR_IO;
+        /* A short write (the disk that failed the store is full) leaves no torn line
+         * for the next row to be glued to. */
+        if (rc != LG_OK && end >= 0 && ftruncate(fd, end) != 0)
+            lg_warn("audit.spool", "a torn spool line stays: %s", strerror(errno));
     }
     if (fd >= 0)
         close(fd);

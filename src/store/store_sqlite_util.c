@@ -74,7 +74,7 @@ lg_err lg_sq_err(lg_sqlite *h, int rc, const char *what)
         /* The database cannot be written now (read-only, disk full or failing): the
          * operator's to fix, the caller's to retry later. */
         lg_error("store.io", "%s: %s (code %d)", what, sqlite3_errmsg(h->db), rc);
-        return LG_ERR_IO;
+        return LG_ERR_DISK;
     case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
             return LG_ERR_DUPLICATE;

@@ -89,7 +89,7 @@ PY
 }
 
 store_faults() {
-    local s=$1 d0 id
+    local s=$1 d0 id rid
     touch "$T/lock"
     hold_lock "$T/lock"
     held() { [ -e "$T/lock.held" ]; }
@@ -97,10 +97,21 @@ store_faults() {
     borrow "$key" "busy-$s" "$wallet0" "$oaid0" $((10 * U))
     ws_expect_error "$s: store locked past busy_timeout_ms: a borrow is 503" 503 \
         "The database is busy, try again"
+    rid=$(ws_header X-Request-Id)
     rm -f "$T/lock"
     wait "$lock_pid"
     rm -f "$T/lock.held"
     no_loan "$s: store locked" "busy-$s"
+    # Its audit row waited on the same lock: it went to the responder's spool, and
+    # reconcile puts it in the store, once.
+    logged() { sqlite3 -readonly "$db" "select count(*) from partner_api_logs where request_id = '$rid'"; }
+    expect_eq "$s: the locked call's audit row is not in the store yet" "$(logged)" 0
+    reconcile_quick >"$T/rec1.out" 2>&1
+    reconcile_quick >"$T/rec2.out" 2>&1
+    expect_eq "$s: reconcile stores the spooled row of the locked call, once" \
+        "$(logged):$(grep -o '[0-9]* spooled audit row(s) stored' "$T/rec1.out"):$(grep -o \
+            '[0-9]* spooled audit row(s) stored' "$T/rec2.out")" \
+        "1:1 spooled audit row(s) stored:0 spooled audit row(s) stored"
     borrow "$key" "busy-$s" "$wallet0" "$oaid0" $((10 * U))
     expect_eq "$s: the lock gone, the same borrow is 201" "$ws_status" 201
 
@@ -128,16 +139,9 @@ store_faults() {
         "$(jd 'x["remainingDebt"]' 'len(x["repaymentHistory"])'):$((d0 - $(borrowed_on_chain "$pos0")))" \
         "$((10 * U)):0:0"
     # The calls refused for failing writes have their rows at once (the fault ends with
-    # the call). The one refused for the lock waited on the same lock for its row: it
-    # went to the responder's audit spool, and reconcile puts it in, once.
-    rows503() { sqlite3 -readonly "$db" "select count(*) from partner_api_logs where status_code = 503"; }
-    expect_eq "$s: the calls refused for failing writes have their audit rows" "$(rows503)" 2
-    reconcile_quick >"$T/rec1.out" 2>&1
-    reconcile_quick >"$T/rec2.out" 2>&1
-    expect_eq "$s: reconcile stores the spooled row of the locked call, once" \
-        "$(rows503):$(grep -o '[0-9]* spooled audit row(s) stored' "$T/rec1.out"):$(grep -o \
-            '[0-9]* spooled audit row(s) stored' "$T/rec2.out")" \
-        "3:1 spooled audit row(s) stored:0 spooled audit row(s) stored"
+    # the call), next to the locked call's that reconcile stored.
+    expect_eq "$s: every refused call has its audit row" \
+        "$(sqlite3 -readonly "$db" "select count(*) from partner_api_logs where status_code = 503")" 3
 }
 
 k=0

@@ -301,6 +301,9 @@ stuck_replaced() {
     fi
     old=$(sqlite3 -readonly "$db" "select hash from chain_txs where loan_id = \
         (select id from partner_loans where partner_loan_id = '$id') order by id limit 1")
+    # Persisted comes before broadcast: wait until the node holds it too.
+    in_pool() { [ "$(python3 "$chain" rpc eth_getTransactionByHash "[\"$old\"]")" != null ]; }
+    wait_for 30 in_pool || fail "$s: the stuck borrow reaches the pool"
     fee_old=$(python3 "$chain" rpc eth_getTransactionByHash "[\"$old\"]" |
         python3 -c 'import json,sys; print(int(json.load(sys.stdin)["maxFeePerGas"], 16))')
     LENDGATE_CHAIN_REPLACE_AFTER_MS=1 reconcile_quick >"$T/$id.rec" 2>&1
@@ -316,7 +319,7 @@ stuck_replaced() {
     expect_eq "$s: the new version is stored and in the pool; the old one left it" \
         "$([ -n "$new" ] && [ "$new" != "$old" ] && echo stored):$(python3 "$chain" rpc \
             eth_getTransactionByHash "[\"$old\"]")" "stored:null"
-    if [ -n "$fee_new" ] && [ $((fee_new * 10)) -ge $((fee_old * 11)) ]; then
+    if [ -n "$fee_old" ] && [ -n "$fee_new" ] && [ $((fee_new * 10)) -ge $((fee_old * 11)) ]; then
         pass "$s: the replacement's max fee is at least 10 % higher ($fee_old -> $fee_new)"
     else
         fail "$s: the replacement's max fee is at least 10 % higher" "$fee_old -> $fee_new"

@@ -157,6 +157,10 @@ for server in lighttpd apache; do
         "$ws_status:$(ws_py 'd["partners"][0]["apiKeyPrefix"]')" "200:sigma"
     [ "$(ws_pids | wc -l)" -ge 1 ] && pass "$server: the snippet spawns the pool" ||
         fail "$server: the snippet spawns the pool" "no responder found"
+    # lendgate's own 5xx passes through the error pages untouched: body, request id.
+    ws_call GET /partners/public/oaid/1/credit-line
+    ws_expect_error "$server: lendgate's own 503 keeps its body and request id" 503 \
+        "Chain node unavailable"
     web_server_errors_413 "$server"
     ws_stop
     expect_eq "$server: no responder left after stop" "$(ws_pids | wc -l)" 0

@@ -53,7 +53,7 @@ static void test_statuses(void)
         {LG_ERR_LIMIT_TOTAL, 403}, {LG_ERR_NOT_FOUND, 404}, {LG_ERR_CONFLICT, 409},
         {LG_ERR_DUPLICATE, 409},   {LG_ERR_INTERNAL, 500},  {LG_ERR_STORE, 500},
         {LG_ERR_RPC, 502},         {LG_ERR_BUSY, 503},      {LG_ERR_WALLET, 503},
-        {LG_ERR_UNSUPPORTED, 503}, {LG_ERR_TIMEOUT, 504},
+        {LG_ERR_UNSUPPORTED, 503}, {LG_ERR_TIMEOUT, 504},   {LG_ERR_DISK, 503},
     };
     for (size_t i = 0; i < sizeof plan / sizeof *plan; i++)
         CU_ASSERT_EQUAL(lg_http_error_status(plan[i].err), plan[i].status);

@@ -138,6 +138,14 @@ static void fresh(void)
 {
     char path[700], err[256];
     close_all();
+    /* What a test that stopped half-way may have left set. */
+    lg_time_set_fixed(-1);
+    CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "chain", "confirmations", "0", err, sizeof err), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "chain", "fee_cap_gwei", "1000", err, sizeof err),
+                          LG_OK);
+#ifdef LG_TEST_HOOKS
+    lg_store_set_fault(LG_OK);
+#endif
     snprintf(path, sizeof path, "%s/state/pipelines-%d.db", dir, ++db_seq);
     CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "store", "path", path, err, sizeof err), LG_OK);
     CU_ASSERT_EQUAL_FATAL(lg_setup_init(cfg, NULL, err, sizeof err), LG_OK);
@@ -1531,8 +1539,9 @@ static void test_reconcile_confirmations(void)
     CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_PENDING);
     CU_ASSERT_EQUAL(PAYOUTS(), 0);
     fake_chain_advance(fake, 1);
-    rep = reconcile();
+    rep = reconcile(); /* 1 block on it: not yet */
     CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_PENDING);
+    CU_ASSERT_EQUAL(PAYOUTS(), 0);
     fake_chain_advance(fake, 1);
     fake_chain_script(fake, FAKE_POOL, NULL); /* the payout */
     rep = reconcile();
@@ -1541,7 +1550,11 @@ static void test_reconcile_confirmations(void)
     fake_chain_mine(fake, sent(1)->hash, 1);
     rep = reconcile();
     CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_SETTLING);
-    fake_chain_advance(fake, 2);
+    fake_chain_advance(fake, 1);
+    rep = reconcile(); /* the payout 1 deep: not yet */
+    CU_ASSERT_EQUAL(rep.loans_confirmed, 0);
+    CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_SETTLING);
+    fake_chain_advance(fake, 1);
     rep = reconcile();
     CU_ASSERT_EQUAL(rep.loans_confirmed, 1);
     CU_ASSERT_EQUAL(stored_loan(&p, "deep-1").status, LG_LOAN_ACTIVE);

@@ -265,6 +265,39 @@ static void test_foreign_keys_on(void)
     lg_store_close(st);
 }
 
+/* A database that cannot grow (a full disk, as SQLite sees it) refuses the write as
+ * LG_ERR_DISK, which the API answers 503 "try again later", and the handle works again
+ * once it can. */
+static void test_full_disk(void)
+{
+    fresh();
+    lg_store *st = open_migrated(1000);
+    sqlite3 *db = lg_sq_handle(st)->db;
+    char pages[32], cmd[64];
+    raw_text(db, "PRAGMA page_count", pages, sizeof pages);
+    snprintf(cmd, sizeof cmd, "PRAGMA max_page_count = %s", pages);
+    CU_ASSERT_FATAL(sqlite3_exec(db, cmd, NULL, NULL, NULL) == SQLITE_OK);
+    lg_partner p;
+    memset(&p, 0, sizeof p);
+    strcpy(p.id, PARTNER);
+    strcpy(p.key_prefix, "acme");
+    lg_err rc = LG_OK;
+    char id[LG_ID_LEN];
+    /* Pages left over in the file take a few rows first; the disk fills soon after. */
+    for (int i = 0; i < 200 && rc == LG_OK; i++) {
+        snprintf(id, sizeof id, "partner_full_%03d", i);
+        strcpy(p.id, id);
+        snprintf(p.key_prefix, sizeof p.key_prefix, "full%d", i);
+        rc = lg_test_partner_add(st, &p, NULL);
+    }
+    CU_ASSERT_EQUAL(rc, LG_ERR_DISK);
+    CU_ASSERT_EQUAL(lg_store_partner_get(st, id, &p), LG_ERR_NOT_FOUND); /* nothing half-made */
+    CU_ASSERT_FATAL(sqlite3_exec(db, "PRAGMA max_page_count = 1073741823", NULL, NULL, NULL) ==
+                    SQLITE_OK);
+    CU_ASSERT_EQUAL(lg_test_partner_add(st, &p, NULL), LG_OK);
+    lg_store_close(st);
+}
+
 static void test_newer_schema_refused(void)
 {
     fresh();
@@ -677,6 +710,7 @@ int main(void)
         {"first migration and schema missing", test_first_migration_counts},
         {"upgrade from schema 1 keeps the books", test_upgrade_from_schema_1},
         {"foreign keys on", test_foreign_keys_on},
+        {"a full disk is LG_ERR_DISK", test_full_disk},
         {"newer schema refused", test_newer_schema_refused},
         {"open errors", test_open_errors},
         {"registered backend", test_registered_backend},

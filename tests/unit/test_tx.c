@@ -283,9 +283,11 @@ static void test_decode_refuses(void)
     CU_ASSERT_EQUAL(lg_tx_decode_signed(NULL, out, len), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(lg_tx_decode_signed(&f, NULL, len), LG_ERR_INVALID);
     /* A legacy list whose v predates EIP-155 (27): [0, 1, 21000, to, 0, "", 27, 1, 1]. */
-    static const uint8_t pre155[] = {0xdd, 0x80, 0x01, 0x82, 0x52, 0x08, 0x94, 1,    2,    3,   4,
+    static const uint8_t pre155[] = {0xdf, 0x80, 0x01, 0x82, 0x52, 0x08, 0x94, 1,    2,    3,   4,
                                      5,    6,    7,    8,    9,    10,   11,   12,   13,   14,  15,
                                      16,   17,   18,   19,   20,   0x80, 0x80, 0x1b, 0x01, 0x01};
+    lg_rlp_item whole;
+    CU_ASSERT_EQUAL(lg_rlp_decode(&whole, pre155, sizeof pre155), LG_OK); /* well-formed RLP */
     CU_ASSERT_EQUAL(lg_tx_decode_signed(&f, pre155, sizeof pre155), LG_ERR_INVALID);
 }
 
