@@ -42,10 +42,11 @@ _Static_assert(sizeof(rl_slot) == 64, "a slot header is 64 bytes");
 #define RL_VERSION   2u                           /* 1 was the GCRA table */
 #define RL_UNIT      64u                          /* the file is cut in 64-byte units */
 #define RL_WINDOW_MS INT64_C(60000)
-/* Behind a key's newest admission by more than a window, the clock stepped back; less
- * is another worker that counted first (or was descheduled between its clock reading
- * and its take). */
-#define RL_CLOCK_STEP_MS RL_WINDOW_MS
+/* Behind a key's newest admission by more than ten windows, the clock stepped back;
+ * less is another worker that counted first, or one descheduled between its clock
+ * reading and its take (a key is then refused for at most that long after a smaller
+ * step back). */
+#define RL_CLOCK_STEP_MS (10 * RL_WINDOW_MS)
 #define RL_RUN_MAX       0xffffu /* admissions one run holds */
 #define RL_SIZES         3
 /* A lock is tried this many rounds before its holder is checked for being gone. */
