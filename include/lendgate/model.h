@@ -65,13 +65,41 @@
     X(LG_LEDGER_FEE, 1, "FEE")                                                                     \
     X(LG_LEDGER_PAYOUT, 2, "PAYOUT")                                                               \
     X(LG_LEDGER_REPAY, 3, "REPAY")                                                                 \
-    X(LG_LEDGER_DEPOSIT, 4, "DEPOSIT")
+    X(LG_LEDGER_DEPOSIT, 4, "DEPOSIT")                                                             \
+    X(LG_LEDGER_LIQUIDATION, 5, "LIQUIDATION")
+
+/* A repayment entry of a loan: the partner's repayment, or the vault's liquidation of
+ * the position, which cleared the loan's remaining debt. */
+#define LG_REPAY_KINDS(X)                                                                          \
+    X(LG_REPAY_KIND_REPAYMENT, 0, "REPAYMENT")                                                     \
+    X(LG_REPAY_KIND_LIQUIDATION, 1, "LIQUIDATION")
+
+/* A webhook event: PENDING (due at next_attempt_at), DELIVERING (claimed by a
+ * dispatcher under a lease), DELIVERED, DEAD (the retry schedule ran out), SKIPPED
+ * (no endpoint was configured when it was due). */
+#define LG_EVENT_STATUSES(X)                                                                       \
+    X(LG_EVENT_PENDING, 0, "PENDING")                                                              \
+    X(LG_EVENT_DELIVERING, 1, "DELIVERING")                                                        \
+    X(LG_EVENT_DELIVERED, 2, "DELIVERED")                                                          \
+    X(LG_EVENT_DEAD, 3, "DEAD")                                                                    \
+    X(LG_EVENT_SKIPPED, 4, "SKIPPED")
+
+/* What one delivery attempt made of its event. ENDPOINT_DISABLED: the endpoint answered
+ * 410, it is switched off and the event waits, pending, for it to be re-enabled. */
+#define LG_ATTEMPT_OUTCOMES(X)                                                                     \
+    X(LG_ATTEMPT_DELIVERED, 0, "DELIVERED")                                                        \
+    X(LG_ATTEMPT_RETRY, 1, "RETRY")                                                                \
+    X(LG_ATTEMPT_DEAD, 2, "DEAD")                                                                  \
+    X(LG_ATTEMPT_DISABLED, 3, "ENDPOINT_DISABLED")
 
 typedef enum { LG_PARTNER_STATUSES(LG_MODEL_ENUM_VALUE) } lg_partner_status;
 typedef enum { LG_TIERS(LG_MODEL_ENUM_VALUE) } lg_tier;
 typedef enum { LG_LOAN_STATUSES(LG_MODEL_ENUM_VALUE) } lg_loan_status;
 typedef enum { LG_REPAY_STATUSES(LG_MODEL_ENUM_VALUE) } lg_repay_status;
 typedef enum { LG_LEDGER_KINDS(LG_MODEL_ENUM_VALUE) } lg_ledger_kind;
+typedef enum { LG_REPAY_KINDS(LG_MODEL_ENUM_VALUE) } lg_repay_kind;
+typedef enum { LG_EVENT_STATUSES(LG_MODEL_ENUM_VALUE) } lg_event_status;
+typedef enum { LG_ATTEMPT_OUTCOMES(LG_MODEL_ENUM_VALUE) } lg_attempt_outcome;
 
 /* The name of a value ("ACTIVE"); "UNKNOWN" for a value outside the table. */
 const char *lg_partner_status_name(lg_partner_status v);
@@ -79,6 +107,9 @@ const char *lg_tier_name(lg_tier v);
 const char *lg_loan_status_name(lg_loan_status v);
 const char *lg_repay_status_name(lg_repay_status v);
 const char *lg_ledger_kind_name(lg_ledger_kind v);
+const char *lg_repay_kind_name(lg_repay_kind v);
+const char *lg_event_status_name(lg_event_status v);
+const char *lg_attempt_outcome_name(lg_attempt_outcome v);
 
 /* The value named name, exactly as the table spells it. Returns LG_OK,
  * LG_ERR_INVALID (NULL, or no such name: *out untouched). */
@@ -91,6 +122,7 @@ lg_err lg_loan_status_parse(const char *name, lg_loan_status *out);
 lg_err lg_partner_status_parse_any(const char *name, lg_partner_status *out);
 lg_err lg_tier_parse_any(const char *name, lg_tier *out);
 lg_err lg_loan_status_parse_any(const char *name, lg_loan_status *out);
+lg_err lg_event_status_parse_any(const char *name, lg_event_status *out);
 
 /* ------------------------------------------------------------------ records */
 
@@ -133,6 +165,15 @@ typedef struct lg_partner {
     int kyc_verified;                    /* the plan's onboarding flags */
     int contract_signed;
     char created_by[LG_NAME_LEN]; /* the admin who created it; set on create only */
+    /* The webhook secret a rotation replaced (secret: never logged), still signed with
+     * until webhook_secret_prev_until_ms; "" / 0 for none. Set with the secret
+     * (LG_PF_WEBHOOK_SECRET). */
+    char webhook_secret_prev[LG_SECRET_LEN];
+    int64_t webhook_secret_prev_until_ms;
+    /* The endpoint switched off (by a 410 answer, or an admin) at this time, 0 = on;
+     * events wait for it. Set with LG_PF_WEBHOOK_STATE. */
+    int64_t webhook_disabled_at_ms;
+    char webhook_disabled_reason[LG_REASON_LEN];
     /* Maintained by the store; ignored on create and update. */
     uint64_t outstanding;    /* principal of PENDING/SETTLING/ACTIVE loans not repaid */
     uint64_t total_borrowed; /* cumulative confirmed principal */
@@ -162,7 +203,8 @@ enum {
     LG_PF_CONTACT_WALLET = 1u << 13,
     LG_PF_PUBLIC_KEY = 1u << 14,
     LG_PF_KYC = 1u << 15,
-    LG_PF_CONTRACT = 1u << 16
+    LG_PF_CONTRACT = 1u << 16,
+    LG_PF_WEBHOOK_STATE = 1u << 17 /* webhook_disabled_at_ms and its reason */
 };
 
 typedef struct lg_api_key {
@@ -227,6 +269,7 @@ typedef struct lg_repayment {
     uint64_t amount;
     uint64_t funded;            /* drawn from the partner's balance (0 for rows older
                                    than balances, which drew nothing) */
+    lg_repay_kind kind;         /* LIQUIDATION: repay_tx is the vault's transaction */
     char proof_tx[LG_HASH_LEN]; /* partner's repaymentTxHash, "" when none */
     char repay_tx[LG_HASH_LEN]; /* our repayLoan transaction */
     lg_repay_status status;
@@ -303,26 +346,46 @@ typedef struct lg_ledger_entry {
     int64_t created_at_ms;
 } lg_ledger_entry;
 
-typedef enum {
-    LG_OUTBOX_PENDING = 0,
-    LG_OUTBOX_DELIVERING = 1, /* claimed under a lease */
-    LG_OUTBOX_DELIVERED = 2,
-    LG_OUTBOX_DEAD = 3
-} lg_outbox_status;
+#define LG_EVENT_ID_LEN   37 /* "evt_" + 32 hex (+NUL) */
+#define LG_EVENT_TYPE_LEN 48
 
-typedef struct lg_outbox_event {
-    int64_t id;
+/* A webhook event of the outbox. payload is the event's data (a JSON object with the
+ * plan's field names); the dispatcher wraps it in the delivered envelope (id, type,
+ * timestamp, sequence: see webhook.h). */
+typedef struct lg_event {
+    int64_t id;                     /* row id: the store's order of events */
+    char event_id[LG_EVENT_ID_LEN]; /* stable across attempts and replays */
     char partner_id[LG_ID_LEN];
-    char event_type[48];          /* "loan.borrowed", "loan.repaid", ... */
-    char payload[LG_PAYLOAD_LEN]; /* JSON */
-    lg_outbox_status status;
-    uint32_t attempts;
+    uint64_t seq; /* the partner's sequence number: 1, 2, ... in order of creation */
+    char type[LG_EVENT_TYPE_LEN]; /* "loan.borrowed", "partner.suspended", ... */
+    char payload[LG_PAYLOAD_LEN];
+    lg_event_status status;
+    uint32_t attempts; /* attempts since it was created or last replayed */
     int64_t next_attempt_at_ms;
+    char owner[LG_OWNER_LEN]; /* the dispatcher holding it while DELIVERING */
     int64_t lease_until_ms;
+    int last_status_code; /* of the last attempt; 0 = no HTTP answer, or none yet */
     char last_error[LG_REASON_LEN];
     int64_t created_at_ms;
-    int64_t delivered_at_ms;
-} lg_outbox_event;
+    int64_t delivered_at_ms; /* 0 = not delivered */
+    int64_t updated_at_ms;
+} lg_event;
+
+/* One delivery attempt of an event: never a secret or a signature. */
+typedef struct lg_event_attempt {
+    int64_t id;
+    char event_id[LG_EVENT_ID_LEN];
+    char partner_id[LG_ID_LEN];
+    uint32_t attempt; /* 1, 2, ... over the event's whole life (replays continue it) */
+    char url[LG_URL_LEN];
+    int64_t started_at_ms;
+    int status_code; /* 0 = no HTTP answer (refused, timed out, ...: see error) */
+    uint32_t latency_ms;
+    lg_attempt_outcome outcome;
+    char response_head[LG_REASON_LEN]; /* the first bytes of the answer's body */
+    char error[LG_REASON_LEN];
+    char dispatcher[LG_OWNER_LEN]; /* the lg_proc_owner that made it */
+} lg_event_attempt;
 
 typedef struct lg_admin_audit {
     int64_t id;

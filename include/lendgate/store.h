@@ -358,11 +358,98 @@ lg_err lg_store_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_e
 /* ----------------------------------------------------------- webhook outbox */
 
 /*
- * The loan operations above write their webhook events (loan.borrowed, loan.failed,
- * loan.repayment_received, loan.repaid) to the outbox inside their own transactions,
- * so an event exists exactly when its change does. Nothing here reads or settles
- * them: the dispatcher that delivers them will bring the operations it needs.
+ * The operations above write their webhook events to the outbox inside their own
+ * transactions, so an event exists exactly when its change does: loan.borrowed
+ * (loan_confirm), loan.failed (loan_fail), loan.pending (loan_release: the request
+ * answered 202), loan.repayment_received and loan.repaid (repay_apply),
+ * partner.limit_approaching (loan_reserve, see set_limit_warn), partner.suspended and
+ * partner.activated (partner_update_audited), partner.key_rotated (key_rotate).
+ * Each event gets a stable id ("evt_" + 32 hex) and the partner's next sequence
+ * number.
+ *
+ * Delivery: a dispatcher claims the head of each partner's queue (the lowest sequence
+ * number not yet delivered, dead or skipped), so one partner's events go out one at a
+ * time, in order, while many partners are served at once. A claim is a lease: a
+ * dispatcher that dies leaves its events to whoever claims after the lease ran out.
  */
+
+/*
+ * Sends partner.limit_approaching from loan_reserve when a reservation takes the
+ * partner's daily usage, or its outstanding principal, to ratio_bps / 10000 of the
+ * limit or past it: once per crossing (the daily warning once per UTC day; the total
+ * one again only after outstanding fell back below the ratio). 0 switches it off
+ * (the default). Returns LG_OK, LG_ERR_INVALID (ratio_bps > 10000).
+ */
+lg_err lg_store_set_limit_warn(lg_store *st, uint32_t ratio_bps);
+
+/*
+ * Adds an event of type for partner_id with data (a JSON object, at most
+ * LG_PAYLOAD_LEN - 1 bytes), due now. Out: *out (may be NULL) = the event.
+ * Returns LG_ERR_NOT_FOUND (no partner), LG_ERR_OVERFLOW (data too long).
+ */
+lg_err lg_store_event_add(lg_store *st, const char *partner_id, const char *type, const char *data,
+                          lg_event *out);
+
+/*
+ * Claims up to max events for owner until now + lease_ms, in one transaction: of each
+ * partner whose endpoint is set and enabled, the head of its queue, when it is
+ * PENDING and due or DELIVERING under a lease that ran out. Claimed events are
+ * DELIVERING with owner and the lease. Heads of partners without an endpoint become
+ * SKIPPED. Out: *items (free()), *n, most overdue first.
+ */
+lg_err lg_store_event_claim(lg_store *st, const char *owner, int64_t lease_ms, uint32_t max,
+                            lg_event **items, size_t *n);
+
+/*
+ * Records attempt a (its event_id, dispatcher = the claim's owner, outcome, ...;
+ * a->attempt is set by the store) and applies its outcome to the event, in one
+ * transaction: DELIVERED; RETRY (PENDING, due at next_attempt_at_ms); DEAD; or
+ * DISABLED (the partner's endpoint switched off with a->error as reason, the event
+ * PENDING, due at once when re-enabled). The lease is released.
+ * Out: *attempt_no (may be NULL). Returns LG_ERR_NOT_FOUND (no event),
+ * LG_ERR_CONFLICT (a->dispatcher no longer holds it: the attempt is recorded, the
+ * event left to its holder).
+ */
+lg_err lg_store_event_finish(lg_store *st, const lg_event_attempt *a, int64_t next_attempt_at_ms,
+                             uint32_t *attempt_no);
+
+/* Returns LG_ERR_NOT_FOUND. partner_id, when not NULL, must own the event (a partner
+ * looking at its own: another's is LG_ERR_NOT_FOUND too). */
+lg_err lg_store_event_get(lg_store *st, const char *event_id, const char *partner_id,
+                          lg_event *out);
+
+typedef struct lg_event_filter {
+    const char *partner_id; /* NULL = any */
+    const char *type;       /* NULL = any */
+    int status;             /* lg_event_status, or -1 for any */
+    int64_t start_ms;       /* created at or after; 0 = open */
+    int64_t end_ms;         /* created before; 0 = open */
+    uint32_t limit;
+    uint64_t offset;
+} lg_event_filter;
+
+/* Newest first. Out: *items (free()), *n, *total. */
+lg_err lg_store_event_list(lg_store *st, const lg_event_filter *f, lg_event **items, size_t *n,
+                           uint64_t *total);
+
+/* The attempts of an event, first first. Out: *items (free()), *n. */
+lg_err lg_store_event_attempts(lg_store *st, const char *event_id, lg_event_attempt **items,
+                               size_t *n);
+
+/*
+ * Makes events due again, now, with a fresh retry schedule (attempts 0), keeping
+ * their ids and sequence numbers: the event event_id (when not NULL), or every event
+ * of partner_id created at or after since_ms. Events being delivered are left alone.
+ * The hook's row is appended with before == after == the partner. Out: *count (may
+ * be NULL). Returns LG_ERR_NOT_FOUND (no such event or partner).
+ */
+struct lg_audit_hook; /* below, with the partner administration */
+lg_err lg_store_event_replay(lg_store *st, const char *partner_id, const char *event_id,
+                             int64_t since_ms, const struct lg_audit_hook *hook, uint64_t *count);
+
+/* How many events are in each status (indexed by lg_event_status), for metrics.
+ * Out: counts[5]. */
+lg_err lg_store_event_counts(lg_store *st, uint64_t counts[5]);
 
 /* ------------------------------------------------------------- admin audit */
 

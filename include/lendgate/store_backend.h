@@ -30,6 +30,8 @@ struct lg_store {
     /* lg_store_set_lease: the process that owns the work this handle starts. */
     char lease_owner[LG_OWNER_LEN];
     int64_t lease_ms;
+    /* lg_store_set_limit_warn: 0 = no partner.limit_approaching events. */
+    uint32_t limit_warn_bps;
 };
 
 struct lg_store_backend {
@@ -119,6 +121,20 @@ struct lg_store_backend {
                          const lg_audit_hook *hook, int64_t *key_id);
     lg_err (*partner_import)(lg_store *st, lg_partner_import_item *items, size_t n,
                              const lg_audit_hook *hook, size_t *bad_index);
+    lg_err (*event_add)(lg_store *st, const char *partner_id, const char *type, const char *data,
+                        lg_event *out);
+    lg_err (*event_claim)(lg_store *st, const char *owner, int64_t lease_ms, uint32_t max,
+                          lg_event **items, size_t *n);
+    lg_err (*event_finish)(lg_store *st, const lg_event_attempt *a, int64_t next_attempt_at_ms,
+                           uint32_t *attempt_no);
+    lg_err (*event_get)(lg_store *st, const char *event_id, const char *partner_id, lg_event *out);
+    lg_err (*event_list)(lg_store *st, const lg_event_filter *f, lg_event **items, size_t *n,
+                         uint64_t *total);
+    lg_err (*event_attempts)(lg_store *st, const char *event_id, lg_event_attempt **items,
+                             size_t *n);
+    lg_err (*event_replay)(lg_store *st, const char *partner_id, const char *event_id,
+                           int64_t since_ms, const lg_audit_hook *hook, uint64_t *count);
+    lg_err (*event_counts)(lg_store *st, uint64_t counts[5]);
     lg_err (*partner_analytics)(lg_store *st, const char *partner_id, int64_t start_ms,
                                 int64_t end_ms, int64_t default_before_ms,
                                 lg_partner_analytics *out, lg_analytics_day **days, size_t *ndays);

@@ -19,6 +19,9 @@ static const named tiers[] = {LG_TIERS(LG_MODEL_NAMED)};
 static const named loan_statuses[] = {LG_LOAN_STATUSES(LG_MODEL_NAMED)};
 static const named repay_statuses[] = {LG_REPAY_STATUSES(LG_MODEL_NAMED)};
 static const named ledger_kinds[] = {LG_LEDGER_KINDS(LG_MODEL_NAMED)};
+static const named repay_kinds[] = {LG_REPAY_KINDS(LG_MODEL_NAMED)};
+static const named event_statuses[] = {LG_EVENT_STATUSES(LG_MODEL_NAMED)};
+static const named attempt_outcomes[] = {LG_ATTEMPT_OUTCOMES(LG_MODEL_NAMED)};
 
 #define COUNT(t) (sizeof(t) / sizeof((t)[0]))
 
@@ -66,6 +69,21 @@ const char *lg_ledger_kind_name(lg_ledger_kind v)
     return name_of(ledger_kinds, COUNT(ledger_kinds), (int)v);
 }
 
+const char *lg_repay_kind_name(lg_repay_kind v)
+{
+    return name_of(repay_kinds, COUNT(repay_kinds), (int)v);
+}
+
+const char *lg_event_status_name(lg_event_status v)
+{
+    return name_of(event_statuses, COUNT(event_statuses), (int)v);
+}
+
+const char *lg_attempt_outcome_name(lg_attempt_outcome v)
+{
+    return name_of(attempt_outcomes, COUNT(attempt_outcomes), (int)v);
+}
+
 /* A parser of one table: exact names, or any_case for query arguments and options. */
 #define PARSER(fn, table, type, any_case)                                                          \
     lg_err fn(const char *name, type *out)                                                         \
@@ -83,3 +101,4 @@ PARSER(lg_tier_parse, tiers, lg_tier, 0)
 PARSER(lg_tier_parse_any, tiers, lg_tier, 1)
 PARSER(lg_loan_status_parse, loan_statuses, lg_loan_status, 0)
 PARSER(lg_loan_status_parse_any, loan_statuses, lg_loan_status, 1)
+PARSER(lg_event_status_parse_any, event_statuses, lg_event_status, 1)

@@ -1,4 +1,4 @@
-/* events.c - loan webhook payloads built with json-c. */
+/* events.c - the data of the webhook events, built with json-c. */
 #include "config.h"
 
 #include <lendgate/events.h>
@@ -29,46 +29,91 @@ static int add_u64(json_object *o, const char *key, uint64_t value)
     return add_str(o, key, text);
 }
 
-static int fill(json_object *o, const char *event, const lg_loan *loan, uint64_t amount,
-                const char *tx_hash, const char *ts)
-{
-    return add_str(o, "event", event) || add_str(o, "loanId", loan->id) ||
-           add_str(o, "partnerLoanId", loan->partner_loan_id) ||
-           add_str(o, "userWallet", loan->user_wallet) || add_str(o, "oaidTokenId", loan->oaid) ||
-           add_u64(o, "amount", amount) || add_u64(o, "fee", loan->fee) ||
-           add_u64(o, "netAmount", loan->net) || add_u64(o, "remaining", loan->remaining) ||
-           add_str(o, "txHash", tx_hash) ||
-           add_str(o, "status", lg_loan_status_name(loan->status)) || add_str(o, "timestamp", ts);
-}
-
-lg_err lg_event_loan_json(const char *event, const lg_loan *loan, uint64_t amount,
-                          const char *tx_hash, int64_t at_ms, char *buf, size_t len)
+static int add_time(json_object *o, const char *key, int64_t at_ms)
 {
     char ts[LG_RFC3339_LEN];
+    if (lg_time_format_rfc3339(at_ms, ts, sizeof ts) != LG_OK)
+        return 1;
+    return add_str(o, key, ts);
+}
+
+/* Writes o into buf and releases it (whatever happens). */
+static lg_err finish(json_object *o, int failed, char *buf, size_t len)
+{
     lg_err rc = LG_OK;
-    if (!event || !loan || !buf || len == 0 ||
-        lg_time_format_rfc3339(at_ms, ts, sizeof ts) != LG_OK)
+    const char *text = failed ? NULL
+                              : json_object_to_json_string_ext(
+                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!text)
+        rc = failed == 2 ? LG_ERR_INVALID : LG_ERR_NOMEM;
+    else if (strlen(text) >= len)
+        rc = LG_ERR_OVERFLOW;
+    else
+        memcpy(buf, text, strlen(text) + 1);
+    json_object_put(o);
+    return rc;
+}
+
+static int fill_loan(json_object *o, const lg_loan *loan, uint64_t amount, const char *tx_hash)
+{
+    return add_str(o, "partnerId", loan->partner_id) ||
+           add_str(o, "partnerLoanId", loan->partner_loan_id) ||
+           add_str(o, "internalLoanId", loan->id) || add_str(o, "userWallet", loan->user_wallet) ||
+           add_str(o, "oaidTokenId", loan->oaid) || add_u64(o, "amount", amount) ||
+           add_u64(o, "borrowedAmount", loan->amount) || add_u64(o, "platformFee", loan->fee) ||
+           add_u64(o, "netAmountTransferred", loan->net) ||
+           add_u64(o, "remainingDebt", loan->remaining) ||
+           add_u64(o, "totalRepaid", loan->repaid) ||
+           add_str(o, "loanStatus", lg_loan_status_name(loan->status)) ||
+           add_str(o, "txHash", tx_hash) ||
+           (loan->failure_reason[0] && add_str(o, "failureReason", loan->failure_reason));
+}
+
+lg_err lg_event_loan_json(const lg_loan *loan, uint64_t amount, const char *tx_hash, int64_t at_ms,
+                          char *buf, size_t len)
+{
+    if (!loan || !buf || len == 0)
         return LG_ERR_INVALID;
     json_object *o = json_object_new_object();
     if (!o)
         return LG_ERR_NOMEM;
-    if (fill(o, event, loan, amount, tx_hash, ts) != 0) {
-        rc = LG_ERR_NOMEM;
-        goto out;
-    }
-    const char *text =
-        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (!text) {
-        rc = LG_ERR_NOMEM;
-        goto out;
-    }
-    size_t n = strlen(text);
-    if (n >= len) {
-        rc = LG_ERR_OVERFLOW;
-        goto out;
-    }
-    memcpy(buf, text, n + 1);
-out:
-    json_object_put(o);
-    return rc;
+    int failed = fill_loan(o, loan, amount, tx_hash) ? 1 : 0;
+    if (!failed && add_time(o, "timestamp", at_ms))
+        failed = 2;
+    return finish(o, failed, buf, len);
+}
+
+lg_err lg_event_partner_json(const lg_partner *p, const char *key_prefix, int64_t keys_expire_ms,
+                             int64_t at_ms, char *buf, size_t len)
+{
+    if (!p || !buf || len == 0)
+        return LG_ERR_INVALID;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return LG_ERR_NOMEM;
+    int failed = add_str(o, "partnerId", p->id) || add_str(o, "partnerName", p->name) ||
+                 add_str(o, "status", lg_partner_status_name(p->status));
+    if (!failed && key_prefix)
+        failed = add_str(o, "keyPrefix", key_prefix) ||
+                 (keys_expire_ms > 0 && add_time(o, "previousKeysExpireAt", keys_expire_ms));
+    if (!failed && add_time(o, "timestamp", at_ms))
+        failed = 2;
+    return finish(o, failed, buf, len);
+}
+
+lg_err lg_event_limit_json(const lg_partner *p, const char *limit_type, uint64_t limit,
+                           uint64_t used, uint32_t ratio_bps, const char *day, int64_t at_ms,
+                           char *buf, size_t len)
+{
+    if (!p || !limit_type || !buf || len == 0)
+        return LG_ERR_INVALID;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return LG_ERR_NOMEM;
+    int failed = add_str(o, "partnerId", p->id) || add_str(o, "limitType", limit_type) ||
+                 add_u64(o, "limit", limit) || add_u64(o, "used", used) ||
+                 add_u64(o, "thresholdBps", ratio_bps) || (day && add_str(o, "day", day));
+    if (!failed && add_time(o, "timestamp", at_ms))
+        failed = 2;
+    return finish(o, failed, buf, len);
 }

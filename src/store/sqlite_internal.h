@@ -94,6 +94,22 @@ enum lg_sq_slot {
     LG_SQ_JOB_LEASE_GET,
     LG_SQ_JOB_LEASE_SET,
     LG_SQ_JOB_LEASE_DROP,
+    LG_SQ_EVENT_SEQ,
+    LG_SQ_LIMIT_WARN_GET,
+    LG_SQ_LIMIT_WARN_SET,
+    LG_SQ_LIMIT_REARM,
+    LG_SQ_EVENT_SKIP,
+    LG_SQ_EVENT_HEADS,
+    LG_SQ_EVENT_TAKE,
+    LG_SQ_EVENT_GET,
+    LG_SQ_EVENT_SET,
+    LG_SQ_ENDPOINT_DISABLE,
+    LG_SQ_ATTEMPT_NEXT,
+    LG_SQ_ATTEMPT_INSERT,
+    LG_SQ_ATTEMPT_LIST,
+    LG_SQ_EVENT_REPLAY_ONE,
+    LG_SQ_EVENT_REPLAY_SINCE,
+    LG_SQ_EVENT_COUNTS,
     LG_SQ__COUNT
 };
 
@@ -104,6 +120,7 @@ enum lg_sq_list_slot {
     LG_SQL_API_LOGS,
     LG_SQL_LEDGER,
     LG_SQL_AUDIT,
+    LG_SQL_EVENTS,
     LG_SQL__COUNT
 };
 #define LG_SQ_MAX_CONDS 5
@@ -253,9 +270,10 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
       "rate_limit_rpm," t "signing_required," t "signing_secret," t "ip_allowlist," t              \
       "outstanding," t "total_borrowed," t "total_repaid," t "total_fees," t "created_at_ms," t    \
       "updated_at_ms," t "deposited," t "balance_used," t "contact_wallet," t "public_key," t      \
-      "kyc_verified," t "contract_signed," t "created_by"
+      "kyc_verified," t "contract_signed," t "created_by," t "webhook_secret_prev," t              \
+      "webhook_secret_prev_until_ms," t "webhook_disabled_at_ms," t "webhook_disabled_reason"
 #define LG_SQ_PARTNER_SELECT "SELECT " LG_SQ_PARTNER_COLS("") " FROM partners"
-#define LG_SQ_PARTNER_NCOLS  29
+#define LG_SQ_PARTNER_NCOLS  33
 #define LG_SQ_KEY_COLS(t)                                                                          \
     t "id," t "partner_id," t "key_hash," t "prefix," t "env," t "created_at_ms," t                \
       "expires_at_ms," t "revoked_at_ms," t "last_used_at_ms"
@@ -268,7 +286,7 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
     "created_at_ms,updated_at_ms,metadata,remaining_credit,owner,lease_until_ms"
 #define LG_SQ_REPAY_COLS                                                                           \
     "id,loan_id,partner_id,amount,proof_tx,repay_tx,status,failure_reason,created_at_ms,"          \
-    "updated_at_ms,funded,owner,lease_until_ms"
+    "updated_at_ms,funded,owner,lease_until_ms,kind"
 #define LG_SQ_TX_COLS                                                                              \
     "id,loan_id,repayment_id,purpose,chain_id,from_addr,nonce,hash,raw,state,created_at_ms,"       \
     "updated_at_ms"
@@ -276,9 +294,13 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
     "id,partner_id,request_id,route,method,client_ip,user_agent,payload,status_code,"              \
     "duration_ms,success,error_message,wallet,oaid,loan_id,created_at_ms"
 #define LG_SQ_LEDGER_COLS "id,partner_id,loan_id,partner_loan_id,kind,amount,tx_hash,created_at_ms"
-#define LG_SQ_OUTBOX_COLS                                                                          \
-    "id,partner_id,event_type,payload,status,attempts,next_attempt_at_ms,lease_until_ms,"          \
-    "last_error,created_at_ms,delivered_at_ms"
+#define LG_SQ_EVENT_COLS(t)                                                                        \
+    t "id," t "event_id," t "partner_id," t "seq," t "event_type," t "payload," t "status," t      \
+      "attempts," t "next_attempt_at_ms," t "owner," t "lease_until_ms," t "last_status_code," t   \
+      "last_error," t "created_at_ms," t "delivered_at_ms," t "updated_at_ms"
+#define LG_SQ_ATTEMPT_COLS                                                                         \
+    "id,event_id,partner_id,attempt,url,started_at_ms,status_code,latency_ms,outcome,"             \
+    "response_head,error,dispatcher"
 #define LG_SQ_AUDIT_COLS                                                                           \
     "id,admin,action,target,before_json,after_json,request_id,client_ip,created_at_ms"
 
@@ -291,10 +313,12 @@ void lg_sq_read_chain_tx(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_api_log(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_ledger(sqlite3_stmt *s, int col, void *out);
 void lg_sq_read_audit(sqlite3_stmt *s, int col, void *out);
+void lg_sq_read_event(sqlite3_stmt *s, int col, void *out);
+void lg_sq_read_attempt(sqlite3_stmt *s, int col, void *out);
 
 /* Binders: column i of the table's list to parameter ?i+1 (integer ids as NULL, so
  * SQLite assigns them). Return 0 or non-zero. */
-/* Binds ?1..?22 and ?25..?29, every column but the repayment balance (deposited ?23
+/* Binds ?1..?22 and ?25..?33, every column but the repayment balance (deposited ?23
  * and balance_used ?24), which only the money statements write. */
 int lg_sq_bind_partner(sqlite3_stmt *s, const lg_partner *p);
 int lg_sq_bind_key(sqlite3_stmt *s, const lg_api_key *k);
@@ -307,7 +331,7 @@ int lg_sq_bind_repayment(sqlite3_stmt *s, const lg_repayment *r);
 int lg_sq_bind_chain_tx(sqlite3_stmt *s, const lg_chain_tx *tx);
 int lg_sq_bind_api_log(sqlite3_stmt *s, const lg_api_log *r);
 int lg_sq_bind_ledger(sqlite3_stmt *s, const lg_ledger_entry *e);
-int lg_sq_bind_outbox(sqlite3_stmt *s, const lg_outbox_event *e);
+int lg_sq_bind_attempt(sqlite3_stmt *s, const lg_event_attempt *a);
 int lg_sq_bind_audit(sqlite3_stmt *s, const lg_admin_audit *a);
 
 /* ------------------------------------------------------------ shared steps */
@@ -381,9 +405,28 @@ lg_err lg_sq_ledger_insert(lg_sqlite *h, const lg_ledger_entry *e);
 lg_err lg_sq_ledger_add(lg_sqlite *h, const lg_loan *l, lg_ledger_kind kind, uint64_t amount,
                         const char *tx_hash);
 
-/* Enqueues the loan event (events.h payload) for l's partner. */
+/* Adds an event for partner_id in the caller's transaction (see lg_store_event_add). */
+lg_err lg_sq_event_add(lg_sqlite *h, const char *partner_id, const char *type, const char *data,
+                       lg_event *out);
+
+/* Adds the loan event (events.h data) for l's partner. */
 lg_err lg_sq_outbox_loan_event(lg_sqlite *h, const char *event, const lg_loan *l, uint64_t amount,
                                const char *tx_hash);
+
+/* Adds a partner event for p (key_prefix and keys_expire_ms: see lg_event_partner_json). */
+lg_err lg_sq_outbox_partner_event(lg_sqlite *h, const char *event, const lg_partner *p,
+                                  const char *key_prefix, int64_t keys_expire_ms);
+
+/* After a reservation: partner.limit_approaching when p (its outstanding including
+ * the reservation) or day_used (today's usage, day) crossed the warning ratio. */
+lg_err lg_sq_limit_warn(lg_sqlite *h, const lg_partner *p, const char *day, uint64_t day_used);
+
+/* After outstanding fell: the total-limit warning is re-armed once p is below the ratio. */
+lg_err lg_sq_limit_rearm(lg_sqlite *h, const lg_partner *p);
+
+/* Asks the hook for the row of a change and appends it; a NULL hook writes none. */
+lg_err lg_sq_audit_write(lg_sqlite *h, const lg_audit_hook *hook, const lg_partner *before,
+                         const lg_partner *after);
 
 /* Writes a new random record id (UUID v4) into buf (LG_UUID_LEN). */
 lg_err lg_sq_new_id(char *buf);
@@ -435,6 +478,22 @@ lg_err lg_sqlite_job_lease_take(lg_store *st, const char *name, const char *owne
                                 const char *dead_owner, char holder[LG_OWNER_LEN],
                                 int64_t *holder_until_ms);
 lg_err lg_sqlite_job_lease_release(lg_store *st, const char *name, const char *owner);
+
+lg_err lg_sqlite_event_add(lg_store *st, const char *partner_id, const char *type, const char *data,
+                           lg_event *out);
+lg_err lg_sqlite_event_claim(lg_store *st, const char *owner, int64_t lease_ms, uint32_t max,
+                             lg_event **items, size_t *n);
+lg_err lg_sqlite_event_finish(lg_store *st, const lg_event_attempt *a, int64_t next_attempt_at_ms,
+                              uint32_t *attempt_no);
+lg_err lg_sqlite_event_get(lg_store *st, const char *event_id, const char *partner_id,
+                           lg_event *out);
+lg_err lg_sqlite_event_list(lg_store *st, const lg_event_filter *f, lg_event **items, size_t *n,
+                            uint64_t *total);
+lg_err lg_sqlite_event_attempts(lg_store *st, const char *event_id, lg_event_attempt **items,
+                                size_t *n);
+lg_err lg_sqlite_event_replay(lg_store *st, const char *partner_id, const char *event_id,
+                              int64_t since_ms, const lg_audit_hook *hook, uint64_t *count);
+lg_err lg_sqlite_event_counts(lg_store *st, uint64_t counts[5]);
 lg_err lg_sqlite_loan_release(lg_store *st, const char *loan_id);
 lg_err lg_sqlite_repay_release(lg_store *st, const char *repayment_id);
 /* The lease a row started through st now gets: its owner and expiry. */

@@ -746,3 +746,110 @@ lg_err lg_store_partner_analytics(lg_store *st, const char *partner_id, int64_t 
     return DISPATCH(st, partner_analytics, partner_id, start_ms, end_ms, default_before_ms, out,
                     days, ndays);
 }
+
+/* ------------------------------------------------------------ webhook events */
+
+lg_err lg_store_set_limit_warn(lg_store *st, uint32_t ratio_bps)
+{
+    if (!st || ratio_bps > 10000)
+        return LG_ERR_INVALID;
+    st->limit_warn_bps = ratio_bps;
+    return LG_OK;
+}
+
+static int event_type_ok(const char *type)
+{
+    return key_ok(type, LG_EVENT_TYPE_LEN);
+}
+
+lg_err lg_store_event_add(lg_store *st, const char *partner_id, const char *type, const char *data,
+                          lg_event *out)
+{
+    lg_event scratch;
+    if (!st || !key_ok(partner_id, LG_ID_LEN) || !event_type_ok(type) || !data)
+        return LG_ERR_INVALID;
+    if (strnlen(data, LG_PAYLOAD_LEN) >= LG_PAYLOAD_LEN)
+        return LG_ERR_OVERFLOW;
+    return WRITE(st, event_add, partner_id, type, data, out ? out : &scratch);
+}
+
+lg_err lg_store_event_claim(lg_store *st, const char *owner, int64_t lease_ms, uint32_t max,
+                            lg_event **items, size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st || !key_ok(owner, LG_OWNER_LEN) || lease_ms <= 0)
+        return LG_ERR_INVALID;
+    return WRITE(st, event_claim, owner, lease_ms, cap_limit(max), items, n);
+}
+
+lg_err lg_store_event_finish(lg_store *st, const lg_event_attempt *a, int64_t next_attempt_at_ms,
+                             uint32_t *attempt_no)
+{
+    uint32_t scratch;
+    if (!st || !a || !FIELD_OK(a->event_id) || !a->event_id[0] || !FIELD_OK(a->url) ||
+        !FIELD_OK(a->dispatcher) || !a->dispatcher[0] || !FIELD_OK(a->response_head) ||
+        !FIELD_OK(a->error) || (unsigned)a->outcome > LG_ATTEMPT_DISABLED)
+        return LG_ERR_INVALID;
+    return WRITE(st, event_finish, a, next_attempt_at_ms, attempt_no ? attempt_no : &scratch);
+}
+
+lg_err lg_store_event_get(lg_store *st, const char *event_id, const char *partner_id, lg_event *out)
+{
+    if (!st || !key_ok(event_id, LG_EVENT_ID_LEN) || !opt_ok(partner_id, LG_ID_LEN) || !out)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, event_get, event_id, partner_id, out);
+}
+
+lg_err lg_store_event_list(lg_store *st, const lg_event_filter *f, lg_event **items, size_t *n,
+                           uint64_t *total)
+{
+    uint64_t scratch;
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!total)
+        total = &scratch;
+    *total = 0;
+    if (!st || !f || !opt_ok(f->partner_id, LG_ID_LEN) || !opt_ok(f->type, LG_EVENT_TYPE_LEN) ||
+        f->status > LG_EVENT_SKIPPED || f->status < -1 || !u64_ok(f->offset))
+        return LG_ERR_INVALID;
+    lg_event_filter capped = *f;
+    capped.limit = cap_limit(f->limit);
+    return DISPATCH(st, event_list, &capped, items, n, total);
+}
+
+lg_err lg_store_event_attempts(lg_store *st, const char *event_id, lg_event_attempt **items,
+                               size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st || !key_ok(event_id, LG_EVENT_ID_LEN))
+        return LG_ERR_INVALID;
+    return DISPATCH(st, event_attempts, event_id, items, n);
+}
+
+lg_err lg_store_event_replay(lg_store *st, const char *partner_id, const char *event_id,
+                             int64_t since_ms, const struct lg_audit_hook *hook, uint64_t *count)
+{
+    uint64_t scratch;
+    if (!count)
+        count = &scratch;
+    *count = 0;
+    if (!st || (!partner_id && !event_id) || !opt_ok(partner_id, LG_ID_LEN) ||
+        !opt_ok(event_id, LG_EVENT_ID_LEN) || since_ms < 0)
+        return LG_ERR_INVALID;
+    return WRITE(st, event_replay, partner_id, event_id, since_ms, hook, count);
+}
+
+lg_err lg_store_event_counts(lg_store *st, uint64_t counts[5])
+{
+    if (!st || !counts)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, event_counts, counts);
+}

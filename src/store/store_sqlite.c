@@ -105,6 +105,33 @@ static lg_err migration_record(lg_sqlite *h, const struct lg_sql_migration *m)
     return rc;
 }
 
+/* Migrations run with foreign keys off (a rebuilt table is dropped and renamed into
+ * place while others refer to it, SQLite's procedure for changing a CHECK): what
+ * they leave is checked here, inside their transaction, instead. */
+static lg_err foreign_keys_hold(lg_sqlite *h, const char *name)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(h->db, "PRAGMA foreign_key_check", -1, &s, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW) {
+        lg_error("store.migrate", "migration \"%s\" leaves rows that break a foreign key", name);
+        return LG_ERR_SCHEMA;
+    }
+    return rc == SQLITE_DONE ? LG_OK : lg_sq_err(h, rc, name);
+}
+
+/* Switches foreign-key enforcement (a no-op inside a transaction, so done between
+ * migrations). */
+static lg_err foreign_keys(lg_sqlite *h, int on)
+{
+    if (sqlite3_exec(h->db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF", NULL,
+                     NULL, NULL) != SQLITE_OK)
+        return lg_sq_err(h, sqlite3_extended_errcode(h->db), "foreign keys");
+    return LG_OK;
+}
+
 /* Applies m unless recorded; checked again under the write lock, so two processes
  * migrating at once apply it once. Out: *did = 1 when applied. */
 static lg_err migration_apply(lg_sqlite *h, const struct lg_sql_migration *m, int *did)
@@ -116,7 +143,9 @@ static lg_err migration_apply(lg_sqlite *h, const struct lg_sql_migration *m, in
     /* Migration text is fixed at build time (sql/NNN_*.sql), never built from values. */
     if (sqlite3_exec(h->db, m->sql, NULL, NULL, NULL) != SQLITE_OK)
         return lg_sq_err(h, sqlite3_extended_errcode(h->db), m->name);
-    rc = migration_record(h, m);
+    rc = foreign_keys_hold(h, m->name);
+    if (rc == LG_OK)
+        rc = migration_record(h, m);
     *did = rc == LG_OK;
     return rc;
 }
@@ -141,6 +170,8 @@ static lg_err backend_migrate(lg_store *st, int *applied)
     lg_err rc = migrations_table(h);
     if (rc == LG_OK)
         rc = version_check(h);
+    if (rc == LG_OK)
+        rc = foreign_keys(h, 0);
     for (size_t i = 0; rc == LG_OK && i < lg_sql_migrations_count; i++) {
         const struct lg_sql_migration *m = &lg_sql_migrations[i];
         int did = 0;
@@ -151,7 +182,8 @@ static lg_err backend_migrate(lg_store *st, int *applied)
             lg_info("store.migrate", "applied schema migration %d \"%s\"", m->version, m->name);
         }
     }
-    return rc;
+    lg_err on = foreign_keys(h, 1);
+    return rc != LG_OK ? rc : on;
 }
 
 /* ------------------------------------------------------------ open, close */
@@ -389,4 +421,12 @@ const lg_store_backend lg_store_sqlite_backend = {
     .key_rotate = lg_sqlite_key_rotate,
     .partner_import = lg_sqlite_partner_import,
     .partner_analytics = lg_sqlite_partner_analytics,
+    .event_add = lg_sqlite_event_add,
+    .event_claim = lg_sqlite_event_claim,
+    .event_finish = lg_sqlite_event_finish,
+    .event_get = lg_sqlite_event_get,
+    .event_list = lg_sqlite_event_list,
+    .event_attempts = lg_sqlite_event_attempts,
+    .event_replay = lg_sqlite_event_replay,
+    .event_counts = lg_sqlite_event_counts,
 };

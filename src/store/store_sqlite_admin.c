@@ -30,9 +30,8 @@ static void audit_terminate(lg_admin_audit *row)
     row->client_ip[sizeof row->client_ip - 1] = '\0';
 }
 
-/* Asks the hook for the row of a change and appends it; a NULL hook writes none. */
-static lg_err audit_write(lg_sqlite *h, const lg_audit_hook *hook, const lg_partner *before,
-                          const lg_partner *after)
+lg_err lg_sq_audit_write(lg_sqlite *h, const lg_audit_hook *hook, const lg_partner *before,
+                         const lg_partner *after)
 {
     if (!hook || !hook->fill)
         return LG_OK;
@@ -105,11 +104,24 @@ lg_err lg_sqlite_partner_onboard(lg_store *st, const lg_partner *p, const lg_api
         return rc;
     rc = partner_onboard_in(h, p, key, key_id, &after);
     if (rc == LG_OK)
-        rc = audit_write(h, hook, NULL, &after);
+        rc = lg_sq_audit_write(h, hook, NULL, &after);
     return lg_sq_end(h, rc);
 }
 
 /* ------------------------------------------------------------ updates */
+
+/* partner.suspended when a change suspends the partner, partner.activated when it
+ * makes a suspended or inactive partner active again. */
+static lg_err status_event(lg_sqlite *h, const lg_partner *before, const lg_partner *after)
+{
+    if (before->status == after->status)
+        return LG_OK;
+    if (after->status == LG_PARTNER_SUSPENDED)
+        return lg_sq_outbox_partner_event(h, "partner.suspended", after, NULL, 0);
+    if (after->status == LG_PARTNER_ACTIVE)
+        return lg_sq_outbox_partner_event(h, "partner.activated", after, NULL, 0);
+    return LG_OK;
+}
 
 lg_err lg_sqlite_partner_update_audited(lg_store *st, const lg_partner *p, unsigned mask,
                                         const lg_audit_hook *hook, lg_partner *before,
@@ -121,7 +133,9 @@ lg_err lg_sqlite_partner_update_audited(lg_store *st, const lg_partner *p, unsig
         return rc;
     rc = lg_sq_partner_update_in(h, p, mask, before, after);
     if (rc == LG_OK)
-        rc = audit_write(h, hook, before, after);
+        rc = status_event(h, before, after);
+    if (rc == LG_OK)
+        rc = lg_sq_audit_write(h, hook, before, after);
     return lg_sq_end(h, rc);
 }
 
@@ -157,7 +171,10 @@ static lg_err key_rotate_in(lg_sqlite *h, const lg_api_key *key, int64_t old_exp
     if (rc == LG_OK)
         rc = keys_expire_in(h, key->partner_id, *key_id, old_expires_at_ms);
     if (rc == LG_OK)
-        rc = audit_write(h, hook, &p, &p);
+        rc = lg_sq_outbox_partner_event(h, "partner.key_rotated", &p, key->prefix,
+                                        old_expires_at_ms);
+    if (rc == LG_OK)
+        rc = lg_sq_audit_write(h, hook, &p, &p);
     return rc;
 }
 
@@ -204,7 +221,7 @@ static lg_err import_update(lg_sqlite *h, lg_partner_import_item *it, const lg_a
     it->after.updated_at_ms = lg_time_now_ms();
     lg_err rc = lg_sq_partner_write(h, &it->after);
     if (rc == LG_OK)
-        rc = audit_write(h, hook, &it->before, &it->after);
+        rc = lg_sq_audit_write(h, hook, &it->before, &it->after);
     return rc;
 }
 
@@ -227,7 +244,7 @@ static lg_err import_one(lg_sqlite *h, lg_partner_import_item *items, size_t i,
     it->created = 1;
     rc = partner_onboard_in(h, &it->partner, &it->key, &key_id, &it->after);
     if (rc == LG_OK)
-        rc = audit_write(h, hook, NULL, &it->after);
+        rc = lg_sq_audit_write(h, hook, NULL, &it->after);
     return rc;
 }
 

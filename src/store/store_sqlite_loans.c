@@ -151,6 +151,9 @@ static lg_err reserve_tx(lg_sqlite *h, lg_loan *loan, lg_reserve_info *info, lg_
         return LG_ERR_LIMIT_TOTAL;
     if ((rc = reserve_write(h, loan, day, now)) != LG_OK)
         return rc;
+    p.outstanding += loan->amount; /* below the total limit: checked above */
+    if ((rc = lg_sq_limit_warn(h, &p, day, used + loan->amount)) != LG_OK)
+        return rc;
     info->daily_remaining -= loan->amount;
     info->total_remaining -= loan->amount;
     return LG_OK;

@@ -45,7 +45,7 @@ lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p)
                       "INSERT INTO partners (" LG_SQ_PARTNER_COLS(
                           "") ") VALUES "
                               "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
-                              "?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29)",
+                              "?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33)",
                       &s);
     if (rc != LG_OK)
         return rc;
@@ -82,8 +82,15 @@ void lg_sq_partner_merge(lg_partner *to, const lg_partner *p, unsigned mask)
         COPY_FIELD(to, p, settlement_address);
     if (mask & LG_PF_WEBHOOK_URL)
         COPY_FIELD(to, p, webhook_url);
-    if (mask & LG_PF_WEBHOOK_SECRET)
+    if (mask & LG_PF_WEBHOOK_SECRET) {
         COPY_FIELD(to, p, webhook_secret);
+        COPY_FIELD(to, p, webhook_secret_prev);
+        to->webhook_secret_prev_until_ms = p->webhook_secret_prev_until_ms;
+    }
+    if (mask & LG_PF_WEBHOOK_STATE) {
+        to->webhook_disabled_at_ms = p->webhook_disabled_at_ms;
+        COPY_FIELD(to, p, webhook_disabled_reason);
+    }
     if (mask & LG_PF_CONTACT)
         COPY_FIELD(to, p, contact_email);
     if (mask & LG_PF_RATE_LIMIT)
@@ -117,7 +124,9 @@ lg_err lg_sq_partner_write(lg_sqlite *h, const lg_partner *p)
                               "contact_email = ?12, rate_limit_rpm = ?13, signing_required = ?14, "
                               "signing_secret = ?15, ip_allowlist = ?16, updated_at_ms = ?22, "
                               "contact_wallet = ?25, public_key = ?26, kyc_verified = ?27, "
-                              "contract_signed = ?28, created_by = ?29 WHERE id = ?1",
+                              "contract_signed = ?28, created_by = ?29, webhook_secret_prev = ?30, "
+                              "webhook_secret_prev_until_ms = ?31, webhook_disabled_at_ms = ?32, "
+                              "webhook_disabled_reason = ?33 WHERE id = ?1",
                               &s);
     if (rc != LG_OK)
         return rc;
@@ -204,7 +213,10 @@ lg_err lg_sq_partner_apply(lg_sqlite *h, const char *partner_id, const lg_sq_par
         (p.balance_used > p.deposited || d->balance_use > p.deposited - p.balance_used))
         return LG_ERR_FUNDS;
     p.balance_used += d->balance_use;
-    return partner_money_write(h, &p);
+    rc = partner_money_write(h, &p);
+    if (rc == LG_OK && d->outstanding_sub)
+        rc = lg_sq_limit_rearm(h, &p);
+    return rc;
 }
 
 /* ------------------------------------------------------------ daily usage */

@@ -27,7 +27,8 @@ static lg_err repay_read(lg_sqlite *h, const char *id, lg_repayment *out)
     return rc;
 }
 
-/* with_lease: the statement also writes the lease (owner ?12, lease_until_ms ?13). */
+/* with_lease: the statement also writes what is fixed at insert: the lease (owner ?12,
+ * lease_until_ms ?13) and the kind (?14). */
 static lg_err repay_write(lg_sqlite *h, int slot, const char *sql, const lg_repayment *r,
                           int with_lease)
 {
@@ -36,7 +37,8 @@ static lg_err repay_write(lg_sqlite *h, int slot, const char *sql, const lg_repa
     if (rc != LG_OK)
         return rc;
     if (lg_sq_bind_repayment(s, r) || (with_lease && (lg_sq_bind_text(s, 12, r->owner) ||
-                                                      lg_sq_bind_i64(s, 13, r->lease_until_ms))))
+                                                      lg_sq_bind_i64(s, 13, r->lease_until_ms) ||
+                                                      lg_sq_bind_i64(s, 14, r->kind))))
         rc = lg_sq_bind_failed(h, "repayment write");
     else
         rc = lg_sq_step_done(h, s, "repayment write");
@@ -50,18 +52,16 @@ static lg_err repay_insert(lg_sqlite *h, const lg_repayment *r)
      * index: LG_ERR_DUPLICATE. */
     return repay_write(h, LG_SQ_REPAY_INSERT,
                        "INSERT INTO loan_repayments (" LG_SQ_REPAY_COLS ") VALUES "
-                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
                        r, 1);
 }
 
-/* A lease cleared: the request answered and left the row to reconcile. */
+/* A lease cleared: the request answered and left the row to reconcile. The caller
+ * has begun the transaction and ends it. */
 static lg_err release(lg_sqlite *h, int slot, const char *sql, const char *id)
 {
     sqlite3_stmt *s;
-    lg_err rc = lg_sq_begin(h);
-    if (rc != LG_OK)
-        return rc;
-    rc = lg_sq_prepare(h, slot, sql, &s);
+    lg_err rc = lg_sq_prepare(h, slot, sql, &s);
     if (rc == LG_OK) {
         if (lg_sq_bind_text(s, 1, id))
             rc = lg_sq_bind_failed(h, "lease release");
@@ -70,21 +70,41 @@ static lg_err release(lg_sqlite *h, int slot, const char *sql, const char *id)
             rc = LG_ERR_NOT_FOUND;
         lg_sq_done(s);
     }
-    return lg_sq_end(h, rc);
+    return rc;
+}
+
+/* The borrow request answers 202 with the loan in flight: loan.pending tells the
+ * partner the rest will come by webhook. */
+static lg_err loan_release_tx(lg_sqlite *h, const char *loan_id)
+{
+    lg_loan l;
+    lg_err rc =
+        release(h, LG_SQ_LOAN_RELEASE,
+                "UPDATE partner_loans SET owner = '', lease_until_ms = 0 WHERE id = ?1", loan_id);
+    if (rc == LG_OK)
+        rc = lg_sq_loan_read(h, loan_id, &l);
+    if (rc == LG_OK && (l.status == LG_LOAN_PENDING || l.status == LG_LOAN_SETTLING))
+        rc = lg_sq_outbox_loan_event(h, "loan.pending", &l, l.amount, l.borrow_tx);
+    return rc;
 }
 
 lg_err lg_sqlite_loan_release(lg_store *st, const char *loan_id)
 {
-    return release(lg_sq_handle(st), LG_SQ_LOAN_RELEASE,
-                   "UPDATE partner_loans SET owner = '', lease_until_ms = 0 WHERE id = ?1",
-                   loan_id);
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    return rc == LG_OK ? lg_sq_end(h, loan_release_tx(h, loan_id)) : rc;
 }
 
 lg_err lg_sqlite_repay_release(lg_store *st, const char *repayment_id)
 {
-    return release(lg_sq_handle(st), LG_SQ_REPAY_RELEASE,
-                   "UPDATE loan_repayments SET owner = '', lease_until_ms = 0 WHERE id = ?1",
-                   repayment_id);
+    lg_sqlite *h = lg_sq_handle(st);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    return lg_sq_end(h, release(h, LG_SQ_REPAY_RELEASE,
+                                "UPDATE loan_repayments SET owner = '', lease_until_ms = 0 "
+                                "WHERE id = ?1",
+                                repayment_id));
 }
 
 void lg_sq_lease_of(lg_store *st, int64_t now, char owner[LG_OWNER_LEN], int64_t *until)

@@ -41,6 +41,10 @@ void lg_sq_read_partner(sqlite3_stmt *s, int c, void *out)
     p->kyc_verified = INT();
     p->contract_signed = INT();
     TEXT(p->created_by);
+    TEXT(p->webhook_secret_prev);
+    p->webhook_secret_prev_until_ms = I64();
+    p->webhook_disabled_at_ms = I64();
+    TEXT(p->webhook_disabled_reason);
 }
 
 int lg_sq_bind_partner(sqlite3_stmt *s, const lg_partner *p)
@@ -59,7 +63,12 @@ int lg_sq_bind_partner(sqlite3_stmt *s, const lg_partner *p)
            lg_sq_bind_i64(s, 21, p->created_at_ms) || lg_sq_bind_i64(s, 22, p->updated_at_ms) ||
            lg_sq_bind_text(s, 25, p->contact_wallet) || lg_sq_bind_text(s, 26, p->public_key) ||
            lg_sq_bind_i64(s, 27, p->kyc_verified != 0) ||
-           lg_sq_bind_i64(s, 28, p->contract_signed != 0) || lg_sq_bind_text(s, 29, p->created_by);
+           lg_sq_bind_i64(s, 28, p->contract_signed != 0) ||
+           lg_sq_bind_text(s, 29, p->created_by) ||
+           lg_sq_bind_text(s, 30, p->webhook_secret_prev) ||
+           lg_sq_bind_i64(s, 31, p->webhook_secret_prev_until_ms) ||
+           lg_sq_bind_i64(s, 32, p->webhook_disabled_at_ms) ||
+           lg_sq_bind_reason(s, 33, p->webhook_disabled_reason);
 }
 
 void lg_sq_read_key(sqlite3_stmt *s, int c, void *out)
@@ -156,6 +165,7 @@ void lg_sq_read_repayment(sqlite3_stmt *s, int c, void *out)
     r->funded = U64();
     TEXT(r->owner);
     r->lease_until_ms = I64();
+    r->kind = (lg_repay_kind)INT();
 }
 
 int lg_sq_bind_repayment(sqlite3_stmt *s, const lg_repayment *r)
@@ -251,16 +261,6 @@ int lg_sq_bind_ledger(sqlite3_stmt *s, const lg_ledger_entry *e)
            lg_sq_bind_text(s, 7, e->tx_hash) || lg_sq_bind_i64(s, 8, e->created_at_ms);
 }
 
-int lg_sq_bind_outbox(sqlite3_stmt *s, const lg_outbox_event *e)
-{
-    return sqlite3_bind_null(s, 1) != SQLITE_OK || lg_sq_bind_text(s, 2, e->partner_id) ||
-           lg_sq_bind_text(s, 3, e->event_type) || lg_sq_bind_text(s, 4, e->payload) ||
-           lg_sq_bind_i64(s, 5, e->status) || lg_sq_bind_i64(s, 6, e->attempts) ||
-           lg_sq_bind_i64(s, 7, e->next_attempt_at_ms) || lg_sq_bind_i64(s, 8, e->lease_until_ms) ||
-           lg_sq_bind_reason(s, 9, e->last_error) || lg_sq_bind_i64(s, 10, e->created_at_ms) ||
-           lg_sq_bind_i64(s, 11, e->delivered_at_ms);
-}
-
 void lg_sq_read_audit(sqlite3_stmt *s, int c, void *out)
 {
     lg_admin_audit *a = out;
@@ -282,4 +282,52 @@ int lg_sq_bind_audit(sqlite3_stmt *s, const lg_admin_audit *a)
            lg_sq_bind_text(s, 5, a->before_json) || lg_sq_bind_text(s, 6, a->after_json) ||
            lg_sq_bind_text(s, 7, a->request_id) || lg_sq_bind_text(s, 8, a->client_ip) ||
            lg_sq_bind_i64(s, 9, a->created_at_ms);
+}
+
+void lg_sq_read_event(sqlite3_stmt *s, int c, void *out)
+{
+    lg_event *e = out;
+    e->id = I64();
+    TEXT(e->event_id);
+    TEXT(e->partner_id);
+    e->seq = U64();
+    TEXT(e->type);
+    TEXT(e->payload);
+    e->status = (lg_event_status)INT();
+    e->attempts = (uint32_t)I64();
+    e->next_attempt_at_ms = I64();
+    TEXT(e->owner);
+    e->lease_until_ms = I64();
+    e->last_status_code = INT();
+    TEXT(e->last_error);
+    e->created_at_ms = I64();
+    e->delivered_at_ms = I64();
+    e->updated_at_ms = I64();
+}
+
+void lg_sq_read_attempt(sqlite3_stmt *s, int c, void *out)
+{
+    lg_event_attempt *a = out;
+    a->id = I64();
+    TEXT(a->event_id);
+    TEXT(a->partner_id);
+    a->attempt = (uint32_t)I64();
+    TEXT(a->url);
+    a->started_at_ms = I64();
+    a->status_code = INT();
+    a->latency_ms = (uint32_t)I64();
+    a->outcome = (lg_attempt_outcome)INT();
+    TEXT(a->response_head);
+    TEXT(a->error);
+    TEXT(a->dispatcher);
+}
+
+int lg_sq_bind_attempt(sqlite3_stmt *s, const lg_event_attempt *a)
+{
+    return sqlite3_bind_null(s, 1) != SQLITE_OK || lg_sq_bind_text(s, 2, a->event_id) ||
+           lg_sq_bind_text(s, 3, a->partner_id) || lg_sq_bind_i64(s, 4, a->attempt) ||
+           lg_sq_bind_text(s, 5, a->url) || lg_sq_bind_i64(s, 6, a->started_at_ms) ||
+           lg_sq_bind_i64(s, 7, a->status_code) || lg_sq_bind_i64(s, 8, a->latency_ms) ||
+           lg_sq_bind_i64(s, 9, a->outcome) || lg_sq_bind_reason(s, 10, a->response_head) ||
+           lg_sq_bind_reason(s, 11, a->error) || lg_sq_bind_text(s, 12, a->dispatcher);
 }

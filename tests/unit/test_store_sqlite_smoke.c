@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #define NOW_MS  INT64_C(1773489600000) /* 2026-03-14T12:00:00Z */
-#define SCHEMA  6                      /* migrations in sql/ */
+#define SCHEMA  7                      /* migrations in sql/ */
 #define PARTNER "partner_acme_001"
 #define WALLET  "0x1111111111111111111111111111111111111111"
 #define SIGNER  "0xAbCdEf0123456789abcdef0123456789ABCDEF01"
@@ -517,16 +517,18 @@ static void test_borrowed_event_payload(void)
     sqlite3_close(db);
     json_object *o = json_tokener_parse(payload);
     CU_ASSERT_FATAL(o != NULL);
-    CU_ASSERT_STRING_EQUAL(json_str(o, "event"), "loan.borrowed");
-    CU_ASSERT_STRING_EQUAL(json_str(o, "loanId"), l.id);
+    CU_ASSERT_STRING_EQUAL(json_str(o, "partnerId"), PARTNER);
+    CU_ASSERT_STRING_EQUAL(json_str(o, "internalLoanId"), l.id);
     CU_ASSERT_STRING_EQUAL(json_str(o, "partnerLoanId"), "ev-1");
     CU_ASSERT_STRING_EQUAL(json_str(o, "userWallet"), WALLET);
     CU_ASSERT_STRING_EQUAL(json_str(o, "oaidTokenId"), "42");
     CU_ASSERT_STRING_EQUAL(json_str(o, "amount"), "2000000");
-    CU_ASSERT_STRING_EQUAL(json_str(o, "fee"), "10000");
-    CU_ASSERT_STRING_EQUAL(json_str(o, "netAmount"), "1990000");
-    CU_ASSERT_STRING_EQUAL(json_str(o, "remaining"), "2000000");
-    CU_ASSERT_STRING_EQUAL(json_str(o, "status"), "ACTIVE");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "borrowedAmount"), "2000000");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "platformFee"), "10000");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "netAmountTransferred"), "1990000");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "remainingDebt"), "2000000");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "totalRepaid"), "0");
+    CU_ASSERT_STRING_EQUAL(json_str(o, "loanStatus"), "ACTIVE");
     CU_ASSERT_STRING_EQUAL(json_str(o, "timestamp"), "2026-03-14T12:00:00.000Z");
     CU_ASSERT_EQUAL(strlen(json_str(o, "txHash")), 66);
     json_object_put(o);
@@ -538,12 +540,9 @@ static void test_event_json_errors(void)
     lg_loan l;
     char small[16], buf[LG_PAYLOAD_LEN];
     loan_request(&l, "x", 10);
-    CU_ASSERT_EQUAL(lg_event_loan_json("loan.failed", &l, 10, NULL, NOW_MS, small, sizeof small),
-                    LG_ERR_OVERFLOW);
-    CU_ASSERT_EQUAL(lg_event_loan_json(NULL, &l, 10, NULL, NOW_MS, buf, sizeof buf),
-                    LG_ERR_INVALID);
-    CU_ASSERT_EQUAL(lg_event_loan_json("loan.failed", &l, 10, NULL, -5, buf, sizeof buf),
-                    LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_event_loan_json(&l, 10, NULL, NOW_MS, small, sizeof small), LG_ERR_OVERFLOW);
+    CU_ASSERT_EQUAL(lg_event_loan_json(NULL, 10, NULL, NOW_MS, buf, sizeof buf), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_event_loan_json(&l, 10, NULL, -5, buf, sizeof buf), LG_ERR_INVALID);
     CU_ASSERT_STRING_EQUAL(lg_loan_status_name((lg_loan_status)9), "UNKNOWN");
     CU_ASSERT_STRING_EQUAL(lg_loan_status_name(LG_LOAN_SETTLING), "SETTLING");
 }
