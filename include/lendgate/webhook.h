@@ -143,16 +143,4 @@ typedef struct lg_webhook_opts {
  */
 lg_err lg_webhook_deliver(lg_webhook_req *reqs, size_t n, const lg_webhook_opts *opts);
 
-/* ------------------------------------------------------------ retry schedule */
-
-#define LG_WEBHOOK_SCHEDULE_MAX 32
-
-/*
- * Parses a retry schedule: comma-separated delays before each attempt, the first
- * one's usually 0 ("0, 2m, 4m, 8m, 16m, 1h, 2h, 5h, 10h, 24h, 24h"); units ms, s, m,
- * h, d, a bare number is seconds. Out: delays_ms[*n] (at most LG_WEBHOOK_SCHEDULE_MAX).
- * Returns LG_OK, LG_ERR_INVALID (empty, malformed, negative, too many, over 7 days).
- */
-lg_err lg_webhook_schedule_parse(const char *text, int64_t *delays_ms, size_t *n);
-
 #endif

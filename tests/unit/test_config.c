@@ -97,8 +97,8 @@ static void test_defaults(void)
     CU_ASSERT_STRING_EQUAL(lg_config_str(cfg, "log", "level"), "info");
     size_t n = 0;
     const uint64_t *sched = lg_config_list(cfg, "webhook", "retry_schedule", &n);
-    static const uint64_t want[] = {10, 60, 300, 1800, 7200, 21600};
-    CU_ASSERT_EQUAL_FATAL(n, 6);
+    static const uint64_t want[] = {120, 240, 480, 960, 3600, 7200, 18000, 36000, 86400, 86400};
+    CU_ASSERT_EQUAL_FATAL(n, 10);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sched);
     CU_ASSERT(memcmp(sched, want, sizeof want) == 0);
     lg_config_free(cfg);
