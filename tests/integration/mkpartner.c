@@ -4,7 +4,7 @@
  *
  *   mkpartner --db PATH --prefix NAME [--status active|suspended|inactive]
  *             [--daily N] [--total N] [--fee BPS] [--settlement 0x...] [--sandbox]
- *             [--loan PARTNER_LOAN_ID]
+ *             [--webhook URL] [--webhook-secret SECRET] [--loan PARTNER_LOAN_ID]
  *
  * --loan also reserves a PENDING loan of 1 USDC under that id (to a fixed wallet,
  * OAID 1), so tests can see one partner's loan hidden from another.
@@ -70,6 +70,12 @@ static int parse_args(int argc, char **argv, const char **db, lg_partner *p, lg_
             bad = parse_u64(v, &fee) || fee > 10000;
         } else if (strcmp(a, "--settlement") == 0) {
             bad = snprintf(p->settlement_address, sizeof p->settlement_address, "%s", v) >= 43;
+        } else if (strcmp(a, "--webhook") == 0) {
+            bad = (size_t)snprintf(p->webhook_url, sizeof p->webhook_url, "%s", v) >=
+                  sizeof p->webhook_url;
+        } else if (strcmp(a, "--webhook-secret") == 0) {
+            bad = (size_t)snprintf(p->webhook_secret, sizeof p->webhook_secret, "%s", v) >=
+                  sizeof p->webhook_secret;
         } else {
             return -1;
         }
@@ -109,7 +115,8 @@ int main(int argc, char **argv)
     snprintf(p.settlement_address, sizeof p.settlement_address, "0x%040d", 1);
     if (parse_args(argc, argv, &db, &p, &env) != 0) {
         fprintf(stderr, "usage: mkpartner --db PATH --prefix NAME [--status S] [--daily N] "
-                        "[--total N] [--fee BPS] [--settlement ADDR] [--sandbox] [--loan ID]\n");
+                        "[--total N] [--fee BPS] [--settlement ADDR] [--webhook URL] "
+                        "[--webhook-secret SECRET] [--sandbox] [--loan ID]\n");
         return 2;
     }
     snprintf(p.id, sizeof p.id, "partner_%.32s_001", p.key_prefix);

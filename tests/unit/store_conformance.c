@@ -3705,6 +3705,353 @@ static const lg_test_case race_tests[] = {
     {NULL, NULL},
 };
 
+/* ------------------------------------------------------------ webhook events */
+
+#define DISPATCHER_A "aaaaaaaa-0000-0000-0000-000000000000/100/7"
+#define DISPATCHER_B "bbbbbbbb-0000-0000-0000-000000000000/200/9"
+
+/* Every event of partner_id, oldest first (the list is newest first). */
+static size_t events_of(lg_store *st, const char *partner_id, lg_event *out, size_t cap)
+{
+    lg_event_filter f = {partner_id, NULL, -1, 0, 0, 1000, 0};
+    lg_event *items = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_event_list(st, &f, &items, &n, NULL), LG_OK);
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = items[n - 1 - i];
+    free(items);
+    return n;
+}
+
+static lg_event add_event(lg_store *st, const char *partner_id, const char *type)
+{
+    lg_event e;
+    memset(&e, 0, sizeof e);
+    REQUIRE_ERR(lg_store_event_add(st, partner_id, type, "{\"n\":1}", &e), LG_OK);
+    return e;
+}
+
+static size_t claim(lg_store *st, const char *owner, int64_t lease_ms, lg_event *out, size_t cap)
+{
+    lg_event *items = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_event_claim(st, owner, lease_ms, 100, &items, &n), LG_OK);
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = items[i];
+    free(items);
+    return n;
+}
+
+static lg_err finish_event(lg_store *st, const lg_event *e, const char *owner,
+                           lg_attempt_outcome outcome, int status, int64_t next_ms, uint32_t *no)
+{
+    lg_event_attempt a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.event_id, sizeof a.event_id, "%s", e->event_id);
+    snprintf(a.url, sizeof a.url, "https://x.example/hooks");
+    snprintf(a.dispatcher, sizeof a.dispatcher, "%s", owner);
+    snprintf(a.error, sizeof a.error, "%s", status == 200 ? "" : "HTTP error");
+    a.started_at_ms = lg_time_now_ms();
+    a.status_code = status;
+    a.latency_ms = 12;
+    a.outcome = outcome;
+    return lg_store_event_finish(st, &a, next_ms, no);
+}
+
+static lg_event event_now(lg_store *st, const char *event_id)
+{
+    lg_event e;
+    memset(&e, 0, sizeof e);
+    REQUIRE_ERR(lg_store_event_get(st, event_id, NULL, &e), LG_OK);
+    return e;
+}
+
+static void test_event_add(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    add_partner(st, &q, "beta", 1000, 5000, 0);
+    lg_event a = add_event(st, p.id, "webhook.test");
+    lg_event b = add_event(st, p.id, "webhook.test");
+    lg_event c = add_event(st, q.id, "webhook.test");
+    EXPECT_U64(a.seq, 1);
+    EXPECT_U64(b.seq, 2);
+    EXPECT_U64(c.seq, 1); /* per partner */
+    EXPECT(strncmp(a.event_id, "evt_", 4) == 0 && strlen(a.event_id) == 36);
+    EXPECT(strcmp(a.event_id, b.event_id) != 0);
+    lg_event got = event_now(st, b.event_id);
+    EXPECT_STR(got.payload, "{\"n\":1}");
+    EXPECT_STR(got.type, "webhook.test");
+    EXPECT_I64(got.status, LG_EVENT_PENDING);
+    EXPECT_I64(got.next_attempt_at_ms, t0);
+    EXPECT_ERR(lg_store_event_get(st, b.event_id, q.id, &got), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_event_get(st, b.event_id, p.id, &got), LG_OK);
+    EXPECT_ERR(lg_store_event_add(st, "partner_none_001", "webhook.test", "{}", NULL),
+               LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_event_add(st, p.id, "", "{}", NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_event_add(st, p.id, "webhook.test", NULL, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_event_get(st, "evt_none", NULL, &got), LG_ERR_NOT_FOUND);
+    finish();
+}
+
+/* One partner's events go out one at a time, in order; partners in parallel. */
+static void test_event_claim_order(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    lg_event got[8];
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    add_partner(st, &q, "beta", 1000, 5000, 0);
+    lg_event a1 = add_event(st, p.id, "webhook.test");
+    lg_event a2 = add_event(st, p.id, "webhook.test");
+    lg_event b1 = add_event(st, q.id, "webhook.test");
+    REQUIRE_U64(claim(st, DISPATCHER_A, 1000, got, 8), 2);
+    EXPECT(strcmp(got[0].event_id, a1.event_id) == 0 || strcmp(got[1].event_id, a1.event_id) == 0);
+    EXPECT(strcmp(got[0].event_id, b1.event_id) == 0 || strcmp(got[1].event_id, b1.event_id) == 0);
+    EXPECT_I64(got[0].status, LG_EVENT_DELIVERING);
+    EXPECT_STR(got[0].owner, DISPATCHER_A);
+    EXPECT_I64(got[0].lease_until_ms, t0 + 1000);
+    /* Held: nobody else gets them, nor the partner's next event. */
+    EXPECT_U64(claim(st, DISPATCHER_B, 1000, got, 8), 0);
+    uint32_t no = 0;
+    EXPECT_ERR(finish_event(st, &a1, DISPATCHER_A, LG_ATTEMPT_DELIVERED, 200, 0, &no), LG_OK);
+    EXPECT_U64(no, 1);
+    REQUIRE_U64(claim(st, DISPATCHER_B, 1000, got, 8), 1);
+    EXPECT_STR(got[0].event_id, a2.event_id);
+    lg_event d = event_now(st, a1.event_id);
+    EXPECT_I64(d.status, LG_EVENT_DELIVERED);
+    EXPECT_I64(d.attempts, 1);
+    EXPECT_I64(d.delivered_at_ms, t0);
+    EXPECT_I64(d.last_status_code, 200);
+    EXPECT_STR(d.owner, "");
+    finish();
+}
+
+static void test_event_retry_dead(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_event got[4];
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    lg_event a = add_event(st, p.id, "webhook.test");
+    lg_event b = add_event(st, p.id, "webhook.test");
+    REQUIRE_U64(claim(st, DISPATCHER_A, 1000, got, 4), 1);
+    EXPECT_ERR(finish_event(st, &a, DISPATCHER_A, LG_ATTEMPT_RETRY, 500, t0 + 5000, NULL), LG_OK);
+    lg_event e = event_now(st, a.event_id);
+    EXPECT_I64(e.status, LG_EVENT_PENDING);
+    EXPECT_I64(e.attempts, 1);
+    EXPECT_I64(e.next_attempt_at_ms, t0 + 5000);
+    EXPECT_I64(e.last_status_code, 500);
+    EXPECT_STR(e.last_error, "HTTP error");
+    /* Not due yet, and the next event waits behind it. */
+    EXPECT_U64(claim(st, DISPATCHER_A, 1000, got, 4), 0);
+    set_clock(t0 + 5000);
+    REQUIRE_U64(claim(st, DISPATCHER_A, 1000, got, 4), 1);
+    EXPECT_STR(got[0].event_id, a.event_id);
+    EXPECT_ERR(finish_event(st, &a, DISPATCHER_A, LG_ATTEMPT_DEAD, 500, 0, NULL), LG_OK);
+    EXPECT_I64(event_now(st, a.event_id).status, LG_EVENT_DEAD);
+    /* A dead event no longer holds the queue. */
+    REQUIRE_U64(claim(st, DISPATCHER_A, 1000, got, 4), 1);
+    EXPECT_STR(got[0].event_id, b.event_id);
+    lg_event_attempt *att = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_event_attempts(st, a.event_id, &att, &n), LG_OK);
+    REQUIRE_U64(n, 2);
+    EXPECT_I64(att[0].attempt, 1);
+    EXPECT_I64(att[0].outcome, LG_ATTEMPT_RETRY);
+    EXPECT_I64(att[1].attempt, 2);
+    EXPECT_I64(att[1].outcome, LG_ATTEMPT_DEAD);
+    EXPECT_STR(att[1].partner_id, p.id);
+    EXPECT_STR(att[1].dispatcher, DISPATCHER_A);
+    EXPECT_I64(att[1].latency_ms, 12);
+    free(att);
+    uint64_t counts[5];
+    REQUIRE_ERR(lg_store_event_counts(st, counts), LG_OK);
+    EXPECT_U64(counts[LG_EVENT_DEAD], 1);
+    EXPECT_U64(counts[LG_EVENT_DELIVERING], 1);
+    finish();
+}
+
+/* A claim whose lease ran out is taken over; the old holder's late answer is recorded
+ * but changes nothing. */
+static void test_event_lease_takeover(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_event got[4];
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    lg_event a = add_event(st, p.id, "webhook.test");
+    REQUIRE_U64(claim(st, DISPATCHER_A, 1000, got, 4), 1);
+    set_clock(t0 + 999);
+    EXPECT_U64(claim(st, DISPATCHER_B, 1000, got, 4), 0);
+    set_clock(t0 + 1000);
+    REQUIRE_U64(claim(st, DISPATCHER_B, 1000, got, 4), 1);
+    EXPECT_STR(got[0].owner, DISPATCHER_B);
+    uint32_t no = 0;
+    EXPECT_ERR(finish_event(st, &a, DISPATCHER_A, LG_ATTEMPT_DELIVERED, 200, 0, &no),
+               LG_ERR_CONFLICT);
+    EXPECT_U64(no, 1);
+    lg_event e = event_now(st, a.event_id);
+    EXPECT_I64(e.status, LG_EVENT_DELIVERING);
+    EXPECT_STR(e.owner, DISPATCHER_B);
+    EXPECT_ERR(finish_event(st, &a, DISPATCHER_B, LG_ATTEMPT_DELIVERED, 200, 0, &no), LG_OK);
+    EXPECT_U64(no, 2);
+    EXPECT_I64(event_now(st, a.event_id).status, LG_EVENT_DELIVERED);
+    finish();
+}
+
+/* 410: the endpoint is switched off, the event waits; no URL: SKIPPED. */
+static void test_event_endpoint_state(void)
+{
+    lg_store *st = start();
+    lg_partner p, q, off;
+    lg_event got[4];
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    partner_init(&q, "beta", 1000, 5000, 0);
+    q.webhook_url[0] = '\0';
+    REQUIRE_ERR(lg_test_partner_add(st, &q, NULL), LG_OK);
+    lg_event a = add_event(st, p.id, "webhook.test");
+    lg_event b = add_event(st, q.id, "webhook.test");
+    REQUIRE_U64(claim(st, DISPATCHER_A, 1000, got, 4), 1);
+    EXPECT_STR(got[0].event_id, a.event_id);
+    EXPECT_I64(event_now(st, b.event_id).status, LG_EVENT_SKIPPED);
+    EXPECT_ERR(finish_event(st, &a, DISPATCHER_A, LG_ATTEMPT_DISABLED, 410, 0, NULL), LG_OK);
+    lg_event e = event_now(st, a.event_id);
+    EXPECT_I64(e.status, LG_EVENT_PENDING);
+    EXPECT_I64(e.attempts, 0);
+    off = get_partner(st, p.id);
+    EXPECT_I64(off.webhook_disabled_at_ms, t0);
+    EXPECT_STR(off.webhook_disabled_reason, "HTTP error");
+    EXPECT_U64(claim(st, DISPATCHER_A, 1000, got, 4), 0);
+    off.webhook_disabled_at_ms = 0;
+    off.webhook_disabled_reason[0] = '\0';
+    REQUIRE_ERR(lg_store_partner_update_audited(st, &off, LG_PF_WEBHOOK_STATE, NULL, NULL, NULL),
+                LG_OK);
+    REQUIRE_U64(claim(st, DISPATCHER_A, 1000, got, 4), 1);
+    EXPECT_STR(got[0].event_id, a.event_id);
+    finish();
+}
+
+static void test_event_replay(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    lg_event got[4];
+    hook_rec rec = {0, 0, LG_OK, 0};
+    lg_audit_hook hook = {hook_fill, &rec};
+    uint64_t count = 0;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    add_partner(st, &q, "beta", 1000, 5000, 0);
+    lg_event a = add_event(st, p.id, "webhook.test");
+    set_clock(t0 + 10);
+    lg_event b = add_event(st, p.id, "webhook.test");
+    REQUIRE_U64(claim(st, DISPATCHER_A, 1000, got, 4), 1);
+    EXPECT_ERR(finish_event(st, &a, DISPATCHER_A, LG_ATTEMPT_DEAD, 500, 0, NULL), LG_OK);
+    REQUIRE_U64(claim(st, DISPATCHER_A, 1000, got, 4), 1); /* b is being delivered */
+    EXPECT_ERR(lg_store_event_replay(st, NULL, a.event_id, 0, &hook, &count), LG_OK);
+    EXPECT_U64(count, 1);
+    EXPECT_I64(rec.calls, 1);
+    lg_event e = event_now(st, a.event_id);
+    EXPECT_I64(e.status, LG_EVENT_PENDING);
+    EXPECT_I64(e.attempts, 0);
+    EXPECT_U64(e.seq, 1);
+    /* Replays leave events being delivered alone. */
+    EXPECT_ERR(lg_store_event_replay(st, p.id, NULL, t0, NULL, &count), LG_OK);
+    EXPECT_U64(count, 1);
+    EXPECT_I64(event_now(st, b.event_id).status, LG_EVENT_DELIVERING);
+    EXPECT_ERR(lg_store_event_replay(st, q.id, a.event_id, 0, NULL, &count), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_event_replay(st, "partner_none_001", NULL, 0, NULL, &count),
+               LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_event_replay(st, NULL, NULL, 0, NULL, &count), LG_ERR_INVALID);
+    /* A failing hook rolls the replay back. */
+    EXPECT_ERR(finish_event(st, &b, DISPATCHER_A, LG_ATTEMPT_DELIVERED, 200, 0, NULL), LG_OK);
+    rec.fail_on_call = 2;
+    rec.fail_with = LG_ERR_INVALID;
+    EXPECT_ERR(lg_store_event_replay(st, NULL, b.event_id, 0, &hook, &count), LG_ERR_INVALID);
+    EXPECT_I64(event_now(st, b.event_id).status, LG_EVENT_DELIVERED);
+    finish();
+}
+
+static void test_event_list_filters(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    add_partner(st, &p, "acme", 1000, 5000, 0);
+    add_partner(st, &q, "beta", 1000, 5000, 0);
+    add_event(st, p.id, "webhook.test");
+    set_clock(t0 + 100);
+    add_event(st, p.id, "partner.other");
+    add_event(st, q.id, "webhook.test");
+    lg_event_filter f = {p.id, NULL, -1, 0, 0, 10, 0};
+    lg_event *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    REQUIRE_ERR(lg_store_event_list(st, &f, &items, &n, &total), LG_OK);
+    EXPECT_U64(total, 2);
+    EXPECT_STR(items[0].type, "partner.other"); /* newest first */
+    free(items);
+    lg_event_filter by_type = {NULL, "webhook.test", LG_EVENT_PENDING, t0, t0 + 100, 10, 0};
+    REQUIRE_ERR(lg_store_event_list(st, &by_type, &items, &n, &total), LG_OK);
+    EXPECT_U64(total, 1);
+    EXPECT_STR(items[0].partner_id, p.id);
+    free(items);
+    lg_event_filter bad = {NULL, NULL, 9, 0, 0, 10, 0};
+    EXPECT_ERR(lg_store_event_list(st, &bad, &items, &n, &total), LG_ERR_INVALID);
+    finish();
+}
+
+/* The changes that report themselves: loan.pending at a 202, partner status and key
+ * events, limit warnings once per crossing. */
+static void test_event_sources(void)
+{
+    lg_store *st = start();
+    lg_partner p, now_p;
+    lg_event evs[16];
+    lg_loan l1, l2, l3;
+    add_partner(st, &p, "acme", 1000, 1000, 0);
+    REQUIRE_ERR(lg_store_set_limit_warn(st, 8000), LG_OK);
+    reserve(st, &p, "a", 500, &l1);
+    EXPECT_U64(events_of(st, p.id, evs, 16), 0);
+    reserve(st, &p, "b", 300, &l2); /* daily 800 and total 800 of 1000: both warn */
+    REQUIRE_U64(events_of(st, p.id, evs, 16), 2);
+    EXPECT_STR(evs[0].type, "partner.limit_approaching");
+    EXPECT(strstr(evs[0].payload, "\"limitType\":\"daily\"") != NULL);
+    EXPECT(strstr(evs[1].payload, "\"limitType\":\"total\"") != NULL);
+    REQUIRE_ERR(lg_store_loan_fail(st, l2.id, "test"), LG_OK);
+    reserve(st, &p, "c", 300, &l3); /* total crossed again after falling back: warns */
+    REQUIRE_U64(events_of(st, p.id, evs, 16), 4); /* + loan.failed, + total warning */
+    EXPECT_STR(evs[2].type, "loan.failed");
+    EXPECT(strstr(evs[3].payload, "\"limitType\":\"total\"") != NULL);
+    REQUIRE_ERR(lg_store_loan_release(st, l3.id), LG_OK);
+    REQUIRE_U64(events_of(st, p.id, evs, 16), 5);
+    EXPECT_STR(evs[4].type, "loan.pending");
+    EXPECT(strstr(evs[4].payload, "\"partnerLoanId\":\"c\"") != NULL);
+    now_p = get_partner(st, p.id);
+    now_p.status = LG_PARTNER_SUSPENDED;
+    REQUIRE_ERR(lg_store_partner_update_audited(st, &now_p, LG_PF_STATUS, NULL, NULL, NULL), LG_OK);
+    now_p.status = LG_PARTNER_ACTIVE;
+    REQUIRE_ERR(lg_store_partner_update_audited(st, &now_p, LG_PF_STATUS, NULL, NULL, NULL), LG_OK);
+    REQUIRE_ERR(lg_store_partner_update_audited(st, &now_p, LG_PF_NAME, NULL, NULL, NULL), LG_OK);
+    REQUIRE_U64(events_of(st, p.id, evs, 16), 7);
+    EXPECT_STR(evs[5].type, "partner.suspended");
+    EXPECT_STR(evs[6].type, "partner.activated");
+    EXPECT_U64(evs[6].seq, 7);
+    finish();
+}
+
+static const lg_test_case event_tests[] = {
+    {"add: ids and per-partner sequence", test_event_add},
+    {"claim: heads in order, leases", test_event_claim_order},
+    {"retry, then dead", test_event_retry_dead},
+    {"a lease run out is taken over", test_event_lease_takeover},
+    {"410 disables, no URL skips", test_event_endpoint_state},
+    {"replay", test_event_replay},
+    {"list filters", test_event_list_filters},
+    {"events of loans, limits and partners", test_event_sources},
+    {NULL, NULL},
+};
+
 void lg_store_conformance_register(const lg_store_conformance_backend *b)
 {
     static const CU_InitializeFunc inits[MAX_BACKENDS] = {suite_init_0, suite_init_1, suite_init_2,
@@ -3720,6 +4067,7 @@ void lg_store_conformance_register(const lg_store_conformance_backend *b)
         {"records", record_tests},
         {"concurrency", race_tests},
         {"partner administration", admin_tests},
+        {"webhook events", event_tests},
     };
     if (!b || nslots == MAX_BACKENDS) {
         fprintf(stderr, "store conformance: cannot register backend '%s'\n",
