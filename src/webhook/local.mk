@@ -1,7 +1,7 @@
-# webhook: the delivered body, both signature schemes, the address guard and
-# Retry-After. Knows nothing of the store.
+# webhook: the delivered body, both signature schemes, the address guard, Retry-After
+# and a batch of deliveries on libcurl multi. Knows nothing of the store.
 liblendgate_a_SOURCES += src/webhook/body.c src/webhook/sign.c src/webhook/guard.c \
-	src/webhook/answer.c src/webhook/webhook_internal.h
+	src/webhook/answer.c src/webhook/deliver.c src/webhook/webhook_internal.h
 noinst_HEADERS += include/lendgate/webhook.h
 
 check_PROGRAMS += tests/unit/test_webhook

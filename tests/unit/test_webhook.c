@@ -1,18 +1,29 @@
 /* test_webhook.c - the webhook layer: the delivered body, both signature schemes
  * (Standard Webhooks' reference vector, the plan's against openssl), the address
- * guard, URL checks and Retry-After. */
+ * guard, URL checks, Retry-After, and deliveries to an HTTP server on 127.0.0.1 run
+ * by a thread of this program with scripted answers. */
 #include "config.h"
 
 #include "harness.h"
 
+#include <lendgate/hex.h>
+#include <lendgate/sha256.h>
+#include <lendgate/time.h>
 #include <lendgate/webhook.h>
 
 #include <arpa/inet.h>
+#include <json-c/json.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #define REF_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -369,6 +380,524 @@ static void test_retry_after(void)
     CU_ASSERT_EQUAL(lg_webhook_retry_after("5", NOW_1994, NULL), LG_ERR_INVALID);
 }
 
+/* ------------------------------------------------------------ a scripted server */
+
+/* One thread accepting on 127.0.0.1, one connection at a time: it reads a request,
+ * records it, and answers by path. /hang is read and never answered (its socket is
+ * kept open until the server stops). Every answer closes its connection. */
+#define MAX_RECORDS 64
+#define MAX_HUNG    16
+
+typedef struct {
+    char path[128];
+    char head[4096]; /* the request line and headers */
+    char body[4096];
+    size_t body_len;
+} record;
+
+static struct {
+    int lfd, wake[2], port;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    int connections;
+    size_t nrec;
+    record rec[MAX_RECORDS];
+    int hung[MAX_HUNG];
+    size_t nhung;
+} srv = {.lfd = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static size_t content_length(const char *head)
+{
+    const char *p = strcasestr(head, "\r\ncontent-length:");
+    return p ? (size_t)strtoul(p + 17, NULL, 10) : 0;
+}
+
+/* Reads one request from fd into r; 0 when the client sent none. */
+static int read_request(int fd, record *r)
+{
+    static char buf[16384];
+    size_t got = 0;
+    char *end = NULL;
+    while (!end) {
+        ssize_t n = recv(fd, buf + got, sizeof buf - 1 - got, 0);
+        if (n <= 0)
+            return 0;
+        got += (size_t)n;
+        buf[got] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+    }
+    size_t hlen = (size_t)(end - buf) + 2;
+    size_t want = content_length(buf);
+    while (got < hlen + 2 + want && got < sizeof buf - 1) {
+        ssize_t n = recv(fd, buf + got, sizeof buf - 1 - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    memset(r, 0, sizeof *r);
+    snprintf(r->head, sizeof r->head, "%.*s", (int)hlen, buf);
+    r->body_len = got - hlen - 2 < sizeof r->body - 1 ? got - hlen - 2 : sizeof r->body - 1;
+    memcpy(r->body, buf + hlen + 2, r->body_len);
+    sscanf(buf, "%*s %127s", r->path);
+    return 1;
+}
+
+static void answer(int fd, const char *path)
+{
+    char out[1024];
+    if (strcmp(path, "/ok") == 0) {
+        char body[700];
+        memcpy(body, "thanks\x01", 7);
+        memset(body + 7, 'x', sizeof body - 7);
+        int n = snprintf(out, sizeof out,
+                         "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
+                         "Connection: close\r\n\r\n",
+                         sizeof body);
+        send_all(fd, out, (size_t)n);
+        send_all(fd, body, sizeof body);
+    } else if (strcmp(path, "/big") == 0) {
+        static char chunk[65536];
+        memset(chunk, 'b', sizeof chunk);
+        const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 2097152\r\nConnection: close\r\n\r\n";
+        send_all(fd, h, strlen(h));
+        for (int i = 0; i < 32; i++)
+            send_all(fd, chunk, sizeof chunk);
+    } else {
+        const char *h = strcmp(path, "/500") == 0   ? "500 Internal Server Error\r\n"
+                        : strcmp(path, "/410") == 0 ? "410 Gone\r\n"
+                        : strcmp(path, "/429") == 0 ? "429 Too Many Requests\r\nRetry-After: 7\r\n"
+                        : strcmp(path, "/302") == 0 ? "302 Found\r\nLocation: /ok\r\n"
+                                                    : "404 Not Found\r\n";
+        int n = snprintf(out, sizeof out,
+                         "HTTP/1.1 %sContent-Length: 4\r\nConnection: close\r\n\r\nnope", h);
+        send_all(fd, out, (size_t)n);
+    }
+}
+
+static void serve_one(int fd)
+{
+    struct timeval tv = {5, 0}; /* a test gone wrong fails instead of hanging */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    record r;
+    int got = read_request(fd, &r);
+    pthread_mutex_lock(&srv.mu);
+    srv.connections++;
+    if (got && srv.nrec < MAX_RECORDS)
+        srv.rec[srv.nrec++] = r;
+    int hang = got && strcmp(r.path, "/hang") == 0 && srv.nhung < MAX_HUNG;
+    if (hang)
+        srv.hung[srv.nhung++] = fd;
+    pthread_mutex_unlock(&srv.mu);
+    if (hang)
+        return;
+    if (got)
+        answer(fd, r.path);
+    close(fd);
+}
+
+static void *server_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct pollfd p[2] = {{srv.lfd, POLLIN, 0}, {srv.wake[0], POLLIN, 0}};
+        if (poll(p, 2, -1) < 0 || p[1].revents)
+            return NULL;
+        int fd = accept(srv.lfd, NULL, NULL);
+        if (fd >= 0)
+            serve_one(fd);
+    }
+}
+
+static int server_start(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    srv.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (srv.lfd < 0 || bind(srv.lfd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        listen(srv.lfd, 64) != 0 || getsockname(srv.lfd, (struct sockaddr *)&a, &len) != 0 ||
+        pipe(srv.wake) != 0)
+        return -1;
+    srv.port = ntohs(a.sin_port);
+    return pthread_create(&srv.thread, NULL, server_main, NULL) == 0 ? 0 : -1;
+}
+
+static int server_stop(void)
+{
+    if (write(srv.wake[1], "x", 1) == 1)
+        pthread_join(srv.thread, NULL);
+    for (size_t i = 0; i < srv.nhung; i++)
+        close(srv.hung[i]);
+    close(srv.lfd);
+    close(srv.wake[0]);
+    close(srv.wake[1]);
+    return 0;
+}
+
+/* Connects to the server and waits for the answer to a request of its own: every
+ * connection made before it has then been counted (one connection at a time). */
+static void server_sync(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)srv.port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_FATAL(connect(fd, (struct sockaddr *)&a, sizeof a) == 0);
+    const char *req = "GET /sync HTTP/1.1\r\nHost: x\r\n\r\n";
+    send_all(fd, req, strlen(req));
+    char buf[256];
+    while (recv(fd, buf, sizeof buf, 0) > 0)
+        ;
+    close(fd);
+}
+
+static int connections(void)
+{
+    pthread_mutex_lock(&srv.mu);
+    int n = srv.connections;
+    pthread_mutex_unlock(&srv.mu);
+    return n;
+}
+
+/* Copies the last record of path; 0 when there is none. */
+static int last_record(const char *path, record *out)
+{
+    int found = 0;
+    pthread_mutex_lock(&srv.mu);
+    for (size_t i = srv.nrec; i-- > 0 && !found;)
+        if (strcmp(srv.rec[i].path, path) == 0) {
+            *out = srv.rec[i];
+            found = 1;
+        }
+    pthread_mutex_unlock(&srv.mu);
+    return found;
+}
+
+static size_t records_of(const char *path)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&srv.mu);
+    for (size_t i = 0; i < srv.nrec; i++)
+        n += strcmp(srv.rec[i].path, path) == 0;
+    pthread_mutex_unlock(&srv.mu);
+    return n;
+}
+
+/* The value of header name in r ("" when absent, "<twice>" when repeated). */
+static const char *header(const record *r, const char *name, char *out, size_t cap)
+{
+    char key[80];
+    snprintf(key, sizeof key, "\r\n%s:", name);
+    const char *p = strcasestr(r->head, key);
+    out[0] = '\0';
+    if (!p)
+        return out;
+    if (strcasestr(p + 1, key))
+        return snprintf(out, cap, "<twice>"), out;
+    p += strlen(key);
+    while (*p == ' ')
+        p++;
+    size_t n = strcspn(p, "\r");
+    snprintf(out, cap, "%.*s", (int)n, p);
+    return out;
+}
+
+/* ------------------------------------------------------------ delivery */
+
+/* The base64 decoding of REF_SECRET's text after "whsec_" (python3 base64.b64decode). */
+static const uint8_t ref_key[24] = {0x31, 0xf2, 0x90, 0xf6, 0xbf, 0x06, 0x29, 0x8a,
+                                    0xab, 0x4f, 0x08, 0xd4, 0x3c, 0x3f, 0x08, 0x2c,
+                                    0xf6, 0x48, 0xa3, 0x62, 0xda, 0x2d, 0xa4, 0xb0};
+/* A second secret: "whsec_" and the base64 of "previous-secret-key-32bytes...". */
+#define PREV_SECRET "whsec_cHJldmlvdXMtc2VjcmV0LWtleS0zMmJ5dGVzLi4u"
+
+static const char test_body[] = "{\"id\":\"evt_9\",\"type\":\"loan.borrowed\",\"amount\":\"1\"}";
+
+static void url_for(char *buf, size_t cap, const char *host, const char *path)
+{
+    snprintf(buf, cap, "http://%s:%d%s", host, srv.port, path);
+}
+
+static lg_webhook_req make_req(const char *url)
+{
+    lg_webhook_req r;
+    memset(&r, 0x5a, sizeof r); /* outputs must all be set by the delivery */
+    r.url = url;
+    r.body = test_body;
+    r.body_len = strlen(test_body);
+    r.event_type = "loan.borrowed";
+    r.event_id = "evt_9";
+    r.secret = REF_SECRET;
+    r.secret_prev = NULL;
+    return r;
+}
+
+static lg_webhook_opts local_opts(void)
+{
+    lg_webhook_opts o = {{1, 1, 0}, 10000, 0, 0};
+    return o;
+}
+
+/* Delivers one request to path on 127.0.0.1 under the local options. */
+static lg_webhook_req deliver_one(const char *path, char *url, size_t cap)
+{
+    url_for(url, cap, "127.0.0.1", path);
+    lg_webhook_req r = make_req(url);
+    lg_webhook_opts o = local_opts();
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, &o), LG_OK);
+    return r;
+}
+
+static void test_deliver_200(void)
+{
+    char url[128];
+    lg_webhook_req r = deliver_one("/ok", url, sizeof url);
+    CU_ASSERT_EQUAL(r.status_code, 200);
+    CU_ASSERT_STRING_EQUAL(r.error, "");
+    CU_ASSERT_EQUAL(r.refused, 0);
+    CU_ASSERT_EQUAL(r.retry_after_ms, -1);
+    CU_ASSERT(r.started_at_ms > 0);
+    /* The first 255 bytes of the 700, the control byte shown as '?'. */
+    CU_ASSERT_EQUAL(strlen(r.response_head), LG_WEBHOOK_HEAD_LEN - 1);
+    CU_ASSERT_EQUAL(strncmp(r.response_head, "thanks?xxx", 10), 0);
+    CU_ASSERT_EQUAL(strspn(r.response_head + 7, "x"), LG_WEBHOOK_HEAD_LEN - 8);
+    record rec;
+    CU_ASSERT_FATAL(last_record("/ok", &rec));
+    CU_ASSERT_EQUAL(rec.body_len, strlen(test_body));
+    CU_ASSERT_EQUAL(memcmp(rec.body, test_body, rec.body_len), 0);
+    CU_ASSERT_EQUAL(strncmp(rec.head, "POST /ok HTTP/1.1\r\n", 19), 0);
+}
+
+static void test_deliver_errors(void)
+{
+    char url[128];
+    lg_webhook_req r = deliver_one("/500", url, sizeof url);
+    CU_ASSERT_EQUAL(r.status_code, 500);
+    CU_ASSERT_STRING_EQUAL(r.response_head, "nope");
+    CU_ASSERT_STRING_EQUAL(r.error, "");
+    CU_ASSERT_EQUAL(r.retry_after_ms, -1);
+    r = deliver_one("/410", url, sizeof url);
+    CU_ASSERT_EQUAL(r.status_code, 410);
+    r = deliver_one("/429", url, sizeof url);
+    CU_ASSERT_EQUAL(r.status_code, 429);
+    CU_ASSERT_EQUAL(r.retry_after_ms, 7000);
+}
+
+static void test_deliver_redirect_not_followed(void)
+{
+    char url[128];
+    size_t oks = records_of("/ok");
+    lg_webhook_req r = deliver_one("/302", url, sizeof url);
+    CU_ASSERT_EQUAL(r.status_code, 302);
+    CU_ASSERT_STRING_EQUAL(r.error, "");
+    server_sync();
+    CU_ASSERT_EQUAL(records_of("/ok"), oks);
+}
+
+static void test_deliver_timeout(void)
+{
+    char url[128];
+    url_for(url, sizeof url, "127.0.0.1", "/hang");
+    lg_webhook_req r = make_req(url);
+    lg_webhook_opts o = local_opts();
+    o.timeout_ms = 300;
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, &o), LG_OK);
+    CU_ASSERT_EQUAL(r.status_code, 0);
+    CU_ASSERT_EQUAL(r.refused, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.error, "timed out"));
+    CU_ASSERT_STRING_EQUAL(r.response_head, "");
+}
+
+static void test_deliver_big_answer(void)
+{
+    char url[128];
+    lg_webhook_req r = deliver_one("/big", url, sizeof url);
+    CU_ASSERT_EQUAL(r.status_code, 200);
+    CU_ASSERT_EQUAL(strlen(r.response_head), LG_WEBHOOK_HEAD_LEN - 1);
+}
+
+static void test_deliver_refused(void)
+{
+    char url[128];
+    lg_webhook_opts o = local_opts();
+    o.guard.allow_loopback = 0;
+    int before = connections();
+    url_for(url, sizeof url, "localhost", "/ok");
+    lg_webhook_req r = make_req(url);
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, &o), LG_OK);
+    CU_ASSERT_EQUAL(r.refused, 1);
+    CU_ASSERT_EQUAL(r.status_code, 0);
+    CU_ASSERT_EQUAL(strncmp(r.error, "refused: ", 9), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.error, " is loopback"));
+    url_for(url, sizeof url, "127.0.0.1", "/ok");
+    r = make_req(url);
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, &o), LG_OK);
+    CU_ASSERT_EQUAL(r.refused, 1);
+    CU_ASSERT_STRING_EQUAL(r.error, "refused: 127.0.0.1 is loopback");
+    /* https only: not even a connection for an http:// URL. */
+    o = local_opts();
+    o.guard.allow_http = 0;
+    r = make_req(url);
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, &o), LG_OK);
+    CU_ASSERT_EQUAL(r.status_code, 0);
+    CU_ASSERT_EQUAL(r.refused, 0);
+    CU_ASSERT_STRING_EQUAL(r.error, "not sent: http is not allowed (https only)");
+    server_sync();
+    CU_ASSERT_EQUAL(connections(), before + 1); /* the sync's own */
+}
+
+/* The expected signatures, computed here without the module's code. */
+static void plan_sig(const char *secret, char out[LG_WEBHOOK_PLAN_SIG_LEN])
+{
+    uint8_t mac[LG_SHA256_LEN];
+    CU_ASSERT_EQUAL(lg_hmac_sha256(mac, secret, strlen(secret), test_body, strlen(test_body)),
+                    LG_OK);
+    memcpy(out, "sha256=", 7);
+    CU_ASSERT_EQUAL(lg_hex_encode(out + 7, 65, mac, sizeof mac, LG_HEX_BARE), LG_OK);
+}
+
+static void std_sig(const void *key, size_t keylen, const char *ts, char out[64])
+{
+    char msg[512];
+    uint8_t mac[LG_SHA256_LEN];
+    int n = snprintf(msg, sizeof msg, "evt_9.%s.%s", ts, test_body);
+    CU_ASSERT_EQUAL(lg_hmac_sha256(mac, key, keylen, msg, (size_t)n), LG_OK);
+    memcpy(out, "v1,", 3);
+    EVP_EncodeBlock((unsigned char *)out + 3, mac, sizeof mac);
+}
+
+static void check_common_headers(const record *rec)
+{
+    char v[256];
+    CU_ASSERT_STRING_EQUAL(header(rec, "Content-Type", v, sizeof v), "application/json");
+    CU_ASSERT_STRING_EQUAL(header(rec, "User-Agent", v, sizeof v),
+                           "lendgate-webhooks/" PACKAGE_VERSION);
+    CU_ASSERT_STRING_EQUAL(header(rec, "X-Webhook-Event", v, sizeof v), "loan.borrowed");
+    CU_ASSERT_STRING_EQUAL(header(rec, "X-Webhook-Id", v, sizeof v), "evt_9");
+    CU_ASSERT_STRING_EQUAL(header(rec, "webhook-id", v, sizeof v), "evt_9");
+    CU_ASSERT_STRING_EQUAL(header(rec, "X-Webhook-Timestamp", v, sizeof v), "1795484924123");
+    CU_ASSERT_STRING_EQUAL(header(rec, "webhook-timestamp", v, sizeof v), "1795484924");
+    CU_ASSERT_STRING_EQUAL(header(rec, "Expect", v, sizeof v), "");
+    CU_ASSERT_STRING_EQUAL(header(rec, "Accept", v, sizeof v), "");
+}
+
+static void test_deliver_headers_and_signatures(void)
+{
+    char url[128], v[256], want[LG_WEBHOOK_PLAN_SIG_LEN], want_std[64];
+    lg_time_set_fixed(1795484924123);
+    lg_webhook_req r = deliver_one("/ok", url, sizeof url);
+    lg_time_set_fixed(-1);
+    CU_ASSERT_EQUAL(r.status_code, 200);
+    CU_ASSERT_EQUAL(r.started_at_ms, 1795484924123);
+    record rec;
+    CU_ASSERT_FATAL(last_record("/ok", &rec));
+    check_common_headers(&rec);
+    plan_sig(REF_SECRET, want);
+    CU_ASSERT_STRING_EQUAL(header(&rec, "X-Webhook-Signature", v, sizeof v), want);
+    CU_ASSERT_STRING_EQUAL(header(&rec, "X-Webhook-Signature-Next", v, sizeof v), "");
+    std_sig(ref_key, sizeof ref_key, "1795484924", want_std);
+    CU_ASSERT_STRING_EQUAL(header(&rec, "webhook-signature", v, sizeof v), want_std);
+    /* Nothing the caller reads back holds a secret or a signature. */
+    CU_ASSERT_PTR_NULL(strstr(r.error, "whsec_"));
+    CU_ASSERT_PTR_NULL(strstr(r.response_head, want + 7));
+}
+
+static void test_deliver_rotation_grace(void)
+{
+    char url[128], v[256], cur[LG_WEBHOOK_PLAN_SIG_LEN], prev[LG_WEBHOOK_PLAN_SIG_LEN];
+    char std_new[64], std_old[64], both[160];
+    url_for(url, sizeof url, "127.0.0.1", "/ok");
+    lg_webhook_req r = make_req(url);
+    r.secret_prev = PREV_SECRET;
+    lg_webhook_opts o = local_opts();
+    lg_time_set_fixed(1795484924123);
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, &o), LG_OK);
+    lg_time_set_fixed(-1);
+    CU_ASSERT_EQUAL(r.status_code, 200);
+    record rec;
+    CU_ASSERT_FATAL(last_record("/ok", &rec));
+    check_common_headers(&rec);
+    plan_sig(REF_SECRET, cur);
+    plan_sig(PREV_SECRET, prev);
+    CU_ASSERT_STRING_EQUAL(header(&rec, "X-Webhook-Signature", v, sizeof v), prev);
+    CU_ASSERT_STRING_EQUAL(header(&rec, "X-Webhook-Signature-Next", v, sizeof v), cur);
+    std_sig(ref_key, sizeof ref_key, "1795484924", std_new);
+    std_sig("previous-secret-key-32bytes...", 30, "1795484924", std_old);
+    snprintf(both, sizeof both, "%s %s", std_new, std_old);
+    CU_ASSERT_STRING_EQUAL(header(&rec, "webhook-signature", v, sizeof v), both);
+}
+
+static void test_deliver_batch(void)
+{
+    static const char *const paths[] = {"/ok", "/500", "/410", "/429", "/302",
+                                        "/ok", "/500", "/429", "/ok"};
+    static const int want[] = {200, 500, 410, 429, 302, 200, 500, 429, 200};
+    enum { N = sizeof paths / sizeof paths[0] };
+    char urls[N][128];
+    lg_webhook_req r[N];
+    int before = connections();
+    for (size_t i = 0; i < N; i++) {
+        url_for(urls[i], sizeof urls[i], "127.0.0.1", paths[i]);
+        r[i] = make_req(urls[i]);
+    }
+    r[4].event_id = "bad\r\nid"; /* refused before sending; the others go on */
+    lg_webhook_opts o = local_opts();
+    o.max_parallel = 3;
+    CU_ASSERT_EQUAL(lg_webhook_deliver(r, N, &o), LG_OK);
+    for (size_t i = 0; i < N; i++) {
+        if (i == 4) {
+            CU_ASSERT_EQUAL(r[i].status_code, 0);
+            CU_ASSERT_STRING_EQUAL(r[i].error, "not sent: event type or id unfit for a header");
+            continue;
+        }
+        CU_ASSERT_EQUAL(r[i].status_code, want[i]);
+        CU_ASSERT_STRING_EQUAL(r[i].error, "");
+        CU_ASSERT_EQUAL(r[i].retry_after_ms, want[i] == 429 ? 7000 : -1);
+    }
+    server_sync();
+    CU_ASSERT_EQUAL(connections(), before + N - 1 + 1);
+}
+
+static void test_deliver_arguments(void)
+{
+    lg_webhook_opts o = local_opts();
+    lg_webhook_req r = make_req("https://example.com/");
+    CU_ASSERT_EQUAL(lg_webhook_deliver(NULL, 0, &o), LG_OK);
+    CU_ASSERT_EQUAL(lg_webhook_deliver(NULL, 1, &o), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, NULL), LG_ERR_INVALID);
+    o.timeout_ms = 0;
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, &o), LG_ERR_INVALID);
+    o = local_opts();
+    r.secret = "";
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, &o), LG_OK);
+    CU_ASSERT_STRING_EQUAL(r.error, "not sent: no webhook secret");
+    CU_ASSERT_EQUAL(r.retry_after_ms, -1);
+    r = make_req("https://user:pw@example.com/");
+    CU_ASSERT_EQUAL(lg_webhook_deliver(&r, 1, &o), LG_OK);
+    CU_ASSERT_STRING_EQUAL(r.error, "not sent: user or password in the url");
+}
+
+static int suite_init(void)
+{
+    return server_start();
+}
+
+static int suite_clean(void)
+{
+    return server_stop();
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -384,6 +913,20 @@ int main(void)
         {"retry-after", test_retry_after},
         {NULL, NULL},
     };
+    static const lg_test_case net[] = {
+        {"200 with the answer's head", test_deliver_200},
+        {"500, 410, 429 with retry-after", test_deliver_errors},
+        {"302 not followed", test_deliver_redirect_not_followed},
+        {"hanging server times out", test_deliver_timeout},
+        {"answer over 1 MiB", test_deliver_big_answer},
+        {"loopback refused", test_deliver_refused},
+        {"headers and signatures", test_deliver_headers_and_signatures},
+        {"rotation grace", test_deliver_rotation_grace},
+        {"batch", test_deliver_batch},
+        {"arguments", test_deliver_arguments},
+        {NULL, NULL},
+    };
     lg_test_add_suite("webhook", NULL, NULL, pure);
+    lg_test_add_suite("webhook delivery", suite_init, suite_clean, net);
     return lg_test_run("test_webhook");
 }
