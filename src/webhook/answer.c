@@ -176,7 +176,10 @@ lg_err lg_webhook_retry_after(const char *value, int64_t now_ms, int64_t *delay_
     char text[64];
     while (*value == ' ' || *value == '\t')
         value++;
-    size_t n = strnlen(value, sizeof text);
+    /* Trimmed only once its whole length is known: a cut value must not pass. */
+    size_t n = strnlen(value, 256);
+    if (n == 256)
+        return LG_ERR_INVALID;
     while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
         n--;
     if (n == 0 || n >= sizeof text)

@@ -375,6 +375,14 @@ static void test_retry_after(void)
         CU_ASSERT_EQUAL(rc, LG_ERR_INVALID);
         CU_ASSERT_EQUAL(d, 0);
     }
+    /* A long value is refused whole, never read as its first bytes (fuzz_retry_after). */
+    char longv[200];
+    memset(longv, '\t', sizeof longv - 1);
+    memcpy(longv, "407", 3);
+    memcpy(longv + sizeof longv - 7, "593371", 7);
+    CU_ASSERT_EQUAL(ra(longv, NOW_1994), -1);
+    longv[sizeof longv - 7] = '\0';
+    CU_ASSERT_EQUAL(ra(longv, NOW_1994), 407000);
     int64_t d = 0;
     CU_ASSERT_EQUAL(lg_webhook_retry_after(NULL, NOW_1994, &d), LG_ERR_INVALID);
     CU_ASSERT_EQUAL(lg_webhook_retry_after("5", NOW_1994, NULL), LG_ERR_INVALID);
