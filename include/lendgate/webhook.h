@@ -13,7 +13,10 @@
  *    ...the data's own keys...,"data":{...the data...}}
  *
  * so a partner written to the plan reads body.partnerLoanId, one written to Standard
- * Webhooks reads body.data.partnerLoanId. The body of an event is the same bytes on
+ * Webhooks reads body.data.partnerLoanId. A data key that is also an envelope key
+ * ("id", "type", "event", "timestamp", "sequence", "partnerId", "data") is not repeated
+ * at the top, so the body has no duplicate key; the envelope's timestamp is the
+ * event's creation time. The body of an event is the same bytes on
  * every attempt; only the timestamps and signatures of the headers change.
  *
  * Headers of every delivery:
@@ -64,7 +67,8 @@ lg_err lg_webhook_sign_plan(const char *secret, const char *body, size_t len,
 
 /* "v1,<base64 HMAC-SHA256(key, id.ts.body)>" into out (cap bytes), key read from
  * secret as above (a secret without the prefix, or whose rest is not base64, is used
- * as its bytes). Returns LG_OK, LG_ERR_INVALID, LG_ERR_OVERFLOW. */
+ * as its bytes). Returns LG_OK, LG_ERR_INVALID, LG_ERR_OVERFLOW, LG_ERR_NOMEM (the
+ * signed message is assembled on the heap). */
 lg_err lg_webhook_sign_std(const char *secret, const char *id, int64_t ts_s, const char *body,
                            size_t len, char *out, size_t cap);
 
@@ -120,7 +124,7 @@ typedef struct lg_webhook_req {
     int status_code; /* 0: no HTTP answer (see error) */
     uint32_t latency_ms;
     int64_t retry_after_ms;                  /* from a 429/503's Retry-After; -1 when none */
-    char response_head[LG_WEBHOOK_HEAD_LEN]; /* printable: control bytes as '?' */
+    char response_head[LG_WEBHOOK_HEAD_LEN]; /* printable ASCII: other bytes as '?' */
     char error[LG_REASON_LEN];               /* "" when the endpoint answered; never a secret */
     int refused;                             /* the guard refused the address it resolved to */
 } lg_webhook_req;

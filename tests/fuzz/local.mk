@@ -12,7 +12,8 @@ tests_unit_test_fuzz_regressions_LDADD = $(LG_TEST_LIBS)
 
 FUZZ_SECONDS = 60
 LG_FUZZ_TARGETS = fuzz_rlp fuzz_abi fuzz_rpc_response fuzz_request_json fuzz_query \
-	fuzz_path fuzz_amount fuzz_headers fuzz_config fuzz_cidr fuzz_admin_bodies
+	fuzz_path fuzz_amount fuzz_headers fuzz_config fuzz_cidr fuzz_admin_bodies \
+	fuzz_retry_after fuzz_webhook_body
 LG_FUZZ_FLAGS = -print_final_stats=0 -timeout=25
 
 if ENABLE_FUZZERS
@@ -75,6 +76,18 @@ tests_fuzz_fuzz_admin_bodies_SOURCES = tests/fuzz/fuzz_admin_bodies.c
 tests_fuzz_fuzz_admin_bodies_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_admin_bodies_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_admin_bodies_LDADD = $(LG_LIBS)
+
+# The webhook layer's readers: an endpoint's Retry-After, and the delivered body over
+# any event payload.
+noinst_PROGRAMS += tests/fuzz/fuzz_retry_after tests/fuzz/fuzz_webhook_body
+tests_fuzz_fuzz_retry_after_SOURCES = tests/fuzz/fuzz_retry_after.c
+tests_fuzz_fuzz_retry_after_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_retry_after_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_retry_after_LDADD = $(LG_LIBS)
+tests_fuzz_fuzz_webhook_body_SOURCES = tests/fuzz/fuzz_webhook_body.c
+tests_fuzz_fuzz_webhook_body_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_webhook_body_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_webhook_body_LDADD = $(LG_LIBS)
 
 # Each target runs from a scratch directory in front of its committed corpus (new
 # inputs land in the scratch one), then only the scratch inputs that add coverage
