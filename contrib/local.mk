@@ -33,3 +33,7 @@ EXTRA_DIST += docs/openapi.yaml contrib/openapi/README.md contrib/openapi/packag
 # The README's two commands and what they share.
 EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh .ci/run \
 	contrib/examples/plan_sdk.mjs
+
+# systemd units of the long-running jobs, and the webhook guide.
+EXTRA_DIST += contrib/systemd/lendgate-dispatch.service contrib/systemd/lendgate-reconcile.service \
+	docs/webhooks.md

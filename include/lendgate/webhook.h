@@ -105,6 +105,18 @@ lg_err lg_webhook_url_ok(const char *url, const lg_webhook_guard *g, const char 
  */
 lg_err lg_webhook_retry_after(const char *value, int64_t now_ms, int64_t *delay_ms);
 
+/* What an endpoint's answer means for its event. */
+typedef enum {
+    LG_WEBHOOK_DELIVERED, /* 2xx */
+    LG_WEBHOOK_GONE,      /* 410: the endpoint is switched off */
+    LG_WEBHOOK_REDIRECT,  /* 3xx: not followed, a failure */
+    LG_WEBHOOK_FAILED     /* anything else, and no answer (0) */
+} lg_webhook_answer;
+
+/* The meaning of status; *asks_wait (may be NULL) = 1 for the answers whose
+ * Retry-After is honoured (429, 503). */
+lg_webhook_answer lg_webhook_answer_of(int status, int *asks_wait);
+
 /* ------------------------------------------------------------ delivery */
 
 #define LG_WEBHOOK_HEAD_LEN 256 /* bytes of an answer's body kept (+NUL) */

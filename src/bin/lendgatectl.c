@@ -10,6 +10,7 @@
 #include "ctl_partner.h"
 
 #include <lendgate/config.h>
+#include <lendgate/dispatch.h>
 #include <lendgate/log.h>
 #include <lendgate/proc.h>
 #include <lendgate/service.h>
@@ -178,6 +179,60 @@ static int cmd_reconcile(lg_config *cfg, int argc, char **argv)
     return status;
 }
 
+/* ---- dispatch: the webhook deliveries -------------------------------------------- */
+
+static int dispatch_once(lg_service *svc, unsigned *claimed)
+{
+    lg_dispatch_report r;
+    lg_err rc = lg_service_dispatch(svc, &r, print_note, NULL);
+    *claimed = r.claimed;
+    if (r.claimed || rc != LG_OK)
+        printf("dispatch: %u event(s) claimed: %u delivered, %u to retry, %u dead, %u endpoint(s) "
+               "disabled, %u lease(s) lost\n",
+               r.claimed, r.delivered, r.retried, r.dead, r.disabled, r.lost);
+    fflush(stdout);
+    return rc == LG_OK ? EXIT_OK : fail(rc, "dispatch", NULL);
+}
+
+/* Sleeps ms, waking early when a stop was requested. */
+static void nap_ms(uint64_t ms)
+{
+    struct timespec step = {0, 10000000L};
+    for (uint64_t i = 0; i < ms / 10 && !stop_requested; i++)
+        nanosleep(&step, NULL);
+}
+
+static int cmd_dispatch(lg_config *cfg, int argc, char **argv)
+{
+    int watch = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--watch") == 0)
+            watch = 1;
+        else
+            return lg_ctl_usage("dispatch: unknown argument '%s'", argv[i]);
+    }
+    lg_service *svc = NULL;
+    char err[512] = "";
+    lg_err rc = lg_service_open_store_only(&svc, cfg, err, sizeof err);
+    if (rc != LG_OK)
+        return fail(rc, "opening the store", err);
+    if (watch) {
+        signal(SIGINT, on_stop);
+        signal(SIGTERM, on_stop);
+    }
+    int status;
+    unsigned claimed = 0;
+    /* Once: every round until nothing is due. Watching: a busy queue is worked without
+     * pause, an idle one polled every [webhook] poll_ms. */
+    do {
+        status = dispatch_once(svc, &claimed);
+        if (watch && (claimed == 0 || status != EXIT_OK))
+            nap_ms(lg_config_u64(cfg, "webhook", "poll_ms"));
+    } while ((watch && !stop_requested) || (status == EXIT_OK && claimed > 0));
+    lg_service_close(svc);
+    return status;
+}
+
 static int cmd_nonce(lg_config *cfg, int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[1], "resync") != 0)
@@ -208,6 +263,8 @@ static const ctl_cmd commands[] = {
     {"migrate", "apply pending schema migrations to an existing database", 1, cmd_migrate},
     {"reconcile", "finish pending borrows and repayments ([--watch] [--interval SECONDS])", 1,
      cmd_reconcile},
+    {"dispatch", "deliver due webhook events ([--watch]: keep delivering until stopped)", 1,
+     cmd_dispatch},
     {"nonce", "nonce resync: reset the platform wallet's nonce to the node's pending count", 1,
      cmd_nonce},
     {"partner",

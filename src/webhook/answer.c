@@ -199,3 +199,16 @@ lg_err lg_webhook_retry_after(const char *value, int64_t now_ms, int64_t *delay_
     *delay_ms = d < 0 ? 0 : d > CAP_MS ? CAP_MS : d;
     return LG_OK;
 }
+
+lg_webhook_answer lg_webhook_answer_of(int status, int *asks_wait)
+{
+    if (asks_wait)
+        *asks_wait = status == 429 || status == 503;
+    if (status >= 200 && status <= 299)
+        return LG_WEBHOOK_DELIVERED;
+    if (status == 410)
+        return LG_WEBHOOK_GONE;
+    if (status >= 300 && status <= 399)
+        return LG_WEBHOOK_REDIRECT;
+    return LG_WEBHOOK_FAILED;
+}

@@ -34,3 +34,8 @@ TESTS += tests/integration/admin_api.sh
 EXTRA_DIST += tests/integration/admin_api.sh
 # Every script's HTTP exchanges, as the contract check saw them.
 CLEANFILES += tests/integration/*.contract.jsonl
+
+# Webhook delivery on the devnet to a real receiver on loopback: signatures, retries,
+# 410, timeouts, dead letters and replay, leases between dispatchers.
+TESTS += tests/integration/webhooks.sh
+EXTRA_DIST += tests/integration/webhooks.sh tests/integration/webhook_receiver.py

@@ -22,7 +22,7 @@ LAYERS = {
     "eth": "rlp abi tx rpc contracts nonce sender fees chain".split(),
     "store": "store store_backend events".split(),
     "webhook": ["webhook"],
-    "service": "service queries admin setup nonce_store view render".split(),
+    "service": "service queries admin setup nonce_store view render dispatch".split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
              "admin_bodies admin_handlers guard ratelimit replay signature netaddr "
              "chaincap status").split(),
