@@ -192,7 +192,7 @@ static int partner_ok(const lg_partner *p, unsigned mask)
            (!(mask & LG_PF_FEE_BPS) || p->fee_bps <= 10000);
 }
 
-#define LG_PF_ALL ((LG_PF_CONTRACT << 1) - 1u) /* every LG_PF_* bit */
+#define LG_PF_ALL ((LG_PF_WEBHOOK_STATE << 1) - 1u) /* every LG_PF_* bit */
 
 lg_err lg_store_partner_get(lg_store *st, const char *id, lg_partner *out)
 {
