@@ -20,10 +20,10 @@ LAYERS = {
     "crypto": "sha256 keccak signer address apikey".split(),
     "eth": "rlp abi tx rpc contracts nonce sender fees chain".split(),
     "store": "store store_backend events".split(),
-    "service": "service queries admin setup nonce_store view render".split(),
+    "service": "service queries admin setup nonce_store view render webhooks_admin".split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
              "admin_bodies admin_handlers guard ratelimit replay signature netaddr "
-             "chaincap status").split(),
+             "chaincap status webhook_bodies webhook_handlers").split(),
 }
 # What each layer may include besides itself. The domain records are model.h's
 # (core): http and bin name them from there, and never include the store's header.
