@@ -34,3 +34,7 @@ TESTS += tests/integration/admin_api.sh
 EXTRA_DIST += tests/integration/admin_api.sh
 # Every script's HTTP exchanges, as the contract check saw them.
 CLEANFILES += tests/integration/*.contract.jsonl
+
+# Webhook operations (admin and partner) through both web servers.
+TESTS += tests/integration/webhook_admin.sh
+EXTRA_DIST += tests/integration/webhook_admin.sh
