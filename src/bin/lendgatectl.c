@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "ctl_partner.h"
+#include "ctl_webhook.h"
 
 #include <lendgate/config.h>
 #include <lendgate/dispatch.h>
@@ -275,6 +276,10 @@ static const ctl_cmd commands[] = {
      "the admin audit trail ([--admin A] [--action X] [--target ID] [--since DATE]\n"
      "             [--until DATE] [--limit N] [--json])",
      1, lg_ctl_audit},
+    {"webhook",
+     "operate webhooks: list, show, replay, replay-since, enable, test,\n"
+     "             rotate-secret ('lendgatectl webhook help' for options)",
+     1, lg_ctl_webhook},
     {"version", "print the version", 0, cmd_version},
     {"help", "show this help", 0, cmd_help},
 };

@@ -76,3 +76,7 @@ tests_bench_bench_ratelimit_LDADD = $(LG_LIBS)
 check_PROGRAMS += tests/unit/test_chaincap
 tests_unit_test_chaincap_SOURCES = tests/unit/test_chaincap.c
 tests_unit_test_chaincap_LDADD = $(LG_TEST_LIBS)
+
+# The webhook operations of the admin and partner APIs (webhooks_admin.h behind them).
+liblendgate_a_SOURCES += src/http/webhook_bodies.c src/http/webhook_handlers.c
+noinst_HEADERS += include/lendgate/webhook_bodies.h include/lendgate/webhook_handlers.h

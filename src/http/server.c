@@ -12,6 +12,7 @@
 #include <lendgate/log.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
+#include <lendgate/webhook_handlers.h>
 #include <lendgate/status.h>
 
 #include <stdio.h>
@@ -48,6 +49,22 @@ static const lg_route routes[] = {
     {"GET", "/admin/partners/:partnerId/analytics", LG_AUTH_ADMIN, 0, 0, lg_h_admin_analytics},
     {"GET", "/admin/partners/:partnerId", LG_AUTH_ADMIN, 0, 0, lg_h_admin_show},
     {"PATCH", "/admin/partners/:partnerId", LG_AUTH_ADMIN, 0, 1, lg_h_admin_update},
+    /* Webhook operations: admin (every action audited) and the partner's own. */
+    {"GET", "/admin/webhooks/deliveries", LG_AUTH_ADMIN, 0, 0, lg_h_admin_webhook_list},
+    {"GET", "/admin/webhooks/deliveries/:eventId", LG_AUTH_ADMIN, 0, 0, lg_h_admin_webhook_show},
+    {"POST", "/admin/webhooks/deliveries/:eventId/replay", LG_AUTH_ADMIN, 0, 0,
+     lg_h_admin_webhook_replay},
+    {"POST", "/admin/partners/:partnerId/webhooks/replay", LG_AUTH_ADMIN, 0, 1,
+     lg_h_admin_webhook_replay_since},
+    {"POST", "/admin/partners/:partnerId/webhooks/enable", LG_AUTH_ADMIN, 0, 0,
+     lg_h_admin_webhook_enable},
+    {"POST", "/admin/partners/:partnerId/webhooks/test", LG_AUTH_ADMIN, 0, BODY_OPTIONAL,
+     lg_h_admin_webhook_test},
+    {"POST", "/admin/partners/:partnerId/webhooks/rotate-secret", LG_AUTH_ADMIN, 0, BODY_OPTIONAL,
+     lg_h_admin_webhook_rotate},
+    {"GET", "/partners/webhooks/deliveries", LG_AUTH_PARTNER, 0, 0, lg_h_webhook_list},
+    {"GET", "/partners/webhooks/deliveries/:eventId", LG_AUTH_PARTNER, 0, 0, lg_h_webhook_show},
+    {"POST", "/partners/webhooks/test", LG_AUTH_PARTNER, 0, BODY_OPTIONAL, lg_h_webhook_test},
 };
 
 const lg_route *lg_http_routes(size_t *n)

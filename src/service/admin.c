@@ -54,6 +54,11 @@ static lg_err make_secret(char *out, size_t cap, const char *prefix)
     return rc;
 }
 
+lg_err lg_svc_webhook_secret(char *out, size_t cap)
+{
+    return make_secret(out, cap, WEBHOOK_PREFIX);
+}
+
 /* Makes a key for key_prefix in env: the text into secrets->api_key, its hash and
  * display prefix into *key (for partner_id). */
 static lg_err make_key(const char *partner_id, const char *key_prefix, lg_apikey_env env,

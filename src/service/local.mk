@@ -30,3 +30,11 @@ check_PROGRAMS += tests/unit/test_pipelines
 tests_unit_test_pipelines_SOURCES = tests/unit/test_pipelines.c tests/unit/fake_chain.c \
 	tests/unit/fake_chain.h
 tests_unit_test_pipelines_LDADD = $(LG_TEST_LIBS)
+
+# service: operating the webhook outbox (list, show, replay, enable, test, rotate the
+# secret) for the admin API, the partner API and lendgatectl
+liblendgate_a_SOURCES += src/service/webhooks.c src/service/webhook_view.c
+noinst_HEADERS += include/lendgate/webhooks_admin.h
+check_PROGRAMS += tests/unit/test_webhook_ops
+tests_unit_test_webhook_ops_SOURCES = tests/unit/test_webhook_ops.c
+tests_unit_test_webhook_ops_LDADD = $(LG_TEST_LIBS)

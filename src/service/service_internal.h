@@ -184,4 +184,9 @@ lg_err lg_svc_approve_data(lg_service *svc, uint8_t *data, size_t *len);
  * LG_ERR_REVERTED (the transfer reverted: retry later), or an rpc/store error. */
 lg_err lg_svc_payout(lg_service *svc, lg_loan *loan, const char *settlement, uint64_t timeout_ms);
 
+/* Writes a fresh webhook secret, "whsec_" + 64 hex digits of randomness, into out
+ * (cap bytes): admin.c's, so every webhook secret is made one way. The caller wipes
+ * it. Returns LG_OK, LG_ERR_OVERFLOW, LG_ERR_CRYPTO. */
+lg_err lg_svc_webhook_secret(char *out, size_t cap);
+
 #endif

@@ -6,6 +6,7 @@
 #include <lendgate/address.h>
 #include <lendgate/model.h>
 #include <lendgate/render.h>
+#include <lendgate/time.h>
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -259,6 +260,15 @@ struct json_object *lg_view_partner(const lg_partner *p)
     add_bool(o, "signingRequired", p->signing_required);
     add_bool(o, "signingSecretSet", p->signing_secret[0]);
     add_bool(o, "webhookSecretSet", p->webhook_secret[0]);
+    /* The endpoint's state (webhooks_admin.h): when and why it was switched off, and
+     * whether a rotated-out secret still signs until when; never a secret itself. */
+    int prev_valid =
+        p->webhook_secret_prev[0] && p->webhook_secret_prev_until_ms > lg_time_now_ms();
+    lg_render_time(o, "webhookDisabledAt", p->webhook_disabled_at_ms);
+    lg_render_opt(o, "webhookDisabledReason", p->webhook_disabled_reason);
+    add_bool(o, "webhookPreviousSecretValid", prev_valid);
+    lg_render_time(o, "webhookPreviousSecretExpiresAt",
+                   prev_valid ? p->webhook_secret_prev_until_ms : 0);
     json_object_object_add(o, "ipAllowlist", allowlist_array(p->ip_allowlist));
     lg_render_amount(o, "totalBorrowed", p->total_borrowed);
     lg_render_amount(o, "totalRepaid", p->total_repaid);

@@ -39,3 +39,7 @@ CLEANFILES += tests/integration/*.contract.jsonl
 # 410, timeouts, dead letters and replay, leases between dispatchers.
 TESTS += tests/integration/webhooks.sh
 EXTRA_DIST += tests/integration/webhooks.sh tests/integration/webhook_receiver.py
+
+# Webhook operations (admin and partner) through both web servers.
+TESTS += tests/integration/webhook_admin.sh
+EXTRA_DIST += tests/integration/webhook_admin.sh

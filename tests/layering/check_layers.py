@@ -22,10 +22,10 @@ LAYERS = {
     "eth": "rlp abi tx rpc contracts nonce sender fees chain".split(),
     "store": "store store_backend events".split(),
     "webhook": ["webhook"],
-    "service": "service queries admin setup nonce_store view render dispatch".split(),
+    "service": "service queries admin setup nonce_store view render dispatch webhooks_admin".split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
              "admin_bodies admin_handlers guard ratelimit replay signature netaddr "
-             "chaincap status").split(),
+             "chaincap status webhook_bodies webhook_handlers").split(),
 }
 # What each layer may include besides itself. The domain records are model.h's
 # (core): http and bin name them from there, and never include the store's header.

@@ -1023,7 +1023,9 @@ static void test_json_and_wipe(void)
         "partnerId,partnerName,apiKeyPrefix,status,tier,dailyBorrowLimit,totalBorrowLimit,"
         "currentOutstanding,platformFeePercentage,settlementAddress,webhookUrl,contactEmail,"
         "contactWallet,publicKey,kycVerified,contractSigned,createdBy,rateLimitRpm,"
-        "signingRequired,signingSecretSet,webhookSecretSet,ipAllowlist,totalBorrowed,totalRepaid,"
+        "signingRequired,signingSecretSet,webhookSecretSet,webhookDisabledAt,"
+        "webhookDisabledReason,webhookPreviousSecretValid,webhookPreviousSecretExpiresAt,"
+        "ipAllowlist,totalBorrowed,totalRepaid,"
         "totalFees,repaymentBalance,createdAt,updatedAt";
     char keys[sizeof want + 64] = "";
     json_object *o = json_tokener_parse(buf);
