@@ -48,6 +48,9 @@ static const lg_route routes[] = {
     {"GET", "/admin/partners/:partnerId/analytics", LG_AUTH_ADMIN, 0, 0, lg_h_admin_analytics},
     {"GET", "/admin/partners/:partnerId", LG_AUTH_ADMIN, 0, 0, lg_h_admin_show},
     {"PATCH", "/admin/partners/:partnerId", LG_AUTH_ADMIN, 0, 1, lg_h_admin_update},
+    /* Admin: loans. */
+    {"POST", "/admin/loans/:loanId/default", LG_AUTH_ADMIN, 0, BODY_OPTIONAL,
+     lg_h_admin_loan_default},
 };
 
 const lg_route *lg_http_routes(size_t *n)
