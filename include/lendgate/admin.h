@@ -182,4 +182,16 @@ lg_err lg_admin_api_logs(lg_service *svc, const lg_api_log_filter *f, lg_api_log
  */
 lg_err lg_admin_partner_json(const lg_partner *p, char *out, size_t cap);
 
+/* ------------------------------------------------------------ loans */
+
+/*
+ * Ends the ACTIVE loan loan_id (lendgate's id) as DEFAULTED with reason (NULL or ""
+ * for "defaulted by an administrator"), with the outbox event loan.defaulted and the
+ * audit row "loan.default" (the loan's state before and after) in one transaction.
+ * The debt stays owed: repayments are still accepted. Out: *after (may be NULL).
+ * Returns LG_OK, LG_ERR_NOT_FOUND, LG_ERR_CONFLICT (not ACTIVE), or the store's.
+ */
+lg_err lg_admin_loan_default(lg_service *svc, const lg_admin_actor *who, const char *loan_id,
+                             const char *reason, lg_loan *after, lg_outcome *out);
+
 #endif

@@ -55,4 +55,10 @@ lg_err lg_parse_admin_rotate(const char *body, size_t len, uint64_t *grace_secon
 lg_err lg_parse_partner_platforms(const char *json, size_t len, lg_admin_import_entry **entries,
                                   size_t *n, size_t *bad_index, char *msg, size_t msglen);
 
+/* POST /admin/loans/:loanId/default: an optional body {"reason": "..."} (1 to 256
+ * printable characters); len 0 is fine. *reason keeps the caller's default when not
+ * given. Returns as lg_parse_admin_create. */
+lg_err lg_parse_admin_loan_default(const char *body, size_t len, char reason[LG_REASON_LEN],
+                                   char *msg, size_t msglen);
+
 #endif

@@ -57,4 +57,8 @@ void lg_h_admin_api_logs(lg_http_call *call);
  * {entries[], pagination}, newest first. */
 void lg_h_admin_audit(lg_http_call *call);
 
+/* POST /admin/loans/:loanId/default (optional body {"reason": "..."}): 200 with the
+ * loan, 404 unknown loan, 409 not ACTIVE. */
+void lg_h_admin_loan_default(lg_http_call *call);
+
 #endif

@@ -30,6 +30,10 @@
 
 typedef struct lg_chain lg_chain;
 
+/* The most blocks one log query covers: nodes refuse (or take long over) wide ranges,
+ * so a scan goes in steps of at most this many. */
+#define LG_CHAIN_LOG_SPAN 1000
+
 typedef struct lg_chain_ops {
     const char *name;
 
@@ -71,6 +75,13 @@ typedef struct lg_chain_ops {
     /* eth_call at block (lg_rpc_eth_call): how a mined revert's reason is read. */
     lg_err (*call)(lg_chain *c, uint8_t **out, size_t *out_len, const lg_rpc_call_args *args,
                    uint64_t block);
+
+    /* The vault's Liquidated logs of blocks from_block..to_block (inclusive; at most
+     * LG_CHAIN_LOG_SPAN blocks, checked by lg_chain_liquidations), in chain order:
+     * eth_getLogs filtered on the vault and the event's topic, decoded by
+     * lg_vault_liquidations. *out is malloc'd, freed by the caller with free(). */
+    lg_err (*liquidations)(lg_chain *c, lg_liquidation **out, size_t *n, uint64_t from_block,
+                           uint64_t to_block);
 
     /* The last failure (err LG_OK after a success); never NULL. */
     const lg_rpc_error *(*last_error)(const lg_chain *c);
@@ -132,6 +143,16 @@ lg_err lg_chain_wait_receipt(lg_chain *c, lg_receipt *out, const uint8_t hash[LG
 lg_err lg_chain_get_tx(lg_chain *c, lg_rpc_tx_info *out, const uint8_t hash[LG_RPC_HASH_LEN]);
 lg_err lg_chain_call(lg_chain *c, uint8_t **out, size_t *out_len, const lg_rpc_call_args *args,
                      uint64_t block);
+
+/*
+ * The vault's liquidations mined in blocks from_block..to_block, inclusive.
+ * Out: *out (malloc'd, caller free()s; NULL when *n == 0), *n.
+ * Returns LG_OK, LG_ERR_INVALID (NULL, to_block < from_block, or more than
+ * LG_CHAIN_LOG_SPAN blocks), LG_ERR_UNSUPPORTED, or what eth_getLogs returns
+ * (LG_ERR_RPC also for a malformed Liquidated log).
+ */
+lg_err lg_chain_liquidations(lg_chain *c, lg_liquidation **out, size_t *n, uint64_t from_block,
+                             uint64_t to_block);
 
 /*
  * Broadcasts persisted signed bytes given as "0x" hex again (what the store keeps);

@@ -113,4 +113,28 @@ typedef struct lg_erc20_transfer {
 lg_err lg_erc20_transfers(lg_erc20_transfer **out, size_t *n, const lg_eth_log *logs, size_t nlogs,
                           const uint8_t token[LG_ADDRESS_LEN]);
 
+/* The event signature of the vault's liquidations, whose keccak256 is topic 0. */
+#define LG_VAULT_LIQUIDATED_EVENT "Liquidated(uint256,address,uint256)"
+
+/* A SolvencyVault Liquidated(uint256 indexed positionId, address indexed user,
+ * uint256 debtCleared): the vault cleared the position's debt and closed it. */
+typedef struct lg_liquidation {
+    lg_u256 position_id;
+    uint8_t user[LG_ADDRESS_LEN];
+    lg_u256 debt_cleared;
+    uint8_t tx_hash[LG_RPC_HASH_LEN];
+    uint64_t block_number;
+    uint64_t log_index;
+} lg_liquidation;
+
+/*
+ * The Liquidated events vault emitted among logs[0..nlogs), in order; logs of other
+ * contracts and events are skipped. *out is a malloc'd array freed by the caller with
+ * free() (NULL when *n is 0). Returns LG_OK, LG_ERR_INVALID (NULL argument, or a
+ * Liquidated log of vault that is malformed: wrong topic count, unclean address, data
+ * not one word), LG_ERR_NOMEM.
+ */
+lg_err lg_vault_liquidations(lg_liquidation **out, size_t *n, const lg_eth_log *logs, size_t nlogs,
+                             const uint8_t vault[LG_ADDRESS_LEN]);
+
 #endif

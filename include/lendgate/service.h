@@ -222,13 +222,20 @@ typedef struct lg_reconcile_report {
     unsigned nonce_gaps_filled;
     unsigned audit_rows; /* spooled API log rows put in the store */
     unsigned still_pending;
+    /* The end states of a debt. */
+    unsigned liquidations;     /* the vault's Liquidated logs that ended loans */
+    unsigned loans_liquidated; /* loans they ended as LIQUIDATED */
+    unsigned loans_defaulted;  /* ACTIVE loans past [admin] default_after_days */
 } lg_reconcile_report;
 
 /*
  * Finishes or fails every PENDING/SETTLING loan and PENDING repayment from its
  * persisted transactions, re-broadcasting the same signed bytes when the node lost
- * them, and fills nonce gaps with zero-value self-transfers. Safe to run while the
- * responders serve. Each action is also logged (event reconcile.*).
+ * them, ends the loans of positions the vault liquidated (its Liquidated logs, read
+ * from the store's "liquidations" cursor up to [chain] confirmations below the head;
+ * the first pass only places the cursor), marks ACTIVE loans older than [admin]
+ * default_after_days DEFAULTED, and fills nonce gaps with zero-value self-transfers. Safe to run
+ * while the responders serve. Each action is also logged (event reconcile.*).
  */
 lg_err lg_service_reconcile(lg_service *svc, lg_reconcile_report *report);
 

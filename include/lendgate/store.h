@@ -233,9 +233,10 @@ lg_err lg_store_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *ex
  * together they can never overdraw it, nor the partner's balance.
  * In: proof = the partner's repaymentTxHash and the value it moved, or NULL.
  * Out: *out the new repayment (loan id, id, ...).
- * Returns LG_ERR_NOT_FOUND (no loan), LG_ERR_STATE (loan REPAID, FAILED or not yet
- * ACTIVE), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof credited before), LG_ERR_FUNDS
- * (balance, with the proof, short of amount). Only LG_OK changes anything.
+ * Accepted on ACTIVE and DEFAULTED loans (a defaulted debt is still owed; paid to zero
+ * it is REPAID). Returns LG_ERR_NOT_FOUND (no loan), LG_ERR_STATE (loan REPAID, FAILED,
+ * LIQUIDATED or not yet ACTIVE), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof credited before),
+ * LG_ERR_FUNDS (balance, with the proof, short of amount). Only LG_OK changes anything.
  */
 lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
                             uint64_t amount, const lg_deposit *proof, lg_repayment *out);
@@ -578,6 +579,55 @@ lg_err lg_store_partner_analytics(lg_store *st, const char *partner_id, int64_t 
                                   int64_t end_ms, int64_t default_before_ms,
                                   lg_partner_analytics *out, lg_analytics_day **days,
                                   size_t *ndays);
+
+/* ---------------------------------------------------- end states of a debt */
+
+/* What lg_store_position_liquidate did. */
+typedef struct lg_liquidate_result {
+    uint32_t liquidated;   /* loans that became LIQUIDATED */
+    uint64_t debt_cleared; /* their remaining debt, now cleared */
+    uint32_t left;         /* loans of the position left alone: PENDING or SETTLING, or with a
+                              repayment in flight; apply the same liquidation again once
+                              reconcile has settled them */
+} lg_liquidate_result;
+
+/*
+ * The vault liquidated the position (wallet, oaid) in transaction tx_hash: in one
+ * transaction every ACTIVE or DEFAULTED loan on it (on position_id only, when not
+ * NULL) becomes LIQUIDATED with remaining 0 and repaid += what remained, with a
+ * LIQUIDATION repayment entry (APPLIED, repay_tx = tx_hash, amount = that debt), a
+ * LIQUIDATION ledger row, the partner's outstanding reduced (total_repaid is not: the
+ * partner paid nothing), the loan's position link and total_partner_debt cleared, the
+ * cached position marked inactive, and the outbox event "loan.liquidated" (amount =
+ * the debt cleared). Applying the same liquidation again changes nothing but what was
+ * left the first time.
+ * Out: *out (may be NULL). Returns LG_OK (also when no loan matched).
+ */
+lg_err lg_store_position_liquidate(lg_store *st, const char *wallet, const char *oaid,
+                                   const char *position_id, const char *tx_hash,
+                                   lg_liquidate_result *out);
+
+/* ACTIVE loans created before before_ms, oldest first: candidates for DEFAULTED.
+ * Out: *items (free()), *n. */
+lg_err lg_store_loan_list_overdue(lg_store *st, int64_t before_ms, uint32_t limit, lg_loan **items,
+                                  size_t *n);
+
+/*
+ * ACTIVE -> DEFAULTED with failure_reason = reason, in one transaction with the
+ * outbox event "loan.defaulted" and, when hook is not NULL, the hook's audit row
+ * (before == after == the loan's partner: the partner's books do not change, the debt
+ * is still owed and may be recovered by repayments). Out: *loan (may be NULL) = the
+ * loan after. Returns LG_ERR_NOT_FOUND, LG_ERR_STATE (not ACTIVE), or the hook's error.
+ */
+lg_err lg_store_loan_default(lg_store *st, const char *loan_id, const char *reason,
+                             const lg_audit_hook *hook, lg_loan *loan);
+
+/* Where the scan of chain logs name ("liquidations") stopped: the last block read.
+ * Returns LG_ERR_NOT_FOUND when the scan never ran. */
+lg_err lg_store_cursor_get(lg_store *st, const char *name, uint64_t *block);
+
+/* Sets the cursor name to block (created when missing). */
+lg_err lg_store_cursor_set(lg_store *st, const char *name, uint64_t block);
 
 /* ------------------------------------------------------- daily usage (reads) */
 

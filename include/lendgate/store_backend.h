@@ -138,6 +138,16 @@ struct lg_store_backend {
     lg_err (*partner_analytics)(lg_store *st, const char *partner_id, int64_t start_ms,
                                 int64_t end_ms, int64_t default_before_ms,
                                 lg_partner_analytics *out, lg_analytics_day **days, size_t *ndays);
+    /* The end states of a debt, and chain cursors. */
+    lg_err (*position_liquidate)(lg_store *st, const char *wallet, const char *oaid,
+                                 const char *position_id, const char *tx_hash,
+                                 lg_liquidate_result *out);
+    lg_err (*loan_list_overdue)(lg_store *st, int64_t before_ms, uint32_t limit, lg_loan **items,
+                                size_t *n);
+    lg_err (*loan_default)(lg_store *st, const char *loan_id, const char *reason,
+                           const lg_audit_hook *hook, lg_loan *loan);
+    lg_err (*cursor_get)(lg_store *st, const char *name, uint64_t *block);
+    lg_err (*cursor_set)(lg_store *st, const char *name, uint64_t block);
 };
 
 /* The built-in SQLite backend ("sqlite"). */

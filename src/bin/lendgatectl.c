@@ -125,9 +125,11 @@ static int reconcile_once(lg_service *svc)
     lg_err rc = lg_service_reconcile_ex(svc, &r, print_note, NULL);
     printf("reconcile: %u loan(s) confirmed, %u failed; %u repayment(s) applied, %u failed; "
            "%u re-broadcast; %u replaced; %u nonce gap(s) filled; %u still pending; "
-           "%u spooled audit row(s) stored\n",
+           "%u spooled audit row(s) stored; %u liquidation(s) ending %u loan(s); "
+           "%u loan(s) defaulted\n",
            r.loans_confirmed, r.loans_failed, r.repayments_applied, r.repayments_failed,
-           r.rebroadcast, r.replaced, r.nonce_gaps_filled, r.still_pending, r.audit_rows);
+           r.rebroadcast, r.replaced, r.nonce_gaps_filled, r.still_pending, r.audit_rows,
+           r.liquidations, r.loans_liquidated, r.loans_defaulted);
     fflush(stdout);
     return rc == LG_OK ? EXIT_OK : fail(rc, "reconcile", NULL);
 }

@@ -2,6 +2,7 @@
  * client, the contract bindings and the fee reads. */
 #include "config.h"
 
+#include <lendgate/abi.h>
 #include <lendgate/chain.h>
 #include <lendgate/sender.h>
 
@@ -156,6 +157,18 @@ lg_err lg_chain_call(lg_chain *c, uint8_t **out, size_t *out_len, const lg_rpc_c
     DISPATCH(c, call, out, out_len, args, block);
 }
 
+lg_err lg_chain_liquidations(lg_chain *c, lg_liquidation **out, size_t *n, uint64_t from_block,
+                             uint64_t to_block)
+{
+    if (out)
+        *out = NULL;
+    if (n)
+        *n = 0;
+    if (!out || !n || to_block < from_block || to_block - from_block >= LG_CHAIN_LOG_SPAN)
+        return LG_ERR_INVALID;
+    DISPATCH(c, liquidations, out, n, from_block, to_block);
+}
+
 lg_err lg_chain_send_hex(lg_chain *c, uint8_t hash[LG_RPC_HASH_LEN], const char *raw_hex)
 {
     uint8_t h[LG_RPC_HASH_LEN];
@@ -287,6 +300,25 @@ static lg_err rpc_call(lg_chain *c, uint8_t **out, size_t *out_len, const lg_rpc
     return lg_rpc_eth_call(priv_of(c)->rpc, out, out_len, args, block);
 }
 
+static lg_err rpc_liquidations(lg_chain *c, lg_liquidation **out, size_t *n, uint64_t from_block,
+                               uint64_t to_block)
+{
+    uint8_t topic0[32];
+    lg_eth_log *logs = NULL;
+    size_t nlogs = 0;
+    lg_err err = lg_abi_event_topic(topic0, LG_VAULT_LIQUIDATED_EVENT);
+    if (err != LG_OK)
+        return err;
+    lg_rpc_log_filter f = {.address = c->vault, .from_block = from_block, .to_block = to_block};
+    f.topics[0] = topic0;
+    err = lg_rpc_get_logs(priv_of(c)->rpc, &logs, &nlogs, &f);
+    if (err == LG_OK)
+        err = lg_vault_liquidations(out, n, logs, nlogs, c->vault);
+    lg_eth_logs_free(logs, nlogs);
+    /* A log of our vault that does not decode is the node's answer gone wrong. */
+    return err == LG_ERR_INVALID ? LG_ERR_RPC : err;
+}
+
 static const lg_rpc_error *rpc_last_error(const lg_chain *c)
 {
     return lg_rpc_last_error(priv_of(c)->rpc);
@@ -321,6 +353,7 @@ static const lg_chain_ops rpc_ops = {
     .wait_receipt = rpc_wait_receipt,
     .get_tx = rpc_get_tx,
     .call = rpc_call,
+    .liquidations = rpc_liquidations,
     .last_error = rpc_last_error,
     .close = rpc_close,
 };

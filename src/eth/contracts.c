@@ -288,3 +288,54 @@ lg_err lg_erc20_transfers(lg_erc20_transfer **out, size_t *n, const lg_eth_log *
     *n = k;
     return LG_OK;
 }
+
+/* ------------------------------------------------------------ liquidations */
+
+static lg_err read_liquidation(lg_liquidation *l, const lg_eth_log *log)
+{
+    if (log->ntopics != 3 || log->data_len != 32 || !topic_address(l->user, log->topics[2]))
+        return LG_ERR_INVALID;
+    lg_err err = lg_u256_from_be(&l->position_id, log->topics[1], 32);
+    if (err == LG_OK)
+        err = lg_u256_from_be(&l->debt_cleared, log->data, 32);
+    memcpy(l->tx_hash, log->tx_hash, sizeof l->tx_hash);
+    l->block_number = log->block_number;
+    l->log_index = log->log_index;
+    return err;
+}
+
+static int is_event(const lg_eth_log *log, const uint8_t *contract, const uint8_t *topic0)
+{
+    return memcmp(log->address, contract, LG_ADDRESS_LEN) == 0 && log->ntopics > 0 &&
+           memcmp(log->topics[0], topic0, 32) == 0;
+}
+
+lg_err lg_vault_liquidations(lg_liquidation **out, size_t *n, const lg_eth_log *logs, size_t nlogs,
+                             const uint8_t vault[LG_ADDRESS_LEN])
+{
+    if (out)
+        *out = NULL;
+    if (n)
+        *n = 0;
+    if (!out || !n || (!logs && nlogs) || !vault)
+        return LG_ERR_INVALID;
+    uint8_t topic0[32];
+    lg_err err = lg_abi_event_topic(topic0, LG_VAULT_LIQUIDATED_EVENT);
+    if (err != LG_OK || nlogs == 0)
+        return err;
+    lg_liquidation *v = calloc(nlogs, sizeof *v);
+    if (!v)
+        return LG_ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; err == LG_OK && i < nlogs; i++) {
+        if (is_event(&logs[i], vault, topic0))
+            err = read_liquidation(&v[k++], &logs[i]);
+    }
+    if (err != LG_OK || k == 0) {
+        free(v);
+        return err;
+    }
+    *out = v;
+    *n = k;
+    return LG_OK;
+}

@@ -644,3 +644,35 @@ lg_err lg_parse_partner_platforms(const char *json, size_t len, lg_admin_import_
     *n = count;
     return LG_OK;
 }
+
+/* ------------------------------------------------------------ loan default */
+
+lg_err lg_parse_admin_loan_default(const char *body, size_t len, char reason[LG_REASON_LEN],
+                                   char *msg, size_t msglen)
+{
+    if (!reason || !msg || msglen == 0 || (!body && len > 0))
+        return LG_ERR_INVALID;
+    if (len == 0)
+        return LG_OK;
+    struct json_object *obj = NULL;
+    char key[72], got[LG_REASON_LEN] = "";
+    lg_err rc = lg_json_parse_object(body, len, LG_JSON_MAX_DEPTH, &obj, msg, msglen);
+    if (rc == LG_OK) {
+        json_object_object_foreach(obj, k, v)
+        {
+            if (lg_json_name_is(k, "reason")) {
+                rc = text_into("reason", v, got, sizeof got, 0, msg, msglen);
+            } else {
+                lg_json_safe_name(key, sizeof key, k);
+                snprintf(msg, msglen, "body: unknown field \"%s\"", key);
+                rc = LG_ERR_INVALID;
+            }
+            if (rc != LG_OK)
+                break;
+        }
+    }
+    json_object_put(obj);
+    if (rc == LG_OK && got[0])
+        memcpy(reason, got, sizeof got);
+    return rc;
+}

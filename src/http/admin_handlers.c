@@ -672,3 +672,35 @@ void lg_h_admin_audit(lg_http_call *call)
     }
     free(items);
 }
+
+/* ------------------------------------------------------------ loans */
+
+void lg_h_admin_loan_default(lg_http_call *call)
+{
+    char id[LG_ID_LEN], msg[256], reason[LG_REASON_LEN] = "";
+    if (lg_validate_loan_id("loanId", lg_request_param(call->req, "loanId"), id, msg, sizeof msg) !=
+        LG_OK) {
+        lg_http_fail(call, 400, msg);
+        return;
+    }
+    lg_err rc =
+        lg_parse_admin_loan_default(call->req->body, call->req->body_len, reason, msg, sizeof msg);
+    if (rc != LG_OK) {
+        body_failed(call, rc, msg);
+        return;
+    }
+    lg_admin_actor who;
+    lg_loan after;
+    lg_outcome out = {0};
+    actor_of(call, &who);
+    memset(&after, 0, sizeof after);
+    lg_admin_loan_default(call->srv->svc, &who, id, reason, &after, &out);
+    if (lg_http_outcome_failed(call, &out))
+        return;
+    struct json_object *o = json_object_new_object();
+    if (o) {
+        json_object_object_add(o, "success", json_object_new_boolean(1));
+        json_object_object_add(o, "loan", lg_view_loan(&after, 0, NULL, 0));
+    }
+    lg_http_reply(call, 200, o);
+}

@@ -65,6 +65,9 @@ static const lg_route routes[] = {
     {"GET", "/partners/webhooks/deliveries", LG_AUTH_PARTNER, 0, 0, lg_h_webhook_list},
     {"GET", "/partners/webhooks/deliveries/:eventId", LG_AUTH_PARTNER, 0, 0, lg_h_webhook_show},
     {"POST", "/partners/webhooks/test", LG_AUTH_PARTNER, 0, BODY_OPTIONAL, lg_h_webhook_test},
+    /* Admin: loans. */
+    {"POST", "/admin/loans/:loanId/default", LG_AUTH_ADMIN, 0, BODY_OPTIONAL,
+     lg_h_admin_loan_default},
 };
 
 const lg_route *lg_http_routes(size_t *n)

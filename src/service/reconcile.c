@@ -1,12 +1,14 @@
 /* reconcile.c - finishes what crashed or slow requests left: every persisted
  * transaction still SIGNED is looked up on chain (and re-broadcast when the node lost
  * it), then every unsettled loan and pending repayment is moved on from the states of
- * its transactions, and nonce gaps get a zero-value self-transfer. Every state change
+ * its transactions, the vault's liquidations end their positions' loans, overdue loans
+ * default, and nonce gaps get a zero-value self-transfer. Every state change
  * is one of the store's conditional transitions, so responders may serve meanwhile. */
 #include "config.h"
 
 #include "service_internal.h"
 
+#include <lendgate/address.h>
 #include <lendgate/hex.h>
 #include <lendgate/proc.h>
 #include <lendgate/time.h>
@@ -446,6 +448,137 @@ static lg_err repays_all(rec *r)
     return rc;
 }
 
+/* ----------------------------------------------- liquidations and defaults */
+
+#define LIQ_CURSOR "liquidations"
+#define SCAN_STEPS 50 /* log ranges of LG_CHAIN_LOG_SPAN blocks read per pass */
+#define DAY_MS     86400000LL
+
+/* The newest block every node agrees on: [chain] confirmations below the head. */
+static lg_err safe_head(rec *r, uint64_t *safe)
+{
+    uint64_t latest = 0, depth = lg_config_u64(r->svc->cfg, "chain", "confirmations");
+    lg_err rc = lg_chain_block_number(r->svc->chain, &latest);
+    if (rc == LG_OK)
+        *safe = latest > depth ? latest - depth : 0;
+    return rc;
+}
+
+/* Applies one Liquidated log to the store. The store keeps positions by (wallet,
+ * oaid): the wallet is the log's user, the OAID is the vault's record of the position
+ * (kept after the liquidation). Out: *held = 1 when loans of the position were left
+ * in flight, so that the log is read again once reconcile has settled them. */
+static lg_err liquidation_one(rec *r, const lg_liquidation *l, int *held)
+{
+    lg_vault_position vp;
+    lg_liquidate_result res;
+    char wallet[LG_ADDR_LEN], oaid[LG_U256_LEN], position[LG_U256_LEN], hash[LG_HASH_LEN];
+    lg_err rc = lg_chain_get_position(r->svc->chain, &vp, &l->position_id);
+    if (rc == LG_OK)
+        rc = lg_u256_to_dec(oaid, sizeof oaid, &vp.oaid_token_id);
+    if (rc == LG_OK)
+        rc = lg_u256_to_dec(position, sizeof position, &l->position_id);
+    if (rc == LG_OK)
+        rc = lg_address_format_lower(wallet, sizeof wallet, l->user);
+    if (rc == LG_OK)
+        rc = lg_hex_encode(hash, sizeof hash, l->tx_hash, sizeof l->tx_hash, LG_HEX_0X);
+    if (rc == LG_OK)
+        rc = lg_store_position_liquidate(r->svc->st, wallet, oaid, position, hash, &res);
+    if (rc != LG_OK) {
+        *held = 1;
+        return rc;
+    }
+    if (res.left)
+        *held = 1;
+    if (res.liquidated) {
+        r->rep->liquidations++;
+        r->rep->loans_liquidated += res.liquidated;
+        say(r, "reconcile.liquidated",
+            "position %s (oaid %s) liquidated by %s: %u loan(s) ended, %llu cleared", position,
+            oaid, hash, res.liquidated, (unsigned long long)res.debt_cleared);
+    }
+    if (res.left)
+        say(r, "reconcile.liquidation_held",
+            "position %s: %u loan(s) in flight, liquidation %s applied again next pass", position,
+            res.left, hash);
+    return LG_OK;
+}
+
+/* Reads blocks from..to and applies their liquidations. Out: *held_at = the block of
+ * the first log that must be read again (UINT64_MAX when none). */
+static lg_err scan_range(rec *r, uint64_t from, uint64_t to, uint64_t *held_at)
+{
+    lg_liquidation *logs = NULL;
+    size_t n = 0;
+    lg_err rc = lg_chain_liquidations(r->svc->chain, &logs, &n, from, to);
+    for (size_t i = 0; rc == LG_OK && i < n; i++) {
+        int held = 0;
+        char id[LG_HASH_LEN] = "";
+        lg_hex_encode(id, sizeof id, logs[i].tx_hash, sizeof logs[i].tx_hash, LG_HEX_0X);
+        if ((rc = renew(r)) == LG_OK)
+            rc = keep_going(r, liquidation_one(r, &logs[i], &held), "liquidation", id);
+        if (held && logs[i].block_number < *held_at)
+            *held_at = logs[i].block_number;
+    }
+    free(logs);
+    return rc;
+}
+
+/* Scans the vault's Liquidated logs from the cursor to the safe head in bounded
+ * ranges. The first pass only places the cursor at the safe head: what the vault did
+ * before lendgate watched it is history, not work. */
+static lg_err liquidations_all(rec *r)
+{
+    uint64_t safe = 0, cursor = 0, held_at = UINT64_MAX;
+    lg_err rc = safe_head(r, &safe);
+    if (rc == LG_OK)
+        rc = lg_store_cursor_get(r->svc->st, LIQ_CURSOR, &cursor);
+    if (rc == LG_ERR_NOT_FOUND)
+        return lg_store_cursor_set(r->svc->st, LIQ_CURSOR, safe);
+    if (rc != LG_OK)
+        return rc;
+    uint64_t from = cursor + 1, read_to = cursor;
+    for (int step = 0; rc == LG_OK && step < SCAN_STEPS && from <= safe; step++) {
+        uint64_t to = safe - from < LG_CHAIN_LOG_SPAN ? safe : from + LG_CHAIN_LOG_SPAN - 1;
+        if ((rc = scan_range(r, from, to, &held_at)) == LG_OK)
+            read_to = to;
+        from = to + 1;
+    }
+    /* Ranges read whole move the cursor, up to the first log to be read again. */
+    uint64_t next = held_at == UINT64_MAX || held_at > read_to ? read_to : held_at - 1;
+    if (next == cursor)
+        return rc;
+    lg_err set = lg_store_cursor_set(r->svc->st, LIQ_CURSOR, next);
+    return rc != LG_OK ? rc : set;
+}
+
+/* ACTIVE loans older than [admin] default_after_days become DEFAULTED: still owed,
+ * still repayable, but the partner is told the debt is in default. */
+static lg_err defaults_all(rec *r)
+{
+    uint64_t days = lg_config_u64(r->svc->cfg, "admin", "default_after_days");
+    char reason[LG_REASON_LEN];
+    lg_loan *loans = NULL;
+    size_t n = 0;
+    snprintf(reason, sizeof reason, "no repayment within %llu days", (unsigned long long)days);
+    lg_err rc = lg_store_loan_list_overdue(r->svc->st, lg_time_now_ms() - (int64_t)days * DAY_MS,
+                                           BATCH, &loans, &n);
+    for (size_t i = 0; rc == LG_OK && i < n; i++) {
+        if ((rc = renew(r)) != LG_OK)
+            break;
+        lg_err one = lg_store_loan_default(r->svc->st, loans[i].id, reason, NULL, NULL);
+        if (one == LG_OK) {
+            r->rep->loans_defaulted++;
+            say(r, "reconcile.defaulted", "loan %s (%s) defaulted: %s", loans[i].id,
+                loans[i].partner_loan_id, reason);
+        }
+        /* LG_ERR_STATE: repaid or liquidated meanwhile. */
+        rc = keep_going(r, one == LG_ERR_STATE ? LG_OK : one, "loan", loans[i].id);
+    }
+    free(loans);
+    return rc;
+}
+
 /* ------------------------------------------------------------- nonce gaps */
 
 /* 1 when a version at nonce is still waiting to be mined (it is no gap). */
@@ -556,6 +689,11 @@ static lg_err run_pass(rec *r)
         rc = loans_all(r);
     if (rc == LG_OK)
         rc = repays_all(r);
+    /* After the loans and repayments: those in flight hold a liquidation back. */
+    if (rc == LG_OK)
+        rc = liquidations_all(r);
+    if (rc == LG_OK)
+        rc = defaults_all(r);
     if (rc == LG_OK)
         rc = gaps_all(r);
     /* Transactions the node refused while a gap sat below them can go now. */

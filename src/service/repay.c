@@ -29,6 +29,8 @@ static lg_err check_loan(const lg_loan *loan, uint64_t amount, lg_outcome *out)
         return lg_svc_fail(out, LG_ERR_STATE, "", "Loan already fully repaid");
     case LG_LOAN_FAILED:
         return lg_svc_fail(out, LG_ERR_STATE, "", "Loan failed and has no debt to repay");
+    case LG_LOAN_LIQUIDATED:
+        return lg_svc_fail(out, LG_ERR_STATE, "", "Loan was liquidated and has no debt to repay");
     case LG_LOAN_PENDING:
     case LG_LOAN_SETTLING:
         return lg_svc_fail(out, LG_ERR_STATE, "", "Loan is not active yet");

@@ -57,8 +57,9 @@ static struct json_object *history_entry(const lg_repayment *r)
     lg_render_amount(o, "amount", r->amount);
     lg_render_time(o, "timestamp", r->updated_at_ms);
     lg_render_opt(o, "txHash", r->repay_tx);
-    lg_render_str(o, "repaidBy", "PARTNER");
+    lg_render_str(o, "repaidBy", r->kind == LG_REPAY_KIND_LIQUIDATION ? "LIQUIDATION" : "PARTNER");
     lg_render_opt(o, "repaymentTxHash", r->proof_tx);
+    lg_render_str(o, "type", lg_repay_kind_name(r->kind));
     return o;
 }
 

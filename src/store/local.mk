@@ -6,7 +6,7 @@ liblendgate_a_SOURCES += src/store/store.c src/store/events.c src/store/store_sq
 	src/store/store_sqlite_positions.c src/store/store_sqlite_loans.c \
 	src/store/store_sqlite_repay.c src/store/store_sqlite_chain.c \
 	src/store/store_sqlite_logs.c src/store/store_sqlite_outbox.c \
-	src/store/store_sqlite_admin.c
+	src/store/store_sqlite_admin.c src/store/store_sqlite_ends.c
 noinst_HEADERS += include/lendgate/store.h include/lendgate/store_backend.h \
 	include/lendgate/events.h src/store/sqlite_internal.h
 

@@ -110,6 +110,13 @@ enum lg_sq_slot {
     LG_SQ_EVENT_REPLAY_ONE,
     LG_SQ_EVENT_REPLAY_SINCE,
     LG_SQ_EVENT_COUNTS,
+    /* store_sqlite_ends.c */
+    LG_SQ_END_POSITION_LOANS,
+    LG_SQ_END_ENTRY_INSERT,
+    LG_SQ_END_POSITION_CLOSE,
+    LG_SQ_END_OVERDUE,
+    LG_SQ_CURSOR_GET,
+    LG_SQ_CURSOR_SET,
     LG_SQ__COUNT
 };
 
@@ -530,5 +537,16 @@ lg_err lg_sqlite_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_
                              size_t *n, uint64_t *total);
 lg_err lg_sqlite_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
                                    lg_admin_audit **items, size_t *n, uint64_t *total);
+
+/* store_sqlite_ends.c: the end states of a debt, chain cursors. */
+lg_err lg_sqlite_position_liquidate(lg_store *st, const char *wallet, const char *oaid,
+                                    const char *position_id, const char *tx_hash,
+                                    lg_liquidate_result *out);
+lg_err lg_sqlite_loan_list_overdue(lg_store *st, int64_t before_ms, uint32_t limit, lg_loan **items,
+                                   size_t *n);
+lg_err lg_sqlite_loan_default(lg_store *st, const char *loan_id, const char *reason,
+                              const lg_audit_hook *hook, lg_loan *loan);
+lg_err lg_sqlite_cursor_get(lg_store *st, const char *name, uint64_t *block);
+lg_err lg_sqlite_cursor_set(lg_store *st, const char *name, uint64_t block);
 
 #endif

@@ -341,7 +341,7 @@ lg_err lg_store_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **items
     *n = 0;
     *total = 0;
     if (!st || !f || !opt_ok(f->partner_id, LG_ID_LEN) || !opt_ok(f->user_wallet, LG_ADDR_LEN) ||
-        f->status < -1 || f->status > LG_LOAN_FAILED || !u64_ok(f->offset))
+        f->status < -1 || f->status > LG_LOAN_LIQUIDATED || !u64_ok(f->offset))
         return LG_ERR_INVALID;
     lg_loan_filter capped = *f;
     capped.limit = cap_limit(f->limit);
@@ -852,4 +852,57 @@ lg_err lg_store_event_counts(lg_store *st, uint64_t counts[5])
     if (!st || !counts)
         return LG_ERR_INVALID;
     return DISPATCH(st, event_counts, counts);
+}
+
+/* ------------------------------------------------------------ end states of a debt */
+
+#define CURSOR_NAME_LEN 64
+
+lg_err lg_store_position_liquidate(lg_store *st, const char *wallet, const char *oaid,
+                                   const char *position_id, const char *tx_hash,
+                                   lg_liquidate_result *out)
+{
+    lg_liquidate_result scratch;
+    if (!out)
+        out = &scratch;
+    memset(out, 0, sizeof *out);
+    if (!st || !key_ok(wallet, LG_ADDR_LEN) || !key_ok(oaid, LG_U256_LEN) ||
+        (position_id && !key_ok(position_id, LG_U256_LEN)) || !key_ok(tx_hash, LG_HASH_LEN))
+        return LG_ERR_INVALID;
+    return WRITE(st, position_liquidate, wallet, oaid, position_id, tx_hash, out);
+}
+
+lg_err lg_store_loan_list_overdue(lg_store *st, int64_t before_ms, uint32_t limit, lg_loan **items,
+                                  size_t *n)
+{
+    if (!items || !n)
+        return LG_ERR_INVALID;
+    *items = NULL;
+    *n = 0;
+    if (!st || before_ms < 0)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, loan_list_overdue, before_ms, cap_limit(limit), items, n);
+}
+
+lg_err lg_store_loan_default(lg_store *st, const char *loan_id, const char *reason,
+                             const lg_audit_hook *hook, lg_loan *loan)
+{
+    lg_loan scratch;
+    if (!st || !key_ok(loan_id, LG_UUID_LEN))
+        return LG_ERR_INVALID;
+    return WRITE(st, loan_default, loan_id, reason ? reason : "", hook, loan ? loan : &scratch);
+}
+
+lg_err lg_store_cursor_get(lg_store *st, const char *name, uint64_t *block)
+{
+    if (!st || !key_ok(name, CURSOR_NAME_LEN) || !block)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, cursor_get, name, block);
+}
+
+lg_err lg_store_cursor_set(lg_store *st, const char *name, uint64_t block)
+{
+    if (!st || !key_ok(name, CURSOR_NAME_LEN) || !u64_ok(block))
+        return LG_ERR_INVALID;
+    return WRITE(st, cursor_set, name, block);
 }

@@ -429,4 +429,9 @@ const lg_store_backend lg_store_sqlite_backend = {
     .event_attempts = lg_sqlite_event_attempts,
     .event_replay = lg_sqlite_event_replay,
     .event_counts = lg_sqlite_event_counts,
+    .position_liquidate = lg_sqlite_position_liquidate,
+    .loan_list_overdue = lg_sqlite_loan_list_overdue,
+    .loan_default = lg_sqlite_loan_default,
+    .cursor_get = lg_sqlite_cursor_get,
+    .cursor_set = lg_sqlite_cursor_set,
 };

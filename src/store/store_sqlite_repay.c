@@ -223,7 +223,8 @@ static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner
     lg_err rc = lg_sq_loan_read_by_key(h, partner_id, partner_loan_id, &l);
     if (rc != LG_OK)
         return rc;
-    if (l.status != LG_LOAN_ACTIVE)
+    /* A DEFAULTED loan is still owed: repayments recover it. */
+    if (l.status != LG_LOAN_ACTIVE && l.status != LG_LOAN_DEFAULTED)
         return LG_ERR_STATE;
     if (l.repay_pending > l.remaining || amount > l.remaining - l.repay_pending)
         return LG_ERR_OVERPAY;

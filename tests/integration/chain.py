@@ -13,6 +13,12 @@ $LG_RPC_URL, so a test checks the chain without going through lendgate's own cod
   chain.py transfer TOKEN FROM TO AMOUNT  ERC-20 transfer sent from an account the node
                                           holds (the seeded settlement wallets); prints
                                           the hash once mined, fails if it reverted
+  chain.py collateral VAULT POSITION VALUE
+                                          setCollateralValue(POSITION, VALUE) sent by the
+                                          vault's owner (the node's account #0): a price
+                                          move; prints the hash once mined
+  chain.py liquidate VAULT POSITION       liquidate(POSITION) sent by the node's account
+                                          #0; prints the hash once mined
   chain.py rpc METHOD [JSON_PARAMS]       any call; prints its result as JSON
   chain.py setbalance TOKEN HOLDER AMOUNT ERC-20 balance of HOLDER written straight
                                           into the token's storage (Hardhat), without a
@@ -57,17 +63,34 @@ def call(to, selector, *args):
     return rpc("eth_call", [{"to": to, "data": data}, "latest"])
 
 
-def transfer(token, sender, to, amount):
-    data = "0xa9059cbb" + word(to)[2:] + word(amount)[2:]
-    tx = rpc("eth_sendTransaction", [{"from": sender, "to": token, "data": data, "gas": "0x30000"}])
+def send(what, sender, to, data):
+    tx = rpc("eth_sendTransaction", [{"from": sender, "to": to, "data": data, "gas": "0x30000"}])
     for _ in range(300):
         receipt = rpc("eth_getTransactionReceipt", [tx])
         if receipt:
             if int(receipt["status"], 16) != 1:
-                raise SystemExit("chain.py: transfer %s reverted" % tx)
+                raise SystemExit("chain.py: %s %s reverted" % (what, tx))
             return tx
         time.sleep(0.1)
-    raise SystemExit("chain.py: transfer %s not mined in 30 s" % tx)
+    raise SystemExit("chain.py: %s %s not mined in 30 s" % (what, tx))
+
+
+def transfer(token, sender, to, amount):
+    return send("transfer", sender, token, "0xa9059cbb" + word(to)[2:] + word(amount)[2:])
+
+
+def owner_account():
+    # The devnet deploys with the node's account #0, which owns the vault.
+    return rpc("eth_accounts", [])[0]
+
+
+def set_collateral(vault, position, value):
+    data = "0xf29bdf70" + word(position)[2:] + word(value)[2:]
+    return send("setCollateralValue", owner_account(), vault, data)
+
+
+def liquidate(vault, position):
+    return send("liquidate", owner_account(), vault, "0x415f1240" + word(position)[2:])
 
 
 def balances_slot(token, holder):
@@ -111,6 +134,10 @@ def main(argv):
         print(len(logs), sum(int(l["data"][2:66] or "0", 16) for l in logs))
     elif cmd == "transfer" and len(argv) == 5:
         print(transfer(*argv[1:]))
+    elif cmd == "collateral" and len(argv) == 4:
+        print(set_collateral(*argv[1:]))
+    elif cmd == "liquidate" and len(argv) == 3:
+        print(liquidate(*argv[1:]))
     elif cmd == "setbalance" and len(argv) == 4:
         set_balance(*argv[1:])
     elif cmd == "setallowance" and len(argv) == 5:

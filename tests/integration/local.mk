@@ -32,6 +32,9 @@ EXTRA_DIST += tests/integration/http_security.sh
 # The admin API behind the web servers' own basic auth, through both web servers.
 TESTS += tests/integration/admin_api.sh
 EXTRA_DIST += tests/integration/admin_api.sh
+# The end states of a debt: a liquidation on the devnet read by reconcile, an admin's default.
+TESTS += tests/integration/liquidation.sh
+EXTRA_DIST += tests/integration/liquidation.sh
 # Every script's HTTP exchanges, as the contract check saw them.
 CLEANFILES += tests/integration/*.contract.jsonl
 

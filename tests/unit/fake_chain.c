@@ -90,7 +90,11 @@ struct fake_chain {
     void (*on_send)(void *ctx, const char *hash);
     void *on_send_ctx;
     size_t receipt_asks;
-    size_t reads; /* contract reads asked */
+    size_t reads;                  /* contract reads asked */
+    lg_liquidation liqs[MAX_ROWS]; /* the vault's Liquidated logs, in chain order */
+    size_t nliqs;
+    size_t log_asks;      /* liquidation log queries asked */
+    uint64_t widest_span; /* the most blocks one of them covered */
 };
 
 static void die(const char *what)
@@ -592,6 +596,28 @@ static lg_err fake_call(lg_chain *c, uint8_t **out, size_t *out_len, const lg_rp
     return ok(f);
 }
 
+static lg_err fake_liquidations(lg_chain *c, lg_liquidation **out, size_t *n, uint64_t from_block,
+                                uint64_t to_block)
+{
+    fake_chain *f = self(c);
+    f->log_asks++;
+    if (to_block - from_block + 1 > f->widest_span)
+        f->widest_span = to_block - from_block + 1;
+    if (f->read_err != LG_OK)
+        return fail(f, f->read_err, 0, f->read_msg);
+    *out = calloc(f->nliqs + 1, sizeof **out);
+    if (!*out)
+        die("out of memory");
+    for (size_t i = 0; i < f->nliqs; i++)
+        if (f->liqs[i].block_number >= from_block && f->liqs[i].block_number <= to_block)
+            (*out)[(*n)++] = f->liqs[i];
+    if (*n == 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return ok(f);
+}
+
 static const lg_rpc_error *fake_last_error(const lg_chain *c)
 {
     return &self(c)->last;
@@ -615,6 +641,7 @@ static const lg_chain_ops fake_ops = {
     .wait_receipt = fake_wait_receipt,
     .get_tx = fake_get_tx,
     .call = fake_call,
+    .liquidations = fake_liquidations,
     .last_error = fake_last_error,
     .close = NULL, /* the test owns the fake: fake_chain_free */
 };
@@ -794,6 +821,40 @@ void fake_chain_mine(fake_chain *f, const char *hash, int status)
     if (!t || t->mined)
         die("no such transaction in the pool");
     mine(f, t, status);
+}
+
+void fake_chain_liquidate(fake_chain *f, const char *position_id, uint64_t debt, const char *hash)
+{
+    lg_u256 id;
+    parse_u256(&id, position_id);
+    for (size_t i = 0; i < f->npositions; i++) {
+        position_row *p = &f->positions[i];
+        if (lg_u256_cmp(&p->id, &id) != 0)
+            continue;
+        if (f->nliqs == MAX_ROWS)
+            die("too many liquidations");
+        lg_liquidation *l = &f->liqs[f->nliqs++];
+        memset(l, 0, sizeof *l);
+        l->position_id = id;
+        memcpy(l->user, p->vp.user, LG_ADDRESS_LEN);
+        lg_u256_from_u64(&l->debt_cleared, debt);
+        parse_hash(l->tx_hash, hash);
+        l->block_number = ++f->block;
+        memset(&p->vp.usdc_borrowed, 0, sizeof p->vp.usdc_borrowed);
+        p->vp.active = 0;
+        return;
+    }
+    die("no such position");
+}
+
+size_t fake_chain_log_asks(const fake_chain *f)
+{
+    return f->log_asks;
+}
+
+uint64_t fake_chain_widest_span(const fake_chain *f)
+{
+    return f->widest_span;
 }
 
 void fake_chain_advance(fake_chain *f, uint64_t n)

@@ -125,6 +125,15 @@ size_t fake_chain_count(const fake_chain *f, const uint8_t to[LG_ADDRESS_LEN],
 /* The node mines a transaction it holds in its pool, with status. */
 void fake_chain_mine(fake_chain *f, const char *hash, int status);
 
+/* The vault liquidates position_id (set with fake_chain_set_position) in a new block
+ * by transaction hash: a Liquidated(position_id, its owner, debt) log, the position
+ * inactive with nothing borrowed. */
+void fake_chain_liquidate(fake_chain *f, const char *position_id, uint64_t debt, const char *hash);
+
+/* Liquidation log queries asked so far, and the most blocks one of them covered. */
+size_t fake_chain_log_asks(const fake_chain *f);
+uint64_t fake_chain_widest_span(const fake_chain *f);
+
 /* n empty blocks on top of the chain: receipts grow deeper. */
 void fake_chain_advance(fake_chain *f, uint64_t n);
 

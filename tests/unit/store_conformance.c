@@ -3539,6 +3539,269 @@ static const lg_test_case admin_tests[] = {
     {NULL, NULL},
 };
 
+/* ------------------------------------------------------------ end states of a debt */
+
+/* The loan's entries: exactly one, a LIQUIDATION of amount by tx. */
+static void expect_liquidation_entry(lg_store *st, const char *loan_id, uint64_t amount,
+                                     const char *tx)
+{
+    lg_repayment *items = NULL;
+    size_t n = 0;
+    REQUIRE_ERR(lg_store_repay_list(st, loan_id, &items, &n), LG_OK);
+    EXPECT_U64(n, 1);
+    if (n == 1) {
+        EXPECT_I64(items[0].kind, LG_REPAY_KIND_LIQUIDATION);
+        EXPECT_I64(items[0].status, LG_REPAY_APPLIED);
+        EXPECT_U64(items[0].amount, amount);
+        EXPECT_STR(items[0].repay_tx, tx);
+    }
+    free(items);
+}
+
+static size_t ledger_kind_count(lg_store *st, const char *partner_id, lg_ledger_kind kind,
+                                uint64_t *sum)
+{
+    lg_ledger_entry *rows = NULL;
+    size_t n = ledger_all(st, partner_id, &rows), k = 0;
+    *sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].kind == kind) {
+            k++;
+            *sum += rows[i].amount;
+        }
+    }
+    free(rows);
+    return k;
+}
+
+static void test_end_liquidate(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan pending;
+    lg_liquidate_result res;
+    char tx[LG_HASH_LEN], rtx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    lg_loan a = make_active(st, &p, "loan-1", 1000);
+    lg_loan b = make_active(st, &p, "loan-2", 500);
+    repay(st, &p, "loan-2", 200, rtx, sizeof rtx);
+    lg_loan c = make_active(st, &p, "loan-3", 400);
+    REQUIRE_ERR(lg_store_loan_default(st, c.id, "late", NULL, NULL), LG_OK);
+    reserve(st, &p, "loan-4", 50, &pending);
+    uint64_t outstanding = get_partner(st, p.id).outstanding;
+    EXPECT_U64(outstanding, 1000 + 300 + 400 + 50);
+    new_tx_hash(tx, sizeof tx);
+
+    /* Another position of the same OAID (a later one) is not this liquidation's. */
+    REQUIRE_ERR(lg_store_position_liquidate(st, WALLET_A, OAID_A, "8", tx, &res), LG_OK);
+    EXPECT_U64(res.liquidated, 0);
+    EXPECT_EVENTS(p.id, "loan.liquidated", 0);
+
+    set_clock(t0 + 5000);
+    REQUIRE_ERR(lg_store_position_liquidate(st, WALLET_A, OAID_A, "7", tx, &res), LG_OK);
+    EXPECT_U64(res.liquidated, 3);
+    EXPECT_U64(res.debt_cleared, 1700);
+    EXPECT_U64(res.left, 1);
+    lg_loan got = get_loan(st, a.id);
+    EXPECT_I64(got.status, LG_LOAN_LIQUIDATED);
+    EXPECT_U64(got.remaining, 0);
+    EXPECT_U64(got.repaid, 1000);
+    EXPECT_I64(got.updated_at_ms, t0 + 5000);
+    got = get_loan(st, b.id);
+    EXPECT_I64(got.status, LG_LOAN_LIQUIDATED);
+    EXPECT_U64(got.repaid, 500);
+    EXPECT_I64(get_loan(st, c.id).status, LG_LOAN_LIQUIDATED);
+    EXPECT_I64(get_loan(st, pending.id).status, LG_LOAN_PENDING);
+    expect_liquidation_entry(st, a.id, 1000, tx);
+    expect_liquidation_entry(st, c.id, 400, tx);
+    lg_partner pp = get_partner(st, p.id);
+    EXPECT_U64(pp.outstanding, 50);
+    EXPECT_U64(pp.total_repaid, 200); /* the partner paid only its own repayment */
+    EXPECT_DEBT(WALLET_A, OAID_A, 0);
+    EXPECT_LINK(a.id, 1);
+    EXPECT_LINK(b.id, 1);
+    uint64_t sum = 0;
+    EXPECT_U64(ledger_kind_count(st, p.id, LG_LEDGER_LIQUIDATION, &sum), 3);
+    EXPECT_U64(sum, 1700);
+    EXPECT_EVENTS(p.id, "loan.liquidated", 3);
+
+    /* The same liquidation again changes nothing. */
+    REQUIRE_ERR(lg_store_position_liquidate(st, WALLET_A, OAID_A, NULL, tx, &res), LG_OK);
+    EXPECT_U64(res.liquidated, 0);
+    EXPECT_U64(res.left, 1);
+    EXPECT_EVENTS(p.id, "loan.liquidated", 3);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 50);
+    EXPECT_U64(ledger_kind_count(st, p.id, LG_LEDGER_LIQUIDATION, &sum), 3);
+    /* Nothing is left to repay on a liquidated loan. */
+    lg_repayment r;
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, &r), LG_ERR_STATE);
+
+    EXPECT_ERR(lg_store_position_liquidate(NULL, WALLET_A, OAID_A, NULL, tx, &res), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_position_liquidate(st, NULL, OAID_A, NULL, tx, &res), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_position_liquidate(st, WALLET_A, "", NULL, tx, &res), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_position_liquidate(st, WALLET_A, OAID_A, "", tx, &res), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_position_liquidate(st, WALLET_A, OAID_A, NULL, NULL, NULL), LG_ERR_INVALID);
+    finish();
+}
+
+/* A repayment in flight holds its loan back; once it settles the same liquidation
+ * ends the loan. */
+static void test_end_liquidate_in_flight(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_repayment r;
+    lg_liquidate_result res;
+    char tx[LG_HASH_LEN], rtx[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    lg_loan a = make_active(st, &p, "loan-1", 1000);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, &r), LG_OK);
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_position_liquidate(st, WALLET_A, OAID_A, "7", tx, &res), LG_OK);
+    EXPECT_U64(res.liquidated, 0);
+    EXPECT_U64(res.left, 1);
+    EXPECT_I64(get_loan(st, a.id).status, LG_LOAN_ACTIVE);
+    new_tx_hash(rtx, sizeof rtx);
+    REQUIRE_ERR(lg_store_repay_apply(st, r.id, rtx, NULL), LG_OK);
+    REQUIRE_ERR(lg_store_position_liquidate(st, WALLET_A, OAID_A, "7", tx, &res), LG_OK);
+    EXPECT_U64(res.liquidated, 1);
+    EXPECT_U64(res.debt_cleared, 900);
+    EXPECT_U64(res.left, 0);
+    lg_loan got = get_loan(st, a.id);
+    EXPECT_I64(got.status, LG_LOAN_LIQUIDATED);
+    EXPECT_U64(got.repaid, 1000);
+    lg_partner pp = get_partner(st, p.id);
+    EXPECT_U64(pp.outstanding, 0);
+    EXPECT_U64(pp.total_repaid, 100);
+    EXPECT_EVENTS(p.id, "loan.liquidated", 1);
+    finish();
+}
+
+static void test_end_default(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan pending, after;
+    char rtx[LG_HASH_LEN];
+    hook_rec rec = {0, 0, LG_OK, 0};
+    lg_audit_hook hook = {hook_fill, &rec};
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    lg_loan a = make_active(st, &p, "loan-1", 1000);
+    reserve(st, &p, "loan-2", 50, &pending);
+    EXPECT_ERR(lg_store_loan_default(st, pending.id, "late", &hook, NULL), LG_ERR_STATE);
+    EXPECT_ERR(
+        lg_store_loan_default(st, "00000000-0000-4000-8000-000000000000", "late", NULL, NULL),
+        LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_loan_default(st, NULL, "late", NULL, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_loan_default(NULL, a.id, "late", NULL, NULL), LG_ERR_INVALID);
+    EXPECT_U64(audit_rows(st, p.id), 0);
+
+    /* A hook that fails rolls the whole change back. */
+    rec.fail_with = LG_ERR_INVALID;
+    rec.fail_on_call = 1;
+    EXPECT_ERR(lg_store_loan_default(st, a.id, "late", &hook, NULL), LG_ERR_INVALID);
+    EXPECT_I64(get_loan(st, a.id).status, LG_LOAN_ACTIVE);
+    EXPECT_EVENTS(p.id, "loan.defaulted", 0);
+    rec.fail_on_call = 0;
+
+    set_clock(t0 + 7000);
+    memset(&after, 0, sizeof after);
+    REQUIRE_ERR(lg_store_loan_default(st, a.id, "no repayment within 30 days", &hook, &after),
+                LG_OK);
+    EXPECT_I64(after.status, LG_LOAN_DEFAULTED);
+    EXPECT_STR(after.failure_reason, "no repayment within 30 days");
+    EXPECT_U64(after.remaining, 1000);
+    EXPECT_I64(after.updated_at_ms, t0 + 7000);
+    EXPECT_I64(get_loan(st, a.id).status, LG_LOAN_DEFAULTED);
+    EXPECT_U64(audit_rows(st, p.id), 1);
+    EXPECT_EVENTS(p.id, "loan.defaulted", 1);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 1050); /* still owed */
+    EXPECT_ERR(lg_store_loan_default(st, a.id, "again", &hook, NULL), LG_ERR_STATE);
+    EXPECT_U64(audit_rows(st, p.id), 1);
+    EXPECT_EVENTS(p.id, "loan.defaulted", 1);
+
+    /* Recovery: repayments are accepted on a defaulted loan; paid off it is REPAID. */
+    after = repay(st, &p, "loan-1", 400, rtx, sizeof rtx);
+    EXPECT_I64(after.status, LG_LOAN_DEFAULTED);
+    EXPECT_U64(after.remaining, 600);
+    after = repay(st, &p, "loan-1", 600, rtx, sizeof rtx);
+    EXPECT_I64(after.status, LG_LOAN_REPAID);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 50);
+    EXPECT_EVENTS(p.id, "loan.repaid", 1);
+    finish();
+}
+
+static void test_end_overdue(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_loan pending;
+    lg_loan *items = NULL;
+    size_t n = 0;
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    lg_loan a = make_active(st, &p, "loan-1", 100);
+    set_clock(t0 + 1000);
+    lg_loan b = make_active(st, &p, "loan-2", 100);
+    set_clock(t0 + 2000);
+    reserve(st, &p, "loan-3", 100, &pending);
+    REQUIRE_ERR(lg_store_loan_list_overdue(st, t0 + 1000, 10, &items, &n), LG_OK);
+    EXPECT_U64(n, 1);
+    if (n == 1)
+        EXPECT_STR(items[0].id, a.id);
+    free(items);
+    REQUIRE_ERR(lg_store_loan_list_overdue(st, t0 + 9000, 10, &items, &n), LG_OK);
+    EXPECT_U64(n, 2); /* the PENDING one is not a debt yet */
+    if (n == 2) {
+        EXPECT_STR(items[0].id, a.id);
+        EXPECT_STR(items[1].id, b.id);
+    }
+    free(items);
+    REQUIRE_ERR(lg_store_loan_list_overdue(st, t0 + 9000, 1, &items, &n), LG_OK);
+    EXPECT_U64(n, 1);
+    free(items);
+    REQUIRE_ERR(lg_store_loan_default(st, a.id, "late", NULL, NULL), LG_OK);
+    REQUIRE_ERR(lg_store_loan_list_overdue(st, t0 + 9000, 10, &items, &n), LG_OK);
+    EXPECT_U64(n, 1);
+    if (n == 1)
+        EXPECT_STR(items[0].id, b.id);
+    free(items);
+    REQUIRE_ERR(lg_store_loan_list_overdue(st, t0 + 9000, 0, &items, &n), LG_OK);
+    EXPECT_U64(n, 0);
+    EXPECT_ERR(lg_store_loan_list_overdue(st, -1, 10, &items, &n), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_loan_list_overdue(st, 0, 10, NULL, &n), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_loan_list_overdue(NULL, 0, 10, &items, &n), LG_ERR_INVALID);
+    finish();
+}
+
+static void test_end_cursors(void)
+{
+    lg_store *st = start();
+    uint64_t block = 7;
+    EXPECT_ERR(lg_store_cursor_get(st, "liquidations", &block), LG_ERR_NOT_FOUND);
+    REQUIRE_ERR(lg_store_cursor_set(st, "liquidations", 100), LG_OK);
+    REQUIRE_ERR(lg_store_cursor_get(st, "liquidations", &block), LG_OK);
+    EXPECT_U64(block, 100);
+    REQUIRE_ERR(lg_store_cursor_set(st, "liquidations", 250), LG_OK);
+    REQUIRE_ERR(lg_store_cursor_get(st, "liquidations", &block), LG_OK);
+    EXPECT_U64(block, 250);
+    EXPECT_ERR(lg_store_cursor_get(st, "other", &block), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_cursor_get(st, "", &block), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_cursor_get(st, NULL, &block), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_cursor_get(st, "liquidations", NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_cursor_set(NULL, "liquidations", 1), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_cursor_set(st, "liquidations", UINT64_MAX), LG_ERR_INVALID);
+    finish();
+}
+
+static const lg_test_case end_tests[] = {
+    {"liquidation ends the position's loans once", test_end_liquidate},
+    {"liquidation waits for a repayment in flight", test_end_liquidate_in_flight},
+    {"default, audited, and recovery by repayment", test_end_default},
+    {"overdue ACTIVE loans, oldest first", test_end_overdue},
+    {"chain cursors", test_end_cursors},
+    {NULL, NULL},
+};
+
 /* ------------------------------------------------------------ registration */
 
 static int suite_clean(void)
@@ -4068,6 +4331,7 @@ void lg_store_conformance_register(const lg_store_conformance_backend *b)
         {"concurrency", race_tests},
         {"partner administration", admin_tests},
         {"webhook events", event_tests},
+        {"end states of a debt", end_tests},
     };
     if (!b || nslots == MAX_BACKENDS) {
         fprintf(stderr, "store conformance: cannot register backend '%s'\n",

@@ -775,6 +775,36 @@ static void test_admin_admission(void)
     CU_ASSERT_EQUAL(lg_auth_admin(NULL, "root-admin", &status, text, sizeof text), LG_ERR_INVALID);
 }
 
+/* POST /admin/loans/:loanId/default: an optional {"reason"}. */
+static void test_loan_default_body(void)
+{
+    char reason[LG_REASON_LEN] = "", why[256];
+    CU_ASSERT_EQUAL(lg_parse_admin_loan_default(NULL, 0, reason, why, sizeof why), LG_OK);
+    CU_ASSERT_STRING_EQUAL(reason, "");
+    const char *b = "{\"reason\":\"borrower unreachable\"}";
+    CU_ASSERT_EQUAL(lg_parse_admin_loan_default(b, strlen(b), reason, why, sizeof why), LG_OK);
+    CU_ASSERT_STRING_EQUAL(reason, "borrower unreachable");
+    static const char *const bad[][2] = {
+        {"{\"reason\":\"\"}", "reason"},
+        {"{\"reason\":7}", "reason"},
+        {"{\"reason\":\"a\\u0001b\"}", "reason"},
+        {"{\"why\":\"x\"}", "why"},
+        {"[]", ""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why[0] = '\0';
+        CU_ASSERT_EQUAL(
+            lg_parse_admin_loan_default(bad[i][0], strlen(bad[i][0]), reason, why, sizeof why),
+            LG_ERR_INVALID);
+        CU_ASSERT_PTR_NOT_NULL(strstr(why, bad[i][1]));
+    }
+    char longer[400];
+    snprintf(longer, sizeof longer, "{\"reason\":\"%0300d\"}", 0);
+    CU_ASSERT_EQUAL(lg_parse_admin_loan_default(longer, strlen(longer), reason, why, sizeof why),
+                    LG_ERR_INVALID);
+    CU_ASSERT_STRING_EQUAL(reason, "borrower unreachable");
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -796,6 +826,7 @@ int main(void)
         {"partner_platforms.json: 1000 entries at most", test_platforms_limit},
         {"control characters in member names", test_control_in_names},
         {"admin admission (lg_auth_admin)", test_admin_admission},
+        {"loan default body: optional reason", test_loan_default_body},
         {NULL, NULL},
     };
     lg_test_add_suite("admin_bodies", NULL, NULL, tests);

@@ -140,7 +140,8 @@ static void fresh(void)
     close_all();
     /* What a test that stopped half-way may have left set. */
     lg_time_set_fixed(-1);
-    CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "chain", "confirmations", "0", err, sizeof err), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "chain", "confirmations", "0", err, sizeof err),
+                          LG_OK);
     CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "chain", "fee_cap_gwei", "1000", err, sizeof err),
                           LG_OK);
 #ifdef LG_TEST_HOOKS
@@ -1691,6 +1692,111 @@ static void test_reconcile_pending_approve(void)
     CU_ASSERT_EQUAL(unpersisted, 0);
 }
 
+/* ------------------------------------------------------------ end states of a debt */
+
+#define LIQ_TX "0xb1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"
+
+/* The vault liquidates the position under a loan: the first pass only places the
+ * cursor; a later one reads the logs in bounded ranges once they are deep enough and
+ * ends the loan, once. */
+static void test_reconcile_liquidation(void)
+{
+    fresh();
+    lg_partner p = partner("p_liq", USDC(10000), USDC(10000), 100);
+    lg_loan loan = active_loan(&p, "liq-1", USDC(1000));
+    lg_reconcile_report rep = reconcile();
+    CU_ASSERT_EQUAL(rep.liquidations, 0);
+    CU_ASSERT_EQUAL(fake_chain_log_asks(fake), 0);
+
+    char err[128];
+    CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "chain", "confirmations", "3", err, sizeof err),
+                          LG_OK);
+    fake_chain_advance(fake, 2400);
+    fake_chain_liquidate(fake, POSITION, USDC(1000), LIQ_TX);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(rep.liquidations, 0); /* not 3 blocks deep yet */
+    CU_ASSERT_EQUAL(stored_loan(&p, "liq-1").status, LG_LOAN_ACTIVE);
+    CU_ASSERT(fake_chain_log_asks(fake) >= 3);
+    CU_ASSERT(fake_chain_widest_span(fake) <= LG_CHAIN_LOG_SPAN);
+
+    fake_chain_advance(fake, 3);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(rep.liquidations, 1);
+    CU_ASSERT_EQUAL(rep.loans_liquidated, 1);
+    loan = stored_loan(&p, "liq-1");
+    CU_ASSERT_EQUAL(loan.status, LG_LOAN_LIQUIDATED);
+    CU_ASSERT_EQUAL(loan.remaining, 0);
+    CU_ASSERT_EQUAL(loan.repaid, USDC(1000));
+    lg_repayment last;
+    CU_ASSERT_EQUAL(repayments(&loan, &last), 1);
+    CU_ASSERT_EQUAL(last.kind, LG_REPAY_KIND_LIQUIDATION);
+    CU_ASSERT_STRING_EQUAL(last.repay_tx, LIQ_TX);
+    CU_ASSERT_EQUAL(outbox(&p, "loan.liquidated"), 1);
+    CU_ASSERT_EQUAL(partner_now(&p).outstanding, 0);
+    CU_ASSERT_EQUAL(position_debt(WALLET, OAID), -1); /* the cached position is closed */
+
+    /* Read once: the cursor moved past it. */
+    size_t asks = fake_chain_log_asks(fake);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(rep.liquidations, 0);
+    CU_ASSERT_EQUAL(fake_chain_log_asks(fake), asks);
+    CU_ASSERT_EQUAL(outbox(&p, "loan.liquidated"), 1);
+    /* Nothing is left to repay. */
+    lg_outcome o = repay(&p, "liq-1", USDC(1), NULL, &loan, NULL);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 400);
+}
+
+/* A node that fails the log read holds the cursor: the next pass reads the range again. */
+static void test_reconcile_liquidation_node_down(void)
+{
+    fresh();
+    lg_partner p = partner("p_liqdown", USDC(10000), USDC(10000), 100);
+    active_loan(&p, "liqd-1", USDC(500));
+    reconcile();
+    fake_chain_liquidate(fake, POSITION, USDC(500), LIQ_TX);
+    fake_chain_fail_reads(fake, LG_ERR_RPC, "node down");
+    lg_reconcile_report rep;
+    CU_ASSERT_NOT_EQUAL(lg_service_reconcile(svc, &rep), LG_OK);
+    CU_ASSERT_EQUAL(rep.liquidations, 0);
+    fake_chain_fail_reads(fake, LG_OK, NULL);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(rep.liquidations, 1);
+    CU_ASSERT_EQUAL(stored_loan(&p, "liqd-1").status, LG_LOAN_LIQUIDATED);
+}
+
+/* ACTIVE loans past [admin] default_after_days (90) become DEFAULTED, once; a
+ * repayment still recovers the debt. */
+static void test_reconcile_defaults(void)
+{
+    const int64_t day = 86400000LL;
+    fresh();
+    int64_t t = lg_time_now_ms();
+    lg_time_set_fixed(t);
+    lg_partner p = partner("p_def", USDC(10000), USDC(10000), 100);
+    active_loan(&p, "def-1", USDC(1000));
+    lg_time_set_fixed(t + 89 * day);
+    active_loan(&p, "def-2", USDC(1000));
+    lg_time_set_fixed(t + 90 * day + 1);
+    lg_reconcile_report rep = reconcile();
+    CU_ASSERT_EQUAL(rep.loans_defaulted, 1);
+    lg_loan loan = stored_loan(&p, "def-1");
+    CU_ASSERT_EQUAL(loan.status, LG_LOAN_DEFAULTED);
+    CU_ASSERT_STRING_EQUAL(loan.failure_reason, "no repayment within 90 days");
+    CU_ASSERT_EQUAL(stored_loan(&p, "def-2").status, LG_LOAN_ACTIVE);
+    CU_ASSERT_EQUAL(outbox(&p, "loan.defaulted"), 1);
+    rep = reconcile();
+    CU_ASSERT_EQUAL(rep.loans_defaulted, 0);
+    CU_ASSERT_EQUAL(outbox(&p, "loan.defaulted"), 1);
+
+    fake_chain_set_allowance(fake, platform, chain->vault, 0, 1);
+    deposit(&p, PROOF1, USDC(1000));
+    CU_ASSERT_EQUAL(status_of(repay(&p, "def-1", USDC(400), NULL, &loan, NULL)), 200);
+    CU_ASSERT_EQUAL(loan.status, LG_LOAN_DEFAULTED);
+    CU_ASSERT_EQUAL(status_of(repay(&p, "def-1", USDC(600), NULL, &loan, NULL)), 200);
+    CU_ASSERT_EQUAL(loan.status, LG_LOAN_REPAID);
+    lg_time_set_fixed(-1);
+}
+
 int main(void)
 {
     lg_log_init("test_pipelines", LG_LOG_ERROR);
@@ -1746,6 +1852,9 @@ int main(void)
 #endif
         {"borrow never sent: FAILED once the lease is gone", test_reconcile_never_sent},
         {"approve mined: reconcile sends repayLoan", test_reconcile_pending_approve},
+        {"liquidation logs end the position's loans once", test_reconcile_liquidation},
+        {"a failed log read is read again", test_reconcile_liquidation_node_down},
+        {"overdue loans defaulted once, still repayable", test_reconcile_defaults},
         {NULL, NULL},
     };
 #ifndef LG_TEST_HOOKS

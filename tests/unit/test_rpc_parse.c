@@ -384,6 +384,56 @@ static void test_receipt(void)
     json_object_put(o);
 }
 
+/* Liquidated(positionId 7, user #2, 1000 USDC) of the vault, its topic as
+ * docs/contracts.md lists it, between a log of another contract and another event. */
+static void test_liquidation_logs(void)
+{
+    static const char topic0[] =
+        "0xf4c6cbfcc96248be8ecbaf76de0fee34f71f2fadd9af537dd38c2657621930d6";
+    uint8_t vault[20], other[20];
+    lg_eth_log logs[3];
+    memset(logs, 0, sizeof logs);
+    memset(vault, 0x0b, sizeof vault);
+    memset(other, 0x0c, sizeof other);
+    uint8_t data[32] = {0};
+    data[28] = 0x3b, data[29] = 0x9a, data[30] = 0xca, data[31] = 0x00; /* 1e9 */
+    for (int i = 0; i < 3; i++) {
+        memcpy(logs[i].address, i == 1 ? vault : other, 20);
+        CU_ASSERT_EQUAL(lg_hex_decode_fixed(logs[i].topics[0], 32, topic0, LG_HEX_0X), LG_OK);
+        logs[i].topics[1][31] = 7;
+        CU_ASSERT_EQUAL(lg_hex_decode_fixed(logs[i].topics[2], 32, USER2_TOPIC, LG_HEX_0X), LG_OK);
+        logs[i].ntopics = 3;
+        logs[i].data = data;
+        logs[i].data_len = 32;
+        logs[i].block_number = 0x40;
+        logs[i].log_index = (uint64_t)i;
+    }
+    lg_liquidation *l = NULL;
+    size_t n = 0;
+    uint64_t v = 0;
+    CU_ASSERT_EQUAL(lg_vault_liquidations(&l, &n, logs, 3, vault), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 1);
+    CU_ASSERT_EQUAL(lg_u256_to_u64(&v, &l[0].position_id), LG_OK);
+    CU_ASSERT_EQUAL(v, 7);
+    CU_ASSERT_EQUAL(lg_u256_to_u64(&v, &l[0].debt_cleared), LG_OK);
+    CU_ASSERT_EQUAL(v, 1000000000);
+    CU_ASSERT_EQUAL(l[0].user[0], 0x3c);
+    CU_ASSERT_EQUAL(l[0].block_number, 0x40);
+    CU_ASSERT_EQUAL(l[0].log_index, 1);
+    free(l);
+    /* a malformed one of the vault is refused, not misread */
+    logs[1].data_len = 31;
+    CU_ASSERT_EQUAL(lg_vault_liquidations(&l, &n, logs, 3, vault), LG_ERR_INVALID);
+    CU_ASSERT_PTR_NULL(l);
+    logs[1].data_len = 32;
+    logs[1].topics[2][0] = 1;
+    CU_ASSERT_EQUAL(lg_vault_liquidations(&l, &n, logs, 3, vault), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_vault_liquidations(NULL, &n, logs, 3, vault), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_vault_liquidations(&l, &n, NULL, 3, vault), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_vault_liquidations(&l, &n, NULL, 0, vault), LG_OK);
+    CU_ASSERT_EQUAL(n, 0);
+}
+
 /* Replaces the first occurrence of from by to in receipt_json and parses it. */
 static lg_err receipt_variant(const char *from, const char *to)
 {
@@ -710,6 +760,7 @@ int main(void)
     static const lg_test_case receipts[] = {
         {"receipt, logs and ERC-20 transfers", test_receipt},
         {"malformed receipts", test_receipt_rejects},
+        {"vault Liquidated logs", test_liquidation_logs},
         {"pending log", test_log_pending},
         {NULL, NULL},
     };

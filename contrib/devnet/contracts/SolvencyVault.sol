@@ -61,6 +61,8 @@ contract SolvencyVault is Owned {
     event OperatorSet(address indexed user, address indexed operator, bool approved);
     event Borrowed(uint256 indexed positionId, address indexed operator, uint256 amount);
     event Repaid(uint256 indexed positionId, address indexed payer, uint256 amount);
+    event CollateralValueSet(uint256 indexed positionId, uint256 value);
+    event Liquidated(uint256 indexed positionId, address indexed user, uint256 debtCleared);
 
     constructor(address oaidToken, address usdcToken, address seniorPool) {
         require(
@@ -188,6 +190,26 @@ contract SolvencyVault is Owned {
         require(usdc.transferFrom(msg.sender, pool, amount), "Vault: USDC transfer failed");
         oaid.decreaseUsed(p.oaidTokenId, amount);
         emit Repaid(positionId, msg.sender, amount);
+    }
+
+    /// A price move: the owner restates what the position's collateral is worth.
+    function setCollateralValue(uint256 positionId, uint256 value) external onlyOwner {
+        require(value > 0, "Vault: zero collateral value");
+        _existing(positionId).collateralValue = value;
+        emit CollateralValueSet(positionId, value);
+    }
+
+    /// Anyone may liquidate a position whose debt passed its LTV cap (health factor
+    /// below 1e18). This development vault seizes no collateral: it clears the debt,
+    /// frees the credit line and closes the position.
+    function liquidate(uint256 positionId) external {
+        Position storage p = _existing(positionId);
+        uint256 debt = p.usdcBorrowed;
+        require(debt > maxBorrow(positionId), "Vault: position healthy");
+        p.usdcBorrowed = 0;
+        p.active = false;
+        oaid.decreaseUsed(p.oaidTokenId, debt);
+        emit Liquidated(positionId, p.user, debt);
     }
 
     function _existing(uint256 positionId) private view returns (Position storage p) {

@@ -153,6 +153,49 @@ async function checkBorrowRepay(c, d, platform) {
   );
 }
 
+// A price move makes the position unhealthy; anyone may then liquidate it, which
+// clears its debt and the OAID's used credit and closes the position.
+async function checkLiquidation(c, d, p, platform) {
+  const u = user(d, (x) => x.account === 2, "#2");
+  const owner = lib.wallet(lib.ACCOUNT.deployer, p);
+  const vaultAsOwner = lib.contract("SolvencyVault", d.contracts.vault, owner);
+  const amount = 1_000n * U;
+  await (await c.vault.borrowUSDC(u.positionId, amount)).wait();
+  eq(
+    "liquidating a healthy position reverts",
+    await revertReason(() => c.vault.liquidate.staticCall(u.positionId)),
+    "Vault: position healthy",
+  );
+  eq(
+    "setCollateralValue is the owner's",
+    await revertReason(() => c.vault.setCollateralValue.staticCall(u.positionId, 1n)),
+    "Owned: caller is not the owner",
+  );
+  // maxBorrow = value * 70% < amount: health factor below 1e18.
+  await (await vaultAsOwner.setCollateralValue(u.positionId, amount)).wait();
+  const pos = await c.vault.getPosition(u.positionId);
+  check("health factor below 1e18 after the price move", pos.healthFactor < 10n ** 18n);
+  const r = await (await c.vault.liquidate(u.positionId)).wait();
+  eq("liquidate mined", r.status, 1);
+  const after = await c.vault.getPosition(u.positionId);
+  eq("liquidation clears the debt", after.usdcBorrowed, 0n);
+  eq("liquidation closes the position", after.active, false);
+  eq("liquidation frees the credit line", (await c.oaid.getCreditLine(u.oaid))[1], 0n);
+  check(
+    "Liquidated event",
+    r.logs.some((l) => {
+      const e = c.vault.interface.parseLog(l);
+      return (
+        e &&
+        e.name === "Liquidated" &&
+        Number(e.args.positionId) === u.positionId &&
+        e.args.user === after.user &&
+        e.args.debtCleared === amount
+      );
+    }),
+  );
+}
+
 async function checkReverts(c, d, settlementWallet) {
   const inactiveLine = user(d, (x) => !x.active, "inactive credit line");
   const inactivePos = user(d, (x) => !x.positionActive, "inactive position");
@@ -286,6 +329,8 @@ async function main() {
     await checkSettlementAndMining(c, d, p, settlementWallet, platform);
     checkDocs();
     checkRevertStringsDocumented();
+    // Last: it closes user #2's position (the snapshot below puts it back).
+    await checkLiquidation(c, d, p, platform);
   } finally {
     if (snapshot !== null)
       check("chain reverted to the seeded state", await p.send("evm_revert", [snapshot]));
