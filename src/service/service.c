@@ -529,6 +529,8 @@ static lg_err open_store(lg_service **out, const lg_config *cfg, char *err, size
         snprintf(owner, sizeof owner, "unknown");
     }
     lg_store_set_lease(svc->st, owner, lease_ms);
+    lg_store_set_limit_warn(svc->st,
+                            (uint32_t)lg_config_u64(cfg, "webhook", "limit_warn_pct") * 100);
     *out = svc;
     return LG_OK;
 }

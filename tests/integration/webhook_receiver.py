@@ -10,7 +10,7 @@ it. What it answers depends on the path's first segment:
   /fail/...         500, always
   /flaky/N/...      500 for the first N deliveries of each webhook-id, then 200
   /gone/...         410 Gone
-  /busy/...         429 with Retry-After: 1 the first time per webhook-id, then 200
+  /busy/...         429 with Retry-After: 3 the first time per webhook-id, then 200
   /hang/...         no answer: holds the connection until the client gives up
   /hang-first/...   holds the first delivery of each webhook-id, answers 200 after
   /redirect/...     302 to /ok/
@@ -82,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "gone":
             return 410, None
         if kind == "busy":
-            return (429, {"Retry-After": "1"}) if count(kind, event_id) == 1 else (200, None)
+            return (429, {"Retry-After": "3"}) if count(kind, event_id) == 1 else (200, None)
         if kind == "redirect":
             return 302, {"Location": "/ok/"}
         if kind == "slow":

@@ -2,8 +2,8 @@
 # Webhook delivery end to end: loan events from a borrow and a repay through lighttpd
 # on the devnet, delivered by `lendgatectl dispatch` to a real HTTP receiver on
 # loopback (webhook_receiver.py), with both signature schemes checked independently
-# here; a receiver failing twice (third attempt, same id), 410 (endpoint disabled),
-# a hanging receiver (timeout), the dead-letter state and an admin replay, two
+# here; a test event an admin sends, a receiver failing twice (third attempt, same
+# id), 410 (endpoint disabled), 429 with Retry-After, a hanging receiver (timeout), the dead-letter state and an admin replay, two
 # dispatchers at once (each event once), a dispatcher SIGKILLed mid-delivery (the
 # same id again once its lease ran out), a name resolving to loopback refused at
 # connect time, and the verification snippets of docs/webhooks.md run against a real
@@ -81,6 +81,9 @@ dispatch_until() {
     return 1
 }
 is_status() { [ "$(status_of "$1")" = "$2" ]; }
+# Conditions for dispatch_until and wait_for, evaluated on every try.
+got_any() { [ "$(received "$1")" -ge 1 ]; }
+tried() { [ "$(sq "select count(*) from webhook_attempts where event_id = '$1'")" -ge 1 ]; }
 
 # verify SECRET: every delivery in the receiver's log carries both signatures, right
 # for its body under SECRET, computed here from the specifications.
@@ -123,7 +126,7 @@ expect_eq "partial repayment is 200" "$ws_status" 200
 proof=$(pay $((60 * U)) 1)
 repay "$key_loans" "wh-1" $((60 * U)) "$proof"
 expect_eq "full repayment is 200" "$ws_status" 200
-dispatch_until 20 test "$(received "$(event_ids "$pid_loans" | tail -n 1)")" -ge 1
+dispatch_until 20 got_any "$(event_ids "$pid_loans" | tail -n 1)"
 types=$(python3 -c 'import json,sys
 print(",".join("%s#%s" % (json.loads(json.loads(l)["body"])["type"], json.loads(json.loads(l)["body"])["sequence"])
                for l in open(sys.argv[1]) if "/ok/loans" in json.loads(l)["path"]))' "$rx_log")
@@ -139,6 +142,17 @@ for l in open(sys.argv[1]):
     "wh-1 $((100 * U)) REPAID True"
 expect_eq "delivered events are DELIVERED with one attempt" \
     "$(sq "select count(*) from webhook_outbox where partner_id = '$pid_loans' and status = 2 and attempts = 1")" 4
+
+# An admin's test event goes out like any other.
+if "$ctl" --config "$conf" webhook test "$pid_loans" >"$T/test.out" 2>&1; then
+    ev=$(event_ids "$pid_loans" | tail -n 1)
+    dispatch_until 20 got_any "$ev"
+    expect_eq "webhook.test delivered, signed, fifth in sequence" \
+        "$(sq "select event_type || '#' || seq || ':' || status from webhook_outbox where event_id = '$ev'"):$(verify_all /ok/loans "$secret_b64")" \
+        "webhook.test#5:2:5 -"
+else
+    fail "lendgatectl webhook test" "$(cat "$T/test.out")"
+fi
 
 # Partner events: suspension and activation.
 suspend_cycle() { # PREFIX TIMES
@@ -165,17 +179,28 @@ expect_eq "hex secrets verify both ways too" "$(verify_all /flaky/2/flaky "$secr
 mkp gone gone
 suspend_cycle gone 1
 ev=$(event_ids "$pid_gone" | head -n 1)
-dispatch_until 20 test "$(received "$ev")" -ge 1
+dispatch_until 20 got_any "$ev"
 dispatch
 expect_eq "410: endpoint disabled, the event waits PENDING, nothing more sent" \
     "$(sq "select webhook_disabled_at_ms > 0 from partners where id = '$pid_gone'"):$(status_of "$ev"):$(received "$ev")" \
     "1:0:1"
 
+# ---- 429 with Retry-After: the next attempt waits as long as asked -----------------
+mkp busy busy
+suspend_cycle busy 1
+ev=$(event_ids "$pid_busy" | head -n 1)
+dispatch_until 20 got_any "$ev"
+expect_eq "429: retried no sooner than Retry-After (3 s) asks, not the schedule's 1 s" \
+    "$(sq "select o.status || ':' || (o.next_attempt_at_ms - a.started_at_ms >= 3000) from webhook_outbox o join webhook_attempts a on a.event_id = o.event_id where o.event_id = '$ev'")" \
+    "0:1"
+dispatch_until 30 is_status "$ev" 2
+expect_eq "429: delivered on the next attempt" "$(answered "$ev")" "429,200"
+
 # ---- a hanging receiver times out -------------------------------------------------
 mkp hang hang
 suspend_cycle hang 1
 ev=$(event_ids "$pid_hang" | head -n 1)
-dispatch_until 20 test "$(sq "select count(*) from webhook_attempts where event_id = '$ev'")" -ge 1
+dispatch_until 20 tried "$ev"
 expect_eq "hanging receiver: no answer, a timeout, retried" \
     "$(sq "select status_code || ':' || outcome || ':' || (error like '%imeout%' or error like '%timed out%') from webhook_attempts where event_id = '$ev' order by attempt limit 1")" \
     "0:1:1"
@@ -221,7 +246,7 @@ suspend_cycle killed 1
 ev=$(event_ids "$pid_killed" | head -n 1)
 LENDGATE_WEBHOOK_TIMEOUT_MS=60000 "$ctl" --config "$conf" dispatch >"$T/killed.out" 2>&1 &
 victim=$!
-if wait_for 20 test "$(received "$ev")" -ge 1; then
+if wait_for 20 got_any "$ev"; then
     kill -9 "$victim"
     wait "$victim" 2>/dev/null
     expect_eq "killed dispatcher: the event stays claimed (DELIVERING)" "$(status_of "$ev")" 1
