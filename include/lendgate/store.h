@@ -385,11 +385,15 @@ lg_err lg_store_set_limit_warn(lg_store *st, uint32_t ratio_bps);
 
 /*
  * Adds an event of type for partner_id with data (a JSON object, at most
- * LG_PAYLOAD_LEN - 1 bytes), due now. Out: *out (may be NULL) = the event.
- * Returns LG_ERR_NOT_FOUND (no partner), LG_ERR_OVERFLOW (data too long).
+ * LG_PAYLOAD_LEN - 1 bytes), due now, and the hook's audit row (hook may be NULL;
+ * before == after == the partner) in the same transaction. Out: *out (may be NULL) =
+ * the event, filled before the hook is called so that its row can name the event.
+ * Returns LG_ERR_NOT_FOUND (no partner), LG_ERR_OVERFLOW (data too long), or the
+ * hook's error (nothing is added then).
  */
+struct lg_audit_hook; /* below, with the partner administration */
 lg_err lg_store_event_add(lg_store *st, const char *partner_id, const char *type, const char *data,
-                          lg_event *out);
+                          const struct lg_audit_hook *hook, lg_event *out);
 
 /*
  * Claims up to max events for owner until now + lease_ms, in one transaction: of each
@@ -444,7 +448,6 @@ lg_err lg_store_event_attempts(lg_store *st, const char *event_id, lg_event_atte
  * The hook's row is appended with before == after == the partner. Out: *count (may
  * be NULL). Returns LG_ERR_NOT_FOUND (no such event or partner).
  */
-struct lg_audit_hook; /* below, with the partner administration */
 lg_err lg_store_event_replay(lg_store *st, const char *partner_id, const char *event_id,
                              int64_t since_ms, const struct lg_audit_hook *hook, uint64_t *count);
 

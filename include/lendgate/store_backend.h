@@ -122,7 +122,7 @@ struct lg_store_backend {
     lg_err (*partner_import)(lg_store *st, lg_partner_import_item *items, size_t n,
                              const lg_audit_hook *hook, size_t *bad_index);
     lg_err (*event_add)(lg_store *st, const char *partner_id, const char *type, const char *data,
-                        lg_event *out);
+                        const lg_audit_hook *hook, lg_event *out);
     lg_err (*event_claim)(lg_store *st, const char *owner, int64_t lease_ms, uint32_t max,
                           lg_event **items, size_t *n);
     lg_err (*event_finish)(lg_store *st, const lg_event_attempt *a, int64_t next_attempt_at_ms,

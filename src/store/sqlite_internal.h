@@ -487,7 +487,7 @@ lg_err lg_sqlite_job_lease_take(lg_store *st, const char *name, const char *owne
 lg_err lg_sqlite_job_lease_release(lg_store *st, const char *name, const char *owner);
 
 lg_err lg_sqlite_event_add(lg_store *st, const char *partner_id, const char *type, const char *data,
-                           lg_event *out);
+                           const lg_audit_hook *hook, lg_event *out);
 lg_err lg_sqlite_event_claim(lg_store *st, const char *owner, int64_t lease_ms, uint32_t max,
                              lg_event **items, size_t *n);
 lg_err lg_sqlite_event_finish(lg_store *st, const lg_event_attempt *a, int64_t next_attempt_at_ms,

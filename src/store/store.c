@@ -763,14 +763,14 @@ static int event_type_ok(const char *type)
 }
 
 lg_err lg_store_event_add(lg_store *st, const char *partner_id, const char *type, const char *data,
-                          lg_event *out)
+                          const struct lg_audit_hook *hook, lg_event *out)
 {
     lg_event scratch;
     if (!st || !key_ok(partner_id, LG_ID_LEN) || !event_type_ok(type) || !data)
         return LG_ERR_INVALID;
     if (strnlen(data, LG_PAYLOAD_LEN) >= LG_PAYLOAD_LEN)
         return LG_ERR_OVERFLOW;
-    return WRITE(st, event_add, partner_id, type, data, out ? out : &scratch);
+    return WRITE(st, event_add, partner_id, type, data, hook, out ? out : &scratch);
 }
 
 lg_err lg_store_event_claim(lg_store *st, const char *owner, int64_t lease_ms, uint32_t max,

@@ -123,14 +123,26 @@ lg_err lg_sq_outbox_partner_event(lg_sqlite *h, const char *event, const lg_part
     return rc == LG_OK ? lg_sq_event_add(h, p->id, event, payload, NULL) : rc;
 }
 
+static lg_err event_add_tx(lg_sqlite *h, const char *partner_id, const char *type, const char *data,
+                           const lg_audit_hook *hook, lg_event *out)
+{
+    lg_partner p;
+    lg_err rc = lg_sq_event_add(h, partner_id, type, data, out);
+    if (rc == LG_OK && hook)
+        rc = lg_sq_partner_read(h, partner_id, &p);
+    if (rc == LG_OK && hook)
+        rc = lg_sq_audit_write(h, hook, &p, &p);
+    return rc;
+}
+
 lg_err lg_sqlite_event_add(lg_store *st, const char *partner_id, const char *type, const char *data,
-                           lg_event *out)
+                           const lg_audit_hook *hook, lg_event *out)
 {
     lg_sqlite *h = lg_sq_handle(st);
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;
-    return lg_sq_end(h, lg_sq_event_add(h, partner_id, type, data, out));
+    return lg_sq_end(h, event_add_tx(h, partner_id, type, data, hook, out));
 }
 
 /* ------------------------------------------------------------ limit warnings */

@@ -3990,7 +3990,7 @@ static lg_event add_event(lg_store *st, const char *partner_id, const char *type
 {
     lg_event e;
     memset(&e, 0, sizeof e);
-    REQUIRE_ERR(lg_store_event_add(st, partner_id, type, "{\"n\":1}", &e), LG_OK);
+    REQUIRE_ERR(lg_store_event_add(st, partner_id, type, "{\"n\":1}", NULL, &e), LG_OK);
     return e;
 }
 
@@ -4050,11 +4050,23 @@ static void test_event_add(void)
     EXPECT_I64(got.next_attempt_at_ms, t0);
     EXPECT_ERR(lg_store_event_get(st, b.event_id, q.id, &got), LG_ERR_NOT_FOUND);
     EXPECT_ERR(lg_store_event_get(st, b.event_id, p.id, &got), LG_OK);
-    EXPECT_ERR(lg_store_event_add(st, "partner_none_001", "webhook.test", "{}", NULL),
+    EXPECT_ERR(lg_store_event_add(st, "partner_none_001", "webhook.test", "{}", NULL, NULL),
                LG_ERR_NOT_FOUND);
-    EXPECT_ERR(lg_store_event_add(st, p.id, "", "{}", NULL), LG_ERR_INVALID);
-    EXPECT_ERR(lg_store_event_add(st, p.id, "webhook.test", NULL, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_event_add(st, p.id, "", "{}", NULL, NULL), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_event_add(st, p.id, "webhook.test", NULL, NULL, NULL), LG_ERR_INVALID);
     EXPECT_ERR(lg_store_event_get(st, "evt_none", NULL, &got), LG_ERR_NOT_FOUND);
+    /* With a hook: the audit row commits with the event, or neither does. */
+    hook_rec rec = {0, 0, LG_OK, 0};
+    lg_audit_hook hook = {hook_fill, &rec};
+    uint64_t rows = audit_rows(st, p.id);
+    EXPECT_ERR(lg_store_event_add(st, p.id, "webhook.test", "{}", &hook, &got), LG_OK);
+    EXPECT_U64(got.seq, 3);
+    EXPECT_U64(audit_rows(st, p.id), rows + 1);
+    rec.fail_on_call = 2;
+    rec.fail_with = LG_ERR_INVALID;
+    EXPECT_ERR(lg_store_event_add(st, p.id, "webhook.test", "{}", &hook, &got), LG_ERR_INVALID);
+    EXPECT_U64(audit_rows(st, p.id), rows + 1);
+    EXPECT_U64(add_event(st, p.id, "webhook.test").seq, 4); /* the failed one took none */
     finish();
 }
 

@@ -94,7 +94,7 @@ static lg_event add(const lg_partner *p, const char *type)
     lg_event e;
     char data[128];
     snprintf(data, sizeof data, "{\"partnerId\":\"%s\",\"n\":1}", p->id);
-    CU_ASSERT_EQUAL_FATAL(lg_store_event_add(st, p->id, type, data, &e), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_store_event_add(st, p->id, type, data, NULL, &e), LG_OK);
     return e;
 }
 
