@@ -33,6 +33,7 @@ fi
 say() { printf '\n== %s\n' "$*"; }
 
 lighttpd_pid=""
+jobs_pids=""
 stop_all() {
     trap - INT TERM EXIT
     say "stopping"
@@ -40,10 +41,14 @@ stop_all() {
         kill "$lighttpd_pid" 2>/dev/null || true
         wait "$lighttpd_pid" 2>/dev/null || true
     fi
+    for pid in $jobs_pids; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     # lighttpd's spawned responders exit when their socket closes; make sure.
     pkill -f "^$build/lendgate.fcgi" 2>/dev/null || true
     "$top/contrib/devnet/down.sh" --state-dir "$run/devnet" >/dev/null 2>&1 || true
-    echo "stopped: lighttpd, the responder pool and the devnet"
+    echo "stopped: lighttpd, the responder pool, dispatch, reconcile, the webhook receiver and the devnet"
 }
 
 build_all() {
@@ -89,6 +94,13 @@ platform_key_file = $PLATFORM_KEY
 trust_remote_user = true
 admins = admin
 
+# The demo partner's webhook endpoint is a receiver on this machine, over plain
+# http: for the demo only. Production deliveries go to https:// at public addresses.
+[webhook]
+allow_http = true
+allow_loopback = true
+poll_ms = 200
+
 [log]
 level = info
 CONF
@@ -102,6 +114,28 @@ write_admin_auth() {
     admin_pw=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
     (umask 077 && printf '%s\n' "$admin_pw" >"$run/admin.password")
     htpasswd -c -b -B "$run/admin.htpasswd" admin "$admin_pw" 2>/dev/null
+}
+
+# A webhook endpoint for the demo partner: records every delivery, one JSON line each.
+start_receiver() {
+    python3 "$top/tests/integration/webhook_receiver.py" --port-file "$run/webhooks.port" \
+        --log "$run/webhooks.jsonl" 2>>"$run/webhooks.err" &
+    jobs_pids="$jobs_pids $!"
+    for _ in $(seq 1 100); do
+        [ -s "$run/webhooks.port" ] && break
+        sleep 0.1
+    done
+    [ -s "$run/webhooks.port" ] || { echo "the webhook receiver did not start" >&2; exit 1; }
+    webhook_url="http://127.0.0.1:$(cat "$run/webhooks.port")/ok/demo"
+}
+
+# The long-running jobs: webhook deliveries, and reconcile for requests that answered 202.
+start_jobs() {
+    "$build/lendgatectl" --config "$run/lendgate.conf" dispatch --watch >>"$run/dispatch.log" 2>&1 &
+    jobs_pids="$jobs_pids $!"
+    "$build/lendgatectl" --config "$run/lendgate.conf" reconcile --watch --interval 5 \
+        >>"$run/reconcile.log" 2>&1 &
+    jobs_pids="$jobs_pids $!"
 }
 
 start_lighttpd() {
@@ -157,6 +191,8 @@ print_examples() {
     wallet=$(dep 'd.users[0].address')
     say "demo partner '$partner_id' (daily limit \$50,000, total \$200,000, fee 1%)"
     echo "API key (shown once): $key"
+    echo "webhook secret (shown once): $webhook_secret"
+    echo "webhook deliveries go to $webhook_url and are recorded in $run/webhooks.jsonl"
     cat <<EXAMPLES
 
 lendgate is at $base (chain $RPC_URL, store $run/state/lendgate.db). Try:
@@ -188,8 +224,11 @@ lendgate is at $base (chain $RPC_URL, store $run/state/lendgate.db). Try:
   curl -s -u admin:$admin_pw "$base/admin/partners/$partner_id/analytics?period=7d"
   curl -s -u admin:$admin_pw "$base/admin/partners/audit-logs?partnerId=$partner_id&limit=5"
 
-More in docs/operations.md (operators) and docs/security.md (rate limits, signing,
-allowlists).
+  tail -n 3 $run/webhooks.jsonl    # loan.borrowed, loan.repayment_received, ... signed
+  curl -s $base/partners/webhooks/deliveries -H 'Authorization: Bearer $key'
+
+More in docs/operations.md (operators), docs/webhooks.md (events, signatures,
+retries) and docs/security.md (rate limits, signing, allowlists).
 EXAMPLES
 }
 
@@ -211,6 +250,18 @@ run_checks() {
     out=$(curl -s -w ' %{http_code}' "$base/partners/loan/demo-1" -H "$auth")
     echo "loan: $out"
     case "$out" in *'600000000'*' 200') ;; *) echo "loan does not show 600 USDC remaining" >&2; return 1 ;; esac
+    delivered() { # TYPE: the receiver recorded an event of TYPE
+        python3 -c 'import json, sys
+sys.exit(0 if any(json.loads(json.loads(l)["body"]).get("type") == sys.argv[2]
+                  for l in open(sys.argv[1])) else 1)' "$run/webhooks.jsonl" "$1" 2>/dev/null
+    }
+    for _ in $(seq 1 300); do
+        delivered loan.repayment_received && break
+        sleep 0.1
+    done
+    delivered loan.borrowed && delivered loan.repayment_received ||
+        { echo "the webhooks of the borrow and the repayment were not delivered" >&2; return 1; }
+    echo "webhooks: loan.borrowed and loan.repayment_received delivered"
     out=$(curl -s -w ' %{http_code}' -u "admin:$admin_pw" "$base/admin/partners/$partner_id/analytics?period=7d")
     echo "admin analytics: $out"
     case "$out" in *'"newLoans":1'*' 200') ;; *) echo "admin analytics does not show the loan" >&2; return 1 ;; esac
@@ -234,12 +285,14 @@ start_devnet
 write_config
 settlement=$(dep 'd.settlement[0].address')
 # The operator's own onboarding verb; its JSON carries the key, shown only this once.
-read -r partner_id key < <("$build/lendgatectl" --config "$run/lendgate.conf" partner create \
+start_receiver
+read -r partner_id key webhook_secret < <("$build/lendgatectl" --config "$run/lendgate.conf" partner create \
     --name "Demo Lending" --prefix demo --daily-limit 50000000000 --total-limit 200000000000 \
-    --fee-bps 100 --settlement "$settlement" --json |
-    python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["partner"]["partnerId"], d["apiKey"])') || true
+    --fee-bps 100 --settlement "$settlement" --webhook-url "$webhook_url" --json |
+    python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["partner"]["partnerId"], d["apiKey"], d["webhookSecret"])') || true
 [ -n "${key:-}" ] || { echo "creating the demo partner failed" >&2; exit 1; }
 start_lighttpd
+start_jobs
 print_examples
 if [ $check = 1 ]; then
     run_checks
