@@ -8,6 +8,7 @@ lg_packages=(
     libsqlite3-dev libinih-dev libcunit1-dev libmongoc-dev
     sqlite3 curl ca-certificates procps iproute2 psmisc python3 jq
     lighttpd apache2 apache2-utils libapache2-mod-fcgid wrk
+    prometheus python3-yaml
 )
 command -v node >/dev/null 2>&1 || lg_packages+=(nodejs npm)
 
@@ -32,4 +33,21 @@ lg_install_packages() {
     # Services from these packages must not start on their own: our scripts start theirs.
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # prometheus is here for promtool (tests/ops/prometheus.sh): its daemon never runs.
+    # policy-rc.d kept it from starting; keep it from starting at the next boot too.
+    case " ${missing[*]} " in
+    *" prometheus "*)
+        if [ -d /run/systemd/system ]; then
+            systemctl disable --quiet prometheus.service 2>/dev/null || true
+        else
+            rm -f /etc/systemd/system/multi-user.target.wants/prometheus.service
+        fi
+        if { [ -d /run/systemd/system ] && systemctl is-active --quiet prometheus.service; } ||
+            pgrep -x prometheus >/dev/null 2>&1; then
+            echo "the prometheus service is running: lendgate only needs promtool" \
+                "(systemctl disable --now prometheus)" >&2
+            return 1
+        fi
+        ;;
+    esac
 }

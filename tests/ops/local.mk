@@ -1,0 +1,8 @@
+# Operations: the Prometheus alert rules and their unit tests, the example scrape
+# config, the Grafana dashboard and the expression checker (docs/monitoring.md).
+TESTS += tests/ops/check_exprs.sh tests/ops/prometheus.sh
+EXTRA_DIST += tests/ops/check_exprs.sh tests/ops/prometheus.sh \
+	contrib/prometheus/alerts.yml contrib/prometheus/alerts.test.yml \
+	contrib/prometheus/prometheus.yml.example contrib/prometheus/check_exprs.py \
+	contrib/prometheus/testdata/metrics.txt contrib/grafana/lendgate.json \
+	docs/monitoring.md
