@@ -15,6 +15,38 @@ check_exprs() { python3 "$prom/check_exprs.py" "$@"; }
 check "the rules and the dashboard query only exported metrics (check_exprs.py)" \
     check_exprs "$prom/alerts.yml" "$dash" --metrics "$metrics"
 
+# Every alert has its severity and annotations, its runbook annotation names a section
+# of the docs, and the runbook there has an entry for it.
+check "every alert: severity, summary, description, runbook; its runbook entry exists" \
+    python3 - "$prom/alerts.yml" "$LG_TOP_SRCDIR" <<'PY'
+import re, sys, yaml
+top = sys.argv[2]
+def anchors(path):
+    return {re.sub(r'[^a-z0-9 _-]', '', h.strip().lower()).replace(' ', '-')
+            for h in re.findall(r'^#+ (.*)$', open(path).read(), re.M)}
+bad = []
+for g in yaml.safe_load(open(sys.argv[1]))['groups']:
+    for r in g['rules']:
+        a = r.get('alert')
+        if not a:
+            continue
+        ann = r.get('annotations', {})
+        if r.get('labels', {}).get('severity') not in ('warning', 'critical'):
+            bad.append(a + ': severity')
+        for k in ('summary', 'description', 'runbook'):
+            if not ann.get(k):
+                bad.append('%s: no %s' % (a, k))
+        doc, _, anchor = ann.get('runbook', '').partition('#')
+        if not anchor or anchor not in anchors('%s/%s' % (top, doc)):
+            bad.append('%s: runbook %s: no such section' % (a, ann.get('runbook')))
+        if a.lower() not in anchors(top + '/docs/monitoring.md'):
+            bad.append(a + ': no entry in docs/monitoring.md')
+        if '#' + a.lower() + ')' not in open(top + '/docs/operations.md').read():
+            bad.append(a + ': not listed in docs/operations.md#monitoring')
+print('\n'.join(bad))
+sys.exit(1 if bad else 0)
+PY
+
 if ! command -v promtool >/dev/null 2>&1; then
     skip "promtool checks" "promtool not installed (apt-get install --no-install-recommends prometheus; contrib/deps.sh does)"
     finish
