@@ -95,18 +95,31 @@ void lg_mx_text_put(lg_metrics_text *out, const char *s, size_t n)
     out->data[out->len] = '\0';
 }
 
+/* Formats straight into the free room, and only when that is too small grows the
+ * buffer and formats again: most lines of a scrape fit, and it prints thousands. */
 void lg_metrics_printf(lg_metrics_text *out, const char *fmt, ...)
 {
     va_list ap;
-    if (!out || !fmt)
+    if (!out || !fmt || out->failed)
         return;
+    size_t room = out->cap - out->len;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(room ? out->data + out->len : NULL, room, fmt, ap);
     va_end(ap);
-    if (n < 0 || text_reserve(out, (size_t)n) != 0)
+    if (n < 0) {
+        if (room)
+            out->data[out->len] = '\0';
         return;
-    va_start(ap, fmt);
-    vsnprintf(out->data + out->len, out->cap - out->len, fmt, ap);
-    va_end(ap);
+    }
+    if ((size_t)n >= room) {
+        if (text_reserve(out, (size_t)n) != 0) {
+            if (room)
+                out->data[out->len] = '\0';
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(out->data + out->len, out->cap - out->len, fmt, ap);
+        va_end(ap);
+    }
     out->len += (size_t)n;
 }

@@ -68,8 +68,9 @@ typedef void (*lg_mx_record_fn)(void *ctx, size_t offset, const char *key, size_
 /* Walks the records of bytes (len), as lg_metrics_parse. Returns LG_OK, LG_ERR_INVALID. */
 lg_err lg_mx_walk(const unsigned char *bytes, size_t len, lg_mx_record_fn fn, void *ctx);
 
-/* FNV-1a over the key pieces name, and "{" labels "}" when labels is not empty; the
- * writer hashes without building the key. */
+/* The hash of a key, and of the same key given as its parts (name, and the label
+ * text between the braces, "" for none): equal, so the writer hashes without building
+ * the key. */
 uint64_t lg_mx_hash_key(const char *key, size_t key_len);
 uint64_t lg_mx_hash_parts(const char *name, size_t name_len, const char *labels, size_t labels_len);
 
