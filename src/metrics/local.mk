@@ -8,3 +8,8 @@ check_PROGRAMS += tests/unit/test_metrics
 tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
 tests_unit_test_metrics_LDADD = $(LG_TEST_LIBS)
 
+# ns per update of an existing series, and per scrape of 8 files x 500 series.
+noinst_PROGRAMS += tests/bench/bench_metrics
+LG_BENCHES += tests/bench/bench_metrics
+tests_bench_bench_metrics_SOURCES = tests/bench/bench_metrics.c
+tests_bench_bench_metrics_LDADD = $(LG_LIBS)
