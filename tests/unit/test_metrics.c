@@ -425,6 +425,39 @@ static void test_parse(void)
     CU_ASSERT_EQUAL(n, 1);
 }
 
+/* The fuzz target's hand-written seeds: two good images and what the parser refuses. */
+static void test_parse_seeds(void)
+{
+    static const struct {
+        const char *name;
+        lg_err rc;
+        int records;
+    } seeds[] = {
+        {"worker", LG_OK, 4},
+        {"archive", LG_OK, 3},
+        {"empty", LG_OK, 0},
+        {"wrong_version", LG_ERR_INVALID, 0},
+        {"truncated", LG_ERR_INVALID, 0},
+        {"bad_key", LG_ERR_INVALID, 0},
+        {"dup_label", LG_ERR_INVALID, 0},
+        {"hist_le", LG_ERR_INVALID, 0},
+        {"used_past_capacity", LG_ERR_INVALID, 0},
+    };
+    static unsigned char b[1 << 16];
+    char rel[128], path[PATH_MAX];
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        snprintf(rel, sizeof rel, "tests/fuzz/corpus/fuzz_metrics_parse/%s", seeds[i].name);
+        int fd = open(lg_test_srcpath(path, sizeof path, rel), O_RDONLY);
+        CU_ASSERT_FATAL(fd >= 0);
+        ssize_t n = read(fd, b, sizeof b);
+        close(fd);
+        CU_ASSERT_FATAL(n > 0);
+        int records = 0;
+        CU_ASSERT_EQUAL(lg_metrics_parse(b, (size_t)n, count_series, &records), seeds[i].rc);
+        CU_ASSERT_EQUAL(records, seeds[i].records);
+    }
+}
+
 /* Broken, foreign, truncated and wrong-version files are skipped; this process's own
  * name held by a foreign file is taken back, and an own file found broken at open is
  * replaced while an intact one is kept. */
@@ -624,6 +657,7 @@ int main(void)
         {"exact sums across forked processes, fold of ended ones", test_forked_processes},
         {"a full file counts what it drops", test_file_full},
         {"parser: version, bounds, keys", test_parse},
+        {"parser: the fuzz target's seeds", test_parse_seeds},
         {"broken, foreign and truncated files are skipped", test_bad_files},
         {"a fold cut short after the rename counts nothing twice", test_fold_crash},
         {NULL, NULL},
