@@ -59,7 +59,8 @@ typedef struct lg_metrics lg_metrics;
 /*
  * Opens this process's file in dir (created 0700 when missing; the file 0600, named
  * after the pid and the process start time, so a recycled pid never reuses a dead
- * process's file). Call it after fork(), in the process that will update.
+ * process's file). Call it after fork(), in the process that will update, once per
+ * process and directory: the handle is the file's only writer.
  * Out: *out, owned by the caller, released with lg_metrics_close (the file stays).
  * Returns LG_OK, LG_ERR_INVALID, LG_ERR_IO (dir or file unusable), LG_ERR_NOMEM.
  */

@@ -39,6 +39,8 @@ typedef struct {
     absorbed_list *a;
 } archive_ctx;
 
+/* Appends a copy of name (len bytes), owned by a until absorbed_release; on a failed
+ * allocation a->nomem is set and the name is not listed. */
 static void absorbed_add(absorbed_list *a, const char *name, size_t len, uint64_t boot)
 {
     if (a->n == a->cap) {
@@ -128,6 +130,8 @@ static int archive_load(int dfd, lg_mx_table *t, absorbed_list *a)
     return bad;
 }
 
+/* Appends a zeroed file of a copy of name, owned by d (lg_mx_dir_release). Returns
+ * 0, or -1 when out of memory. */
 static int dir_add(lg_mx_dir *d, const char *name)
 {
     if (d->n == d->cap) {
@@ -202,8 +206,24 @@ static lg_err dir_scan(int dfd, lg_mx_dir *d, const absorbed_list *a, uint64_t b
     return rc;
 }
 
-/* The archive image: header, every series of t, then the absorbed names. The caller
- * free()s *out. */
+/* Writes one record at w; returns the byte after it. */
+static unsigned char *put_record(unsigned char *w, int kind, const char *key, size_t klen,
+                                 const uint64_t *v, size_t nv)
+{
+    size_t rlen = lg_mx_record_len(klen, nv);
+    uint32_t r32 = (uint32_t)rlen;
+    uint16_t k16 = (uint16_t)kind, l16 = (uint16_t)klen;
+    memcpy(w, &r32, 4);
+    memcpy(w + 4, &k16, 2);
+    memcpy(w + 6, &l16, 2);
+    memcpy(w + LG_MX_REC_HEAD, key, klen);
+    memcpy(w + rlen - 8 * nv, v, 8 * nv);
+    return w + rlen;
+}
+
+/* The archive image: header, every series of t, then the absorbed names, with
+ * capacity and used both the bytes of records. Out: *out (calloc'd, the caller
+ * free()s it), *len. Returns LG_OK, LG_ERR_NOMEM. */
 static lg_err archive_image(const lg_mx_table *t, const absorbed_list *a, unsigned char **out,
                             size_t *len)
 {
@@ -222,30 +242,11 @@ static lg_err archive_image(const lg_mx_table *t, const absorbed_list *a, unsign
     memcpy(b + LG_MX_OFF_HLEN, &hlen, 4);
     memcpy(b + LG_MX_OFF_CAPACITY, &used, 8);
     memcpy(b + LG_MX_OFF_USED, &used, 8);
-    for (size_t i = 0; i < t->n; i++) {
-        const lg_mx_entry *e = &t->e[i];
-        size_t nv = lg_mx_kind_values(e->kind);
-        size_t rlen = lg_mx_record_len(e->key_len, nv);
-        uint32_t r32 = (uint32_t)rlen;
-        uint16_t k16 = (uint16_t)e->kind, l16 = (uint16_t)e->key_len;
-        memcpy(w, &r32, 4);
-        memcpy(w + 4, &k16, 2);
-        memcpy(w + 6, &l16, 2);
-        memcpy(w + LG_MX_REC_HEAD, e->key, e->key_len);
-        memcpy(w + rlen - 8 * nv, e->v, 8 * nv);
-        w += rlen;
-    }
-    for (size_t i = 0; i < a->n; i++) {
-        size_t klen = strlen(a->name[i]), rlen = lg_mx_record_len(klen, 1);
-        uint32_t r32 = (uint32_t)rlen;
-        uint16_t k16 = LG_MX_ABSORBED, l16 = (uint16_t)klen;
-        memcpy(w, &r32, 4);
-        memcpy(w + 4, &k16, 2);
-        memcpy(w + 6, &l16, 2);
-        memcpy(w + LG_MX_REC_HEAD, a->name[i], klen);
-        memcpy(w + rlen - 8, &a->boot[i], 8);
-        w += rlen;
-    }
+    for (size_t i = 0; i < t->n; i++)
+        w = put_record(w, t->e[i].kind, t->e[i].key, t->e[i].key_len, t->e[i].v,
+                       lg_mx_kind_values(t->e[i].kind));
+    for (size_t i = 0; i < a->n; i++)
+        w = put_record(w, LG_MX_ABSORBED, a->name[i], strlen(a->name[i]), &a->boot[i], 1);
     *out = b;
     *len = n;
     return LG_OK;

@@ -66,7 +66,8 @@ lg_err lg_metrics_label(char *buf, size_t cap, const char *name, const char *val
     return LG_OK;
 }
 
-/* Makes room for n more bytes and the NUL. Returns 0, or -1 (and marks out failed). */
+/* Makes room for n more bytes and the NUL in out->data (out's, which the caller
+ * free()s). Returns 0, or -1 (and marks out failed). */
 static int text_reserve(lg_metrics_text *out, size_t n)
 {
     if (out->failed)

@@ -10,6 +10,8 @@
 static const char *const bucket_le[LG_METRICS_BUCKETS] = {
     "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2", "5", "10", "+Inf"};
 
+/* Doubles the slots and the room for entries, both owned by t (lg_mx_table_release).
+ * Returns 0, or -1 with t unchanged. */
 static int table_grow(lg_mx_table *t)
 {
     size_t nslots = t->nslots ? t->nslots * 2 : 256;
@@ -33,7 +35,8 @@ static int table_grow(lg_mx_table *t)
     return 0;
 }
 
-/* The entry of key, created with zero values when new; NULL when out of memory. */
+/* The entry of key, created with zero values and a copy of key (owned by t) when new;
+ * NULL when out of memory. */
 static lg_mx_entry *table_get(lg_mx_table *t, const char *key, size_t key_len, int kind)
 {
     if (t->n == t->cap && table_grow(t) != 0)
