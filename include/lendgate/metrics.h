@@ -24,14 +24,23 @@
  *
  * File format (version 1, little-endian, 8-byte aligned), for the reader and its
  * fuzz target: a 64-byte header {magic "LGMETR01", u32 version, u32 header size,
- * u64 capacity, u64 used (bytes of records, published with release semantics after
- * the record is complete), u64 pid, u64 process start time, 16 bytes reserved}, then
- * records {u32 length (whole record), u16 kind (1 counter, 2 histogram), u16 key
- * length, key bytes (name, then '{' labels '}' when there are labels), zero padding to
- * 8, u64 values (a counter: 1; a histogram: 12 bucket counts, then count, then sum in
- * microseconds)}. A file that does not parse (foreign, truncated, another version) is
- * skipped by the scrape and never crashes it; a process that finds its own file
- * unusable starts a new one.
+ * u64 capacity (bytes for records after the header), u64 used (bytes of records,
+ * published with release semantics after the record is complete), u64 pid, u64
+ * process start time, u64 boot tag (lg_proc_boot_tag: a file of another boot is of
+ * an ended process whatever its pid), 8 bytes reserved}, then records {u32 length
+ * (whole record), u16 kind, u16 key length, key bytes, zero padding to 8, u64
+ * values}. Kind 1 is a counter (1 value), kind 2 a histogram (12 values, each
+ * bucket's own count, not cumulative; then the count; then the sum in microseconds);
+ * their key is the name, then '{' labels '}' when there are labels, and must be
+ * printable as is (valid names, escaped values, no label repeated, no le on a
+ * histogram). Kind 3 appears in the archive only: the key is the name of a worker
+ * file whose series the archive holds, the one value that file's boot tag; the
+ * scrape never counts a file the archive names again. A file that does not parse
+ * (foreign, truncated, another version) is skipped by the scrape and never crashes
+ * it; a process that finds its own file unusable starts a new one.
+ *
+ * Directory: w-<pid>-<start time>.lgm per process, archive.lgm (the ended ones',
+ * replaced by rename, never rewritten in place), .lock (flock, taken by scrapes).
  */
 #ifndef LENDGATE_METRICS_H
 #define LENDGATE_METRICS_H
@@ -50,13 +59,15 @@ typedef struct lg_metrics lg_metrics;
 /*
  * Opens this process's file in dir (created 0700 when missing; the file 0600, named
  * after the pid and the process start time, so a recycled pid never reuses a dead
- * process's file). Call it after fork(), in the process that will update.
+ * process's file). Call it after fork(), in the process that will update, once per
+ * process and directory: the handle is the file's only writer.
  * Out: *out, owned by the caller, released with lg_metrics_close (the file stays).
  * Returns LG_OK, LG_ERR_INVALID, LG_ERR_IO (dir or file unusable), LG_ERR_NOMEM.
  */
 lg_err lg_metrics_open(const char *dir, lg_metrics **out);
 
-/* Unmaps the file (it stays for the scrapes). NULL is fine. */
+/* Unmaps the file (it stays for the scrapes; opened again by the same process, it is
+ * taken up again). NULL is fine. */
 void lg_metrics_close(lg_metrics *m);
 
 /* Adds v to the counter (name, labels). m may be NULL (metrics off): nothing happens.
@@ -70,7 +81,8 @@ void lg_metrics_observe(lg_metrics *m, const char *name, const char *labels, dou
 /*
  * Appends name="value" to buf (cap bytes, NUL-terminated), after a comma when buf is
  * not empty, escaping \ " and newlines as the exposition format asks.
- * Returns LG_OK, LG_ERR_OVERFLOW (buf left as it was).
+ * Returns LG_OK, LG_ERR_INVALID (NULL, not a label name, buf not terminated within
+ * cap), LG_ERR_OVERFLOW (buf left as it was).
  */
 lg_err lg_metrics_label(char *buf, size_t cap, const char *name, const char *value);
 
@@ -81,7 +93,7 @@ typedef struct lg_metrics_family {
     const char *help;
 } lg_metrics_family;
 
-/* A growing text buffer the scrape writes into. */
+/* A growing text buffer the scrape writes into; start from {0}. It stops at 64 MiB. */
 typedef struct lg_metrics_text {
     char *data; /* malloc'd, NUL-terminated; the caller free()s */
     size_t len;
@@ -94,8 +106,10 @@ typedef struct lg_metrics_text {
  * under the directory's lock) and appends the families in Prometheus text format
  * 0.0.4 to out: one "# HELP" and "# TYPE" per family of families[n] that has series
  * (in that order; series in key order), histograms with _bucket{le=...}, _sum
- * (seconds) and _count. Series of names not in families are written too, as
- * untyped. Returns LG_OK, LG_ERR_IO (dir unreadable), LG_ERR_NOMEM.
+ * (seconds) and _count (equal to the +Inf bucket). Series of names not in families
+ * are written too, after them and with a placeholder HELP: counters as untyped,
+ * histograms as histograms. Returns LG_OK, LG_ERR_INVALID (NULL dir or out),
+ * LG_ERR_IO (dir unreadable or its lock not to be had), LG_ERR_NOMEM.
  */
 lg_err lg_metrics_scrape(const char *dir, const lg_metrics_family *families, size_t n,
                          lg_metrics_text *out);
@@ -108,9 +122,10 @@ void lg_metrics_printf(lg_metrics_text *out, const char *fmt, ...)
     ;
 
 /*
- * Parses one metrics file image (bytes, len) and calls fn for every series in it
- * (key, kind, values, nvalues). Returns LG_OK, LG_ERR_INVALID (not a metrics file of
- * this version, or a record out of bounds: what was read before it is kept).
+ * Parses one metrics file image (bytes, len) and calls fn (may be NULL: a check
+ * only) for every record in it (key, kind, values, nvalues; kind 3 records too).
+ * Returns LG_OK, LG_ERR_INVALID (not a metrics file of this version, or a record out
+ * of bounds or with a key a scrape could not print: what was read before it is kept).
  * The scrape uses it; the fuzz target drives it with arbitrary bytes.
  */
 typedef void (*lg_metrics_series_fn)(void *ctx, const char *key, size_t key_len, int kind,
