@@ -37,4 +37,9 @@ lg_err lg_auth_partner(lg_service *svc, const char *authorization, lg_partner *p
 lg_err lg_auth_admin(const lg_config *cfg, const char *remote_user, int *status, char *msg,
                      size_t msglen);
 
+/* Admits a scrape of GET /metrics: as lg_auth_admin, or REMOTE_USER listed in
+ * [metrics] users (a scraper that gets no admin rights). */
+lg_err lg_auth_metrics(const lg_config *cfg, const char *remote_user, int *status, char *msg,
+                       size_t msglen);
+
 #endif

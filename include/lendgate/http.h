@@ -28,12 +28,14 @@ struct json_object;
 #define LG_HTTP_REOPEN_MS 5000
 
 typedef struct lg_http_server {
-    const lg_config *cfg; /* borrowed from the caller, outlives the server */
-    lg_service *svc;      /* owned; NULL while the store cannot be opened */
-    int has_chain;        /* svc was opened with the chain */
-    int broken;           /* reopen svc before the next request */
-    int64_t next_open_ms; /* monotonic time of the next reopen attempt */
-    lg_guard guard;       /* rate limits, allowlists, signatures */
+    const lg_config *cfg;       /* borrowed from the caller, outlives the server */
+    lg_service *svc;            /* owned; NULL while the store cannot be opened */
+    int has_chain;              /* svc was opened with the chain */
+    int broken;                 /* reopen svc before the next request */
+    int64_t next_open_ms;       /* monotonic time of the next reopen attempt */
+    lg_guard guard;             /* rate limits, allowlists, signatures */
+    struct lg_metrics *metrics; /* this process's counters, NULL when off or unusable */
+    char metrics_dir[512];
 } lg_http_server;
 
 /* The state of one call, handed to the route's handler. */
@@ -46,6 +48,7 @@ typedef struct lg_http_call {
     int have_partner;
     lg_api_log audit; /* the row written for an authenticated call */
     char error[LG_REASON_LEN];
+    lg_err err; /* the service's class of a failed outcome, LG_OK when none */
 } lg_http_call;
 
 /*
@@ -54,6 +57,10 @@ typedef struct lg_http_call {
  * service that will not open; returns LG_OK, LG_ERR_INVALID (NULL).
  */
 lg_err lg_http_server_init(lg_http_server *srv, const lg_config *cfg);
+
+/* Reopens the service when it is missing (or lacks the chain) and a retry is due:
+ * for the health probes, which answer whatever the state is. */
+void lg_http_reopen_due(lg_http_call *call);
 
 /* Closes the service. NULL is fine. */
 void lg_http_server_release(lg_http_server *srv);

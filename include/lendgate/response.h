@@ -26,6 +26,7 @@ typedef struct lg_response {
      * response to a rate-limited caller so the budget left is always visible. */
     char ratelimit_policy[96];
     char ratelimit[96];
+    char content_type[64]; /* "" is application/json */
 } lg_response;
 
 /* The reason phrase of status ("Not Found"); "Error" for one not listed. */
@@ -53,6 +54,11 @@ lg_err lg_response_success(lg_response *r, int status, struct json_object *data,
  * blank line into out (cap bytes). Returns LG_OK, LG_ERR_INVALID, LG_ERR_OVERFLOW.
  */
 lg_err lg_response_head(const lg_response *r, const char *request_id, char *out, size_t cap);
+
+/* Makes r a status answer of text (len bytes, taken: freed with r) as content_type
+ * (e.g. the Prometheus exposition format). Returns LG_OK, LG_ERR_INVALID (body freed). */
+lg_err lg_response_text(lg_response *r, int status, char *text, size_t len,
+                        const char *content_type);
 
 /* Frees the body; r can be reused. NULL is fine. */
 void lg_response_release(lg_response *r);

@@ -17,7 +17,9 @@
 typedef enum {
     LG_AUTH_PUBLIC = 0,  /* no credentials */
     LG_AUTH_PARTNER = 1, /* Authorization: Bearer pk_... */
-    LG_AUTH_ADMIN = 2    /* REMOTE_USER from the web server's own auth */
+    LG_AUTH_ADMIN = 2,   /* REMOTE_USER from the web server's own auth */
+    LG_AUTH_METRICS = 3, /* as ADMIN, or a [metrics] users name: GET /metrics */
+    LG_AUTH_PROBE = 4    /* none, and no rate limit: health checks polled often */
 } lg_auth_kind;
 
 struct lg_http_call;

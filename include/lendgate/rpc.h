@@ -99,6 +99,15 @@ void lg_rpc_close(lg_rpc *rpc);
  * LG_ERR_TIMEOUT. How a short-lived read is held to a shorter time than a send. */
 void lg_rpc_set_deadline(lg_rpc *rpc, int64_t mono_ms);
 
+/* Told of every call rpc makes once it ended: the method, its result (LG_OK, or the
+ * call's error) and how long it took, retries included. For metrics: it must not
+ * call rpc. */
+typedef void (*lg_rpc_observer_fn)(void *ctx, const char *method, lg_err result,
+                                   int64_t elapsed_ms);
+
+/* Sets (or, with fn NULL, clears) the observer of rpc. NULL rpc is fine. */
+void lg_rpc_set_observer(lg_rpc *rpc, lg_rpc_observer_fn fn, void *ctx);
+
 /* The last failure of rpc (err is LG_OK after a successful call). Never NULL for a
  * non-NULL rpc; valid until the next call on rpc. */
 const lg_rpc_error *lg_rpc_last_error(const lg_rpc *rpc);

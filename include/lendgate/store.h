@@ -67,6 +67,11 @@ const char *lg_store_backend_name(const lg_store *st);
  */
 lg_err lg_store_migrate(lg_store *st, int *applied);
 
+/* Whether st can write now, without writing: the write lock can be taken (and is
+ * given back at once) and the database is not read-only. For readiness checks.
+ * Returns LG_OK, LG_ERR_BUSY, LG_ERR_DISK (read-only), LG_ERR_SCHEMA, LG_ERR_STORE. */
+lg_err lg_store_ping(lg_store *st);
+
 /* Highest applied schema version, 0 for an empty database. */
 lg_err lg_store_schema_version(lg_store *st, int *version);
 

@@ -135,6 +135,7 @@ struct lg_store_backend {
     lg_err (*event_replay)(lg_store *st, const char *partner_id, const char *event_id,
                            int64_t since_ms, const lg_audit_hook *hook, uint64_t *count);
     lg_err (*event_counts)(lg_store *st, uint64_t counts[5]);
+    lg_err (*ping)(lg_store *st, int *version);
     lg_err (*partner_analytics)(lg_store *st, const char *partner_id, int64_t start_ms,
                                 int64_t end_ms, int64_t default_before_ms,
                                 lg_partner_analytics *out, lg_analytics_day **days, size_t *ndays);

@@ -114,6 +114,9 @@ static const key_spec schema[] = {
     NUM("webhook", "limit_warn_pct", "80", 0, 100),
     NUM("webhook", "secret_grace_seconds", "86400", 0, 31536000),
     NUM("reconcile", "lease_ms", "600000", 10000, 86400000),
+    KEY("metrics", "enabled", K_BOOL, "true", 0),
+    KEY("metrics", "dir", K_PATH, "", F_EMPTY_OK),
+    KEY("metrics", "users", K_CSV, "", F_EMPTY_OK),
     CHOICE("log", "level", "info", level_words),
 };
 

@@ -43,6 +43,8 @@ struct lg_rpc {
     lg_rpc_error last;
     char curl_err[CURL_ERROR_SIZE];
     int64_t deadline_cap; /* lg_rpc_set_deadline's monotonic bound, 0 for none */
+    lg_rpc_observer_fn observer;
+    void *observer_ctx;
 };
 
 /* ------------------------------------------------------------------ errors */
@@ -682,8 +684,22 @@ static char *build_request(int64_t id, const char *method, json_object *params)
  * Calls method with params (consumed: the reference is dropped here) within the
  * earlier of the request deadline and cap (0: none). *result as lg_rpc_parse_response.
  */
+static lg_err call_once(lg_rpc *rpc, const char *method, json_object *params, int safe, int64_t cap,
+                        json_object **result);
+
+/* call_once, told to the observer. */
 static lg_err call_until(lg_rpc *rpc, const char *method, json_object *params, int safe,
                          int64_t cap, json_object **result)
+{
+    int64_t start = lg_time_mono_ms();
+    lg_err err = call_once(rpc, method, params, safe, cap, result);
+    if (rpc->observer)
+        rpc->observer(rpc->observer_ctx, method, err, lg_time_mono_ms() - start);
+    return err;
+}
+
+static lg_err call_once(lg_rpc *rpc, const char *method, json_object *params, int safe, int64_t cap,
+                        json_object **result)
 {
     *result = NULL;
     lg_rpc_error_clear(&rpc->last);
@@ -720,6 +736,14 @@ static lg_err call(lg_rpc *rpc, const char *method, json_object *params, int saf
                    json_object **result)
 {
     return call_until(rpc, method, params, safe, 0, result);
+}
+
+void lg_rpc_set_observer(lg_rpc *rpc, lg_rpc_observer_fn fn, void *ctx)
+{
+    if (!rpc)
+        return;
+    rpc->observer = fn;
+    rpc->observer_ctx = ctx;
 }
 
 /* A malformed result: the node answered, but not what the method promises. */

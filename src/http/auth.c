@@ -73,3 +73,17 @@ lg_err lg_auth_admin(const lg_config *cfg, const char *remote_user, int *status,
     msg[0] = '\0';
     return LG_OK;
 }
+
+lg_err lg_auth_metrics(const lg_config *cfg, const char *remote_user, int *status, char *msg,
+                       size_t msglen)
+{
+    if (!cfg || !status || !msg || msglen == 0)
+        return LG_ERR_INVALID;
+    if (lg_config_bool(cfg, "admin", "trust_remote_user") && remote_user && *remote_user &&
+        lg_config_csv_has(cfg, "metrics", "users", remote_user)) {
+        *status = 200;
+        msg[0] = '\0';
+        return LG_OK;
+    }
+    return lg_auth_admin(cfg, remote_user, status, msg, msglen);
+}

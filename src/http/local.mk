@@ -80,3 +80,7 @@ tests_unit_test_chaincap_LDADD = $(LG_TEST_LIBS)
 # The webhook operations of the admin and partner APIs (webhooks_admin.h behind them).
 liblendgate_a_SOURCES += src/http/webhook_bodies.c src/http/webhook_handlers.c
 noinst_HEADERS += include/lendgate/webhook_bodies.h include/lendgate/webhook_handlers.h
+
+# http: GET /metrics, /healthz and /readyz.
+liblendgate_a_SOURCES += src/http/ops_handlers.c
+noinst_HEADERS += include/lendgate/ops_handlers.h

@@ -65,6 +65,7 @@ static lg_err set_body(lg_response *r, struct json_object *obj)
     free(r->body);
     r->body = copy;
     r->body_len = len;
+    r->content_type[0] = '\0';
     return LG_OK;
 }
 
@@ -73,6 +74,7 @@ static lg_err fallback(lg_response *r, int status)
     static const char text[] = "{\"success\":false,\"statusCode\":500,\"error\":\"Internal Server "
                                "Error\",\"message\":\"out of memory\",\"requestId\":\"\"}";
     free(r->body);
+    r->content_type[0] = '\0';
     r->body = malloc(sizeof text);
     r->body_len = r->body ? sizeof text - 1 : 0;
     if (r->body)
@@ -136,11 +138,12 @@ lg_err lg_response_head(const lg_response *r, const char *request_id, char *out,
 {
     if (!r || !out || cap == 0)
         return LG_ERR_INVALID;
-    int n =
-        snprintf(out, cap,
-                 "Status: %d %s\r\nContent-Type: application/json\r\n"
-                 "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n",
-                 r->status, lg_http_reason(r->status), r->body_len, request_id ? request_id : "");
+    int n = snprintf(out, cap,
+                     "Status: %d %s\r\nContent-Type: %s\r\n"
+                     "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n",
+                     r->status, lg_http_reason(r->status),
+                     r->content_type[0] ? r->content_type : "application/json", r->body_len,
+                     request_id ? request_id : "");
     if (n < 0 || (size_t)n >= cap)
         return LG_ERR_OVERFLOW;
     n = add_header(out, cap, n, "Allow", r->allow);
@@ -153,6 +156,21 @@ lg_err lg_response_head(const lg_response *r, const char *request_id, char *out,
     return LG_OK;
 }
 
+lg_err lg_response_text(lg_response *r, int status, char *text, size_t len,
+                        const char *content_type)
+{
+    if (!r || !text || !content_type || strlen(content_type) >= sizeof r->content_type) {
+        free(text);
+        return LG_ERR_INVALID;
+    }
+    free(r->body);
+    r->status = status;
+    r->body = text;
+    r->body_len = len;
+    snprintf(r->content_type, sizeof r->content_type, "%s", content_type);
+    return LG_OK;
+}
+
 void lg_response_release(lg_response *r)
 {
     if (!r)
@@ -160,4 +178,5 @@ void lg_response_release(lg_response *r)
     free(r->body);
     r->body = NULL;
     r->body_len = 0;
+    r->content_type[0] = '\0';
 }

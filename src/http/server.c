@@ -10,6 +10,9 @@
 #include <lendgate/bodies.h>
 #include <lendgate/handlers.h>
 #include <lendgate/log.h>
+#include <lendgate/metrics.h>
+#include <lendgate/observe.h>
+#include <lendgate/ops_handlers.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
 #include <lendgate/webhook_handlers.h>
@@ -65,6 +68,10 @@ static const lg_route routes[] = {
     {"GET", "/partners/webhooks/deliveries", LG_AUTH_PARTNER, 0, 0, lg_h_webhook_list},
     {"GET", "/partners/webhooks/deliveries/:eventId", LG_AUTH_PARTNER, 0, 0, lg_h_webhook_show},
     {"POST", "/partners/webhooks/test", LG_AUTH_PARTNER, 0, BODY_OPTIONAL, lg_h_webhook_test},
+    /* Operations: the scrape (protected like /admin) and the health probes. */
+    {"GET", "/metrics", LG_AUTH_METRICS, 0, 0, lg_h_metrics},
+    {"GET", "/healthz", LG_AUTH_PROBE, 0, 0, lg_h_healthz},
+    {"GET", "/readyz", LG_AUTH_PROBE, 0, 0, lg_h_readyz},
     /* Admin: loans. */
     {"POST", "/admin/loans/:loanId/default", LG_AUTH_ADMIN, 0, BODY_OPTIONAL,
      lg_h_admin_loan_default},
@@ -89,6 +96,7 @@ static void open_service(lg_http_server *srv)
     lg_err rc = lg_service_open(&srv->svc, srv->cfg, err, sizeof err);
     if (rc == LG_OK) {
         srv->has_chain = 1;
+        lg_service_set_metrics(srv->svc, srv->metrics);
         return;
     }
     lg_warn("service.open", "chain unavailable, serving store routes only: %s", err);
@@ -97,6 +105,19 @@ static void open_service(lg_http_server *srv)
         srv->svc = NULL;
         lg_error("service.open", "store unavailable: %s", err);
     }
+    lg_service_set_metrics(srv->svc, srv->metrics);
+}
+
+/* This process's metrics file; without one the worker serves all the same. */
+static void open_metrics(lg_http_server *srv)
+{
+    if (!lg_config_bool(srv->cfg, "metrics", "enabled") ||
+        lg_service_metrics_dir(srv->cfg, srv->metrics_dir, sizeof srv->metrics_dir) != LG_OK)
+        return;
+    lg_err rc = lg_metrics_open(srv->metrics_dir, &srv->metrics);
+    if (rc != LG_OK)
+        lg_warn("metrics.open", "no metrics from this worker (%s): %s", srv->metrics_dir,
+                lg_strerror(rc));
 }
 
 lg_err lg_http_server_init(lg_http_server *srv, const lg_config *cfg)
@@ -105,6 +126,7 @@ lg_err lg_http_server_init(lg_http_server *srv, const lg_config *cfg)
         return LG_ERR_INVALID;
     memset(srv, 0, sizeof *srv);
     srv->cfg = cfg;
+    open_metrics(srv);
     open_service(srv);
     return lg_guard_init(&srv->guard, cfg);
 }
@@ -116,6 +138,8 @@ void lg_http_server_release(lg_http_server *srv)
     lg_service_close(srv->svc);
     srv->svc = NULL;
     lg_guard_release(&srv->guard);
+    lg_metrics_close(srv->metrics);
+    srv->metrics = NULL;
 }
 
 void lg_http_fail(lg_http_call *call, int status, const char *message)
@@ -145,6 +169,7 @@ int lg_http_outcome_failed(lg_http_call *call, const lg_outcome *out)
 {
     if (out->err == LG_OK)
         return 0;
+    call->err = out->err;
     lg_http_fail(call, lg_http_status(out), out->message[0] ? out->message : "Internal error");
     return 1;
 }
@@ -273,9 +298,14 @@ static int authenticate(lg_http_call *call)
     int status = 0;
     if (call->route->auth == LG_AUTH_PUBLIC)
         return ip_admitted(call, 1);
-    if (call->route->auth == LG_AUTH_ADMIN) {
-        if (lg_auth_admin(call->srv->cfg, call->req->remote_user, &status, msg, sizeof msg) ==
-            LG_OK)
+    if (call->route->auth == LG_AUTH_PROBE)
+        return 1;
+    if (call->route->auth == LG_AUTH_ADMIN || call->route->auth == LG_AUTH_METRICS) {
+        lg_err rc =
+            call->route->auth == LG_AUTH_ADMIN
+                ? lg_auth_admin(call->srv->cfg, call->req->remote_user, &status, msg, sizeof msg)
+                : lg_auth_metrics(call->srv->cfg, call->req->remote_user, &status, msg, sizeof msg);
+        if (rc == LG_OK)
             return 1;
         lg_http_fail(call, status, msg);
         return 0;
@@ -286,6 +316,10 @@ static int authenticate(lg_http_call *call)
 static void run(lg_http_call *call)
 {
     lg_request *req = call->req;
+    if (call->route->auth == LG_AUTH_PROBE) {
+        call->route->handler(call); /* answers whatever the state of the store */
+        return;
+    }
     if (!store_ready(call) || !authenticate(call))
         return;
     int body_left_out = call->route->has_body == BODY_OPTIONAL && req->body_len == 0;
@@ -342,6 +376,45 @@ static void route(lg_http_call *call)
     run(call);
 }
 
+/* The call in this process's metrics: partner_api_requests_total, its duration, and
+ * partner_api_errors_total and the rate-limit refusals for a failure. */
+static void record(const lg_http_call *call, int64_t elapsed_ms)
+{
+    lg_metrics *m = call->srv->metrics;
+    char base[LG_METRICS_LABELS_MAX] = "", labels[LG_METRICS_LABELS_MAX], status[8];
+    if (!m)
+        return;
+    int code = call->resp->status;
+    const char *partner = call->have_partner ? call->partner.id : "";
+    if (lg_metrics_label(base, sizeof base, "partner_id", partner) != LG_OK ||
+        lg_metrics_label(base, sizeof base, "endpoint",
+                         call->route ? call->route->pattern : "unmatched") != LG_OK)
+        return;
+    lg_metrics_observe(m, "partner_api_request_duration_seconds", base,
+                       (double)elapsed_ms / 1000.0);
+    snprintf(status, sizeof status, "%d", code);
+    memcpy(labels, base, sizeof base);
+    if (lg_metrics_label(labels, sizeof labels, "status_code", status) == LG_OK)
+        lg_metrics_count(m, "partner_api_requests_total", labels, 1);
+    if (code < 400)
+        return;
+    labels[0] = '\0';
+    if (lg_metrics_label(labels, sizeof labels, "partner_id", partner) == LG_OK &&
+        lg_metrics_label(labels, sizeof labels, "error_type",
+                         lg_http_error_type(call->err, code)) == LG_OK)
+        lg_metrics_count(m, "partner_api_errors_total", labels, 1);
+    if (code == 429)
+        lg_metrics_count(m, "lendgate_ratelimit_refusals_total",
+                         call->have_partner ? "scope=\"partner\"" : "scope=\"ip\"", 1);
+}
+
+void lg_http_reopen_due(lg_http_call *call)
+{
+    lg_http_server *srv = call->srv;
+    if ((srv->broken || !srv->svc || !srv->has_chain) && lg_time_mono_ms() >= srv->next_open_ms)
+        open_service(srv);
+}
+
 void lg_http_handle(lg_http_server *srv, lg_request *req, lg_response *resp)
 {
     if (!srv || !req || !resp)
@@ -361,8 +434,10 @@ void lg_http_handle(lg_http_server *srv, lg_request *req, lg_response *resp)
         if (rc != LG_OK)
             lg_error("audit.write", "partner_api_logs row not written: %s", lg_strerror(rc));
     }
+    int64_t elapsed = lg_time_mono_ms() - req->start_mono_ms;
+    record(&call, elapsed);
     lg_log(resp->status >= 500 ? LG_LOG_WARN : LG_LOG_INFO, "http.request",
            "%s %s status=%d ms=%lld", req->method, call.route ? call.route->pattern : "-",
-           resp->status, (long long)(lg_time_mono_ms() - req->start_mono_ms));
+           resp->status, (long long)elapsed);
     lg_log_set_request_id(NULL);
 }

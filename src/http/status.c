@@ -43,6 +43,48 @@ int lg_http_error_status(lg_err err)
     return statuses[err];
 }
 
+const char *lg_http_error_type(lg_err err, int status)
+{
+    switch (err) {
+    case LG_ERR_LIMIT_DAILY:
+    case LG_ERR_LIMIT_TOTAL:
+        return "limit_exceeded";
+    case LG_ERR_FUNDS:
+    case LG_ERR_WALLET:
+        return "insufficient_funds";
+    case LG_ERR_RPC:
+    case LG_ERR_IO:
+    case LG_ERR_TIMEOUT:
+    case LG_ERR_REVERTED:
+        return "chain";
+    case LG_ERR_BUSY:
+    case LG_ERR_DISK:
+    case LG_ERR_STORE:
+        return "store";
+    default:
+        break;
+    }
+    switch (status) {
+    case 401:
+        return "unauthorized";
+    case 403:
+        return "forbidden";
+    case 404:
+        return "not_found";
+    case 409:
+        return "conflict";
+    case 429:
+        return "rate_limited";
+    case 502:
+    case 504:
+        return "chain";
+    case 503:
+        return "unavailable";
+    default:
+        return status >= 500 ? "internal" : "invalid";
+    }
+}
+
 int lg_http_status(const lg_outcome *out)
 {
     if (!out)

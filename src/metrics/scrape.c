@@ -113,10 +113,11 @@ static void put(lg_metrics_text *out, const char *s)
 }
 
 /* HELP text escapes backslash and newline. */
-static void put_help(lg_metrics_text *out, const lg_mx_entry *e, const char *help, const char *type)
+static void put_help(lg_metrics_text *out, const char *name, size_t name_len, const char *help,
+                     const char *type)
 {
-    int nlen = (int)e->name_len;
-    lg_metrics_printf(out, "# HELP %.*s ", nlen, e->key);
+    int nlen = (int)name_len;
+    lg_metrics_printf(out, "# HELP %.*s ", nlen, name);
     for (const char *p = help; *p; p++) {
         if (*p == '\\')
             put(out, "\\\\");
@@ -125,7 +126,7 @@ static void put_help(lg_metrics_text *out, const lg_mx_entry *e, const char *hel
         else
             lg_mx_text_put(out, p, 1);
     }
-    lg_metrics_printf(out, "\n# TYPE %.*s %s\n", nlen, e->key, type);
+    lg_metrics_printf(out, "\n# TYPE %.*s %s\n", nlen, name, type);
 }
 
 /* The label text of e without braces (may be empty). */
@@ -161,6 +162,13 @@ static void render_histogram(lg_metrics_text *out, const lg_mx_entry *e)
                       cum);
 }
 
+/* A family nothing has counted yet: its HELP and TYPE, so that dashboards and rules
+ * find the name from the first scrape on. */
+static void put_empty(lg_metrics_text *out, const lg_metrics_family *f)
+{
+    put_help(out, f->name, strlen(f->name), f->help ? f->help : "", f->type);
+}
+
 /* Renders the run s[0..n) (one metric name) as a family of type; only series of the
  * kind the type implies are written (a name used with two kinds is a caller's bug). */
 static void render_family(lg_metrics_text *out, lg_mx_entry *const *s, size_t n, const char *type,
@@ -172,7 +180,7 @@ static void render_family(lg_metrics_text *out, lg_mx_entry *const *s, size_t n,
         i++;
     if (i == n)
         return;
-    put_help(out, s[i], help, type);
+    put_help(out, s[i]->key, s[i]->name_len, help, type);
     for (; i < n; i++) {
         if (s[i]->kind == LG_MX_COUNTER && kind == LG_MX_COUNTER)
             render_counter(out, s[i]);
@@ -200,15 +208,18 @@ static void render(lg_metrics_text *out, lg_mx_entry **s, size_t n,
                    const lg_metrics_family *families, size_t nf, unsigned char *done)
 {
     for (size_t f = 0; f < nf; f++) {
+        int seen = 0;
         if (!families[f].name || !families[f].type)
             continue;
         for (size_t i = 0; i < n; i += run_len(s + i, n - i)) {
             if (!done[i] && run_named(s[i], families[f].name)) {
                 render_family(out, s + i, run_len(s + i, n - i), families[f].type,
                               families[f].help ? families[f].help : "");
-                done[i] = 1;
+                done[i] = seen = 1;
             }
         }
+        if (!seen)
+            put_empty(out, &families[f]);
     }
     for (size_t i = 0; i < n; i += run_len(s + i, n - i))
         if (!done[i])

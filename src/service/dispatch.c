@@ -9,6 +9,8 @@
 #include "service_internal.h"
 
 #include <lendgate/dispatch.h>
+#include <lendgate/metrics.h>
+#include <lendgate/observe.h>
 #include <lendgate/proc.h>
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
@@ -170,6 +172,19 @@ static void count(const round *r, lg_attempt_outcome o)
         rep->disabled++;
 }
 
+/* The attempt in the process's metrics: its outcome, and how long a sent one took. */
+static void observe(const round *r, const lg_event_attempt *a)
+{
+    char labels[64] = "";
+    lg_metrics *m = lg_service_metrics(r->svc);
+    if (lg_metrics_label(labels, sizeof labels, "outcome", lg_attempt_outcome_name(a->outcome)) ==
+        LG_OK)
+        lg_metrics_count(m, "lendgate_webhook_deliveries_total", labels, 1);
+    if (a->status_code)
+        lg_metrics_observe(m, "lendgate_webhook_delivery_duration_seconds", "",
+                           (double)a->latency_ms / 1000.0);
+}
+
 static lg_err record(const round *r, const job *j, int64_t now)
 {
     lg_event_attempt a;
@@ -186,6 +201,7 @@ static lg_err record(const round *r, const job *j, int64_t now)
     if (rc != LG_OK)
         return rc;
     count(r, a.outcome);
+    observe(r, &a);
     tell(r, "event %s %s (partner %s, #%llu) attempt %u: %s%s%s (%d, %u ms)", a.event_id,
          j->ev.type, j->ev.partner_id, (unsigned long long)j->ev.seq, no,
          lg_attempt_outcome_name(a.outcome), a.error[0] ? ": " : "", a.error, a.status_code,

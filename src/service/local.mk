@@ -7,8 +7,9 @@ liblendgate_a_SOURCES += src/service/service.c src/service/relay.c src/service/s
 noinst_HEADERS += include/lendgate/service.h src/service/service_internal.h
 # service: the read side of the partner API (credit lines, positions, loans, stats, ledger)
 liblendgate_a_SOURCES += src/service/queries.c src/service/admin.c src/service/admin_loans.c \
-	src/service/dispatch.c
-noinst_HEADERS += include/lendgate/queries.h include/lendgate/admin.h include/lendgate/dispatch.h
+	src/service/dispatch.c src/service/observe.c
+noinst_HEADERS += include/lendgate/queries.h include/lendgate/admin.h include/lendgate/dispatch.h \
+	include/lendgate/observe.h
 
 # service: the handle without a chain (the pipelines: test_pipelines below, and against
 # the devnet in tests/integration/service.mk)

@@ -107,7 +107,10 @@ static lg_err tx_mined(lg_service *svc, lg_chain_tx *tx, const uint8_t hash[LG_R
     if ((rc = lg_svc_deep_enough(svc, block)) != LG_OK)
         return rc;
     tx->state = state;
-    return lg_store_tx_set_state(svc->st, tx->hash, tx->state);
+    rc = lg_store_tx_set_state(svc->st, tx->hash, tx->state);
+    if (rc == LG_OK)
+        lg_svc_tx_event(svc, (int)tx->purpose, state == LG_TXS_MINED ? "mined" : "reverted");
+    return rc;
 }
 
 /* 0 when tx is the one to replace: the newest version of the lowest nonce still
@@ -142,6 +145,7 @@ static lg_err tx_waiting(rec *r, const lg_chain_tx *tx, const lg_chain_tx *all, 
     if (rc != LG_OK && !hash[0])
         return rc;
     r->rep->replaced++;
+    lg_svc_tx_event(r->svc, (int)tx->purpose, "replaced");
     say(r, "reconcile.replaced", "tx %s (nonce %llu) replaced by %s with raised fees%s", tx->hash,
         (unsigned long long)tx->nonce, hash, rc == LG_OK ? "" : " (its broadcast failed)");
     return LG_OK;
@@ -632,6 +636,7 @@ static lg_err fill_gap(rec *r, uint64_t nonce)
                             0, 1, nonce);
     if (rc == LG_OK || persisted) {
         r->rep->nonce_gaps_filled++;
+        lg_svc_count(svc, "lendgate_nonce_gaps_filled_total", "");
         say(r, "reconcile.gapfill", "nonce %llu filled by self-transfer %s%s",
             (unsigned long long)nonce, tx.hash_hex, rc == LG_OK ? "" : " (broadcast pending)");
         rc = LG_OK;
@@ -738,10 +743,12 @@ lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
     rec r = {svc, report, note, note_ctx, LG_OK, ""};
     lg_err rc = LG_OK;
     int fd = lock_pass(svc, &rc);
-    if (fd < 0)
-        return rc;
-    if ((rc = lease_pass(svc, r.owner)) != LG_OK) {
+    if (fd >= 0 && (rc = lease_pass(svc, r.owner)) != LG_OK)
         close(fd);
+    if (fd < 0 || rc != LG_OK) {
+        lg_svc_count(svc, "lendgate_reconcile_runs_total",
+                     rc == LG_ERR_BUSY || rc == LG_ERR_CONFLICT ? "result=\"busy\""
+                                                                : "result=\"error\"");
         return rc;
     }
     if (lg_service_audit_drain(svc, &report->audit_rows) != LG_OK)
@@ -753,6 +760,8 @@ lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
     if (rc != LG_OK)
         lg_warn("reconcile.error", "reconcile stopped: %s (%s)", lg_strerror(rc),
                 lg_svc_chain_text(svc));
+    lg_svc_count(svc, "lendgate_reconcile_runs_total",
+                 rc == LG_OK ? "result=\"ok\"" : "result=\"error\"");
     return rc;
 }
 

@@ -259,6 +259,8 @@ static lg_err persist_tx(lg_service *svc, const lg_signed_tx *tx, const char *lo
     lg_err rc = lg_store_tx_record(svc->st, &row, NULL);
     if (rc != LG_OK)
         lg_error("service.persist", "recording tx %s failed: %s", tx->hash_hex, lg_strerror(rc));
+    else
+        lg_svc_tx_event(svc, (int)purpose, "sent");
     return rc;
 }
 
@@ -483,6 +485,7 @@ lg_err lg_svc_wait(lg_service *svc, const char *hash_hex, uint64_t timeout_ms, c
     rc = lg_store_tx_set_state(svc->st, hash_hex, ok ? LG_TXS_MINED : LG_TXS_REVERTED);
     if (rc != LG_OK)
         return rc;
+    lg_svc_tx_event(svc, -1, ok ? "mined" : "reverted");
     if (ok)
         return LG_OK;
     if (reason && cap)

@@ -49,7 +49,18 @@ struct lg_service {
     uint64_t budget_ms;             /* [http] request_budget_ms */
     uint64_t poll_ms;               /* [chain] receipt_poll_ms */
     lg_read_cached *reads;          /* LG_READ_CACHE_SLOTS, allocated on first use */
+    struct lg_metrics *metrics;     /* lent by the process (observe.h), NULL for none */
 };
+
+/* Counts 1 on the counter (name, labels) of svc's metrics, when it has some. */
+void lg_svc_count(lg_service *svc, const char *name, const char *labels);
+
+/* Counts a platform transaction's event ("sent", "replaced", "mined", "reverted") for
+ * purpose (an lg_tx_purpose, or -1 when the caller does not know it). */
+void lg_svc_tx_event(lg_service *svc, int purpose, const char *event);
+
+/* The rpc observer the metrics install (rpc.h): ctx is the service. */
+void lg_svc_observe_rpc(void *ctx, const char *method, lg_err result, int64_t elapsed_ms);
 
 /* Appends row to this process's audit spool (spool.c) when the store could not take
  * it, with a spool id of its own. Returns LG_OK, LG_ERR_IO, LG_ERR_NOMEM. */

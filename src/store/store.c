@@ -749,6 +749,15 @@ lg_err lg_store_partner_analytics(lg_store *st, const char *partner_id, int64_t 
 
 /* ------------------------------------------------------------ webhook events */
 
+lg_err lg_store_ping(lg_store *st)
+{
+    int version = 0;
+    if (!st)
+        return LG_ERR_INVALID;
+    lg_err rc = WRITE(st, ping, &version);
+    return rc == LG_OK && version == 0 ? LG_ERR_SCHEMA : rc;
+}
+
 lg_err lg_store_set_limit_warn(lg_store *st, uint32_t ratio_bps)
 {
     if (!st || ratio_bps > 10000)

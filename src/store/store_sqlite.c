@@ -186,6 +186,21 @@ static lg_err backend_migrate(lg_store *st, int *applied)
     return rc != LG_OK ? rc : on;
 }
 
+/* BEGIN IMMEDIATE takes the write lock without writing; a read-only file (mode,
+ * mount) is caught by SQLite's own flag. */
+static lg_err backend_ping(lg_store *st, int *version)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    if (sqlite3_db_readonly(h->db, "main") == 1)
+        return LG_ERR_DISK;
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    rc = version_read(h, version);
+    lg_err end = lg_sq_exec(h, LG_SQ_ROLLBACK, "ROLLBACK", "ping");
+    return rc != LG_OK ? rc : end;
+}
+
 /* ------------------------------------------------------------ open, close */
 
 /* SQLite creates files with 0644 (less the umask); the database holds partner
@@ -429,6 +444,7 @@ const lg_store_backend lg_store_sqlite_backend = {
     .event_attempts = lg_sqlite_event_attempts,
     .event_replay = lg_sqlite_event_replay,
     .event_counts = lg_sqlite_event_counts,
+    .ping = backend_ping,
     .position_liquidate = lg_sqlite_position_liquidate,
     .loan_list_overdue = lg_sqlite_loan_list_overdue,
     .loan_default = lg_sqlite_loan_default,

@@ -155,6 +155,16 @@ for server in lighttpd apache; do
     ws_call GET /admin/partners -u 'alice:open sesame'
     expect_eq "$server: /admin with credentials reaches the responder as alice" \
         "$ws_status:$(ws_py 'd["partners"][0]["apiKeyPrefix"]')" "200:sigma"
+    ws_call GET /healthz
+    expect_eq "$server: /healthz is open and answers" "$ws_status:$(ws_py 'd["status"]')" "200:ok"
+    ws_call GET /readyz
+    expect_eq "$server: /readyz is open and says the chain is missing" \
+        "$ws_status:$(ws_py 'd["checks"]["chain"]["ok"]')" "503:False"
+    ws_call GET /metrics
+    expect_eq "$server: /metrics without credentials is 401" "$ws_status" 401
+    ws_call GET /metrics -u 'alice:open sesame'
+    expect_eq "$server: /metrics with credentials is the Prometheus text" \
+        "$ws_status:$(ws_header Content-Type | cut -d';' -f1)" "200:text/plain"
     [ "$(ws_pids | wc -l)" -ge 1 ] && pass "$server: the snippet spawns the pool" ||
         fail "$server: the snippet spawns the pool" "no responder found"
     # lendgate's own 5xx passes through the error pages untouched: body, request id.

@@ -46,3 +46,8 @@ EXTRA_DIST += tests/integration/webhooks.sh tests/integration/webhook_receiver.p
 # Webhook operations (admin and partner) through both web servers.
 TESTS += tests/integration/webhook_admin.sh
 EXTRA_DIST += tests/integration/webhook_admin.sh
+
+# GET /metrics summed over the pool's workers, /healthz and /readyz, through both web
+# servers on the devnet.
+TESTS += tests/integration/metrics.sh
+EXTRA_DIST += tests/integration/metrics.sh

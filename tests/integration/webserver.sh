@@ -10,9 +10,10 @@
 #                               that is because the server is not installed here.
 #                               With ws_socket=PATH set, lighttpd uses the responder
 #                               already listening there instead of spawning a pool.
-#                               With WS_ADMIN=1 the pool serves /admin too, with no
-#                               web server auth (no REMOTE_USER); with WS_ADMIN_AUTH=1
-#                               /admin is behind the server's own basic auth against
+#                               With WS_ADMIN=1 the pool serves /admin, /metrics,
+#                               /healthz and /readyz too, with no web server auth (no
+#                               REMOTE_USER); with WS_ADMIN_AUTH=1 /admin and /metrics
+#                               are behind the server's own basic auth against
 #                               the htpasswd file $WS_ADMIN_HTPASSWD (lighttpd
 #                               mod_auth / Apache AuthType Basic), which then sets
 #                               REMOTE_USER. Neither set: /partners only, as before.
@@ -107,7 +108,9 @@ server.modules += ( "mod_auth", "mod_authn_file" )
 auth.backend = "htpasswd"
 auth.backend.htpasswd.userfile = "$WS_ADMIN_HTPASSWD"
 auth.require = ( "/admin" => ( "method" => "basic", "realm" => "lendgate admin",
-                               "require" => "valid-user" ) )
+                               "require" => "valid-user" ),
+                  "/metrics" => ( "method" => "basic", "realm" => "lendgate admin",
+                                  "require" => "valid-user" ) )
 CONF
 }
 
@@ -158,14 +161,27 @@ LoadModule auth_basic_module $m/mod_auth_basic.so
 LoadModule authz_user_module $m/mod_authz_user.so
 CONF
     fi
-    cat <<CONF
-<Location /admin>
+    local path
+    for path in /admin /metrics; do
+        cat <<CONF
+<Location $path>
     SetHandler fcgid-script
     FcgidWrapper $ws_bin virtual
     Options +ExecCGI
     $require
 </Location>
 CONF
+    done
+    for path in /healthz /readyz; do
+        cat <<CONF
+<Location $path>
+    SetHandler fcgid-script
+    FcgidWrapper $ws_bin virtual
+    Options +ExecCGI
+    Require all granted
+</Location>
+CONF
+    done
 }
 
 ws_apache_conf() {

@@ -23,10 +23,11 @@ LAYERS = {
     "store": "store store_backend events".split(),
     "webhook": ["webhook"],
     "metrics": ["metrics"],
-    "service": "service queries admin setup nonce_store view render dispatch webhooks_admin".split(),
+    "service": ("service queries admin setup nonce_store view render dispatch webhooks_admin "
+                "observe").split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
              "admin_bodies admin_handlers guard ratelimit replay signature netaddr "
-             "chaincap status webhook_bodies webhook_handlers").split(),
+             "chaincap status webhook_bodies webhook_handlers ops_handlers").split(),
 }
 # What each layer may include besides itself. The domain records are model.h's
 # (core): http and bin name them from there, and never include the store's header.
