@@ -2,7 +2,8 @@
 # http_bench.sh - the partner API under load, through lighttpd. Prints:
 #   - requests/second and p50/p99 latency with wrk at 1, 8 and 64 connections for
 #     GET /partners/loan/:id and GET /partners/my/stats, beside the same load on a
-#     no-op FastCGI responder behind the same lighttpd (the floor);
+#     no-op FastCGI responder behind the same lighttpd (the floor), and the loan read
+#     again with [metrics] enabled = false (what counting every call costs);
 #   - the resident memory (VmRSS) of each responder before and after 100,000
 #     requests, and the audit rows written against the responses the clients counted;
 #   - the latency of sequential borrows through lighttpd on the devnet (p50/p99).
@@ -139,6 +140,14 @@ echo "responder VmRSS kB after: $(rss_each)  (${done_n:-?} requests of GET /part
 run "no-op FastCGI (floor)" /noop
 run "GET /partners/loan/:id" /partners/loan/bench-loan-1
 run "GET /partners/my/stats" /partners/my/stats
+# The cost of the metrics on the read path: the same route with [metrics] off, by
+# the same lighttpd restarted (its responders read the configuration at start).
+ws_stop
+printf '[metrics]\nenabled = false\n' >>"$T/lendgate.conf"
+lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
+ws_pid=$!
+for i in $(seq 1 100); do curl -s -o /dev/null "$base/noop" && break; sleep 0.1; done
+run "GET /partners/loan/:id, no metrics" /partners/loan/bench-loan-1
 ws_stop
 rows=$(sqlite3 "$db" 'select count(*) from partner_api_logs')
 echo "audit rows: $rows written, $answered responses counted by the clients" \
