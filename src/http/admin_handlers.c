@@ -24,19 +24,6 @@ static const char key_warning[] = "Save this API key securely. It will not be sh
 static const char secret_warning[] =
     "Store this signing secret securely. It will not be shown again.";
 
-/* JSON text from the store or admin.h as an object; null when empty or not JSON. */
-static struct json_object *parsed(const char *text)
-{
-    if (!text || !*text)
-        return NULL;
-    struct json_object *o = json_tokener_parse(text);
-    if (o && !json_object_is_type(o, json_type_object)) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
-}
-
 void lg_h_admin_create(lg_http_call *call)
 {
     lg_admin_create req;
@@ -528,7 +515,7 @@ static struct json_object *api_log_json(const lg_api_log *l)
     lg_render_str(o, "method", l->method);
     lg_render_str(o, "ipAddress", l->client_ip);
     lg_render_opt(o, "userAgent", l->user_agent);
-    json_object_object_add(o, "requestPayload", parsed(l->payload));
+    lg_render_json(o, "requestPayload", l->payload);
     lg_render_int(o, "statusCode", l->status_code);
     lg_render_int(o, "responseTime", l->duration_ms);
     json_object_object_add(o, "success", json_object_new_boolean(l->success));
@@ -579,8 +566,8 @@ static struct json_object *audit_json(const lg_admin_audit *a)
     lg_render_str(o, "admin", a->admin);
     lg_render_str(o, "action", a->action);
     lg_render_str(o, "target", a->target);
-    json_object_object_add(o, "before", parsed(a->before_json));
-    json_object_object_add(o, "after", parsed(a->after_json));
+    lg_render_json(o, "before", a->before_json);
+    lg_render_json(o, "after", a->after_json);
     lg_render_opt(o, "requestId", a->request_id);
     lg_render_opt(o, "clientIp", a->client_ip);
     lg_render_time(o, "createdAt", a->created_at_ms);
