@@ -20,6 +20,10 @@ void lg_render_int(struct json_object *o, const char *k, int64_t v);
 /* v as a string, or null when v is NULL or empty (an optional field). */
 void lg_render_opt(struct json_object *o, const char *k, const char *v);
 
+/* JSON text v (from the store) as the object it holds, or null when v is NULL, empty
+ * or not a JSON object, so a reader is never handed a string to parse. */
+void lg_render_json(struct json_object *o, const char *k, const char *v);
+
 /* ms as RFC 3339 text, or null for 0 and below (never happened, does not expire). */
 void lg_render_time(struct json_object *o, const char *k, int64_t ms);
 

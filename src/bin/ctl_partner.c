@@ -9,11 +9,11 @@
  */
 #include "config.h"
 
+#include "ctl_common.h"
 #include "ctl_partner.h"
 
 #include <lendgate/admin.h>
 #include <lendgate/admin_bodies.h>
-#include <lendgate/ids.h>
 #include <lendgate/log.h>
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
@@ -22,13 +22,10 @@
 
 #include <ctype.h>
 #include <json-c/json.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -41,24 +38,6 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
 /* ---- messages and exit codes --------------------------------------------------- */
-
-static int refuse(const char *what, const char *fmt, ...) LG_PRINTF(2, 3);
-
-static int refuse(const char *what, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "lendgatectl: %s: ", what);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_RUNTIME;
-}
-
-static int outcome_fail(const char *what, lg_err rc, const lg_outcome *o)
-{
-    return refuse(what, "%s", o->message[0] ? o->message : lg_strerror(rc));
-}
 
 /* ---- options ------------------------------------------------------------------- */
 
@@ -217,14 +196,14 @@ static char *opts_body(const opt_set *o)
 static int field_fail(const char *what, const opt_set *o, const char *msg, lg_err rc)
 {
     if (!msg[0])
-        return refuse(what, "%s", lg_strerror(rc));
+        return lg_ctl_refuse(NULL, what, "%s", lg_strerror(rc));
     for (size_t i = 0; i < o->n; i++) {
         const char *f = o->specs[i].field;
         size_t fl = f ? strlen(f) : 0;
         if (f && strncmp(msg, f, fl) == 0 && msg[fl] == ':')
-            return refuse(what, "%s%s", o->specs[i].flag, msg + fl);
+            return lg_ctl_refuse(NULL, what, "%s%s", o->specs[i].flag, msg + fl);
     }
-    return refuse(what, "%s", msg);
+    return lg_ctl_refuse(NULL, what, "%s", msg);
 }
 
 /* ---- shared state: the store and who acts -------------------------------------- */
@@ -235,36 +214,16 @@ typedef struct ctl_ctx {
     lg_admin_actor who;
 } ctl_ctx;
 
-static void actor_fill(lg_admin_actor *who)
-{
-    const struct passwd *pw = getpwuid(geteuid());
-    memset(who, 0, sizeof *who);
-    if (pw && pw->pw_name)
-        snprintf(who->admin, sizeof who->admin, "cli:%s", pw->pw_name);
-    else
-        snprintf(who->admin, sizeof who->admin, "cli:uid%lu", (unsigned long)geteuid());
-    if (lg_uuid_v4(who->request_id, sizeof who->request_id) != LG_OK)
-        who->request_id[0] = '\0';
-}
-
 static int ctx_open(ctl_ctx *c, lg_config *cfg)
 {
     char err[256];
     c->cfg = cfg;
     c->svc = NULL;
-    actor_fill(&c->who);
+    lg_ctl_actor_fill(&c->who);
     lg_err rc = lg_service_open_store_only(&c->svc, cfg, err, sizeof err);
     if (rc != LG_OK)
-        return refuse("opening the store", "%s (%s)", err[0] ? err : lg_strerror(rc),
-                      lg_config_str(cfg, "store", "path"));
-    return EXIT_OK;
-}
-
-static int check_id(const char *verb, const char *text, char out[LG_ID_LEN])
-{
-    char msg[160];
-    if (lg_validate_loan_id("partner ID", text, out, msg, sizeof msg) != LG_OK)
-        return refuse(verb, "%s", msg);
+        return lg_ctl_refuse(NULL, "opening the store", "%s (%s)", err[0] ? err : lg_strerror(rc),
+                             lg_config_str(cfg, "store", "path"));
     return EXIT_OK;
 }
 
@@ -275,14 +234,6 @@ static const char *when(int64_t ms, char *buf, size_t len)
     if (ms <= 0 || lg_time_format_rfc3339(ms, buf, len) != LG_OK)
         snprintf(buf, len, "-");
     return buf;
-}
-
-static void print_json(json_object *obj)
-{
-    puts(obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-                                                       JSON_C_TO_STRING_SPACED |
-                                                       JSON_C_TO_STRING_NOSLASHESCAPE)
-             : "null");
 }
 
 /* Secrets are [A-Za-z0-9_] text: safe between JSON quotes as they are. */
@@ -340,7 +291,7 @@ static int partner_create(ctl_ctx *c, int argc, char **argv)
             return lg_ctl_usage("partner create: %s is required", create_opts[required[i]].flag);
     char *body = opts_body(&o);
     if (!body)
-        return refuse("partner create", "%s", lg_strerror(LG_ERR_NOMEM));
+        return lg_ctl_refuse(NULL, "partner create", "%s", lg_strerror(LG_ERR_NOMEM));
     lg_admin_create req;
     char msg[320] = "";
     lg_err rc = lg_parse_admin_create(body, strlen(body), &req, msg, sizeof msg);
@@ -355,7 +306,7 @@ static int partner_create(ctl_ctx *c, int argc, char **argv)
     memset(&secrets, 0, sizeof secrets);
     rc = lg_admin_partner_create(c->svc, &c->who, &req, &created, &secrets, &out);
     status = rc == LG_OK ? create_print(&created, &secrets, o.val[C_JSON] != NULL)
-                         : outcome_fail("partner create", rc, &out);
+                         : lg_ctl_outcome_fail(NULL, "partner create", rc, &out);
     lg_admin_secrets_wipe(&secrets);
     lg_memwipe(&req, sizeof req);
     return status;
@@ -370,9 +321,10 @@ static int list_filter(const opt_set *o, lg_partner_filter *f)
     lg_tier tier;
     f->status = f->tier = -1;
     if (o->val[L_STATUS] && lg_partner_status_parse_any(o->val[L_STATUS], &st))
-        return refuse("partner list", "--status: must be ACTIVE, SUSPENDED or INACTIVE");
+        return lg_ctl_refuse(NULL, "partner list",
+                             "--status: must be ACTIVE, SUSPENDED or INACTIVE");
     if (o->val[L_TIER] && lg_tier_parse_any(o->val[L_TIER], &tier))
-        return refuse("partner list", "--tier: must be BASIC, PREMIUM or ENTERPRISE");
+        return lg_ctl_refuse(NULL, "partner list", "--tier: must be BASIC, PREMIUM or ENTERPRISE");
     if (o->val[L_STATUS])
         f->status = (int)st;
     if (o->val[L_TIER])
@@ -380,19 +332,8 @@ static int list_filter(const opt_set *o, lg_partner_filter *f)
     if (lg_validate_limit("--limit", o->val[L_LIMIT], LIST_LIMIT_DEF, LIST_LIMIT_MAX, &f->limit,
                           msg, sizeof msg) != LG_OK ||
         lg_validate_offset("--offset", o->val[L_OFFSET], &f->offset, msg, sizeof msg) != LG_OK)
-        return refuse("partner list", "%s", msg);
+        return lg_ctl_refuse(NULL, "partner list", "%s", msg);
     return EXIT_OK;
-}
-
-/* The admin API's pagination object, so scripts read the CLI and the API alike. */
-static json_object *pagination(uint64_t total, uint32_t limit, uint64_t offset, size_t n)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "total", json_object_new_int64((int64_t)total));
-    json_object_object_add(o, "limit", json_object_new_int64(limit));
-    json_object_object_add(o, "offset", json_object_new_int64((int64_t)offset));
-    json_object_object_add(o, "hasMore", json_object_new_boolean(offset + n < total));
-    return o;
 }
 
 static void list_print_json(const lg_partner *items, size_t n, uint64_t total,
@@ -402,8 +343,8 @@ static void list_print_json(const lg_partner *items, size_t n, uint64_t total,
     for (size_t i = 0; i < n; i++)
         json_object_array_add(arr, lg_view_partner(&items[i]));
     json_object_object_add(root, "partners", arr);
-    json_object_object_add(root, "pagination", pagination(total, f->limit, f->offset, n));
-    print_json(root);
+    json_object_object_add(root, "pagination", lg_ctl_pagination(total, f->limit, f->offset, n));
+    lg_ctl_print_json(root);
     json_object_put(root);
 }
 
@@ -437,7 +378,7 @@ static int partner_list(ctl_ctx *c, int argc, char **argv)
     lg_outcome out;
     lg_err rc = lg_admin_partner_list(c->svc, &f, &items, &n, &total, &out);
     if (rc != LG_OK)
-        return outcome_fail("partner list", rc, &out);
+        return lg_ctl_outcome_fail(NULL, "partner list", rc, &out);
     if (o.val[L_JSON])
         list_print_json(items, n, total, &f);
     else
@@ -508,7 +449,8 @@ static int partner_show(ctl_ctx *c, int argc, char **argv)
     opt_set o = {json_only_opts, COUNT(json_only_opts), {0}, NULL};
     char id[LG_ID_LEN];
     int status = parse_opts(&o, "partner show", argc, argv, 2, 1);
-    if (status != EXIT_OK || (status = check_id("partner show", o.id, id)) != EXIT_OK ||
+    if (status != EXIT_OK ||
+        (status = lg_ctl_partner_id(NULL, "partner show", o.id, id)) != EXIT_OK ||
         (status = ctx_open(c, c->cfg)) != EXIT_OK)
         return status;
     lg_partner p;
@@ -517,7 +459,7 @@ static int partner_show(ctl_ctx *c, int argc, char **argv)
     lg_outcome out;
     lg_err rc = lg_admin_partner_show(c->svc, id, &p, &keys, &nkeys, &out);
     if (rc != LG_OK)
-        return outcome_fail("partner show", rc, &out);
+        return lg_ctl_outcome_fail(NULL, "partner show", rc, &out);
     int64_t now = lg_time_now_ms();
     if (o.val[0]) {
         json_object *root = json_object_new_object(), *arr = json_object_new_array();
@@ -525,7 +467,7 @@ static int partner_show(ctl_ctx *c, int argc, char **argv)
         for (size_t i = 0; i < nkeys; i++)
             json_object_array_add(arr, key_object(&keys[i], now));
         json_object_object_add(root, "apiKeys", arr);
-        print_json(root);
+        lg_ctl_print_json(root);
         json_object_put(root);
     } else {
         show_print_text(&p, keys, nkeys, now);
@@ -565,7 +507,8 @@ static int partner_update(ctl_ctx *c, int argc, char **argv)
     opt_set o = {update_opts, COUNT(update_opts), {0}, NULL};
     char id[LG_ID_LEN];
     int status = parse_opts(&o, "partner update", argc, argv, 2, 1);
-    if (status != EXIT_OK || (status = check_id("partner update", o.id, id)) != EXIT_OK)
+    if (status != EXIT_OK ||
+        (status = lg_ctl_partner_id(NULL, "partner update", o.id, id)) != EXIT_OK)
         return status;
     size_t given = 0;
     for (size_t i = 0; i < o.n; i++)
@@ -574,7 +517,7 @@ static int partner_update(ctl_ctx *c, int argc, char **argv)
         return lg_ctl_usage("partner update: give at least one field to change");
     char *body = opts_body(&o), msg[320] = "";
     if (!body)
-        return refuse("partner update", "%s", lg_strerror(LG_ERR_NOMEM));
+        return lg_ctl_refuse(NULL, "partner update", "%s", lg_strerror(LG_ERR_NOMEM));
     lg_partner p, before, after;
     unsigned mask = 0;
     lg_err rc = lg_parse_admin_patch(body, strlen(body), &p, &mask, msg, sizeof msg);
@@ -593,7 +536,7 @@ static int partner_update(ctl_ctx *c, int argc, char **argv)
         print_changes(&before, &after);
         print_secrets_text(&secrets, "");
     } else {
-        status = outcome_fail("partner update", rc, &out);
+        status = lg_ctl_outcome_fail(NULL, "partner update", rc, &out);
     }
     lg_admin_secrets_wipe(&secrets);
     return status;
@@ -605,14 +548,14 @@ static int partner_set_status(ctl_ctx *c, int argc, char **argv, lg_partner_stat
     snprintf(verb, sizeof verb, "partner %s", argv[1]);
     opt_set o = {json_only_opts, 0, {0}, NULL};
     int status = parse_opts(&o, verb, argc, argv, 2, 1);
-    if (status != EXIT_OK || (status = check_id(verb, o.id, id)) != EXIT_OK ||
+    if (status != EXIT_OK || (status = lg_ctl_partner_id(NULL, verb, o.id, id)) != EXIT_OK ||
         (status = ctx_open(c, c->cfg)) != EXIT_OK)
         return status;
     lg_partner after;
     lg_outcome out;
     lg_err rc = lg_admin_partner_set_status(c->svc, &c->who, id, to, &after, &out);
     if (rc != LG_OK)
-        return outcome_fail(verb, rc, &out);
+        return lg_ctl_outcome_fail(NULL, verb, rc, &out);
     printf("partner %s: %s\n", id, lg_partner_status_name(after.status));
     lg_memwipe(&after, sizeof after);
     return EXIT_OK;
@@ -643,14 +586,15 @@ static int partner_rotate(ctl_ctx *c, int argc, char **argv)
     opt_set o = {rotate_opts, COUNT(rotate_opts), {0}, NULL};
     char id[LG_ID_LEN], msg[320] = "";
     int status = parse_opts(&o, "partner rotate-key", argc, argv, 2, 1);
-    if (status != EXIT_OK || (status = check_id("partner rotate-key", o.id, id)) != EXIT_OK ||
+    if (status != EXIT_OK ||
+        (status = lg_ctl_partner_id(NULL, "partner rotate-key", o.id, id)) != EXIT_OK ||
         (status = ctx_open(c, c->cfg)) != EXIT_OK)
         return status;
     uint64_t grace = lg_config_u64(c->cfg, "admin", "key_grace_seconds");
     lg_apikey_env env = lg_admin_key_env(c->svc, id);
     char *body = o.val[R_GRACE] || o.val[R_ENV] ? opts_body(&o) : strdup("");
     if (!body)
-        return refuse("partner rotate-key", "%s", lg_strerror(LG_ERR_NOMEM));
+        return lg_ctl_refuse(NULL, "partner rotate-key", "%s", lg_strerror(LG_ERR_NOMEM));
     lg_err rc = lg_parse_admin_rotate(body, strlen(body), &grace, &env, msg, sizeof msg);
     free(body);
     if (rc != LG_OK)
@@ -663,7 +607,7 @@ static int partner_rotate(ctl_ctx *c, int argc, char **argv)
     if (rc == LG_OK)
         rotate_print(id, &secrets, old_exp, o.val[R_JSON] != NULL);
     else
-        status = outcome_fail("partner rotate-key", rc, &out);
+        status = lg_ctl_outcome_fail(NULL, "partner rotate-key", rc, &out);
     lg_admin_secrets_wipe(&secrets);
     return status;
 }
@@ -675,17 +619,17 @@ static int read_file(const char *path, char **text, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return refuse("partner import", "cannot open '%s'", path);
+        return lg_ctl_refuse(NULL, "partner import", "cannot open '%s'", path);
     char *buf = malloc(IMPORT_MAX_BYTES + 1);
     size_t n = buf ? fread(buf, 1, IMPORT_MAX_BYTES + 1, f) : 0;
     int bad = !buf || ferror(f) || n > IMPORT_MAX_BYTES;
     fclose(f);
     if (bad) {
         free(buf);
-        return refuse("partner import", "%s: %s", path,
-                      !buf                   ? lg_strerror(LG_ERR_NOMEM)
-                      : n > IMPORT_MAX_BYTES ? "larger than 4 MiB"
-                                             : "read error");
+        return lg_ctl_refuse(NULL, "partner import", "%s: %s", path,
+                             !buf                   ? lg_strerror(LG_ERR_NOMEM)
+                             : n > IMPORT_MAX_BYTES ? "larger than 4 MiB"
+                                                    : "read error");
     }
     buf[n] = '\0';
     *text = buf;
@@ -711,7 +655,7 @@ static int import_apply(ctl_ctx *c, const char *path, const lg_admin_import_entr
 {
     lg_admin_import_result *res = calloc(n ? n : 1, sizeof *res);
     if (!res)
-        return refuse("partner import", "%s", lg_strerror(LG_ERR_NOMEM));
+        return lg_ctl_refuse(NULL, "partner import", "%s", lg_strerror(LG_ERR_NOMEM));
     size_t bad = SIZE_MAX;
     lg_outcome out;
     int status = EXIT_OK;
@@ -719,11 +663,12 @@ static int import_apply(ctl_ctx *c, const char *path, const lg_admin_import_entr
     if (rc == LG_OK)
         import_print(res, n);
     else if (out.message[0])
-        status = refuse("partner import", "%s: %s", path, out.message);
+        status = lg_ctl_refuse(NULL, "partner import", "%s: %s", path, out.message);
     else if (bad < n)
-        status = refuse("partner import", "%s: partners[%zu]: %s", path, bad, lg_strerror(rc));
+        status = lg_ctl_refuse(NULL, "partner import", "%s: partners[%zu]: %s", path, bad,
+                               lg_strerror(rc));
     else
-        status = refuse("partner import", "%s: %s", path, lg_strerror(rc));
+        status = lg_ctl_refuse(NULL, "partner import", "%s: %s", path, lg_strerror(rc));
     for (size_t i = 0; i < n; i++)
         lg_admin_secrets_wipe(&res[i].secrets);
     free(res);
@@ -744,7 +689,8 @@ static int partner_import(ctl_ctx *c, int argc, char **argv)
     lg_err rc = lg_parse_partner_platforms(text, len, &entries, &n, &bad, msg, sizeof msg);
     free(text);
     if (rc != LG_OK)
-        return refuse("partner import", "%s: %s", path, msg[0] ? msg : lg_strerror(rc));
+        return lg_ctl_refuse(NULL, "partner import", "%s: %s", path,
+                             msg[0] ? msg : lg_strerror(rc));
     status = ctx_open(c, c->cfg);
     if (status == EXIT_OK)
         status = import_apply(c, path, entries, n);
@@ -820,7 +766,7 @@ static int audit_filter(const opt_set *o, lg_admin_audit_filter *f)
         lg_validate_limit("--limit", o->val[A_LIMIT], LIST_LIMIT_DEF, LIST_LIMIT_MAX, &f->limit,
                           msg, sizeof msg) != LG_OK ||
         lg_validate_offset("--offset", o->val[A_OFFSET], &f->offset, msg, sizeof msg) != LG_OK)
-        return refuse("audit", "%s", msg);
+        return lg_ctl_refuse(NULL, "audit", "%s", msg);
     return EXIT_OK;
 }
 
@@ -851,8 +797,9 @@ static void audit_print(const lg_admin_audit *items, size_t n, uint64_t total,
         for (size_t i = 0; i < n; i++)
             json_object_array_add(arr, audit_object(&items[i]));
         json_object_object_add(root, "entries", arr);
-        json_object_object_add(root, "pagination", pagination(total, f->limit, f->offset, n));
-        print_json(root);
+        json_object_object_add(root, "pagination",
+                               lg_ctl_pagination(total, f->limit, f->offset, n));
+        lg_ctl_print_json(root);
         json_object_put(root);
         return;
     }
@@ -881,7 +828,7 @@ int lg_ctl_audit(lg_config *cfg, int argc, char **argv)
     if (rc == LG_OK)
         audit_print(items, n, total, &f, o.val[A_JSON] != NULL);
     else
-        status = outcome_fail("audit", rc, &out);
+        status = lg_ctl_outcome_fail(NULL, "audit", rc, &out);
     free(items);
     lg_service_close(c.svc);
     return status;

@@ -13,10 +13,6 @@
 #include <lendgate/config.h>
 #include <lendgate/log.h>
 
-/* Prints "lendgatectl: <message> (see 'lendgatectl help')" on stderr; returns the usage
- * exit status (2) for the caller to return. */
-int lg_ctl_usage(const char *fmt, ...) LG_PRINTF(1, 2);
-
 /* argv[0] is "partner"; argv[1] the sub-verb. */
 int lg_ctl_partner(lg_config *cfg, int argc, char **argv);
 

@@ -6,10 +6,9 @@
  */
 #include "config.h"
 
-#include "ctl_partner.h"
+#include "ctl_common.h"
 #include "ctl_webhook.h"
 
-#include <lendgate/ids.h>
 #include <lendgate/sha256.h>
 #include <lendgate/time.h>
 #include <lendgate/validate.h>
@@ -18,12 +17,9 @@
 #include <lendgate/webhooks_admin.h>
 
 #include <json-c/json.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -49,24 +45,6 @@ static const char help_text[] =
     "                     a new webhook secret, shown once; the old one keeps signing\n"
     "                     for SECONDS (default [webhook] secret_grace_seconds)\n\n"
     "Every action is written to the admin audit trail as cli:<unix user>.\n";
-
-static int refuse(const char *what, const char *fmt, ...) LG_PRINTF(2, 3);
-
-static int refuse(const char *what, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "lendgatectl: webhook %s: ", what);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_RUNTIME;
-}
-
-static int outcome_fail(const char *what, lg_err rc, const lg_outcome *o)
-{
-    return refuse(what, "%s", o->message[0] ? o->message : lg_strerror(rc));
-}
 
 /* ---- options ------------------------------------------------------------------- */
 
@@ -114,43 +92,15 @@ typedef struct ctx {
     lg_admin_actor who;
 } ctx;
 
-static void actor_fill(lg_admin_actor *who)
-{
-    const struct passwd *pw = getpwuid(geteuid());
-    memset(who, 0, sizeof *who);
-    if (pw && pw->pw_name)
-        snprintf(who->admin, sizeof who->admin, "cli:%s", pw->pw_name);
-    else
-        snprintf(who->admin, sizeof who->admin, "cli:uid%lu", (unsigned long)geteuid());
-    if (lg_uuid_v4(who->request_id, sizeof who->request_id) != LG_OK)
-        who->request_id[0] = '\0';
-}
-
 static int ctx_open(ctx *c, lg_config *cfg)
 {
     char err[256] = "";
     c->svc = NULL;
-    actor_fill(&c->who);
+    lg_ctl_actor_fill(&c->who);
     lg_err rc = lg_service_open_store_only(&c->svc, cfg, err, sizeof err);
     if (rc != LG_OK)
-        return refuse("opening the store", "%s", err[0] ? err : lg_strerror(rc));
+        return lg_ctl_refuse("webhook", "opening the store", "%s", err[0] ? err : lg_strerror(rc));
     return EXIT_OK;
-}
-
-static int check_partner(const char *verb, const char *text, char out[LG_ID_LEN])
-{
-    char msg[160];
-    if (lg_validate_loan_id("partner ID", text, out, msg, sizeof msg) != LG_OK)
-        return refuse(verb, "%s", msg);
-    return EXIT_OK;
-}
-
-static void print_json(json_object *obj)
-{
-    puts(obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-                                                       JSON_C_TO_STRING_SPACED |
-                                                       JSON_C_TO_STRING_NOSLASHESCAPE)
-             : "null");
 }
 
 /* ---- list ---------------------------------------------------------------------- */
@@ -165,12 +115,14 @@ static int list_filter(const opts *o, lg_event_filter *f, char partner[LG_ID_LEN
     lg_event_status st;
     memset(f, 0, sizeof *f);
     f->status = -1;
-    if (o->val[L_PARTNER] && check_partner("list", o->val[L_PARTNER], partner) != EXIT_OK)
+    if (o->val[L_PARTNER] &&
+        lg_ctl_partner_id("webhook", "list", o->val[L_PARTNER], partner) != EXIT_OK)
         return EXIT_RUNTIME;
     f->partner_id = o->val[L_PARTNER] ? partner : NULL;
     if (o->val[L_STATUS] && lg_event_status_parse_any(o->val[L_STATUS], &st) != LG_OK)
-        return refuse("list", "--status: must be one of PENDING, DELIVERING, DELIVERED, DEAD, "
-                              "SKIPPED");
+        return lg_ctl_refuse("webhook", "list",
+                             "--status: must be one of PENDING, DELIVERING, DELIVERED, DEAD, "
+                             "SKIPPED");
     if (o->val[L_STATUS])
         f->status = (int)st;
     f->type = o->val[L_TYPE];
@@ -181,23 +133,18 @@ static int list_filter(const opts *o, lg_event_filter *f, char partner[LG_ID_LEN
         lg_validate_limit("--limit", o->val[L_LIMIT], LIST_LIMIT_DEF, LIST_LIMIT_MAX, &f->limit,
                           msg, sizeof msg) != LG_OK ||
         lg_validate_offset("--offset", o->val[L_OFFSET], &f->offset, msg, sizeof msg) != LG_OK)
-        return refuse("list", "%s", msg);
+        return lg_ctl_refuse("webhook", "list", "%s", msg);
     return EXIT_OK;
 }
 
 static void list_json(const lg_event *items, size_t n, uint64_t total, const lg_event_filter *f)
 {
-    json_object *root = json_object_new_object(), *arr = json_object_new_array(),
-                *pg = json_object_new_object();
+    json_object *root = json_object_new_object(), *arr = json_object_new_array();
     for (size_t i = 0; i < n; i++)
         json_object_array_add(arr, lg_view_event(&items[i]));
-    json_object_object_add(pg, "total", json_object_new_int64((int64_t)total));
-    json_object_object_add(pg, "limit", json_object_new_int64(f->limit));
-    json_object_object_add(pg, "offset", json_object_new_int64((int64_t)f->offset));
-    json_object_object_add(pg, "hasMore", json_object_new_boolean(f->offset + n < total));
     json_object_object_add(root, "deliveries", arr);
-    json_object_object_add(root, "pagination", pg);
-    print_json(root);
+    json_object_object_add(root, "pagination", lg_ctl_pagination(total, f->limit, f->offset, n));
+    lg_ctl_print_json(root);
     json_object_put(root);
 }
 
@@ -231,7 +178,7 @@ static int wh_list(ctx *c, lg_config *cfg, int argc, char **argv)
     lg_outcome out;
     lg_err rc = lg_webhook_list(c->svc, &f, &items, &n, &total, &out);
     if (rc != LG_OK)
-        return outcome_fail("list", rc, &out);
+        return lg_ctl_outcome_fail("webhook", "list", rc, &out);
     if (o.val[L_JSON])
         list_json(items, n, total, &f);
     else
@@ -254,9 +201,9 @@ static int wh_show(ctx *c, lg_config *cfg, int argc, char **argv)
     lg_outcome out;
     lg_err rc = lg_webhook_get(c->svc, o.arg, NULL, &e, &att, &n, &out);
     if (rc != LG_OK)
-        return outcome_fail("show", rc, &out);
+        return lg_ctl_outcome_fail("webhook", "show", rc, &out);
     json_object *d = lg_view_event_detail(&e, att, n);
-    print_json(d);
+    lg_ctl_print_json(d);
     json_object_put(d);
     free(att);
     return EXIT_OK;
@@ -272,7 +219,7 @@ static int wh_replay(ctx *c, lg_config *cfg, int argc, char **argv)
     lg_outcome out;
     lg_err rc = lg_webhook_replay(c->svc, &c->who, o.arg, &e, &out);
     if (rc != LG_OK)
-        return outcome_fail("replay", rc, &out);
+        return lg_ctl_outcome_fail("webhook", "replay", rc, &out);
     printf("event %s replayed: %s, attempts %u\n", e.event_id, lg_event_status_name(e.status),
            e.attempts);
     return EXIT_OK;
@@ -289,7 +236,7 @@ static int since_of(const char *text, int64_t *ms)
     const char *body = json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN);
     lg_err rc = lg_parse_webhook_replay_since(body, strlen(body), ms, msg, sizeof msg);
     json_object_put(b);
-    return rc == LG_OK ? EXIT_OK : refuse("replay-since", "--%s", msg);
+    return rc == LG_OK ? EXIT_OK : lg_ctl_refuse("webhook", "replay-since", "--%s", msg);
 }
 
 static int wh_replay_since(ctx *c, lg_config *cfg, int argc, char **argv)
@@ -302,14 +249,14 @@ static int wh_replay_since(ctx *c, lg_config *cfg, int argc, char **argv)
         return status;
     if (!o.val[0])
         return lg_ctl_usage("webhook replay-since: --since is required");
-    if ((status = check_partner("replay-since", o.arg, id)) != EXIT_OK ||
+    if ((status = lg_ctl_partner_id("webhook", "replay-since", o.arg, id)) != EXIT_OK ||
         (status = since_of(o.val[0], &since)) != EXIT_OK || (status = ctx_open(c, cfg)) != EXIT_OK)
         return status;
     uint64_t count = 0;
     lg_outcome out;
     lg_err rc = lg_webhook_replay_since(c->svc, &c->who, id, since, &count, &out);
     if (rc != LG_OK)
-        return outcome_fail("replay-since", rc, &out);
+        return lg_ctl_outcome_fail("webhook", "replay-since", rc, &out);
     printf("%llu event(s) of %s replayed\n", (unsigned long long)count, id);
     return EXIT_OK;
 }
@@ -321,7 +268,8 @@ static int wh_enable(ctx *c, lg_config *cfg, int argc, char **argv)
     opts o = {NULL, 0, {0}, NULL};
     char id[LG_ID_LEN];
     int status = parse(&o, "enable", argc, argv, 1);
-    if (status != EXIT_OK || (status = check_partner("enable", o.arg, id)) != EXIT_OK ||
+    if (status != EXIT_OK ||
+        (status = lg_ctl_partner_id("webhook", "enable", o.arg, id)) != EXIT_OK ||
         (status = ctx_open(c, cfg)) != EXIT_OK)
         return status;
     lg_partner p;
@@ -329,7 +277,7 @@ static int wh_enable(ctx *c, lg_config *cfg, int argc, char **argv)
     lg_err rc = lg_webhook_enable(c->svc, &c->who, id, &p, &out);
     lg_memwipe(&p, sizeof p);
     if (rc != LG_OK)
-        return outcome_fail("enable", rc, &out);
+        return lg_ctl_outcome_fail("webhook", "enable", rc, &out);
     printf("webhook endpoint of %s enabled\n", id);
     return EXIT_OK;
 }
@@ -341,14 +289,15 @@ static int wh_test(ctx *c, lg_config *cfg, int argc, char **argv)
     opts o = {test_flags, COUNT(test_flags), {0}, NULL};
     char id[LG_ID_LEN];
     int status = parse(&o, "test", argc, argv, 1);
-    if (status != EXIT_OK || (status = check_partner("test", o.arg, id)) != EXIT_OK ||
+    if (status != EXIT_OK ||
+        (status = lg_ctl_partner_id("webhook", "test", o.arg, id)) != EXIT_OK ||
         (status = ctx_open(c, cfg)) != EXIT_OK)
         return status;
     lg_event e;
     lg_outcome out;
     lg_err rc = lg_webhook_send_test(c->svc, &c->who, id, o.val[0], &e, &out);
     if (rc != LG_OK)
-        return outcome_fail("test", rc, &out);
+        return lg_ctl_outcome_fail("webhook", "test", rc, &out);
     printf("test event %s queued for %s (sequence %llu)\n", e.event_id, id,
            (unsigned long long)e.seq);
     return EXIT_OK;
@@ -381,7 +330,8 @@ static int wh_rotate(ctx *c, lg_config *cfg, int argc, char **argv)
     char id[LG_ID_LEN], msg[160], body[64];
     uint64_t grace = lg_config_u64(cfg, "webhook", "secret_grace_seconds");
     int status = parse(&o, "rotate-secret", argc, argv, 1);
-    if (status != EXIT_OK || (status = check_partner("rotate-secret", o.arg, id)) != EXIT_OK)
+    if (status != EXIT_OK ||
+        (status = lg_ctl_partner_id("webhook", "rotate-secret", o.arg, id)) != EXIT_OK)
         return status;
     if (o.val[0]) {
         /* Through the API's parser: "--grace: must be an integer ..." as the API says. */
@@ -389,7 +339,8 @@ static int wh_rotate(ctx *c, lg_config *cfg, int argc, char **argv)
         snprintf(body, sizeof body, digits ? "{\"graceSeconds\":%s}" : "{\"graceSeconds\":\"%s\"}",
                  o.val[0]);
         if (lg_parse_webhook_rotate(body, strlen(body), &grace, msg, sizeof msg) != LG_OK)
-            return refuse("rotate-secret", "--grace%s", strchr(msg, ':') ? strchr(msg, ':') : msg);
+            return lg_ctl_refuse("webhook", "rotate-secret", "--grace%s",
+                                 strchr(msg, ':') ? strchr(msg, ':') : msg);
     }
     if ((status = ctx_open(c, cfg)) != EXIT_OK)
         return status;
@@ -398,7 +349,7 @@ static int wh_rotate(ctx *c, lg_config *cfg, int argc, char **argv)
     lg_outcome out;
     lg_err rc = lg_webhook_rotate_secret(c->svc, &c->who, id, grace, &sec, &until, &out);
     status = rc == LG_OK ? rotate_print(id, &sec, until, o.val[1] != NULL)
-                         : outcome_fail("rotate-secret", rc, &out);
+                         : lg_ctl_outcome_fail("webhook", "rotate-secret", rc, &out);
     lg_admin_secrets_wipe(&sec);
     return status;
 }

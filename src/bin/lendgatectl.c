@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "ctl_common.h"
 #include "ctl_partner.h"
 #include "ctl_webhook.h"
 

@@ -1,6 +1,7 @@
 # bin: thin mains over the service layer
 bin_PROGRAMS += lendgatectl
-lendgatectl_SOURCES = src/bin/lendgatectl.c src/bin/ctl_partner.c src/bin/ctl_partner.h
+lendgatectl_SOURCES = src/bin/lendgatectl.c src/bin/ctl_common.c src/bin/ctl_common.h \
+	src/bin/ctl_partner.c src/bin/ctl_partner.h
 # `lendgatectl webhook`: the webhook operations
 lendgatectl_SOURCES += src/bin/ctl_webhook.c src/bin/ctl_webhook.h
 lendgatectl_LDADD = $(LG_LIBS)

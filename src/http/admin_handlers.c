@@ -4,6 +4,7 @@
 #include <lendgate/admin_handlers.h>
 
 #include <lendgate/admin.h>
+#include <lendgate/admin_common.h>
 #include <lendgate/admin_bodies.h>
 #include <lendgate/render.h>
 #include <lendgate/sha256.h>
@@ -23,43 +24,6 @@ static const char key_warning[] = "Save this API key securely. It will not be sh
 static const char secret_warning[] =
     "Store this signing secret securely. It will not be shown again.";
 
-/* JSON text from the store or admin.h as an object; null when empty or not JSON. */
-static struct json_object *parsed(const char *text)
-{
-    if (!text || !*text)
-        return NULL;
-    struct json_object *o = json_tokener_parse(text);
-    if (o && !json_object_is_type(o, json_type_object)) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
-}
-
-static void actor_of(const lg_http_call *call, lg_admin_actor *who)
-{
-    memset(who, 0, sizeof *who);
-    snprintf(who->admin, sizeof who->admin, "%s", call->req->remote_user);
-    snprintf(who->request_id, sizeof who->request_id, "%s", call->req->request_id);
-    snprintf(who->client_ip, sizeof who->client_ip, "%s", call->req->client_ip);
-}
-
-/* The :partnerId of the path into id; 0 and a 400 when it is not a sane id. */
-static int partner_id_arg(lg_http_call *call, char id[LG_ID_LEN])
-{
-    char msg[160];
-    if (lg_validate_loan_id("partnerId", lg_request_param(call->req, "partnerId"), id, msg,
-                            sizeof msg) == LG_OK)
-        return 1;
-    lg_http_fail(call, 400, msg);
-    return 0;
-}
-
-static void body_failed(lg_http_call *call, lg_err rc, const char *msg)
-{
-    lg_http_fail(call, lg_http_error_status(rc), rc == LG_ERR_INVALID ? msg : "Internal error");
-}
-
 void lg_h_admin_create(lg_http_call *call)
 {
     lg_admin_create req;
@@ -70,10 +34,10 @@ void lg_h_admin_create(lg_http_call *call)
     char msg[256];
     lg_err rc = lg_parse_admin_create(call->req->body, call->req->body_len, &req, msg, sizeof msg);
     if (rc != LG_OK) {
-        body_failed(call, rc, msg);
+        lg_admin_body_failed(call, rc, msg);
         return;
     }
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     memset(&sec, 0, sizeof sec);
     memset(&created, 0, sizeof created);
     lg_admin_partner_create(call->srv->svc, &who, &req, &created, &sec, &out);
@@ -98,20 +62,20 @@ void lg_h_admin_rotate_key(lg_http_call *call)
 {
     char id[LG_ID_LEN], msg[256];
     uint64_t grace = lg_config_u64(call->srv->cfg, "admin", "key_grace_seconds");
-    if (!partner_id_arg(call, id))
+    if (!lg_admin_partner_id_arg(call, id))
         return;
     lg_apikey_env env = lg_admin_key_env(call->srv->svc, id);
     lg_err rc =
         lg_parse_admin_rotate(call->req->body, call->req->body_len, &grace, &env, msg, sizeof msg);
     if (rc != LG_OK) {
-        body_failed(call, rc, msg);
+        lg_admin_body_failed(call, rc, msg);
         return;
     }
     lg_admin_actor who;
     lg_admin_secrets sec;
     lg_outcome out = {0};
     int64_t old_expires = 0;
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     memset(&sec, 0, sizeof sec);
     lg_admin_key_rotate(call->srv->svc, &who, id, env, grace, &sec, &old_expires, &out);
     if (!lg_http_outcome_failed(call, &out)) {
@@ -139,12 +103,12 @@ void lg_h_admin_rotate_key(lg_http_call *call)
 void lg_h_admin_rotate_signing(lg_http_call *call)
 {
     char id[LG_ID_LEN];
-    if (!partner_id_arg(call, id))
+    if (!lg_admin_partner_id_arg(call, id))
         return;
     lg_admin_actor who;
     lg_admin_secrets sec;
     lg_outcome out = {0};
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     memset(&sec, 0, sizeof sec);
     lg_admin_signing_rotate(call->srv->svc, &who, id, &sec, &out);
     if (!lg_http_outcome_failed(call, &out)) {
@@ -235,18 +199,18 @@ void lg_h_admin_update(lg_http_call *call)
         lg_http_fail(call, 500, "Internal error");
         return;
     }
-    lg_err rc = partner_id_arg(call, id) ? LG_OK : LG_ERR_INVALID;
+    lg_err rc = lg_admin_partner_id_arg(call, id) ? LG_OK : LG_ERR_INVALID;
     if (rc == LG_OK) {
         rc = lg_parse_admin_patch(call->req->body, call->req->body_len, &p[0], &mask, msg,
                                   sizeof msg);
         if (rc != LG_OK)
-            body_failed(call, rc, msg);
+            lg_admin_body_failed(call, rc, msg);
     }
     if (rc == LG_OK) {
         lg_admin_actor who;
         lg_admin_secrets sec;
         lg_outcome out = {0};
-        actor_of(call, &who);
+        lg_admin_actor_of(call, &who);
         memset(&sec, 0, sizeof sec);
         memcpy(p[0].id, id, sizeof id);
         lg_admin_partner_update(call->srv->svc, &who, &p[0], mask, &p[1], &p[2], &sec, &out);
@@ -261,20 +225,16 @@ void lg_h_admin_update(lg_http_call *call)
 static void set_status(lg_http_call *call, lg_partner_status status)
 {
     char id[LG_ID_LEN];
-    if (!partner_id_arg(call, id))
+    if (!lg_admin_partner_id_arg(call, id))
         return;
     lg_admin_actor who;
     lg_partner after;
     lg_outcome out = {0};
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     memset(&after, 0, sizeof after);
     lg_admin_partner_set_status(call->srv->svc, &who, id, status, &after, &out);
-    if (!lg_http_outcome_failed(call, &out)) {
-        struct json_object *o = json_object_new_object();
-        if (o)
-            json_object_object_add(o, "partner", lg_view_partner(&after));
-        lg_http_reply(call, 200, o);
-    }
+    if (!lg_http_outcome_failed(call, &out))
+        lg_http_reply(call, 200, lg_admin_wrap("partner", lg_view_partner(&after)));
     lg_memwipe(&after, sizeof after);
 }
 
@@ -286,26 +246,6 @@ void lg_h_admin_suspend(lg_http_call *call)
 void lg_h_admin_activate(lg_http_call *call)
 {
     set_status(call, LG_PARTNER_ACTIVE);
-}
-
-/* {name: items, pagination: {...}}; takes items. */
-static struct json_object *page_json(const char *name, struct json_object *items, size_t n,
-                                     uint64_t total, uint32_t limit, uint64_t offset)
-{
-    struct json_object *o = json_object_new_object(), *pg = json_object_new_object();
-    if (!o || !pg || !items) {
-        json_object_put(o);
-        json_object_put(pg);
-        json_object_put(items);
-        return NULL;
-    }
-    json_object_object_add(o, name, items);
-    lg_render_int(pg, "total", (int64_t)total);
-    lg_render_int(pg, "limit", limit);
-    lg_render_int(pg, "offset", (int64_t)offset);
-    json_object_object_add(pg, "hasMore", json_object_new_boolean(offset + n < total));
-    json_object_object_add(o, "pagination", pg);
-    return o;
 }
 
 typedef lg_err (*choice_parse_fn)(const char *text, int *out);
@@ -376,7 +316,7 @@ void lg_h_admin_list(lg_http_call *call)
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
             json_object_array_add(arr, lg_view_partner(&items[i]));
-        lg_http_reply(call, 200, page_json("partners", arr, n, total, f.limit, f.offset));
+        lg_http_reply(call, 200, lg_admin_page_json("partners", arr, n, total, f.limit, f.offset));
     }
     if (items)
         lg_memwipe(items, n * sizeof *items);
@@ -400,7 +340,7 @@ static struct json_object *key_json(const lg_api_key *k)
 void lg_h_admin_show(lg_http_call *call)
 {
     char id[LG_ID_LEN];
-    if (!partner_id_arg(call, id))
+    if (!lg_admin_partner_id_arg(call, id))
         return;
     lg_partner p;
     lg_api_key *keys = NULL;
@@ -512,7 +452,7 @@ void lg_h_admin_analytics(lg_http_call *call)
 {
     char id[LG_ID_LEN], period[16];
     unsigned days = 30;
-    if (!partner_id_arg(call, id) || !period_arg(call, &days))
+    if (!lg_admin_partner_id_arg(call, id) || !period_arg(call, &days))
         return;
     lg_admin_analytics a;
     lg_outcome out = {0};
@@ -575,7 +515,7 @@ static struct json_object *api_log_json(const lg_api_log *l)
     lg_render_str(o, "method", l->method);
     lg_render_str(o, "ipAddress", l->client_ip);
     lg_render_opt(o, "userAgent", l->user_agent);
-    json_object_object_add(o, "requestPayload", parsed(l->payload));
+    lg_render_json(o, "requestPayload", l->payload);
     lg_render_int(o, "statusCode", l->status_code);
     lg_render_int(o, "responseTime", l->duration_ms);
     json_object_object_add(o, "success", json_object_new_boolean(l->success));
@@ -612,7 +552,7 @@ void lg_h_admin_api_logs(lg_http_call *call)
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
             json_object_array_add(arr, api_log_json(&items[i]));
-        lg_http_reply(call, 200, page_json("logs", arr, n, total, f.limit, f.offset));
+        lg_http_reply(call, 200, lg_admin_page_json("logs", arr, n, total, f.limit, f.offset));
     }
     free(items);
 }
@@ -626,35 +566,22 @@ static struct json_object *audit_json(const lg_admin_audit *a)
     lg_render_str(o, "admin", a->admin);
     lg_render_str(o, "action", a->action);
     lg_render_str(o, "target", a->target);
-    json_object_object_add(o, "before", parsed(a->before_json));
-    json_object_object_add(o, "after", parsed(a->after_json));
+    lg_render_json(o, "before", a->before_json);
+    lg_render_json(o, "after", a->after_json);
     lg_render_opt(o, "requestId", a->request_id);
     lg_render_opt(o, "clientIp", a->client_ip);
     lg_render_time(o, "createdAt", a->created_at_ms);
     return o;
 }
 
-/* An optional free-text query argument (admin, action) of at most cap - 1 bytes. */
-static int text_arg(lg_http_call *call, const char *name, char *out, size_t cap)
-{
-    char msg[160];
-    out[0] = '\0';
-    lg_err rc = lg_request_query(call->req, name, out, cap);
-    if (rc == LG_OK || rc == LG_ERR_NOT_FOUND)
-        return 1;
-    out[0] = '\0';
-    snprintf(msg, sizeof msg, "%s: must be printable text of at most %zu bytes", name, cap - 1);
-    lg_http_fail(call, 400, msg);
-    return 0;
-}
-
 void lg_h_admin_audit(lg_http_call *call)
 {
     char admin[LG_NAME_LEN], action[64], target[LG_ID_LEN];
     lg_admin_audit_filter f = {0};
-    if (!text_arg(call, "admin", admin, sizeof admin) ||
-        !text_arg(call, "action", action, sizeof action) || !id_arg(call, "target", target) ||
-        !range_args(call, &f.start_ms, &f.end_ms) || !lg_http_page_args(call, &f.limit, &f.offset))
+    if (!lg_admin_text_arg(call, "admin", admin, sizeof admin, NULL) ||
+        !lg_admin_text_arg(call, "action", action, sizeof action, NULL) ||
+        !id_arg(call, "target", target) || !range_args(call, &f.start_ms, &f.end_ms) ||
+        !lg_http_page_args(call, &f.limit, &f.offset))
         return;
     f.admin = admin[0] ? admin : NULL;
     f.action = action[0] ? action : NULL;
@@ -668,7 +595,7 @@ void lg_h_admin_audit(lg_http_call *call)
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
             json_object_array_add(arr, audit_json(&items[i]));
-        lg_http_reply(call, 200, page_json("entries", arr, n, total, f.limit, f.offset));
+        lg_http_reply(call, 200, lg_admin_page_json("entries", arr, n, total, f.limit, f.offset));
     }
     free(items);
 }
@@ -686,13 +613,13 @@ void lg_h_admin_loan_default(lg_http_call *call)
     lg_err rc =
         lg_parse_admin_loan_default(call->req->body, call->req->body_len, reason, msg, sizeof msg);
     if (rc != LG_OK) {
-        body_failed(call, rc, msg);
+        lg_admin_body_failed(call, rc, msg);
         return;
     }
     lg_admin_actor who;
     lg_loan after;
     lg_outcome out = {0};
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     memset(&after, 0, sizeof after);
     lg_admin_loan_default(call->srv->svc, &who, id, reason, &after, &out);
     if (lg_http_outcome_failed(call, &out))

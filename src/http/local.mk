@@ -3,8 +3,9 @@
 liblendgate_a_SOURCES += src/http/request.c src/http/response.c src/http/json_input.c \
 	src/http/validate.c src/http/router.c src/http/auth.c src/http/audit.c src/http/chaincap.c \
 	src/http/bodies.c src/http/handlers.c src/http/server.c src/http/status.c
-liblendgate_a_SOURCES += src/http/admin_bodies.c src/http/admin_handlers.c
-noinst_HEADERS += include/lendgate/admin_bodies.h include/lendgate/admin_handlers.h
+liblendgate_a_SOURCES += src/http/admin_bodies.c src/http/admin_handlers.c src/http/admin_common.c
+noinst_HEADERS += include/lendgate/admin_bodies.h include/lendgate/admin_handlers.h \
+	include/lendgate/admin_common.h
 
 check_PROGRAMS += tests/unit/test_admin_bodies
 tests_unit_test_admin_bodies_SOURCES = tests/unit/test_admin_bodies.c

@@ -4,6 +4,7 @@
 
 #include <lendgate/webhook_handlers.h>
 
+#include <lendgate/admin_common.h>
 #include <lendgate/render.h>
 #include <lendgate/sha256.h>
 #include <lendgate/status.h>
@@ -21,25 +22,6 @@
 static const char secret_warning[] =
     "Store this webhook secret securely. It will not be shown again.";
 
-static void actor_of(const lg_http_call *call, lg_admin_actor *who)
-{
-    memset(who, 0, sizeof *who);
-    snprintf(who->admin, sizeof who->admin, "%s", call->req->remote_user);
-    snprintf(who->request_id, sizeof who->request_id, "%s", call->req->request_id);
-    snprintf(who->client_ip, sizeof who->client_ip, "%s", call->req->client_ip);
-}
-
-/* The :partnerId of the path into id; 0 and a 400 when it is not a sane id. */
-static int partner_id_arg(lg_http_call *call, char id[LG_ID_LEN])
-{
-    char msg[160];
-    if (lg_validate_loan_id("partnerId", lg_request_param(call->req, "partnerId"), id, msg,
-                            sizeof msg) == LG_OK)
-        return 1;
-    lg_http_fail(call, 400, msg);
-    return 0;
-}
-
 /* The :eventId of the path into id (the service checks its shape); 0 and a 400 when
  * it cannot even be held. */
 static int event_id_arg(lg_http_call *call, char id[LG_EVENT_ID_LEN])
@@ -53,32 +35,7 @@ static int event_id_arg(lg_http_call *call, char id[LG_EVENT_ID_LEN])
     return 0;
 }
 
-static void body_failed(lg_http_call *call, lg_err rc, const char *msg)
-{
-    lg_http_fail(call, lg_http_error_status(rc), rc == LG_ERR_INVALID ? msg : "Internal error");
-}
-
 /* ------------------------------------------------------------ lists */
-
-/* {deliveries: items, pagination: {...}}: the admin lists' envelope; takes items. */
-static struct json_object *page_json(struct json_object *items, size_t n, uint64_t total,
-                                     uint32_t limit, uint64_t offset)
-{
-    struct json_object *o = json_object_new_object(), *pg = json_object_new_object();
-    if (!o || !pg || !items) {
-        json_object_put(o);
-        json_object_put(pg);
-        json_object_put(items);
-        return NULL;
-    }
-    json_object_object_add(o, "deliveries", items);
-    lg_render_int(pg, "total", (int64_t)total);
-    lg_render_int(pg, "limit", limit);
-    lg_render_int(pg, "offset", (int64_t)offset);
-    json_object_object_add(pg, "hasMore", json_object_new_boolean(offset + n < total));
-    json_object_object_add(o, "pagination", pg);
-    return o;
-}
 
 static int status_arg(lg_http_call *call, int *status)
 {
@@ -96,27 +53,13 @@ static int status_arg(lg_http_call *call, int *status)
     return 0;
 }
 
-/* An optional query argument of at most cap - 1 bytes into out ("" = absent). */
-static int text_arg(lg_http_call *call, const char *name, char *out, size_t cap, const char *why)
-{
-    char msg[160];
-    out[0] = '\0';
-    lg_err rc = lg_request_query(call->req, name, out, cap);
-    if (rc == LG_OK || rc == LG_ERR_NOT_FOUND)
-        return 1;
-    out[0] = '\0';
-    snprintf(msg, sizeof msg, "%s: %s", name, why);
-    lg_http_fail(call, 400, msg);
-    return 0;
-}
-
 /* The query's filters but partnerId into f (type points into type). */
 static int filter_args(lg_http_call *call, lg_event_filter *f, char type[LG_EVENT_TYPE_LEN])
 {
     memset(f, 0, sizeof *f);
     if (!status_arg(call, &f->status) ||
-        !text_arg(call, "eventType", type, LG_EVENT_TYPE_LEN,
-                  "must be an event type such as loan.borrowed") ||
+        !lg_admin_text_arg(call, "eventType", type, LG_EVENT_TYPE_LEN,
+                           "must be an event type such as loan.borrowed") ||
         !lg_http_date_arg(call, "since", &f->start_ms) ||
         !lg_http_date_arg(call, "until", &f->end_ms) ||
         !lg_http_page_args(call, &f->limit, &f->offset))
@@ -136,7 +79,8 @@ static void list_reply(lg_http_call *call, const lg_event_filter *f)
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < n; i++)
             json_object_array_add(arr, lg_view_event(&items[i]));
-        lg_http_reply(call, 200, page_json(arr, n, total, f->limit, f->offset));
+        lg_http_reply(call, 200,
+                      lg_admin_page_json("deliveries", arr, n, total, f->limit, f->offset));
     }
     free(items);
 }
@@ -146,7 +90,8 @@ void lg_h_admin_webhook_list(lg_http_call *call)
     char type[LG_EVENT_TYPE_LEN], partner[LG_ID_LEN + 8], id[LG_ID_LEN], msg[160];
     lg_event_filter f;
     if (!filter_args(call, &f, type) ||
-        !text_arg(call, "partnerId", partner, sizeof partner, "must match ^[A-Za-z0-9_-]{1,64}$"))
+        !lg_admin_text_arg(call, "partnerId", partner, sizeof partner,
+                           "must match ^[A-Za-z0-9_-]{1,64}$"))
         return;
     if (partner[0] && lg_validate_loan_id("partnerId", partner, id, msg, sizeof msg) != LG_OK) {
         lg_http_fail(call, 400, msg);
@@ -193,19 +138,6 @@ void lg_h_webhook_show(lg_http_call *call)
     show(call, call->partner.id);
 }
 
-/* {"event": e} */
-static struct json_object *event_reply(const lg_event *e)
-{
-    struct json_object *o = json_object_new_object(), *ev = lg_view_event(e);
-    if (!o || !ev) {
-        json_object_put(o);
-        json_object_put(ev);
-        return NULL;
-    }
-    json_object_object_add(o, "event", ev);
-    return o;
-}
-
 void lg_h_admin_webhook_replay(lg_http_call *call)
 {
     char id[LG_EVENT_ID_LEN];
@@ -214,10 +146,10 @@ void lg_h_admin_webhook_replay(lg_http_call *call)
     lg_admin_actor who;
     lg_event e;
     lg_outcome out = {0};
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     lg_webhook_replay(call->srv->svc, &who, id, &e, &out);
     if (!lg_http_outcome_failed(call, &out))
-        lg_http_reply(call, 200, event_reply(&e));
+        lg_http_reply(call, 200, lg_admin_wrap("event", lg_view_event(&e)));
 }
 
 /* ------------------------------------------------------------ partner actions */
@@ -226,18 +158,18 @@ void lg_h_admin_webhook_replay_since(lg_http_call *call)
 {
     char id[LG_ID_LEN], msg[256];
     int64_t since = 0;
-    if (!partner_id_arg(call, id))
+    if (!lg_admin_partner_id_arg(call, id))
         return;
     lg_err rc = lg_parse_webhook_replay_since(call->req->body, call->req->body_len, &since, msg,
                                               sizeof msg);
     if (rc != LG_OK) {
-        body_failed(call, rc, msg);
+        lg_admin_body_failed(call, rc, msg);
         return;
     }
     lg_admin_actor who;
     uint64_t count = 0;
     lg_outcome out = {0};
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     lg_webhook_replay_since(call->srv->svc, &who, id, since, &count, &out);
     if (lg_http_outcome_failed(call, &out))
         return;
@@ -253,20 +185,16 @@ void lg_h_admin_webhook_replay_since(lg_http_call *call)
 void lg_h_admin_webhook_enable(lg_http_call *call)
 {
     char id[LG_ID_LEN];
-    if (!partner_id_arg(call, id))
+    if (!lg_admin_partner_id_arg(call, id))
         return;
     lg_admin_actor who;
     lg_partner after;
     lg_outcome out = {0};
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     memset(&after, 0, sizeof after);
     lg_webhook_enable(call->srv->svc, &who, id, &after, &out);
-    if (!lg_http_outcome_failed(call, &out)) {
-        struct json_object *o = json_object_new_object();
-        if (o)
-            json_object_object_add(o, "partner", lg_view_partner(&after));
-        lg_http_reply(call, 200, o);
-    }
+    if (!lg_http_outcome_failed(call, &out))
+        lg_http_reply(call, 200, lg_admin_wrap("partner", lg_view_partner(&after)));
     lg_memwipe(&after, sizeof after);
 }
 
@@ -277,23 +205,25 @@ static void send_test(lg_http_call *call, const lg_admin_actor *who, const char 
     lg_err rc = lg_parse_webhook_test(call->req->body, call->req->body_len, message, sizeof message,
                                       msg, sizeof msg);
     if (rc != LG_OK) {
-        body_failed(call, rc, msg);
+        lg_admin_body_failed(call, rc, msg);
         return;
     }
     lg_event e;
     lg_outcome out = {0};
     lg_webhook_send_test(call->srv->svc, who, partner_id, message, &e, &out);
     if (!lg_http_outcome_failed(call, &out))
-        lg_http_reply(call, 202, event_reply(&e)); /* queued: the dispatcher delivers it */
+        lg_http_reply(
+            call, 202,
+            lg_admin_wrap("event", lg_view_event(&e))); /* queued: the dispatcher delivers it */
 }
 
 void lg_h_admin_webhook_test(lg_http_call *call)
 {
     char id[LG_ID_LEN];
     lg_admin_actor who;
-    if (!partner_id_arg(call, id))
+    if (!lg_admin_partner_id_arg(call, id))
         return;
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     send_test(call, &who, id);
 }
 
@@ -306,19 +236,19 @@ void lg_h_admin_webhook_rotate(lg_http_call *call)
 {
     char id[LG_ID_LEN], msg[256];
     uint64_t grace = lg_config_u64(call->srv->cfg, "webhook", "secret_grace_seconds");
-    if (!partner_id_arg(call, id))
+    if (!lg_admin_partner_id_arg(call, id))
         return;
     lg_err rc =
         lg_parse_webhook_rotate(call->req->body, call->req->body_len, &grace, msg, sizeof msg);
     if (rc != LG_OK) {
-        body_failed(call, rc, msg);
+        lg_admin_body_failed(call, rc, msg);
         return;
     }
     lg_admin_actor who;
     lg_admin_secrets sec;
     int64_t prev_until = 0;
     lg_outcome out = {0};
-    actor_of(call, &who);
+    lg_admin_actor_of(call, &who);
     lg_webhook_rotate_secret(call->srv->svc, &who, id, grace, &sec, &prev_until, &out);
     if (!lg_http_outcome_failed(call, &out)) {
         struct json_object *o = json_object_new_object();

@@ -84,24 +84,34 @@ lg_err lg_admin_partner_json(const lg_partner *p, char *out, size_t cap)
     if (!p || !out || cap == 0)
         return LG_ERR_INVALID;
     out[0] = '\0';
-    json_object *o = lg_view_partner(p);
+    return lg_svc_json_text(lg_view_partner(p), out, cap);
+}
+
+lg_err lg_svc_json_text(json_object *o, char *buf, size_t cap)
+{
     if (!o)
         return LG_ERR_NOMEM;
     size_t len = 0;
     const char *text = json_object_to_json_string_length(
         o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    lg_err rc = LG_OK;
-    if (!text)
-        rc = LG_ERR_NOMEM;
-    else if (len >= cap)
-        rc = LG_ERR_OVERFLOW;
-    else
-        memcpy(out, text, len + 1);
+    lg_err rc = !text ? LG_ERR_NOMEM : len >= cap ? LG_ERR_OVERFLOW : LG_OK;
+    if (rc == LG_OK)
+        memcpy(buf, text, len + 1);
     json_object_put(o);
     return rc;
 }
 
 /* ------------------------------------------------------------ audit hook */
+
+void lg_svc_audit_row(lg_admin_audit *row, const lg_admin_actor *who, const char *action,
+                      const char *target)
+{
+    snprintf(row->admin, sizeof row->admin, "%s", who->admin);
+    snprintf(row->action, sizeof row->action, "%s", action);
+    snprintf(row->target, sizeof row->target, "%s", target);
+    snprintf(row->request_id, sizeof row->request_id, "%s", who->request_id);
+    snprintf(row->client_ip, sizeof row->client_ip, "%s", who->client_ip);
+}
 
 typedef struct audit_ctx {
     const lg_admin_actor *who;
@@ -128,11 +138,7 @@ static lg_err audit_fill(void *ctx, const lg_partner *before, const lg_partner *
         action = before ? "partner.import.update" : "partner.import.create";
     if (!subject)
         return LG_ERR_INVALID;
-    snprintf(row->admin, sizeof row->admin, "%s", c->who->admin);
-    snprintf(row->action, sizeof row->action, "%s", action);
-    snprintf(row->target, sizeof row->target, "%s", subject->id);
-    snprintf(row->request_id, sizeof row->request_id, "%s", c->who->request_id);
-    snprintf(row->client_ip, sizeof row->client_ip, "%s", c->who->client_ip);
+    lg_svc_audit_row(row, c->who, action, subject->id);
     lg_err rc = LG_OK;
     if (before)
         rc = lg_admin_partner_json(before, row->before_json, sizeof row->before_json);
@@ -287,13 +293,6 @@ static lg_err secrets_outcome(lg_outcome *out, lg_err rc, lg_admin_secrets *secr
     return store_outcome(out, rc, what);
 }
 
-/* The answer to a call that left out an argument it needs. */
-static lg_err missing_args(lg_outcome *out)
-{
-    lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error (missing argument)");
-    return LG_ERR_INVALID;
-}
-
 static lg_err secret_failed(lg_outcome *out, lg_err rc, lg_admin_secrets *secrets)
 {
     lg_admin_secrets_wipe(secrets);
@@ -439,7 +438,7 @@ lg_err lg_admin_partner_create(lg_service *svc, const lg_admin_actor *who,
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !cfg || !who || !req || !created || !secrets)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     lg_admin_create full = *req;
     limit_defaults(&full.partner, cfg);
@@ -496,7 +495,7 @@ lg_err lg_admin_key_rotate(lg_service *svc, const lg_admin_actor *who, const cha
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !who || !partner_id || !secrets)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     if (grace_seconds > MAX_GRACE_S)
         return bad_field(out, "", "graceSeconds", "must be at most 31536000");
@@ -519,7 +518,7 @@ lg_err lg_admin_signing_rotate(lg_service *svc, const lg_admin_actor *who, const
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !who || !partner_id || !secrets)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     lg_partner p;
     lg_err rc = lg_store_partner_get(st, partner_id, &p);
@@ -595,7 +594,7 @@ lg_err lg_admin_partner_update(lg_service *svc, const lg_admin_actor *who, const
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !who || !p || !secrets)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     if (mask & LG_PF_WEBHOOK_SECRET)
         return bad_field(out, "", "webhookSecret", "secrets are generated, never set");
@@ -625,7 +624,7 @@ lg_err lg_admin_partner_set_status(lg_service *svc, const lg_admin_actor *who,
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !who || !partner_id)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     if (status != LG_PARTNER_ACTIVE && status != LG_PARTNER_SUSPENDED)
         return bad_field(out, "", "status", "must be ACTIVE or SUSPENDED");
     lg_err rc = lg_store_partner_get(st, partner_id, &cur);
@@ -726,7 +725,7 @@ lg_err lg_admin_analytics_get(lg_service *svc, const char *partner_id, unsigned 
     if (!out)
         return LG_ERR_INVALID;
     if (!a || !st || !cfg || !partner_id)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     memset(a, 0, sizeof *a);
     if (period_days != 7 && period_days != 30 && period_days != 90)
         return bad_field(out, "", "period", "must be 7d, 30d or 90d");
@@ -886,7 +885,7 @@ lg_err lg_admin_import(lg_service *svc, const lg_admin_actor *who,
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !cfg || !who || (n && (!entries || !results)))
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     memset(out, 0, sizeof *out);
     if (n)
         memset(results, 0, n * sizeof *results);

@@ -49,11 +49,7 @@ static lg_err loan_audit_fill(void *ctx, const lg_partner *before, const lg_part
     const loan_audit *c = ctx;
     (void)before;
     (void)after;
-    snprintf(row->admin, sizeof row->admin, "%s", c->who->admin);
-    snprintf(row->action, sizeof row->action, "loan.default");
-    snprintf(row->target, sizeof row->target, "%s", c->before->id);
-    snprintf(row->request_id, sizeof row->request_id, "%s", c->who->request_id);
-    snprintf(row->client_ip, sizeof row->client_ip, "%s", c->who->client_ip);
+    lg_svc_audit_row(row, c->who, "loan.default", c->before->id);
     lg_err rc = loan_state_json(c->before, c->before->status, NULL, row->before_json,
                                 sizeof row->before_json);
     if (rc == LG_OK)
@@ -86,10 +82,8 @@ lg_err lg_admin_loan_default(lg_service *svc, const lg_admin_actor *who, const c
         after = &scratch;
     if (!out)
         return LG_ERR_INVALID;
-    if (!st || !who || !loan_id) {
-        lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error (missing argument)");
-        return LG_ERR_INVALID;
-    }
+    if (!st || !who || !loan_id)
+        return lg_svc_missing_args(out);
     if (!reason || !reason[0])
         reason = DEFAULT_REASON;
     /* Loan ids are the store's UUIDs: anything longer names no loan. */

@@ -23,6 +23,16 @@ void lg_render_opt(struct json_object *o, const char *k, const char *v)
     json_object_object_add(o, k, v && *v ? json_object_new_string(v) : NULL);
 }
 
+void lg_render_json(struct json_object *o, const char *k, const char *v)
+{
+    struct json_object *j = v && *v ? json_tokener_parse(v) : NULL;
+    if (j && !json_object_is_type(j, json_type_object)) {
+        json_object_put(j);
+        j = NULL;
+    }
+    json_object_object_add(o, k, j);
+}
+
 void lg_render_time(struct json_object *o, const char *k, int64_t ms)
 {
     char t[LG_RFC3339_LEN] = "";

@@ -118,6 +118,12 @@ lg_err lg_svc_done(lg_outcome *out, lg_done done)
     return LG_OK;
 }
 
+lg_err lg_svc_missing_args(lg_outcome *out)
+{
+    lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error (missing argument)");
+    return LG_ERR_INVALID;
+}
+
 int lg_svc_store_err(lg_err rc)
 {
     return rc == LG_ERR_STORE || rc == LG_ERR_BUSY || rc == LG_ERR_DISK || rc == LG_ERR_NOMEM;

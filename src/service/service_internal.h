@@ -7,6 +7,7 @@
 #ifndef LENDGATE_SERVICE_INTERNAL_H
 #define LENDGATE_SERVICE_INTERNAL_H
 
+#include <lendgate/admin.h>
 #include <lendgate/amount.h>
 #include <lendgate/chain.h>
 #include <lendgate/log.h>
@@ -81,6 +82,22 @@ lg_err lg_svc_fail(lg_outcome *out, lg_err err, const char *field, const char *f
 
 /* Fills out as succeeded with done. Returns LG_OK. */
 lg_err lg_svc_done(lg_outcome *out, lg_done done);
+
+/* The answer to a call that left out an argument it needs: out filled as an internal
+ * error ("Internal error (missing argument)"). Returns LG_ERR_INVALID. */
+lg_err lg_svc_missing_args(lg_outcome *out);
+
+struct json_object;
+
+/* Writes o as plain JSON (no escaped slashes) into buf (cap bytes) and releases o
+ * (admin.c). Returns LG_OK, LG_ERR_NOMEM (o NULL or no text), LG_ERR_OVERFLOW (the
+ * text needs cap bytes or more; buf is left as it was). */
+lg_err lg_svc_json_text(struct json_object *o, char *buf, size_t cap);
+
+/* Fills the admin_audit row's admin, request id and client address from who, its
+ * action and its target (admin.c); the before and after JSON are the caller's. */
+void lg_svc_audit_row(lg_admin_audit *row, const lg_admin_actor *who, const char *action,
+                      const char *target);
 
 /* 1 for the codes only the store returns (and out of memory): what stops a
  * pipeline step as the store's failure rather than the chain's. */

@@ -9,18 +9,6 @@
 
 #include <json-c/json.h>
 
-/* The event's data as the object it is; null when it is not one (never expected:
- * the store takes only objects), so a reader is never handed a string to parse. */
-static json_object *payload_json(const char *text)
-{
-    json_object *o = text && *text ? json_tokener_parse(text) : NULL;
-    if (o && !json_object_is_type(o, json_type_object)) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
-}
-
 /* An HTTP status, or null for 0 (no answer, or no attempt yet). */
 static void add_status(json_object *o, const char *k, int code)
 {
@@ -43,7 +31,7 @@ json_object *lg_view_event(const lg_event *e)
     lg_render_opt(o, "lastError", e->last_error);
     lg_render_time(o, "createdAt", e->created_at_ms);
     lg_render_time(o, "deliveredAt", e->delivered_at_ms);
-    json_object_object_add(o, "payload", payload_json(e->payload));
+    lg_render_json(o, "payload", e->payload);
     return o;
 }
 

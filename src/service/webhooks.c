@@ -27,12 +27,6 @@
 
 /* ------------------------------------------------------------ outcomes */
 
-static lg_err missing_args(lg_outcome *out)
-{
-    lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error (missing argument)");
-    return LG_ERR_INVALID;
-}
-
 static lg_err bad_field(lg_outcome *out, const char *field, const char *why)
 {
     return lg_svc_fail(out, LG_ERR_INVALID, field, "%s", why);
@@ -152,14 +146,7 @@ static lg_err partner_text(const lg_partner *p, json_object *extra, char *buf, s
     }
     if (extra)
         json_object_object_add(o, "webhookAction", extra);
-    size_t len = 0;
-    const char *text = json_object_to_json_string_length(
-        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    lg_err rc = !text ? LG_ERR_NOMEM : len >= cap ? LG_ERR_OVERFLOW : LG_OK;
-    if (rc == LG_OK)
-        memcpy(buf, text, len + 1);
-    json_object_put(o);
-    return rc;
+    return lg_svc_json_text(o, buf, cap);
 }
 
 static lg_err audit_fill(void *ctx, const lg_partner *before, const lg_partner *after,
@@ -169,11 +156,7 @@ static lg_err audit_fill(void *ctx, const lg_partner *before, const lg_partner *
     const lg_partner *subject = after ? after : before;
     if (!subject)
         return LG_ERR_INVALID;
-    snprintf(row->admin, sizeof row->admin, "%s", c->who->admin);
-    snprintf(row->action, sizeof row->action, "%s", c->action);
-    snprintf(row->target, sizeof row->target, "%s", subject->id);
-    snprintf(row->request_id, sizeof row->request_id, "%s", c->who->request_id);
-    snprintf(row->client_ip, sizeof row->client_ip, "%s", c->who->client_ip);
+    lg_svc_audit_row(row, c->who, c->action, subject->id);
     lg_err rc =
         before ? partner_text(before, NULL, row->before_json, sizeof row->before_json) : LG_OK;
     if (rc == LG_OK)
@@ -196,7 +179,7 @@ lg_err lg_webhook_list(lg_service *svc, const lg_event_filter *f, lg_event **ite
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !f || !items || !n || !total)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     *items = NULL;
     *n = 0;
     *total = 0;
@@ -214,7 +197,7 @@ lg_err lg_webhook_get(lg_service *svc, const char *event_id, const char *partner
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !event_id || !e || !attempts || !nattempts)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     *attempts = NULL;
     *nattempts = 0;
     lg_err rc = check_event_id(event_id, out);
@@ -244,7 +227,7 @@ lg_err lg_webhook_replay(lg_service *svc, const lg_admin_actor *who, const char 
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !who || !event_id)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     lg_err rc = check_event_id(event_id, out);
     if (rc != LG_OK)
         return rc;
@@ -275,7 +258,7 @@ lg_err lg_webhook_replay_since(lg_service *svc, const lg_admin_actor *who, const
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !who || !partner_id)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     if (since_ms <= 0)
         return bad_field(out, "since", "is required: an RFC 3339 time");
     if (since_ms > lg_time_now_ms())
@@ -298,7 +281,7 @@ lg_err lg_webhook_enable(lg_service *svc, const lg_admin_actor *who, const char 
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !who || !partner_id)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     lg_err rc = lg_store_partner_get(st, partner_id, &cur);
     if (rc != LG_OK)
         return store_failed(out, rc, "Partner not found", "reading the partner");
@@ -327,14 +310,7 @@ static lg_err test_data(const char *partner_id, const char *message, char *buf, 
     lg_render_str(o, "partnerId", partner_id);
     lg_render_str(o, "message", message);
     lg_render_time(o, "timestamp", lg_time_now_ms());
-    size_t len = 0;
-    const char *text = json_object_to_json_string_length(
-        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    lg_err rc = !text ? LG_ERR_NOMEM : len >= cap ? LG_ERR_OVERFLOW : LG_OK;
-    if (rc == LG_OK)
-        memcpy(buf, text, len + 1);
-    json_object_put(o);
-    return rc;
+    return lg_svc_json_text(o, buf, cap);
 }
 
 static lg_err send_test_to(lg_store *st, const lg_admin_actor *who, const lg_partner *p,
@@ -366,7 +342,7 @@ lg_err lg_webhook_send_test(lg_service *svc, const lg_admin_actor *who, const ch
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !partner_id)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     if (!message || !message[0])
         message = LG_WEBHOOK_DEFAULT_TEST;
     if (!message_ok(message))
@@ -429,7 +405,7 @@ lg_err lg_webhook_rotate_secret(lg_service *svc, const lg_admin_actor *who, cons
     if (!out)
         return LG_ERR_INVALID;
     if (!st || !who || !partner_id || !secrets)
-        return missing_args(out);
+        return lg_svc_missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     if (grace_seconds > MAX_GRACE_S)
         return bad_field(out, "graceSeconds", "must be at most 31536000");

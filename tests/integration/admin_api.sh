@@ -30,9 +30,7 @@ admins = root-admin
 key_grace_seconds = 86400
 default_after_days = 20"
 command -v htpasswd >/dev/null || { skip "admin api" "htpasswd (apache2-utils) not installed"; finish; }
-pw=admin-pw-$RANDOM$RANDOM
-export WS_ADMIN_HTPASSWD="$T/htpasswd"
-htpasswd -c -b -m "$WS_ADMIN_HTPASSWD" root-admin "$pw" 2>/dev/null
+ws_admin_login
 htpasswd -b -m "$WS_ADMIN_HTPASSWD" mallory mallory-pw 2>/dev/null
 settle=0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
 D=86400000
@@ -68,22 +66,6 @@ SQL
     echo "COMMIT;"
 } | sqlite3 "$db" && pass "analytics history written" || fail "analytics history written"
 
-# post0 PATH [CURL ARGS]: a POST without a body; lighttpd wants its Content-Length.
-post0() {
-    local p=$1
-    shift
-    ws_call POST "$p" -H 'Content-Length: 0' "$@"
-}
-# adm METHOD PATH [CURL ARGS]: a call as root-admin (ws_call's outputs).
-adm() {
-    local m=$1 p=$2
-    shift 2
-    if [ "$m" = POST ] && [ $# = 0 ]; then
-        post0 "$p" -u "root-admin:$pw"
-    else
-        ws_call "$m" "$p" -u "root-admin:$pw" "$@"
-    fi
-}
 # ws_warm N: partner calls until N responders run (mod_fcgid spawns them on demand),
 # so that timed cases do not wait for a worker's start.
 ws_warm() {
@@ -94,17 +76,6 @@ ws_warm() {
         sleep 0.5
     done
     return 1
-}
-# admj METHOD PATH JSON: the same with a JSON body.
-admj() { adm "$1" "$2" -H 'Content-Type: application/json' --data-binary "$3"; }
-# no_secret NAME SECRETS...: none of the secrets in the last response body.
-no_secret() {
-    local name=$1 s leak=""
-    shift
-    for s in "$@"; do
-        [ -n "$s" ] && grep -qF -- "$s" "$T/ws/body" && leak="${s:0:8}..."
-    done
-    expect_eq "$name" "$leak" ""
 }
 
 unauthenticated_cases() { # the pool serves /admin, but no web server auth
@@ -126,15 +97,15 @@ admission_cases() {
     expect_eq "$s: wrong password: the web server's 401" "$ws_status" 401
     ws_call GET /admin/partners -u "mallory:mallory-pw"
     ws_expect_error "$s: web user not in admins is 403" 403 "Admin access requires"
-    post0 /admin/partners/hist/suspend -u "mallory:mallory-pw"
+    ws_post0 /admin/partners/hist/suspend -u "mallory:mallory-pw"
     ws_expect_error "$s: non-admin cannot suspend" 403 "Admin access requires"
-    adm GET /admin/partners
+    ws_admin GET /admin/partners
     expect_eq "$s: admin lists partners" "$ws_status:$(ws_py 'd["success"]')" "200:True"
 }
 
 create_cases() {
     local s=$1 t=$2
-    admj POST /admin/partners/create "{\"partnerName\":\"Acme $t\",\"apiKeyPrefix\":\"acme$t\",
+    ws_admin_json POST /admin/partners/create "{\"partnerName\":\"Acme $t\",\"apiKeyPrefix\":\"acme$t\",
         \"settlementAddress\":\"$settle\",\"platformFeePercentage\":100,\"rateLimitRpm\":100000,
         \"webhookUrl\":\"https://hooks.example.com/acme\",\"contactEmail\":\"ops@acme.example\"}"
     expect_eq "$s: create is 201" "$ws_status" 201
@@ -160,26 +131,26 @@ create_cases() {
         "[]"
     ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
     expect_eq "$s: the new key works" "$ws_status:$(ws_py 'd["platformFeePercentage"]')" "200:100"
-    admj POST /admin/partners/create "{\"partnerName\":\"Other\",\"apiKeyPrefix\":\"acme$t\",\"settlementAddress\":\"$settle\"}"
+    ws_admin_json POST /admin/partners/create "{\"partnerName\":\"Other\",\"apiKeyPrefix\":\"acme$t\",\"settlementAddress\":\"$settle\"}"
     ws_expect_error "$s: duplicate prefix is 409" 409 ""
-    admj POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\",\"platformFeePercentage\":10001}"
+    ws_admin_json POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\",\"platformFeePercentage\":10001}"
     ws_expect_error "$s: bad platformFeePercentage is 400 naming it" 400 \
         "platformFeePercentage: must be an integer from 0 to 10000"
-    admj POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\",\"foo\":1}"
+    ws_admin_json POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\",\"foo\":1}"
     ws_expect_error "$s: unknown field is 400" 400 'body: unknown field "foo"'
-    admj POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"B-$t\",\"settlementAddress\":\"$settle\"}"
+    ws_admin_json POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"B-$t\",\"settlementAddress\":\"$settle\"}"
     ws_expect_error "$s: bad prefix is 400" 400 "apiKeyPrefix: must be"
-    admj POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD\"}"
+    ws_admin_json POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD\"}"
     ws_expect_error "$s: bad checksum is 400" 400 "settlementAddress: EIP-55"
-    admj POST /admin/partners/create "{\"name\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\"}"
+    ws_admin_json POST /admin/partners/create "{\"name\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\"}"
     ws_expect_error "$s: the old name field is an unknown field" 400 'body: unknown field "name"'
-    admj POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\",\"feeBps\":100}"
+    ws_admin_json POST /admin/partners/create "{\"partnerName\":\"B\",\"apiKeyPrefix\":\"b$t\",\"settlementAddress\":\"$settle\",\"feeBps\":100}"
     ws_expect_error "$s: the old feeBps field is an unknown field" 400 'body: unknown field "feeBps"'
-    adm POST /admin/partners/create --data-binary '{}'
+    ws_admin POST /admin/partners/create --data-binary '{}'
     expect_eq "$s: create without JSON content type is 415" "$ws_status" 415
     expect_eq "$s: refused creates wrote nothing" \
         "$(sqlite3 "$db" "select count(*) from partners where key_prefix in ('b$t', 'B-$t')")" 0
-    admj POST /admin/partners/create "{\"partnerName\":\"Beta $t\",\"apiKeyPrefix\":\"beta$t\",\"settlementAddress\":\"$settle\",\"signingRequired\":true,\"environment\":\"sandbox\",\"tier\":\"ENTERPRISE\"}"
+    ws_admin_json POST /admin/partners/create "{\"partnerName\":\"Beta $t\",\"apiKeyPrefix\":\"beta$t\",\"settlementAddress\":\"$settle\",\"signingRequired\":true,\"environment\":\"sandbox\",\"tier\":\"ENTERPRISE\"}"
     eval "$(ws_py '"bid=%s bkey=%s bsign=%s" % (d["partner"]["partnerId"], d["apiKey"],
         d.get("signingSecret", ""))')"
     expect_eq "$s: signing partner gets a sandbox key and a signing secret" \
@@ -199,11 +170,11 @@ plan_body() { # PREFIX
 plan_create_cases() {
     local s=$1 t=$2 prefix=nlp
     if [ "$(sqlite3 "$db" "select count(*) from partners where key_prefix = 'nlp'")" != 0 ]; then
-        admj POST /admin/partners/create "$(plan_body nlp)"
+        ws_admin_json POST /admin/partners/create "$(plan_body nlp)"
         ws_expect_error "$s: the plan's create body again is 409 (prefix taken)" 409 "apiKeyPrefix"
         prefix=nlp$t
     fi
-    admj POST /admin/partners/create "$(plan_body "$prefix")"
+    ws_admin_json POST /admin/partners/create "$(plan_body "$prefix")"
     eval "$(ws_py '"nid=%s nkey=%s" % (d["partner"]["partnerId"], d["apiKey"])')"
     case $nid in partner_${prefix}_[0-9][0-9][0-9]) ;; *) nid="bad id '$nid'" ;; esac
     expect_eq "$s: the plan's create body is 201 in the plan's shape" \
@@ -225,40 +196,40 @@ plan_create_cases() {
 
 show_patch_cases() {
     local s=$1 t=$2
-    adm GET "/admin/partners/$id"
+    ws_admin GET "/admin/partners/$id"
     expect_eq "$s: show partner and its key" \
         "$ws_status:$(ws_py 'd["partner"]["partnerId"] + ":" + str(len(d["apiKeys"])) + ":" + d["apiKeys"][0]["prefix"] + ":" + d["apiKeys"][0]["environment"] + ":" + str(d["apiKeys"][0]["expiresAt"])')" \
         "200:$id:1:${key:0:16}:live:None"
-    no_secret "$s: show holds no key, secret or hash" "${secrets[@]}" \
+    ws_no_secret "$s: show holds no key, secret or hash" "${secrets[@]}" \
         $(sqlite3 "$db" "select key_hash from api_keys where partner_id = '$id'")
-    adm GET /admin/partners/partner_nobody_999
+    ws_admin GET /admin/partners/partner_nobody_999
     ws_expect_error "$s: unknown partner is 404" 404 ""
-    adm GET "/admin/partners/bad%20id"
+    ws_admin GET "/admin/partners/bad%20id"
     ws_expect_error "$s: bad partner id is 400" 400 "partnerId:"
-    admj PATCH "/admin/partners/$id" '{"platformFeePercentage":250,"tier":"PREMIUM","partnerName":"Acme '"$t"'"}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"platformFeePercentage":250,"tier":"PREMIUM","partnerName":"Acme '"$t"'"}'
     expect_eq "$s: patch changes only what differs" \
         "$ws_status:$(ws_py '",".join(d["changed"]) + ":" + str(d["partner"]["platformFeePercentage"])')" \
         "200:tier,platformFeePercentage:250"
     ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
     expect_eq "$s: the partner sees the new fee" "$(ws_py 'd["platformFeePercentage"]')" 250
-    admj PATCH "/admin/partners/$id" '{"platformFeePercentage\u0000":9000}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"platformFeePercentage\u0000":9000}'
     ws_expect_error "$s: patch of a name with a NUL is 400" 400 "body: invalid member name"
-    admj PATCH "/admin/partners/$id" '{"platformFeePercentage":250,"platformFeePercentage\u0000":9000}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"platformFeePercentage":250,"platformFeePercentage\u0000":9000}'
     ws_expect_error "$s: patch repeating a name with a NUL is 400" 400 "body: invalid member name"
-    adm GET "/admin/partners/$id"
+    ws_admin GET "/admin/partners/$id"
     expect_eq "$s: names with a NUL left the fee as it was" \
         "$ws_status:$(ws_py 'd["partner"]["platformFeePercentage"]')" "200:250"
-    admj PATCH "/admin/partners/$id" '{"feeBps":1}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"feeBps":1}'
     ws_expect_error "$s: patch of the old feeBps name is an unknown field" 400 'body: unknown field "feeBps"'
-    admj PATCH "/admin/partners/$id" '{"apiKeyPrefix":"other"}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"apiKeyPrefix":"other"}'
     ws_expect_error "$s: patch of the prefix is 400" 400 "apiKeyPrefix: cannot be changed"
-    admj PATCH "/admin/partners/$id" '{}'
+    ws_admin_json PATCH "/admin/partners/$id" '{}'
     ws_expect_error "$s: empty patch is 400" 400 "body: at least one field"
-    admj PATCH "/admin/partners/$id" '{"webhookUrl":"http://evil.example.com/"}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"webhookUrl":"http://evil.example.com/"}'
     ws_expect_error "$s: plain http webhook is 400" 400 "webhookUrl: must be an https:// URL"
-    admj PATCH /admin/partners/partner_nobody_999 '{"platformFeePercentage":1}'
+    ws_admin_json PATCH /admin/partners/partner_nobody_999 '{"platformFeePercentage":1}'
     ws_expect_error "$s: patch of an unknown partner is 404" 404 ""
-    admj PATCH "/admin/partners/$id" '{"signingRequired":true}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"signingRequired":true}'
     psign=$(ws_py 'd.get("signingSecret", "")')
     expect_eq "$s: switching signing on shows a new secret once" \
         "$ws_status:$(ws_py 'd["changed"]'):$([ -n "$psign" ] && echo yes)" "200:['signingRequired']:yes"
@@ -266,26 +237,26 @@ show_patch_cases() {
     ws_expect_error "$s: signing is enforced from the next request" 401 "X-Timestamp header missing"
     signed_stats "$key" "$psign"
     expect_eq "$s: a request signed with the shown secret is admitted" "$ws_status" 200
-    admj PATCH "/admin/partners/$id" '{"signingRequired":false}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"signingRequired":false}'
     ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
     expect_eq "$s: switching signing off admits unsigned requests again" "$ws_status" 200
-    admj PATCH "/admin/partners/$id" '{"ipAllowlist":["203.0.113.0/24","2001:DB8::/32"]}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"ipAllowlist":["203.0.113.0/24","2001:DB8::/32"]}'
     expect_eq "$s: an allowlist is stored in canonical form" \
         "$ws_status:$(ws_py '",".join(d["partner"]["ipAllowlist"])')" \
         "200:203.0.113.0/24,2001:db8::/32"
     ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
     ws_expect_error "$s: a client outside the new allowlist is 403 at once" 403 \
         "Client address 127.0.0.1 is not in the partner's IP allowlist"
-    admj PATCH "/admin/partners/$id" '{"ipAllowlist":["127.0.0.0/8","10.0.0.1/8"]}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"ipAllowlist":["127.0.0.0/8","10.0.0.1/8"]}'
     ws_expect_error "$s: a range with host bits set is 400 naming the entry" 400 \
         "ipAllowlist[1]: "
-    admj PATCH "/admin/partners/$id" '{"ipAllowlist":["127.0.0.1"]}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"ipAllowlist":["127.0.0.1"]}'
     ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
     expect_eq "$s: a client inside the allowlist is admitted" "$ws_status" 200
-    admj PATCH "/admin/partners/$id" '{"ipAllowlist":[]}'
+    ws_admin_json PATCH "/admin/partners/$id" '{"ipAllowlist":[]}'
     expect_eq "$s: an empty allowlist admits every address" \
         "$ws_status:$(ws_py 'd["partner"]["ipAllowlist"]')" "200:[]"
-    adm POST "/admin/partners/$bid/regenerate-signing-secret"
+    ws_admin POST "/admin/partners/$bid/regenerate-signing-secret"
     rsign=$(ws_py 'd["signingSecret"]')
     expect_eq "$s: signing secret regenerated" \
         "$ws_status:$([ -n "$rsign" ] && [ "$rsign" != "$bsign" ] && echo new)" "200:new"
@@ -294,7 +265,7 @@ show_patch_cases() {
         "X-Signature does not match"
     signed_stats "$bkey" "$rsign"
     expect_eq "$s: the regenerated signing secret is admitted" "$ws_status" 200
-    adm POST /admin/partners/partner_nobody_999/regenerate-signing-secret
+    ws_admin POST /admin/partners/partner_nobody_999/regenerate-signing-secret
     ws_expect_error "$s: signing secret of an unknown partner is 404" 404 ""
     secrets+=("$psign" "$rsign")
     plan_patch_cases "$s"
@@ -303,7 +274,7 @@ show_patch_cases() {
 # The plan's own update request (section "11. Update Partner") on the plan's partner.
 plan_patch_cases() {
     local s=$1
-    admj PATCH "/admin/partners/$nid" '{"dailyBorrowLimit":"75000000000","totalBorrowLimit":"300000000000","tier":"PREMIUM"}'
+    ws_admin_json PATCH "/admin/partners/$nid" '{"dailyBorrowLimit":"75000000000","totalBorrowLimit":"300000000000","tier":"PREMIUM"}'
     expect_eq "$s: the plan's update body is 200 and changes the three fields" \
         "$ws_status|$(ws_py '"%s|%s|%s|%s|%s|%s" % (d["success"], ",".join(d["changed"]), d["partner"]["partnerId"], d["partner"]["tier"], d["partner"]["dailyBorrowLimit"], d["partner"]["totalBorrowLimit"])')" \
         "200|True|tier,dailyBorrowLimit,totalBorrowLimit|$nid|PREMIUM|75000000000|300000000000"
@@ -311,12 +282,12 @@ plan_patch_cases() {
     expect_eq "$s: the plan partner sees its new limits and tier" \
         "$ws_status:$(ws_py '"%s:%s:%s" % (d["tier"], d["limits"]["dailyBorrowLimit"], d["limits"]["totalBorrowLimit"])')" \
         "200:PREMIUM:75000000000:300000000000"
-    admj PATCH "/admin/partners/$nid" '{"dailyBorrowLimit":"75000000000","totalBorrowLimit":"300000000000","tier":"PREMIUM"}'
+    ws_admin_json PATCH "/admin/partners/$nid" '{"dailyBorrowLimit":"75000000000","totalBorrowLimit":"300000000000","tier":"PREMIUM"}'
     expect_eq "$s: the plan's update body again changes nothing" \
         "$ws_status:$(ws_py 'd["changed"]')" "200:[]"
-    admj PATCH "/admin/partners/$nid" '{"dailyLimit":"75000000000"}'
+    ws_admin_json PATCH "/admin/partners/$nid" '{"dailyLimit":"75000000000"}'
     ws_expect_error "$s: the old dailyLimit name is an unknown field" 400 'body: unknown field "dailyLimit"'
-    admj PATCH "/admin/partners/$nid" '{"dailyBorrowLimit":75000000000}'
+    ws_admin_json PATCH "/admin/partners/$nid" '{"dailyBorrowLimit":75000000000}'
     ws_expect_error "$s: dailyBorrowLimit as a JSON number is 400 naming it" 400 "dailyBorrowLimit: "
 }
 
@@ -335,7 +306,7 @@ rotate_cases() {
     local s=$1 old=$key
     local rotated within
     # The old key is tried at once, before anything slower than a curl runs.
-    admj POST "/admin/partners/$id/regenerate-api-key" '{"graceSeconds":2}'
+    ws_admin_json POST "/admin/partners/$id/regenerate-api-key" '{"graceSeconds":2}'
     rotated=$ws_status
     cp "$T/ws/body" "$T/rotated.json"
     ws_call GET /partners/my/stats -H "Authorization: Bearer $old"
@@ -356,11 +327,11 @@ rotate_cases() {
     ws_expect_error "$s: old key is 401 after the grace" 401 "Invalid API key"
     ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
     expect_eq "$s: new key still works" "$ws_status" 200
-    admj POST "/admin/partners/$id/regenerate-api-key" '{"graceSeconds":-1}'
+    ws_admin_json POST "/admin/partners/$id/regenerate-api-key" '{"graceSeconds":-1}'
     ws_expect_error "$s: negative grace is 400" 400 "graceSeconds: must be an integer"
-    admj POST "/admin/partners/$id/regenerate-api-key" '{"grace":5}'
+    ws_admin_json POST "/admin/partners/$id/regenerate-api-key" '{"grace":5}'
     ws_expect_error "$s: unknown rotation field is 400" 400 'body: unknown field "grace"'
-    adm POST "/admin/partners/$bid/regenerate-api-key"
+    ws_admin POST "/admin/partners/$bid/regenerate-api-key"
     local bnew
     bnew=$(ws_py 'd["apiKey"]')
     case $bnew in
@@ -372,13 +343,13 @@ rotate_cases() {
         "200:True"
     signed_stats "$bkey" "$rsign"
     expect_eq "$s: old key of the default grace still works" "$ws_status" 200
-    adm POST /admin/partners/partner_nobody_999/regenerate-api-key
+    ws_admin POST /admin/partners/partner_nobody_999/regenerate-api-key
     ws_expect_error "$s: rotation of an unknown partner is 404" 404 ""
     secrets+=("$old" "$key" "$bnew")
     # The plan's regenerate (section "10. Regenerate API Key"): no grace, the old key
     # invalidated at once, and the plan's warning.
     local nold=$nkey
-    admj POST "/admin/partners/$nid/regenerate-api-key" '{"graceSeconds":0}'
+    ws_admin_json POST "/admin/partners/$nid/regenerate-api-key" '{"graceSeconds":0}'
     nkey=$(ws_py 'd["apiKey"]')
     expect_eq "$s: rotation without grace answers the plan's warning" \
         "$ws_status|$(ws_py '"%s|%s|%s" % (d["success"], d["partnerId"], d["warning"])')|${nkey:0:12}" \
@@ -408,72 +379,72 @@ status_cases() {
         fail "$s: several workers" "$workers"
     fi
     expect_eq "$s: every worker serves the partner first" "$(burst "$n")" "200 "
-    adm POST "/admin/partners/$id/suspend"
+    ws_admin POST "/admin/partners/$id/suspend"
     expect_eq "$s: suspend" "$ws_status:$(ws_py 'd["partner"]["status"] + ":" + d["partner"]["partnerId"]')" "200:SUSPENDED:$id"
     expect_eq "$s: suspended in every worker at once" "$(burst "$n")" "403 "
-    adm POST "/admin/partners/$id/activate"
+    ws_admin POST "/admin/partners/$id/activate"
     expect_eq "$s: activate" "$ws_status:$(ws_py 'd["partner"]["status"] + ":" + d["partner"]["partnerId"]')" "200:ACTIVE:$id"
     expect_eq "$s: active again in every worker at once" "$(burst "$n")" "200 "
-    adm POST /admin/partners/partner_nobody_999/suspend
+    ws_admin POST /admin/partners/partner_nobody_999/suspend
     ws_expect_error "$s: suspend of an unknown partner is 404" 404 ""
-    adm POST "/admin/partners/$id/suspend" -H 'Content-Type: application/json' --data-binary '{}'
+    ws_admin POST "/admin/partners/$id/suspend" -H 'Content-Type: application/json' --data-binary '{}'
     ws_expect_error "$s: suspend takes no body" 400 "body: this endpoint takes no body"
 }
 
 list_cases() {
     local s=$1 t=$2
-    adm GET "/admin/partners?limit=1"
+    ws_admin GET "/admin/partners?limit=1"
     expect_eq "$s: list page of one" \
         "$ws_status:$(ws_py 'str(len(d["partners"])) + ":" + str(d["pagination"]["hasMore"]) + ":" + str(d["pagination"]["total"] >= 3)')" \
         "200:1:True:True"
-    no_secret "$s: list holds no key or secret" "${secrets[@]}"
-    adm GET "/admin/partners?limit=0"
+    ws_no_secret "$s: list holds no key or secret" "${secrets[@]}"
+    ws_admin GET "/admin/partners?limit=0"
     ws_expect_error "$s: limit 0 is 400" 400 "limit:"
-    adm GET "/admin/partners?limit=101"
+    ws_admin GET "/admin/partners?limit=101"
     ws_expect_error "$s: limit above the max is 400" 400 "limit:"
-    adm GET "/admin/partners?offset=-1"
+    ws_admin GET "/admin/partners?offset=-1"
     ws_expect_error "$s: negative offset is 400" 400 "offset:"
-    adm GET "/admin/partners?offset=100000"
+    ws_admin GET "/admin/partners?offset=100000"
     expect_eq "$s: offset past the end is an empty page" \
         "$ws_status:$(ws_py 'str(d["partners"]) + ":" + str(d["pagination"]["hasMore"])')" \
         "200:[]:False"
-    adm GET "/admin/partners?status=ACTIVE&tier=PREMIUM&limit=100"
+    ws_admin GET "/admin/partners?status=ACTIVE&tier=PREMIUM&limit=100"
     expect_eq "$s: filter by status and tier" \
         "$ws_status:$(ws_py '"acme'"$t"'" in [p["apiKeyPrefix"] for p in d["partners"]] and all(p["tier"] == "PREMIUM" and p["status"] == "ACTIVE" for p in d["partners"])')" \
         "200:True"
     expect_eq "$s: listed partners carry the plan's Partner fields" \
         "$(ws_py 'sorted(set(k for p in d["partners"] for k in ("partnerId", "partnerName", "apiKeyPrefix", "status", "tier", "dailyBorrowLimit", "totalBorrowLimit", "currentOutstanding", "platformFeePercentage", "settlementAddress", "webhookUrl", "contactEmail", "contactWallet", "publicKey", "kycVerified", "contractSigned", "totalBorrowed", "totalRepaid", "createdAt", "updatedAt") if k not in p))')" \
         "[]"
-    adm GET "/admin/partners?tier=GOLD"
+    ws_admin GET "/admin/partners?tier=GOLD"
     ws_expect_error "$s: bad tier is 400" 400 "tier: must be one of"
-    adm GET "/admin/partners?status=GONE"
+    ws_admin GET "/admin/partners?status=GONE"
     ws_expect_error "$s: bad status is 400" 400 "status: must be one of"
 }
 
 analytics_cases() {
     local s=$1 m='"%s %s %s %s %s %s %s %s %s" % tuple(d["metrics"][k] for k in ("totalBorrowed", "totalRepaid", "newLoans", "repaidLoans", "activeLoans", "defaultedLoans", "defaultRate", "averageLoanSize", "platformFeesEarned"))'
-    adm GET "/admin/partners/$hist_id/analytics"
+    ws_admin GET "/admin/partners/$hist_id/analytics"
     expect_eq "$s: analytics default 30d" "$ws_status:$(ws_py 'd["period"]'):$(ws_py "$m")" \
         "200:30 days:200000000 55000000 4 1 3 1 25.0% 50000000 2000000"
     expect_eq "$s: 30 days of trends adding up" \
         "$(ws_py 'len(d["trends"]["dailyVolume"]), sum(int(x["borrowed"]) for x in d["trends"]["dailyVolume"]), sum(x["loans"] for x in d["trends"]["dailyVolume"]), d["trends"]["repaymentRate"][-1]["rate"]')" \
         "(30, 200000000, 4, '27.5%')"
     expect_eq "$s: analytics names the partner" "$(ws_py 'd["partnerId"]')" "$hist_id"
-    adm GET "/admin/partners/$hist_id/analytics?period=7d"
+    ws_admin GET "/admin/partners/$hist_id/analytics?period=7d"
     expect_eq "$s: analytics 7d" "$ws_status:$(ws_py 'd["period"]'):$(ws_py "$m")" \
         "200:7 days:50000000 55000000 2 0 2 0 0.0% 25000000 500000"
-    adm GET "/admin/partners/$hist_id/analytics?period=90d"
+    ws_admin GET "/admin/partners/$hist_id/analytics?period=90d"
     expect_eq "$s: analytics 90d" "$ws_status:$(ws_py 'd["period"]'):$(ws_py "$m")" \
         "200:90 days:210000000 65000000 5 2 3 1 20.0% 42000000 2100000"
-    adm GET "/admin/partners/$hist_id/analytics?period=1y"
+    ws_admin GET "/admin/partners/$hist_id/analytics?period=1y"
     ws_expect_error "$s: bad period is 400" 400 "period: must be one of"
-    adm GET /admin/partners/partner_nobody_999/analytics
+    ws_admin GET /admin/partners/partner_nobody_999/analytics
     ws_expect_error "$s: analytics of an unknown partner is 404" 404 ""
 }
 
 logs_cases() {
     local s=$1
-    adm GET "/admin/partners/audit-logs?partnerId=$id&limit=100"
+    ws_admin GET "/admin/partners/audit-logs?partnerId=$id&limit=100"
     expect_eq "$s: the partner's API log" \
         "$ws_status:$(ws_py 'all(l["partnerId"] == "'"$id"'" for l in d["logs"]) and d["pagination"]["total"] > 20 and d["logs"][0]["endpoint"] == "/partners/my/stats"')" \
         "200:True"
@@ -493,30 +464,30 @@ logs_cases() {
     local brid
     brid=$(ws_header X-Request-Id)
     ws_expect_error "$s: the plan's borrow without a chain is 503" 503 "Chain node"
-    adm GET "/admin/partners/audit-logs?partnerId=$nid&limit=1"
+    ws_admin GET "/admin/partners/audit-logs?partnerId=$nid&limit=1"
     expect_eq "$s: the borrow's API log row is the plan's PartnerApiLog with its context" \
         "$ws_status|$(ws_py '(lambda l: "|".join(str(x) for x in (l["partnerId"], l["partnerName"], l["endpoint"], l["method"], l["userAgent"], l["statusCode"], l["success"], l["errorMessage"] is not None, l["userWallet"].lower(), l["oaidTokenId"], l["loanId"], l["requestPayload"]["body"]["borrowAmount"], l["requestPayload"]["body"]["oaidTokenId"], l["requestId"])))(d["logs"][0])')" \
         "200|$nid|New Lending Platform|/partners/borrow|POST|xyz-lending/2.3|503|False|True|0x580f5b09765e71d64613c8f4403234f8790dd7d3|123|xyz_loan_12345|5000000000|123|$brid"
-    adm GET "/admin/partners/audit-logs?partnerId=$id&success=false&limit=100"
+    ws_admin GET "/admin/partners/audit-logs?partnerId=$id&success=false&limit=100"
     expect_eq "$s: the refused calls only" \
         "$ws_status:$(ws_py 'len(d["logs"]) > 0 and all(not l["success"] and l["statusCode"] in (401, 403) for l in d["logs"])')" \
         "200:True"
     expect_eq "$s: a refused call's row carries its errorMessage" \
         "$(ws_py 'all(isinstance(l["errorMessage"], str) and l["errorMessage"] != "" for l in d["logs"])')" True
-    no_secret "$s: API log holds no key" "${secrets[@]}"
-    adm GET "/admin/partners/audit-logs?success=maybe"
+    ws_no_secret "$s: API log holds no key" "${secrets[@]}"
+    ws_admin GET "/admin/partners/audit-logs?success=maybe"
     ws_expect_error "$s: bad success filter is 400" 400 "success: must be one of"
-    adm GET "/admin/partners/audit-logs?startDate=yesterday"
+    ws_admin GET "/admin/partners/audit-logs?startDate=yesterday"
     ws_expect_error "$s: bad startDate is 400" 400 "startDate:"
-    adm GET "/admin/partners/audit-logs?startDate=2030-01-02&endDate=2030-01-01"
+    ws_admin GET "/admin/partners/audit-logs?startDate=2030-01-02&endDate=2030-01-01"
     ws_expect_error "$s: endDate before startDate is 400" 400 "endDate: must be after startDate"
-    adm GET "/admin/partners/audit-logs?limit=0"
+    ws_admin GET "/admin/partners/audit-logs?limit=0"
     ws_expect_error "$s: audit-logs limit 0 is 400" 400 "limit:"
 }
 
 audit_cases() {
     local s=$1 a want
-    adm GET "/admin/audit?target=$id&limit=100"
+    ws_admin GET "/admin/audit?target=$id&limit=100"
     expect_eq "$s: admin trail of the partner" \
         "$ws_status:$(ws_py '" ".join(sorted(set(e["action"] for e in d["entries"])))')" \
         "200:partner.activate partner.create partner.rotate_key partner.suspend partner.update"
@@ -529,18 +500,18 @@ audit_cases() {
     for a in partner.create partner.update partner.rotate_key partner.rotate_signing_secret \
         partner.suspend partner.activate; do
         want=$(sqlite3 "$db" "select count(*) from admin_audit where action = '$a' and admin = 'root-admin' and target in ('$id', '$bid')")
-        adm GET "/admin/audit?action=$a&admin=root-admin&limit=100"
+        ws_admin GET "/admin/audit?action=$a&admin=root-admin&limit=100"
         expect_eq "$s: $a in the store and the API" \
             "$([ "$want" -ge 1 ] && echo some):$(ws_py 'len([e for e in d["entries"] if e["target"] in ("'"$id"'", "'"$bid"'")])')" \
             "some:$want"
     done
-    adm GET "/admin/audit?limit=100"
-    no_secret "$s: admin trail holds no key or secret" "${secrets[@]}"
-    adm GET "/admin/audit?admin=mallory"
+    ws_admin GET "/admin/audit?limit=100"
+    ws_no_secret "$s: admin trail holds no key or secret" "${secrets[@]}"
+    ws_admin GET "/admin/audit?admin=mallory"
     expect_eq "$s: refused callers left no admin row" "$(ws_py 'd["pagination"]["total"]')" 0
-    adm GET "/admin/audit?limit=101"
+    ws_admin GET "/admin/audit?limit=101"
     ws_expect_error "$s: audit limit above the max is 400" 400 "limit:"
-    adm GET "/admin/audit?offset=100000"
+    ws_admin GET "/admin/audit?offset=100000"
     expect_eq "$s: audit offset past the end" "$ws_status:$(ws_py 'd["entries"]')" "200:[]"
 }
 

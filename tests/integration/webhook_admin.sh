@@ -24,50 +24,25 @@ admins = root-admin
 secret_grace_seconds = 3600"
 command -v htpasswd >/dev/null || { skip "webhook admin" "htpasswd (apache2-utils) not installed"; finish; }
 command -v sqlite3 >/dev/null || { skip "webhook admin" "sqlite3 not installed"; finish; }
-pw=admin-pw-$RANDOM$RANDOM
-export WS_ADMIN_HTPASSWD="$T/htpasswd"
-htpasswd -c -b -m "$WS_ADMIN_HTPASSWD" root-admin "$pw" 2>/dev/null
+ws_admin_login
 settle=0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed
 secrets=()
 
-post0() {
-    local p=$1
-    shift
-    ws_call POST "$p" -H 'Content-Length: 0' "$@"
-}
-adm() {
-    local m=$1 p=$2
-    shift 2
-    if [ "$m" = POST ] && [ $# = 0 ]; then
-        post0 "$p" -u "root-admin:$pw"
-    else
-        ws_call "$m" "$p" -u "root-admin:$pw" "$@"
-    fi
-}
-admj() { adm "$1" "$2" -H 'Content-Type: application/json' --data-binary "$3"; }
 as_partner() { # KEY METHOD PATH [CURL ARGS]
     local k=$1 m=$2 p=$3
     shift 3
     if [ "$m" = POST ] && [ $# = 0 ]; then
-        post0 "$p" -H "Authorization: Bearer $k"
+        ws_post0 "$p" -H "Authorization: Bearer $k"
     else
         ws_call "$m" "$p" -H "Authorization: Bearer $k" "$@"
     fi
-}
-no_secret() {
-    local name=$1 s leak=""
-    shift
-    for s in "$@"; do
-        [ -n "$s" ] && grep -qF -- "$s" "$T/ws/body" && leak="${s:0:10}..."
-    done
-    expect_eq "$name" "$leak" ""
 }
 sql() { sqlite3 "$db" "$1" && ws_fix_owner; }
 
 # create PREFIX [URL]: a partner through the admin API; sets pid, pkey, psecret.
 create() {
     local url=${2:+,\"webhookUrl\":\"$2\"}
-    admj POST /admin/partners/create "{\"partnerName\":\"$1\",\"apiKeyPrefix\":\"$1\",\"settlementAddress\":\"$settle\"$url}"
+    ws_admin_json POST /admin/partners/create "{\"partnerName\":\"$1\",\"apiKeyPrefix\":\"$1\",\"settlementAddress\":\"$settle\"$url}"
     eval "$(ws_py '"pid=%s pkey=%s psecret=%s" % (d["partner"]["partnerId"], d["apiKey"], d["webhookSecret"])')"
     secrets+=("$pkey" "$psecret")
 }
@@ -78,22 +53,22 @@ event_cases() {
     create "wb$t" https://hooks.example.com/b && bid=$pid bkey=$pkey
     create "wc$t" && cid=$pid
     start_s=$(($(date +%s) - 1))
-    post0 "/admin/partners/$aid/webhooks/test" -u "root-admin:$pw"
+    ws_post0 "/admin/partners/$aid/webhooks/test" -u "root-admin:$ws_admin_pw"
     expect_eq "$s: admin test event is 202 webhook.test with its payload" \
         "$ws_status:$(ws_py '"%s|%s|%s|%s" % (d["event"]["type"], d["event"]["status"], d["event"]["payload"]["partnerId"], d["event"]["payload"]["message"])')" \
         "202:webhook.test|PENDING|$aid|Test event from lendgate"
     ev=$(ws_py 'd["event"]["eventId"]')
-    admj POST "/admin/partners/$aid/webhooks/test" '{"message":"hello from ops"}'
+    ws_admin_json POST "/admin/partners/$aid/webhooks/test" '{"message":"hello from ops"}'
     expect_eq "$s: test event with a message" "$ws_status:$(ws_py 'd["event"]["payload"]["message"]')" \
         "202:hello from ops"
-    admj POST "/admin/partners/$aid/webhooks/test" '{"foo":1}'
+    ws_admin_json POST "/admin/partners/$aid/webhooks/test" '{"foo":1}'
     ws_expect_error "$s: unknown test field is 400" 400 "foo: unknown field"
-    post0 "/admin/partners/$cid/webhooks/test" -u "root-admin:$pw"
+    ws_post0 "/admin/partners/$cid/webhooks/test" -u "root-admin:$ws_admin_pw"
     ws_expect_error "$s: test without a webhook URL is 409" 409 "webhookUrl:"
-    post0 "/admin/partners/partner_none_999/webhooks/test" -u "root-admin:$pw"
+    ws_post0 "/admin/partners/partner_none_999/webhooks/test" -u "root-admin:$ws_admin_pw"
     ws_expect_error "$s: test of an unknown partner is 404" 404 "Partner not found"
-    adm POST "/admin/partners/$aid/suspend"
-    adm POST "/admin/partners/$aid/activate"
+    ws_admin POST "/admin/partners/$aid/suspend"
+    ws_admin POST "/admin/partners/$aid/activate"
     as_partner "$akey" POST /partners/webhooks/test
     expect_eq "$s: the partner's own test event" "$ws_status:$(ws_py 'd["event"]["partnerId"]')" "202:$aid"
     as_partner "$bkey" POST /partners/webhooks/test -H 'Content-Type: application/json' \
@@ -103,28 +78,28 @@ event_cases() {
 
 list_cases() {
     local s=$1
-    adm GET "/admin/webhooks/deliveries?partnerId=$aid&limit=100"
+    ws_admin GET "/admin/webhooks/deliveries?partnerId=$aid&limit=100"
     expect_eq "$s: admin lists the partner's events, newest first" \
         "$ws_status:$(ws_py '"%d|%s|%s" % (d["pagination"]["total"], ",".join(e["type"] for e in d["deliveries"]), [e["sequence"] for e in d["deliveries"]] == sorted([e["sequence"] for e in d["deliveries"]], reverse=True))')" \
         "200:5|webhook.test,partner.activated,partner.suspended,webhook.test,webhook.test|True"
     expect_eq "$s: payloads are objects" "$(ws_py 'all(isinstance(e["payload"], dict) for e in d["deliveries"])')" True
-    adm GET "/admin/webhooks/deliveries?partnerId=$aid&eventType=partner.suspended"
+    ws_admin GET "/admin/webhooks/deliveries?partnerId=$aid&eventType=partner.suspended"
     expect_eq "$s: eventType filter" "$(ws_py 'd["pagination"]["total"]'):$(ws_py 'd["deliveries"][0]["payload"]["status"]')" "1:SUSPENDED"
-    adm GET "/admin/webhooks/deliveries?partnerId=$aid&status=pending"
+    ws_admin GET "/admin/webhooks/deliveries?partnerId=$aid&status=pending"
     expect_eq "$s: status filter in any case" "$(ws_py 'd["pagination"]["total"]')" 5
-    adm GET "/admin/webhooks/deliveries?partnerId=$aid&status=delivered"
+    ws_admin GET "/admin/webhooks/deliveries?partnerId=$aid&status=delivered"
     expect_eq "$s: none delivered" "$(ws_py 'd["pagination"]["total"]')" 0
-    adm GET "/admin/webhooks/deliveries?partnerId=$aid&since=2000-01-01&until=2000-01-02"
+    ws_admin GET "/admin/webhooks/deliveries?partnerId=$aid&since=2000-01-01&until=2000-01-02"
     expect_eq "$s: since/until filter" "$ws_status:$(ws_py 'd["pagination"]["total"]')" "200:0"
-    adm GET "/admin/webhooks/deliveries?partnerId=$aid&limit=2&offset=1"
+    ws_admin GET "/admin/webhooks/deliveries?partnerId=$aid&limit=2&offset=1"
     expect_eq "$s: pagination" "$(ws_py '"%d|%s" % (len(d["deliveries"]), d["pagination"]["hasMore"])')" "2|True"
-    adm GET "/admin/webhooks/deliveries?status=bogus"
+    ws_admin GET "/admin/webhooks/deliveries?status=bogus"
     ws_expect_error "$s: bad status is 400" 400 "status: must be one of"
-    adm GET "/admin/webhooks/deliveries?since=yesterday"
+    ws_admin GET "/admin/webhooks/deliveries?since=yesterday"
     ws_expect_error "$s: bad since is 400" 400 "since:"
-    adm GET "/admin/webhooks/deliveries?eventType=Loan%20Borrowed"
+    ws_admin GET "/admin/webhooks/deliveries?eventType=Loan%20Borrowed"
     ws_expect_error "$s: bad eventType is 400" 400 "eventType:"
-    adm GET "/admin/webhooks/deliveries?since=2030-01-02&until=2030-01-01"
+    ws_admin GET "/admin/webhooks/deliveries?since=2030-01-02&until=2030-01-01"
     ws_expect_error "$s: until before since is 400" 400 "until: must be after since"
     as_partner "$akey" GET "/partners/webhooks/deliveries?limit=100"
     expect_eq "$s: the partner lists its own events only" \
@@ -149,65 +124,65 @@ show_cases() {
            status_code, latency_ms, outcome, response_head, error, dispatcher)
            VALUES ('$ev', '$aid', 1, 'https://hooks.example.com/a', $now, 500, 42, 2,
            'oops', 'HTTP 500', 'test');"
-    adm GET "/admin/webhooks/deliveries/$ev"
+    ws_admin GET "/admin/webhooks/deliveries/$ev"
     expect_eq "$s: one event with its attempts" \
         "$ws_status:$(ws_py '"%s|%d|%s|%d|%s|%s" % (d["event"]["status"], d["event"]["attempts"], d["event"]["lastStatusCode"], len(d["attempts"]), d["attempts"][0]["outcome"], d["attempts"][0]["statusCode"])')" \
         "200:DEAD|1|500|1|DEAD|500"
     as_partner "$akey" GET "/partners/webhooks/deliveries/$ev"
     expect_eq "$s: the owner reads it too" "$ws_status:$(ws_py 'len(d["attempts"])')" "200:1"
-    adm GET /admin/webhooks/deliveries/evt_00000000000000000000000000000000
+    ws_admin GET /admin/webhooks/deliveries/evt_00000000000000000000000000000000
     ws_expect_error "$s: unknown event is 404" 404 "Event not found"
-    adm GET /admin/webhooks/deliveries/evt_nothex
+    ws_admin GET /admin/webhooks/deliveries/evt_nothex
     ws_expect_error "$s: malformed event id is 400" 400 "eventId:"
 }
 
 replay_cases() {
     local s=$1 since
-    adm POST "/admin/webhooks/deliveries/$ev/replay"
+    ws_admin POST "/admin/webhooks/deliveries/$ev/replay"
     expect_eq "$s: replay puts the event back to PENDING, attempts 0" \
         "$ws_status:$(ws_py '"%s|%d|%s" % (d["event"]["status"], d["event"]["attempts"], d["event"]["eventId"])')" \
         "200:PENDING|0|$ev"
-    adm POST /admin/webhooks/deliveries/evt_00000000000000000000000000000000/replay
+    ws_admin POST /admin/webhooks/deliveries/evt_00000000000000000000000000000000/replay
     ws_expect_error "$s: replay of an unknown event is 404" 404 "Event not found"
     sql "UPDATE webhook_outbox SET status = 3, attempts = 4 WHERE partner_id = '$aid'"
     since=$(date -u -d "@$start_s" +%Y-%m-%dT%H:%M:%SZ)
-    admj POST "/admin/partners/$aid/webhooks/replay" "{\"since\":\"$since\"}"
+    ws_admin_json POST "/admin/partners/$aid/webhooks/replay" "{\"since\":\"$since\"}"
     expect_eq "$s: replay since replays the partner's events" \
         "$ws_status:$(ws_py '"%s|%d" % (d["partnerId"], d["replayed"])')" "200:$aid|5"
     expect_eq "$s: all back to PENDING with attempts 0" \
         "$(sqlite3 "$db" "select count(*) from webhook_outbox where partner_id = '$aid' and status = 0 and attempts = 0")" 5
-    adm GET "/admin/webhooks/deliveries?partnerId=$aid&status=PENDING"
+    ws_admin GET "/admin/webhooks/deliveries?partnerId=$aid&status=PENDING"
     expect_eq "$s: the list says so too" "$(ws_py 'd["pagination"]["total"]')" 5
-    admj POST "/admin/partners/$aid/webhooks/replay" '{}'
+    ws_admin_json POST "/admin/partners/$aid/webhooks/replay" '{}'
     ws_expect_error "$s: replay without since is 400" 400 "since: is required"
-    admj POST "/admin/partners/$aid/webhooks/replay" '{"since":"last week"}'
+    ws_admin_json POST "/admin/partners/$aid/webhooks/replay" '{"since":"last week"}'
     ws_expect_error "$s: replay with a bad since is 400" 400 "since:"
-    admj POST /admin/partners/partner_none_999/webhooks/replay "{\"since\":\"$since\"}"
+    ws_admin_json POST /admin/partners/partner_none_999/webhooks/replay "{\"since\":\"$since\"}"
     ws_expect_error "$s: replay of an unknown partner is 404" 404 "Partner not found"
 }
 
 rotate_enable_cases() {
     local s=$1 whsec
-    adm POST "/admin/partners/$aid/webhooks/rotate-secret"
+    ws_admin POST "/admin/partners/$aid/webhooks/rotate-secret"
     eval "$(ws_py '"whsec=%s" % d["webhookSecret"]')"
     secrets+=("$whsec")
     expect_eq "$s: rotate shows a new secret once, with the old one's expiry" \
         "$ws_status:${#whsec}:${whsec:0:6}:$(ws_py 'd["previousSecretExpiresAt"] is not None and d["partnerId"]')" \
         "200:70:whsec_:$aid"
-    adm GET "/admin/partners/$aid"
+    ws_admin GET "/admin/partners/$aid"
     expect_eq "$s: the partner view shows only that a previous secret is valid" \
         "$ws_status:$(ws_py '"%s|%s" % (d["partner"]["webhookPreviousSecretValid"], d["partner"]["webhookPreviousSecretExpiresAt"] is not None)')" \
         "200:True|True"
-    no_secret "$s: no secret in the partner view" "${secrets[@]}"
-    admj POST "/admin/partners/$aid/webhooks/rotate-secret" '{"graceSeconds":-1}'
+    ws_no_secret "$s: no secret in the partner view" "${secrets[@]}"
+    ws_admin_json POST "/admin/partners/$aid/webhooks/rotate-secret" '{"graceSeconds":-1}'
     ws_expect_error "$s: negative grace is 400" 400 "graceSeconds:"
     sql "UPDATE partners SET webhook_disabled_at_ms = $(($(date +%s) * 1000)),
            webhook_disabled_reason = 'endpoint answered 410' WHERE id = '$aid'"
-    adm GET "/admin/partners/$aid"
+    ws_admin GET "/admin/partners/$aid"
     expect_eq "$s: a disabled endpoint shows in the partner view" \
         "$(ws_py '"%s|%s" % (d["partner"]["webhookDisabledAt"] is not None, d["partner"]["webhookDisabledReason"])')" \
         "True|endpoint answered 410"
-    adm POST "/admin/partners/$aid/webhooks/enable"
+    ws_admin POST "/admin/partners/$aid/webhooks/enable"
     expect_eq "$s: enable switches it back on" \
         "$ws_status:$(ws_py '"%s|%s" % (d["partner"]["webhookDisabledAt"], d["partner"]["webhookDisabledReason"])')" \
         "200:None|None"
@@ -215,7 +190,7 @@ rotate_enable_cases() {
 
 audit_cases() {
     local s=$1
-    adm GET "/admin/audit?target=$aid&limit=100"
+    ws_admin GET "/admin/audit?target=$aid&limit=100"
     expect_eq "$s: the admin trail holds each webhook action" \
         "$ws_status:$(ws_py '" ".join(sorted(set(e["action"] for e in d["entries"] if e["action"].startswith("webhook."))))')" \
         "200:webhook.enable webhook.replay webhook.replay_since webhook.rotate_secret webhook.test"
@@ -223,7 +198,7 @@ audit_cases() {
         "$(ws_py 'all(e["admin"] == "root-admin" and e["after"]["webhookAction"]["action"] == e["action"] for e in d["entries"] if e["action"].startswith("webhook."))')" True
     expect_eq "$s: two admin test events audited, the partner's own not" \
         "$(ws_py 'len([e for e in d["entries"] if e["action"] == "webhook.test"])')" 2
-    no_secret "$s: admin trail holds no key or secret" "${secrets[@]}"
+    ws_no_secret "$s: admin trail holds no key or secret" "${secrets[@]}"
 }
 
 for server in lighttpd apache; do

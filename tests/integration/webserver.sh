@@ -309,6 +309,46 @@ ws_call() {
     contract_record "$m" "$p" "$ws_status" "$T/ws/headers" "$T/ws/body" "$@"
 }
 
+# ws_admin_login: the htpasswd file $WS_ADMIN_HTPASSWD that the servers' /admin auth
+# reads, holding root-admin with a fresh password, $ws_admin_pw.
+ws_admin_login() {
+    ws_admin_pw=admin-pw-$RANDOM$RANDOM
+    export WS_ADMIN_HTPASSWD="$T/htpasswd"
+    htpasswd -c -b -m "$WS_ADMIN_HTPASSWD" root-admin "$ws_admin_pw" 2>/dev/null
+}
+
+# ws_post0 PATH [CURL ARGS]: a POST without a body; lighttpd wants its Content-Length.
+ws_post0() {
+    local p=$1
+    shift
+    ws_call POST "$p" -H 'Content-Length: 0' "$@"
+}
+
+# ws_admin METHOD PATH [CURL ARGS]: ws_call as root-admin (ws_admin_login).
+ws_admin() {
+    local m=$1 p=$2
+    shift 2
+    if [ "$m" = POST ] && [ $# = 0 ]; then
+        ws_post0 "$p" -u "root-admin:$ws_admin_pw"
+    else
+        ws_call "$m" "$p" -u "root-admin:$ws_admin_pw" "$@"
+    fi
+}
+
+# ws_admin_json METHOD PATH JSON: ws_admin with a JSON body.
+ws_admin_json() { ws_admin "$1" "$2" -H 'Content-Type: application/json' --data-binary "$3"; }
+
+# ws_no_secret NAME SECRETS...: none of the secrets in the body of the last call
+# (a leak is named by its first 8 characters).
+ws_no_secret() {
+    local name=$1 s leak=""
+    shift
+    for s in "$@"; do
+        [ -n "$s" ] && grep -qF -- "$s" "$T/ws/body" && leak="${s:0:8}..."
+    done
+    expect_eq "$name" "$leak" ""
+}
+
 # ws_header NAME: the value of a response header of the last call.
 ws_header() {
     tr -d '\r' <"$T/ws/headers" | awk -v n="$(echo "$1" | tr 'A-Z' 'a-z')" -F': ' \

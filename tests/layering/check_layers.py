@@ -26,7 +26,7 @@ LAYERS = {
     "service": ("service queries admin setup nonce_store view render dispatch webhooks_admin "
                 "observe").split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
-             "admin_bodies admin_handlers guard ratelimit replay signature netaddr "
+             "admin_bodies admin_handlers admin_common guard ratelimit replay signature netaddr "
              "chaincap status webhook_bodies webhook_handlers ops_handlers").split(),
 }
 # What each layer may include besides itself. The domain records are model.h's
