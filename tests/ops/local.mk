@@ -6,6 +6,9 @@ EXTRA_DIST += tests/ops/check_exprs.sh tests/ops/prometheus.sh \
 	contrib/prometheus/prometheus.yml.example contrib/prometheus/check_exprs.py \
 	contrib/prometheus/testdata/metrics.txt contrib/grafana/lendgate.json \
 	docs/monitoring.md
+# The systemd units, sysusers.d and tmpfiles.d files (contrib/systemd/local.mk).
+TESTS += tests/ops/systemd.sh
+EXTRA_DIST += tests/ops/systemd.sh
 # The Debian package: build, lintian, and (as root) install, remove and purge.
 TESTS += tests/ops/deb.sh
 EXTRA_DIST += tests/ops/deb.sh
