@@ -172,7 +172,7 @@ else
 fi
 
 # No unit enabled or started.
-units=$(grep -E '/systemd/system/[^/]+\.(service|socket|timer|path)$' "$T/files" | xargs -r -n1 basename)
+units=$(grep -E '/systemd/system/[^/]+\.(service|socket|timer|path)$' "$T/files" | xargs -r -n1 basename | tr '\n' ' ')
 echo "# units: ${units:-none}"
 if [ -d /run/systemd/system ]; then
     bad=""
@@ -197,7 +197,7 @@ leftovers() {
     while IFS= read -r f; do
         [ -e "$f" ] || [ -L "$f" ] || continue
         case $keep in *" $f "*) continue ;; esac
-        if [ -d "$f" ] && [ ! -L "$f" ]; then
+        if [ -d "$f" ]; then
             [ -z "$(ls -A "$f")" ] || continue
             dpkg -S "$f" >/dev/null 2>&1 && continue
         fi
