@@ -171,6 +171,18 @@ else
     fail "runuser -u lendgate -- lendgatectl --config CONF init" "$(cat "$T/init.out")"
 fi
 
+# A reinstallation (the postinst's configure with the old version, as on an upgrade)
+# keeps the operator's edit of lendgate.conf, its owner and mode, and the user's store.
+echo "# edited by tests/ops/deb.sh" >>"$conf"
+if dpkg -i "$deb" >"$T/reinstall.out" 2>&1; then
+    pass "dpkg -i again (reinstallation)"
+else
+    fail "dpkg -i again (reinstallation)" "$(cat "$T/reinstall.out")"
+fi
+check "the reinstallation keeps the edited $conf" grep -q '^# edited by tests/ops/deb.sh' "$conf"
+expect_eq "after the reinstallation $conf is 0640 root:lendgate, /var/lib/lendgate 0700 lendgate" \
+    "$(stat -c '%a %U:%G' "$conf" /var/lib/lendgate 2>&1 | tr '\n' ' ')" "640 root:lendgate 700 lendgate:lendgate "
+
 # No unit enabled or started.
 units=$(grep -E '/systemd/system/[^/]+\.(service|socket|timer|path)$' "$T/files" | xargs -r -n1 basename | tr '\n' ' ')
 echo "# units: ${units:-none}"
