@@ -34,6 +34,5 @@ EXTRA_DIST += docs/openapi.yaml contrib/openapi/README.md contrib/openapi/packag
 EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh .ci/run \
 	contrib/examples/plan_sdk.mjs
 
-# systemd units of the long-running jobs, and the webhook guide.
-EXTRA_DIST += contrib/systemd/lendgate-dispatch.service contrib/systemd/lendgate-reconcile.service \
-	docs/webhooks.md
+# The webhook guide (the systemd units are in contrib/systemd/local.mk).
+EXTRA_DIST += docs/webhooks.md

@@ -4,6 +4,17 @@
  *   lendgate.fcgi                     spawned by the web server, socket on fd 0
  *   lendgate.fcgi --listen HOST:PORT|unix:PATH --workers N [--config FILE]
  *                                     own prefork master (nginx, spawn-fcgi setups)
+ *   LISTEN_FDS=1 LISTEN_PID=<pid> lendgate.fcgi [--workers N] [--config FILE]
+ *                                     own prefork master on the listening socket
+ *                                     inherited on fd 3 (systemd socket activation,
+ *                                     contrib/systemd/lendgate-fcgi.socket)
+ *
+ * Socket activation follows sd_listen_fds(3) without linking libsystemd: when
+ * LISTEN_PID is this process and LISTEN_FDS is 1, fd 3 must be a listening stream
+ * socket and is used in place of --listen (which is then ignored); the master never
+ * unlinks it, as systemd owns it. LISTEN_FDS other than 1 for this process is a usage
+ * error. LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES are always removed from the
+ * environment, so nothing started later takes them for its own.
  *
  * Each worker answers one request at a time and opens its service (store, chain
  * node, keys) after the fork, keeping it for its life. The master replaces a worker
@@ -23,10 +34,12 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +47,7 @@
 #define EXIT_USAGE       2
 #define MAX_WORKERS      256
 #define RESPAWN_DELAY_MS 1000
+#define LISTEN_FDS_START 3 /* SD_LISTEN_FDS_START of sd-daemon.h */
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -276,15 +290,63 @@ static void stop_workers(pool *p)
     }
 }
 
-static int run_master(pool *p, const char *listen)
+/* The socket systemd passed for this process: 1 and *fd = 3 when LISTEN_PID is our pid
+ * and LISTEN_FDS is 1 (and fd 3 is a listening stream socket), 0 when none was passed
+ * to us, -1 (message on stderr) for a passed socket we cannot use. Removes the
+ * LISTEN_* variables either way. */
+static int inherited_socket(int *fd)
 {
-    const char *path = strncmp(listen, "unix:", 5) == 0 ? listen + 5 : listen;
-    if (path != listen)
-        unlink(path);
-    p->fd = FCGX_OpenSocket(path, 128);
-    if (p->fd < 0) {
-        fprintf(stderr, "lendgate.fcgi: cannot listen on '%s'\n", listen);
-        return 1;
+    const char *pid_text = getenv("LISTEN_PID");
+    const char *fds_text = getenv("LISTEN_FDS");
+    int rc = 0;
+    if (pid_text && fds_text) {
+        char *end = NULL;
+        errno = 0;
+        long pid = strtol(pid_text, &end, 10);
+        if (*pid_text && !*end && errno == 0 && pid == (long)getpid()) {
+            int type = 0, listening = 0;
+            socklen_t len = sizeof type, len2 = sizeof listening;
+            if (strcmp(fds_text, "1") != 0) {
+                fprintf(stderr, "lendgate.fcgi: LISTEN_FDS='%s': expected one socket\n", fds_text);
+                rc = -1;
+            } else if (getsockopt(LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+                       type != SOCK_STREAM ||
+                       getsockopt(LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len2) !=
+                           0 ||
+                       !listening) {
+                fprintf(stderr,
+                        "lendgate.fcgi: fd 3 (LISTEN_FDS) is not a listening stream socket\n");
+                rc = -1;
+            } else {
+                fcntl(LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
+                *fd = LISTEN_FDS_START;
+                rc = 1;
+            }
+        }
+    }
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    return rc;
+}
+
+/* The prefork master on inherited_fd (from systemd, >= 0) or on a socket it opens at
+ * listen (HOST:PORT or unix:PATH, removed again on stop). */
+static int run_master(pool *p, const char *listen, int inherited_fd)
+{
+    const char *path = NULL;
+    if (inherited_fd >= 0) {
+        p->fd = inherited_fd;
+        listen = "the socket from systemd (fd 3)";
+    } else {
+        path = strncmp(listen, "unix:", 5) == 0 ? listen + 5 : NULL;
+        if (path)
+            unlink(path);
+        p->fd = FCGX_OpenSocket(path ? path : listen, 128);
+        if (p->fd < 0) {
+            fprintf(stderr, "lendgate.fcgi: cannot listen on '%s'\n", listen);
+            return 1;
+        }
     }
     set_handler(SIGTERM, on_stop);
     set_handler(SIGINT, on_stop);
@@ -301,7 +363,7 @@ static int run_master(pool *p, const char *listen)
     }
     stop_workers(p);
     close(p->fd);
-    if (path != listen)
+    if (path)
         unlink(path);
     lg_info("master.stop", "stopped");
     return 0;
@@ -309,9 +371,13 @@ static int run_master(pool *p, const char *listen)
 
 static int usage(FILE *out, int status)
 {
-    fprintf(out, "usage: lendgate.fcgi [--config FILE]\n"
-                 "           (spawned by the web server: the socket is on fd 0)\n"
-                 "       lendgate.fcgi --listen HOST:PORT|unix:PATH --workers N [--config FILE]\n");
+    fprintf(out,
+            "usage: lendgate.fcgi [--config FILE]\n"
+            "           (spawned by the web server: the socket is on fd 0)\n"
+            "       lendgate.fcgi --listen HOST:PORT|unix:PATH --workers N [--config FILE]\n"
+            "       LISTEN_FDS=1 LISTEN_PID=<pid> lendgate.fcgi [--workers N] [--config FILE]\n"
+            "           (systemd socket activation: the listening socket is on fd 3,\n"
+            "            used in place of --listen)\n");
     return status;
 }
 
@@ -347,6 +413,10 @@ int main(int argc, char **argv)
         else
             return usage(stderr, EXIT_USAGE);
     }
+    int inherited_fd = -1;
+    int inherited = inherited_socket(&inherited_fd);
+    if (inherited < 0)
+        return EXIT_USAGE;
     lg_log_init("lendgate.fcgi", LG_LOG_INFO);
     char err[512] = "";
     if (load_config(p.config_path, &p.cfg, err, sizeof err) != LG_OK) {
@@ -355,8 +425,10 @@ int main(int argc, char **argv)
     }
     apply_log_level(p.cfg);
     int rc;
-    if (listen)
-        rc = run_master(&p, listen);
+    if (inherited && listen)
+        lg_warn("master.start", "--listen '%s' ignored: systemd passed the socket", listen);
+    if (inherited || listen)
+        rc = run_master(&p, listen, inherited_fd);
     else if (FCGX_IsCGI())
         rc = usage(stderr, EXIT_USAGE);
     else

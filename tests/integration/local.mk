@@ -16,6 +16,10 @@ TESTS += tests/integration/http_guard.sh tests/integration/http_malformed.sh \
 EXTRA_DIST += tests/integration/http_guard.sh tests/integration/http_malformed.sh \
 	tests/integration/http_read.sh tests/integration/http_prefork.sh tests/integration/http_snippets.sh
 
+# lendgate.fcgi's master on a socket passed as systemd passes it (fd 3, LISTEN_FDS).
+TESTS += tests/integration/http_socket_activation.sh
+EXTRA_DIST += tests/integration/http_socket_activation.sh
+
 # The borrow and repay pipelines and crash safety through both web servers, on the devnet.
 TESTS += tests/integration/http_pipeline.sh tests/integration/http_crash.sh \
 	tests/integration/http_crashpoints.sh tests/integration/http_faults.sh \

@@ -6,3 +6,9 @@ EXTRA_DIST += tests/ops/check_exprs.sh tests/ops/prometheus.sh \
 	contrib/prometheus/prometheus.yml.example contrib/prometheus/check_exprs.py \
 	contrib/prometheus/testdata/metrics.txt contrib/grafana/lendgate.json \
 	docs/monitoring.md
+# The systemd units, sysusers.d and tmpfiles.d files (contrib/systemd/local.mk).
+TESTS += tests/ops/systemd.sh
+EXTRA_DIST += tests/ops/systemd.sh
+# The hardening of the built programs, read back with readelf (configure.ac).
+TESTS += tests/ops/hardening.sh
+EXTRA_DIST += tests/ops/hardening.sh
