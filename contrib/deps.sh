@@ -9,6 +9,7 @@ lg_packages=(
     sqlite3 curl ca-certificates procps iproute2 psmisc python3 jq
     lighttpd apache2 apache2-utils libapache2-mod-fcgid wrk
     prometheus python3-yaml
+    man-db groff-base
 )
 command -v node >/dev/null 2>&1 || lg_packages+=(nodejs npm)
 

@@ -2,7 +2,10 @@
 # Runs every lendgate test on a fresh Debian 12 machine.
 #
 #   contrib/test.sh            install what is missing (as root), build with ASan+UBSan,
-#                              run `make check` (unit, store conformance, integration)
+#                              run `make check` (unit, store conformance, integration),
+#                              and beside it `make distcheck` (the tarball builds out of
+#                              a read-only tree, passes its unit tests, installs and
+#                              uninstalls cleanly)
 #
 # Environment: LG_BUILD_DIR (default _build/check), LG_JOBS (default nproc),
 # LG_SKIP_INSTALL=1 to never call apt-get.
@@ -76,6 +79,29 @@ openapi_lint() {
     fi
 }
 
+# make distcheck in a build directory of its own, started in the background before
+# make check and waited for at the end, so it shares the machine with the suite
+# instead of adding its minutes after it. Its check runs the unit tests only
+# (AM_DISTCHECK_CONFIGURE_FLAGS in Makefile.am says why).
+distcheck_start() {
+    local db="$build-distcheck"
+    mkdir -p "$db" "$build/tests"
+    (cd "$db" && { [ -f Makefile ] && [ Makefile -nt "$top/configure" ] || "$top/configure" -q; } &&
+        make -j"$jobs" distcheck) >"$build/tests/distcheck.out" 2>&1 &
+    distcheck_pid=$!
+}
+distcheck_finish() {
+    local log="$build/tests/distcheck.log"
+    if wait "$distcheck_pid"; then
+        echo "PASS: make distcheck"
+        echo "LG-RESULT distcheck passed=1 failed=0 skipped=0" >"$log"
+    else
+        echo "FAIL: make distcheck"; tail -n 30 "$build/tests/distcheck.out"
+        echo "LG-RESULT distcheck passed=0 failed=1 skipped=0" >"$log"
+        return 1
+    fi
+}
+
 lg_install_packages
 cd "$top"
 ./bootstrap >/dev/null 2>&1 || { ./bootstrap; exit 1; }
@@ -86,6 +112,7 @@ if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
 fi
 make -s -j"$jobs" >/dev/null
 status=0
+distcheck_start
 openapi_lint || status=1
 make -s -j"$jobs" check || status=$?
 if [ $status -ne 0 ]; then
@@ -95,5 +122,6 @@ if [ $status -ne 0 ]; then
     done
 fi
 fuzz_smoke || status=1
+distcheck_finish || status=1
 summarize
 exit $status

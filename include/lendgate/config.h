@@ -25,7 +25,8 @@ typedef struct lg_config lg_config;
 
 /*
  * Loads the configuration: the file path, else $LENDGATE_CONFIG, else
- * LG_SYSCONFDIR "/lendgate.conf"; keys missing from it keep their defaults. Then
+ * LG_PKGSYSCONFDIR "/lendgate.conf" (the installed $(sysconfdir)/lendgate/lendgate.conf);
+ * keys missing from it keep their defaults. Then
  * every set variable LENDGATE_<SECTION>_<KEY> (uppercase) replaces that key.
  * On LG_OK *out is a new configuration the caller frees with lg_config_free();
  * otherwise *out is NULL and err (when not NULL) holds one line naming the file and

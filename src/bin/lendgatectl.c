@@ -317,7 +317,7 @@ static int cmd_help(lg_config *cfg, int argc, char **argv)
     printf("usage: lendgatectl [--config FILE] COMMAND [ARGS]\n\n"
            "The configuration is FILE, else $LENDGATE_CONFIG, else %s/lendgate.conf;\n"
            "LENDGATE_<SECTION>_<KEY> variables override single keys.\n\ncommands:\n",
-           LG_SYSCONFDIR);
+           LG_PKGSYSCONFDIR);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
     return EXIT_OK;

@@ -14,8 +14,13 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#ifndef LG_SYSCONFDIR
-#define LG_SYSCONFDIR "/etc"
+/* The installed layout (Makefile.am: $(sysconfdir)/lendgate, $(localstatedir)/lib/lendgate),
+ * so the defaults of a --prefix=/opt/lendgate build point into /opt/lendgate. */
+#ifndef LG_PKGSYSCONFDIR
+#define LG_PKGSYSCONFDIR "/etc/lendgate"
+#endif
+#ifndef LG_PKGSTATEDIR
+#define LG_PKGSTATEDIR "/var/lib/lendgate"
 #endif
 
 #define MAX_VALUE_LEN  4096 /* longest value accepted (an environment value can be long) */
@@ -63,8 +68,8 @@ static const char *const level_words[] = {"debug", "info", "warn", "error", "off
 
 static const key_spec schema[] = {
     CHOICE("store", "backend", "sqlite", backend_words),
-    KEY("store", "path", K_PATH, "/var/lib/lendgate/lendgate.db", 0),
-    KEY("store", "state_dir", K_PATH, "/var/lib/lendgate", 0),
+    KEY("store", "path", K_PATH, LG_PKGSTATEDIR "/lendgate.db", 0),
+    KEY("store", "state_dir", K_PATH, LG_PKGSTATEDIR, 0),
     KEY("store", "mongodb_uri", K_STRING, "", F_EMPTY_OK | F_SECRET),
     NUM("store", "busy_timeout_ms", "5000", 1, 600000),
     KEY("chain", "rpc_url", K_URL, "http://127.0.0.1:8545", F_SECRET),
@@ -72,7 +77,7 @@ static const key_spec schema[] = {
     KEY("chain", "oaid_address", K_ADDRESS, "", F_EMPTY_OK),
     KEY("chain", "vault_address", K_ADDRESS, "", F_EMPTY_OK),
     KEY("chain", "usdc_address", K_ADDRESS, "", F_EMPTY_OK),
-    KEY("chain", "platform_key_file", K_PATH, "/etc/lendgate/platform.key", 0),
+    KEY("chain", "platform_key_file", K_PATH, LG_PKGSYSCONFDIR "/platform.key", 0),
     NUM("chain", "connect_timeout_ms", "2000", 100, 60000),
     NUM("chain", "request_timeout_ms", "10000", 100, 300000),
     NUM("chain", "receipt_timeout_ms", "20000", 0, 600000),
@@ -795,7 +800,7 @@ static const char *resolve_path(const char *path)
     if (path)
         return path;
     const char *env = getenv("LENDGATE_CONFIG");
-    return env && *env ? env : LG_SYSCONFDIR "/lendgate.conf";
+    return env && *env ? env : LG_PKGSYSCONFDIR "/lendgate.conf";
 }
 
 lg_err lg_config_load(const char *path, lg_config **out, char *err, size_t errlen)

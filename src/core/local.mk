@@ -16,7 +16,8 @@ check_PROGRAMS += tests/unit/test_core
 tests_unit_test_core_SOURCES = tests/unit/test_core.c
 tests_unit_test_core_LDADD = $(LG_TEST_LIBS)
 
-dist_sysconf_DATA += etc/lendgate.conf.example
+# The documented example: make install writes it with the configured paths (etc/local.mk).
+EXTRA_DIST += etc/lendgate.conf.example
 EXTRA_DIST += tests/data/config/good.conf
 
 # File-backed shared mappings under state_dir (rate limiter, replay cache).

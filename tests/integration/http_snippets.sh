@@ -22,8 +22,8 @@ snippet() {
     rm -rf "$T/errors"
     cp -r "$LG_TOP_SRCDIR/etc/errors" "$T/errors"
     chmod -R a+rX "$T/errors"
-    sed -e "s|/usr/local/bin/lendgate.fcgi|${bin:-$ws_bin}|g" -e "s|/run/lendgate|$T/run|g" \
-        -e "s|/usr/local/share/lendgate/errors|$T/errors|g" \
+    sed -e "s|/usr/libexec/lendgate/lendgate.fcgi|${bin:-$ws_bin}|g" -e "s|/run/lendgate|$T/run|g" \
+        -e "s|/usr/share/lendgate/errors|$T/errors|g" \
         -e "s|/etc/lendgate/lendgate.conf|$T/lendgate.conf|g" \
         -e "s|/etc/lendgate/admin.htpasswd|$T/admin.htpasswd|g" \
         "$LG_TOP_SRCDIR/etc/$1" >"$T/ws/snippet.conf"

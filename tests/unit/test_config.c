@@ -14,6 +14,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The installed layout the defaults are built from (Makefile.am passes both). */
+#ifndef LG_PKGSYSCONFDIR
+#define LG_PKGSYSCONFDIR "/etc/lendgate"
+#endif
+#ifndef LG_PKGSTATEDIR
+#define LG_PKGSTATEDIR "/var/lib/lendgate"
+#endif
+
 static char tmpdir[512];
 
 /* Every LENDGATE_* variable the loader reads, so the caller's environment cannot
@@ -82,7 +90,10 @@ static void test_defaults(void)
     CU_ASSERT_EQUAL_FATAL(lg_config_defaults(&cfg), LG_OK);
     CU_ASSERT_STRING_EQUAL(lg_config_file(cfg), "");
     CU_ASSERT_STRING_EQUAL(lg_config_str(cfg, "store", "backend"), "sqlite");
-    CU_ASSERT_STRING_EQUAL(lg_config_str(cfg, "store", "path"), "/var/lib/lendgate/lendgate.db");
+    CU_ASSERT_STRING_EQUAL(lg_config_str(cfg, "store", "path"), LG_PKGSTATEDIR "/lendgate.db");
+    CU_ASSERT_STRING_EQUAL(lg_config_str(cfg, "store", "state_dir"), LG_PKGSTATEDIR);
+    CU_ASSERT_STRING_EQUAL(lg_config_str(cfg, "chain", "platform_key_file"),
+                           LG_PKGSYSCONFDIR "/platform.key");
     CU_ASSERT_STRING_EQUAL(lg_config_str(cfg, "store", "mongodb_uri"), "");
     CU_ASSERT_EQUAL(lg_config_u64(cfg, "store", "busy_timeout_ms"), 5000);
     CU_ASSERT_STRING_EQUAL(lg_config_str(cfg, "store", "busy_timeout_ms"), "5000");
@@ -606,6 +617,25 @@ static size_t read_doc_keys(const char *path, doc_key *keys, size_t cap)
     return n;
 }
 
+/* The example is written for the system layout (/etc/lendgate, /var/lib/lendgate);
+ * make install writes it with the configured directories, as the defaults are built.
+ * Into out: value with that layout's directory replaced by this build's. */
+static const char *installed_value(const char *value, char *out, size_t len)
+{
+    static const struct {
+        const char *written, *built;
+    } dirs[] = {{"/etc/lendgate", LG_PKGSYSCONFDIR}, {"/var/lib/lendgate", LG_PKGSTATEDIR}};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        size_t n = strlen(dirs[i].written);
+        if (strncmp(value, dirs[i].written, n) == 0 && (value[n] == '\0' || value[n] == '/')) {
+            snprintf(out, len, "%s%s", dirs[i].built, value + n);
+            return out;
+        }
+    }
+    snprintf(out, len, "%s", value);
+    return out;
+}
+
 static void test_example_covers_schema(void)
 {
     char path[1024];
@@ -619,8 +649,9 @@ static void test_example_covers_schema(void)
         for (size_t j = 0; j < nkeys; j++) {
             if (strcmp(keys[j].section, s) || strcmp(keys[j].key, k))
                 continue;
+            char value[512];
             found++;
-            CU_ASSERT_STRING_EQUAL(keys[j].value, d);
+            CU_ASSERT_STRING_EQUAL(installed_value(keys[j].value, value, sizeof value), d);
             CU_ASSERT(keys[j].commented_before);
         }
         CU_ASSERT_EQUAL(found, 1);

@@ -1,0 +1,120 @@
+# etc: what `make install` lays out besides the programs (src/bin/local.mk puts
+# lendgatectl in $(bindir) and lendgate.fcgi in $(pkglibexecdir)), as a system
+# service has it:
+#
+#   $(sysconfdir)/lendgate/lendgate.conf            from the example, only when absent
+#   $(sysconfdir)/lendgate/lendgate.conf.example    always
+#   $(sysconfdir)/lendgate/partner_platforms.json.example
+#   $(sysconfdir)/lighttpd/conf-available/50-lendgate.conf
+#   $(sysconfdir)/apache2/conf-available/lendgate.conf
+#   $(pkgdatadir)/errors/status-NNN.html            (src/http/local.mk)
+#   $(pkgdatadir)/openapi.yaml
+#   $(docdir)/README.md, $(docdir)/*.md
+#   $(localstatedir)/lib/lendgate/                  mode 0700, created when absent
+#
+# Ownership is left to packaging and systemd-tmpfiles: install never chowns. The
+# FastCGI sockets' directory, $(runstatedir)/lendgate, is not installed either (it is
+# emptied at boot); the snippets name it.
+#
+# etc/*.conf are written for the system layout (/usr/libexec, /etc, /usr/share,
+# /run, /var/lib); they stay readable as documentation and are what the tests run.
+# The installed copies are made by sed at make time, not by configure, so
+# `make prefix=... install` writes the paths it installs to. The sed turns each
+# system path into a marker first, then each marker into the configured path, so a
+# configured path is never rewritten twice.
+
+pkgsysconfdir = $(sysconfdir)/lendgate
+pkgstatedir = $(localstatedir)/lib/lendgate
+lglighttpddir = $(sysconfdir)/lighttpd/conf-available
+lgapachedir = $(sysconfdir)/apache2/conf-available
+
+# The compiled-in defaults follow the same layout (src/core/config.c): the
+# configuration file, [store] state_dir and path, [chain] platform_key_file.
+AM_CPPFLAGS += -DLG_PKGSYSCONFDIR='"$(pkgsysconfdir)"' -DLG_PKGSTATEDIR='"$(pkgstatedir)"'
+
+lg_edit_paths = sed \
+	-e 's|/usr/libexec/lendgate/|@LG_PKGLIBEXECDIR@/|g' \
+	-e 's|/usr/share/lendgate/|@LG_PKGDATADIR@/|g' \
+	-e 's;/etc/lendgate\([/ ",]\|$$\);@LG_PKGSYSCONFDIR@\1;g' \
+	-e 's|/etc/lighttpd/|@LG_SYSCONFDIR@/lighttpd/|g' \
+	-e 's|/etc/apache2/|@LG_SYSCONFDIR@/apache2/|g' \
+	-e 's;/var/lib/lendgate\([/ ",]\|$$\);@LG_PKGSTATEDIR@\1;g' \
+	-e 's;/run/lendgate\([/ ",]\|$$\);@LG_RUNSTATEDIR@/lendgate\1;g' \
+	-e 's|@LG_PKGLIBEXECDIR@|$(pkglibexecdir)|g' \
+	-e 's|@LG_PKGDATADIR@|$(pkgdatadir)|g' \
+	-e 's|@LG_PKGSYSCONFDIR@|$(pkgsysconfdir)|g' \
+	-e 's|@LG_SYSCONFDIR@|$(sysconfdir)|g' \
+	-e 's|@LG_PKGSTATEDIR@|$(pkgstatedir)|g' \
+	-e 's|@LG_RUNSTATEDIR@|$(runstatedir)|g'
+
+# Built in the build tree under names that cannot meet the sources' in an in-tree
+# build (etc/lendgate/, etc/lighttpd/, etc/apache2/).
+nodist_pkgsysconf_DATA = etc/lendgate/lendgate.conf.example \
+	etc/lendgate/partner_platforms.json.example
+nodist_lglighttpd_DATA = etc/lighttpd/50-lendgate.conf
+nodist_lgapache_DATA = etc/apache2/lendgate.conf
+CLEANFILES += $(nodist_pkgsysconf_DATA) $(nodist_lglighttpd_DATA) $(nodist_lgapache_DATA)
+
+etc/lendgate/lendgate.conf.example: $(srcdir)/etc/lendgate.conf.example Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/lendgate && \
+	$(lg_edit_paths) $(srcdir)/etc/lendgate.conf.example >$@.tmp && mv $@.tmp $@
+etc/lendgate/partner_platforms.json.example: $(srcdir)/etc/partner_platforms.json
+	$(AM_V_GEN)$(MKDIR_P) etc/lendgate && cp $(srcdir)/etc/partner_platforms.json $@.tmp && \
+	chmod u+w $@.tmp && mv $@.tmp $@
+etc/lighttpd/50-lendgate.conf: $(srcdir)/etc/lighttpd-lendgate.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/lighttpd && \
+	$(lg_edit_paths) $(srcdir)/etc/lighttpd-lendgate.conf >$@.tmp && mv $@.tmp $@
+etc/apache2/lendgate.conf: $(srcdir)/etc/apache-lendgate.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/apache2 && \
+	$(lg_edit_paths) $(srcdir)/etc/apache-lendgate.conf >$@.tmp && mv $@.tmp $@
+
+# The API contract, and the documentation (not openapi.yaml, which is data).
+dist_pkgdata_DATA += docs/openapi.yaml
+dist_doc_DATA += docs/api.md docs/benchmarks.md docs/contracts.md docs/monitoring.md \
+	docs/operations.md docs/security.md docs/webhooks.md
+
+# lendgate.conf is the operator's: written from the example only when there is none,
+# never overwritten. The state directory is made 0700 when absent (lendgatectl init
+# makes it too); an existing one keeps its mode and owner.
+install-data-hook: lg-install-conf-and-state
+lg-install-conf-and-state:
+	@conf='$(DESTDIR)$(pkgsysconfdir)/lendgate.conf'; \
+	if test -e "$$conf"; then \
+	  echo " keeping $$conf"; \
+	else \
+	  echo " $(INSTALL) -m 0640 etc/lendgate/lendgate.conf.example '$$conf'"; \
+	  $(INSTALL) -m 0640 etc/lendgate/lendgate.conf.example "$$conf" || exit 1; \
+	fi
+	@state='$(DESTDIR)$(pkgstatedir)'; \
+	if test ! -d "$$state"; then \
+	  echo " $(INSTALL) -d -m 0700 '$$state'"; \
+	  $(INSTALL) -d -m 0700 "$$state" || exit 1; \
+	fi
+
+# make uninstall removes what install added: lendgate.conf only while it is still the
+# example (an operator's edited file stays), never the state directory or its data.
+uninstall-hook: lg-uninstall-conf
+lg-uninstall-conf:
+	@conf='$(DESTDIR)$(pkgsysconfdir)/lendgate.conf'; \
+	if test -f "$$conf" && cmp -s etc/lendgate/lendgate.conf.example "$$conf"; then \
+	  echo " rm -f '$$conf'"; rm -f "$$conf"; \
+	elif test -e "$$conf"; then \
+	  echo " keeping $$conf (changed since install)"; \
+	fi
+
+# The installed directories, expanded, for tests/ops/install.sh.
+lg-install-dirs:
+	@echo "prefix=$(prefix)"; echo "bindir=$(bindir)"; \
+	echo "pkglibexecdir=$(pkglibexecdir)"; echo "sysconfdir=$(sysconfdir)"; \
+	echo "pkgsysconfdir=$(pkgsysconfdir)"; echo "pkgdatadir=$(pkgdatadir)"; \
+	echo "docdir=$(docdir)"; echo "mandir=$(mandir)"; echo "pkgstatedir=$(pkgstatedir)"; \
+	echo "runstatedir=$(runstatedir)"
+
+.PHONY: lg-install-conf-and-state lg-uninstall-conf lg-install-dirs
+
+# tests/ops/install.sh: make install into a DESTDIR, then the installed files alone
+# run: lendgatectl, init and migrate from the installed lendgate.conf, lighttpd with
+# the installed snippet, the installed man pages; a second install keeps an edited
+# lendgate.conf and make uninstall leaves only it and the state directory.
+TESTS += tests/ops/install.sh
+EXTRA_DIST += tests/ops/install.sh
