@@ -131,7 +131,7 @@ void lg_logv(lg_log_level level, const char *event, const char *fmt, va_list ap)
 
     char ts[LG_RFC3339_LEN];
     if (lg_time_format_rfc3339(lg_time_now_ms(), ts, sizeof ts) != LG_OK)
-        strcpy(ts, "-");
+        snprintf(ts, sizeof ts, "-");
     char line[LINE_MAX_BYTES];
     int n = snprintf(line, sizeof line, "ts=%s level=%s prog=%s pid=%ld%s%s event=%s msg=", ts,
                      level_names[level], log_program, (long)getpid(), log_rid[0] ? " rid=" : "",

@@ -47,8 +47,9 @@ static void file_name(char *out, size_t cap, const char *owner)
 #define STR_FIELDS(X)                                                                              \
     X(partner_id)                                                                                  \
     X(request_id)                                                                                  \
-    X(route) X(method) X(client_ip) X(user_agent) X(payload) X(error_message) X(wallet) X(oaid)    \
-        X(loan_id) X(spool_id)
+    X(route)                                                                                       \
+    X(method) X(client_ip) X(user_agent) X(payload) X(error_message) X(wallet) X(oaid) X(loan_id)  \
+        X(spool_id)
 
 static char *row_line(const lg_api_log *r)
 {
@@ -63,9 +64,13 @@ static char *row_line(const lg_api_log *r)
     json_object_object_add(o, "success", json_object_new_boolean(r->success));
     json_object_object_add(o, "created_at_ms", json_object_new_int64(r->created_at_ms));
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-    char *line = text ? malloc(strlen(text) + 2) : NULL;
-    if (line)
-        sprintf(line, "%s\n", text);
+    size_t len = text ? strlen(text) : 0;
+    char *line = text ? malloc(len + 2) : NULL;
+    if (line) {
+        memcpy(line, text, len);
+        line[len] = '\n';
+        line[len + 1] = '\0';
+    }
     json_object_put(o);
     return line;
 }

@@ -17,7 +17,7 @@ import re
 import sys
 
 LAYERS = {
-    "core": "error log time ids config amount hex u256 proc shm model".split(),
+    "core": "error log time ids config amount hex u256 proc shm model banned".split(),
     "crypto": "sha256 keccak signer address apikey".split(),
     "eth": "rlp abi tx rpc contracts nonce sender fees chain".split(),
     "store": "store store_backend events".split(),

@@ -9,6 +9,9 @@ EXTRA_DIST += tests/ops/check_exprs.sh tests/ops/prometheus.sh \
 # The systemd units, sysusers.d and tmpfiles.d files (contrib/systemd/local.mk).
 TESTS += tests/ops/systemd.sh
 EXTRA_DIST += tests/ops/systemd.sh
+# The hardening of the built programs, read back with readelf (configure.ac).
+TESTS += tests/ops/hardening.sh
+EXTRA_DIST += tests/ops/hardening.sh
 # The Debian package: build, lintian, and (as root) install, remove and purge.
 TESTS += tests/ops/deb.sh
 EXTRA_DIST += tests/ops/deb.sh

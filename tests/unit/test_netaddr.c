@@ -1,4 +1,6 @@
 /* test_netaddr.c - address text, CIDR entries and allowlist matching. */
+/* Fixed test strings: strcpy and friends are fine here (include/lendgate/banned.h). */
+#define LG_ALLOW_BANNED
 #include "config.h"
 
 #include "harness.h"
