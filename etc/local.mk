@@ -108,7 +108,9 @@ lg-install-dirs:
 	echo "pkglibexecdir=$(pkglibexecdir)"; echo "sysconfdir=$(sysconfdir)"; \
 	echo "pkgsysconfdir=$(pkgsysconfdir)"; echo "pkgdatadir=$(pkgdatadir)"; \
 	echo "docdir=$(docdir)"; echo "mandir=$(mandir)"; echo "pkgstatedir=$(pkgstatedir)"; \
-	echo "runstatedir=$(runstatedir)"
+	echo "runstatedir=$(runstatedir)"; echo "units=$(lg_systemd_installed)"; \
+	echo "systemdsystemunitdir=$(systemdsystemunitdir)"; echo "sysusersdir=$(sysusersdir)"; \
+	echo "tmpfilesdir=$(tmpfilesdir)"
 
 .PHONY: lg-install-conf-and-state lg-uninstall-conf lg-install-dirs
 

@@ -12,16 +12,16 @@ lg_systemd_templates = $(lg_systemd_units:=.in) contrib/systemd/lendgate.sysuser
 EXTRA_DIST += $(lg_systemd_templates)
 CLEANFILES += $(lg_systemd_units) $(lg_systemd_sysusers) $(lg_systemd_tmpfiles)
 if HAVE_SYSTEMD_UNITS
+lg_systemd_installed = yes
 systemdsystemunit_DATA = $(lg_systemd_units)
 sysusersdir = $(prefix)/lib/sysusers.d
 sysusers_DATA = $(lg_systemd_sysusers)
 tmpfilesdir = $(prefix)/lib/tmpfiles.d
 tmpfiles_DATA = $(lg_systemd_tmpfiles)
 else
+lg_systemd_installed = no
 noinst_DATA = $(lg_systemd_units) $(lg_systemd_sysusers) $(lg_systemd_tmpfiles)
 endif
-# systemd.pc's unit directory is outside distcheck's prefix.
-AM_DISTCHECK_CONFIGURE_FLAGS = --with-systemdsystemunitdir='$$(prefix)/lib/systemd/system'
 
 lg_systemd_sed = sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@libexecdir[@]|$(libexecdir)|g' \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g' -e 's|@localstatedir[@]|$(localstatedir)|g' \

@@ -15,7 +15,8 @@ lg_make() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s
 
 while IFS='=' read -r k v; do
     case $k in
-    prefix | bindir | pkglibexecdir | sysconfdir | pkgsysconfdir | pkgdatadir | docdir | mandir | pkgstatedir | runstatedir)
+    prefix | bindir | pkglibexecdir | sysconfdir | pkgsysconfdir | pkgdatadir | docdir | mandir | \
+        pkgstatedir | runstatedir | units | systemdsystemunitdir | sysusersdir | tmpfilesdir)
         printf -v "$k" '%s' "$v" ;;
     esac
 done < <(lg_make lg-install-dirs)
@@ -43,6 +44,14 @@ pass "make install DESTDIR"
     for f in "$LG_TOP_SRCDIR"/man/*.[0-9]; do
         [ -f "$f" ] && echo "$mandir/man${f##*.}/${f##*/}"
     done
+    if [ "${units:-no}" = yes ]; then
+        for f in lendgate-dispatch.service lendgate-reconcile.service lendgate-fcgi.service \
+            lendgate-fcgi.socket; do
+            echo "$systemdsystemunitdir/$f"
+        done
+        echo "$sysusersdir/lendgate.conf"
+        echo "$tmpfilesdir/lendgate.conf"
+    fi
 } | sort >"$T/want.files"
 (cd "$R" && find . -type f | sed 's|^\.||' | sort) >"$T/got.files"
 expect_eq "the installed files are the layout's" \
