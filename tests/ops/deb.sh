@@ -96,14 +96,25 @@ done
 
 user_was_there=no
 getent passwd lendgate >/dev/null && user_was_there=yes
+deb_status() { dpkg-query -W -f='${db:Status-Status}' lendgate 2>/dev/null; }
+# Purges what the test installed. A dpkg of the test's that a signal left running holds
+# dpkg's lock until it ends: try again for up to two minutes.
 deb_cleanup() {
-    local s
-    s=$(dpkg-query -W -f='${db:Status-Status}' lendgate 2>/dev/null)
-    if [ -n "$s" ] && [ "$s" != not-installed ]; then
-        echo "# cleanup: purging lendgate ($s)"
-        dpkg -P lendgate >/dev/null 2>&1 || dpkg -P --force-all lendgate >/dev/null 2>&1
-    fi
-    rm -rf /var/lib/lendgate
+    local s i
+    for i in $(seq 1 120); do
+        s=$(deb_status)
+        [ -z "$s" ] || [ "$s" = not-installed ] && break
+        [ "$i" -eq 1 ] && echo "# cleanup: purging lendgate ($s)"
+        if [ "$i" -lt 60 ]; then
+            dpkg -P lendgate >/dev/null 2>&1 && break
+        else
+            dpkg -P --force-all lendgate >/dev/null 2>&1 && break
+        fi
+        sleep 1
+    done
+    s=$(deb_status)
+    [ -z "$s" ] || [ "$s" = not-installed ] || echo "# cleanup: lendgate is still $s: dpkg -P lendgate"
+    rm -rf /var/lib/lendgate /run/lendgate
     if [ "$user_was_there" = no ] && getent passwd lendgate >/dev/null; then
         userdel lendgate 2>/dev/null
         getent group lendgate >/dev/null && groupdel lendgate 2>/dev/null
@@ -235,7 +246,7 @@ fi
 expect_eq "after purge no file of the package remains" "$(leftovers "")" ""
 expect_eq "after purge /etc/lendgate and /var/lib/lendgate are gone" \
     "$(ls -d /etc/lendgate /var/lib/lendgate 2>/dev/null | tr '\n' ' ')" ""
-status=$(dpkg-query -W -f='${db:Status-Status}' lendgate 2>/dev/null)
+status=$(deb_status)
 expect_eq "dpkg knows no lendgate package any more" "${status:-not-installed}" not-installed
 check "the lendgate user is kept on purge (Debian practice)" getent passwd lendgate
 finish
