@@ -5,7 +5,8 @@
 #                              run `make check` (unit, store conformance, integration),
 #                              and beside it `make distcheck` (the tarball builds out of
 #                              a read-only tree, passes its unit tests, installs and
-#                              uninstalls cleanly)
+#                              uninstalls cleanly; then, built with --prefix=/opt/lendgate,
+#                              it is installed into a temporary root and run from there)
 #
 # Environment: LG_BUILD_DIR (default _build/check), LG_JOBS (default nproc),
 # LG_SKIP_INSTALL=1 to never call apt-get.
@@ -83,12 +84,24 @@ openapi_lint() {
 # make check and waited for at the end, so it shares the machine with the suite
 # instead of adding its minutes after it. Its check runs the unit tests only
 # (AM_DISTCHECK_CONFIGURE_FLAGS in Makefile.am says why).
+# Then the tarball it made is built again with a prefix of its own and installed into a
+# temporary root, and tests/ops/install.sh runs it from the installed files alone.
 distcheck_start() {
     local db="$build-distcheck"
     mkdir -p "$db" "$build/tests"
     (cd "$db" && { [ -f Makefile ] && [ Makefile -nt "$top/configure" ] || "$top/configure" -q; } &&
-        make -j"$jobs" distcheck) >"$build/tests/distcheck.out" 2>&1 &
+        make -j"$jobs" distcheck && tarball_install "$db") >"$build/tests/distcheck.out" 2>&1 &
     distcheck_pid=$!
+}
+tarball_install() {
+    local tb tree="$1/from-tarball"
+    tb=$(ls "$1"/lendgate-*.tar.gz | head -n 1)
+    rm -rf "$tree" && mkdir -p "$tree" && tar -xzf "$tb" -C "$tree" --strip-components=1 &&
+        (cd "$tree" && ./configure -q --prefix=/opt/lendgate && make -s -j"$jobs" &&
+            make check TESTS=tests/ops/install.sh)
+    local rc=$?
+    cp "$tree/tests/ops/install.sh.log" "$build/tests/tarball-install.log" 2>/dev/null
+    return $rc
 }
 distcheck_finish() {
     local log="$build/tests/distcheck.log"

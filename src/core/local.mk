@@ -22,7 +22,7 @@ EXTRA_DIST += tests/data/config/good.conf
 
 # File-backed shared mappings under state_dir (rate limiter, replay cache).
 liblendgate_a_SOURCES += src/core/shm.c src/core/proc.c
-noinst_HEADERS += include/lendgate/shm.h include/lendgate/proc.h
+noinst_HEADERS += include/lendgate/shm.h include/lendgate/proc.h include/lendgate/banned.h
 
 check_PROGRAMS += tests/unit/test_proc
 tests_unit_test_proc_SOURCES = tests/unit/test_proc.c
