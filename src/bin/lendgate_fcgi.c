@@ -410,7 +410,10 @@ int main(int argc, char **argv)
                 return usage(stderr, EXIT_USAGE);
         } else if (strcmp(argv[i], "--help") == 0)
             return usage(stdout, 0);
-        else
+        else if (strcmp(argv[i], "--version") == 0) {
+            printf("lendgate.fcgi %s\n", PACKAGE_VERSION);
+            return 0;
+        } else
             return usage(stderr, EXIT_USAGE);
     }
     int inherited_fd = -1;

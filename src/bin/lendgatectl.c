@@ -332,7 +332,7 @@ static const ctl_cmd *find_command(const char *name)
 }
 
 /* Consumes leading global options. Returns the index of the command word, -2 for
- * --help, or -1 after printing a usage error. */
+ * --help, -3 for --version, or -1 after printing a usage error. */
 static int parse_globals(int argc, char **argv, const char **config_path)
 {
     int i = 1;
@@ -343,6 +343,8 @@ static int parse_globals(int argc, char **argv, const char **config_path)
             *config_path = argv[i] + 9;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             return -2;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            return -3;
         } else {
             lg_ctl_usage("unknown option '%s'", argv[i]);
             return -1;
@@ -361,6 +363,8 @@ int main(int argc, char **argv)
     int at = parse_globals(argc, argv, &config_path);
     if (at == -2)
         return cmd_help(NULL, 0, NULL);
+    if (at == -3)
+        return cmd_version(NULL, 0, NULL);
     if (at < 0)
         return EXIT_USAGE;
     if (at >= argc) {

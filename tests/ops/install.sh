@@ -67,6 +67,9 @@ ctl="$R$bindir/lendgatectl"
 fcgi="$R$pkglibexecdir/lendgate.fcgi"
 conf="$R$pkgsysconfdir/lendgate.conf"
 check "the installed lendgatectl runs" "$ctl" version
+expect_eq "the installed programs say their version" \
+    "$("$ctl" --version | cut -d' ' -f1-2):$("$R$pkglibexecdir/lendgate.fcgi" --version)" \
+    "lendgatectl $(sed -n 's/^PACKAGE_VERSION = //p' "$b/Makefile"):lendgate.fcgi $(sed -n 's/^PACKAGE_VERSION = //p' "$b/Makefile")"
 case $("$ctl" help 2>&1) in
 *"else $pkgsysconfdir/lendgate.conf;"*) pass "lendgatectl reads $pkgsysconfdir/lendgate.conf by default" ;;
 *) fail "lendgatectl reads $pkgsysconfdir/lendgate.conf by default" "$("$ctl" help 2>&1 | sed -n 3p)" ;;
