@@ -6,6 +6,8 @@
 #   $(sysconfdir)/lendgate/lendgate.conf.example    always
 #   $(sysconfdir)/lendgate/partner_platforms.json.example
 #   $(sysconfdir)/lighttpd/conf-available/50-lendgate.conf
+#   $(sysconfdir)/lighttpd/conf-available/50-lendgate-socket.conf  (the responders run
+#                                                 by systemd's socket, not spawned)
 #   $(sysconfdir)/apache2/conf-available/lendgate.conf
 #   $(pkgdatadir)/errors/status-NNN.html            (src/http/local.mk)
 #   $(pkgdatadir)/openapi.yaml
@@ -51,7 +53,7 @@ lg_edit_paths = sed \
 # build (etc/lendgate/, etc/lighttpd/, etc/apache2/).
 nodist_pkgsysconf_DATA = etc/lendgate/lendgate.conf.example \
 	etc/lendgate/partner_platforms.json.example
-nodist_lglighttpd_DATA = etc/lighttpd/50-lendgate.conf
+nodist_lglighttpd_DATA = etc/lighttpd/50-lendgate.conf etc/lighttpd/50-lendgate-socket.conf
 nodist_lgapache_DATA = etc/apache2/lendgate.conf
 CLEANFILES += $(nodist_pkgsysconf_DATA) $(nodist_lglighttpd_DATA) $(nodist_lgapache_DATA)
 
@@ -64,6 +66,9 @@ etc/lendgate/partner_platforms.json.example: $(srcdir)/etc/partner_platforms.jso
 etc/lighttpd/50-lendgate.conf: $(srcdir)/etc/lighttpd-lendgate.conf Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc/lighttpd && \
 	$(lg_edit_paths) $(srcdir)/etc/lighttpd-lendgate.conf >$@.tmp && mv $@.tmp $@
+etc/lighttpd/50-lendgate-socket.conf: $(srcdir)/etc/lighttpd-lendgate-socket.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/lighttpd && \
+	$(lg_edit_paths) $(srcdir)/etc/lighttpd-lendgate-socket.conf >$@.tmp && mv $@.tmp $@
 etc/apache2/lendgate.conf: $(srcdir)/etc/apache-lendgate.conf Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc/apache2 && \
 	$(lg_edit_paths) $(srcdir)/etc/apache-lendgate.conf >$@.tmp && mv $@.tmp $@

@@ -36,6 +36,7 @@ pass "make install DESTDIR"
     echo "$pkgsysconfdir/lendgate.conf.example"
     echo "$pkgsysconfdir/partner_platforms.json.example"
     echo "$sysconfdir/lighttpd/conf-available/50-lendgate.conf"
+    echo "$sysconfdir/lighttpd/conf-available/50-lendgate-socket.conf"
     echo "$sysconfdir/apache2/conf-available/lendgate.conf"
     for f in "$LG_TOP_SRCDIR"/etc/errors/*; do echo "$pkgdatadir/errors/${f##*/}"; done
     echo "$pkgdatadir/openapi.yaml"
@@ -166,6 +167,35 @@ CONF
     else
         fail "lighttpd starts with the installed snippet" "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
     fi
+    stop_server
+    # The socket snippet: the installed master listens (as lendgate-fcgi.socket would
+    # hand it the socket), lighttpd only connects.
+    sed -e "s|\"$pkgsysconfdir/|\"$R$pkgsysconfdir/|g" -e "s|\"$pkgdatadir/|\"$R$pkgdatadir/|g" \
+        -e "s|\"$runstatedir/lendgate/|\"$R$runstatedir/lendgate/|g" \
+        "$R$sysconfdir/lighttpd/conf-available/50-lendgate-socket.conf" >"$T/ws/snippet.conf"
+    "$fcgi" --config "$conf" --listen "unix:$R$runstatedir/lendgate/fcgi.sock" --workers 2 \
+        >"$T/master.log" 2>&1 &
+    master=$!
+    at_exit "kill $master 2>/dev/null"
+    if wait_for 10 test -S "$R$runstatedir/lendgate/fcgi.sock"; then
+        lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
+        ws_pid=$!
+        if wait_for 10 curl -s -o /dev/null "$LG_BASE_URL/healthz"; then
+            ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+            expect_eq "the installed socket snippet reaches the listening responders" \
+                "$ws_status:$(ws_py 'd["success"]')" "200:True"
+        else
+            fail "lighttpd starts with the installed socket snippet" \
+                "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
+        fi
+        kill -TERM "$ws_pid" 2>/dev/null
+        wait "$ws_pid" 2>/dev/null
+        ws_pid=""
+    else
+        fail "the installed responder listens on a unix socket" "$(tail -n 5 "$T/master.log")"
+    fi
+    kill -TERM "$master" 2>/dev/null
+    wait "$master" 2>/dev/null
     stop_server
     # The operator's, not install's.
     rm -f "$R$pkgsysconfdir/admin.htpasswd"
