@@ -119,12 +119,6 @@ void lg_svc_tx_event(lg_service *svc, int purpose, const char *event)
 
 /* ------------------------------------------------------------ gauges */
 
-/* micro-USDC as a decimal number of USDC. */
-static void usdc(char *buf, size_t cap, uint64_t micro)
-{
-    snprintf(buf, cap, "%" PRIu64 ".%06" PRIu64, micro / USDC_UNIT, micro % USDC_UNIT);
-}
-
 static void partner_gauges(lg_service *svc, const lg_partner *p, const char *day,
                            lg_metrics_text *out)
 {
@@ -133,11 +127,12 @@ static void partner_gauges(lg_service *svc, const lg_partner *p, const char *day
     if (lg_metrics_label(l, sizeof l, "partner_id", p->id) != LG_OK)
         return;
     lg_store_daily_usage(svc->st, p->id, day, &used);
-    usdc(a, sizeof a, p->total_borrowed);
-    usdc(b, sizeof b, p->total_repaid);
-    usdc(c, sizeof c, p->outstanding);
-    usdc(d, sizeof d, p->daily_limit);
-    usdc(e, sizeof e, p->total_limit);
+    /* USDC as decimal numbers, the way the plan's messages write amounts. */
+    lg_amount_format_units(p->total_borrowed, a, sizeof a);
+    lg_amount_format_units(p->total_repaid, b, sizeof b);
+    lg_amount_format_units(p->outstanding, c, sizeof c);
+    lg_amount_format_units(p->daily_limit, d, sizeof d);
+    lg_amount_format_units(p->total_limit, e, sizeof e);
     lg_metrics_printf(out, "partner_borrow_total_usdc{%s} %s\n", l, a);
     lg_metrics_printf(out, "partner_repay_total_usdc{%s} %s\n", l, b);
     lg_metrics_printf(out, "partner_outstanding_debt_usdc{%s} %s\n", l, c);
