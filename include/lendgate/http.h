@@ -36,6 +36,7 @@ typedef struct lg_http_server {
     lg_guard guard;             /* rate limits, allowlists, signatures */
     struct lg_metrics *metrics; /* this process's counters, NULL when off or unusable */
     char metrics_dir[512];
+    int64_t next_flush_ms; /* monotonic: no journal flush before (after one failed) */
 } lg_http_server;
 
 /* The state of one call, handed to the route's handler. */
@@ -64,6 +65,14 @@ void lg_http_reopen_due(lg_http_call *call);
 
 /* Closes the service. NULL is fine. */
 void lg_http_server_release(lg_http_server *srv);
+
+/* How long the worker may wait for its next call before it flushes the audit journal
+ * (lg_http_server_flush): -1 forever, 0 flush now. */
+int lg_http_server_flush_due(lg_http_server *srv);
+
+/* Moves the audit journal's waiting rows into the store when a flush is due (wait 0:
+ * only when no other process is at it; 1: after it). Between calls, never in one. */
+void lg_http_server_flush(lg_http_server *srv, int wait);
 
 /*
  * Answers req into resp (whose body the caller releases with lg_response_release):

@@ -95,6 +95,7 @@
 typedef enum { LG_PARTNER_STATUSES(LG_MODEL_ENUM_VALUE) } lg_partner_status;
 typedef enum { LG_TIERS(LG_MODEL_ENUM_VALUE) } lg_tier;
 typedef enum { LG_LOAN_STATUSES(LG_MODEL_ENUM_VALUE) } lg_loan_status;
+#define LG_LOAN_STATUS_COUNT 7 /* the values above are 0 .. LG_LOAN_STATUS_COUNT - 1 */
 typedef enum { LG_REPAY_STATUSES(LG_MODEL_ENUM_VALUE) } lg_repay_status;
 typedef enum { LG_LEDGER_KINDS(LG_MODEL_ENUM_VALUE) } lg_ledger_kind;
 typedef enum { LG_REPAY_KINDS(LG_MODEL_ENUM_VALUE) } lg_repay_kind;
@@ -331,6 +332,9 @@ typedef struct lg_api_log {
     char partner_name[LG_NAME_LEN]; /* filled by lg_store_api_log_query */
     char spool_id[LG_NAME_LEN];     /* a spooled row's own id ("" for none): its insert
                                        is refused (LG_ERR_DUPLICATE) once it is in */
+    int64_t key_id;                 /* the API key the call was authenticated with, 0 = none: not a
+                                       column of its own, it moves the key's last_used_at_ms when the
+                                       row is ingested (lg_store_audit_ingest) */
 } lg_api_log;
 
 typedef struct lg_ledger_entry {

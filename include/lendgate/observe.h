@@ -21,6 +21,10 @@ void lg_service_set_metrics(lg_service *svc, lg_metrics *m);
 /* The metrics of svc (NULL when none was lent). */
 lg_metrics *lg_service_metrics(const lg_service *svc);
 
+/* Microseconds this service spent in chain calls since the last reset (reset 1 starts
+ * the count again), for the Server-Timing of a call. 0 for NULL. */
+int64_t lg_service_chain_us(lg_service *svc, int reset);
+
 /* The directory of the metrics files of cfg ([metrics] dir, else
  * [store] state_dir/metrics) into buf. Returns LG_OK, LG_ERR_INVALID, LG_ERR_OVERFLOW. */
 lg_err lg_service_metrics_dir(const lg_config *cfg, char *buf, size_t cap);

@@ -26,7 +26,8 @@ typedef struct lg_response {
      * response to a rate-limited caller so the budget left is always visible. */
     char ratelimit_policy[96];
     char ratelimit[96];
-    char content_type[64]; /* "" is application/json */
+    char content_type[64];  /* "" is application/json */
+    char server_timing[96]; /* "" or the Server-Timing header (calls that reach the chain) */
 } lg_response;
 
 /* The reason phrase of status ("Not Found"); "Error" for one not listed. */

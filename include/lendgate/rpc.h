@@ -100,10 +100,10 @@ void lg_rpc_close(lg_rpc *rpc);
 void lg_rpc_set_deadline(lg_rpc *rpc, int64_t mono_ms);
 
 /* Told of every call rpc makes once it ended: the method, its result (LG_OK, or the
- * call's error) and how long it took, retries included. For metrics: it must not
- * call rpc. */
+ * call's error) and how long it took in microseconds, retries included. For metrics
+ * and timing: it must not call rpc. */
 typedef void (*lg_rpc_observer_fn)(void *ctx, const char *method, lg_err result,
-                                   int64_t elapsed_ms);
+                                   int64_t elapsed_us);
 
 /* Sets (or, with fn NULL, clears) the observer of rpc. NULL rpc is fine. */
 void lg_rpc_set_observer(lg_rpc *rpc, lg_rpc_observer_fn fn, void *ctx);

@@ -92,6 +92,20 @@ lg_err lg_service_authenticate(lg_service *svc, const char *api_key, lg_partner 
  * spool could not take it either. */
 lg_err lg_service_audit(lg_service *svc, const lg_api_log *row);
 
+/*
+ * Moves the rows waiting in this host's audit journal (journal.c) into the store, in
+ * batches, each once. wait: 1 waits for another process's ingest to end first, 0
+ * returns LG_ERR_BUSY at once when one runs. Out: *moved (may be NULL), the rows put
+ * in. Returns LG_OK, LG_ERR_BUSY, LG_ERR_INVALID, LG_ERR_IO (the journal directory),
+ * LG_ERR_NOMEM, or the store's error (what is left stays for the next).
+ */
+lg_err lg_service_audit_flush(lg_service *svc, int wait, unsigned *moved);
+
+/* In how many ms this process should flush the journal ([audit] flush_ms after the
+ * last ingest began, 0 when already due), or -1 when no row waits or there is no
+ * journal. Read from the host's control block: a few loads, no system call. */
+int64_t lg_service_audit_due_in(lg_service *svc);
+
 /* Puts every spooled audit row of this host in the store, exactly once (a row's
  * spool id is taken once, so a drain repeated after a crash adds nothing twice);
  * a spool file whose writer has ended is removed once drained. Out: *moved (may be

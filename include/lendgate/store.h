@@ -269,6 +269,24 @@ lg_err lg_store_repay_release(lg_store *st, const char *repayment_id);
 /* Repayments of a loan, oldest first. Out: *items (free()), *n. */
 lg_err lg_store_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n);
 
+/* A partner's loan and its repayments (as lg_store_loan_get and lg_store_repay_list)
+ * read in one snapshot. Out: *loan, *reps (free()), *n. Returns LG_OK,
+ * LG_ERR_NOT_FOUND (no such loan of that partner), or the store's error. */
+lg_err lg_store_loan_view(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                          lg_loan *loan, lg_repayment **reps, size_t *n);
+
+/* What a partner's stats are made of, read in one snapshot. */
+typedef struct lg_store_stats {
+    lg_partner partner;                   /* its record, with the store's totals */
+    uint64_t loans[LG_LOAN_STATUS_COUNT]; /* loans in each status */
+    uint64_t day_borrowed;                /* principal borrowed on day */
+} lg_store_stats;
+
+/* Out: *out for partner_id and the UTC day ("YYYY-MM-DD"). Returns LG_OK,
+ * LG_ERR_NOT_FOUND, or the store's error. */
+lg_err lg_store_partner_stats(lg_store *st, const char *partner_id, const char *day,
+                              lg_store_stats *out);
+
 /* PENDING repayments, oldest first, for reconcile. Out: *items (free()), *n. */
 lg_err lg_store_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **items, size_t *n);
 
@@ -346,6 +364,26 @@ typedef struct lg_api_log_filter {
 /* Newest first. Out: *items (free()), *n, *total. */
 lg_err lg_store_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_log **items,
                               size_t *n, uint64_t *total);
+
+/*
+ * The audit journal (service/journal.c): rows a responder appended to its journal
+ * file, source (the file's name), are put in partner_api_logs in batches.
+ *
+ * lg_store_audit_ingest appends rows[0..n) and moves source's recorded offset from
+ * `from` to `to`, in one transaction: either both or neither, so a batch is taken
+ * exactly once. The last use of each row's key_id (when not 0) moves to the row's
+ * created_at_ms when that is later. Returns LG_OK, LG_ERR_CONFLICT (the recorded
+ * offset is not `from`: another ingester took those bytes; nothing is written),
+ * LG_ERR_INVALID, or the store's error.
+ */
+lg_err lg_store_audit_ingest(lg_store *st, const char *source, uint64_t from, uint64_t to,
+                             const lg_api_log *rows, size_t n);
+
+/* Out: *offset, how far source has been ingested (0 for a source never seen). */
+lg_err lg_store_audit_offset(lg_store *st, const char *source, uint64_t *offset);
+
+/* Drops source's offset once its file is gone (fully ingested and removed). */
+lg_err lg_store_audit_forget(lg_store *st, const char *source);
 
 /* ------------------------------------------------------------------ ledger */
 

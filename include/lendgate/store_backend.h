@@ -100,6 +100,14 @@ struct lg_store_backend {
     lg_err (*api_log_append)(lg_store *st, const lg_api_log *row);
     lg_err (*api_log_query)(lg_store *st, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
                             uint64_t *total);
+    lg_err (*loan_view)(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                        lg_loan *loan, lg_repayment **reps, size_t *n);
+    lg_err (*partner_stats)(lg_store *st, const char *partner_id, const char *day,
+                            lg_store_stats *out);
+    lg_err (*audit_ingest)(lg_store *st, const char *source, uint64_t from, uint64_t to,
+                           const lg_api_log *rows, size_t n);
+    lg_err (*audit_offset)(lg_store *st, const char *source, uint64_t *offset);
+    lg_err (*audit_forget)(lg_store *st, const char *source);
 
     lg_err (*ledger_list)(lg_store *st, const lg_ledger_filter *f, lg_ledger_entry **items,
                           size_t *n, uint64_t *total);

@@ -20,6 +20,9 @@ int64_t lg_time_now_ms(void);
 /* Milliseconds from CLOCK_MONOTONIC, for durations; never affected by the fixed time. */
 int64_t lg_time_mono_ms(void);
 
+/* The monotonic clock in microseconds, for durations finer than a millisecond. */
+int64_t lg_time_mono_us(void);
+
 /* Fixes the clock at ms (tests); a negative ms returns to the real clock. */
 void lg_time_set_fixed(int64_t ms);
 

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,21 @@ static void serve(lg_http_server *srv, FCGX_Request *rq)
     free(req);
 }
 
+/* Waits for a call on listen_fd while audit rows wait in the journal, flushing them
+ * when their time comes and no call has. Returns 1 when accept() should be called
+ * (a call is there, or nothing waits and accept may block), 0 to look again. */
+static int call_waiting(lg_http_server *srv, int listen_fd)
+{
+    int due = lg_http_server_flush_due(srv);
+    if (due < 0)
+        return 1;
+    struct pollfd p = {.fd = listen_fd, .events = POLLIN};
+    int n = poll(&p, 1, due);
+    if (n == 0)
+        lg_http_server_flush(srv, 0);
+    return n > 0;
+}
+
 /* The accept loop of one worker on listen_fd (0 when spawned by the web server). */
 static int worker_loop(int listen_fd, const lg_config *cfg)
 {
@@ -148,10 +164,16 @@ static int worker_loop(int listen_fd, const lg_config *cfg)
     FCGX_Request rq;
     FCGX_InitRequest(&rq, listen_fd, 0);
     lg_info("worker.start", "ready");
-    while (!stop_requested && FCGX_Accept_r(&rq) >= 0) {
+    while (!stop_requested) {
+        if (!call_waiting(&srv, listen_fd))
+            continue;
+        if (FCGX_Accept_r(&rq) < 0)
+            break;
         serve(&srv, &rq);
         FCGX_Finish_r(&rq);
+        lg_http_server_flush(&srv, 0);
     }
+    lg_http_server_flush(&srv, 1); /* what this worker wrote goes in before it ends */
     FCGX_Free(&rq, 0);
     lg_http_server_release(&srv);
     lg_info("worker.stop", "stopped");

@@ -136,6 +136,27 @@ static int open_service(lg_config *cfg, lg_service **svc)
     return rc == LG_OK ? EXIT_OK : fail(rc, "opening the service", err);
 }
 
+/* Moves the API call rows waiting in the audit journal into the store now (the
+ * responders do it every [audit] flush_ms; this is for scripts that must see every
+ * row at once, and for a host whose responders have all stopped). */
+static int cmd_journal_flush(lg_config *cfg, int argc, char **argv)
+{
+    if (argc > 1)
+        return lg_ctl_usage("journal-flush takes no arguments, got '%s'", argv[1]);
+    lg_service *svc = NULL;
+    char err[512] = "";
+    lg_err rc = lg_service_open_store_only(&svc, cfg, err, sizeof err);
+    if (rc != LG_OK)
+        return fail(rc, "opening the store", err);
+    unsigned moved = 0;
+    rc = lg_service_audit_flush(svc, 1, &moved);
+    lg_service_close(svc);
+    if (rc != LG_OK)
+        return fail(rc, "journal-flush", "");
+    printf("%u audit row(s) moved from the journal into the store\n", moved);
+    return EXIT_OK;
+}
+
 static void print_note(void *ctx, const char *line)
 {
     (void)ctx;
@@ -293,6 +314,8 @@ static const ctl_cmd commands[] = {
      cmd_reconcile},
     {"dispatch", "deliver due webhook events ([--watch]: keep delivering until stopped)", 1,
      cmd_dispatch},
+    {"journal-flush", "move the API call rows waiting in the audit journal into the store now",
+     1, cmd_journal_flush},
     {"nonce", "nonce resync: reset the platform wallet's nonce to the node's pending count", 1,
      cmd_nonce},
     {"partner",

@@ -28,6 +28,13 @@ int64_t lg_time_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t lg_time_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void lg_time_set_fixed(int64_t ms)
 {
     fixed_ms = ms < 0 ? -1 : ms;

@@ -5,19 +5,23 @@
 #include <lendgate/sha256.h>
 
 #include <limits.h>
+#include <nettle/sha2.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 lg_err lg_sha256(uint8_t out[LG_SHA256_LEN], const void *data, size_t len)
 {
-    static const uint8_t empty[1];
+    /* nettle's, not EVP_Digest: OpenSSL 3 fetches the algorithm on every call, which
+     * cost more than the hash itself for the few bytes of a key or an address. */
+    struct sha256_ctx ctx;
     if (!out || (!data && len > 0))
         return LG_ERR_INVALID;
-    unsigned int n = 0;
-    if (EVP_Digest(data ? data : empty, len, out, &n, EVP_sha256(), NULL) != 1 ||
-        n != LG_SHA256_LEN)
-        return LG_ERR_CRYPTO;
+    sha256_init(&ctx);
+    if (len > 0)
+        sha256_update(&ctx, len, data);
+    sha256_digest(&ctx, LG_SHA256_LEN, out);
+    lg_memwipe(&ctx, sizeof ctx);
     return LG_OK;
 }
 

@@ -691,10 +691,10 @@ static lg_err call_once(lg_rpc *rpc, const char *method, json_object *params, in
 static lg_err call_until(lg_rpc *rpc, const char *method, json_object *params, int safe,
                          int64_t cap, json_object **result)
 {
-    int64_t start = lg_time_mono_ms();
+    int64_t start = lg_time_mono_us();
     lg_err err = call_once(rpc, method, params, safe, cap, result);
     if (rpc->observer)
-        rpc->observer(rpc->observer_ctx, method, err, lg_time_mono_ms() - start);
+        rpc->observer(rpc->observer_ctx, method, err, lg_time_mono_us() - start);
     return err;
 }
 

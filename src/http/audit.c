@@ -83,6 +83,10 @@ lg_err lg_audit_sanitize(char *out, size_t cap, const char *body, size_t len, co
     if (!out || cap == 0)
         return LG_ERR_INVALID;
     out[0] = '\0';
+    if ((!body || len == 0) && (!query || !*query)) { /* most reads: nothing to record */
+        snprintf(out, cap, "{}");
+        return LG_OK;
+    }
     struct json_object *rec = json_object_new_object();
     if (!rec)
         return LG_ERR_NOMEM;
@@ -120,5 +124,6 @@ lg_err lg_audit_finish(lg_service *svc, lg_api_log *row, const lg_request *r, in
     row->duration_ms = d < 0 ? 0 : d > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
     copy_cut(row->error_message, sizeof row->error_message, error_message);
     lg_scrub_keys(row->error_message);
+    row->created_at_ms = lg_time_now_ms();
     return lg_service_audit(svc, row);
 }

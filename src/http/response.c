@@ -150,6 +150,7 @@ lg_err lg_response_head(const lg_response *r, const char *request_id, char *out,
     n = add_header(out, cap, n, "Retry-After", r->retry_after);
     n = add_header(out, cap, n, "RateLimit-Policy", r->ratelimit_policy);
     n = add_header(out, cap, n, "RateLimit", r->ratelimit);
+    n = add_header(out, cap, n, "Server-Timing", r->server_timing);
     if (n < 0 || (size_t)n + 3 > cap)
         return LG_ERR_OVERFLOW;
     memcpy(out + n, "\r\n", 3);

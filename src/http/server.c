@@ -18,6 +18,7 @@
 #include <lendgate/webhook_handlers.h>
 #include <lendgate/status.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -140,6 +141,29 @@ void lg_http_server_release(lg_http_server *srv)
     lg_guard_release(&srv->guard);
     lg_metrics_close(srv->metrics);
     srv->metrics = NULL;
+}
+
+int lg_http_server_flush_due(lg_http_server *srv)
+{
+    int64_t due = srv && srv->svc ? lg_service_audit_due_in(srv->svc) : -1;
+    if (due < 0)
+        return -1;
+    int64_t backoff = srv->next_flush_ms - lg_time_mono_ms();
+    if (backoff > due)
+        due = backoff;
+    return due > INT_MAX ? INT_MAX : (int)due;
+}
+
+void lg_http_server_flush(lg_http_server *srv, int wait)
+{
+    if (!srv || !srv->svc || lg_time_mono_ms() < srv->next_flush_ms ||
+        (!wait && lg_service_audit_due_in(srv->svc) != 0))
+        return;
+    lg_err rc = lg_service_audit_flush(srv->svc, wait, NULL);
+    if (rc == LG_OK || rc == LG_ERR_BUSY) /* busy: another process is flushing it */
+        return;
+    lg_warn("audit.journal", "the journal's rows wait for the next flush: %s", lg_strerror(rc));
+    srv->next_flush_ms = lg_time_mono_ms() + (int64_t)lg_config_u64(srv->cfg, "audit", "flush_ms");
 }
 
 void lg_http_fail(lg_http_call *call, int status, const char *message)
@@ -276,6 +300,7 @@ static int authenticate_partner(lg_http_call *call)
     if (rc == LG_OK || rc == LG_ERR_SUSPENDED || rc == LG_ERR_INACTIVE) {
         call->have_partner = 1;
         lg_audit_begin(&call->audit, call->req, call->route->pattern, call->partner.id);
+        call->audit.key_id = key.id;
         lg_audit_sanitize(call->audit.payload, sizeof call->audit.payload, call->req->body,
                           call->req->body_len, call->req->query);
     }
@@ -408,6 +433,19 @@ static void record(const lg_http_call *call, int64_t elapsed_ms)
                          call->have_partner ? "scope=\"partner\"" : "scope=\"ip\"", 1);
 }
 
+/* What a call that reached the chain spent waiting for the node and what it spent in
+ * lendgate (the rest), in the Server-Timing header: for partners tracing a slow
+ * borrow, and for the benchmark. */
+static void server_timing(lg_http_call *call, int64_t total_us)
+{
+    int64_t chain = lg_service_chain_us(call->srv->svc, 0);
+    if (chain > total_us)
+        chain = total_us;
+    snprintf(call->resp->server_timing, sizeof call->resp->server_timing,
+             "chain;dur=%.3f, app;dur=%.3f", (double)chain / 1000.0,
+             (double)(total_us - chain) / 1000.0);
+}
+
 void lg_http_reopen_due(lg_http_call *call)
 {
     lg_http_server *srv = call->srv;
@@ -420,6 +458,8 @@ void lg_http_handle(lg_http_server *srv, lg_request *req, lg_response *resp)
     if (!srv || !req || !resp)
         return;
     lg_http_call call = {.srv = srv, .req = req, .resp = resp};
+    int64_t start_us = lg_time_mono_us();
+    lg_service_chain_us(srv->svc, 1);
     lg_log_set_request_id(req->request_id);
     lg_service_set_crash_point(req->crash_at);
     lg_service_set_store_fault(req->store_fault);
@@ -436,8 +476,13 @@ void lg_http_handle(lg_http_server *srv, lg_request *req, lg_response *resp)
     }
     int64_t elapsed = lg_time_mono_ms() - req->start_mono_ms;
     record(&call, elapsed);
-    lg_log(resp->status >= 500 ? LG_LOG_WARN : LG_LOG_INFO, "http.request",
-           "%s %s status=%d ms=%lld", req->method, call.route ? call.route->pattern : "-",
-           resp->status, (long long)elapsed);
+    if (call.route && call.route->needs_chain)
+        server_timing(&call, lg_time_mono_us() - start_us);
+    /* The web server's access log has every call already: ours only when asked for,
+     * and for a failure of our own. */
+    if (resp->status >= 500 || lg_config_bool(srv->cfg, "log", "requests"))
+        lg_log(resp->status >= 500 ? LG_LOG_WARN : LG_LOG_INFO, "http.request",
+               "%s %s status=%d ms=%lld", req->method, call.route ? call.route->pattern : "-",
+               resp->status, (long long)elapsed);
     lg_log_set_request_id(NULL);
 }

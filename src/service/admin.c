@@ -507,6 +507,7 @@ lg_err lg_admin_key_rotate(lg_service *svc, const lg_admin_actor *who, const cha
         rc = rotate_checked(st, who, &p, env, grace_seconds, secrets, old_expires_at_ms, out);
     else
         store_failed(out, rc, "reading the partner");
+    lg_svc_partners_changed(svc);
     lg_memwipe(&p, sizeof p);
     return rc;
 }
@@ -533,6 +534,7 @@ lg_err lg_admin_signing_rotate(lg_service *svc, const lg_admin_actor *who, const
     audit_ctx ctx = {who, "partner.rotate_signing_secret", NULL, NULL, 0};
     lg_audit_hook hook = hook_for(&ctx);
     rc = lg_store_partner_update_audited(st, &p, LG_PF_SIGNING, &hook, NULL, NULL);
+    lg_svc_partners_changed(svc);
     lg_memwipe(&p, sizeof p);
     return secrets_outcome(out, rc, secrets, "rotating the signing secret");
 }
@@ -606,6 +608,7 @@ lg_err lg_admin_partner_update(lg_service *svc, const lg_admin_actor *who, const
     lg_partner want = *p;
     rc = update_checked(st, who, &want, mask, &cur, before ? before : &scratch_before,
                         after ? after : &scratch_after, secrets, out);
+    lg_svc_partners_changed(svc);
     lg_memwipe(&want, sizeof want);
     lg_memwipe(&cur, sizeof cur);
     lg_memwipe(&scratch_before, sizeof scratch_before);
@@ -640,6 +643,7 @@ lg_err lg_admin_partner_set_status(lg_service *svc, const lg_admin_actor *who,
                      NULL, NULL, 0};
     lg_audit_hook hook = hook_for(&ctx);
     rc = lg_store_partner_update_audited(st, &cur, LG_PF_STATUS, &hook, NULL, after);
+    lg_svc_partners_changed(svc);
     lg_memwipe(&cur, sizeof cur);
     return store_outcome(out, rc, "changing the partner status");
 }
@@ -681,12 +685,22 @@ lg_err lg_admin_audit_list(lg_service *svc, const lg_admin_audit_filter *f, lg_a
                          "listing the admin audit");
 }
 
+/* The rows still in the audit journal go in first, so what is read has every call
+ * answered before it; a journal that cannot be read now is reported, not fatal. */
+static void see_journal(lg_service *svc)
+{
+    lg_err rc = svc ? lg_service_audit_flush(svc, 1, NULL) : LG_OK;
+    if (rc != LG_OK)
+        lg_warn("audit.journal", "rows still in the journal are not shown: %s", lg_strerror(rc));
+}
+
 lg_err lg_admin_api_logs(lg_service *svc, const lg_api_log_filter *f, lg_api_log **items, size_t *n,
                          uint64_t *total, lg_outcome *out)
 {
     lg_store *st = svc ? svc->st : NULL;
     if (!out)
         return LG_ERR_INVALID;
+    see_journal(svc);
     return store_outcome(out, lg_store_api_log_query(st, f, items, n, total),
                          "listing the API logs");
 }
@@ -731,6 +745,7 @@ lg_err lg_admin_analytics_get(lg_service *svc, const char *partner_id, unsigned 
         return bad_field(out, "", "period", "must be 7d, 30d or 90d");
     if (now_ms <= 0)
         now_ms = lg_time_now_ms();
+    see_journal(svc);
     int64_t today = now_ms / DAY_MS * DAY_MS;
     uint64_t after_days = lg_config_u64(cfg, "admin", "default_after_days");
     a->period_days = period_days;
@@ -897,6 +912,7 @@ lg_err lg_admin_import(lg_service *svc, const lg_admin_actor *who,
         rc = import_run_all(&r, who, n, bad_index, out);
     else
         lg_svc_fail(out, LG_ERR_NOMEM, "", "Internal error (out of memory)");
+    lg_svc_partners_changed(svc);
     if (r.items)
         lg_memwipe(r.items, n * sizeof *r.items);
     free(r.items);

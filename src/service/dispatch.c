@@ -200,6 +200,8 @@ static lg_err record(const round *r, const job *j, int64_t now)
     }
     if (rc != LG_OK)
         return rc;
+    if (a.outcome == LG_ATTEMPT_DISABLED) /* the partner's endpoint state changed */
+        lg_svc_partners_changed(r->svc);
     count(r, a.outcome);
     observe(r, &a);
     tell(r, "event %s %s (partner %s, #%llu) attempt %u: %s%s%s (%d, %u ms)", a.event_id,

@@ -77,8 +77,18 @@ void lg_service_set_metrics(lg_service *svc, lg_metrics *m)
     if (!svc)
         return;
     svc->metrics = m;
-    if (svc->chain)
-        lg_rpc_set_observer(lg_chain_rpc(svc->chain), m ? lg_svc_observe_rpc : NULL, svc);
+    if (svc->chain) /* also without metrics: it times the chain for Server-Timing */
+        lg_rpc_set_observer(lg_chain_rpc(svc->chain), lg_svc_observe_rpc, svc);
+}
+
+int64_t lg_service_chain_us(lg_service *svc, int reset)
+{
+    if (!svc)
+        return 0;
+    int64_t us = svc->chain_us;
+    if (reset)
+        svc->chain_us = 0;
+    return us;
 }
 
 lg_metrics *lg_service_metrics(const lg_service *svc)
@@ -91,10 +101,11 @@ void lg_svc_count(lg_service *svc, const char *name, const char *labels)
     lg_metrics_count(svc ? svc->metrics : NULL, name, labels ? labels : "", 1);
 }
 
-void lg_svc_observe_rpc(void *ctx, const char *method, lg_err result, int64_t elapsed_ms)
+void lg_svc_observe_rpc(void *ctx, const char *method, lg_err result, int64_t elapsed_us)
 {
     lg_service *svc = ctx;
     char labels[128] = "";
+    svc->chain_us += elapsed_us;
     const char *outcome = result == LG_OK              ? "ok"
                           : result == LG_ERR_TIMEOUT   ? "timeout"
                           : result == LG_ERR_NOT_FOUND ? "ok" /* a receipt not yet mined */
@@ -102,7 +113,7 @@ void lg_svc_observe_rpc(void *ctx, const char *method, lg_err result, int64_t el
     if (!svc->metrics || lg_metrics_label(labels, sizeof labels, "method", method) != LG_OK)
         return;
     lg_metrics_observe(svc->metrics, "lendgate_chain_rpc_duration_seconds", labels,
-                       (double)elapsed_ms / 1000.0);
+                       (double)elapsed_us / 1e6);
     if (lg_metrics_label(labels, sizeof labels, "outcome", outcome) == LG_OK)
         lg_metrics_count(svc->metrics, "lendgate_chain_rpc_calls_total", labels, 1);
 }

@@ -8,6 +8,7 @@
 
 #include <lendgate/address.h>
 #include <lendgate/amount.h>
+#include <lendgate/sha256.h>
 #include <lendgate/time.h>
 
 #include <stdio.h>
@@ -201,12 +202,9 @@ lg_err lg_query_loan(lg_service *svc, const lg_partner *p, const char *partner_l
     *reps = NULL;
     *nreps = 0;
     /* Keyed by the partner's own id, so another partner's loan is simply absent. */
-    lg_err rc = lg_store_loan_get(st, p->id, partner_loan_id, loan);
+    lg_err rc = lg_store_loan_view(st, p->id, partner_loan_id, loan, reps, nreps);
     if (rc == LG_ERR_NOT_FOUND)
         return lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "Loan not found");
-    if (rc != LG_OK)
-        return store_failure(rc, out);
-    rc = lg_store_repay_list(st, loan->id, reps, nreps);
     if (rc != LG_OK)
         return store_failure(rc, out);
     return lg_svc_done(out, LG_DONE_OK);
@@ -230,16 +228,6 @@ lg_err lg_query_user_loans(lg_service *svc, const lg_partner *p, const char *wal
     return lg_svc_done(out, LG_DONE_OK);
 }
 
-static lg_err count_loans(lg_store *st, const char *partner_id, int status, uint64_t *count)
-{
-    lg_loan_filter f = {.partner_id = partner_id, .status = status, .limit = 1};
-    lg_loan *items = NULL;
-    size_t n = 0;
-    lg_err rc = lg_store_loan_list(st, &f, &items, &n, count);
-    free(items);
-    return rc;
-}
-
 static uint64_t headroom(uint64_t limit, uint64_t used)
 {
     return used >= limit ? 0 : limit - used;
@@ -252,33 +240,29 @@ lg_err lg_query_stats(lg_service *svc, const lg_partner *p, lg_partner_stats *st
     if (!st || !p || !stats || !out)
         return LG_ERR_INVALID;
     memset(stats, 0, sizeof *stats);
-    lg_partner fresh;
-    lg_err rc = lg_store_partner_get(st, p->id, &fresh);
-    uint64_t settling = 0;
+    lg_store_stats s;
+    lg_err rc = lg_time_day_key(lg_time_now_ms(), stats->day, sizeof stats->day);
     if (rc == LG_OK)
-        rc = count_loans(st, p->id, LG_LOAN_ACTIVE, &stats->active_loans);
-    if (rc == LG_OK)
-        rc = count_loans(st, p->id, LG_LOAN_PENDING, &stats->pending_loans);
-    if (rc == LG_OK)
-        rc = count_loans(st, p->id, LG_LOAN_SETTLING, &settling);
-    if (rc == LG_OK)
-        rc = count_loans(st, p->id, LG_LOAN_REPAID, &stats->repaid_loans);
-    if (rc == LG_OK)
-        rc = lg_time_day_key(lg_time_now_ms(), stats->day, sizeof stats->day);
-    if (rc == LG_OK)
-        rc = lg_store_daily_usage(st, p->id, stats->day, &stats->today_borrowed);
-    if (rc != LG_OK)
+        rc = lg_store_partner_stats(st, p->id, stats->day, &s);
+    if (rc != LG_OK) {
+        lg_memwipe(&s, sizeof s);
         return store_failure(rc, out);
-    stats->pending_loans += settling;
-    stats->total_borrowed = fresh.total_borrowed;
-    stats->total_repaid = fresh.total_repaid;
-    stats->total_fees = fresh.total_fees;
-    stats->outstanding = fresh.outstanding;
-    stats->daily_limit = fresh.daily_limit;
-    stats->daily_remaining = headroom(fresh.daily_limit, stats->today_borrowed);
-    stats->total_limit = fresh.total_limit;
-    stats->total_remaining = headroom(fresh.total_limit, fresh.outstanding);
-    stats->repayment_balance = headroom(fresh.deposited, fresh.balance_used);
+    }
+    const lg_partner *fresh = &s.partner;
+    stats->active_loans = s.loans[LG_LOAN_ACTIVE];
+    stats->pending_loans = s.loans[LG_LOAN_PENDING] + s.loans[LG_LOAN_SETTLING];
+    stats->repaid_loans = s.loans[LG_LOAN_REPAID];
+    stats->today_borrowed = s.day_borrowed;
+    stats->total_borrowed = fresh->total_borrowed;
+    stats->total_repaid = fresh->total_repaid;
+    stats->total_fees = fresh->total_fees;
+    stats->outstanding = fresh->outstanding;
+    stats->daily_limit = fresh->daily_limit;
+    stats->daily_remaining = headroom(fresh->daily_limit, stats->today_borrowed);
+    stats->total_limit = fresh->total_limit;
+    stats->total_remaining = headroom(fresh->total_limit, fresh->outstanding);
+    stats->repayment_balance = headroom(fresh->deposited, fresh->balance_used);
+    lg_memwipe(&s, sizeof s); /* the partner's secrets */
     return lg_svc_done(out, LG_DONE_OK);
 }
 

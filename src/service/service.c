@@ -540,6 +540,7 @@ static lg_err open_store(lg_service **out, const lg_config *cfg, char *err, size
     lg_store_set_lease(svc->st, owner, lease_ms);
     lg_store_set_limit_warn(svc->st,
                             (uint32_t)lg_config_u64(cfg, "webhook", "limit_warn_pct") * 100);
+    (void)lg_svc_control_open(svc); /* without it, the slower way: see control.c */
     *out = svc;
     return LG_OK;
 }
@@ -630,6 +631,10 @@ void lg_service_close(lg_service *svc)
     if (svc->owns_chain)
         lg_chain_close(svc->chain);
     lg_store_close(svc->st);
+    lg_svc_journal_close(svc);
+    free(svc->journal);
+    lg_svc_auth_free(svc);
+    lg_svc_control_close(svc);
     free(svc->reads);
     memset(svc, 0, sizeof *svc);
     free(svc);

@@ -15,6 +15,7 @@
 #include <lendgate/queries.h>
 #include <lendgate/sender.h>
 #include <lendgate/service.h>
+#include <lendgate/shm.h>
 
 /* Public reads of one block, kept per process (queries.c): what a credit line or a
  * position was at a block is what it is until the next one. */
@@ -51,7 +52,41 @@ struct lg_service {
     uint64_t poll_ms;               /* [chain] receipt_poll_ms */
     lg_read_cached *reads;          /* LG_READ_CACHE_SLOTS, allocated on first use */
     struct lg_metrics *metrics;     /* lent by the process (observe.h), NULL for none */
+    lg_shm ctl;                     /* the host's control block (control.c); base NULL if none */
+    struct lg_svc_journal *journal; /* this process's audit journal (journal.c), or NULL */
+    struct lg_svc_auth *auth;       /* keys this process authenticated (access.c), or NULL */
+    int64_t chain_us;               /* time in chain calls since lg_service_chain_us reset it */
 };
+
+/* The control block (control.c). Without it (the file cannot be mapped) every call
+ * looks its key up in the store and stores its audit row itself. */
+lg_err lg_svc_control_open(lg_service *svc);
+void lg_svc_control_close(lg_service *svc);
+int lg_svc_control_ok(const lg_service *svc);
+/* The partner generation: it moves after every committed change of a partner or key
+ * (lg_svc_partners_changed, called by whoever committed it), so what a process keeps
+ * of a partner is good while the generation it was read under is current. */
+uint64_t lg_svc_generation(const lg_service *svc);
+void lg_svc_partners_changed(lg_service *svc);
+/* The journal's counters: a row appended; an ingest starting (returns the rows counted
+ * so far, every one of them already in a file) and ending (they are all in the store);
+ * and in how many ms an ingest is due (-1: nothing waits; 0: now). */
+void lg_svc_journal_counted(lg_service *svc);
+uint64_t lg_svc_journal_ingest_begins(lg_service *svc);
+void lg_svc_journal_ingest_ends(lg_service *svc, uint64_t written_before);
+int64_t lg_svc_journal_due_in(const lg_service *svc, int64_t flush_ms, int64_t now_ms);
+
+/* Rows go to the journal: it is switched on ([audit] journal) and the control block,
+ * which tells the responders when to ingest, is mapped. */
+int lg_svc_journal_on(const lg_service *svc);
+/* This process's journal (journal.c): appends row as one line of its journal file.
+ * Returns LG_OK, LG_ERR_UNSUPPORTED (no journal here: the caller stores the row),
+ * LG_ERR_IO. */
+lg_err lg_svc_journal_append(lg_service *svc, const lg_api_log *row);
+/* Closes this process's journal file (it stays for the ingester). */
+void lg_svc_journal_close(lg_service *svc);
+/* Forgets the keys this process authenticated (access.c). */
+void lg_svc_auth_free(lg_service *svc);
 
 /* Counts 1 on the counter (name, labels) of svc's metrics, when it has some. */
 void lg_svc_count(lg_service *svc, const char *name, const char *labels);
@@ -61,7 +96,7 @@ void lg_svc_count(lg_service *svc, const char *name, const char *labels);
 void lg_svc_tx_event(lg_service *svc, int purpose, const char *event);
 
 /* The rpc observer the metrics install (rpc.h): ctx is the service. */
-void lg_svc_observe_rpc(void *ctx, const char *method, lg_err result, int64_t elapsed_ms);
+void lg_svc_observe_rpc(void *ctx, const char *method, lg_err result, int64_t elapsed_us);
 
 /* Appends row to this process's audit spool (spool.c) when the store could not take
  * it, with a spool id of its own. Returns LG_OK, LG_ERR_IO, LG_ERR_NOMEM. */

@@ -48,7 +48,8 @@ static void file_name(char *out, size_t cap, const char *owner)
     X(partner_id)                                                                                  \
     X(request_id)                                                                                  \
     X(route)                                                                                       \
-    X(method) X(client_ip) X(user_agent) X(payload) X(error_message) X(wallet) X(oaid) X(loan_id)  \
+    X(method)                                                                                      \
+    X(client_ip) X(user_agent) X(payload) X(error_message) X(wallet) X(oaid) X(loan_id)            \
         X(spool_id)
 
 static char *row_line(const lg_api_log *r)
@@ -206,12 +207,13 @@ static lg_err drain_file(lg_service *svc, const char *dir, const char *name, uns
 lg_err lg_service_audit_drain(lg_service *svc, unsigned *moved)
 {
     char dir[1024];
-    unsigned scratch = 0;
+    unsigned scratch = 0, journal = 0;
     if (!moved)
         moved = &scratch;
     *moved = 0;
     if (!svc)
         return LG_ERR_INVALID;
+    lg_err flushed = lg_service_audit_flush(svc, 1, &journal);
     if (spool_dir(svc, dir, sizeof dir) != 0)
         return LG_ERR_IO;
     DIR *d = opendir(dir);
@@ -227,5 +229,6 @@ lg_err lg_service_audit_drain(lg_service *svc, unsigned *moved)
     closedir(d);
     if (*moved)
         lg_info("audit.spool", "%u spooled API log row(s) put in the store", *moved);
-    return rc;
+    *moved += journal;
+    return rc != LG_OK ? rc : flushed;
 }

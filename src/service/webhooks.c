@@ -293,6 +293,7 @@ lg_err lg_webhook_enable(lg_service *svc, const lg_admin_actor *who, const char 
         wh_audit ctx = {who, "webhook.enable", NULL, 0, 0};
         lg_audit_hook hook = hook_for(&ctx);
         rc = lg_store_partner_update_audited(st, &cur, LG_PF_WEBHOOK_STATE, &hook, NULL, after);
+        lg_svc_partners_changed(svc);
     }
     lg_memwipe(&cur, sizeof cur);
     lg_memwipe(&scratch, sizeof scratch);
@@ -413,6 +414,7 @@ lg_err lg_webhook_rotate_secret(lg_service *svc, const lg_admin_actor *who, cons
     if (rc != LG_OK)
         return store_failed(out, rc, "Partner not found", "reading the partner");
     rc = rotate_checked(st, who, &p, grace_seconds, secrets, prev_until_ms, out);
+    lg_svc_partners_changed(svc);
     lg_memwipe(&p, sizeof p);
     if (rc != LG_OK) {
         /* Nobody will see a secret that was not stored. */

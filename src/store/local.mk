@@ -6,18 +6,19 @@ liblendgate_a_SOURCES += src/store/store.c src/store/events.c src/store/store_sq
 	src/store/store_sqlite_positions.c src/store/store_sqlite_loans.c \
 	src/store/store_sqlite_repay.c src/store/store_sqlite_chain.c \
 	src/store/store_sqlite_logs.c src/store/store_sqlite_outbox.c \
-	src/store/store_sqlite_admin.c src/store/store_sqlite_ends.c
+	src/store/store_sqlite_admin.c src/store/store_sqlite_ends.c \
+	src/store/store_sqlite_views.c
 noinst_HEADERS += include/lendgate/store.h include/lendgate/store_backend.h \
 	include/lendgate/events.h src/store/sqlite_internal.h
 
 # Migrations become C string literals in the build directory.
 LG_SQL_MIGRATIONS = sql/001_init.sql sql/002_partner_balance.sql sql/003_loan_contract.sql \
 	sql/004_leases.sql sql/005_job_leases.sql sql/006_audit_spool.sql \
-	sql/007_webhooks.sql
+	sql/007_webhooks.sql sql/008_audit_journal.sql
 LG_SQL_MIGRATION_PATHS = $(srcdir)/sql/001_init.sql $(srcdir)/sql/002_partner_balance.sql \
 	$(srcdir)/sql/003_loan_contract.sql $(srcdir)/sql/004_leases.sql \
 	$(srcdir)/sql/005_job_leases.sql $(srcdir)/sql/006_audit_spool.sql \
-	$(srcdir)/sql/007_webhooks.sql
+	$(srcdir)/sql/007_webhooks.sql $(srcdir)/sql/008_audit_journal.sql
 nodist_liblendgate_a_SOURCES = src/store/sql_embedded.c
 BUILT_SOURCES += src/store/sql_embedded.c
 CLEANFILES += src/store/sql_embedded.c

@@ -117,6 +117,13 @@ enum lg_sq_slot {
     LG_SQ_END_OVERDUE,
     LG_SQ_CURSOR_GET,
     LG_SQ_CURSOR_SET,
+    /* the audit journal (store_sqlite_logs.c) */
+    LG_SQ_JOURNAL_GET,
+    LG_SQ_JOURNAL_SET,
+    LG_SQ_JOURNAL_DROP,
+    LG_SQ_KEY_USED,
+    /* views read in one snapshot (store_sqlite_views.c) */
+    LG_SQ_STATS_LOANS,
     LG_SQ__COUNT
 };
 
@@ -531,6 +538,15 @@ lg_err lg_sqlite_nonce_resync(lg_store *st, uint64_t chain_id, const char *addre
 lg_err lg_sqlite_nonce_peek(lg_store *st, uint64_t chain_id, const char *address, uint64_t *next);
 
 lg_err lg_sqlite_api_log_append(lg_store *st, const lg_api_log *row);
+lg_err lg_sqlite_loan_view(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                           lg_loan *loan, lg_repayment **reps, size_t *n);
+lg_err lg_sqlite_partner_stats(lg_store *st, const char *partner_id, const char *day,
+                               lg_store_stats *out);
+lg_err lg_sq_repay_read_list(lg_sqlite *h, const char *loan_id, lg_repayment **items, size_t *n);
+lg_err lg_sqlite_audit_ingest(lg_store *st, const char *source, uint64_t from, uint64_t to,
+                              const lg_api_log *rows, size_t n);
+lg_err lg_sqlite_audit_offset(lg_store *st, const char *source, uint64_t *offset);
+lg_err lg_sqlite_audit_forget(lg_store *st, const char *source);
 lg_err lg_sqlite_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_log **items,
                                size_t *n, uint64_t *total);
 lg_err lg_sqlite_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_entry **items,

@@ -564,6 +564,51 @@ lg_err lg_store_api_log_append(lg_store *st, const lg_api_log *row)
     return WRITE(st, api_log_append, row);
 }
 
+lg_err lg_store_loan_view(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                          lg_loan *loan, lg_repayment **reps, size_t *n)
+{
+    if (!st || !key_ok(partner_id, LG_ID_LEN) || !key_ok(partner_loan_id, LG_ID_LEN) || !loan ||
+        !reps || !n)
+        return LG_ERR_INVALID;
+    *reps = NULL;
+    *n = 0;
+    return DISPATCH(st, loan_view, partner_id, partner_loan_id, loan, reps, n);
+}
+
+lg_err lg_store_partner_stats(lg_store *st, const char *partner_id, const char *day,
+                              lg_store_stats *out)
+{
+    if (!st || !key_ok(partner_id, LG_ID_LEN) || !key_ok(day, LG_DAY_LEN) || !out)
+        return LG_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    return DISPATCH(st, partner_stats, partner_id, day, out);
+}
+
+lg_err lg_store_audit_ingest(lg_store *st, const char *source, uint64_t from, uint64_t to,
+                             const lg_api_log *rows, size_t n)
+{
+    if (!st || !key_ok(source, LG_NAME_LEN) || to < from || !u64_ok(to) || (n && !rows))
+        return LG_ERR_INVALID;
+    for (size_t i = 0; i < n; i++)
+        if (!api_log_ok(&rows[i]) || rows[i].key_id < 0)
+            return LG_ERR_INVALID;
+    return WRITE(st, audit_ingest, source, from, to, rows, n);
+}
+
+lg_err lg_store_audit_offset(lg_store *st, const char *source, uint64_t *offset)
+{
+    if (!st || !key_ok(source, LG_NAME_LEN) || !offset)
+        return LG_ERR_INVALID;
+    return DISPATCH(st, audit_offset, source, offset);
+}
+
+lg_err lg_store_audit_forget(lg_store *st, const char *source)
+{
+    if (!st || !key_ok(source, LG_NAME_LEN))
+        return LG_ERR_INVALID;
+    return WRITE(st, audit_forget, source);
+}
+
 static int range_ok(int64_t start_ms, int64_t end_ms, uint64_t offset)
 {
     return start_ms >= 0 && end_ms >= 0 && u64_ok(offset);

@@ -37,6 +37,135 @@ lg_err lg_sqlite_api_log_append(lg_store *st, const lg_api_log *row)
     return api_log_insert(h, row, lg_time_now_ms());
 }
 
+/* ------------------------------------------------------------ audit journal */
+
+static lg_err journal_get(lg_sqlite *h, const char *source, uint64_t *offset)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_JOURNAL_GET,
+                              "SELECT offset_bytes FROM audit_journal WHERE source = ?1", &s);
+    if (rc != LG_OK)
+        return rc;
+    *offset = 0;
+    if (lg_sq_bind_text(s, 1, source))
+        rc = lg_sq_bind_failed(h, "journal offset");
+    else if ((rc = lg_sq_step_row(h, s, "journal offset")) == LG_OK)
+        *offset = (uint64_t)sqlite3_column_int64(s, 0);
+    else if (rc == LG_ERR_NOT_FOUND)
+        rc = LG_OK;
+    lg_sq_done(s);
+    return rc;
+}
+
+static lg_err journal_set(lg_sqlite *h, const char *source, uint64_t to, size_t n, int64_t now)
+{
+    sqlite3_stmt *s;
+    lg_err rc =
+        lg_sq_prepare(h, LG_SQ_JOURNAL_SET,
+                      "INSERT INTO audit_journal (source, offset_bytes, rows, updated_at_ms) "
+                      "VALUES (?1,?2,?3,?4) ON CONFLICT (source) DO UPDATE SET "
+                      "offset_bytes = ?2, rows = rows + ?3, updated_at_ms = ?4",
+                      &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, source) || lg_sq_bind_u64(s, 2, to) || lg_sq_bind_u64(s, 3, n) ||
+        lg_sq_bind_i64(s, 4, now))
+        rc = lg_sq_bind_failed(h, "journal offset");
+    else
+        rc = lg_sq_step_done(h, s, "journal offset");
+    lg_sq_done(s);
+    return rc;
+}
+
+static lg_err key_used(lg_sqlite *h, int64_t id, int64_t at)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(h, LG_SQ_KEY_USED,
+                              "UPDATE api_keys SET last_used_at_ms = ?2 WHERE id = ?1 "
+                              "AND (last_used_at_ms IS NULL OR last_used_at_ms < ?2)",
+                              &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_i64(s, 1, id) || lg_sq_bind_i64(s, 2, at))
+        rc = lg_sq_bind_failed(h, "key use");
+    else
+        rc = lg_sq_step_done(h, s, "key use");
+    lg_sq_done(s);
+    return rc;
+}
+
+/* Each key's latest use in the batch, one UPDATE per key rather than per row: a batch
+ * holds thousands of calls from a handful of keys. */
+static lg_err keys_used(lg_sqlite *h, const lg_api_log *rows, size_t n, int64_t now)
+{
+    enum { MAX_KEYS = 32 };
+    int64_t id[MAX_KEYS], at[MAX_KEYS];
+    size_t k = 0;
+    lg_err rc = LG_OK;
+    for (size_t i = 0; rc == LG_OK && i <= n; i++) {
+        if (i == n || k == MAX_KEYS) {
+            for (size_t j = 0; rc == LG_OK && j < k; j++)
+                rc = key_used(h, id[j], at[j]);
+            k = 0;
+        }
+        if (i == n || rows[i].key_id == 0)
+            continue;
+        int64_t when = rows[i].created_at_ms ? rows[i].created_at_ms : now;
+        size_t j = 0;
+        while (j < k && id[j] != rows[i].key_id)
+            j++;
+        if (j == k) {
+            id[k] = rows[i].key_id;
+            at[k++] = when;
+        } else if (when > at[j]) {
+            at[j] = when;
+        }
+    }
+    return rc;
+}
+
+lg_err lg_sqlite_audit_ingest(lg_store *st, const char *source, uint64_t from, uint64_t to,
+                              const lg_api_log *rows, size_t n)
+{
+    lg_sqlite *h = lg_sq_log_handle(lg_sq_handle(st));
+    int64_t now = lg_time_now_ms();
+    uint64_t at = 0;
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    rc = journal_get(h, source, &at);
+    if (rc == LG_OK && at != from)
+        rc = LG_ERR_CONFLICT;
+    for (size_t i = 0; rc == LG_OK && i < n; i++)
+        rc = api_log_insert(h, &rows[i], now);
+    if (rc == LG_OK)
+        rc = keys_used(h, rows, n, now);
+    if (rc == LG_OK)
+        rc = journal_set(h, source, to, n, now);
+    return lg_sq_end(h, rc);
+}
+
+lg_err lg_sqlite_audit_offset(lg_store *st, const char *source, uint64_t *offset)
+{
+    return journal_get(lg_sq_log_handle(lg_sq_handle(st)), source, offset);
+}
+
+lg_err lg_sqlite_audit_forget(lg_store *st, const char *source)
+{
+    lg_sqlite *h = lg_sq_log_handle(lg_sq_handle(st));
+    sqlite3_stmt *s;
+    lg_err rc =
+        lg_sq_prepare(h, LG_SQ_JOURNAL_DROP, "DELETE FROM audit_journal WHERE source = ?1", &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, source))
+        rc = lg_sq_bind_failed(h, "journal forget");
+    else
+        rc = lg_sq_step_done(h, s, "journal forget");
+    lg_sq_done(s);
+    return rc;
+}
+
 /* Each row with its partner's name, the plan's PartnerApiLog.partnerName. */
 static const lg_sq_list api_log_list_def = {
     .slot = LG_SQL_API_LOGS,

@@ -374,7 +374,11 @@ lg_err lg_sqlite_repay_get(lg_store *st, const char *repayment_id, lg_repayment 
 
 lg_err lg_sqlite_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n)
 {
-    lg_sqlite *h = lg_sq_handle(st);
+    return lg_sq_repay_read_list(lg_sq_handle(st), loan_id, items, n);
+}
+
+lg_err lg_sq_repay_read_list(lg_sqlite *h, const char *loan_id, lg_repayment **items, size_t *n)
+{
     sqlite3_stmt *s;
     lg_err rc = lg_sq_prepare(h, LG_SQ_REPAY_BY_LOAN,
                               REPAY_SELECT " WHERE loan_id = ?1 ORDER BY created_at_ms, rowid", &s);

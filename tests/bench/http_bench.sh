@@ -4,9 +4,14 @@
 #     GET /partners/loan/:id and GET /partners/my/stats, beside the same load on a
 #     no-op FastCGI responder behind the same lighttpd (the floor), and the loan read
 #     again with [metrics] enabled = false (what counting every call costs);
-#   - the resident memory (VmRSS) of each responder before and after 100,000
-#     requests, and the audit rows written against the responses the clients counted;
-#   - the latency of sequential borrows through lighttpd on the devnet (p50/p99).
+#   - the CPU left idle during each lendgate run (from /proc/stat): what the
+#     responders wait on rather than compute;
+#   - the resident memory (VmRSS) of each responder after a warm-up and after
+#     1,000,000 more requests, and the audit rows written against the responses the
+#     clients counted (none may be missing);
+#   - the latency of sequential borrows through lighttpd on the devnet (p50/p99), and
+#     the part of each spent in lendgate rather than waiting for the chain node (its
+#     Server-Timing header: app;dur).
 # Starts and stops everything itself (lighttpd, its responders, the devnet) and
 # leaves nothing running. Prints figures; never fails on a time. Run by `make bench`
 # from the build directory, or directly:
@@ -14,7 +19,7 @@
 #   LG_TOP_BUILDDIR=BUILD tests/bench/http_bench.sh
 #
 # Knobs (environment): LG_BENCH_SECONDS (per wrk run, 5), LG_BENCH_PROCS (responders,
-# 4), LG_BENCH_REQUESTS (the memory run, 100000), LG_BENCH_BORROWS (20; 0 skips the
+# 4), LG_BENCH_REQUESTS (the memory run, 1000000), LG_BENCH_BORROWS (20; 0 skips the
 # devnet), LG_BENCH_FCGI (another lendgate.fcgi to measure, for before/after runs).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +49,7 @@ ctl="$LG_TOP_BUILDDIR/lendgatectl"
 mk="$LG_TOP_BUILDDIR/tests/integration/mkpartner"
 duration=${LG_BENCH_SECONDS:-5}
 procs=${LG_BENCH_PROCS:-4}
-requests=${LG_BENCH_REQUESTS:-100000}
+requests=${LG_BENCH_REQUESTS:-1000000}
 borrows=${LG_BENCH_BORROWS:-20}
 for prog in "$ws_bin" "$noop" "$ctl" "$mk"; do
     [ -x "$prog" ] || { echo "http_bench: SKIPPED: $prog is not built"; exit 0; }
@@ -105,9 +110,17 @@ rss_each() {
     for p in $(ws_pids); do printf ' %s' "$(awk '/^VmRSS/ {print $2}' /proc/$p/status)"; done
 }
 
+# The share of CPU time the whole machine left idle between two /proc/stat reads.
+cpu_now() { awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+idle_pct() {
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        t = y[2] - x[2]; printf "%.0f%%", t > 0 ? 100 * (y[1] - x[1]) / t : 0 }'
+}
+
 run() {
-    local name=$1 path=$2 c out rps p50 p99 n
+    local name=$1 path=$2 c out rps p50 p99 n cpu0
     for c in 1 8 64; do
+        cpu0=$(cpu_now)
         out=$(wrk -t "$([ $c -lt 4 ] && echo $c || echo 4)" -c "$c" -d "${duration}s" --latency \
             -H "$auth" "$base$path" 2>&1)
         rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -115,7 +128,8 @@ run() {
         p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
         n=$(awk '/requests in/ {print $1}' <<<"$out")
         [ "$path" != /noop ] && answered=$((answered + ${n:-0}))
-        printf '%-28s c=%-3s %10s req/s   p50 %-9s p99 %s\n' "$name" "$c" "$rps" "$p50" "$p99"
+        printf '%-28s c=%-3s %10s req/s   p50 %-9s p99 %-9s cpu idle %s\n' "$name" "$c" "$rps" \
+            "$p50" "$p99" "$(idle_pct "$cpu0" "$(cpu_now)")"
     done
 }
 
@@ -123,19 +137,21 @@ echo "http_bench: lighttpd, $procs responders each, ${duration}s per wrk run"
 echo "http_bench: $ws_bin"
 echo "http_bench: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(date -u '+%Y-%m-%d %H:%M UTC')"
 
-# Memory: every responder warmed up, then $requests requests, 8 at a time.
-for i in $(seq 1 $((procs * 10))); do
-    curl -s -o /dev/null -H "$auth" "$base/partners/my/stats"
-done
-answered=$((procs * 10))
+# Memory: every responder warmed up (its caches filled: SQLite's pages, the
+# allocator's arenas), then $requests requests, 8 at a time.
+out=$(ab -q -k -c 8 -n 20000 -H "$auth" "$base/partners/loan/bench-loan-1" 2>&1)
+answered=$(awk '/^Complete requests/ {print $3}' <<<"$out")
 before=$(rss_each)
 out=$(ab -q -k -c 8 -n "$requests" -H "$auth" "$base/partners/loan/bench-loan-1" 2>&1)
 done_n=$(awk '/^Complete requests/ {print $3}' <<<"$out")
 failed=$(awk '/^Non-2xx responses/ {print $3}' <<<"$out")
 answered=$((answered + ${done_n:-0}))
 echo "responder VmRSS kB before:${before}"
-echo "responder VmRSS kB after: $(rss_each)  (${done_n:-?} requests of GET /partners/loan/:id" \
+after=$(rss_each)
+echo "responder VmRSS kB after: ${after}  (${done_n:-?} requests of GET /partners/loan/:id" \
     "by ab -c 8, $(awk '/^Requests per second/ {print $4}' <<<"$out") req/s, ${failed:-0} non-2xx)"
+echo "responder VmRSS growth kB:$(paste -d' ' <(tr ' ' '\n' <<<"${before# }") <(tr ' ' '\n' <<<"${after# }") |
+    awk '{ printf " %d", $2 - $1 }')"
 
 run "no-op FastCGI (floor)" /noop
 run "GET /partners/loan/:id" /partners/loan/bench-loan-1
@@ -149,6 +165,8 @@ ws_pid=$!
 for i in $(seq 1 100); do curl -s -o /dev/null "$base/noop" && break; sleep 0.1; done
 run "GET /partners/loan/:id, no metrics" /partners/loan/bench-loan-1
 ws_stop
+# The rows the last calls left in the audit journal go in before the count.
+"$ctl" --config "$T/lendgate.conf" journal-flush >/dev/null
 rows=$(sqlite3 "$db" 'select count(*) from partner_api_logs')
 echo "audit rows: $rows written, $answered responses counted by the clients" \
     "($([ "$rows" -ge "$answered" ] && echo "none missing" || echo "ROWS MISSING"))"
@@ -184,14 +202,16 @@ ws_start lighttpd "$procs" || { echo "http_bench: $ws_why"; finish; }
 wallet=$(dep 'd.users[0].address')
 oaid=$(dep 'd.users[0].oaid')
 : >"$T/borrow.ms"
+: >"$T/borrow.app"
 ok=0
 for i in $(seq 1 "$borrows"); do
-    read -r code secs < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST \
+    read -r code secs < <(curl -s -o /dev/null -D "$T/borrow.head" -w '%{http_code} %{time_total}\n' -X POST \
         "$LG_BASE_URL/partners/borrow" -H "Authorization: Bearer $key" \
         -H 'Content-Type: application/json' \
         -d "{\"partnerLoanId\":\"bench-b-$i\",\"userWallet\":\"$wallet\",\"oaidTokenId\":$oaid,\"borrowAmount\":\"10000000\"}")
     [ "$code" = 201 ] && ok=$((ok + 1))
     awk -v s="$secs" 'BEGIN { printf "%.1f\n", s * 1000 }' >>"$T/borrow.ms"
+    sed -n 's/^Server-Timing:.*app;dur=\([0-9.]*\).*/\1/Ip' "$T/borrow.head" >>"$T/borrow.app"
 done
 sort -n "$T/borrow.ms" | awk -v ok="$ok" -v n="$borrows" '
     { v[NR] = $1 }
@@ -199,6 +219,13 @@ sort -n "$T/borrow.ms" | awk -v ok="$ok" -v n="$borrows" '
         p50 = v[int((NR + 1) / 2)]; p99 = v[int(NR * 0.99 + 0.999)]
         printf "POST /partners/borrow        %d sequential (%d answered 201): p50 %s ms  p99 %s ms  min %s ms\n",
             n, ok, p50, p99, v[1]
+    }'
+sort -n "$T/borrow.app" | awk '
+    { v[NR] = $1 }
+    END {
+        if (NR == 0) { print "borrow time in lendgate: no Server-Timing header seen"; exit }
+        printf "borrow time in lendgate, outside chain calls (Server-Timing app): p50 %s ms  p99 %s ms  max %s ms\n",
+            v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[NR]
     }'
 ws_stop
 devnet_down >/dev/null

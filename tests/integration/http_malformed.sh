@@ -16,7 +16,7 @@ read -r _ key < <("$mk" --db "$db" --prefix gamma --loan gamma-1)
 
 state_dump() {
     local t
-    for t in $(sqlite3 "$db" "select name from sqlite_master where type = 'table' and name not in ('partner_api_logs', 'api_keys') order by name"); do
+    for t in $(sqlite3 "$db" "select name from sqlite_master where type = 'table' and name not in ('partner_api_logs', 'audit_journal', 'api_keys') order by name"); do
         sqlite3 "$db" ".dump $t"
     done
     sqlite3 "$db" "select id, partner_id, key_hash, prefix, env, created_at_ms, expires_at_ms, revoked_at_ms from api_keys"

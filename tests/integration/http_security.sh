@@ -189,6 +189,7 @@ allowlist_cases() {
     expect_eq "$s: IPv6 inside the range is admitted" "$ws_status" 200
     stats "$k6" -H "X-Forwarded-For: 2001:db9::1"
     ws_expect_error "$s: IPv6 outside is 403" 403 "Client address 2001:db9::1 is not"
+    ws_audit_flush
     expect_eq "$s: the audit row names the forwarded client" \
         "$(sqlite3 "$db" "select client_ip from partner_api_logs where request_id = '$(ws_header X-Request-Id)'")" \
         "2001:db9::1"

@@ -41,6 +41,14 @@ premium_rpm = 1000000
 enterprise_rpm = 1000000
 ip_rpm = 1000000"
 
+# Moves the audit rows the responders left in their journal into the store now, for a
+# test about to read partner_api_logs or a key's last_used_at itself (the admin
+# viewer does the same before it reads).
+ws_audit_flush() {
+    "$ctl" --config "$T/lendgate.conf" journal-flush >/dev/null ||
+        fail "lendgatectl journal-flush" "exit status $?"
+}
+
 ws_offline_store() {
     local name=$1 extra=${2:-} prog
     ctl="$LG_TOP_BUILDDIR/lendgatectl"

@@ -144,6 +144,7 @@ static void fresh(void)
                           LG_OK);
     CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "chain", "fee_cap_gwei", "1000", err, sizeof err),
                           LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_config_set(cfg, "audit", "journal", "true", err, sizeof err), LG_OK);
 #ifdef LG_TEST_HOOKS
     lg_store_set_fault(LG_OK);
 #endif
@@ -1486,7 +1487,10 @@ static size_t spool_file(char *path, size_t cap, char *buf, size_t bufcap)
 static void test_audit_spool(void)
 {
 #ifdef LG_TEST_HOOKS /* registered only then: see main */
+    char err[160];
     fresh();
+    /* The spool is where rows go when they are stored one by one (no journal). */
+    CU_ASSERT_EQUAL(lg_config_set(cfg, "audit", "journal", "false", err, sizeof err), LG_OK);
     lg_api_log row;
     memset(&row, 0, sizeof row);
     snprintf(row.partner_id, sizeof row.partner_id, "p_spool");
