@@ -101,8 +101,10 @@ static void write_response(FCGX_Request *rq, const lg_request *req, const lg_res
         FCGX_PutStr(resp->body, (int)resp->body_len, rq->out);
 }
 
-/* Answers one request; everything it allocates is freed before it returns. */
-static void serve(lg_http_server *srv, FCGX_Request *rq)
+/* Answers one request; everything it allocates is freed before it returns. Returns
+ * 1 when a test build's request asked this responder to die once it has answered
+ * (X-Lendgate-Crash-At: answered), as a kill from outside right then would. */
+static int serve(lg_http_server *srv, FCGX_Request *rq)
 {
     lg_request *req = calloc(1, sizeof *req);
     lg_response resp;
@@ -114,7 +116,7 @@ static void serve(lg_http_server *srv, FCGX_Request *rq)
             "{\"success\":false,\"statusCode\":500,\"error\":\"Internal "
             "Server Error\",\"message\":\"out of memory\",\"requestId\":\"\"}";
         FCGX_PutStr(oom, (int)sizeof oom - 1, rq->out);
-        return;
+        return 0;
     }
     const char *proxies = lg_config_str(srv->cfg, "http", "trusted_proxies");
     lg_err rc = lg_request_init(req, fcgi_param, rq->envp, proxies);
@@ -128,9 +130,14 @@ static void serve(lg_http_server *srv, FCGX_Request *rq)
     else
         lg_http_handle(srv, req, &resp);
     write_response(rq, req, &resp);
+    int die = 0;
+#ifdef LG_TEST_HOOKS
+    die = strcmp(req->crash_at, "answered") == 0;
+#endif
     lg_response_release(&resp);
     lg_request_release(req);
     free(req);
+    return die;
 }
 
 /* Waits for a call on listen_fd while audit rows wait in the journal, flushing them
@@ -169,8 +176,10 @@ static int worker_loop(int listen_fd, const lg_config *cfg)
             continue;
         if (FCGX_Accept_r(&rq) < 0)
             break;
-        serve(&srv, &rq);
+        int die = serve(&srv, &rq);
         FCGX_Finish_r(&rq);
+        if (die)
+            raise(SIGKILL);
         lg_http_server_flush(&srv, 0);
     }
     lg_http_server_flush(&srv, 1); /* what this worker wrote goes in before it ends */

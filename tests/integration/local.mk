@@ -16,6 +16,11 @@ TESTS += tests/integration/http_guard.sh tests/integration/http_malformed.sh \
 EXTRA_DIST += tests/integration/http_guard.sh tests/integration/http_malformed.sh \
 	tests/integration/http_read.sh tests/integration/http_prefork.sh tests/integration/http_snippets.sh
 
+# The read path's promises under load: no audit row lost to a killed responder, a
+# suspension obeyed by every responder from its next call, the viewer complete.
+TESTS += tests/integration/http_load.sh
+EXTRA_DIST += tests/integration/http_load.sh tests/integration/load_driver.py
+
 # lendgate.fcgi's master on a socket passed as systemd passes it (fd 3, LISTEN_FDS).
 TESTS += tests/integration/http_socket_activation.sh
 EXTRA_DIST += tests/integration/http_socket_activation.sh
