@@ -96,7 +96,7 @@ function checkTime(seconds: number, o: VerifyWebhookOptions | undefined, what: s
 }
 
 /** The Standard Webhooks key of a `whsec_...` secret: base64 decoding of what follows. */
-export function standardWebhookKey(secret: string): Buffer {
+export function standardWebhookKey(secret: string): Uint8Array {
   return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
 }
 
