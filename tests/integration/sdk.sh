@@ -111,8 +111,9 @@ CONF
 
 rx_log="$T/rx.jsonl"
 : >"$rx_log"
-python3 "$LG_TOP_SRCDIR/tests/integration/webhook_receiver.py" --port-file "$T/rx.port" \
-    --log "$rx_log" >"$T/rx.err" 2>&1 &
+# The interpreter itself, not partner_api.sh's python3 function: $! must be its pid.
+"${lg_python:-python3}" "$LG_TOP_SRCDIR/tests/integration/webhook_receiver.py" \
+    --port-file "$T/rx.port" --log "$rx_log" >"$T/rx.err" 2>&1 &
 rx_pid=$!
 at_exit "kill $rx_pid 2>/dev/null"
 wait_for 20 test -s "$T/rx.port" || { fail "webhook receiver starts" "$(cat "$T/rx.err")"; finish; }
