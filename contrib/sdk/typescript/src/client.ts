@@ -107,9 +107,16 @@ export type TransactionsResponse = Success<'getPartnerTransactions'>;
 export type UserLoansQuery = OperationQuery['getUserLoans'];
 export type TransactionsQuery = OperationQuery['getPartnerTransactions'];
 
-/** `true` for a borrow or repay lendgate accepted but the chain has not finished (202). */
-export function isInFlight(r: BorrowResponse | RepayResponse): boolean {
-  return (r as { status?: unknown }).status === 'PENDING' || (r as { status?: unknown }).status === 'SETTLING';
+/**
+ * `true` for a borrow or repay lendgate accepted but the chain has not finished (202:
+ * `BorrowAccepted`, `RepayAccepted`); `false` for a finished one (`BorrowResult`,
+ * `RepayResult`).
+ */
+export function isInFlight<T extends BorrowResponse | RepayResponse>(
+  r: T,
+): r is Extract<T, { status: 'PENDING' | 'SETTLING' }> {
+  const status = (r as { status?: unknown }).status;
+  return status === 'PENDING' || status === 'SETTLING';
 }
 
 /**
