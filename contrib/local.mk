@@ -36,3 +36,25 @@ EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh .ci/run \
 
 # The webhook guide (the systemd units are in contrib/systemd/local.mk).
 EXTRA_DIST += docs/webhooks.md
+
+# The partner SDK (contrib/sdk/typescript/README.md): node_modules and dist are made by
+# npm ci and its build, never shipped.
+EXTRA_DIST += \
+	contrib/sdk/typescript/README.md \
+	contrib/sdk/typescript/package.json \
+	contrib/sdk/typescript/package-lock.json \
+	contrib/sdk/typescript/tsconfig.json \
+	contrib/sdk/typescript/tsconfig.cjs.json \
+	contrib/sdk/typescript/scripts/build.mjs \
+	contrib/sdk/typescript/scripts/gen-types.mjs \
+	contrib/sdk/typescript/src/client.ts \
+	contrib/sdk/typescript/src/errors.ts \
+	contrib/sdk/typescript/src/index.ts \
+	contrib/sdk/typescript/src/retry.ts \
+	contrib/sdk/typescript/src/signing.ts \
+	contrib/sdk/typescript/src/version.ts \
+	contrib/sdk/typescript/src/webhooks.ts \
+	contrib/sdk/typescript/src/generated/api.ts \
+	contrib/sdk/typescript/test/unit/client.test.mjs \
+	contrib/sdk/typescript/test/unit/crypto.test.mjs \
+	contrib/sdk/typescript/test/integration/stack.test.mjs

@@ -11,6 +11,9 @@
 # contract_record METHOD PATH STATUS HEADERS BODY [CURL ARGS...]
 #                     keeps one HTTP exchange for that check (the request body is the
 #                     --data-binary/-d argument among the curl arguments)
+# $T/contract.extra.jsonl
+#                     exchanges a client other than curl recorded, one JSON line each
+#                     in contract_jsonl.py's shape, held to the document as well
 #
 # Every test works in its own temporary directory ($T), removed on exit unless
 # LG_KEEP_TMP=1. Tools come from the build tree ($LG_TOP_BUILDDIR) and sources from
@@ -88,14 +91,16 @@ contract_record() {
 
 # Every recorded exchange against docs/openapi.yaml, by contrib/openapi/validate.mjs.
 contract_check() {
-    local tools="$LG_TOP_SRCDIR/contrib/openapi" out
-    [ "$lg_contract_n" -gt 0 ] || return 0
+    local tools="$LG_TOP_SRCDIR/contrib/openapi" out extra="$T/contract.extra.jsonl"
+    [ "$lg_contract_n" -gt 0 ] || [ -s "$extra" ] || return 0
     if ! command -v node >/dev/null 2>&1 || [ ! -d "$tools/node_modules/ajv" ]; then
         skip "contract" "node or contrib/openapi/node_modules missing (contrib/test.sh installs them)"
         return 0
     fi
+    mkdir -p "$T/contract"
     python3 "$LG_TOP_SRCDIR/tests/integration/contract_jsonl.py" "$T/contract" "$lg_test_name" \
         >"$T/contract.jsonl" || { fail "contract" "recorded exchanges unreadable"; return 0; }
+    [ -s "$extra" ] && cat "$extra" >>"$T/contract.jsonl"
     # Kept beside the test's log: real answers, for docs/openapi.yaml's examples.
     cp "$T/contract.jsonl" "$LG_TOP_BUILDDIR/tests/integration/$lg_test_name.contract.jsonl" \
         2>/dev/null || true

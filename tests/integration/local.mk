@@ -60,3 +60,8 @@ EXTRA_DIST += tests/integration/webhook_admin.sh
 # servers on the devnet.
 TESTS += tests/integration/metrics.sh
 EXTRA_DIST += tests/integration/metrics.sh
+
+# The partner SDK (contrib/sdk/typescript) against the devnet, lighttpd and the
+# responders: its node --test suite, webhook deliveries verified, npm pack installed.
+TESTS += tests/integration/sdk.sh
+EXTRA_DIST += tests/integration/sdk.sh
