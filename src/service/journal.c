@@ -42,8 +42,13 @@
 #define BATCH_ROWS 256
 #define READ_BYTES (1u << 20)
 
+/* After the journal could not be opened or written, rows are stored directly for this
+ * long before the journal is tried again: one warning, not one per call. */
+#define RETRY_MS 10000
+
 struct lg_svc_journal {
-    int fd; /* -1 when closed */
+    int fd;           /* -1 when closed */
+    int64_t retry_ms; /* monotonic: no new attempt before (after a failure) */
     unsigned seg;
     uint64_t bytes;
     char owner[LG_OWNER_LEN];
@@ -124,8 +129,12 @@ lg_err lg_svc_journal_append(lg_service *svc, const lg_api_log *row)
         lg_svc_journal_close(svc);
         j->seg++;
     }
-    if (j->fd < 0 && open_segment(svc, j) != LG_OK)
+    if (j->fd < 0 && lg_time_mono_ms() < j->retry_ms)
+        return LG_ERR_UNSUPPORTED;
+    if (j->fd < 0 && open_segment(svc, j) != LG_OK) {
+        j->retry_ms = lg_time_mono_ms() + RETRY_MS;
         return LG_ERR_IO;
+    }
     char line[LG_JOURNAL_LINE_MAX];
     size_t n = lg_journal_encode(line, sizeof line, row);
     if (n == 0)
@@ -137,6 +146,7 @@ lg_err lg_svc_journal_append(lg_service *svc, const lg_api_log *row)
         if (w > 0 && ftruncate(j->fd, (off_t)j->bytes) != 0)
             lg_warn("audit.journal", "a torn journal line stays: %s", strerror(errno));
         lg_svc_journal_close(svc);
+        j->retry_ms = lg_time_mono_ms() + RETRY_MS;
         return LG_ERR_IO;
     }
     j->bytes += n;
