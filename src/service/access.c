@@ -130,7 +130,7 @@ lg_err lg_service_audit(lg_service *svc, const lg_api_log *row)
     lg_err rc = lg_svc_journal_append(svc, row);
     if (rc == LG_OK)
         return rc;
-    if (rc != LG_ERR_UNSUPPORTED)
+    if (rc == LG_ERR_IO)
         lg_warn("audit.journal", "row of request %s stored directly: the journal failed (%s)",
                 row->request_id, lg_strerror(rc));
     rc = lg_store_api_log_append(svc->st, row);

@@ -120,11 +120,28 @@ void lg_svc_journal_close(lg_service *svc)
     }
 }
 
+/* Whether row's line decodes at ingest: a row that would not (a time before 1970, a
+ * status no HTTP answer has) is refused here and stored directly by the caller, not
+ * written to be skipped later. */
+static int line_carries(const lg_api_log *row)
+{
+    return row->created_at_ms >= 0 && row->key_id >= 0 && row->status_code >= 100 &&
+           row->status_code <= 599;
+}
+
 lg_err lg_svc_journal_append(lg_service *svc, const lg_api_log *row)
 {
     struct lg_svc_journal *j = journal_of(svc);
     if (!j)
         return LG_ERR_UNSUPPORTED;
+    if (!line_carries(row))
+        return LG_ERR_INVALID;
+    lg_api_log stamped;
+    if (row->created_at_ms == 0) { /* "now", as the store takes it: the line needs a time */
+        stamped = *row;
+        stamped.created_at_ms = lg_time_now_ms();
+        row = &stamped;
+    }
     if (j->fd >= 0 && j->bytes >= SEGMENT_BYTES) {
         lg_svc_journal_close(svc);
         j->seg++;

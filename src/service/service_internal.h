@@ -79,10 +79,11 @@ int64_t lg_svc_journal_due_in(const lg_service *svc, int64_t flush_ms, int64_t n
 /* Rows go to the journal: it is switched on ([audit] journal) and the control block,
  * which tells the responders when to ingest, is mapped. */
 int lg_svc_journal_on(const lg_service *svc);
-/* This process's journal (journal.c): appends row as one line of its journal file.
- * Returns LG_OK, LG_ERR_UNSUPPORTED (no journal here, or not again yet after a
- * failure: the caller stores the row), LG_ERR_IO (it failed now: the caller stores
- * the row and says so). */
+/* This process's journal (journal.c): appends row as one line of its journal file,
+ * a created_at_ms of 0 written as the time of the append. Returns LG_OK,
+ * LG_ERR_UNSUPPORTED (no journal here, or not again yet after a failure: the caller
+ * stores the row), LG_ERR_INVALID (a row its line cannot carry: the caller stores
+ * it), LG_ERR_IO (it failed now: the caller stores the row and says so). */
 lg_err lg_svc_journal_append(lg_service *svc, const lg_api_log *row);
 /* Closes this process's journal file (it stays for the ingester). */
 void lg_svc_journal_close(lg_service *svc);

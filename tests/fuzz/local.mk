@@ -13,7 +13,7 @@ tests_unit_test_fuzz_regressions_LDADD = $(LG_TEST_LIBS)
 FUZZ_SECONDS = 60
 LG_FUZZ_TARGETS = fuzz_rlp fuzz_abi fuzz_rpc_response fuzz_request_json fuzz_query \
 	fuzz_path fuzz_amount fuzz_headers fuzz_config fuzz_cidr fuzz_admin_bodies \
-	fuzz_retry_after fuzz_webhook_body fuzz_metrics_parse
+	fuzz_retry_after fuzz_webhook_body fuzz_metrics_parse fuzz_journal
 LG_FUZZ_FLAGS = -print_final_stats=0 -timeout=25
 
 if ENABLE_FUZZERS
@@ -96,6 +96,14 @@ tests_fuzz_fuzz_metrics_parse_SOURCES = tests/fuzz/fuzz_metrics_parse.c
 tests_fuzz_fuzz_metrics_parse_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_metrics_parse_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_metrics_parse_LDADD = $(LG_LIBS)
+
+# The audit journal's lines, read from files every responder of the host writes and
+# a crash may have torn.
+noinst_PROGRAMS += tests/fuzz/fuzz_journal
+tests_fuzz_fuzz_journal_SOURCES = tests/fuzz/fuzz_journal.c
+tests_fuzz_fuzz_journal_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_journal_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_journal_LDADD = $(LG_LIBS)
 
 # Each target runs from a scratch directory in front of its committed corpus (new
 # inputs land in the scratch one), then only the scratch inputs that add coverage

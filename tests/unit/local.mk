@@ -15,6 +15,11 @@ tests_unit_test_ratelimit_LDADD = $(LG_TEST_LIBS)
 tests_unit_test_replay_SOURCES = tests/unit/test_replay.c
 tests_unit_test_replay_LDADD = $(LG_TEST_LIBS)
 
+# The audit journal: its line format, and its ingest into a SQLite store.
+check_PROGRAMS += tests/unit/test_journal
+tests_unit_test_journal_SOURCES = tests/unit/test_journal.c
+tests_unit_test_journal_LDADD = $(LG_TEST_LIBS)
+
 # Allocation-failure runs (nghttp2's failmalloc): the parsers and the store fail their
 # i-th allocation for every i. lendgate's own malloc family is reached through
 # -Wl,--wrap (failmalloc.c), SQLite's allocator through SQLITE_CONFIG_MALLOC.

@@ -131,6 +131,7 @@ static void expect_str(const char *got, const char *want, const char *expr, cons
 #define EXPECT_STR(got, want) expect_str((got), (want), #got, __FILE__, __LINE__)
 #define EXPECT(cond)          check((cond) != 0, __FILE__, __LINE__, CU_FALSE, "%s does not hold", #cond)
 #define REQUIRE(cond)         check((cond) != 0, __FILE__, __LINE__, CU_TRUE, "%s does not hold", #cond)
+#define EXPECT_INVALID(call)  EXPECT_ERR(call, LG_ERR_INVALID)
 
 static void set_clock(int64_t ms)
 {
@@ -1827,6 +1828,147 @@ static void test_repay_apply(void)
     finish();
 }
 
+/* A partner's loan and its repayments in one read: oldest repayment first, pending
+ * ones too; another partner's loan of the same partnerLoanId is not it. */
+static void test_loan_view(void)
+{
+    lg_store *st = start();
+    lg_partner p, q;
+    lg_loan other, fresh, got;
+    lg_repayment pend;
+    char tx1[LG_HASH_LEN], tx2[LG_HASH_LEN];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    add_partner(st, &q, "beta", 100000, 100000, 0);
+    lg_loan l = make_active(st, &p, "loan-1", 1000);
+    set_clock(t0 + 1000);
+    repay(st, &p, "loan-1", 400, tx1, sizeof tx1);
+    set_clock(t0 + 2000);
+    repay(st, &p, "loan-1", 250, tx2, sizeof tx2);
+    set_clock(t0 + 3000);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, &pend), LG_OK);
+
+    lg_repayment *reps = NULL;
+    size_t n = 99;
+    memset(&got, 0, sizeof got);
+    REQUIRE_ERR(lg_store_loan_view(st, p.id, "loan-1", &got, &reps, &n), LG_OK);
+    lg_loan want = get_loan(st, l.id);
+    EXPECT_STR(got.id, l.id);
+    EXPECT_STR(got.partner_id, p.id);
+    EXPECT_I64(got.status, LG_LOAN_ACTIVE);
+    EXPECT_U64(got.repaid, 650);
+    EXPECT_U64(got.remaining, want.remaining);
+    EXPECT_U64(got.repay_pending, want.repay_pending);
+    EXPECT_I64(got.updated_at_ms, want.updated_at_ms);
+    REQUIRE_U64(n, 3);
+    REQUIRE(reps != NULL);
+    EXPECT_U64(reps[0].amount, 400);
+    EXPECT_U64(reps[1].amount, 250);
+    EXPECT_U64(reps[2].amount, 100);
+    EXPECT_STR(reps[0].repay_tx, tx1);
+    EXPECT_STR(reps[1].repay_tx, tx2);
+    EXPECT_I64(reps[0].status, LG_REPAY_APPLIED);
+    EXPECT_I64(reps[1].status, LG_REPAY_APPLIED);
+    EXPECT_I64(reps[2].status, LG_REPAY_PENDING);
+    EXPECT_STR(reps[2].id, pend.id);
+    for (size_t i = 0; i < n; i++)
+        EXPECT_STR(reps[i].loan_id, l.id);
+    free(reps);
+
+    /* The same partnerLoanId of another partner: not found, then its own loan. */
+    reps = NULL;
+    n = 99;
+    EXPECT_ERR(lg_store_loan_view(st, q.id, "loan-1", &got, &reps, &n), LG_ERR_NOT_FOUND);
+    EXPECT(reps == NULL);
+    EXPECT_U64(n, 0);
+    reserve(st, &q, "loan-1", 70, &other);
+    REQUIRE_ERR(lg_store_loan_view(st, q.id, "loan-1", &got, &reps, &n), LG_OK);
+    EXPECT_STR(got.id, other.id);
+    EXPECT_I64(got.status, LG_LOAN_PENDING);
+    EXPECT_U64(n, 0);
+    free(reps);
+    EXPECT_ERR(lg_store_loan_view(st, p.id, "loan-none", &got, &reps, &n), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_loan_view(st, "partner_nobody_001", "loan-1", &got, &reps, &n),
+               LG_ERR_NOT_FOUND);
+    reserve(st, &p, "loan-2", 10, &fresh);
+    REQUIRE_ERR(lg_store_loan_view(st, p.id, "loan-2", &got, &reps, &n), LG_OK);
+    EXPECT_STR(got.id, fresh.id);
+    EXPECT_U64(n, 0);
+    free(reps);
+
+    EXPECT_ERR(lg_store_loan_view(st, NULL, "loan-1", &got, &reps, &n), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_loan_view(st, p.id, "", &got, &reps, &n), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_loan_view(st, p.id, "loan-1", NULL, &reps, &n), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_loan_view(st, p.id, "loan-1", &got, NULL, &n), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_loan_view(st, p.id, "loan-1", &got, &reps, NULL), LG_ERR_INVALID);
+    finish();
+}
+
+static void expect_stats(lg_store *st, const lg_partner *p, const char *day,
+                         const uint64_t want[LG_LOAN_STATUS_COUNT], uint64_t want_day,
+                         unsigned line)
+{
+    lg_store_stats got;
+    memset(&got, 0x5a, sizeof got);
+    lg_err e = lg_store_partner_stats(st, p->id, day, &got);
+    expect_err(e, LG_OK, "lg_store_partner_stats", __FILE__, line, CU_TRUE);
+    lg_partner now = get_partner(st, p->id);
+    check(strcmp(got.partner.id, p->id) == 0 && got.partner.outstanding == now.outstanding &&
+              got.partner.total_borrowed == now.total_borrowed &&
+              got.partner.total_repaid == now.total_repaid,
+          __FILE__, line, CU_FALSE, "partner_stats(%s) record is not the partner's", p->id);
+    for (int s = 0; s < LG_LOAN_STATUS_COUNT; s++)
+        check(got.loans[s] == want[s], __FILE__, line, CU_FALSE,
+              "partner_stats(%s): %llu loans in status %d, expected %llu", p->id,
+              (unsigned long long)got.loans[s], s, (unsigned long long)want[s]);
+    check(got.day_borrowed == want_day, __FILE__, line, CU_FALSE,
+          "partner_stats(%s, %s): day_borrowed %llu, expected %llu", p->id, day,
+          (unsigned long long)got.day_borrowed, (unsigned long long)want_day);
+}
+
+/* Loans counted per status, with the partner's record and the day's usage. */
+static void test_partner_stats(void)
+{
+    lg_store *st = start();
+    list_seed s;
+    char day[LG_DAY_LEN], tx[LG_HASH_LEN];
+    seed_loans(st, &s); /* P: ACTIVE, SETTLING, FAILED, PENDING; Q: PENDING */
+    set_clock(t0 + 6000);
+    make_active(st, &s.p, "l5", 250);
+    repay(st, &s.p, "l5", 250, tx, sizeof tx);
+    lg_loan d = make_active(st, &s.p, "l6", 600);
+    REQUIRE_ERR(lg_store_loan_default(st, d.id, "late", NULL, NULL), LG_OK);
+    today(day, sizeof day);
+
+    uint64_t want_p[LG_LOAN_STATUS_COUNT] = {0};
+    want_p[LG_LOAN_PENDING] = 1;
+    want_p[LG_LOAN_SETTLING] = 1;
+    want_p[LG_LOAN_ACTIVE] = 1;
+    want_p[LG_LOAN_REPAID] = 1;
+    want_p[LG_LOAN_FAILED] = 1;
+    want_p[LG_LOAN_DEFAULTED] = 1;
+    /* 100 + 200 + 400 + 250 + 600: the failed loan's 300 was released */
+    EXPECT_U64(usage(st, s.p.id, day), 1550);
+    expect_stats(st, &s.p, day, want_p, 1550, __LINE__);
+    uint64_t want_q[LG_LOAN_STATUS_COUNT] = {0};
+    want_q[LG_LOAN_PENDING] = 1;
+    expect_stats(st, &s.q, day, want_q, 500, __LINE__);
+    expect_stats(st, &s.q, "2026-03-13", want_q, 0, __LINE__);
+
+    /* A partner without loans: all zero. */
+    lg_partner r;
+    add_partner(st, &r, "gamma", 1000, 1000, 0);
+    uint64_t none[LG_LOAN_STATUS_COUNT] = {0};
+    expect_stats(st, &r, day, none, 0, __LINE__);
+
+    lg_store_stats out;
+    EXPECT_ERR(lg_store_partner_stats(st, "partner_nobody_001", day, &out), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_partner_stats(st, NULL, day, &out), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_stats(st, s.p.id, NULL, &out), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_stats(st, s.p.id, "2026-03-14-x", &out), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_partner_stats(st, s.p.id, day, NULL), LG_ERR_INVALID);
+    finish();
+}
+
 static void test_repay_list_pending(void)
 {
     lg_store *st = start();
@@ -2274,6 +2416,123 @@ static void test_api_logs(void)
     finish();
 }
 
+/* ------------------------------------------------------------ audit journal */
+
+/* Every row of partner_api_logs. */
+static uint64_t log_rows(lg_store *st)
+{
+    lg_api_log_filter f = {NULL, 0, 0, -1, 0, 0};
+    lg_api_log *items = NULL;
+    size_t n = 0;
+    uint64_t total = UINT64_MAX;
+    REQUIRE_ERR(lg_store_api_log_query(st, &f, &items, &n, &total), LG_OK);
+    free(items);
+    return total;
+}
+
+static uint64_t journal_offset(lg_store *st, const char *source)
+{
+    uint64_t off = UINT64_MAX;
+    REQUIRE_ERR(lg_store_audit_offset(st, source, &off), LG_OK);
+    return off;
+}
+
+/* A journal file's rows are taken in batches, each with the file's new offset, once:
+ * a batch from another offset than the recorded one is refused whole. */
+static void test_audit_ingest(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_api_key k;
+    lg_api_log rows[4];
+    add_partner_key(st, &p, "acme", &k);
+    for (int i = 0; i < 4; i++) {
+        api_log_init(&rows[i], p.id, i, i != 2, t0 + 1000 * (i + 1));
+        rows[i].key_id = k.id;
+    }
+    rows[0].created_at_ms = t0 + 5000; /* the batch's latest is not its last */
+    EXPECT_U64(journal_offset(st, "a.0.log"), 0);
+    EXPECT_I64(key_last_used(st, p.id, k.id), 0);
+
+    REQUIRE_ERR(lg_store_audit_ingest(st, "a.0.log", 0, 300, rows, 2), LG_OK);
+    EXPECT_U64(log_rows(st), 2);
+    EXPECT_U64(journal_offset(st, "a.0.log"), 300);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0 + 5000);
+    expect_log_row(st, &rows[0]);
+    expect_log_row(st, &rows[1]);
+
+    /* The same bytes again, or from anywhere but 300: refused, nothing written. */
+    EXPECT_ERR(lg_store_audit_ingest(st, "a.0.log", 0, 300, rows, 2), LG_ERR_CONFLICT);
+    EXPECT_ERR(lg_store_audit_ingest(st, "a.0.log", 299, 450, &rows[2], 1), LG_ERR_CONFLICT);
+    EXPECT_ERR(lg_store_audit_ingest(st, "a.0.log", 301, 450, &rows[2], 1), LG_ERR_CONFLICT);
+    EXPECT_ERR(lg_store_audit_ingest(st, "b.0.log", 10, 20, &rows[2], 1), LG_ERR_CONFLICT);
+    EXPECT_U64(log_rows(st), 2);
+    EXPECT_U64(journal_offset(st, "a.0.log"), 300);
+    EXPECT_U64(journal_offset(st, "b.0.log"), 0);
+
+    /* From the recorded offset: offsets add up; an earlier row does not move the key's
+     * last use back, a later one moves it on. */
+    REQUIRE_ERR(lg_store_audit_ingest(st, "a.0.log", 300, 450, &rows[2], 1), LG_OK);
+    EXPECT_U64(journal_offset(st, "a.0.log"), 450);
+    EXPECT_U64(log_rows(st), 3);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0 + 5000);
+    expect_log_row(st, &rows[2]);
+    /* Bytes that hold no row (a skipped line) move the offset alone. */
+    REQUIRE_ERR(lg_store_audit_ingest(st, "a.0.log", 450, 470, NULL, 0), LG_OK);
+    EXPECT_U64(journal_offset(st, "a.0.log"), 470);
+    EXPECT_U64(log_rows(st), 3);
+    rows[3].created_at_ms = t0 + 8000;
+    REQUIRE_ERR(lg_store_audit_ingest(st, "a.0.log", 470, 600, &rows[3], 1), LG_OK);
+    EXPECT_U64(journal_offset(st, "a.0.log"), 600);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0 + 8000);
+
+    /* Sources are apart; a row without a key moves none. */
+    lg_api_log keyless;
+    api_log_init(&keyless, p.id, 9, 1, t0 + 9000);
+    REQUIRE_ERR(lg_store_audit_ingest(st, "b.0.log", 0, 90, &keyless, 1), LG_OK);
+    EXPECT_U64(journal_offset(st, "b.0.log"), 90);
+    EXPECT_U64(journal_offset(st, "a.0.log"), 600);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0 + 8000);
+    EXPECT_U64(log_rows(st), 5);
+
+    /* Forgotten, a source starts from 0 again; forgetting an unknown one is no error. */
+    REQUIRE_ERR(lg_store_audit_forget(st, "a.0.log"), LG_OK);
+    EXPECT_U64(journal_offset(st, "a.0.log"), 0);
+    EXPECT_U64(journal_offset(st, "b.0.log"), 90);
+    EXPECT_ERR(lg_store_audit_forget(st, "a.0.log"), LG_OK);
+    EXPECT_ERR(lg_store_audit_forget(st, "never.0.log"), LG_OK);
+    EXPECT_ERR(lg_store_audit_ingest(st, "a.0.log", 600, 700, NULL, 0), LG_ERR_CONFLICT);
+    REQUIRE_ERR(lg_store_audit_ingest(st, "a.0.log", 0, 10, NULL, 0), LG_OK);
+    EXPECT_U64(journal_offset(st, "a.0.log"), 10);
+    EXPECT_U64(log_rows(st), 5);
+
+    /* Refused arguments write nothing. */
+    char longname[LG_NAME_LEN + 1];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    lg_api_log neg = rows[1];
+    neg.key_id = -1;
+    lg_api_log early = rows[1];
+    early.created_at_ms = -1;
+    uint64_t off = 0;
+    EXPECT_INVALID(lg_store_audit_ingest(st, NULL, 10, 20, rows, 1));
+    EXPECT_INVALID(lg_store_audit_ingest(st, "", 10, 20, rows, 1));
+    EXPECT_INVALID(lg_store_audit_ingest(st, longname, 0, 20, rows, 1));
+    EXPECT_INVALID(lg_store_audit_ingest(st, "a.0.log", 10, 9, rows, 1));
+    EXPECT_INVALID(lg_store_audit_ingest(st, "a.0.log", 10, 20, NULL, 1));
+    EXPECT_INVALID(lg_store_audit_ingest(st, "a.0.log", 10, 20, &neg, 1));
+    EXPECT_INVALID(lg_store_audit_ingest(st, "a.0.log", 10, 20, &early, 1));
+    EXPECT_INVALID(lg_store_audit_offset(st, NULL, &off));
+    EXPECT_INVALID(lg_store_audit_offset(st, "", &off));
+    EXPECT_INVALID(lg_store_audit_offset(st, "a.0.log", NULL));
+    EXPECT_INVALID(lg_store_audit_forget(st, NULL));
+    EXPECT_INVALID(lg_store_audit_forget(st, ""));
+    EXPECT_U64(journal_offset(st, "a.0.log"), 10);
+    EXPECT_U64(log_rows(st), 5);
+    EXPECT_I64(key_last_used(st, p.id, k.id), t0 + 8000);
+    finish();
+}
+
 /* ------------------------------------------------------------ ledger */
 
 /* Sorts the characters of s, so rows written in one transaction (one time) compare
@@ -2458,8 +2717,6 @@ static void test_admin_audit(void)
 
 /* ------------------------------------------------------------ NULL arguments */
 
-#define EXPECT_INVALID(call) EXPECT_ERR(call, LG_ERR_INVALID)
-
 /* Every operation with a NULL handle and otherwise good arguments. */
 static void null_handle_lifecycle(void)
 {
@@ -2536,6 +2793,13 @@ static void null_handle_lists(void)
     EXPECT_INVALID(lg_store_api_log_query(NULL, &af, &logs, &n, &total));
     EXPECT_INVALID(lg_store_ledger_list(NULL, &gf, &ledger, &n, &total));
     EXPECT_INVALID(lg_store_admin_audit_query(NULL, &df, &audits, &n, &total));
+    lg_loan loan;
+    lg_store_stats stats;
+    EXPECT_INVALID(lg_store_loan_view(NULL, "partner_acme_001", "loan-1", &loan, &repays, &n));
+    EXPECT_INVALID(lg_store_partner_stats(NULL, "partner_acme_001", "2026-03-14", &stats));
+    EXPECT_INVALID(lg_store_audit_ingest(NULL, "a.0.log", 0, 10, &row, 1));
+    EXPECT_INVALID(lg_store_audit_offset(NULL, "a.0.log", &total));
+    EXPECT_INVALID(lg_store_audit_forget(NULL, "a.0.log"));
     EXPECT(!partners && !keys && !loans && !repays && !txs && !logs && !ledger && !audits);
 }
 
@@ -3930,6 +4194,8 @@ static const lg_test_case loan_tests[] = {
     {"confirm without a position", test_confirm_without_position},
     {"list", test_loan_list},
     {"list unsettled", test_loan_list_unsettled},
+    {"loan view: the loan and its repayments", test_loan_view},
+    {"partner stats: loans per status, day usage", test_partner_stats},
     {"daily usage rolls over at 00:00 UTC", test_daily_rollover},
     {NULL, NULL},
 };
@@ -3954,6 +4220,7 @@ static const lg_test_case record_tests[] = {
     {"job leases: one holder across hosts", test_job_leases},
     {"nonce resync", test_nonce_resync},
     {"api logs", test_api_logs},
+    {"audit journal ingest, offsets, forget", test_audit_ingest},
     {"ledger by date range", test_ledger_range},
     {"admin audit", test_admin_audit},
     {NULL, NULL},
