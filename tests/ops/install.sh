@@ -85,6 +85,15 @@ grep -q '/usr/libexec\|/usr/share/lendgate\|"/run/' "$R$sysconfdir/lighttpd/conf
     [ "$pkglibexecdir" != /usr/libexec/lendgate ] &&
     fail "the installed snippets have the configured paths" "a system path is left" ||
     pass "the installed snippets have the configured paths"
+# The socket systemd makes is the one the installed socket snippet connects to.
+sock="$runstatedir/lendgate/fcgi.sock"
+expect_eq "the installed socket snippet connects to $sock" \
+    "$(grep -o '"socket" *=> *"[^"]*"' "$R$sysconfdir/lighttpd/conf-available/50-lendgate-socket.conf" |
+        sed 's/.*"\([^"]*\)"$/\1/' | sort -u)" "$sock"
+if [ "${units:-no}" = yes ]; then
+    expect_eq "the installed lendgate-fcgi.socket listens on $sock" \
+        "$(sed -n 's/^ListenStream=//p' "$R$systemdsystemunitdir/lendgate-fcgi.socket")" "$sock"
+fi
 
 # The operator's edit of the installed file: the store in $T, a chain node that is not
 # there (port 9 is closed: chain routes answer 503).
