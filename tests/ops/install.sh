@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make install lays lendgate out as a system service (etc/local.mk), and the installed
 # files alone work: `make install DESTDIR=$T/root` from this build tree (with its own
-# prefix) installs exactly the expected files; the installed lendgatectl runs, and
-# init and migrate work from a configuration made from the installed lendgate.conf;
+# prefix) installs exactly the expected files; systemd-analyze verify accepts each
+# installed unit, whose programs are the installed ones; the installed lendgatectl
+# runs, and init and migrate work from a configuration made from the installed lendgate.conf;
 # lighttpd with the installed snippet (its paths moved under $T/root) spawns the
 # installed responder, which answers /healthz and a partner's call; the installed man
 # pages render without warnings; a second install keeps an edited lendgate.conf, and
@@ -93,6 +94,49 @@ expect_eq "the installed socket snippet connects to $sock" \
 if [ "${units:-no}" = yes ]; then
     expect_eq "the installed lendgate-fcgi.socket listens on $sock" \
         "$(sed -n 's/^ListenStream=//p' "$R$systemdsystemunitdir/lendgate-fcgi.socket")" "$sock"
+fi
+
+# systemd-analyze verify on each unit as installed. verify requires every Exec*=
+# program to exist, at the path the unit names: the installed units name the
+# configured $bindir and $pkglibexecdir, which make install wrote under $R instead.
+# --root=$R would find the programs there, but then looks for everything else under
+# $R too (sysinit.target, ExecReload's /bin/kill) and fails on that. So each unit is
+# verified as installed but for those program paths, moved under $R in a copy; the
+# copy is checked to differ from the installed file in nothing else.
+if [ "${units:-no}" != yes ]; then
+    skip "systemd-analyze verify of the installed units" "configured --with-systemdsystemunitdir=no"
+elif ! command -v systemd-analyze >/dev/null 2>&1; then
+    skip "systemd-analyze verify of the installed units" "systemd-analyze not installed (Debian package 'systemd')"
+else
+    mkdir -p "$T/units"
+    for f in $(grep "^$systemdsystemunitdir/" "$T/want.files"); do
+        u=${f##*/}
+        sed -e "s|^\(Exec[A-Za-z]*=[-@:+!]*\)\($bindir/\)|\1$R\2|" \
+            -e "s|^\(Exec[A-Za-z]*=[-@:+!]*\)\($pkglibexecdir/\)|\1$R\2|" "$R$f" >"$T/units/$u"
+        other=$(diff "$R$f" "$T/units/$u" | grep '^[<>]' | grep -v '^[<>] Exec')
+        expect_eq "$u: the verified copy differs from the installed unit only in Exec*= programs" "$other" ""
+    done
+    for f in $(grep "^$systemdsystemunitdir/" "$T/want.files"); do
+        u=${f##*/}
+        case $u in
+        *.service)
+            prog=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$R$f")
+            case $prog in
+            "$bindir"/* | "$pkglibexecdir"/*)
+                [ -x "$R$prog" ] && pass "$u: ExecStart runs the installed $prog" ||
+                    fail "$u: ExecStart runs the installed $prog" "$R$prog is not executable" ;;
+            *) fail "$u: ExecStart runs an installed program" "it names '$prog'" ;;
+            esac
+            ;;
+        esac
+        out=$(systemd-analyze verify --man=no "$T/units/$u" 2>&1)
+        rc=$?
+        if [ $rc -eq 0 ] && [ -z "$out" ]; then
+            pass "systemd-analyze verify $f (installed): no error, no warning"
+        else
+            fail "systemd-analyze verify $f (installed)" "exit $rc: $out"
+        fi
+    done
 fi
 
 # The operator's edit of the installed file: the store in $T, a chain node that is not
