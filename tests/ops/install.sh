@@ -3,11 +3,13 @@
 # files alone work: `make install DESTDIR=$T/root` from this build tree (with its own
 # prefix) installs exactly the expected files; systemd-analyze verify accepts each
 # installed unit, whose programs are the installed ones; the installed lendgatectl
-# runs, and init and migrate work from a configuration made from the installed lendgate.conf;
-# lighttpd with the installed snippet (its paths moved under $T/root) spawns the
-# installed responder, which answers /healthz and a partner's call; the installed man
-# pages render without warnings; a second install keeps an edited lendgate.conf, and
-# make uninstall leaves only that file and the state directory.
+# runs, and init and migrate work from a configuration made from the installed
+# lendgate.conf; lighttpd with the installed snippet (its paths moved under $T/root)
+# spawns the installed responder, and with the installed socket snippet connects to
+# the installed master listening on the installed socket path, the one the installed
+# lendgate-fcgi.socket and Apache socket snippet name: each answers a partner's call;
+# the installed man pages render without warnings; a second install keeps an edited
+# lendgate.conf, and make uninstall leaves only that file and the state directory.
 . "$(dirname "$0")/../integration/lib.sh"
 
 b=$LG_TOP_BUILDDIR
@@ -39,6 +41,7 @@ pass "make install DESTDIR"
     echo "$sysconfdir/lighttpd/conf-available/50-lendgate.conf"
     echo "$sysconfdir/lighttpd/conf-available/50-lendgate-socket.conf"
     echo "$sysconfdir/apache2/conf-available/lendgate.conf"
+    echo "$sysconfdir/apache2/conf-available/lendgate-socket.conf"
     for f in "$LG_TOP_SRCDIR"/etc/errors/*; do echo "$pkgdatadir/errors/${f##*/}"; done
     echo "$pkgdatadir/openapi.yaml"
     echo "$docdir/README.md"
@@ -82,15 +85,19 @@ for want in "# state_dir = $pkgstatedir" "# path = $pkgstatedir/lendgate.db" \
     grep -qxF "$want" "$conf" && pass "installed lendgate.conf: $want" ||
         fail "installed lendgate.conf: $want" "not found"
 done
-grep -q '/usr/libexec\|/usr/share/lendgate\|"/run/' "$R$sysconfdir/lighttpd/conf-available/50-lendgate.conf" "$R$sysconfdir/apache2/conf-available/lendgate.conf" &&
-    [ "$pkglibexecdir" != /usr/libexec/lendgate ] &&
-    fail "the installed snippets have the configured paths" "a system path is left" ||
+left=$(grep -l -e '/usr/libexec' -e '/usr/share/lendgate' -e '[":]/run/lendgate' -e '[ "]/etc/lendgate' \
+    "$R$sysconfdir"/lighttpd/conf-available/50-lendgate*.conf "$R$sysconfdir"/apache2/conf-available/lendgate*.conf)
+[ -n "$left" ] && [ "$pkglibexecdir" != /usr/libexec/lendgate ] &&
+    fail "the installed snippets have the configured paths" "a system path is left in $left" ||
     pass "the installed snippets have the configured paths"
 # The socket systemd makes is the one the installed socket snippet connects to.
 sock="$runstatedir/lendgate/fcgi.sock"
-expect_eq "the installed socket snippet connects to $sock" \
+expect_eq "the installed lighttpd socket snippet connects to $sock" \
     "$(grep -o '"socket" *=> *"[^"]*"' "$R$sysconfdir/lighttpd/conf-available/50-lendgate-socket.conf" |
         sed 's/.*"\([^"]*\)"$/\1/' | sort -u)" "$sock"
+expect_eq "the installed Apache socket snippet connects to $sock" \
+    "$(sed -n 's/^ *ProxyPass "unix:\([^|]*\)|.*/\1/p' \
+        "$R$sysconfdir/apache2/conf-available/lendgate-socket.conf" | sort -u)" "$sock"
 if [ "${units:-no}" = yes ]; then
     expect_eq "the installed lendgate-fcgi.socket listens on $sock" \
         "$(sed -n 's/^ListenStream=//p' "$R$systemdsystemunitdir/lendgate-fcgi.socket")" "$sock"
@@ -155,7 +162,7 @@ key=$("$ctl" --config "$conf" partner create --name Sigma --prefix sigma \
 [ -n "$key" ] && pass "a partner onboarded with the installed lendgatectl" ||
     fail "a partner onboarded with the installed lendgatectl"
 
-# lighttpd with the installed snippet, every installed path moved under $R.
+# The web servers with the installed snippets, every installed path moved under $R.
 fcgi_pids() {
     local p
     for p in /proc/[0-9]*; do
@@ -177,15 +184,57 @@ stop_server() {
     kill -KILL $(fcgi_pids) 2>/dev/null
     return 0
 }
+# The installed master on the installed socket path, as lendgate-fcgi.socket would
+# hand it the socket; with a web server user, the socket is that user's group's, 0660,
+# as the unit makes it.
+master=""
+sock_root="$R$runstatedir/lendgate/fcgi.sock"
+start_master() {
+    "$fcgi" --config "$conf" --listen "unix:$sock_root" --workers 2 >"$T/master.log" 2>&1 &
+    master=$!
+    wait_for 10 test -S "$sock_root" || return 1
+    [ -z "${1:-}" ] || { chgrp "$(id -gn "$1")" "$sock_root" && chmod 0660 "$sock_root"; }
+}
+stop_master() {
+    [ -n "$master" ] || return 0
+    kill -TERM "$master" 2>/dev/null
+    wait "$master" 2>/dev/null
+    master=""
+}
+at_exit stop_server
+at_exit stop_master
+ws_call() {
+    local m=$1 p=$2
+    shift 2
+    ws_status=$(curl -s -o "$T/ws/body" -D "$T/ws/headers" -w '%{http_code}' -X "$m" "$@" \
+        "$LG_BASE_URL$p")
+    contract_record "$m" "$p" "$ws_status" "$T/ws/headers" "$T/ws/body" "$@"
+}
+ws_py() {
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+        "$T/ws/body" "$1" 2>/dev/null
+}
+# ws_up: the web server answers /healthz; 1 once it has died or 10 s have passed.
+ws_up() {
+    local i
+    for i in $(seq 1 100); do
+        curl -s -o /dev/null "$LG_BASE_URL/healthz" && return 0
+        kill -0 "$ws_pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+mkdir -p "$T/ws/www" "$R$runstatedir/lendgate"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export LG_BASE_URL="http://127.0.0.1:$port"
+
 if ! command -v lighttpd >/dev/null; then
-    skip "the installed lighttpd snippet serves the installed responder" "lighttpd not installed"
+    skip "the installed lighttpd snippets serve the installed responder" "lighttpd not installed"
 else
-    mkdir -p "$T/ws/www" "$R$runstatedir/lendgate"
     printf 'alice:x\n' >"$R$pkgsysconfdir/admin.htpasswd"
     sed -e "s|\"$pkglibexecdir/|\"$R$pkglibexecdir/|g" -e "s|\"$pkgsysconfdir/|\"$R$pkgsysconfdir/|g" \
         -e "s|\"$pkgdatadir/|\"$R$pkgdatadir/|g" -e "s|\"$runstatedir/lendgate/|\"$R$runstatedir/lendgate/|g" \
         "$R$sysconfdir/lighttpd/conf-available/50-lendgate.conf" >"$T/ws/snippet.conf"
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     cat >"$T/ws/server.conf" <<CONF
 server.document-root = "$T/ws/www"
 server.bind = "127.0.0.1"
@@ -196,20 +245,7 @@ include "$T/ws/snippet.conf"
 CONF
     lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
     ws_pid=$!
-    at_exit stop_server
-    export LG_BASE_URL="http://127.0.0.1:$port"
-    ws_call() {
-        local m=$1 p=$2
-        shift 2
-        ws_status=$(curl -s -o "$T/ws/body" -D "$T/ws/headers" -w '%{http_code}' -X "$m" "$@" \
-            "$LG_BASE_URL$p")
-        contract_record "$m" "$p" "$ws_status" "$T/ws/headers" "$T/ws/body" "$@"
-    }
-    ws_py() {
-        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-            "$T/ws/body" "$1" 2>/dev/null
-    }
-    if wait_for 10 curl -s -o /dev/null "$LG_BASE_URL/healthz"; then
+    if ws_up; then
         ws_call GET /healthz
         expect_eq "the installed snippet and responder: /healthz" "$ws_status:$(ws_py 'd["status"]')" "200:ok"
         ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
@@ -221,19 +257,14 @@ CONF
         fail "lighttpd starts with the installed snippet" "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
     fi
     stop_server
-    # The socket snippet: the installed master listens (as lendgate-fcgi.socket would
-    # hand it the socket), lighttpd only connects.
+    # The socket snippet: the installed master listens, lighttpd only connects.
     sed -e "s|\"$pkgsysconfdir/|\"$R$pkgsysconfdir/|g" -e "s|\"$pkgdatadir/|\"$R$pkgdatadir/|g" \
         -e "s|\"$runstatedir/lendgate/|\"$R$runstatedir/lendgate/|g" \
         "$R$sysconfdir/lighttpd/conf-available/50-lendgate-socket.conf" >"$T/ws/snippet.conf"
-    "$fcgi" --config "$conf" --listen "unix:$R$runstatedir/lendgate/fcgi.sock" --workers 2 \
-        >"$T/master.log" 2>&1 &
-    master=$!
-    at_exit "kill $master 2>/dev/null"
-    if wait_for 10 test -S "$R$runstatedir/lendgate/fcgi.sock"; then
+    if start_master; then
         lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
         ws_pid=$!
-        if wait_for 10 curl -s -o /dev/null "$LG_BASE_URL/healthz"; then
+        if ws_up; then
             ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
             expect_eq "the installed socket snippet reaches the listening responders" \
                 "$ws_status:$(ws_py 'd["success"]')" "200:True"
@@ -241,15 +272,11 @@ CONF
             fail "lighttpd starts with the installed socket snippet" \
                 "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
         fi
-        kill -TERM "$ws_pid" 2>/dev/null
-        wait "$ws_pid" 2>/dev/null
-        ws_pid=""
     else
         fail "the installed responder listens on a unix socket" "$(tail -n 5 "$T/master.log")"
     fi
-    kill -TERM "$master" 2>/dev/null
-    wait "$master" 2>/dev/null
     stop_server
+    stop_master
     # The operator's, not install's.
     rm -f "$R$pkgsysconfdir/admin.htpasswd"
 fi
