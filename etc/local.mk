@@ -125,9 +125,9 @@ lg-install-dirs:
 .PHONY: lg-install-conf-and-state lg-uninstall-conf lg-install-dirs
 
 # tests/ops/install.sh: make install into a DESTDIR, then the installed files alone
-# run: lendgatectl, init and migrate from the installed lendgate.conf, lighttpd with
-# each installed snippet, systemd-analyze verify on the installed units, the
-# installed man pages; a second install keeps an edited lendgate.conf and make
+# run: lendgatectl, init and migrate from the installed lendgate.conf, lighttpd and
+# Apache with each installed snippet, systemd-analyze verify on the installed units,
+# the installed man pages; a second install keeps an edited lendgate.conf and make
 # uninstall leaves only it and the state directory.
 TESTS += tests/ops/install.sh
 EXTRA_DIST += tests/ops/install.sh

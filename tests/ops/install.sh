@@ -4,12 +4,12 @@
 # prefix) installs exactly the expected files; systemd-analyze verify accepts each
 # installed unit, whose programs are the installed ones; the installed lendgatectl
 # runs, and init and migrate work from a configuration made from the installed
-# lendgate.conf; lighttpd with the installed snippet (its paths moved under $T/root)
-# spawns the installed responder, and with the installed socket snippet connects to
-# the installed master listening on the installed socket path, the one the installed
-# lendgate-fcgi.socket and Apache socket snippet name: each answers a partner's call;
-# the installed man pages render without warnings; a second install keeps an edited
-# lendgate.conf, and make uninstall leaves only that file and the state directory.
+# lendgate.conf; with the installed snippets (their paths moved under $T/root) lighttpd
+# and Apache's mod_fcgid spawn the installed responder, and lighttpd and Apache's
+# mod_proxy_fcgi connect to the installed master listening on the installed socket
+# path, the one the installed lendgate-fcgi.socket names: each answers a partner's
+# call; the installed man pages render without warnings; a second install keeps an
+# edited lendgate.conf, and make uninstall leaves only that file and the state directory.
 . "$(dirname "$0")/../integration/lib.sh"
 
 b=$LG_TOP_BUILDDIR
@@ -279,6 +279,109 @@ CONF
     stop_master
     # The operator's, not install's.
     rm -f "$R$pkgsysconfdir/admin.htpasswd"
+fi
+
+# Apache with each installed snippet: mod_fcgid spawns the installed responder
+# (lendgate.conf), mod_proxy_fcgi connects to the installed master on the installed
+# socket path (lendgate-socket.conf). Apache will not serve as root: then its children
+# run as daemon, which must reach what they use. Everything they use is under $T
+# (never the build tree, which may sit in a home directory daemon cannot enter): $T is
+# opened for traversal only (0711), the installed files are world-readable but
+# lendgate.conf (its group becomes daemon's), and the store the spawned responders
+# write is given to daemon.
+m=/usr/lib/apache2/modules
+apache_user=""
+if [ "$(id -u)" = 0 ]; then
+    apache_user=daemon
+    chmod 0711 "$T"
+fi
+# apache_snippet NAME: the installed Apache snippet NAME in $T/apache-snippet.conf, its
+# paths moved under $R: they stand after a space
+# (FcgidWrapper, Alias, <Directory>, ...) or after unix: (ProxyPass).
+apache_snippet() {
+    local d e=()
+    for d in "$pkglibexecdir" "$pkgsysconfdir" "$pkgdatadir" "$runstatedir/lendgate"; do
+        e+=(-e "s#\([ :]\)$d\([/ >]\|\$\)#\1$R$d\2#g")
+    done
+    sed "${e[@]}" "$R$sysconfdir/apache2/conf-available/$1" >"$T/apache-snippet.conf"
+}
+# apache_start MODULES...: Apache on $port with the snippet and those modules besides
+# the MPM and the auth modules every snippet uses.
+apache_start() {
+    local mod lines=""
+    rm -rf "$T/ws" && mkdir -p "$T/ws/fcgid"
+    for mod in mpm_event authz_core authn_core authn_file authz_user auth_basic alias "$@"; do
+        lines="$lines
+LoadModule ${mod}_module $m/mod_$mod.so"
+    done
+    cat >"$T/ws/server.conf" <<CONF
+ServerRoot "$T/ws"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$T/ws/server.pid"
+ErrorLog "$T/ws/error.log"
+DefaultRuntimeDir "$T/ws"
+${apache_user:+User $apache_user}
+${apache_user:+Group $(id -gn "${apache_user:-root}")}
+$lines
+CONF
+    case " $* " in
+    *" fcgid "*) cat >>"$T/ws/server.conf" <<CONF
+LoadModule mime_module $m/mod_mime.so
+TypesConfig /dev/null
+FcgidIPCDir "$T/ws/fcgid"
+FcgidProcessTableFile "$T/ws/fcgid/shm"
+CONF
+    ;;
+    esac
+    echo "Include \"$T/apache-snippet.conf\"" >>"$T/ws/server.conf"
+    [ -z "$apache_user" ] || chown -R "$apache_user:" "$T/ws"
+    apache2 -f "$T/ws/server.conf" -DFOREGROUND >>"$T/ws/error.log" 2>&1 &
+    ws_pid=$!
+    ws_up
+}
+if ! command -v apache2 >/dev/null; then
+    skip "the installed Apache snippets serve the installed responder" "apache2 not installed"
+else
+    if [ ! -f "$m/mod_fcgid.so" ]; then
+        skip "the installed Apache snippet (mod_fcgid) serves the installed responder" \
+            "mod_fcgid not installed (libapache2-mod-fcgid)"
+    else
+        if [ -n "$apache_user" ]; then
+            chown -R "$apache_user:" "$T/state"
+            chgrp "$(id -gn "$apache_user")" "$conf"
+        fi
+        apache_snippet lendgate.conf
+        if apache_start fcgid; then
+            ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+            expect_eq "the installed Apache snippet (mod_fcgid) and responder: a partner's call" \
+                "$ws_status:$(ws_py 'd["success"]')" "200:True"
+            [ -n "$(fcgi_pids)" ] && pass "mod_fcgid spawned the installed responder" ||
+                fail "mod_fcgid spawned the installed responder" "no $fcgi running"
+        else
+            fail "Apache starts with the installed snippet (mod_fcgid)" \
+                "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
+        fi
+        stop_server
+    fi
+    if [ ! -f "$m/mod_proxy_fcgi.so" ]; then
+        skip "the installed Apache socket snippet (mod_proxy_fcgi) reaches the installed responders" \
+            "mod_proxy_fcgi not installed"
+    elif ! start_master "$apache_user"; then
+        fail "the installed responder listens on a unix socket" "$(tail -n 5 "$T/master.log")"
+    else
+        apache_snippet lendgate-socket.conf
+        if apache_start proxy proxy_fcgi; then
+            ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+            expect_eq "the installed Apache socket snippet (mod_proxy_fcgi) reaches the listening responders" \
+                "$ws_status:$(ws_py 'd["success"]')" "200:True"
+        else
+            fail "Apache starts with the installed socket snippet (mod_proxy_fcgi)" \
+                "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
+        fi
+        stop_server
+    fi
+    stop_master
 fi
 
 # The installed man pages render, without a warning from man or groff.
