@@ -9,6 +9,8 @@
 #   $(sysconfdir)/lighttpd/conf-available/50-lendgate-socket.conf  (the responders run
 #                                                 by systemd's socket, not spawned)
 #   $(sysconfdir)/apache2/conf-available/lendgate.conf
+#   $(sysconfdir)/apache2/conf-available/lendgate-socket.conf  (mod_proxy_fcgi: Apache
+#                                                 only connects to the same socket)
 #   $(pkgdatadir)/errors/status-NNN.html            (src/http/local.mk)
 #   $(pkgdatadir)/openapi.yaml
 #   $(docdir)/README.md, $(docdir)/*.md
@@ -54,7 +56,7 @@ lg_edit_paths = sed \
 nodist_pkgsysconf_DATA = etc/lendgate/lendgate.conf.example \
 	etc/lendgate/partner_platforms.json.example
 nodist_lglighttpd_DATA = etc/lighttpd/50-lendgate.conf etc/lighttpd/50-lendgate-socket.conf
-nodist_lgapache_DATA = etc/apache2/lendgate.conf
+nodist_lgapache_DATA = etc/apache2/lendgate.conf etc/apache2/lendgate-socket.conf
 CLEANFILES += $(nodist_pkgsysconf_DATA) $(nodist_lglighttpd_DATA) $(nodist_lgapache_DATA)
 
 etc/lendgate/lendgate.conf.example: $(srcdir)/etc/lendgate.conf.example Makefile
@@ -72,6 +74,9 @@ etc/lighttpd/50-lendgate-socket.conf: $(srcdir)/etc/lighttpd-lendgate-socket.con
 etc/apache2/lendgate.conf: $(srcdir)/etc/apache-lendgate.conf Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc/apache2 && \
 	$(lg_edit_paths) $(srcdir)/etc/apache-lendgate.conf >$@.tmp && mv $@.tmp $@
+etc/apache2/lendgate-socket.conf: $(srcdir)/etc/apache-lendgate-socket.conf Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/apache2 && \
+	$(lg_edit_paths) $(srcdir)/etc/apache-lendgate-socket.conf >$@.tmp && mv $@.tmp $@
 
 # The API contract, and the documentation (not openapi.yaml, which is data).
 dist_pkgdata_DATA += docs/openapi.yaml
@@ -120,8 +125,9 @@ lg-install-dirs:
 .PHONY: lg-install-conf-and-state lg-uninstall-conf lg-install-dirs
 
 # tests/ops/install.sh: make install into a DESTDIR, then the installed files alone
-# run: lendgatectl, init and migrate from the installed lendgate.conf, lighttpd with
-# the installed snippet, the installed man pages; a second install keeps an edited
-# lendgate.conf and make uninstall leaves only it and the state directory.
+# run: lendgatectl, init and migrate from the installed lendgate.conf, lighttpd and
+# Apache with each installed snippet, systemd-analyze verify on the installed units,
+# the installed man pages; a second install keeps an edited lendgate.conf and make
+# uninstall leaves only it and the state directory.
 TESTS += tests/ops/install.sh
 EXTRA_DIST += tests/ops/install.sh

@@ -25,14 +25,14 @@ endif
 
 lg_systemd_sed = sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@libexecdir[@]|$(libexecdir)|g' \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g' -e 's|@localstatedir[@]|$(localstatedir)|g' \
-	-e 's|@webgroup[@]|$(LG_WEB_GROUP)|g'
+	-e 's|@runstatedir[@]|$(runstatedir)|g' -e 's|@webgroup[@]|$(LG_WEB_GROUP)|g'
 # The paths the files were made with: `make install prefix=DIR` after a plain `make`
 # remakes them when a path differs.
 lg_systemd_stamp = contrib/systemd/paths.stamp
 CLEANFILES += $(lg_systemd_stamp)
 $(lg_systemd_stamp): lg-systemd-paths
 	@$(MKDIR_P) $(@D); \
-	echo '$(bindir) $(libexecdir) $(sysconfdir) $(localstatedir) $(LG_WEB_GROUP)' >$@.tmp; \
+	echo '$(bindir) $(libexecdir) $(sysconfdir) $(localstatedir) $(runstatedir) $(LG_WEB_GROUP)' >$@.tmp; \
 	if cmp -s $@ $@.tmp; then rm -f $@.tmp; else mv $@.tmp $@; fi
 lg-systemd-paths:
 .PHONY: lg-systemd-paths

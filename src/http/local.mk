@@ -27,9 +27,11 @@ check_PROGRAMS += tests/unit/test_http_core
 tests_unit_test_http_core_SOURCES = tests/unit/test_http_core.c
 tests_unit_test_http_core_LDADD = $(LG_TEST_LIBS)
 
-# Web server snippets operators include: lighttpd (mod_fastcgi) and Apache (mod_fcgid);
-# make install writes them with the configured paths (etc/local.mk).
-EXTRA_DIST += etc/lighttpd-lendgate.conf etc/lighttpd-lendgate-socket.conf etc/apache-lendgate.conf
+# Web server snippets operators include: lighttpd (mod_fastcgi) and Apache (mod_fcgid,
+# or mod_proxy_fcgi for the socket); make install writes them with the configured
+# paths (etc/local.mk).
+EXTRA_DIST += etc/lighttpd-lendgate.conf etc/lighttpd-lendgate-socket.conf \
+	etc/apache-lendgate.conf etc/apache-lendgate-socket.conf
 # The web servers' own errors under /partners and /admin, as the API's JSON body.
 lgerrorsdir = $(pkgdatadir)/errors
 dist_lgerrors_DATA = etc/errors/status-400.html etc/errors/status-408.html \

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The shipped web server snippets, etc/lighttpd-lendgate.conf and
-# etc/apache-lendgate.conf, work as shipped (only their paths rewritten into $T):
-# the server spawns the responder pool, the partner's Authorization header reaches
-# the responder, and /admin is refused by the web server's own auth (401 with
+# The shipped web server snippets work as shipped (only their paths rewritten into $T):
+# etc/lighttpd-lendgate.conf and etc/apache-lendgate.conf, where the server spawns the
+# responder pool, and etc/lighttpd-lendgate-socket.conf and
+# etc/apache-lendgate-socket.conf (mod_proxy_fcgi), where the server only connects to
+# the socket of a `lendgate.fcgi --listen` master started beside it (as
+# lendgate-fcgi.socket would). In each, the partner's Authorization header reaches the
+# responder, and /admin is refused by the web server's own auth (401 with
 # WWW-Authenticate) until valid credentials are given, which then reach the admin API
 # as REMOTE_USER. What the web server answers itself under /partners (a body past its
 # limit, the pool down) is the API's JSON error body, from the shipped error files.
@@ -29,10 +32,38 @@ snippet() {
         "$LG_TOP_SRCDIR/etc/$1" >"$T/ws/snippet.conf"
 }
 
-# start_with_snippet KIND [down]: the server with the shipped snippet; with down, the
-# responder pool cannot run (lighttpd: nothing spawns it; Apache: the wrapper exits).
+# The socket snippets' responders: a prefork master on $T/run/fcgi.sock, which the
+# snippets name. Its socket gets the owner and mode lendgate-fcgi.socket gives it: the
+# web server's group, 0660 (Apache serves as $ws_user when the test is root).
+master_pid=""
+master_start() {
+    rm -f "$T/run/fcgi.sock"
+    LENDGATE_CONFIG="$T/lendgate.conf" "$ws_bin" --listen "unix:$T/run/fcgi.sock" --workers 2 \
+        >>"$T/ws/error.log" 2>&1 &
+    master_pid=$!
+    at_exit master_stop
+    wait_for 10 test -S "$T/run/fcgi.sock" || return 1
+    if [ -n "$ws_user" ]; then
+        chgrp "$(id -gn "$ws_user")" "$T/run/fcgi.sock" && chmod 0660 "$T/run/fcgi.sock"
+    fi
+}
+master_stop() {
+    [ -n "$master_pid" ] || return 0
+    kill -TERM "$master_pid" 2>/dev/null
+    wait "$master_pid" 2>/dev/null
+    master_pid=""
+}
+stop_all() {
+    master_stop
+    ws_stop
+}
+
+# start_with_snippet KIND [down]: the server with the shipped snippet (KIND lighttpd,
+# apache, lighttpd-socket or apache-socket); with down, the responder pool cannot run
+# (lighttpd: nothing spawns it; Apache: the wrapper exits; the socket snippets: no
+# master listens).
 start_with_snippet() {
-    local kind=$1 down=${2:-} port m=$ws_apache_modules bin=""
+    local kind=$1 down=${2:-} port m=$ws_apache_modules bin="" handler
     rm -rf "$T/ws"
     mkdir -p "$T/ws/www" "$T/ws/fcgid"
     port=$(ws_free_port)
@@ -41,8 +72,22 @@ start_with_snippet() {
         printf '#!/bin/sh\nexit 1\n' >"$bin"
         chmod 755 "$bin"
     fi
-    if [ "$kind" = lighttpd ]; then
-        snippet lighttpd-lendgate.conf
+    case $kind in
+    apache*) if [ "$(id -u)" = 0 ]; then ws_user=daemon; chmod 0711 "$T"; fi ;;
+    esac
+    case $kind in
+    *-socket)
+        snippet "${kind%-socket}-lendgate-socket.conf"
+        ws_fix_owner
+        if [ -z "$down" ] && ! master_start; then
+            ws_why="no master listens on $T/run/fcgi.sock: $(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
+            return 1
+        fi
+        ;;
+    lighttpd) snippet lighttpd-lendgate.conf ;;
+    apache) snippet apache-lendgate.conf ;;
+    esac
+    if [ "${kind%-socket}" = lighttpd ]; then
         [ -z "$down" ] || sed -i '/"bin-path"/d' "$T/ws/snippet.conf"
         cat >"$T/ws/server.conf" <<CONF
 server.document-root = "$T/ws/www"
@@ -54,8 +99,17 @@ include "$T/ws/snippet.conf"
 CONF
         lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
     else
-        snippet apache-lendgate.conf
-        if [ "$(id -u)" = 0 ]; then ws_user=daemon; chmod 0711 "$T"; fi
+        if [ "$kind" = apache ]; then
+            handler="LoadModule fcgid_module $m/mod_fcgid.so
+LoadModule mime_module $m/mod_mime.so
+TypesConfig /dev/null
+FcgidIPCDir \"$T/ws/fcgid\"
+FcgidProcessTableFile \"$T/ws/fcgid/shm\"
+FcgidInitialEnv ASAN_OPTIONS ${ASAN_OPTIONS:-detect_leaks=1}"
+        else
+            handler="LoadModule proxy_module $m/mod_proxy.so
+LoadModule proxy_fcgi_module $m/mod_proxy_fcgi.so"
+        fi
         cat >"$T/ws/server.conf" <<CONF
 ServerRoot "$T/ws"
 ServerName 127.0.0.1
@@ -71,20 +125,15 @@ LoadModule authn_core_module $m/mod_authn_core.so
 LoadModule authn_file_module $m/mod_authn_file.so
 LoadModule authz_user_module $m/mod_authz_user.so
 LoadModule auth_basic_module $m/mod_auth_basic.so
-LoadModule fcgid_module $m/mod_fcgid.so
 LoadModule alias_module $m/mod_alias.so
-LoadModule mime_module $m/mod_mime.so
-TypesConfig /dev/null
-FcgidIPCDir "$T/ws/fcgid"
-FcgidProcessTableFile "$T/ws/fcgid/shm"
-FcgidInitialEnv ASAN_OPTIONS ${ASAN_OPTIONS:-detect_leaks=1}
+$handler
 Include "$T/ws/snippet.conf"
 CONF
         ws_fix_owner
         apache2 -f "$T/ws/server.conf" -DFOREGROUND >>"$T/ws/error.log" 2>&1 &
     fi
     ws_pid=$!
-    at_exit ws_stop
+    at_exit stop_all
     export LG_BASE_URL="http://127.0.0.1:$port"
     for i in $(seq 1 100); do
         curl -s -o /dev/null "$LG_BASE_URL/partners/my/stats" && return 0
@@ -128,14 +177,16 @@ web_server_errors_down() {
     application/json*) fail "$1: other paths keep the server's own error pages" "$(ws_header Content-Type)" ;;
     *) pass "$1: other paths keep the server's own error pages" ;;
     esac
-    ws_stop
+    stop_all
 }
 
-for server in lighttpd apache; do
+for server in lighttpd lighttpd-socket apache apache-socket; do
     case $server in
-    lighttpd) command -v lighttpd >/dev/null || { skip "$server" "not installed"; continue; } ;;
+    lighttpd*) command -v lighttpd >/dev/null || { skip "$server" "lighttpd not installed"; continue; } ;;
     apache) { command -v apache2 >/dev/null && [ -f "$ws_apache_modules/mod_fcgid.so" ]; } ||
         { skip "$server" "apache2 or mod_fcgid not installed"; continue; } ;;
+    apache-socket) { command -v apache2 >/dev/null && [ -f "$ws_apache_modules/mod_proxy_fcgi.so" ]; } ||
+        { skip "$server" "apache2 or mod_proxy_fcgi not installed"; continue; } ;;
     esac
     if ! start_with_snippet "$server"; then
         fail "$server starts with the shipped snippet" "$ws_why"
@@ -165,14 +216,17 @@ for server in lighttpd apache; do
     ws_call GET /metrics -u 'alice:open sesame'
     expect_eq "$server: /metrics with credentials is the Prometheus text" \
         "$ws_status:$(ws_header Content-Type | cut -d';' -f1)" "200:text/plain"
-    [ "$(ws_pids | wc -l)" -ge 1 ] && pass "$server: the snippet spawns the pool" ||
-        fail "$server: the snippet spawns the pool" "no responder found"
+    case $server in
+    *-socket) what="the snippet reaches the master's workers" ;;
+    *) what="the snippet spawns the pool" ;;
+    esac
+    [ "$(ws_pids | wc -l)" -ge 1 ] && pass "$server: $what" || fail "$server: $what" "no responder found"
     # lendgate's own 5xx passes through the error pages untouched: body, request id.
     ws_call GET /partners/public/oaid/1/credit-line
     ws_expect_error "$server: lendgate's own 503 keeps its body and request id" 503 \
         "Chain node unavailable"
     web_server_errors_413 "$server"
-    ws_stop
+    stop_all
     expect_eq "$server: no responder left after stop" "$(ws_pids | wc -l)" 0
     expect_eq "$server: no sanitizer report or crash" "$(ws_errors | head -n 3)" ""
     web_server_errors_down "$server"

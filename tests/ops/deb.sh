@@ -2,8 +2,10 @@
 # The Debian package (debian/): it builds from a copy of the source tree with
 # dpkg-buildpackage, lintian finds no error in it and, as root, it installs, creates the
 # lendgate user and its state directory, lets that user initialise a store, enables and
-# starts no service, and leaves nothing behind once removed and purged (but the user
-# and group, which Debian keeps on purge).
+# starts no service, serves a partner's call through the packaged lighttpd socket
+# snippet to the packaged responders run as the units would run them, and leaves
+# nothing behind once removed and purged (but the user and group, which Debian keeps
+# on purge).
 #
 # Needs dpkg-dev, debhelper, fakeroot, lintian and the build dependencies
 # (contrib/deps.sh installs them); skips what it cannot run and never calls apt-get.
@@ -97,10 +99,43 @@ done
 user_was_there=no
 getent passwd lendgate >/dev/null && user_was_there=yes
 deb_status() { dpkg-query -W -f='${db:Status-Status}' lendgate 2>/dev/null; }
+# Stops what the test started from the package: lighttpd, then the responders' master
+# (runuser's child, which drains its workers), then, by their ids, any of its workers
+# still running.
+lt_pid=""
+ru_pid=""
+serve_pids=""
+serve_stop() {
+    local i left p
+    if [ -n "$lt_pid" ]; then
+        kill -TERM "$lt_pid" 2>/dev/null
+        wait "$lt_pid" 2>/dev/null
+        lt_pid=""
+    fi
+    [ -n "$ru_pid" ] || return 0
+    serve_pids="$serve_pids $(pgrep -P "$ru_pid" | tr '\n' ' ')"
+    for p in $(pgrep -P "$ru_pid"); do
+        serve_pids="$serve_pids $(pgrep -P "$p" | tr '\n' ' ')"
+        kill -TERM "$p" 2>/dev/null
+    done
+    wait "$ru_pid" 2>/dev/null
+    ru_pid=""
+    for i in $(seq 1 50); do
+        left=""
+        for p in $serve_pids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+        [ -z "$left" ] && break
+        [ "$i" -eq 20 ] && kill -TERM $left 2>/dev/null
+        [ "$i" -eq 50 ] && kill -KILL $left 2>/dev/null
+        sleep 0.1
+    done
+    serve_pids=""
+    return 0
+}
 # Purges what the test installed. A dpkg of the test's that a signal left running holds
 # dpkg's lock until it ends: try again for up to two minutes.
 deb_cleanup() {
     local s i
+    serve_stop
     for i in $(seq 1 120); do
         s=$(deb_status)
         [ -z "$s" ] || [ "$s" = not-installed ] && break
@@ -212,6 +247,96 @@ else
         "${links% }" ""
 fi
 expect_eq "no process runs as lendgate" "$(pgrep -u lendgate -l | tr '\n' ' ')" ""
+
+# One partner call through the packaged lighttpd socket snippet, to the packaged
+# responders run as lendgate-fcgi.socket and lendgate-fcgi.service would run them.
+# systemd is not PID 1 here, so the test does what they would: the program of the
+# service's ExecStart, as its User=, a prefork master on the socket's ListenStream
+# path (with --listen, where systemd would hand it the socket), with the test's
+# configuration and store; the socket then given the SocketUser=, SocketGroup= and
+# SocketMode= of the socket unit; /run/lendgate as the package's tmpfiles.d makes it.
+# lighttpd runs as www-data from a generated config that includes the packaged
+# snippet unchanged. The chain node is a closed port: the call needs only the store.
+unitdir=$(dirname "$(grep -m1 '/lendgate-fcgi\.socket$' "$T/files")")
+ltsnippet=/etc/lighttpd/conf-available/50-lendgate-socket.conf
+if ! command -v lighttpd >/dev/null 2>&1; then
+    skip "a partner call through the packaged lighttpd socket snippet" "lighttpd not installed"
+elif [ ! -f "$unitdir/lendgate-fcgi.socket" ] || [ ! -f "$ltsnippet" ]; then
+    fail "the package ships lendgate-fcgi.socket and $ltsnippet" "$(ls "$unitdir" "$ltsnippet" 2>&1 | tr '\n' ' ')"
+else
+    unit_key() { sed -n "s/^$2=//p" "$unitdir/$1" | tail -n 1; }
+    sock=$(unit_key lendgate-fcgi.socket ListenStream)
+    prog=$(unit_key lendgate-fcgi.service ExecStart | cut -d' ' -f1)
+    user=$(unit_key lendgate-fcgi.service User)
+    expect_eq "the packaged socket snippet connects to the socket unit's $sock" \
+        "$(grep -o '"socket" *=> *"[^"]*"' "$ltsnippet" | sed 's/.*"\([^"]*\)"$/\1/' | sort -u)" "$sock"
+    expect_eq "the packaged Apache socket snippet connects to $sock" \
+        "$(sed -n 's/^ *ProxyPass "unix:\([^|]*\)|.*/\1/p' /etc/apache2/conf-available/lendgate-socket.conf |
+            sort -u)" "$sock"
+    if command -v systemd-tmpfiles >/dev/null 2>&1; then
+        expect_eq "${sock%/*} is 0750 lendgate:www-data (tmpfiles.d, at installation)" \
+            "$(stat -c '%a %U:%G' "${sock%/*}" 2>&1)" "750 lendgate:www-data"
+    else
+        install -d -m 0750 -o lendgate -g www-data "${sock%/*}"
+    fi
+    key=$(runuser -u "$user" -- "$ctl" --config "$run/lendgate.conf" partner create --name Sigma \
+        --prefix sigma --settlement 0x1111111111111111111111111111111111111111 --json 2>"$T/partner.err" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["apiKey"])' 2>/dev/null)
+    [ -n "$key" ] && pass "a partner onboarded by the $user user" ||
+        fail "a partner onboarded by the $user user" "$(cat "$T/partner.err")"
+    runuser -u "$user" -- env LENDGATE_CHAIN_RPC_URL=http://127.0.0.1:9 \
+        "$prog" --config "$run/lendgate.conf" --listen "unix:$sock" --workers 2 >"$T/master.log" 2>&1 &
+    ru_pid=$!
+    if wait_for 10 test -S "$sock"; then
+        chown "$(unit_key lendgate-fcgi.socket SocketUser):$(unit_key lendgate-fcgi.socket SocketGroup)" "$sock"
+        chmod "$(unit_key lendgate-fcgi.socket SocketMode)" "$sock"
+        expect_eq "the packaged responders listen on $sock, 0660 lendgate:www-data" \
+            "$(stat -c '%a %U:%G' "$sock")" "660 lendgate:www-data"
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        mkdir -p "$T/lighttpd/www"
+        cat >"$T/lighttpd/server.conf" <<CONF
+server.document-root = "$T/lighttpd/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.username = "www-data"
+server.groupname = "www-data"
+server.errorlog = "$T/lighttpd/error.log"
+server.pid-file = "$T/lighttpd/server.pid"
+include "$ltsnippet"
+CONF
+        # lighttpd opens its log once it is www-data.
+        : >"$T/lighttpd/error.log"
+        chown -R www-data:www-data "$T/lighttpd"
+        lighttpd -D -f "$T/lighttpd/server.conf" >>"$T/lighttpd/error.log" 2>&1 &
+        lt_pid=$!
+        up=no
+        for i in $(seq 1 100); do
+            curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && { up=yes; break; }
+            kill -0 "$lt_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if [ "$up" = yes ]; then
+            got=$(curl -s -o "$T/stats.json" -w '%{http_code}' -H "Authorization: Bearer $key" \
+                "http://127.0.0.1:$port/partners/my/stats")
+            expect_eq "lighttpd (www-data) with the packaged socket snippet: a partner's call answers" \
+                "$got:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["success"])' \
+                    "$T/stats.json" 2>&1)" "200:True"
+            master=$(pgrep -P "$ru_pid")
+            expect_eq "the master and its workers run $prog as $user" \
+                "$(for p in $master $(pgrep -P "$master"); do
+                    echo "$(readlink "/proc/$p/exe") $(stat -c %U "/proc/$p")"
+                done | sort -u)" "$prog $user"
+        else
+            fail "lighttpd starts with the packaged socket snippet" \
+                "$(tail -n 5 "$T/lighttpd/error.log" | tr '\n' ' ')"
+        fi
+    else
+        fail "the packaged responder listens on $sock as $user" "$(tail -n 5 "$T/master.log")"
+    fi
+    serve_stop
+    expect_eq "after the call no process runs as lendgate and $sock is gone" \
+        "$(pgrep -u lendgate -l | tr '\n' ' ')$(ls "$sock" 2>/dev/null)" ""
+fi
 
 # What remains of the package's files: a remaining file, or an empty directory no other
 # package owns. Conffiles (and the directories holding them) may remain after remove.

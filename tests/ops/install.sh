@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # make install lays lendgate out as a system service (etc/local.mk), and the installed
 # files alone work: `make install DESTDIR=$T/root` from this build tree (with its own
-# prefix) installs exactly the expected files; the installed lendgatectl runs, and
-# init and migrate work from a configuration made from the installed lendgate.conf;
-# lighttpd with the installed snippet (its paths moved under $T/root) spawns the
-# installed responder, which answers /healthz and a partner's call; the installed man
-# pages render without warnings; a second install keeps an edited lendgate.conf, and
-# make uninstall leaves only that file and the state directory.
+# prefix) installs exactly the expected files; systemd-analyze verify accepts each
+# installed unit, whose programs are the installed ones; the installed lendgatectl
+# runs, and init and migrate work from a configuration made from the installed
+# lendgate.conf; with the installed snippets (their paths moved under $T/root) lighttpd
+# and Apache's mod_fcgid spawn the installed responder, and lighttpd and Apache's
+# mod_proxy_fcgi connect to the installed master listening on the installed socket
+# path, the one the installed lendgate-fcgi.socket names: each answers a partner's
+# call; the installed man pages render without warnings; a second install keeps an
+# edited lendgate.conf, and make uninstall leaves only that file and the state directory.
 . "$(dirname "$0")/../integration/lib.sh"
 
 b=$LG_TOP_BUILDDIR
@@ -38,6 +41,7 @@ pass "make install DESTDIR"
     echo "$sysconfdir/lighttpd/conf-available/50-lendgate.conf"
     echo "$sysconfdir/lighttpd/conf-available/50-lendgate-socket.conf"
     echo "$sysconfdir/apache2/conf-available/lendgate.conf"
+    echo "$sysconfdir/apache2/conf-available/lendgate-socket.conf"
     for f in "$LG_TOP_SRCDIR"/etc/errors/*; do echo "$pkgdatadir/errors/${f##*/}"; done
     echo "$pkgdatadir/openapi.yaml"
     echo "$docdir/README.md"
@@ -81,10 +85,66 @@ for want in "# state_dir = $pkgstatedir" "# path = $pkgstatedir/lendgate.db" \
     grep -qxF "$want" "$conf" && pass "installed lendgate.conf: $want" ||
         fail "installed lendgate.conf: $want" "not found"
 done
-grep -q '/usr/libexec\|/usr/share/lendgate\|"/run/' "$R$sysconfdir/lighttpd/conf-available/50-lendgate.conf" "$R$sysconfdir/apache2/conf-available/lendgate.conf" &&
-    [ "$pkglibexecdir" != /usr/libexec/lendgate ] &&
-    fail "the installed snippets have the configured paths" "a system path is left" ||
+left=$(grep -l -e '/usr/libexec' -e '/usr/share/lendgate' -e '[":]/run/lendgate' -e '[ "]/etc/lendgate' \
+    "$R$sysconfdir"/lighttpd/conf-available/50-lendgate*.conf "$R$sysconfdir"/apache2/conf-available/lendgate*.conf)
+[ -n "$left" ] && [ "$pkglibexecdir" != /usr/libexec/lendgate ] &&
+    fail "the installed snippets have the configured paths" "a system path is left in $left" ||
     pass "the installed snippets have the configured paths"
+# The socket systemd makes is the one the installed socket snippet connects to.
+sock="$runstatedir/lendgate/fcgi.sock"
+expect_eq "the installed lighttpd socket snippet connects to $sock" \
+    "$(grep -o '"socket" *=> *"[^"]*"' "$R$sysconfdir/lighttpd/conf-available/50-lendgate-socket.conf" |
+        sed 's/.*"\([^"]*\)"$/\1/' | sort -u)" "$sock"
+expect_eq "the installed Apache socket snippet connects to $sock" \
+    "$(sed -n 's/^ *ProxyPass "unix:\([^|]*\)|.*/\1/p' \
+        "$R$sysconfdir/apache2/conf-available/lendgate-socket.conf" | sort -u)" "$sock"
+if [ "${units:-no}" = yes ]; then
+    expect_eq "the installed lendgate-fcgi.socket listens on $sock" \
+        "$(sed -n 's/^ListenStream=//p' "$R$systemdsystemunitdir/lendgate-fcgi.socket")" "$sock"
+fi
+
+# systemd-analyze verify on each unit as installed. verify requires every Exec*=
+# program to exist, at the path the unit names: the installed units name the
+# configured $bindir and $pkglibexecdir, which make install wrote under $R instead.
+# --root=$R would find the programs there, but then looks for everything else under
+# $R too (sysinit.target, ExecReload's /bin/kill) and fails on that. So each unit is
+# verified as installed but for those program paths, moved under $R in a copy; the
+# copy is checked to differ from the installed file in nothing else.
+if [ "${units:-no}" != yes ]; then
+    skip "systemd-analyze verify of the installed units" "configured --with-systemdsystemunitdir=no"
+elif ! command -v systemd-analyze >/dev/null 2>&1; then
+    skip "systemd-analyze verify of the installed units" "systemd-analyze not installed (Debian package 'systemd')"
+else
+    mkdir -p "$T/units"
+    for f in $(grep "^$systemdsystemunitdir/" "$T/want.files"); do
+        u=${f##*/}
+        sed -e "s|^\(Exec[A-Za-z]*=[-@:+!]*\)\($bindir/\)|\1$R\2|" \
+            -e "s|^\(Exec[A-Za-z]*=[-@:+!]*\)\($pkglibexecdir/\)|\1$R\2|" "$R$f" >"$T/units/$u"
+        other=$(diff "$R$f" "$T/units/$u" | grep '^[<>]' | grep -v '^[<>] Exec')
+        expect_eq "$u: the verified copy differs from the installed unit only in Exec*= programs" "$other" ""
+    done
+    for f in $(grep "^$systemdsystemunitdir/" "$T/want.files"); do
+        u=${f##*/}
+        case $u in
+        *.service)
+            prog=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$R$f")
+            case $prog in
+            "$bindir"/* | "$pkglibexecdir"/*)
+                [ -x "$R$prog" ] && pass "$u: ExecStart runs the installed $prog" ||
+                    fail "$u: ExecStart runs the installed $prog" "$R$prog is not executable" ;;
+            *) fail "$u: ExecStart runs an installed program" "it names '$prog'" ;;
+            esac
+            ;;
+        esac
+        out=$(systemd-analyze verify --man=no "$T/units/$u" 2>&1)
+        rc=$?
+        if [ $rc -eq 0 ] && [ -z "$out" ]; then
+            pass "systemd-analyze verify $f (installed): no error, no warning"
+        else
+            fail "systemd-analyze verify $f (installed)" "exit $rc: $out"
+        fi
+    done
+fi
 
 # The operator's edit of the installed file: the store in $T, a chain node that is not
 # there (port 9 is closed: chain routes answer 503).
@@ -102,7 +162,7 @@ key=$("$ctl" --config "$conf" partner create --name Sigma --prefix sigma \
 [ -n "$key" ] && pass "a partner onboarded with the installed lendgatectl" ||
     fail "a partner onboarded with the installed lendgatectl"
 
-# lighttpd with the installed snippet, every installed path moved under $R.
+# The web servers with the installed snippets, every installed path moved under $R.
 fcgi_pids() {
     local p
     for p in /proc/[0-9]*; do
@@ -124,15 +184,57 @@ stop_server() {
     kill -KILL $(fcgi_pids) 2>/dev/null
     return 0
 }
+# The installed master on the installed socket path, as lendgate-fcgi.socket would
+# hand it the socket; with a web server user, the socket is that user's group's, 0660,
+# as the unit makes it.
+master=""
+sock_root="$R$runstatedir/lendgate/fcgi.sock"
+start_master() {
+    "$fcgi" --config "$conf" --listen "unix:$sock_root" --workers 2 >"$T/master.log" 2>&1 &
+    master=$!
+    wait_for 10 test -S "$sock_root" || return 1
+    [ -z "${1:-}" ] || { chgrp "$(id -gn "$1")" "$sock_root" && chmod 0660 "$sock_root"; }
+}
+stop_master() {
+    [ -n "$master" ] || return 0
+    kill -TERM "$master" 2>/dev/null
+    wait "$master" 2>/dev/null
+    master=""
+}
+at_exit stop_server
+at_exit stop_master
+ws_call() {
+    local m=$1 p=$2
+    shift 2
+    ws_status=$(curl -s -o "$T/ws/body" -D "$T/ws/headers" -w '%{http_code}' -X "$m" "$@" \
+        "$LG_BASE_URL$p")
+    contract_record "$m" "$p" "$ws_status" "$T/ws/headers" "$T/ws/body" "$@"
+}
+ws_py() {
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+        "$T/ws/body" "$1" 2>/dev/null
+}
+# ws_up: the web server answers /healthz; 1 once it has died or 10 s have passed.
+ws_up() {
+    local i
+    for i in $(seq 1 100); do
+        curl -s -o /dev/null "$LG_BASE_URL/healthz" && return 0
+        kill -0 "$ws_pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+mkdir -p "$T/ws/www" "$R$runstatedir/lendgate"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export LG_BASE_URL="http://127.0.0.1:$port"
+
 if ! command -v lighttpd >/dev/null; then
-    skip "the installed lighttpd snippet serves the installed responder" "lighttpd not installed"
+    skip "the installed lighttpd snippets serve the installed responder" "lighttpd not installed"
 else
-    mkdir -p "$T/ws/www" "$R$runstatedir/lendgate"
     printf 'alice:x\n' >"$R$pkgsysconfdir/admin.htpasswd"
     sed -e "s|\"$pkglibexecdir/|\"$R$pkglibexecdir/|g" -e "s|\"$pkgsysconfdir/|\"$R$pkgsysconfdir/|g" \
         -e "s|\"$pkgdatadir/|\"$R$pkgdatadir/|g" -e "s|\"$runstatedir/lendgate/|\"$R$runstatedir/lendgate/|g" \
         "$R$sysconfdir/lighttpd/conf-available/50-lendgate.conf" >"$T/ws/snippet.conf"
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     cat >"$T/ws/server.conf" <<CONF
 server.document-root = "$T/ws/www"
 server.bind = "127.0.0.1"
@@ -143,20 +245,7 @@ include "$T/ws/snippet.conf"
 CONF
     lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
     ws_pid=$!
-    at_exit stop_server
-    export LG_BASE_URL="http://127.0.0.1:$port"
-    ws_call() {
-        local m=$1 p=$2
-        shift 2
-        ws_status=$(curl -s -o "$T/ws/body" -D "$T/ws/headers" -w '%{http_code}' -X "$m" "$@" \
-            "$LG_BASE_URL$p")
-        contract_record "$m" "$p" "$ws_status" "$T/ws/headers" "$T/ws/body" "$@"
-    }
-    ws_py() {
-        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-            "$T/ws/body" "$1" 2>/dev/null
-    }
-    if wait_for 10 curl -s -o /dev/null "$LG_BASE_URL/healthz"; then
+    if ws_up; then
         ws_call GET /healthz
         expect_eq "the installed snippet and responder: /healthz" "$ws_status:$(ws_py 'd["status"]')" "200:ok"
         ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
@@ -168,19 +257,14 @@ CONF
         fail "lighttpd starts with the installed snippet" "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
     fi
     stop_server
-    # The socket snippet: the installed master listens (as lendgate-fcgi.socket would
-    # hand it the socket), lighttpd only connects.
+    # The socket snippet: the installed master listens, lighttpd only connects.
     sed -e "s|\"$pkgsysconfdir/|\"$R$pkgsysconfdir/|g" -e "s|\"$pkgdatadir/|\"$R$pkgdatadir/|g" \
         -e "s|\"$runstatedir/lendgate/|\"$R$runstatedir/lendgate/|g" \
         "$R$sysconfdir/lighttpd/conf-available/50-lendgate-socket.conf" >"$T/ws/snippet.conf"
-    "$fcgi" --config "$conf" --listen "unix:$R$runstatedir/lendgate/fcgi.sock" --workers 2 \
-        >"$T/master.log" 2>&1 &
-    master=$!
-    at_exit "kill $master 2>/dev/null"
-    if wait_for 10 test -S "$R$runstatedir/lendgate/fcgi.sock"; then
+    if start_master; then
         lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
         ws_pid=$!
-        if wait_for 10 curl -s -o /dev/null "$LG_BASE_URL/healthz"; then
+        if ws_up; then
             ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
             expect_eq "the installed socket snippet reaches the listening responders" \
                 "$ws_status:$(ws_py 'd["success"]')" "200:True"
@@ -188,17 +272,116 @@ CONF
             fail "lighttpd starts with the installed socket snippet" \
                 "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
         fi
-        kill -TERM "$ws_pid" 2>/dev/null
-        wait "$ws_pid" 2>/dev/null
-        ws_pid=""
     else
         fail "the installed responder listens on a unix socket" "$(tail -n 5 "$T/master.log")"
     fi
-    kill -TERM "$master" 2>/dev/null
-    wait "$master" 2>/dev/null
     stop_server
+    stop_master
     # The operator's, not install's.
     rm -f "$R$pkgsysconfdir/admin.htpasswd"
+fi
+
+# Apache with each installed snippet: mod_fcgid spawns the installed responder
+# (lendgate.conf), mod_proxy_fcgi connects to the installed master on the installed
+# socket path (lendgate-socket.conf). Apache will not serve as root: then its children
+# run as daemon, which must reach what they use. Everything they use is under $T
+# (never the build tree, which may sit in a home directory daemon cannot enter): $T is
+# opened for traversal only (0711), the installed files are world-readable but
+# lendgate.conf (its group becomes daemon's), and the store the spawned responders
+# write is given to daemon.
+m=/usr/lib/apache2/modules
+apache_user=""
+if [ "$(id -u)" = 0 ]; then
+    apache_user=daemon
+    chmod 0711 "$T"
+fi
+# apache_snippet NAME: the installed Apache snippet NAME in $T/apache-snippet.conf, its
+# paths moved under $R: they stand after a space
+# (FcgidWrapper, Alias, <Directory>, ...) or after unix: (ProxyPass).
+apache_snippet() {
+    local d e=()
+    for d in "$pkglibexecdir" "$pkgsysconfdir" "$pkgdatadir" "$runstatedir/lendgate"; do
+        e+=(-e "s#\([ :]\)$d\([/ >]\|\$\)#\1$R$d\2#g")
+    done
+    sed "${e[@]}" "$R$sysconfdir/apache2/conf-available/$1" >"$T/apache-snippet.conf"
+}
+# apache_start MODULES...: Apache on $port with the snippet and those modules besides
+# the MPM and the auth modules every snippet uses.
+apache_start() {
+    local mod lines=""
+    rm -rf "$T/ws" && mkdir -p "$T/ws/fcgid"
+    for mod in mpm_event authz_core authn_core authn_file authz_user auth_basic alias "$@"; do
+        lines="$lines
+LoadModule ${mod}_module $m/mod_$mod.so"
+    done
+    cat >"$T/ws/server.conf" <<CONF
+ServerRoot "$T/ws"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$T/ws/server.pid"
+ErrorLog "$T/ws/error.log"
+DefaultRuntimeDir "$T/ws"
+${apache_user:+User $apache_user}
+${apache_user:+Group $(id -gn "${apache_user:-root}")}
+$lines
+CONF
+    case " $* " in
+    *" fcgid "*) cat >>"$T/ws/server.conf" <<CONF
+LoadModule mime_module $m/mod_mime.so
+TypesConfig /dev/null
+FcgidIPCDir "$T/ws/fcgid"
+FcgidProcessTableFile "$T/ws/fcgid/shm"
+CONF
+    ;;
+    esac
+    echo "Include \"$T/apache-snippet.conf\"" >>"$T/ws/server.conf"
+    [ -z "$apache_user" ] || chown -R "$apache_user:" "$T/ws"
+    apache2 -f "$T/ws/server.conf" -DFOREGROUND >>"$T/ws/error.log" 2>&1 &
+    ws_pid=$!
+    ws_up
+}
+if ! command -v apache2 >/dev/null; then
+    skip "the installed Apache snippets serve the installed responder" "apache2 not installed"
+else
+    if [ ! -f "$m/mod_fcgid.so" ]; then
+        skip "the installed Apache snippet (mod_fcgid) serves the installed responder" \
+            "mod_fcgid not installed (libapache2-mod-fcgid)"
+    else
+        if [ -n "$apache_user" ]; then
+            chown -R "$apache_user:" "$T/state"
+            chgrp "$(id -gn "$apache_user")" "$conf"
+        fi
+        apache_snippet lendgate.conf
+        if apache_start fcgid; then
+            ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+            expect_eq "the installed Apache snippet (mod_fcgid) and responder: a partner's call" \
+                "$ws_status:$(ws_py 'd["success"]')" "200:True"
+            [ -n "$(fcgi_pids)" ] && pass "mod_fcgid spawned the installed responder" ||
+                fail "mod_fcgid spawned the installed responder" "no $fcgi running"
+        else
+            fail "Apache starts with the installed snippet (mod_fcgid)" \
+                "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
+        fi
+        stop_server
+    fi
+    if [ ! -f "$m/mod_proxy_fcgi.so" ]; then
+        skip "the installed Apache socket snippet (mod_proxy_fcgi) reaches the installed responders" \
+            "mod_proxy_fcgi not installed"
+    elif ! start_master "$apache_user"; then
+        fail "the installed responder listens on a unix socket" "$(tail -n 5 "$T/master.log")"
+    else
+        apache_snippet lendgate-socket.conf
+        if apache_start proxy proxy_fcgi; then
+            ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
+            expect_eq "the installed Apache socket snippet (mod_proxy_fcgi) reaches the listening responders" \
+                "$ws_status:$(ws_py 'd["success"]')" "200:True"
+        else
+            fail "Apache starts with the installed socket snippet (mod_proxy_fcgi)" \
+                "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
+        fi
+        stop_server
+    fi
+    stop_master
 fi
 
 # The installed man pages render, without a warning from man or groff.

@@ -30,10 +30,10 @@ root="$T/root"
 mkdir -p "$T/units" "$root/usr/bin" "$root/usr/libexec/lendgate" "$root/etc" "$root/var"
 ln -s "$LG_TOP_BUILDDIR/lendgatectl" "$root/usr/bin/lendgatectl"
 ln -s "$LG_TOP_BUILDDIR/lendgate.fcgi" "$root/usr/libexec/lendgate/lendgate.fcgi"
-check "make systemd-render (bindir, libexecdir, sysconfdir, localstatedir in a scratch root)" \
+check "make systemd-render (bindir, libexecdir, sysconfdir, localstatedir in a scratch root; runstatedir /run)" \
     make -s -C "$LG_TOP_BUILDDIR" systemd-render LG_SYSTEMD_RENDER_DIR="$T/units" \
     bindir="$root/usr/bin" libexecdir="$root/usr/libexec" sysconfdir="$root/etc" \
-    localstatedir="$root/var" LG_WEB_GROUP=www-data
+    localstatedir="$root/var" runstatedir=/run LG_WEB_GROUP=www-data
 u="$T/units"
 expect_eq "ExecStart of lendgate-fcgi.service is this build's responder" \
     "$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$u/lendgate-fcgi.service")" \
