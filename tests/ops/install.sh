@@ -40,6 +40,8 @@ pass "make install DESTDIR"
     echo "$sysconfdir/apache2/conf-available/lendgate.conf"
     for f in "$LG_TOP_SRCDIR"/etc/errors/*; do echo "$pkgdatadir/errors/${f##*/}"; done
     echo "$pkgdatadir/openapi.yaml"
+    # The API reference page, when this build made it (configure --enable-api-docs).
+    [ -f "$b/docs/reference/index.html" ] && echo "$pkgdatadir/docs/index.html"
     echo "$docdir/README.md"
     for f in "$LG_TOP_SRCDIR"/docs/*.md; do echo "$docdir/${f##*/}"; done
     for f in "$LG_TOP_SRCDIR"/man/*.[0-9]; do
