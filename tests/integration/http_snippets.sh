@@ -16,85 +16,6 @@ admins = alice"
 read -r _ key < <("$mk" --db "$db" --prefix sigma)
 htpasswd -b -c -m "$T/admin.htpasswd" alice 'open sesame' >/dev/null 2>&1
 
-# The snippet with its paths moved into $T.
-snippet() {
-    mkdir -p "$T/run"
-    rm -rf "$T/errors"
-    cp -r "$LG_TOP_SRCDIR/etc/errors" "$T/errors"
-    chmod -R a+rX "$T/errors"
-    sed -e "s|/usr/libexec/lendgate/lendgate.fcgi|${bin:-$ws_bin}|g" -e "s|/run/lendgate|$T/run|g" \
-        -e "s|/usr/share/lendgate/errors|$T/errors|g" \
-        -e "s|/etc/lendgate/lendgate.conf|$T/lendgate.conf|g" \
-        -e "s|/etc/lendgate/admin.htpasswd|$T/admin.htpasswd|g" \
-        "$LG_TOP_SRCDIR/etc/$1" >"$T/ws/snippet.conf"
-}
-
-# start_with_snippet KIND [down]: the server with the shipped snippet; with down, the
-# responder pool cannot run (lighttpd: nothing spawns it; Apache: the wrapper exits).
-start_with_snippet() {
-    local kind=$1 down=${2:-} port m=$ws_apache_modules bin=""
-    rm -rf "$T/ws"
-    mkdir -p "$T/ws/www" "$T/ws/fcgid"
-    port=$(ws_free_port)
-    if [ -n "$down" ]; then
-        bin="$T/dead.fcgi"
-        printf '#!/bin/sh\nexit 1\n' >"$bin"
-        chmod 755 "$bin"
-    fi
-    if [ "$kind" = lighttpd ]; then
-        snippet lighttpd-lendgate.conf
-        [ -z "$down" ] || sed -i '/"bin-path"/d' "$T/ws/snippet.conf"
-        cat >"$T/ws/server.conf" <<CONF
-server.document-root = "$T/ws/www"
-server.bind = "127.0.0.1"
-server.port = $port
-server.errorlog = "$T/ws/error.log"
-server.pid-file = "$T/ws/server.pid"
-include "$T/ws/snippet.conf"
-CONF
-        lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
-    else
-        snippet apache-lendgate.conf
-        if [ "$(id -u)" = 0 ]; then ws_user=daemon; chmod 0711 "$T"; fi
-        cat >"$T/ws/server.conf" <<CONF
-ServerRoot "$T/ws"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$T/ws/server.pid"
-ErrorLog "$T/ws/error.log"
-DefaultRuntimeDir "$T/ws"
-${ws_user:+User $ws_user}
-${ws_user:+Group $(id -gn "${ws_user:-root}")}
-LoadModule mpm_event_module $m/mod_mpm_event.so
-LoadModule authz_core_module $m/mod_authz_core.so
-LoadModule authn_core_module $m/mod_authn_core.so
-LoadModule authn_file_module $m/mod_authn_file.so
-LoadModule authz_user_module $m/mod_authz_user.so
-LoadModule auth_basic_module $m/mod_auth_basic.so
-LoadModule fcgid_module $m/mod_fcgid.so
-LoadModule alias_module $m/mod_alias.so
-LoadModule mime_module $m/mod_mime.so
-TypesConfig /dev/null
-FcgidIPCDir "$T/ws/fcgid"
-FcgidProcessTableFile "$T/ws/fcgid/shm"
-FcgidInitialEnv ASAN_OPTIONS ${ASAN_OPTIONS:-detect_leaks=1}
-Include "$T/ws/snippet.conf"
-CONF
-        ws_fix_owner
-        apache2 -f "$T/ws/server.conf" -DFOREGROUND >>"$T/ws/error.log" 2>&1 &
-    fi
-    ws_pid=$!
-    at_exit ws_stop
-    export LG_BASE_URL="http://127.0.0.1:$port"
-    for i in $(seq 1 100); do
-        curl -s -o /dev/null "$LG_BASE_URL/partners/my/stats" && return 0
-        kill -0 "$ws_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    ws_why="$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
-    return 1
-}
-
 # expect_server_error NAME STATUS: the last answer is the web server's own STATUS in
 # the API's error shape, as JSON, without a request id.
 expect_server_error() {
@@ -116,7 +37,7 @@ web_server_errors_413() {
 web_server_errors_down() {
     local want=503
     [ "$1" = apache ] && want=500
-    if ! start_with_snippet "$1" down; then
+    if ! ws_start_snippet "$1" down; then
         fail "$1 starts with the pool down" "$ws_why"
         return
     fi
@@ -137,7 +58,7 @@ for server in lighttpd apache; do
     apache) { command -v apache2 >/dev/null && [ -f "$ws_apache_modules/mod_fcgid.so" ]; } ||
         { skip "$server" "apache2 or mod_fcgid not installed"; continue; } ;;
     esac
-    if ! start_with_snippet "$server"; then
+    if ! ws_start_snippet "$server"; then
         fail "$server starts with the shipped snippet" "$ws_why"
         continue
     fi
