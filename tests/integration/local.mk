@@ -55,3 +55,9 @@ EXTRA_DIST += tests/integration/webhook_admin.sh
 # servers on the devnet.
 TESTS += tests/integration/metrics.sh
 EXTRA_DIST += tests/integration/metrics.sh
+
+# The API reference page at /docs through the shipped snippets (lighttpd spawning,
+# lighttpd on the responders' socket, Apache), loaded in headless Chromium.
+TESTS += tests/integration/api_docs.sh
+EXTRA_DIST += tests/integration/api_docs.sh tests/integration/browser.py
+

@@ -158,6 +158,15 @@ CONF
         python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
             "$T/ws/body" "$1" 2>/dev/null
     }
+    # docs_served NAME: /docs is the installed API reference page, without credentials
+    # (or a 404 when this build made no page).
+    docs_served() {
+        local got want=404:
+        [ -f "$R$pkgdatadir/docs/index.html" ] && want="200:$(sha256sum <"$R$pkgdatadir/docs/index.html")"
+        got=$(curl -s -o "$T/ws/docs" -w '%{http_code}' "$LG_BASE_URL/docs")
+        [ "$got" = 200 ] && got="$got:$(sha256sum <"$T/ws/docs")" || got="$got:"
+        expect_eq "$1 serves the installed API reference page at /docs" "$got" "$want"
+    }
     if wait_for 10 curl -s -o /dev/null "$LG_BASE_URL/healthz"; then
         ws_call GET /healthz
         expect_eq "the installed snippet and responder: /healthz" "$ws_status:$(ws_py 'd["status"]')" "200:ok"
@@ -166,6 +175,7 @@ CONF
             "$ws_status:$(ws_py 'd["success"]')" "200:True"
         [ -n "$(fcgi_pids)" ] && pass "lighttpd spawned the installed responder" ||
             fail "lighttpd spawned the installed responder" "no $fcgi running"
+        docs_served "the installed snippet"
     else
         fail "lighttpd starts with the installed snippet" "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
     fi
@@ -186,6 +196,7 @@ CONF
             ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
             expect_eq "the installed socket snippet reaches the listening responders" \
                 "$ws_status:$(ws_py 'd["success"]')" "200:True"
+            docs_served "the installed socket snippet"
         else
             fail "lighttpd starts with the installed socket snippet" \
                 "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
