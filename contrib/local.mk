@@ -37,3 +37,6 @@ EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh .ci/run \
 
 # The webhook guide (the systemd units are in contrib/systemd/local.mk).
 EXTRA_DIST += docs/webhooks.md
+
+# The load scripts (contrib/load/README.md).
+EXTRA_DIST += contrib/load/README.md contrib/load/run.sh contrib/load/mix.lua

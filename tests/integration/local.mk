@@ -61,3 +61,7 @@ EXTRA_DIST += tests/integration/metrics.sh
 TESTS += tests/integration/api_docs.sh
 EXTRA_DIST += tests/integration/api_docs.sh tests/integration/browser.py
 
+# contrib/load/run.sh for a few seconds against the devnet through lighttpd: no 5xx,
+# every borrow a loan, the store and the chain agreeing with what the clients counted.
+TESTS += tests/integration/load_smoke.sh
+EXTRA_DIST += tests/integration/load_smoke.sh
