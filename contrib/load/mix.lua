@@ -17,7 +17,13 @@
 --   delay=MS              each connection waits MS milliseconds (jittered by +-50%)
 --                         before each request it sends: with C connections the rate
 --                         is at most C * 1000 / MS requests a second
---   out=DIR               where done() writes summary.txt and loans.txt
+--   seconds=N quiet=Q     the run lasts N seconds (wrk's --duration); in its last Q
+--                         seconds borrows and repays become reads, so those sent finish
+--                         while wrk still listens (wrk abandons what is in flight at
+--                         its end, and lendgate may finish it all the same)
+--   out=DIR               where done() writes summary.txt, loans.txt (the loans made:
+--                         borrows answered 201 or 202) and inflight.txt (borrows sent
+--                         but not answered when wrk stopped)
 --
 -- A repay needs a loan this thread borrowed (201): until there is one, repay and loan
 -- reads fall back to a stats read. Each request carries X-Request-Id
@@ -57,6 +63,7 @@ function init(args)
   repays_per_loan = tonumber(opt.repays or "5")
   max_borrows = tonumber(opt.maxborrows or "100")
   delay_ms = tonumber(opt.delay or "0")
+  quiet_from = opt.seconds and (os.time() + tonumber(opt.seconds) - tonumber(opt.quiet or "0")) or nil
   out = opt.out
   kinds, total_weight = {}, 0
   for _, kv in ipairs(split(opt.mix or "credit:25,borrow:15,repay:15,loan:20,stats:10,userloans:15", ",")) do
@@ -71,6 +78,8 @@ function init(args)
   math.randomseed(os.time() * 1000 + tid)
   seq, borrows_sent = 0, 0
   pending = {}   -- request id -> partnerLoanId of a borrow in flight
+  repaying = {}  -- request id -> partnerLoanId of a repay in flight
+  sent = {}      -- kind -> requests sent
   loans = {}     -- loans this thread borrowed: { id = ..., left = repays still allowed }
   created = {}   -- their ids, in order
   counts = {}    -- "kind status" -> answers
@@ -108,6 +117,9 @@ function request()
   seq = seq + 1
   local kind = pick()
   if kind == "borrow" and borrows_sent >= max_borrows then kind = "credit" end
+  if quiet_from and os.time() >= quiet_from then
+    if kind == "borrow" then kind = "credit" elseif kind == "repay" then kind = "loan" end
+  end
   if (kind == "repay" or kind == "loan") and #created == 0 then kind = "stats" end
   local loan
   if kind == "repay" then
@@ -115,6 +127,7 @@ function request()
     if not loan then kind = "loan" end
   end
   local rid = string.format("lg-%s-%d-%d-%s", run, tid, seq, kind)
+  sent[kind] = (sent[kind] or 0) + 1
   if kind == "credit" then
     return wrk.format("GET", "/partners/public/oaid/" .. oaid .. "/credit-line", headers(rid))
   elseif kind == "borrow" then
@@ -128,6 +141,7 @@ function request()
     return wrk.format("POST", "/partners/borrow", headers(rid, true), body)
   elseif kind == "repay" then
     loan.left = loan.left - 1
+    repaying[rid] = loan.id
     local body = string.format('{"partnerLoanId":"%s","repaymentAmount":"%s"}', loan.id, repay_amount)
     return wrk.format("POST", "/partners/repay", headers(rid, true), body)
   elseif kind == "loan" then
@@ -158,6 +172,7 @@ function response(status, hdrs, body)
   local k = kind .. " " .. status
   counts[k] = (counts[k] or 0) + 1
   if status == 503 and body and string.find(body, "Chain node busy", 1, true) then busy = busy + 1 end
+  repaying[rid] = nil
   if kind == "borrow" then
     local id = pending[rid]
     pending[rid] = nil
@@ -171,16 +186,24 @@ function response(status, hdrs, body)
   end
 end
 
+-- When wrk stops, requests still in flight are abandoned: lendgate may finish them
+-- all the same. done() lists the borrows among them (their loans may exist) and counts
+-- the repays, so the run's outcome can be read back rather than guessed.
 function done(summary, latency, requests)
-  local total, lines, ids = {}, {}, {}
-  local busy_all = 0
+  local total, lines, ids, inflight, sent_all = {}, {}, {}, {}, {}
+  local busy_all, repays_inflight = 0, 0
   for _, t in ipairs(threads) do
     for k, n in pairs(t:get("counts") or {}) do total[k] = (total[k] or 0) + n end
+    for k, n in pairs(t:get("sent") or {}) do sent_all[k] = (sent_all[k] or 0) + n end
     for _, id in ipairs(t:get("created") or {}) do table.insert(ids, id) end
+    for _, id in pairs(t:get("pending") or {}) do table.insert(inflight, id) end
+    for _ in pairs(t:get("repaying") or {}) do repays_inflight = repays_inflight + 1 end
     busy_all = busy_all + (t:get("busy") or 0)
   end
-  for k, n in pairs(total) do table.insert(lines, k .. " " .. n) end
+  for k, n in pairs(total) do table.insert(lines, "answers " .. k .. " " .. n) end
+  for k, n in pairs(sent_all) do table.insert(lines, "sent " .. k .. " " .. n) end
   table.sort(lines)
+  table.sort(inflight)
   local e = summary.errors
   local text = {}
   table.insert(text, string.format("requests %d", summary.requests))
@@ -191,8 +214,10 @@ function done(summary, latency, requests)
   table.insert(text, string.format("latency_ms p50=%.1f p90=%.1f p99=%.1f max=%.1f",
     latency:percentile(50) / 1000, latency:percentile(90) / 1000,
     latency:percentile(99) / 1000, latency.max / 1000))
-  for _, l in ipairs(lines) do table.insert(text, "answers " .. l) end
+  for _, l in ipairs(lines) do table.insert(text, l) end
   table.insert(text, string.format("loans %d", #ids))
+  table.insert(text, string.format("inflight borrow %d", #inflight))
+  table.insert(text, string.format("inflight repay %d", repays_inflight))
   local report = table.concat(text, "\n") .. "\n"
   io.write("\n-- lendgate mix --\n" .. report)
   -- done() runs in wrk's main Lua state, where init() never ran: ask a thread.
@@ -203,6 +228,9 @@ function done(summary, latency, requests)
     f:close()
     f = assert(io.open(out .. "/loans.txt", "w"))
     for _, id in ipairs(ids) do f:write(id .. "\n") end
+    f:close()
+    f = assert(io.open(out .. "/inflight.txt", "w"))
+    for _, id in ipairs(inflight) do f:write(id .. "\n") end
     f:close()
   end
 end

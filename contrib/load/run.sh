@@ -6,7 +6,8 @@
 #   contrib/load/run.sh --base-url URL --key KEY (--deployment FILE | --oaid N --wallet ADDR)
 #                       [--user I] [--duration 30s] [--connections 4] [--threads 2]
 #                       [--rate R] [--max-borrows N] [--borrow-amount U] [--repay-amount U]
-#                       [--fund U] [--settlement I] [--mix SPEC] [--out DIR] [--timeout 30s]
+#                       [--fund U] [--settlement I] [--mix SPEC] [--quiet S] [--out DIR]
+#                       [--timeout 30s]
 #
 # Environment: LG_LOAD_BASE_URL, LG_LOAD_KEY and LG_LOAD_DEPLOYMENT stand for the
 # options of the same names. Exit 0: every answer was expected and the borrows made
@@ -33,6 +34,7 @@ fund=""
 mix="credit:25,borrow:15,repay:15,loan:20,stats:10,userloans:15"
 out=""
 timeout=30s
+quiet=3
 pay_script="$top/contrib/devnet/scripts/pay.js"
 settlement=0
 
@@ -64,6 +66,7 @@ while [ $# -gt 0 ]; do
     --mix) mix=$2 ;;
     --out) out=$2 ;;
     --timeout) timeout=$2 ;;
+    --quiet) quiet=$2 ;;
     --settlement) settlement=$2 ;;
     --pay-script) pay_script=$2 ;;
     -h | --help) usage ;;
@@ -79,18 +82,22 @@ done
 [ -n "$base" ] || die "--base-url (or LG_LOAD_BASE_URL) is required"
 [ -n "$key" ] || die "--key (or LG_LOAD_KEY) is required"
 base=${base%/}
-case $duration in [1-9]*[smh] | [1-9]*) ;; *) die "--duration: a wrk duration such as 30s" ;; esac
-for n in connections threads rate max_borrows borrow_amount repay_amount user settlement; do
+case $duration in
+[1-9]*s) seconds=${duration%s} ;;
+[1-9]*m) seconds=$((${duration%m} * 60)) ;;
+[1-9]*h) seconds=$((${duration%h} * 3600)) ;;
+*) seconds=$duration ;;
+esac
+case $seconds in '' | *[!0-9]*) die "--duration: seconds, or a wrk duration such as 30s or 2m" ;; esac
+for n in connections threads rate max_borrows borrow_amount repay_amount user settlement quiet; do
     case ${!n} in '' | *[!0-9]*) die "--${n//_/-}: a whole number" ;; esac
 done
 [ "$connections" -ge "$threads" ] && [ "$threads" -ge 1 ] ||
     die "--connections must be at least --threads (at least 1)"
 [ "$rate" -ge 1 ] || die "--rate: at least 1 request a second per connection"
 [ "$connections" -le 64 ] || die "--connections: at most 64 (this is a partner's traffic, not a flood)"
-case $duration in
-*h) die "--duration: at most 10m" ;;
-*m) [ "${duration%m}" -le 10 ] || die "--duration: at most 10m" ;;
-esac
+[ "$seconds" -le 600 ] || die "--duration: at most 10m"
+[ "$quiet" -lt "$seconds" ] || die "--quiet must be shorter than --duration"
 # The loopback devnet stacks are not behind any proxy.
 export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}" NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 
@@ -153,11 +160,11 @@ fi
 per_thread=$(((max_borrows + threads - 1) / threads))
 delay=$((1000 / rate))
 set +e
-wrk --threads "$threads" --connections "$connections" --duration "$duration" \
+wrk --threads "$threads" --connections "$connections" --duration "${seconds}s" \
     --timeout "$timeout" --latency --script "$here/mix.lua" "$base" -- \
     "key=$key" "oaid=$oaid" "wallet=$wallet" "run=$run_id" "mix=$mix" \
     "borrow=$borrow_amount" "repay=$repay_amount" "maxborrows=$per_thread" \
-    "delay=$delay" "out=$out" 2>&1 | tee "$out/wrk.txt"
+    "delay=$delay" "seconds=$seconds" "quiet=$quiet" "out=$out" 2>&1 | tee "$out/wrk.txt"
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 0 ] && [ -f "$out/summary.txt" ] || die "wrk failed (exit $rc): see $out/wrk.txt"
@@ -183,44 +190,67 @@ busy=$(awk '$1 == "busy" { print $2 }' "$out/summary.txt")
 read -r _ errs < <(grep '^socket_errors ' "$out/summary.txt")
 [ "$errs" = "connect=0 read=0 write=0 timeout=0" ] || problems+=("socket errors: $errs")
 
-# Every borrow that answered 201 or 202 is a loan lendgate shows with its amount.
+# Every borrow that answered 201 or 202 is a loan lendgate shows with its amount. A
+# borrow still in flight when wrk stopped may have made one too: it is looked up, and
+# added to loans.txt when it did.
 borrows_ok=$(awk '$1 == "answers" && $2 == "borrow" && ($3 == 201 || $3 == 202) { n += $4 } END { print n + 0 }' "$out/summary.txt")
-loans=$(wc -l <"$out/loans.txt")
 borrow_weight=$(tr ',' '\n' <<<"$mix" | sed -n 's/^borrow:\([0-9]*\)$/\1/p')
 if [ "${borrow_weight:-0}" -gt 0 ] && [ "$max_borrows" -gt 0 ]; then
     [ "$borrows_ok" -gt 0 ] || problems+=("no borrow made a loan")
 fi
 # One reader, waiting out the partner's rate limit when it answers 429 (Retry-After).
-bad=$(python3 - "$base" "$key" "$borrow_amount" "$out/loans.txt" <<'PY'
+# Prints: bad loans, in-flight borrows that made a loan, in-flight ones that did not.
+read -r bad late none < <(python3 - "$base" "$key" "$borrow_amount" "$out/loans.txt" \
+    "$out/inflight.txt" <<'PY'
 import json, sys, time, urllib.error, urllib.request
-base, key, amount, path = sys.argv[1:]
-bad = 0
-for id in (l.strip() for l in open(path) if l.strip()):
-    for attempt in range(10):
+base, key, amount, loans, inflight = sys.argv[1:]
+
+def get(id):
+    for _ in range(10):
         req = urllib.request.Request(f"{base}/partners/loan/{id}",
                                      headers={"Authorization": f"Bearer {key}"})
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
-                d = json.load(r)
-            ok = d.get("partnerLoanId") == id and d.get("principalAmount") == amount
-            break
+                return 200, json.load(r)
         except urllib.error.HTTPError as e:
-            if e.code == 429:
-                time.sleep(min(61, int(e.headers.get("Retry-After") or 1)))
-                continue
-            d, ok = {"status": e.code}, False
-            break
-    else:
-        d, ok = {"status": 429}, False
-    if not ok:
+            if e.code != 429:
+                return e.code, {}
+            time.sleep(min(61, int(e.headers.get("Retry-After") or 1)))
+    return 429, {}
+
+def shown(id, d):
+    return d.get("partnerLoanId") == id and d.get("principalAmount") == amount
+
+bad = late = none = 0
+made = [l.strip() for l in open(loans) if l.strip()]
+for id in made:
+    code, d = get(id)
+    if code != 200 or not shown(id, d):
         bad += 1
         if bad <= 3:
-            print(f"loan {id}: {json.dumps(d)[:200]}", file=sys.stderr)
-print(bad)
+            print(f"loan {id}: {code} {json.dumps(d)[:200]}", file=sys.stderr)
+with open(loans, "a") as out:
+    for id in (l.strip() for l in open(inflight) if l.strip()):
+        code, d = get(id)
+        if code == 200 and shown(id, d):
+            late += 1
+            out.write(id + "\n")
+        elif code == 404:
+            none += 1
+        else:
+            bad += 1
+            print(f"in-flight loan {id}: {code} {json.dumps(d)[:200]}", file=sys.stderr)
+print(bad, late, none)
 PY
-)
-[ "$bad" = 0 ] || problems+=("$bad of the $loans loans made are not shown as borrowed")
+) || :
+loans=$(wc -l <"$out/loans.txt")
+[ "${bad:-1}" = 0 ] || problems+=("${bad:-all} of the $loans loans made are not shown as borrowed")
 say "loans made: $loans (each read back with its amount)"
+repays_late=$(awk '$1 == "inflight" && $2 == "repay" { print $3 }' "$out/summary.txt")
+if [ "$((late + none + repays_late))" -gt 0 ]; then
+    say "in flight when wrk stopped: $((late + none)) borrow(s) ($late made a loan, $none did not)," \
+        "$repays_late repay(s) (applied or not: not counted)"
+fi
 say "summary: $out/summary.txt, loans: $out/loans.txt"
 if [ ${#problems[@]} -gt 0 ]; then
     printf 'PROBLEM: %s\n' "${problems[@]}"
