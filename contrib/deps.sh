@@ -8,6 +8,7 @@ lg_packages=(
     libsqlite3-dev libinih-dev libcunit1-dev libmongoc-dev
     sqlite3 curl ca-certificates procps iproute2 psmisc python3 jq
     lighttpd apache2 apache2-utils libapache2-mod-fcgid wrk
+    chromium # headless, for tests/integration/api_docs.sh (the API reference page)
     prometheus python3-yaml
     man-db groff-base
     debhelper dh-autoreconf lintian dpkg-dev fakeroot

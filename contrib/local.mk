@@ -28,7 +28,8 @@ EXTRA_DIST += \
 # The API contract and its pinned tools (node_modules is made by npm ci, never shipped).
 EXTRA_DIST += docs/openapi.yaml contrib/openapi/README.md contrib/openapi/package.json \
 	contrib/openapi/package-lock.json contrib/openapi/redocly.yaml contrib/openapi/lint.sh \
-	contrib/openapi/validate.mjs contrib/openapi/examples_from_run.mjs contrib/openapi/spec.mjs
+	contrib/openapi/validate.mjs contrib/openapi/examples_from_run.mjs contrib/openapi/spec.mjs \
+	contrib/openapi/build-docs.mjs contrib/openapi/docs-template.hbs
 
 # The README's two commands and what they share.
 EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh .ci/run \
@@ -58,3 +59,6 @@ EXTRA_DIST += \
 	contrib/sdk/typescript/test/unit/client.test.mjs \
 	contrib/sdk/typescript/test/unit/crypto.test.mjs \
 	contrib/sdk/typescript/test/integration/stack.test.mjs
+
+# The load scripts (contrib/load/README.md).
+EXTRA_DIST += contrib/load/README.md contrib/load/run.sh contrib/load/mix.lua

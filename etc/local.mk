@@ -13,6 +13,7 @@
 #                                                 only connects to the same socket)
 #   $(pkgdatadir)/errors/status-NNN.html            (src/http/local.mk)
 #   $(pkgdatadir)/openapi.yaml
+#   $(pkgdatadir)/docs/index.html                   the API reference page, when built (below)
 #   $(docdir)/README.md, $(docdir)/*.md
 #   $(localstatedir)/lib/lendgate/                  mode 0700, created when absent
 #
@@ -82,6 +83,59 @@ etc/apache2/lendgate-socket.conf: $(srcdir)/etc/apache-lendgate-socket.conf Make
 dist_pkgdata_DATA += docs/openapi.yaml
 dist_doc_DATA += docs/api.md docs/benchmarks.md docs/contracts.md docs/monitoring.md \
 	docs/operations.md docs/security.md docs/webhooks.md
+
+# The API reference page (configure --enable-api-docs, default auto): docs/openapi.yaml
+# rendered by Redoc into one self-contained HTML file by contrib/openapi/build-docs.mjs,
+# with the pinned Redocly CLI in contrib/openapi/node_modules (npm ci --prefix
+# contrib/openapi; contrib/openapi/lint.sh does it too). make builds it when node and
+# those modules are there; when they are not, auto says so and builds everything else
+# (the C parts need neither), yes fails. It is installed as $(pkgdatadir)/docs/index.html,
+# beside openapi.yaml and the error pages, because the web servers serve it (at /docs):
+# it is data the running service uses, and $(docdir) is not for that (an administrator
+# may leave /usr/share/doc out of a system, dpkg's path-exclude).
+lg_api_docs_page = docs/reference/index.html
+lg_api_docs_tool = $(srcdir)/contrib/openapi/build-docs.mjs
+lg_api_docs_cli = $(srcdir)/contrib/openapi/node_modules/@redocly/cli/bin/cli.js
+lg_node_18_17 = const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 18 || (a === 18 && b >= 17) ? 0 : 1)
+all-local: lg-api-docs
+lg-api-docs:
+	@test '$(LG_API_DOCS)' != no || exit 0; \
+	why=; \
+	if test -z '$(NODE)'; then \
+	  why='node was not found by configure (Node.js 18.17 or later: apt-get install nodejs npm)'; \
+	elif ! '$(NODE)' -e '$(lg_node_18_17)'; then \
+	  why="Node.js 18.17 or later is needed, $(NODE) is `'$(NODE)' --version`"; \
+	elif test ! -f '$(lg_api_docs_cli)'; then \
+	  why='the pinned Redocly CLI is not installed (npm ci --prefix $(srcdir)/contrib/openapi)'; \
+	fi; \
+	if test -n "$$why"; then \
+	  if test '$(LG_API_DOCS)' = yes; then echo "error: the API reference page: $$why" >&2; exit 1; fi; \
+	  echo "the API reference page is not built: $$why"; exit 0; \
+	fi; \
+	$(MAKE) $(AM_MAKEFLAGS) -s --no-print-directory $(lg_api_docs_page)
+$(lg_api_docs_page): $(srcdir)/docs/openapi.yaml $(lg_api_docs_tool) \
+		$(srcdir)/contrib/openapi/docs-template.hbs $(srcdir)/contrib/openapi/package-lock.json
+	$(AM_V_GEN)$(MKDIR_P) docs/reference && \
+	'$(NODE)' $(lg_api_docs_tool) $(srcdir)/docs/openapi.yaml $@.tmp >/dev/null && mv $@.tmp $@
+CLEANFILES += $(lg_api_docs_page) $(lg_api_docs_page).tmp
+
+install-data-local: lg-install-api-docs
+lg-install-api-docs:
+	@dir='$(DESTDIR)$(pkgdatadir)/docs'; \
+	if test -f $(lg_api_docs_page); then \
+	  echo " $(MKDIR_P) '$$dir'"; $(MKDIR_P) "$$dir" || exit 1; \
+	  echo " $(INSTALL_DATA) $(lg_api_docs_page) '$$dir/index.html'"; \
+	  $(INSTALL_DATA) $(lg_api_docs_page) "$$dir/index.html" || exit 1; \
+	elif test '$(LG_API_DOCS)' != no; then \
+	  echo " the API reference page was not built: $$dir/index.html not installed"; \
+	fi
+uninstall-local: lg-uninstall-api-docs
+lg-uninstall-api-docs:
+	@dir='$(DESTDIR)$(pkgdatadir)/docs'; \
+	if test -f "$$dir/index.html"; then echo " rm -f '$$dir/index.html'"; rm -f "$$dir/index.html"; fi; \
+	if test -d "$$dir"; then rmdir "$$dir" 2>/dev/null || :; fi
+
+.PHONY: lg-api-docs lg-install-api-docs lg-uninstall-api-docs
 
 # lendgate.conf is the operator's: written from the example only when there is none,
 # never overwritten. The state directory is made 0700 when absent (lendgatectl init

@@ -19,7 +19,7 @@ pa_start "faults"
 
 mode_file="$T/node.mode"
 : >"$mode_file"
-python3 "$LG_TOP_SRCDIR/tests/integration/rpc_proxy.py" "$LG_RPC_URL" "$mode_file" "$T/proxy.port" \
+"${lg_python:-python3}" "$LG_TOP_SRCDIR/tests/integration/rpc_proxy.py" "$LG_RPC_URL" "$mode_file" "$T/proxy.port" \
     2>"$T/proxy.log" &
 proxy_pid=$!
 at_exit "kill $proxy_pid 2>/dev/null"

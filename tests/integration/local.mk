@@ -65,3 +65,13 @@ EXTRA_DIST += tests/integration/metrics.sh
 # responders: its node --test suite, webhook deliveries verified, npm pack installed.
 TESTS += tests/integration/sdk.sh
 EXTRA_DIST += tests/integration/sdk.sh
+
+# The API reference page at /docs through the shipped snippets (lighttpd spawning,
+# lighttpd on the responders' socket, Apache), loaded in headless Chromium.
+TESTS += tests/integration/api_docs.sh
+EXTRA_DIST += tests/integration/api_docs.sh tests/integration/browser.py
+
+# contrib/load/run.sh for a few seconds against the devnet through lighttpd: no 5xx,
+# every borrow a loan, the store and the chain agreeing with what the clients counted.
+TESTS += tests/integration/load_smoke.sh
+EXTRA_DIST += tests/integration/load_smoke.sh

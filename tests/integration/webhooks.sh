@@ -30,7 +30,7 @@ conf="$T/lendgate.conf"
 # The receiver, on a port of its own.
 rx_log="$T/rx.jsonl"
 : >"$rx_log"
-python3 "$LG_TOP_SRCDIR/tests/integration/webhook_receiver.py" --port-file "$T/rx.port" \
+"${lg_python:-python3}" "$LG_TOP_SRCDIR/tests/integration/webhook_receiver.py" --port-file "$T/rx.port" \
     --log "$rx_log" >"$T/rx.err" 2>&1 &
 rx_pid=$!
 at_exit "kill $rx_pid 2>/dev/null"

@@ -20,8 +20,23 @@
 # ws_pids                       the pids of the responders of this test, one a line
 # ws_stop                       stops the web server and every responder it started
 # ws_errors                     sanitizer reports and crashes in the web server's log
+#                               (and the socket responders' master's, ws_start_snippet)
 # ws_fix_owner                  as root under Apache, hands $T to the server user again
 #                               (call after writing the store from the test)
+# ws_start_snippet KIND [down]  starts KIND (lighttpd, lighttpd-socket or apache) with
+#                               the shipped snippet etc/lighttpd-lendgate.conf,
+#                               etc/lighttpd-lendgate-socket.conf or
+#                               etc/apache-lendgate.conf, its system paths moved into
+#                               $T (ws_snippet), on a free port; exports LG_BASE_URL.
+#                               lighttpd-socket first starts the responders' master on
+#                               $T/run/fcgi.sock, as lendgate-fcgi.socket would. With
+#                               down, the pool cannot run (lighttpd: nothing spawns it;
+#                               Apache: the wrapper exits). Returns 1 with $ws_why.
+# ws_snippet FILE               etc/FILE in $T/ws/snippet.conf with /usr/libexec/lendgate
+#                               /lendgate.fcgi -> the built responder (or $bin),
+#                               /run/lendgate -> $T/run, /etc/lendgate -> $T,
+#                               /usr/share/lendgate -> $T/share (the error pages and, when
+#                               make built it, the API reference page docs/index.html)
 # ws_offline_store NAME [INI]   skips test NAME unless lendgate.fcgi, lendgatectl and
 #                               mkpartner are built; writes $T/lendgate.conf for a store
 #                               in $T/state and a chain node that is not there (chain
@@ -31,6 +46,7 @@
 ws_bin="$LG_TOP_BUILDDIR/lendgate.fcgi"
 ws_kind=""
 ws_pid=""
+ws_master=""
 ws_why=""
 ws_missing=0
 ws_user=""
@@ -283,6 +299,11 @@ ws_start() {
 
 ws_stop() {
     local i pids
+    if [ -n "$ws_master" ]; then
+        kill -TERM "$ws_master" 2>/dev/null
+        wait "$ws_master" 2>/dev/null
+        ws_master=""
+    fi
     [ -n "$ws_pid" ] || return 0
     kill -TERM "$ws_pid" 2>/dev/null
     for i in $(seq 1 100); do
@@ -303,8 +324,8 @@ ws_stop() {
 }
 
 ws_errors() {
-    grep -E "AddressSanitizer|UndefinedBehaviorSanitizer|runtime error|LeakSanitizer|Segmentation|core dumped" \
-        "$T/ws/error.log" 2>/dev/null
+    grep -h -E "AddressSanitizer|UndefinedBehaviorSanitizer|runtime error|LeakSanitizer|Segmentation|core dumped" \
+        "$T/ws/error.log" "$T/ws/master.log" 2>/dev/null
 }
 
 # ws_call METHOD PATH [CURL ARGS...]: one request; the status in $ws_status, the
@@ -388,4 +409,105 @@ print("ok" if ok else "body " + json.dumps(d)[:300])' "$T/ws/body" "$want" "$rid
     else
         fail "$name" "status $ws_status (want $want), $shape"
     fi
+}
+
+ws_snippet() {
+    mkdir -p "$T/run" "$T/ws"
+    rm -rf "$T/share"
+    mkdir -p "$T/share/docs"
+    cp -r "$LG_TOP_SRCDIR/etc/errors" "$T/share/errors"
+    [ -f "$LG_TOP_BUILDDIR/docs/reference/index.html" ] &&
+        cp "$LG_TOP_BUILDDIR/docs/reference/index.html" "$T/share/docs/index.html"
+    chmod -R a+rX "$T/share"
+    sed -e "s|/usr/libexec/lendgate/lendgate.fcgi|${bin:-$ws_bin}|g" -e "s|/run/lendgate|$T/run|g" \
+        -e "s|/usr/share/lendgate/|$T/share/|g" -e "s|/etc/lendgate/|$T/|g" \
+        "$LG_TOP_SRCDIR/etc/$1" >"$T/ws/snippet.conf"
+}
+
+ws_start_snippet() {
+    local kind=$1 down=${2:-} port m=$ws_apache_modules bin="" i
+    ws_kind=$kind
+    rm -rf "$T/ws"
+    mkdir -p "$T/ws/www" "$T/ws/fcgid"
+    port=$(ws_free_port)
+    if [ -n "$down" ]; then
+        bin="$T/dead.fcgi"
+        printf '#!/bin/sh\nexit 1\n' >"$bin"
+        chmod 755 "$bin"
+    fi
+    case $kind in
+    lighttpd | lighttpd-socket)
+        if [ "$kind" = lighttpd ]; then
+            ws_snippet lighttpd-lendgate.conf
+            [ -z "$down" ] || sed -i '/"bin-path"/d' "$T/ws/snippet.conf"
+        else
+            ws_snippet lighttpd-lendgate-socket.conf
+            rm -f "$T/run/fcgi.sock"
+            LENDGATE_CONFIG="$T/lendgate.conf" "$ws_bin" --listen "unix:$T/run/fcgi.sock" \
+                --workers 2 </dev/null >>"$T/ws/master.log" 2>&1 &
+            ws_master=$!
+            at_exit ws_stop
+            for i in $(seq 1 100); do
+                [ -S "$T/run/fcgi.sock" ] && break
+                kill -0 "$ws_master" 2>/dev/null || break
+                sleep 0.1
+            done
+            if [ ! -S "$T/run/fcgi.sock" ]; then
+                ws_why="the responders' master did not listen: $(tail -n 3 "$T/ws/master.log" | tr '\n' ' ')"
+                ws_stop
+                return 1
+            fi
+        fi
+        cat >"$T/ws/server.conf" <<CONF
+server.document-root = "$T/ws/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$T/ws/error.log"
+server.pid-file = "$T/ws/server.pid"
+include "$T/ws/snippet.conf"
+CONF
+        lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
+        ;;
+    apache)
+        ws_snippet apache-lendgate.conf
+        if [ "$(id -u)" = 0 ]; then ws_user=daemon; chmod 0711 "$T"; fi
+        cat >"$T/ws/server.conf" <<CONF
+ServerRoot "$T/ws"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$T/ws/server.pid"
+ErrorLog "$T/ws/error.log"
+DefaultRuntimeDir "$T/ws"
+${ws_user:+User $ws_user}
+${ws_user:+Group $(id -gn "${ws_user:-root}")}
+LoadModule mpm_event_module $m/mod_mpm_event.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule authn_core_module $m/mod_authn_core.so
+LoadModule authn_file_module $m/mod_authn_file.so
+LoadModule authz_user_module $m/mod_authz_user.so
+LoadModule auth_basic_module $m/mod_auth_basic.so
+LoadModule fcgid_module $m/mod_fcgid.so
+LoadModule alias_module $m/mod_alias.so
+LoadModule mime_module $m/mod_mime.so
+TypesConfig /dev/null
+FcgidIPCDir "$T/ws/fcgid"
+FcgidProcessTableFile "$T/ws/fcgid/shm"
+FcgidInitialEnv ASAN_OPTIONS ${ASAN_OPTIONS:-detect_leaks=1}
+Include "$T/ws/snippet.conf"
+CONF
+        ws_fix_owner
+        apache2 -f "$T/ws/server.conf" -DFOREGROUND >>"$T/ws/error.log" 2>&1 &
+        ;;
+    *) ws_why="unknown snippet kind '$kind'"; return 1 ;;
+    esac
+    ws_pid=$!
+    at_exit ws_stop
+    export LG_BASE_URL="http://127.0.0.1:$port"
+    for i in $(seq 1 100); do
+        curl -s -o /dev/null "$LG_BASE_URL/partners/my/stats" && return 0
+        kill -0 "$ws_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    ws_why="$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
+    return 1
 }

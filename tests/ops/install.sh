@@ -44,6 +44,8 @@ pass "make install DESTDIR"
     echo "$sysconfdir/apache2/conf-available/lendgate-socket.conf"
     for f in "$LG_TOP_SRCDIR"/etc/errors/*; do echo "$pkgdatadir/errors/${f##*/}"; done
     echo "$pkgdatadir/openapi.yaml"
+    # The API reference page, when this build made it (configure --enable-api-docs).
+    [ -f "$b/docs/reference/index.html" ] && echo "$pkgdatadir/docs/index.html"
     echo "$docdir/README.md"
     for f in "$LG_TOP_SRCDIR"/docs/*.md; do echo "$docdir/${f##*/}"; done
     for f in "$LG_TOP_SRCDIR"/man/*.[0-9]; do
@@ -214,6 +216,18 @@ ws_py() {
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
         "$T/ws/body" "$1" 2>/dev/null
 }
+# docs_served NAME: /docs is the installed API reference page, without credentials
+# (or a 404 when this build made no page).
+docs_served() {
+    local got want=404: what="answers 404 at /docs (this build made no API reference page)"
+    if [ -f "$R$pkgdatadir/docs/index.html" ]; then
+        want="200:$(sha256sum <"$R$pkgdatadir/docs/index.html")"
+        what="serves the installed API reference page at /docs"
+    fi
+    got=$(curl -s -o "$T/ws/docs" -w '%{http_code}' "$LG_BASE_URL/docs")
+    [ "$got" = 200 ] && got="$got:$(sha256sum <"$T/ws/docs")" || got="$got:"
+    expect_eq "$1 $what" "$got" "$want"
+}
 # ws_up: the web server answers /healthz; 1 once it has died or 10 s have passed.
 ws_up() {
     local i
@@ -253,6 +267,7 @@ CONF
             "$ws_status:$(ws_py 'd["success"]')" "200:True"
         [ -n "$(fcgi_pids)" ] && pass "lighttpd spawned the installed responder" ||
             fail "lighttpd spawned the installed responder" "no $fcgi running"
+        docs_served "the installed snippet"
     else
         fail "lighttpd starts with the installed snippet" "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
     fi
@@ -268,6 +283,7 @@ CONF
             ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
             expect_eq "the installed socket snippet reaches the listening responders" \
                 "$ws_status:$(ws_py 'd["success"]')" "200:True"
+            docs_served "the installed socket snippet"
         else
             fail "lighttpd starts with the installed socket snippet" \
                 "$(tail -n 5 "$T/ws/error.log" | tr '\n' ' ')"
