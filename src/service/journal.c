@@ -39,8 +39,8 @@
 #define SEGMENT_BYTES (16u << 20)
 /* Rows per store transaction, and bytes read at a time: bounded memory whatever
  * waits. */
-#define BATCH_ROWS 256
-#define READ_BYTES (1u << 20)
+#define BATCH_ROWS 128
+#define READ_BYTES (256u << 10)
 
 /* After the journal could not be opened or written, rows are stored directly for this
  * long before the journal is tried again: one warning, not one per call. */
@@ -373,6 +373,20 @@ static int take_lease(ingest *g, int wait, lg_err *rc)
     return fd;
 }
 
+/* The read buffer and the batch of rows, made on the process's first flush and kept:
+ * made and freed on every flush, they moved glibc's mmap threshold up and then
+ * stayed in the heap, and a responder's memory grew in steps for no row kept. */
+static int ingest_buffers(lg_service *svc, ingest *g)
+{
+    if (!svc->ingest_buf)
+        svc->ingest_buf = malloc(READ_BYTES);
+    if (!svc->ingest_rows)
+        svc->ingest_rows = malloc(BATCH_ROWS * sizeof *svc->ingest_rows);
+    g->buf = svc->ingest_buf;
+    g->rows = svc->ingest_rows;
+    return g->buf && g->rows;
+}
+
 lg_err lg_service_audit_flush(lg_service *svc, int wait, unsigned *moved)
 {
     unsigned scratch;
@@ -389,14 +403,10 @@ lg_err lg_service_audit_flush(lg_service *svc, int wait, unsigned *moved)
     if (lease < 0)
         return rc;
     uint64_t before = lg_svc_journal_ingest_begins(svc);
-    g.buf = malloc(READ_BYTES);
-    g.rows = malloc(BATCH_ROWS * sizeof *g.rows);
-    rc = g.buf && g.rows ? ingest_all(&g) : LG_ERR_NOMEM;
+    rc = ingest_buffers(svc, &g) ? ingest_all(&g) : LG_ERR_NOMEM;
     if (rc == LG_OK)
         lg_svc_journal_ingest_ends(svc, before);
     close(lease);
-    free(g.buf);
-    free(g.rows);
     *moved = g.moved;
     if (g.bad)
         lg_warn("audit.journal", "%u journal line(s) that are not rows skipped", g.bad);

@@ -282,6 +282,15 @@ static lg_err broadcast(lg_service *svc, const lg_signed_tx *tx)
     return lg_chain_send_raw(svc->chain, hash, tx->raw, tx->raw_len);
 }
 
+/* Waits step for the chain node. The time goes to the call's chain time (Server-Timing),
+ * like the node's own calls: it is the chain that is waited for, not lendgate. */
+static void chain_pause(lg_service *svc, const struct timespec *step)
+{
+    int64_t t0 = lg_time_mono_us();
+    nanosleep(step, NULL);
+    svc->chain_us += lg_time_mono_us() - t0;
+}
+
 /* A node that does not queue transactions (Hardhat with automine) refuses a nonce
  * whose predecessor, signed by another worker a moment earlier, has not reached it
  * yet. The same bytes go again until it has, within a bound; past it the transaction
@@ -291,7 +300,7 @@ static lg_err broadcast_in_order(lg_service *svc, const lg_signed_tx *tx)
     struct timespec step = {0, 20 * 1000000L};
     int64_t until = lg_time_mono_ms() + NONCE_WAIT_MS;
     while (lg_svc_nonce_too_high(svc) && lg_time_mono_ms() < until) {
-        nanosleep(&step, NULL);
+        chain_pause(svc, &step);
         lg_err rc = broadcast(svc, tx);
         if (rc != LG_ERR_RPC)
             return rc;
@@ -461,7 +470,7 @@ static lg_err wait_deep(lg_service *svc, const uint8_t hash[LG_RPC_HASH_LEN], lg
             return rc;
         if (lg_time_mono_ms() >= until_ms)
             return LG_ERR_TIMEOUT;
-        nanosleep(&step, NULL);
+        chain_pause(svc, &step);
     }
 }
 
@@ -477,8 +486,12 @@ lg_err lg_svc_wait(lg_service *svc, const char *hash_hex, uint64_t timeout_ms, c
         return rc;
     if (timeout_ms == 0)
         rc = lg_chain_get_receipt(svc->chain, &r, hash);
-    else
+    else {
+        /* All of it is waiting for the node: its polls and the pauses between them. */
+        int64_t t0 = lg_time_mono_us(), before = svc->chain_us;
         rc = lg_chain_wait_receipt(svc->chain, &r, hash, timeout_ms, svc->poll_ms);
+        svc->chain_us = before + (lg_time_mono_us() - t0);
+    }
     if (rc == LG_OK)
         rc = wait_deep(svc, hash, &r, until);
     if (rc != LG_OK) {
@@ -633,6 +646,8 @@ void lg_service_close(lg_service *svc)
     lg_store_close(svc->st);
     lg_svc_journal_close(svc);
     free(svc->journal);
+    free(svc->ingest_buf);
+    free(svc->ingest_rows);
     lg_svc_auth_free(svc);
     lg_svc_control_close(svc);
     free(svc->reads);

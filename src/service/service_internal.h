@@ -56,6 +56,8 @@ struct lg_service {
     struct lg_svc_journal *journal; /* this process's audit journal (journal.c), or NULL */
     struct lg_svc_auth *auth;       /* keys this process authenticated (access.c), or NULL */
     int64_t chain_us;               /* time in chain calls since lg_service_chain_us reset it */
+    char *ingest_buf;               /* the journal ingest's buffers (journal.c), or NULL */
+    lg_api_log *ingest_rows;
 };
 
 /* The control block (control.c). Without it (the file cannot be mapped) every call

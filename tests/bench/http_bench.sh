@@ -114,7 +114,7 @@ rss_each() {
 cpu_now() { awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 idle_pct() {
     awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
-        t = y[2] - x[2]; printf "%.0f%%", t > 0 ? 100 * (y[1] - x[1]) / t : 0 }'
+        t = y[2] - x[2]; printf "%.0f%%", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }'
 }
 
 run() {
@@ -139,7 +139,7 @@ echo "http_bench: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /
 
 # Memory: every responder warmed up (its caches filled: SQLite's pages, the
 # allocator's arenas), then $requests requests, 8 at a time.
-out=$(ab -q -k -c 8 -n 20000 -H "$auth" "$base/partners/loan/bench-loan-1" 2>&1)
+out=$(ab -q -k -c 8 -n 50000 -H "$auth" "$base/partners/loan/bench-loan-1" 2>&1)
 answered=$(awk '/^Complete requests/ {print $3}' <<<"$out")
 before=$(rss_each)
 out=$(ab -q -k -c 8 -n "$requests" -H "$auth" "$base/partners/loan/bench-loan-1" 2>&1)
