@@ -65,3 +65,8 @@ EXTRA_DIST += tests/integration/metrics.sh
 # responders: its node --test suite, webhook deliveries verified, npm pack installed.
 TESTS += tests/integration/sdk.sh
 EXTRA_DIST += tests/integration/sdk.sh
+
+# The documentation runs as written: the marked blocks of docs/onboarding.md and
+# docs/partner-guide.md (curl, lendgatectl, the SDK) against the devnet and lighttpd.
+TESTS += tests/integration/partner_guide.sh
+EXTRA_DIST += tests/integration/partner_guide.sh tests/integration/doc_blocks.py
