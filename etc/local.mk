@@ -76,7 +76,8 @@ etc/apache2/lendgate.conf: $(srcdir)/etc/apache-lendgate.conf Makefile
 # The API contract, and the documentation (not openapi.yaml, which is data).
 dist_pkgdata_DATA += docs/openapi.yaml
 dist_doc_DATA += docs/api.md docs/benchmarks.md docs/contracts.md docs/monitoring.md \
-	docs/operations.md docs/security.md docs/webhooks.md docs/partner-guide.md docs/onboarding.md
+	docs/operations.md docs/security.md docs/webhooks.md docs/partner-guide.md docs/onboarding.md \
+	docs/troubleshooting.md
 
 # lendgate.conf is the operator's: written from the example only when there is none,
 # never overwritten. The state directory is made 0700 when absent (lendgatectl init
