@@ -75,3 +75,8 @@ EXTRA_DIST += tests/integration/api_docs.sh tests/integration/browser.py
 # every borrow a loan, the store and the chain agreeing with what the clients counted.
 TESTS += tests/integration/load_smoke.sh
 EXTRA_DIST += tests/integration/load_smoke.sh
+
+# The documentation runs as written: the marked blocks of docs/onboarding.md and
+# docs/partner-guide.md (curl, lendgatectl, the SDK) against the devnet and lighttpd.
+TESTS += tests/integration/partner_guide.sh
+EXTRA_DIST += tests/integration/partner_guide.sh tests/integration/doc_blocks.py

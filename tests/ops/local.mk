@@ -15,3 +15,7 @@ EXTRA_DIST += tests/ops/hardening.sh
 # The Debian package: build, lintian, and (as root) install, remove and purge.
 TESTS += tests/ops/deb.sh
 EXTRA_DIST += tests/ops/deb.sh
+# docs/troubleshooting.md against the error messages of src/http, src/service and
+# etc/errors (also run by make distcheck: it needs only python3 and the sources).
+TESTS += tests/ops/troubleshooting.sh
+EXTRA_DIST += tests/ops/troubleshooting.sh tests/ops/error_messages.py
