@@ -491,8 +491,10 @@ static void print_changes(const lg_partner *before, const lg_partner *after)
             if (strcmp(key, "updatedAt") == 0 || !json_object_object_get_ex(b, key, &bv) ||
                 json_object_equal(av, bv))
                 continue;
-            printf("  %s: %s -> %s\n", key, json_object_to_json_string(bv),
-                   json_object_to_json_string(av));
+            /* As the values were given: "https://…", not json-c's "https:\/\/…". */
+            const int as_given = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+            printf("  %s: %s -> %s\n", key, json_object_to_json_string_ext(bv, as_given),
+                   json_object_to_json_string_ext(av, as_given));
             any = 1;
         }
     }

@@ -117,9 +117,12 @@ refused "show bad id" 1 "partner ID" partner show 'bad id!'
 refused "show without id" 2 "" partner show
 
 # ---- update, suspend, activate
-out=$(c partner update "$id" --fee-bps 150 --daily-limit 2000000000); rc=$?
+out=$(c partner update "$id" --fee-bps 150 --daily-limit 2000000000 \
+    --webhook-url https://acme.example/hooks/v2); rc=$?
 expect_eq "update exits 0" "$rc" 0
 audit_rows=$((audit_rows + 1))
+has "update reports a URL as given, not JSON-escaped" "$out" \
+    'webhookUrl: "https://acme.example/hook" -> "https://acme.example/hooks/v2"'
 has "update reports the fee change" "$out" "platformFeePercentage: 100 -> 150"
 has "update reports the daily limit change" "$out" 'dailyBorrowLimit: "1000000000" -> "2000000000"'
 expect_eq "update is stored" "$(q "select fee_bps||' '||daily_limit from partners where id='$id'")" "150 2000000000"
