@@ -99,6 +99,16 @@ void lg_svc_journal_ingest_ends(lg_service *svc, uint64_t written_before)
         ;
 }
 
+int64_t lg_svc_journal_waiting(const lg_service *svc)
+{
+    control_block *b = block(svc);
+    if (!b)
+        return -1;
+    uint64_t covered = __atomic_load_n(&b->covered, __ATOMIC_ACQUIRE);
+    uint64_t written = __atomic_load_n(&b->written, __ATOMIC_ACQUIRE);
+    return written > covered ? (int64_t)(written - covered) : 0;
+}
+
 int64_t lg_svc_journal_due_in(const lg_service *svc, int64_t flush_ms, int64_t now_ms)
 {
     control_block *b = block(svc);

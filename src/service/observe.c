@@ -68,6 +68,8 @@ static const lg_metrics_family store_families[] = {
     {"lendgate_webhook_dead_letters", "gauge", "Webhook events whose retries ran out"},
     {"lendgate_webhook_oldest_pending_seconds", "gauge",
      "Age of the oldest webhook event not yet delivered"},
+    {"lendgate_audit_journal_rows_waiting", "gauge",
+     "API call rows in the audit journal written since its last ingest began"},
 };
 
 /* ------------------------------------------------------------ counters */
@@ -323,6 +325,9 @@ lg_err lg_service_scrape(lg_service *svc, const char *dir, lg_metrics_text *out)
     partners_gauges(svc, &g);
     pipeline_gauges(svc, &g);
     webhook_gauges(svc, &g);
+    int64_t waiting = lg_svc_journal_waiting(svc);
+    if (waiting >= 0)
+        lg_metrics_printf(&g, "lendgate_audit_journal_rows_waiting %" PRId64 "\n", waiting);
     if (svc->has_chain)
         chain_gauges(svc, &g);
     gauge_families(&g, out);

@@ -77,6 +77,8 @@ void lg_svc_journal_counted(lg_service *svc);
 uint64_t lg_svc_journal_ingest_begins(lg_service *svc);
 void lg_svc_journal_ingest_ends(lg_service *svc, uint64_t written_before);
 int64_t lg_svc_journal_due_in(const lg_service *svc, int64_t flush_ms, int64_t now_ms);
+/* Rows written on this host since the last ingest began (-1: no control block). */
+int64_t lg_svc_journal_waiting(const lg_service *svc);
 
 /* Rows go to the journal: it is switched on ([audit] journal) and the control block,
  * which tells the responders when to ingest, is mapped. */

@@ -137,6 +137,11 @@ CONF
         "$(value partner_borrow_total_usdc partner_id="$pid"):$(value partner_outstanding_debt_usdc partner_id="$pid"):$(value lendgate_loans status=ACTIVE)" \
         "50:50:1"
     expect_eq "$s: the chain's gauges: node up" "$(value lendgate_chain_up)" 1
+    # The audit journal's backlog: reconcile has just moved every waiting row in, and
+    # nothing but the scrapes has come since (a scrape is not a partner call).
+    expect_eq "$s: the audit journal's backlog is exported, empty after reconcile" \
+        "$(grep -c '^lendgate_audit_journal_rows_waiting ' "$T/scrape.txt"):$(value lendgate_audit_journal_rows_waiting)" \
+        "1:0"
     if command -v promtool >/dev/null; then
         # The plan names two counters without the _total suffix promtool's lint asks
         # for; those two complaints are expected, any other fails.
