@@ -23,15 +23,16 @@
 #                               (and the socket responders' master's, ws_start_snippet)
 # ws_fix_owner                  as root under Apache, hands $T to the server user again
 #                               (call after writing the store from the test)
-# ws_start_snippet KIND [down]  starts KIND (lighttpd, lighttpd-socket or apache) with
-#                               the shipped snippet etc/lighttpd-lendgate.conf,
-#                               etc/lighttpd-lendgate-socket.conf or
-#                               etc/apache-lendgate.conf, its system paths moved into
-#                               $T (ws_snippet), on a free port; exports LG_BASE_URL.
-#                               lighttpd-socket first starts the responders' master on
-#                               $T/run/fcgi.sock, as lendgate-fcgi.socket would. With
-#                               down, the pool cannot run (lighttpd: nothing spawns it;
-#                               Apache: the wrapper exits). Returns 1 with $ws_why.
+# ws_start_snippet KIND [down]  starts KIND (lighttpd, lighttpd-socket, apache or
+#                               apache-socket) with the shipped snippet etc/KIND-
+#                               lendgate.conf (etc/lighttpd-lendgate-socket.conf, ...),
+#                               its system paths moved into $T (ws_snippet), on a free
+#                               port; exports LG_BASE_URL. The socket kinds first start
+#                               the responders' master on $T/run/fcgi.sock, as
+#                               lendgate-fcgi.socket would (ws_master_start). With down,
+#                               the pool cannot run (lighttpd: nothing spawns it;
+#                               Apache: the wrapper exits; the socket kinds: no master
+#                               listens). Returns 1 with $ws_why.
 # ws_snippet FILE               etc/FILE in $T/ws/snippet.conf with /usr/libexec/lendgate
 #                               /lendgate.fcgi -> the built responder (or $bin),
 #                               /run/lendgate -> $T/run, /etc/lendgate -> $T,
@@ -424,57 +425,46 @@ ws_snippet() {
         "$LG_TOP_SRCDIR/etc/$1" >"$T/ws/snippet.conf"
 }
 
-ws_start_snippet() {
-    local kind=$1 down=${2:-} port m=$ws_apache_modules bin="" i
-    ws_kind=$kind
-    rm -rf "$T/ws"
-    mkdir -p "$T/ws/www" "$T/ws/fcgid"
-    port=$(ws_free_port)
-    if [ -n "$down" ]; then
-        bin="$T/dead.fcgi"
-        printf '#!/bin/sh\nexit 1\n' >"$bin"
-        chmod 755 "$bin"
+# The responders' master for the socket snippets: `lendgate.fcgi --listen` on
+# $T/run/fcgi.sock, which they name, with the owner and mode lendgate-fcgi.socket gives
+# the socket: the web server's group, 0660 (Apache serves as $ws_user under root).
+ws_master_start() {
+    local i
+    rm -f "$T/run/fcgi.sock"
+    LENDGATE_CONFIG="$T/lendgate.conf" "$ws_bin" --listen "unix:$T/run/fcgi.sock" --workers 2 \
+        </dev/null >>"$T/ws/master.log" 2>&1 &
+    ws_master=$!
+    at_exit ws_stop
+    for i in $(seq 1 100); do
+        [ -S "$T/run/fcgi.sock" ] && break
+        kill -0 "$ws_master" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ ! -S "$T/run/fcgi.sock" ]; then
+        ws_why="the responders' master did not listen: $(tail -n 3 "$T/ws/master.log" | tr '\n' ' ')"
+        ws_stop
+        return 1
     fi
-    case $kind in
-    lighttpd | lighttpd-socket)
-        if [ "$kind" = lighttpd ]; then
-            ws_snippet lighttpd-lendgate.conf
-            [ -z "$down" ] || sed -i '/"bin-path"/d' "$T/ws/snippet.conf"
-        else
-            ws_snippet lighttpd-lendgate-socket.conf
-            rm -f "$T/run/fcgi.sock"
-            LENDGATE_CONFIG="$T/lendgate.conf" "$ws_bin" --listen "unix:$T/run/fcgi.sock" \
-                --workers 2 </dev/null >>"$T/ws/master.log" 2>&1 &
-            ws_master=$!
-            at_exit ws_stop
-            for i in $(seq 1 100); do
-                [ -S "$T/run/fcgi.sock" ] && break
-                kill -0 "$ws_master" 2>/dev/null || break
-                sleep 0.1
-            done
-            if [ ! -S "$T/run/fcgi.sock" ]; then
-                ws_why="the responders' master did not listen: $(tail -n 3 "$T/ws/master.log" | tr '\n' ' ')"
-                ws_stop
-                return 1
-            fi
-        fi
-        cat >"$T/ws/server.conf" <<CONF
-server.document-root = "$T/ws/www"
-server.bind = "127.0.0.1"
-server.port = $port
-server.errorlog = "$T/ws/error.log"
-server.pid-file = "$T/ws/server.pid"
-include "$T/ws/snippet.conf"
-CONF
-        lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
-        ;;
-    apache)
-        ws_snippet apache-lendgate.conf
-        if [ "$(id -u)" = 0 ]; then ws_user=daemon; chmod 0711 "$T"; fi
-        cat >"$T/ws/server.conf" <<CONF
+    if [ -n "$ws_user" ]; then
+        chgrp "$(id -gn "$ws_user")" "$T/run/fcgi.sock" && chmod 0660 "$T/run/fcgi.sock"
+    fi
+}
+
+ws_apache_snippet_conf() { # PORT KIND
+    local m=$ws_apache_modules handler
+    if [ "$2" = apache ]; then
+        handler="LoadModule fcgid_module $m/mod_fcgid.so
+FcgidIPCDir \"$T/ws/fcgid\"
+FcgidProcessTableFile \"$T/ws/fcgid/shm\"
+FcgidInitialEnv ASAN_OPTIONS ${ASAN_OPTIONS:-detect_leaks=1}"
+    else
+        handler="LoadModule proxy_module $m/mod_proxy.so
+LoadModule proxy_fcgi_module $m/mod_proxy_fcgi.so"
+    fi
+    cat <<CONF
 ServerRoot "$T/ws"
 ServerName 127.0.0.1
-Listen 127.0.0.1:$port
+Listen 127.0.0.1:$1
 PidFile "$T/ws/server.pid"
 ErrorLog "$T/ws/error.log"
 DefaultRuntimeDir "$T/ws"
@@ -486,20 +476,56 @@ LoadModule authn_core_module $m/mod_authn_core.so
 LoadModule authn_file_module $m/mod_authn_file.so
 LoadModule authz_user_module $m/mod_authz_user.so
 LoadModule auth_basic_module $m/mod_auth_basic.so
-LoadModule fcgid_module $m/mod_fcgid.so
 LoadModule alias_module $m/mod_alias.so
 LoadModule mime_module $m/mod_mime.so
 TypesConfig /dev/null
-FcgidIPCDir "$T/ws/fcgid"
-FcgidProcessTableFile "$T/ws/fcgid/shm"
-FcgidInitialEnv ASAN_OPTIONS ${ASAN_OPTIONS:-detect_leaks=1}
+$handler
 Include "$T/ws/snippet.conf"
 CONF
+}
+
+ws_start_snippet() {
+    local kind=$1 down=${2:-} port bin="" i
+    ws_kind=$kind
+    rm -rf "$T/ws"
+    mkdir -p "$T/ws/www" "$T/ws/fcgid"
+    port=$(ws_free_port)
+    if [ -n "$down" ]; then
+        bin="$T/dead.fcgi"
+        printf '#!/bin/sh\nexit 1\n' >"$bin"
+        chmod 755 "$bin"
+    fi
+    case $kind in
+    apache*) if [ "$(id -u)" = 0 ]; then ws_user=daemon; chmod 0711 "$T"; fi ;;
+    esac
+    case $kind in
+    lighttpd)
+        ws_snippet lighttpd-lendgate.conf
+        [ -z "$down" ] || sed -i '/"bin-path"/d' "$T/ws/snippet.conf"
+        ;;
+    apache) ws_snippet apache-lendgate.conf ;;
+    lighttpd-socket | apache-socket)
+        ws_snippet "${kind%-socket}-lendgate-socket.conf"
         ws_fix_owner
-        apache2 -f "$T/ws/server.conf" -DFOREGROUND >>"$T/ws/error.log" 2>&1 &
+        [ -n "$down" ] || ws_master_start || return 1
         ;;
     *) ws_why="unknown snippet kind '$kind'"; return 1 ;;
     esac
+    if [ "${kind%-socket}" = lighttpd ]; then
+        cat >"$T/ws/server.conf" <<CONF
+server.document-root = "$T/ws/www"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$T/ws/error.log"
+server.pid-file = "$T/ws/server.pid"
+include "$T/ws/snippet.conf"
+CONF
+        lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
+    else
+        ws_apache_snippet_conf "$port" "$kind" >"$T/ws/server.conf"
+        ws_fix_owner
+        apache2 -f "$T/ws/server.conf" -DFOREGROUND >>"$T/ws/error.log" 2>&1 &
+    fi
     ws_pid=$!
     at_exit ws_stop
     export LG_BASE_URL="http://127.0.0.1:$port"
