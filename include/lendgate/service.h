@@ -101,9 +101,19 @@ lg_err lg_service_audit(lg_service *svc, const lg_api_log *row);
  */
 lg_err lg_service_audit_flush(lg_service *svc, int wait, unsigned *moved);
 
+/*
+ * Tells the host's responders that this process moves the journal's rows until
+ * until_ms (wall clock; 0: no longer): they leave the ingest to it, and take it up
+ * again by themselves once until_ms has passed, so an ingester that dies without a
+ * word costs a short delay, no row. A no-op without the control block.
+ */
+void lg_service_audit_ingester(lg_service *svc, int64_t until_ms);
+
 /* In how many ms this process should flush the journal ([audit] flush_ms after the
- * last ingest began, 0 when already due), or -1 when no row waits or there is no
- * journal. Read from the host's control block: a few loads, no system call. */
+ * last ingest began, 0 when already due; while an ingester outside the responders
+ * holds its claim (lg_service_audit_ingester), when that claim runs out), or -1 when
+ * no row waits or there is no journal. Read from the host's control block: a few
+ * loads, no system call. */
 int64_t lg_service_audit_due_in(lg_service *svc);
 
 /* Puts every spooled audit row of this host in the store, exactly once (a row's

@@ -182,7 +182,8 @@ static int worker_loop(int listen_fd, const lg_config *cfg)
             raise(SIGKILL);
         lg_http_server_flush(&srv, 0);
     }
-    lg_http_server_flush(&srv, 1); /* what this worker wrote goes in before it ends */
+    if (lg_http_server_flush_due(&srv) >= 0) /* rows wait: in before this worker ends */
+        lg_http_server_flush(&srv, 1);
     FCGX_Free(&rq, 0);
     lg_http_server_release(&srv);
     lg_info("worker.stop", "stopped");

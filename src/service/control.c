@@ -17,6 +17,10 @@ typedef struct control_block {
     uint64_t written;    /* journal rows appended on this host */
     uint64_t covered;    /* every row counted in written up to this has been ingested */
     int64_t ingest_ms;   /* wall-clock time the last ingest started */
+    /* An ingester outside the responders (lendgatectl journal-flush --watch, reconcile
+     * --watch) moves the rows until this wall-clock time; 0 = none. Added after
+     * version 1's fields, in the slot's zeroed rest: older readers ignore it. */
+    int64_t ingester_until_ms;
 } control_block;
 
 static const lg_shm_layout layout = {
@@ -109,12 +113,24 @@ int64_t lg_svc_journal_waiting(const lg_service *svc)
     return written > covered ? (int64_t)(written - covered) : 0;
 }
 
+void lg_service_audit_ingester(lg_service *svc, int64_t until_ms)
+{
+    control_block *b = block(svc);
+    if (b)
+        __atomic_store_n(&b->ingester_until_ms, until_ms, __ATOMIC_RELEASE);
+}
+
 int64_t lg_svc_journal_due_in(const lg_service *svc, int64_t flush_ms, int64_t now_ms)
 {
     control_block *b = block(svc);
     if (!b || __atomic_load_n(&b->covered, __ATOMIC_ACQUIRE) >=
                   __atomic_load_n(&b->written, __ATOMIC_ACQUIRE))
         return -1;
+    /* Another process moves them: a responder only answers calls, and looks again
+     * when that process's claim runs out (renewed while it lives). */
+    int64_t claim = __atomic_load_n(&b->ingester_until_ms, __ATOMIC_ACQUIRE) - now_ms;
+    if (claim > 0)
+        return claim;
     int64_t due = __atomic_load_n(&b->ingest_ms, __ATOMIC_RELAXED) + flush_ms - now_ms;
     return due < 0 ? 0 : due > flush_ms ? flush_ms : due;
 }

@@ -99,6 +99,11 @@ CONF
 lighttpd -D -f "$T/ws/server.conf" >>"$T/ws/error.log" 2>&1 &
 ws_pid=$!
 at_exit ws_stop
+# The host's audit journal ingester, as reconcile --watch is on a production host: the
+# responders then only answer calls.
+"$ctl" --config "$T/lendgate.conf" journal-flush --watch >>"$T/ws/error.log" 2>&1 &
+ingester=$!
+at_exit "kill $ingester 2>/dev/null"
 base="http://127.0.0.1:$port"
 for i in $(seq 1 100); do curl -s -o /dev/null "$base/noop" && break; sleep 0.1; done
 

@@ -9,7 +9,10 @@
 #   - a suspension made while the calls keep coming is obeyed by every responder from
 #     its next call (each one's own journal shows it), and so is the activation;
 #   - the admin audit viewer shows every call answered before it was asked, while the
-#     load goes on.
+#     load goes on;
+#   - with an ingester beside the responders (lendgatectl journal-flush --watch) every
+#     row reaches the store, and when it is SIGKILLed the responders take the ingest
+#     up again by themselves.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/webserver.sh"
 
@@ -24,6 +27,7 @@ ws_admin_login
 read -r kill_id kill_key < <("$mk" --db "$db" --prefix killer --loan kill-1)
 read -r susp_id susp_key < <("$mk" --db "$db" --prefix susp)
 read -r view_id view_key < <("$mk" --db "$db" --prefix viewer)
+read -r ing_id ing_key < <("$mk" --db "$db" --prefix ingest)
 driver="$LG_TOP_SRCDIR/tests/integration/load_driver.py"
 journal="$(dirname "$db")/audit-journal"
 
@@ -172,6 +176,28 @@ for round in 1 2 3; do
 done
 load_stop view
 expect_eq "viewer: shows every call answered before it was asked, under load" "$short" ""
+
+# ---- an ingester beside the responders, killed
+# stored NAME: every call of the partner lendgate answered in run NAME has its row.
+stored() {
+    [ "$(sqlite3 "$db" "select count(*) from partner_api_logs where partner_id = '$ing_id'")" \
+        -ge "$(awk '$4 != "-"' "$T"/ing-*.out | wc -l)" ]
+}
+"$ctl" --config "$T/lendgate.conf" journal-flush --watch >"$T/ingester.log" 2>&1 &
+ingester=$!
+at_exit "kill $ingester 2>/dev/null"
+load_start ing-1 "$ing_key" /partners/my/stats
+more ing-1 300
+load_stop ing-1
+wait_for 60 stored
+expect_eq "ingester: every row reaches the store while it runs" "$(stored && echo yes)" yes
+kill -9 "$ingester"
+load_start ing-2 "$ing_key" /partners/my/stats
+more ing-2 300
+load_stop ing-2
+wait_for 60 stored
+expect_eq "ingester killed: the responders take the ingest up again, every row stored" \
+    "$(stored && echo yes)" yes
 ws_stop
 expect_eq "no sanitizer report or crash" "$(ws_errors | head -n 3)" ""
 finish
