@@ -185,8 +185,9 @@ lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_r
 
 typedef struct lg_repay_request {
     char partner_loan_id[LG_ID_LEN];
-    uint64_t amount;            /* > 0 */
-    char proof_tx[LG_HASH_LEN]; /* repaymentTxHash, "" when not given */
+    uint64_t amount;                /* > 0 */
+    char proof_tx[LG_HASH_LEN];     /* repaymentTxHash, "" when not given */
+    char idem_key[LG_IDEM_KEY_LEN]; /* Idempotency-Key header, "" when not given */
 } lg_repay_request;
 
 /*

@@ -296,7 +296,8 @@ static lg_err repay_chain(repay_run *run)
 static lg_err begin(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
                     const lg_deposit *proof, lg_loan *loan, lg_repayment *rp, lg_outcome *out)
 {
-    lg_err rc = lg_store_repay_begin(svc->st, p->id, req->partner_loan_id, req->amount, proof, rp);
+    lg_err rc = lg_store_repay_begin(svc->st, p->id, req->partner_loan_id, req->amount, proof,
+                                     req->idem_key, rp);
     switch (rc) {
     case LG_OK:
         return LG_OK;
