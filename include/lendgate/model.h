@@ -132,6 +132,7 @@ lg_err lg_event_status_parse_any(const char *name, lg_event_status *out);
 #define LG_ADDR_LEN      43 /* 0x + 40 hex (+NUL) */
 #define LG_HASH_LEN      67 /* 0x + 64 hex (+NUL): tx hashes */
 #define LG_HEX64_LEN     65 /* 64 hex (+NUL): SHA-256 digests */
+#define LG_IDEM_KEY_LEN  65 /* Idempotency-Key: 1..64 printable ASCII (+NUL) */
 #define LG_U256_LEN      80 /* uint256 as decimal: up to 78 digits (+NUL) */
 #define LG_DAY_LEN       11 /* YYYY-MM-DD (+NUL) */
 #define LG_NAME_LEN      129
@@ -268,11 +269,12 @@ typedef struct lg_repayment {
     char loan_id[LG_UUID_LEN];
     char partner_id[LG_ID_LEN];
     uint64_t amount;
-    uint64_t funded;            /* drawn from the partner's balance (0 for rows older
-                                   than balances, which drew nothing) */
-    lg_repay_kind kind;         /* LIQUIDATION: repay_tx is the vault's transaction */
-    char proof_tx[LG_HASH_LEN]; /* partner's repaymentTxHash, "" when none */
-    char repay_tx[LG_HASH_LEN]; /* our repayLoan transaction */
+    uint64_t funded;                /* drawn from the partner's balance (0 for rows older
+                                       than balances, which drew nothing) */
+    lg_repay_kind kind;             /* LIQUIDATION: repay_tx is the vault's transaction */
+    char proof_tx[LG_HASH_LEN];     /* partner's repaymentTxHash, "" when none */
+    char repay_tx[LG_HASH_LEN];     /* our repayLoan transaction */
+    char idem_key[LG_IDEM_KEY_LEN]; /* the request's Idempotency-Key, "" when none */
     lg_repay_status status;
     char failure_reason[LG_REASON_LEN];
     char owner[LG_OWNER_LEN]; /* the lease, as a loan's */

@@ -49,6 +49,8 @@ typedef struct lg_request {
     int x_timestamp_too_long;
     char x_signature[LG_REQ_SIG_MAX]; /* X-Signature: wiped by lg_request_release */
     int x_signature_too_long;
+    char idem_key[LG_IDEM_KEY_LEN]; /* Idempotency-Key when well formed, else "" */
+    int idem_key_bad;               /* given, but empty, too long or not printable ASCII */
     char remote_user[LG_NAME_LEN];
     int64_t content_length; /* -1 when not given */
     char *body;             /* malloc'd, NUL-terminated; NULL when empty; the raw
@@ -71,9 +73,11 @@ typedef long (*lg_read_fn)(void *ctx, char *buf, size_t n);
 /*
  * Fills r from the CGI parameters: REQUEST_METHOD, REQUEST_URI (else SCRIPT_NAME +
  * PATH_INFO), QUERY_STRING, CONTENT_TYPE, CONTENT_LENGTH, HTTP_AUTHORIZATION,
- * HTTP_USER_AGENT, HTTP_X_REQUEST_ID, HTTP_X_TIMESTAMP, HTTP_X_SIGNATURE, REMOTE_ADDR,
- * REMOTE_USER. Over-long values are flagged or cut, never overflowed; non-printable
- * characters of X-Timestamp and X-Signature become '?', which no check accepts.
+ * HTTP_USER_AGENT, HTTP_X_REQUEST_ID, HTTP_X_TIMESTAMP, HTTP_X_SIGNATURE,
+ * HTTP_IDEMPOTENCY_KEY, REMOTE_ADDR, REMOTE_USER. Over-long values are flagged or cut,
+ * never overflowed; non-printable characters of X-Timestamp and X-Signature become '?',
+ * which no check accepts. An Idempotency-Key is kept only when it is 1 to 64 printable
+ * ASCII characters (taken as sent, quotes included); any other is flagged idem_key_bad.
  *
  * The client address: trusted_proxies (NULL or "" = none) is a comma-separated list
  * of addresses and CIDR ranges as netaddr.h parses them. When REMOTE_ADDR is not in

@@ -195,8 +195,9 @@ lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_r
 
 typedef struct lg_repay_request {
     char partner_loan_id[LG_ID_LEN];
-    uint64_t amount;            /* > 0 */
-    char proof_tx[LG_HASH_LEN]; /* repaymentTxHash, "" when not given */
+    uint64_t amount;                /* > 0 */
+    char proof_tx[LG_HASH_LEN];     /* repaymentTxHash, "" when not given */
+    char idem_key[LG_IDEM_KEY_LEN]; /* Idempotency-Key header, "" when not given */
 } lg_repay_request;
 
 /*
@@ -210,12 +211,17 @@ typedef struct lg_repay_request {
  * the platform wallet, credited to nobody before; what it moved is credited to the
  * balance in the same store transaction that draws the repayment from it.
  * An approve is sent first only when the standing allowance is short.
+ * idem_key (the Idempotency-Key header) names the repayment within its loan: when the
+ * loan has a pending or applied repayment with that key, nothing is drawn or sent; the
+ * same amount and proof answer as the first call (*repayment that repayment, *loan as
+ * it is now, done OK, or ACCEPTED while it is in flight), another is LG_ERR_CONFLICT.
  * out->err: LG_ERR_INVALID (a field, named: a proof that does not hold or was
  * credited before), LG_ERR_NOT_FOUND, LG_ERR_STATE (repaid, failed or not yet
  * active), LG_ERR_OVERPAY, LG_ERR_FUNDS (the balance, with the proof, does not cover
  * the amount; nothing changed), LG_ERR_REVERTED (a transaction reverted: the
  * repayment is FAILED and its draw given back), LG_ERR_WALLET (the platform wallet
- * short of gas or USDC), or the node's or store's class as for borrow.
+ * short of gas or USDC), LG_ERR_CONFLICT (the key, used for another amount or
+ * proof), or the node's or store's class as for borrow.
  * Returns LG_OK when done, LG_ERR_INVALID for a NULL argument or store-only service,
  * else a failure's code.
  */

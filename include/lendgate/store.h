@@ -236,15 +236,22 @@ lg_err lg_store_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *ex
  * draws amount from the partner's balance, reserves it (repay_pending += amount) and
  * inserts the repayment as PENDING. Concurrent repayments of one loan serialize, so
  * together they can never overdraw it, nor the partner's balance.
- * In: proof = the partner's repaymentTxHash and the value it moved, or NULL.
+ * In: proof = the partner's repaymentTxHash and the value it moved, or NULL;
+ * idem_key = the request's Idempotency-Key, or NULL or "" for none.
  * Out: *out the new repayment (loan id, id, ...).
+ * A key is unique per loan among pending and applied repayments: when the loan has one
+ * made with idem_key, nothing is recorded or drawn, *out is that repayment and the
+ * return is LG_ERR_CONFLICT (checked first, in the same transaction, whatever the
+ * loan's state since; the caller compares amount and proof).
  * Accepted on ACTIVE and DEFAULTED loans (a defaulted debt is still owed; paid to zero
  * it is REPAID). Returns LG_ERR_NOT_FOUND (no loan), LG_ERR_STATE (loan REPAID, FAILED,
  * LIQUIDATED or not yet ACTIVE), LG_ERR_OVERPAY, LG_ERR_DUPLICATE (proof credited before),
- * LG_ERR_FUNDS (balance, with the proof, short of amount). Only LG_OK changes anything.
+ * LG_ERR_CONFLICT (the key's repayment), LG_ERR_FUNDS (balance, with the proof, short of amount).
+ * Only LG_OK changes anything.
  */
 lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                            uint64_t amount, const lg_deposit *proof, lg_repayment *out);
+                            uint64_t amount, const lg_deposit *proof, const char *idem_key,
+                            lg_repayment *out);
 
 /*
  * Applies a PENDING repayment in one transaction: loan remaining -= amount,

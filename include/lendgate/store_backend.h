@@ -76,7 +76,8 @@ struct lg_store_backend {
     lg_err (*job_lease_release)(lg_store *st, const char *name, const char *owner);
     lg_err (*repay_release)(lg_store *st, const char *repayment_id);
     lg_err (*repay_begin)(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                          uint64_t amount, const lg_deposit *proof, lg_repayment *out);
+                          uint64_t amount, const lg_deposit *proof, const char *idem_key,
+                          lg_repayment *out);
     lg_err (*repay_apply)(lg_store *st, const char *repayment_id, const char *repay_tx,
                           lg_loan *loan);
     lg_err (*repay_fail)(lg_store *st, const char *repayment_id, const char *reason);

@@ -94,11 +94,16 @@ void lg_h_repay(lg_http_call *call)
 {
     lg_repay_request rr;
     char msg[200];
+    if (call->req->idem_key_bad) {
+        lg_http_fail(call, 400, "Idempotency-Key: must be 1 to 64 printable ASCII characters");
+        return;
+    }
     lg_err rc = lg_parse_repay(call->req->body, call->req->body_len, &rr, msg, sizeof msg);
     if (rc != LG_OK) {
         lg_http_fail(call, lg_http_error_status(rc), msg);
         return;
     }
+    memcpy(rr.idem_key, call->req->idem_key, sizeof rr.idem_key);
     set_audit_ids(call, NULL, NULL, rr.partner_loan_id);
     if (!lg_http_chain_ready(call))
         return;

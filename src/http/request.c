@@ -203,6 +203,22 @@ static void init_signing(lg_request *r, lg_param_fn param, void *ctx)
         copy_header(r->x_signature, sizeof r->x_signature, param(ctx, "HTTP_X_SIGNATURE"));
 }
 
+/* Idempotency-Key: 1 to 64 printable ASCII characters, an opaque name kept as sent;
+ * anything else is flagged, never cut or mended into another key. */
+static void init_idem_key(lg_request *r, const char *v)
+{
+    if (!v)
+        return;
+    size_t n = strnlen(v, sizeof r->idem_key);
+    int ok = n > 0 && n < sizeof r->idem_key;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (unsigned char)v[i] >= 0x20 && (unsigned char)v[i] < 0x7f;
+    if (ok)
+        memcpy(r->idem_key, v, n + 1);
+    else
+        r->idem_key_bad = 1;
+}
+
 static int64_t parse_length(const char *s)
 {
     if (!s || !*s)
@@ -230,6 +246,7 @@ lg_err lg_request_init(lg_request *r, lg_param_fn param, void *ctx, const char *
     copy_printable(r->user_agent, sizeof r->user_agent, param(ctx, "HTTP_USER_AGENT"));
     copy_printable(r->remote_user, sizeof r->remote_user, param(ctx, "REMOTE_USER"));
     init_signing(r, param, ctx);
+    init_idem_key(r, param(ctx, "HTTP_IDEMPOTENCY_KEY"));
     copy_printable(r->client_ip, sizeof r->client_ip, param(ctx, "REMOTE_ADDR"));
     lg_err proxies = resolve_client(r, trusted_proxies, param(ctx, "HTTP_X_FORWARDED_FOR"));
     r->content_length = parse_length(param(ctx, "CONTENT_LENGTH"));

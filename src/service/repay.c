@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static lg_err overpay(uint64_t remaining, lg_outcome *out)
 {
@@ -291,17 +292,58 @@ static lg_err repay_chain(repay_run *run)
     return LG_OK;
 }
 
+/* ------------------------------------------------------------ Idempotency-Key */
+
+/* The repayment made before with the request's Idempotency-Key answers it again: the
+ * same body gets the first call's answer (its repayment, the loan as it is now: 200
+ * applied, 202 still in flight); another body with the key is a conflict. */
+static lg_err replay(const lg_repay_request *req, const lg_repayment *first, lg_outcome *out)
+{
+    if (first->amount != req->amount || strcasecmp(first->proof_tx, req->proof_tx) != 0)
+        return lg_svc_fail(out, LG_ERR_CONFLICT, "Idempotency-Key",
+                           "already used for a different repayment");
+    return lg_svc_done(out, first->status == LG_REPAY_PENDING ? LG_DONE_ACCEPTED : LG_DONE_OK);
+}
+
+/* Looks the key up among loan's pending and applied repayments before anything else
+ * (the loan may be repaid by the first call since). LG_ERR_NOT_FOUND: a new key. The
+ * store checks again in the transaction that would draw, which settles a race. */
+static lg_err keyed_repeat(lg_service *svc, const lg_repay_request *req, const lg_loan *loan,
+                           lg_repayment *rp, lg_outcome *out)
+{
+    lg_repayment *items = NULL;
+    size_t n = 0;
+    lg_err rc = lg_store_repay_list(svc->st, loan->id, &items, &n);
+    if (rc != LG_OK)
+        return lg_svc_store_failed(out, rc, "looking up the Idempotency-Key");
+    rc = LG_ERR_NOT_FOUND;
+    for (size_t i = 0; i < n && rc == LG_ERR_NOT_FOUND; i++) {
+        if (items[i].status != LG_REPAY_FAILED && strcmp(items[i].idem_key, req->idem_key) == 0) {
+            *rp = items[i];
+            rc = replay(req, rp, out);
+        }
+    }
+    free(items);
+    return rc;
+}
+
 /* ------------------------------------------------------------ the pipeline */
 
 static lg_err begin(lg_service *svc, const lg_partner *p, const lg_repay_request *req,
                     const lg_deposit *proof, lg_loan *loan, lg_repayment *rp, lg_outcome *out)
 {
-    lg_err rc = lg_store_repay_begin(svc->st, p->id, req->partner_loan_id, req->amount, proof, rp);
+    lg_err rc = lg_store_repay_begin(svc->st, p->id, req->partner_loan_id, req->amount, proof,
+                                     req->idem_key, rp);
     switch (rc) {
     case LG_OK:
         return LG_OK;
     case LG_ERR_NOT_FOUND:
         return lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "Loan not found");
+    case LG_ERR_CONFLICT:
+        /* A concurrent call with the key recorded it first: *rp is its repayment. */
+        if (lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan) != LG_OK)
+            return lg_svc_store_failed(out, rc, "reading the loan");
+        return replay(req, rp, out) == LG_OK ? LG_ERR_CONFLICT : out->err;
     case LG_ERR_DUPLICATE:
         lg_svc_fail(out, LG_ERR_INVALID, "repaymentTxHash",
                     "already used (its USDC was credited to the partner's repayment balance); "
@@ -345,13 +387,18 @@ lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_req
         return lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "Loan not found");
     if (rc != LG_OK)
         return lg_svc_store_failed(out, rc, "looking up the loan");
+    if (req->idem_key[0] && (rc = keyed_repeat(svc, req, loan, repayment, out)) != LG_ERR_NOT_FOUND)
+        return rc;
     if ((rc = check_loan(loan, req->amount, out)) != LG_OK)
         return rc;
     lg_deposit proof;
     if (req->proof_tx[0] &&
         (rc = verify_transfer(svc, p, "repaymentTxHash", req->proof_tx, &proof, out)) != LG_OK)
         return rc;
-    if ((rc = begin(svc, p, req, req->proof_tx[0] ? &proof : NULL, loan, repayment, out)) != LG_OK)
+    rc = begin(svc, p, req, req->proof_tx[0] ? &proof : NULL, loan, repayment, out);
+    if (rc == LG_ERR_CONFLICT && out->err == LG_OK)
+        return LG_OK; /* the repeat answered as the first call */
+    if (rc != LG_OK)
         return rc;
     lg_info("repay.reserved", "repayment %s of loan %s amount %llu", repayment->id, loan->id,
             (unsigned long long)repayment->amount);

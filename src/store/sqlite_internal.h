@@ -63,6 +63,7 @@ enum lg_sq_slot {
     LG_SQ_LOAN_SAVE,
     LG_SQ_LOAN_UNSETTLED,
     LG_SQ_REPAY_INSERT,
+    LG_SQ_REPAY_BY_KEY,
     LG_SQ_DEPOSIT_GET,
     LG_SQ_LOAN_RELEASE,
     LG_SQ_REPAY_RELEASE,
@@ -300,7 +301,7 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
     "created_at_ms,updated_at_ms,metadata,remaining_credit,owner,lease_until_ms"
 #define LG_SQ_REPAY_COLS                                                                           \
     "id,loan_id,partner_id,amount,proof_tx,repay_tx,status,failure_reason,created_at_ms,"          \
-    "updated_at_ms,funded,owner,lease_until_ms,kind"
+    "updated_at_ms,funded,owner,lease_until_ms,kind,idem_key"
 #define LG_SQ_TX_COLS                                                                              \
     "id,loan_id,repayment_id,purpose,chain_id,from_addr,nonce,hash,raw,state,created_at_ms,"       \
     "updated_at_ms"
@@ -515,7 +516,8 @@ void lg_sq_lease_of(lg_store *st, int64_t now, char owner[LG_OWNER_LEN], int64_t
 lg_err lg_sqlite_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *existing,
                                 uint64_t *balance);
 lg_err lg_sqlite_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                             uint64_t amount, const lg_deposit *proof, lg_repayment *out);
+                             uint64_t amount, const lg_deposit *proof, const char *idem_key,
+                             lg_repayment *out);
 lg_err lg_sqlite_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,
                              lg_loan *loan);
 lg_err lg_sqlite_repay_fail(lg_store *st, const char *repayment_id, const char *reason);

@@ -379,14 +379,17 @@ lg_err lg_store_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *ex
 }
 
 lg_err lg_store_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                            uint64_t amount, const lg_deposit *proof, lg_repayment *out)
+                            uint64_t amount, const lg_deposit *proof, const char *idem_key,
+                            lg_repayment *out)
 {
     if (!st || !key_ok(partner_id, LG_ID_LEN) || !key_ok(partner_loan_id, LG_ID_LEN) ||
-        amount == 0 || !u64_ok(amount) || (proof && !deposit_ok(proof)) || !out)
+        amount == 0 || !u64_ok(amount) || (proof && !deposit_ok(proof)) ||
+        !opt_ok(idem_key, LG_IDEM_KEY_LEN) || !out)
         return LG_ERR_INVALID;
     if (proof && strcmp(proof->partner_id, partner_id) != 0)
         return LG_ERR_INVALID;
-    return WRITE(st, repay_begin, partner_id, partner_loan_id, amount, proof, out);
+    return WRITE(st, repay_begin, partner_id, partner_loan_id, amount, proof,
+                 idem_key && idem_key[0] ? idem_key : NULL, out);
 }
 
 lg_err lg_store_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,

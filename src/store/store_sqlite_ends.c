@@ -58,7 +58,7 @@ static lg_err entry_insert(lg_sqlite *h, const lg_loan *l, uint64_t amount, cons
     r.created_at_ms = r.updated_at_ms = now;
     rc = lg_sq_prepare(h, LG_SQ_END_ENTRY_INSERT,
                        "INSERT INTO loan_repayments (" LG_SQ_REPAY_COLS ") VALUES "
-                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,NULL)",
                        &s);
     if (rc != LG_OK)
         return rc;

@@ -28,7 +28,7 @@ static lg_err repay_read(lg_sqlite *h, const char *id, lg_repayment *out)
 }
 
 /* with_lease: the statement also writes what is fixed at insert: the lease (owner ?12,
- * lease_until_ms ?13) and the kind (?14). */
+ * lease_until_ms ?13), the kind (?14) and the Idempotency-Key (?15, NULL for none). */
 static lg_err repay_write(lg_sqlite *h, int slot, const char *sql, const lg_repayment *r,
                           int with_lease)
 {
@@ -36,9 +36,10 @@ static lg_err repay_write(lg_sqlite *h, int slot, const char *sql, const lg_repa
     lg_err rc = lg_sq_prepare(h, slot, sql, &s);
     if (rc != LG_OK)
         return rc;
-    if (lg_sq_bind_repayment(s, r) || (with_lease && (lg_sq_bind_text(s, 12, r->owner) ||
-                                                      lg_sq_bind_i64(s, 13, r->lease_until_ms) ||
-                                                      lg_sq_bind_i64(s, 14, r->kind))))
+    if (lg_sq_bind_repayment(s, r) ||
+        (with_lease &&
+         (lg_sq_bind_text(s, 12, r->owner) || lg_sq_bind_i64(s, 13, r->lease_until_ms) ||
+          lg_sq_bind_i64(s, 14, r->kind) || lg_sq_bind_opt_text(s, 15, r->idem_key))))
         rc = lg_sq_bind_failed(h, "repayment write");
     else
         rc = lg_sq_step_done(h, s, "repayment write");
@@ -52,7 +53,7 @@ static lg_err repay_insert(lg_sqlite *h, const lg_repayment *r)
      * index: LG_ERR_DUPLICATE. */
     return repay_write(h, LG_SQ_REPAY_INSERT,
                        "INSERT INTO loan_repayments (" LG_SQ_REPAY_COLS ") VALUES "
-                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
                        r, 1);
 }
 
@@ -213,8 +214,29 @@ static lg_err repay_save(lg_sqlite *h, const lg_repayment *r)
 
 /* ------------------------------------------------------------ begin */
 
+/* The pending or applied repayment of loan_id made with Idempotency-Key key. */
+static lg_err repay_read_by_key(lg_sqlite *h, const char *loan_id, const char *key,
+                                lg_repayment *out)
+{
+    sqlite3_stmt *s;
+    lg_err rc =
+        lg_sq_prepare(h, LG_SQ_REPAY_BY_KEY,
+                      REPAY_SELECT " WHERE loan_id = ?1 AND idem_key = ?2 AND status <> 2", &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, loan_id) || lg_sq_bind_text(s, 2, key))
+        rc = lg_sq_bind_failed(h, "repayment by key");
+    else if ((rc = lg_sq_step_row(h, s, "repayment by key")) == LG_OK) {
+        memset(out, 0, sizeof *out);
+        lg_sq_read_repayment(s, 0, out);
+    }
+    lg_sq_done(s);
+    return rc;
+}
+
 static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner_loan_id,
-                       uint64_t amount, const lg_deposit *proof, lg_repayment *out)
+                       uint64_t amount, const lg_deposit *proof, const char *idem_key,
+                       lg_repayment *out)
 {
     lg_loan l;
     lg_repayment r;
@@ -223,6 +245,14 @@ static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner
     lg_err rc = lg_sq_loan_read_by_key(h, partner_id, partner_loan_id, &l);
     if (rc != LG_OK)
         return rc;
+    /* The key's repayment, whatever the loan's state since: nothing new is drawn. */
+    if (idem_key && idem_key[0]) {
+        rc = repay_read_by_key(h, l.id, idem_key, out);
+        if (rc == LG_OK)
+            return LG_ERR_CONFLICT;
+        if (rc != LG_ERR_NOT_FOUND)
+            return rc;
+    }
     /* A DEFAULTED loan is still owed: repayments recover it. */
     if (l.status != LG_LOAN_ACTIVE && l.status != LG_LOAN_DEFAULTED)
         return LG_ERR_STATE;
@@ -243,6 +273,8 @@ static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner
     lg_sq_lease_of(&h->base, now, r.owner, &r.lease_until_ms);
     if (proof)
         LG_SQ_SET(r.proof_tx, proof->tx_hash);
+    if (idem_key)
+        LG_SQ_SET(r.idem_key, idem_key);
     r.status = LG_REPAY_PENDING;
     r.created_at_ms = r.updated_at_ms = now;
     if ((rc = repay_insert(h, &r)) != LG_OK)
@@ -255,13 +287,14 @@ static lg_err begin_tx(lg_sqlite *h, const char *partner_id, const char *partner
 }
 
 lg_err lg_sqlite_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
-                             uint64_t amount, const lg_deposit *proof, lg_repayment *out)
+                             uint64_t amount, const lg_deposit *proof, const char *idem_key,
+                             lg_repayment *out)
 {
     lg_sqlite *h = lg_sq_handle(st);
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;
-    return lg_sq_end(h, begin_tx(h, partner_id, partner_loan_id, amount, proof, out));
+    return lg_sq_end(h, begin_tx(h, partner_id, partner_loan_id, amount, proof, idem_key, out));
 }
 
 /* ------------------------------------------------------------ apply */

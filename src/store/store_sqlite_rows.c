@@ -166,6 +166,7 @@ void lg_sq_read_repayment(sqlite3_stmt *s, int c, void *out)
     TEXT(r->owner);
     r->lease_until_ms = I64();
     r->kind = (lg_repay_kind)INT();
+    TEXT(r->idem_key);
 }
 
 int lg_sq_bind_repayment(sqlite3_stmt *s, const lg_repayment *r)

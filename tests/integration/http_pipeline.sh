@@ -5,7 +5,8 @@
 # amount), the daily and total limits at their exact edges, idempotency, a borrow
 # whose fee, net and records are checked and whose payout is read from chain, the
 # repay cases (404, overpayment, partial, full, already repaid, proofs good, reused,
-# too small, from another wallet) with the loan's status read back, repayments paid
+# too small, from another wallet) with the loan's status read back, a balance repay
+# repeated with its Idempotency-Key drawn once (another body with the key 409), repayments paid
 # only from the partner's own deposits (never the platform wallet's USDC), a borrow
 # stuck in the pool replaced by reconcile with raised fees, the platform wallet short
 # of gas or of USDC, and 16
@@ -178,6 +179,39 @@ partner_money() {
         "[('DEPOSIT', '$((1000 * U))', '${tx,,}')]"
 }
 
+# repay_state S D0: the partner's repayment balance, rep-$S's remaining debt and number
+# of repayments, how far the vault's debt fell since D0, and the platform wallet's USDC.
+repay_state() {
+    get "$key_ok" /partners/my/stats
+    printf '%s:' "$(jd 'x["repaymentBalance"]')"
+    get "$key_ok" "/partners/loan/rep-$1"
+    printf '%s:%s:%s' "$(jd 'x["remainingDebt"]' 'len(x["repaymentHistory"])')" \
+        "$(($2 - $(borrowed_on_chain "$pos0")))" "$(balance "$platform")"
+}
+
+# The partial repayment of rep-$s, 400 from the balance, was made with the
+# Idempotency-Key idem-$s-1 (repayment id $3; $2 the vault's debt before it): the same
+# request again is its answer and draws nothing; another body with the key is 409, a
+# malformed key 400, and neither changes anything.
+idempotent_repay() {
+    local s=$1 d0=$2 first=$3 w0 state
+    w0=$(balance "$platform")
+    repay_keyed "idem-$s-1" "$key_ok" "rep-$s" $((400 * U))
+    expect_eq "$s: the same balance repay with its Idempotency-Key again: the first's answer" \
+        "$ws_status:$(jd 'x["loanStatus"]' 'x["remainingDebt"]' 'x["repayment"]["repaymentId"]' 'x["repayment"]["status"]')" \
+        "200:ACTIVE:$((600 * U)):$first:APPLIED"
+    state=$(repay_state "$s" "$d0")
+    expect_eq "$s: one key, two calls: drawn once, one repayment, the vault's debt fell once" \
+        "$state" "$((600 * U)):$((600 * U)):1:$((400 * U)):$w0"
+    repay_keyed "idem-$s-1" "$key_ok" "rep-$s" $((300 * U))
+    ws_expect_error "$s: the key with another amount is 409" 409 \
+        "Idempotency-Key: already used for a different repayment"
+    repay_keyed "$(printf 'k%.0s' {1..65})" "$key_ok" "rep-$s" $((300 * U))
+    ws_expect_error "$s: a 65-character Idempotency-Key is 400" 400 \
+        "Idempotency-Key: must be 1 to 64 printable ASCII characters"
+    expect_eq "$s: the 409 and the 400 changed nothing" "$(repay_state "$s" "$d0")" "$state"
+}
+
 repayments() {
     local s=$1 k=$2 d0
     borrow "$key_ok" "rep-$s" "$wallet0" "$oaid0" $((1000 * U))
@@ -189,10 +223,11 @@ repayments() {
     repay "$key_ok" "rep-$s" $((1000 * U + 1))
     ws_expect_error "$s: overpayment is 400 naming the debt" 400 \
         'Repayment exceeds remaining debt of $1000.0'
-    repay "$key_ok" "rep-$s" $((400 * U))
+    repay_keyed "idem-$s-1" "$key_ok" "rep-$s" $((400 * U))
     expect_eq "$s: partial repayment: 200, ACTIVE, 600 left, applied" \
         "$ws_status:$(jd 'x["loanStatus"]' 'x["remainingDebt"]' 'x["repayment"]["status"]' 'x["message"]')" \
         "200:ACTIVE:$((600 * U)):APPLIED:Partial repayment processed"
+    idempotent_repay "$s" "$d0" "$(jd 'x["repayment"]["repaymentId"]')"
     get "$key_ok" "/partners/loan/rep-$s"
     expect_eq "$s: GET loan after the partial: ACTIVE, 600 left, one repayment" \
         "$(jd 'x["status"]' 'x["remainingDebt"]' 'x["totalRepaid"]' 'len(x["repaymentHistory"])')" \

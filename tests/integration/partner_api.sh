@@ -107,11 +107,17 @@ borrow() {
     ws_call POST /partners/borrow -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
         --data-binary "$(body "$@")"
 }
+repay_body() { printf '{"partnerLoanId":"%s","repaymentAmount":"%s"%s}' "$1" "$2" "${3:+,\"repaymentTxHash\":\"$3\"}"; }
 repay() {
-    local b
-    b=$(printf '{"partnerLoanId":"%s","repaymentAmount":"%s"%s}' "$2" "$3" "${4:+,\"repaymentTxHash\":\"$4\"}")
     ws_call POST /partners/repay -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
-        --data-binary "$b"
+        --data-binary "$(repay_body "$2" "$3" "${4:-}")"
+}
+# repay_keyed IDEMPOTENCY-KEY API-KEY LOAN AMOUNT [PROOF]: repay with an Idempotency-Key.
+repay_keyed() {
+    local idem=$1
+    shift
+    ws_call POST /partners/repay -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+        -H "Idempotency-Key: $idem" --data-binary "$(repay_body "$2" "$3" "${4:-}")"
 }
 deposit() {
     ws_call POST /partners/deposits -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \

@@ -1520,18 +1520,18 @@ static void test_repay_begin_errors(void)
     reserve(st, &p, "failed", 10, &failed);
     REQUIRE_ERR(lg_store_loan_fail(st, failed.id, "reverted"), LG_OK);
 
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "nope", 10, NULL, &r), LG_ERR_NOT_FOUND);
-    EXPECT_ERR(lg_store_repay_begin(st, q.id, "loan-1", 10, NULL, &r), LG_ERR_NOT_FOUND);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "pend", 10, NULL, &r), LG_ERR_STATE);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "settling", 10, NULL, &r), LG_ERR_STATE);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "failed", 10, NULL, &r), LG_ERR_STATE);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1001, NULL, &r), LG_ERR_OVERPAY);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 0, NULL, &r), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "nope", 10, NULL, NULL, &r), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_repay_begin(st, q.id, "loan-1", 10, NULL, NULL, &r), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "pend", 10, NULL, NULL, &r), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "settling", 10, NULL, NULL, &r), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "failed", 10, NULL, NULL, &r), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1001, NULL, NULL, &r), LG_ERR_OVERPAY);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 0, NULL, NULL, &r), LG_ERR_INVALID);
     EXPECT_U64(get_loan(st, l.id).repay_pending, 0);
 
     set_clock(t0 + 40);
     memset(&r, 0, sizeof r);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 600, NULL, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 600, NULL, NULL, &r), LG_OK);
     EXPECT(lg_uuid_valid(r.id));
     EXPECT_STR(r.loan_id, l.id);
     EXPECT_STR(r.partner_id, p.id);
@@ -1542,15 +1542,86 @@ static void test_repay_begin_errors(void)
     lg_loan got = get_loan(st, l.id);
     EXPECT_U64(got.repay_pending, 600);
     EXPECT_U64(got.remaining, 1000);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 401, NULL, &r), LG_ERR_OVERPAY);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 400, NULL, &r), LG_OK);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, &r), LG_ERR_OVERPAY);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 401, NULL, NULL, &r), LG_ERR_OVERPAY);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 400, NULL, NULL, &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, NULL, &r), LG_ERR_OVERPAY);
     EXPECT_U64(get_loan(st, l.id).repay_pending, 1000);
     lg_repayment *items = NULL;
     size_t n = 0;
     REQUIRE_ERR(lg_store_repay_list(st, l.id, &items, &n), LG_OK);
     EXPECT_U64(n, 2);
     free(items);
+    finish();
+}
+
+/* An Idempotency-Key names one repayment of a loan: the same key again records and
+ * draws nothing and gives the first back, whatever its amount or the loan's state since;
+ * another loan's key space is its own; a failed repayment frees its key. */
+static void test_repay_idempotency_key(void)
+{
+    lg_store *st = start();
+    lg_partner p;
+    lg_repayment r1, r;
+    char tx[LG_HASH_LEN], key64[LG_IDEM_KEY_LEN + 1];
+    add_partner(st, &p, "acme", 100000, 100000, 0);
+    lg_loan l = make_active(st, &p, "loan-1", 1000);
+    lg_loan m = make_active(st, &p, "loan-2", 1000);
+    uint64_t funds = balance(st, p.id);
+
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, "k-1", &r1), LG_OK);
+    EXPECT_STR(r1.idem_key, "k-1");
+    memset(&r, 0, sizeof r);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, "k-1", &r), LG_ERR_CONFLICT);
+    EXPECT_STR(r.id, r1.id);
+    EXPECT_U64(r.amount, 100);
+    EXPECT_STR(r.idem_key, "k-1");
+    EXPECT_I64(r.status, LG_REPAY_PENDING);
+    /* Another amount with the key: still the first, for the caller to compare. */
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 250, NULL, "k-1", &r), LG_ERR_CONFLICT);
+    EXPECT_STR(r.id, r1.id);
+    EXPECT_U64(r.amount, 100);
+    EXPECT_U64(get_loan(st, l.id).repay_pending, 100);
+    EXPECT_U64(balance(st, p.id), funds - 100);
+
+    /* The key is scoped to the loan. */
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-2", 100, NULL, "k-1", &r), LG_OK);
+    EXPECT(strcmp(r.id, r1.id) != 0);
+    EXPECT_STR(r.loan_id, m.id);
+    EXPECT_U64(balance(st, p.id), funds - 200);
+
+    /* Applied, and the loan repaid since: the key still finds its repayment. */
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_repay_apply(st, r1.id, tx, NULL), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 900, NULL, "k-all", &r), LG_OK);
+    new_tx_hash(tx, sizeof tx);
+    REQUIRE_ERR(lg_store_repay_apply(st, r.id, tx, NULL), LG_OK);
+    EXPECT_I64(get_loan(st, l.id).status, LG_LOAN_REPAID);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, "k-1", &r), LG_ERR_CONFLICT);
+    EXPECT_STR(r.id, r1.id);
+    EXPECT_I64(r.status, LG_REPAY_APPLIED);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, "k-new", &r), LG_ERR_STATE);
+
+    /* A failed repayment gave its draw back and frees its key. */
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-2", 50, NULL, "k-2", &r1), LG_OK);
+    REQUIRE_ERR(lg_store_repay_fail(st, r1.id, "repayLoan reverted"), LG_OK);
+    uint64_t before = balance(st, p.id);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-2", 50, NULL, "k-2", &r), LG_OK);
+    EXPECT(strcmp(r.id, r1.id) != 0);
+    EXPECT_U64(balance(st, p.id), before - 50);
+
+    /* No key: every call is a repayment of its own, as before. */
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-2", 10, NULL, NULL, &r1), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-2", 10, NULL, "", &r), LG_OK);
+    EXPECT(strcmp(r.id, r1.id) != 0);
+    EXPECT_STR(r.idem_key, "");
+    EXPECT_U64(get_loan(st, m.id).repay_pending, 170);
+
+    memset(key64, 'k', sizeof key64 - 1);
+    key64[sizeof key64 - 1] = '\0';
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-2", 10, NULL, key64, &r), LG_ERR_INVALID);
+    key64[LG_IDEM_KEY_LEN - 1] = '\0';
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-2", 10, NULL, key64, &r), LG_OK);
+    EXPECT_STR(r.idem_key, key64);
     finish();
 }
 
@@ -1575,19 +1646,19 @@ static void test_repay_duplicate_proof(void)
     lg_loan b = make_active_unfunded(st, &p, "loan-b", 1000);
     lg_deposit proof = proof_of(&p, 40);
     memset(&r, 0, sizeof r);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, &proof, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, &proof, NULL, &r), LG_OK);
     EXPECT_STR(r.proof_tx, proof.tx_hash);
     EXPECT_U64(r.funded, 10);
     EXPECT_U64(balance(st, p.id), 30);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, &proof, &r), LG_ERR_DUPLICATE);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, &proof, &r), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-a", 10, &proof, NULL, &r), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, &proof, NULL, &r), LG_ERR_DUPLICATE);
     EXPECT_U64(get_loan(st, a.id).repay_pending, 10);
     EXPECT_U64(get_loan(st, b.id).repay_pending, 0);
     EXPECT_U64(balance(st, p.id), 30);
     /* What the proof moved beyond its repayment stays the partner's to repay with. */
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, NULL, &r), LG_OK);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 20, NULL, &r), LG_OK);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 1, NULL, &r), LG_ERR_FUNDS);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 10, NULL, NULL, &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 20, NULL, NULL, &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-b", 1, NULL, NULL, &r), LG_ERR_FUNDS);
     EXPECT_U64(get_loan(st, b.id).repay_pending, 30);
     EXPECT_U64(balance(st, p.id), 0);
     finish();
@@ -1604,7 +1675,7 @@ static void test_repay_needs_partner_funds(void)
     add_partner(st, &q, "beta", 100000, 100000, 0);
     lg_loan l = make_active_unfunded(st, &p, "loan-1", 1000);
     fund(st, &q, 5000, NULL);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 10, NULL, &r), LG_ERR_FUNDS);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 10, NULL, NULL, &r), LG_ERR_FUNDS);
     EXPECT_U64(get_loan(st, l.id).repay_pending, 0);
     lg_repayment *items = NULL;
     size_t n = 9;
@@ -1613,18 +1684,18 @@ static void test_repay_needs_partner_funds(void)
     free(items);
     /* A proof short of the amount is refused whole: not even the proof is credited. */
     lg_deposit small = proof_of(&p, 30);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 50, &small, &r), LG_ERR_FUNDS);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 50, &small, NULL, &r), LG_ERR_FUNDS);
     EXPECT_U64(get_partner(st, p.id).deposited, 0);
     /* Its balance and the proof together cover it. */
     fund(st, &p, 20, NULL);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 50, &small, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 50, &small, NULL, &r), LG_OK);
     EXPECT_U64(get_partner(st, p.id).deposited, 50);
     EXPECT_U64(balance(st, p.id), 0);
     EXPECT_U64(balance(st, q.id), 5000);
     /* A failed repayment gives its draw back; an applied one keeps it. */
     REQUIRE_ERR(lg_store_repay_fail(st, r.id, "repayLoan reverted"), LG_OK);
     EXPECT_U64(balance(st, p.id), 50);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 50, NULL, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 50, NULL, NULL, &r), LG_OK);
     char tx[LG_HASH_LEN];
     new_tx_hash(tx, sizeof tx);
     REQUIRE_ERR(lg_store_repay_apply(st, r.id, tx, NULL), LG_OK);
@@ -1632,7 +1703,7 @@ static void test_repay_needs_partner_funds(void)
     EXPECT_U64(get_loan(st, l.id).remaining, 950);
     /* A proof is another partner's only when credited to that partner. */
     lg_deposit foreign = proof_of(&q, 10);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 10, &foreign, &r), LG_ERR_INVALID);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 10, &foreign, NULL, &r), LG_ERR_INVALID);
     finish();
 }
 
@@ -1694,7 +1765,7 @@ static void test_repay_fail_releases(void)
     char tx[LG_HASH_LEN];
     add_partner(st, &p, "acme", 100000, 100000, 0);
     lg_loan l = make_active(st, &p, "loan-1", 1000);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 300, NULL, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 300, NULL, NULL, &r), LG_OK);
     set_clock(t0 + 50);
     REQUIRE_ERR(lg_store_repay_fail(st, r.id, "approve reverted"), LG_OK);
     memset(&got, 0, sizeof got);
@@ -1718,7 +1789,7 @@ static void test_repay_fail_releases(void)
                LG_ERR_NOT_FOUND);
     EXPECT_ERR(lg_store_repay_get(st, "00000000-0000-4000-8000-000000000000", &got),
                LG_ERR_NOT_FOUND);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1000, NULL, &r), LG_OK);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1000, NULL, NULL, &r), LG_OK);
     finish();
 }
 
@@ -1730,7 +1801,7 @@ static lg_loan repay(lg_store *st, const lg_partner *p, const char *plid, uint64
     lg_loan after;
     memset(&after, 0, sizeof after);
     new_tx_hash(repay_tx, txlen);
-    REQUIRE_ERR(lg_store_repay_begin(st, p->id, plid, amount, NULL, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p->id, plid, amount, NULL, NULL, &r), LG_OK);
     REQUIRE_ERR(lg_store_repay_apply(st, r.id, repay_tx, &after), LG_OK);
     return after;
 }
@@ -1786,7 +1857,7 @@ static void test_repay_apply(void)
     lg_loan l = make_active(st, &p, "loan-1", 1000);
     set_clock(t0 + 1000);
     new_tx_hash(tx1, sizeof tx1);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 400, NULL, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 400, NULL, NULL, &r), LG_OK);
     lg_loan after;
     memset(&after, 0, sizeof after);
     REQUIRE_ERR(lg_store_repay_apply(st, r.id, tx1, &after), LG_OK);
@@ -1824,7 +1895,7 @@ static void test_repay_apply(void)
     EXPECT_EVENTS(p.id, "loan.repaid", 1);
     expect_repay_rows(st, &p, &l, tx1, tx2);
     expect_repay_history(st, &l);
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, &r), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, NULL, &r), LG_ERR_STATE);
     finish();
 }
 
@@ -1845,7 +1916,7 @@ static void test_loan_view(void)
     set_clock(t0 + 2000);
     repay(st, &p, "loan-1", 250, tx2, sizeof tx2);
     set_clock(t0 + 3000);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, &pend), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, NULL, &pend), LG_OK);
 
     lg_repayment *reps = NULL;
     size_t n = 99;
@@ -1979,11 +2050,11 @@ static void test_repay_list_pending(void)
     make_active(st, &p, "loan-1", 1000);
     make_active(st, &p, "loan-2", 1000);
     set_clock(t0 + 1);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, &a), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, NULL, &a), LG_OK);
     set_clock(t0 + 2);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-2", 200, NULL, &b), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-2", 200, NULL, NULL, &b), LG_OK);
     set_clock(t0 + 3);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 300, NULL, &c), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 300, NULL, NULL, &c), LG_OK);
     new_tx_hash(tx, sizeof tx);
     REQUIRE_ERR(lg_store_repay_apply(st, a.id, tx, NULL), LG_OK);
     lg_repayment *items = NULL;
@@ -2129,7 +2200,7 @@ static void seed_txs(lg_store *st, tx_seed *s)
     lg_partner p;
     add_partner(st, &p, "acme", 100000, 100000, 0);
     s->l = make_active(st, &p, "loan-1", 1000);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 10, NULL, &s->r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 10, NULL, NULL, &s->r), LG_OK);
     tx_init(&s->v[0], s->l.id, NULL, LG_TXP_BORROW, CHAIN_ID, PLATFORM, 7);
     tx_init(&s->v[1], s->l.id, NULL, LG_TXP_BORROW, CHAIN_ID, PLATFORM, 7);
     tx_init(&s->v[2], s->l.id, NULL, LG_TXP_TRANSFER, CHAIN_ID, PLATFORM, 8);
@@ -2748,7 +2819,7 @@ static void null_handle_lifecycle(void)
     EXPECT_INVALID(lg_store_loan_mark_borrowed(NULL, "x", t.hash));
     EXPECT_INVALID(lg_store_loan_confirm(NULL, "x", t.hash, t.hash));
     EXPECT_INVALID(lg_store_loan_fail(NULL, "x", "r"));
-    EXPECT_INVALID(lg_store_repay_begin(NULL, p.id, "loan-1", 1, NULL, &r));
+    EXPECT_INVALID(lg_store_repay_begin(NULL, p.id, "loan-1", 1, NULL, NULL, &r));
     EXPECT_INVALID(lg_store_repay_apply(NULL, "x", t.hash, NULL));
     EXPECT_INVALID(lg_store_repay_fail(NULL, "x", "r"));
     EXPECT_INVALID(lg_store_repay_get(NULL, "x", &r));
@@ -2839,9 +2910,9 @@ static void null_args_records(lg_store *st, const lg_partner *p)
     EXPECT_INVALID(lg_store_loan_mark_borrowed(st, NULL, tx));
     EXPECT_INVALID(lg_store_loan_confirm(st, NULL, tx, tx));
     EXPECT_INVALID(lg_store_loan_fail(st, NULL, "r"));
-    EXPECT_INVALID(lg_store_repay_begin(st, NULL, "loan-1", 1, NULL, &r));
-    EXPECT_INVALID(lg_store_repay_begin(st, p->id, NULL, 1, NULL, &r));
-    EXPECT_INVALID(lg_store_repay_begin(st, p->id, "loan-1", 1, NULL, NULL));
+    EXPECT_INVALID(lg_store_repay_begin(st, NULL, "loan-1", 1, NULL, NULL, &r));
+    EXPECT_INVALID(lg_store_repay_begin(st, p->id, NULL, 1, NULL, NULL, &r));
+    EXPECT_INVALID(lg_store_repay_begin(st, p->id, "loan-1", 1, NULL, NULL, NULL));
     EXPECT_INVALID(lg_store_repay_apply(st, NULL, tx, NULL));
     EXPECT_INVALID(lg_store_repay_fail(st, NULL, "r"));
     EXPECT_INVALID(lg_store_repay_get(st, NULL, &r));
@@ -3200,7 +3271,7 @@ static void child_repay(lg_store *st, int idx, const void *arg, child_report *re
         lg_err e;
         int tries = 0;
         do
-            e = lg_store_repay_begin(st, rr->partner_id, rr->plid, REPAY_STEP, NULL, &r);
+            e = lg_store_repay_begin(st, rr->partner_id, rr->plid, REPAY_STEP, NULL, NULL, &r);
         while (busy_again(rep, e, &tries));
         if (e == LG_ERR_OVERPAY || e == LG_ERR_STATE) {
             rep->stopped++;
@@ -3282,7 +3353,7 @@ static void test_race_repay(void)
     EXPECT_I64(last.status, LG_LOAN_REPAID);
     expect_repaid_in_full(g_st, &p, &l, napplied + 1);
     lg_repayment r;
-    EXPECT_ERR(lg_store_repay_begin(g_st, p.id, "loan-1", 1, NULL, &r), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_repay_begin(g_st, p.id, "loan-1", 1, NULL, NULL, &r), LG_ERR_STATE);
     finish();
 }
 
@@ -3898,7 +3969,7 @@ static void test_end_liquidate(void)
     EXPECT_U64(ledger_kind_count(st, p.id, LG_LEDGER_LIQUIDATION, &sum), 3);
     /* Nothing is left to repay on a liquidated loan. */
     lg_repayment r;
-    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, &r), LG_ERR_STATE);
+    EXPECT_ERR(lg_store_repay_begin(st, p.id, "loan-1", 1, NULL, NULL, &r), LG_ERR_STATE);
 
     EXPECT_ERR(lg_store_position_liquidate(NULL, WALLET_A, OAID_A, NULL, tx, &res), LG_ERR_INVALID);
     EXPECT_ERR(lg_store_position_liquidate(st, NULL, OAID_A, NULL, tx, &res), LG_ERR_INVALID);
@@ -3919,7 +3990,7 @@ static void test_end_liquidate_in_flight(void)
     char tx[LG_HASH_LEN], rtx[LG_HASH_LEN];
     add_partner(st, &p, "acme", 100000, 100000, 0);
     lg_loan a = make_active(st, &p, "loan-1", 1000);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-1", 100, NULL, NULL, &r), LG_OK);
     new_tx_hash(tx, sizeof tx);
     REQUIRE_ERR(lg_store_position_liquidate(st, WALLET_A, OAID_A, "7", tx, &res), LG_OK);
     EXPECT_U64(res.liquidated, 0);
@@ -4148,7 +4219,7 @@ static void test_leases(void)
     lg_loan got = get_loan(st, l.id);
     EXPECT_STR(got.owner, "boot/123/456");
     EXPECT_I64(got.lease_until_ms, t0 + 7 + 25000);
-    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-a", 5, NULL, &r), LG_OK);
+    REQUIRE_ERR(lg_store_repay_begin(st, p.id, "loan-a", 5, NULL, NULL, &r), LG_OK);
     lg_repayment rp;
     REQUIRE_ERR(lg_store_repay_get(st, r.id, &rp), LG_OK);
     EXPECT_STR(rp.owner, "boot/123/456");
@@ -4202,6 +4273,7 @@ static const lg_test_case loan_tests[] = {
 
 static const lg_test_case repay_tests[] = {
     {"begin refusals and reservation", test_repay_begin_errors},
+    {"one repayment per Idempotency-Key and loan", test_repay_idempotency_key},
     {"leases of in-flight loans and repayments", test_leases},
     {"duplicate proof transaction", test_repay_duplicate_proof},
     {"repayments draw on their own partner's funds only", test_repay_needs_partner_funds},

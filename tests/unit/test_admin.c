@@ -688,7 +688,7 @@ static void repay(const lg_partner *p, const char *plid, uint64_t amount, int64_
     snprintf(tx, sizeof tx, "0x%064x", 5000 + ++n);
     snprintf(proof.tx_hash, sizeof proof.tx_hash, "0x%064x", 9000 + n);
     snprintf(proof.partner_id, sizeof proof.partner_id, "%s", p->id);
-    CU_ASSERT_EQUAL_FATAL(lg_store_repay_begin(st, p->id, plid, amount, &proof, &r), LG_OK);
+    CU_ASSERT_EQUAL_FATAL(lg_store_repay_begin(st, p->id, plid, amount, &proof, NULL, &r), LG_OK);
     CU_ASSERT_EQUAL_FATAL(lg_store_repay_apply(st, r.id, tx, &after), LG_OK);
 }
 

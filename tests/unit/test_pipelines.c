@@ -243,6 +243,21 @@ static lg_outcome repay(const lg_partner *p, const char *loan_id, uint64_t amoun
     return out;
 }
 
+/* repay with an Idempotency-Key. */
+static lg_outcome repay_keyed(const lg_partner *p, const char *loan_id, uint64_t amount,
+                              const char *proof, const char *key, lg_loan *loan, lg_repayment *rp)
+{
+    lg_repay_request r;
+    lg_outcome out;
+    memset(&r, 0, sizeof r);
+    snprintf(r.partner_loan_id, sizeof r.partner_loan_id, "%s", loan_id);
+    r.amount = amount;
+    snprintf(r.proof_tx, sizeof r.proof_tx, "%s", proof ? proof : "");
+    snprintf(r.idem_key, sizeof r.idem_key, "%s", key);
+    lg_service_repay(svc, p, &r, loan, rp, &out);
+    return out;
+}
+
 static lg_reconcile_report reconcile(void)
 {
     lg_reconcile_report rep;
@@ -1082,6 +1097,66 @@ static void test_repay_already_repaid(void)
     CU_ASSERT_EQUAL(partner_now(&p).balance_used, USDC(1000));
 }
 
+/* A balance repay repeated with its Idempotency-Key draws once and answers as the
+ * first call did: 200 applied, 202 still in flight, 200 after the loan was repaid
+ * since; the key with another amount or proof is 409 and changes nothing. */
+static void test_repay_idempotency_key(void)
+{
+    fresh();
+    lg_partner p = partner("p_ridem", USDC(10000), USDC(10000), 100);
+    lg_loan loan = active_loan(&p, "ridem-1", USDC(1000));
+    lg_repayment first, rp;
+    fake_chain_set_allowance(fake, platform, chain->vault, 0, 1);
+    deposit(&p, PROOF1, USDC(1500));
+    CU_ASSERT_EQUAL(status_of(repay_keyed(&p, "ridem-1", USDC(400), NULL, "k-1", &loan, &first)),
+                    200);
+    CU_ASSERT_STRING_EQUAL(first.idem_key, "k-1");
+    size_t sends = fake_chain_nsends(fake);
+
+    lg_outcome o = repay_keyed(&p, "ridem-1", USDC(400), NULL, "k-1", &loan, &rp);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 200);
+    CU_ASSERT_STRING_EQUAL(rp.id, first.id);
+    CU_ASSERT_EQUAL(rp.status, LG_REPAY_APPLIED);
+    CU_ASSERT_EQUAL(loan.remaining, USDC(600));
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), sends);
+    CU_ASSERT_EQUAL(partner_now(&p).balance_used, USDC(400));
+    CU_ASSERT_EQUAL(repayments(&loan, NULL), 1);
+
+    o = repay_keyed(&p, "ridem-1", USDC(300), NULL, "k-1", &loan, &rp);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 409);
+    CU_ASSERT_STRING_EQUAL(o.message, "Idempotency-Key: already used for a different repayment");
+    o = repay_keyed(&p, "ridem-1", USDC(400), PROOF2, "k-1", &loan, &rp);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 409);
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), sends);
+    CU_ASSERT_EQUAL(partner_now(&p).balance_used, USDC(400));
+    CU_ASSERT_EQUAL(stored_loan(&p, "ridem-1").remaining, USDC(600));
+    CU_ASSERT_EQUAL(repayments(&loan, NULL), 1);
+
+    /* Still in flight: the repeat is 202 too, and sends nothing. */
+    fake_chain_script(fake, FAKE_POOL, NULL);
+    CU_ASSERT_EQUAL(status_of(repay_keyed(&p, "ridem-1", USDC(100), NULL, "k-2", &loan, &first)),
+                    202);
+    sends = fake_chain_nsends(fake);
+    o = repay_keyed(&p, "ridem-1", USDC(100), NULL, "k-2", &loan, &rp);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 202);
+    CU_ASSERT_STRING_EQUAL(rp.id, first.id);
+    CU_ASSERT_EQUAL(rp.status, LG_REPAY_PENDING);
+    CU_ASSERT_EQUAL(fake_chain_nsends(fake), sends);
+    CU_ASSERT_EQUAL(stored_loan(&p, "ridem-1").repay_pending, USDC(100));
+    CU_ASSERT_EQUAL(partner_now(&p).balance_used, USDC(500));
+    fake_chain_mine(fake, sent(sends - 1)->hash, 1);
+    CU_ASSERT_EQUAL(reconcile().repayments_applied, 1);
+
+    /* Repaid in full since: the first key still answers its repayment, 200. */
+    CU_ASSERT_EQUAL(status_of(repay_keyed(&p, "ridem-1", USDC(500), NULL, "k-3", &loan, &rp)), 200);
+    CU_ASSERT_EQUAL(loan.status, LG_LOAN_REPAID);
+    o = repay_keyed(&p, "ridem-1", USDC(400), NULL, "k-1", &loan, &rp);
+    CU_ASSERT_EQUAL(lg_http_status(&o), 200);
+    CU_ASSERT_EQUAL(loan.status, LG_LOAN_REPAID);
+    CU_ASSERT_EQUAL(partner_now(&p).balance_used, USDC(1000));
+    CU_ASSERT_EQUAL(repayments(&loan, NULL), 3);
+}
+
 static void test_repay_reverted(void)
 {
     fresh();
@@ -1836,6 +1911,7 @@ int main(void)
         {"proof, allowance enough: no approve", test_repay_proof_allowance_enough},
         {"allowance short: approve first, once", test_repay_approve_when_short},
         {"already repaid is 400", test_repay_already_repaid},
+        {"Idempotency-Key: a repeat draws once, another body is 409", test_repay_idempotency_key},
         {"repayLoan reverted: FAILED, draw given back", test_repay_reverted},
         {"wallet cannot pay gas: 503, draw given back", test_repay_no_gas},
         {"wallet short of USDC: 503, nothing sent", test_repay_no_usdc},

@@ -162,6 +162,42 @@ static void test_signing_headers(void)
     lg_request_release(&r);
 }
 
+/* The Idempotency-Key of one request, as lg_request_init keeps it: 1 when flagged bad. */
+static int idem_key(const char *header, char *key, size_t cap)
+{
+    const char *env[] = {"REQUEST_METHOD=POST", "REQUEST_URI=/partners/repay", header, NULL};
+    lg_request r;
+    CU_ASSERT_EQUAL_FATAL(lg_request_init(&r, env_param, (void *)env, NULL), LG_OK);
+    snprintf(key, cap, "%s", r.idem_key);
+    int bad = r.idem_key_bad;
+    lg_request_release(&r);
+    return bad;
+}
+
+static void test_idempotency_key(void)
+{
+    char key[LG_IDEM_KEY_LEN], h[128];
+    CU_ASSERT_EQUAL(idem_key(NULL, key, sizeof key), 0);
+    CU_ASSERT_STRING_EQUAL(key, "");
+    CU_ASSERT_EQUAL(
+        idem_key("HTTP_IDEMPOTENCY_KEY=8e03978e-40d5-43e8-bc93-6894a57f9324", key, sizeof key), 0);
+    CU_ASSERT_STRING_EQUAL(key, "8e03978e-40d5-43e8-bc93-6894a57f9324");
+    /* The draft's quoted form is kept as sent: an opaque name. */
+    CU_ASSERT_EQUAL(idem_key("HTTP_IDEMPOTENCY_KEY=\"a b\"", key, sizeof key), 0);
+    CU_ASSERT_STRING_EQUAL(key, "\"a b\"");
+    /* 64 characters pass, 65 do not; empty and control characters do not. */
+    snprintf(h, sizeof h, "HTTP_IDEMPOTENCY_KEY=%064d", 7);
+    CU_ASSERT_EQUAL(idem_key(h, key, sizeof key), 0);
+    CU_ASSERT_EQUAL(strlen(key), 64);
+    snprintf(h, sizeof h, "HTTP_IDEMPOTENCY_KEY=%065d", 7);
+    CU_ASSERT_EQUAL(idem_key(h, key, sizeof key), 1);
+    CU_ASSERT_STRING_EQUAL(key, "");
+    CU_ASSERT_EQUAL(idem_key("HTTP_IDEMPOTENCY_KEY=", key, sizeof key), 1);
+    CU_ASSERT_EQUAL(idem_key("HTTP_IDEMPOTENCY_KEY=ab\tc", key, sizeof key), 1);
+    CU_ASSERT_EQUAL(idem_key("HTTP_IDEMPOTENCY_KEY=caf\xc3\xa9", key, sizeof key), 1);
+    CU_ASSERT_STRING_EQUAL(key, "");
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -171,6 +207,7 @@ int main(void)
         {"untrusted peers and malformed hops", test_proxy_untrusted_and_malformed},
         {"trusted_proxies validation", test_proxy_config},
         {"X-Timestamp and X-Signature", test_signing_headers},
+        {"Idempotency-Key", test_idempotency_key},
         {NULL, NULL},
     };
     lg_test_add_suite("request", NULL, NULL, tests);

@@ -78,6 +78,18 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link MantleRWAPartnerSDK.repay}. */
+export interface RepayOptions extends CallOptions {
+  /**
+   * The repayment's `Idempotency-Key` (1 to 64 printable ASCII characters), sent on
+   * every attempt: lendgate makes one repayment of the loan per key, and a repeat with
+   * the same body answers as the first did. A new UUID per call by default; pass your
+   * own to retry a repayment across calls (after a crash, from a queue), the same body
+   * with the same key.
+   */
+  idempotencyKey?: string;
+}
+
 export interface WaitForLoanOptions extends CallOptions {
   /** Give up after this many ms (default 120000). */
   timeoutMs?: number;
@@ -123,9 +135,11 @@ export function isInFlight<T extends BorrowResponse | RepayResponse>(
  * How an operation may be retried:
  * - `safe`: repeating it cannot act twice (reads; a borrow, idempotent on
  *   partnerLoanId; a deposit, idempotent on txHash): every retryable failure.
- * - `unsafe`: a repayment, which lendgate does not deduplicate: only failures that
- *   prove the request did nothing (429, a 503 with Retry-After, which lendgate sends
- *   only before a handler runs, and connections that never opened).
+ * - `unsafe`: a repayment without an `Idempotency-Key`, which lendgate would not
+ *   deduplicate: only failures that prove the request did nothing (429, a 503 with
+ *   Retry-After, which lendgate sends only before a handler runs, and connections that
+ *   never opened). {@link MantleRWAPartnerSDK.repay} always sends a key, which makes
+ *   its repayment `safe`.
  */
 const RETRY_CLASS: Record<OperationId, 'safe' | 'unsafe'> = {
   getCreditLine: 'safe',
@@ -143,7 +157,11 @@ interface Request<Op extends OperationId> {
   path?: OperationPathParams[Op];
   query?: OperationQuery[Op];
   body?: OperationRequestBody[Op];
+  /** The call's Idempotency-Key: the request is then safe to repeat. */
+  idempotencyKey?: string;
 }
+
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,64}$/;
 
 class TimedOut extends Error {}
 
@@ -213,11 +231,18 @@ export class MantleRWAPartnerSDK {
   }
 
   /**
-   * Repays a loan, funded by `repaymentTxHash` or the partner's repayment balance. Not
-   * idempotent: retried only when lendgate certainly did nothing (see the README).
+   * Repays a loan, funded by `repaymentTxHash` or the partner's repayment balance. Sent
+   * with an `Idempotency-Key` (`options.idempotencyKey`, else a new UUID for this
+   * call, the same on each of its attempts), so it is retried like a borrow: a repeat
+   * never repays twice. A 202 answer (`status` PENDING) means the chain has not
+   * finished.
    */
-  repay(params: OperationRequestBody['repay'], options?: CallOptions): Promise<RepayResponse> {
-    return this.call('repay', { body: params }, options);
+  repay(params: OperationRequestBody['repay'], options: RepayOptions = {}): Promise<RepayResponse> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      return Promise.reject(new TypeError('idempotencyKey must be 1 to 64 printable ASCII characters'));
+    }
+    return this.call('repay', { body: params, idempotencyKey }, options);
   }
 
   /**
@@ -299,10 +324,10 @@ export class MantleRWAPartnerSDK {
     const requestId = options.requestId ?? randomUUID();
     const start = performance.now();
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(op, route.method, target, route.auth, body, requestId, attempt, options.signal);
+      const outcome = await this.attempt(op, route.method, target, route.auth, body, req.idempotencyKey, requestId, attempt, options.signal);
       if (!(outcome instanceof LendgateError)) return outcome as Success<Op>;
       const err = outcome;
-      if (attempt >= this.retry.maxAttempts || !this.retryable(op, err)) throw err;
+      if (attempt >= this.retry.maxAttempts || !this.retryable(op, req.idempotencyKey !== undefined, err)) throw err;
       let delay = backoffDelay(attempt, this.retry);
       if (err.retryAfterMs !== undefined) {
         // Never sooner than asked; a little jitter so clients told the same do not return together.
@@ -321,11 +346,11 @@ export class MantleRWAPartnerSDK {
     }
   }
 
-  private retryable(op: OperationId, err: LendgateError): boolean {
+  private retryable(op: OperationId, keyed: boolean, err: LendgateError): boolean {
     if (err.code === 'INVALID_RESPONSE' || err.code === 'WAIT_TIMEOUT') return false;
     const answered = err.code === 'HTTP_ERROR';
     if (answered && !RETRY_STATUSES.has(err.statusCode)) return false;
-    if (RETRY_CLASS[op] === 'safe') return true;
+    if (RETRY_CLASS[op] === 'safe' || keyed) return true;
     if (!answered) return neverSent(err.cause);
     return err.statusCode === 429 || (err.statusCode === 503 && err.retryAfterMs !== undefined);
   }
@@ -337,6 +362,7 @@ export class MantleRWAPartnerSDK {
     target: string,
     auth: boolean,
     body: string | undefined,
+    idempotencyKey: string | undefined,
     requestId: string,
     attempts: number,
     signal: AbortSignal | undefined,
@@ -347,6 +373,7 @@ export class MantleRWAPartnerSDK {
       ...this.extraHeaders,
       'X-Request-Id': requestId,
     };
+    if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth && this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;
     // Signed afresh for every attempt: lendgate refuses a signature it has seen before.

@@ -10,6 +10,7 @@ export {
   type LoanResponse,
   type MantleRWAPartnerSDKOptions,
   type PositionResponse,
+  type RepayOptions,
   type RepayResponse,
   type RetryEvent,
   type StatsResponse,

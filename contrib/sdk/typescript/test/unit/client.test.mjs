@@ -163,17 +163,19 @@ test('a borrow (idempotent on partnerLoanId) is retried on 502 and a dropped con
   }
 });
 
-test('a repay is retried only when lendgate certainly did nothing', async () => {
+test('a repay carries an Idempotency-Key, the same on every attempt, and is retried like a borrow', async () => {
   const repay = { partnerLoanId: 'r-1', repaymentAmount: '5' };
   const ok = { status: 200, body: { success: true } };
   const cases = [
     { script: [err(429, 'r', { headers: { 'Retry-After': '0' } }), ok], want: 2 },
     { script: [err(503, 'Chain node busy, retry shortly', { headers: { 'Retry-After': '0' } }), ok], want: 2 },
-    { script: [err(503, 'Store unavailable'), ok], want: 1 },
-    { script: [err(502, 'The chain node failed'), ok], want: 1 },
-    { script: [err(504, 'The chain node did not answer in time'), ok], want: 1 },
-    { script: ['reset', ok], want: 1 },
+    { script: [err(503, 'Store unavailable'), ok], want: 2 },
+    { script: [err(502, 'The chain node failed'), ok], want: 2 },
+    { script: [err(504, 'The chain node did not answer in time'), ok], want: 2 },
+    { script: ['reset', ok], want: 2 },
+    { script: [err(409, 'Idempotency-Key: already used for a different repayment'), ok], want: 1 },
   ];
+  const keys = new Set();
   for (const c of cases) {
     const s = await serve(c.script);
     const sdk = new MantleRWAPartnerSDK(KEY, s.url, { retry: fast });
@@ -182,9 +184,37 @@ test('a repay is retried only when lendgate certainly did nothing', async () => 
       if (c.want === 2) await p;
       else await assert.rejects(p, LendgateError);
       assert.equal(s.requests.length, c.want, JSON.stringify(c.script[0]));
+      const sent = new Set(s.requests.map((r) => r.headers['idempotency-key']));
+      assert.equal(sent.size, 1, 'one key for every attempt of a call');
+      const [key] = sent;
+      assert.match(key, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.notEqual(key, s.requests[0].headers['x-request-id']);
+      keys.add(key);
     } finally {
       await s.close();
     }
+  }
+  assert.equal(keys.size, cases.length, 'a new key for every call');
+});
+
+test("a repay sends the caller's Idempotency-Key; a malformed one is refused before sending", async () => {
+  const s = await serve([err(504, 'The chain node did not answer in time'), { status: 200, body: { success: true } }]);
+  const sdk = new MantleRWAPartnerSDK(KEY, s.url, { retry: fast });
+  try {
+    await sdk.repay({ partnerLoanId: 'r-2', repaymentAmount: '5' }, { idempotencyKey: 'order-77/repay-1' });
+    assert.deepEqual(
+      s.requests.map((r) => r.headers['idempotency-key']),
+      ['order-77/repay-1', 'order-77/repay-1'],
+    );
+    for (const bad of ['', 'x'.repeat(65), 'caf\u00e9', 'a\nb']) {
+      await assert.rejects(sdk.repay({ partnerLoanId: 'r-2', repaymentAmount: '5' }, { idempotencyKey: bad }), TypeError);
+    }
+    assert.equal(s.requests.length, 2);
+    // Other calls send no key.
+    await sdk.getStats();
+    assert.equal(s.requests[2].headers['idempotency-key'], undefined);
+  } finally {
+    await s.close();
   }
 });
 
