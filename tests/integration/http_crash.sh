@@ -55,8 +55,8 @@ crash_case() {
     echo "    | $s: the client got HTTP $(cat "$T/$id.code") from the web server"
     expect_eq "$s: loan left PENDING by the kill" \
         "$(sqlite3 -readonly "$db" "select status from partner_loans where partner_loan_id = '$id'")" 0
+    rpc evm_setAutomine '[true]' # first: what is sent from now on is mined at once
     rpc evm_mine
-    rpc evm_setAutomine '[true]'
 
     # Two calls at once, so a pool that kept a responder also needs its new one.
     curl -s -o /dev/null -H "Authorization: Bearer $key" "$LG_BASE_URL/partners/my/stats" &

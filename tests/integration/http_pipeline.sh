@@ -359,8 +359,8 @@ stuck_replaced() {
     else
         fail "$s: the replacement's max fee is at least 10 % higher" "$fee_old -> $fee_new"
     fi
+    rpc evm_setAutomine '[true]' # first: what is sent from now on is mined at once
     rpc evm_mine
-    rpc evm_setAutomine '[true]'
     wait "$bg_pid"
     expect_eq "$s: the request, waiting on the old version, answered 202" "$(cat "$T/$id.code")" 202
     if reconcile_until_settled "$key_ok"; then

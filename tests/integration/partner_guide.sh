@@ -134,8 +134,10 @@ guide_begin() {
                 [ "$(guide_pending_events)" -gt "$guide_before_pending" ] && break
                 sleep 0.1
             done
-            guide_rpc evm_mine
+            # Automining first: a transaction sent between the two calls (reconcile's
+            # payout, once it sees the borrow mined) would otherwise wait in the pool.
             guide_rpc evm_setAutomine '[true]'
+            guide_rpc evm_mine
         ) >"$GUIDE_OUT/$1.hook" 2>&1 &
         guide_miner=$!
         ;;

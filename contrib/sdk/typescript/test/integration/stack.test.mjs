@@ -289,8 +289,9 @@ test('202: a borrow the chain has not mined is accepted, and waitForLoan polls g
   try {
     accepted = await sdk.borrow({ ...loanBody, partnerLoanId: 'sdk-loan-202', borrowAmount: String(10n * U) });
   } finally {
-    await rpc('evm_mine');
+    // Automining first: a transaction sent between the two calls would otherwise wait.
     await rpc('evm_setAutomine', [true]);
+    await rpc('evm_mine');
   }
   assert.equal(isInFlight(accepted), true, JSON.stringify(accepted));
   assert.equal(accepted.status, 'PENDING');
