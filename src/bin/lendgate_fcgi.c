@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -374,7 +375,12 @@ static int run_master(pool *p, const char *listen, int inherited_fd)
         path = strncmp(listen, "unix:", 5) == 0 ? listen + 5 : NULL;
         if (path)
             unlink(path);
+        /* A unix socket 0660 whatever the caller's umask: the web server's group (chgrp
+         * it, or run the master with that group) may connect, no one else; with a
+         * umask of 022 it was 0755, which only its owner could connect to. */
+        mode_t before = umask(0117);
         p->fd = FCGX_OpenSocket(path ? path : listen, 128);
+        umask(before);
         if (p->fd < 0) {
             fprintf(stderr, "lendgate.fcgi: cannot listen on '%s'\n", listen);
             return 1;

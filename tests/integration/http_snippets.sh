@@ -68,6 +68,10 @@ for server in lighttpd lighttpd-socket apache apache-socket; do
         continue
     fi
     pass "$server starts with the shipped snippet"
+    case $server in
+    *-socket) expect_eq "$server: the master's socket is 0660 (the test's umask is $(umask))" \
+        "$ws_socket_mode" 660 ;;
+    esac
     ws_call GET /partners/my/stats -H "Authorization: Bearer $key"
     expect_eq "$server: Authorization reaches the responder" "$ws_status:$(ws_py 'd["success"]')" "200:True"
     ws_call GET /admin/partners

@@ -445,6 +445,7 @@ ws_master_start() {
         ws_stop
         return 1
     fi
+    ws_socket_mode=$(stat -c %a "$T/run/fcgi.sock")
     if [ -n "$ws_user" ]; then
         chgrp "$(id -gn "$ws_user")" "$T/run/fcgi.sock" && chmod 0660 "$T/run/fcgi.sock"
     fi
