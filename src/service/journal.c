@@ -62,13 +62,26 @@ static int journal_dir(const lg_service *svc, char *buf, size_t cap)
     return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* "<owner, '/' as '_'>.<seg>.log" */
+void lg_svc_owner_to_name(char *name, const char *owner)
+{
+    for (; *owner; owner++, name++)
+        *name = *owner == '/' ? '_' : *owner;
+    *name = '\0';
+}
+
+void lg_svc_name_to_owner(char *owner, const char *name)
+{
+    for (; *name; name++, owner++)
+        *owner = *name == '_' ? '/' : *name;
+    *owner = '\0';
+}
+
+/* "<owner as a name>.<seg>.log" */
 static int segment_name(char *out, size_t cap, const char *owner, unsigned seg)
 {
-    int n = snprintf(out, cap, "%s.%u" FILE_SUFFIX, owner, seg);
-    for (char *p = out; n > 0 && *p; p++)
-        if (*p == '/')
-            *p = '_';
+    char name[LG_OWNER_LEN];
+    lg_svc_owner_to_name(name, owner);
+    int n = snprintf(out, cap, "%s.%u" FILE_SUFFIX, name, seg);
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
@@ -203,11 +216,9 @@ static int parse_segment(const char *name, segment *s)
     if (errno || end != s->name + n - sl || end == dot + 1 || seg > UINT32_MAX)
         return -1;
     s->seg = (unsigned)seg;
-    memcpy(s->owner, s->name, (size_t)(dot - s->name));
-    s->owner[dot - s->name] = '\0';
-    for (char *p = s->owner; *p; p++)
-        if (*p == '_')
-            *p = '/';
+    *dot = '\0';
+    lg_svc_name_to_owner(s->owner, s->name);
+    *dot = '.';
     return 0;
 }
 

@@ -80,6 +80,12 @@ int64_t lg_svc_journal_due_in(const lg_service *svc, int64_t flush_ms, int64_t n
 /* Rows written on this host since the last ingest began (-1: no control block). */
 int64_t lg_svc_journal_waiting(const lg_service *svc);
 
+/* A process owner (lg_proc_owner: "boot/pid/start") as a file name and back: the '/'
+ * become '_' (boot ids and numbers hold none). The audit spool and journal name their
+ * files after their writers this way, so an ingest can ask whether a writer ended. */
+void lg_svc_owner_to_name(char *name, const char *owner);
+void lg_svc_name_to_owner(char *owner, const char *name);
+
 /* Rows go to the journal: it is switched on ([audit] journal) and the control block,
  * which tells the responders when to ingest, is mapped. */
 int lg_svc_journal_on(const lg_service *svc);

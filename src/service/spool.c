@@ -35,13 +35,12 @@ static int spool_dir(lg_service *svc, char *buf, size_t cap)
     return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* A process name as a file name: the '/' of boot/pid/start become '_'. */
+/* A process name as a file name (lg_svc_owner_to_name). */
 static void file_name(char *out, size_t cap, const char *owner)
 {
-    snprintf(out, cap, "%s.jsonl", owner);
-    for (char *p = out; *p; p++)
-        if (*p == '/')
-            *p = '_';
+    char name[LG_OWNER_LEN];
+    lg_svc_owner_to_name(name, owner);
+    snprintf(out, cap, "%s.jsonl", name);
 }
 
 #define STR_FIELDS(X)                                                                              \
@@ -49,8 +48,7 @@ static void file_name(char *out, size_t cap, const char *owner)
     X(request_id)                                                                                  \
     X(route)                                                                                       \
     X(method)                                                                                      \
-    X(client_ip) X(user_agent) X(payload) X(error_message) X(wallet) X(oaid) X(loan_id)            \
-        X(spool_id)
+    X(client_ip) X(user_agent) X(payload) X(error_message) X(wallet) X(oaid) X(loan_id) X(spool_id)
 
 static char *row_line(const lg_api_log *r)
 {
@@ -174,14 +172,12 @@ static char *slurp(int fd)
 /* The writer of spool file name has ended: its file goes once drained. */
 static int writer_gone(const char *name)
 {
-    char owner[LG_OWNER_LEN];
-    snprintf(owner, sizeof owner, "%s", name);
-    char *dot = strstr(owner, ".jsonl");
+    char base[LG_OWNER_LEN], owner[LG_OWNER_LEN];
+    snprintf(base, sizeof base, "%s", name);
+    char *dot = strstr(base, ".jsonl");
     if (dot)
         *dot = '\0';
-    for (char *p = owner; *p; p++)
-        if (*p == '_')
-            *p = '/';
+    lg_svc_name_to_owner(owner, base);
     return lg_proc_owner_state(owner) == LG_OWNER_GONE;
 }
 
