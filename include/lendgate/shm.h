@@ -6,7 +6,8 @@
  * pool keeps the state. The file starts with a 64-byte header (magic, version, slot
  * size, slot count, one module parameter, total size) followed by the slots, zeroed on
  * creation. A file whose header or size does not match what the caller asks for (an
- * older layout, a foreign or truncated file, group/other permissions) is replaced by a
+ * older layout, a foreign or truncated file, group/other permissions, another user's
+ * file, except that root takes the service user's file as it is) is replaced by a
  * fresh one built under a temporary name and renamed over it, so a process never sees
  * a half-built table. Creation and replacement are serialized with flock() on the file;
  * no lock is held once lg_shm_open() returns. A symlink at the path is refused, never

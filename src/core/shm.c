@@ -55,11 +55,16 @@ static void shm_fill_header(shm_header *h, const lg_shm_layout *l, size_t size)
 }
 
 /* 1 when fd (already fstat'ed into st) holds a table of exactly this layout. Group or
- * other access bits count as foreign: the table must stay private to the service. */
+ * other access bits count as foreign: the table must stay private to the service.
+ * Another owner's file is foreign too, except to root: an operator's lendgatectl run
+ * as root beside responders of the service's user must share their table, and a
+ * replacement would leave the running responders counting in a file nobody reads
+ * any more (their generation, their limits, their journal counters). */
 static int shm_matches(int fd, const struct stat *st, const lg_shm_layout *l, size_t size)
 {
     shm_header want, have;
-    if (!S_ISREG(st->st_mode) || (st->st_mode & 077) != 0 || st->st_uid != geteuid())
+    uid_t me = geteuid();
+    if (!S_ISREG(st->st_mode) || (st->st_mode & 077) != 0 || (st->st_uid != me && me != 0))
         return 0;
     if (st->st_size < 0 || (uint64_t)st->st_size != size)
         return 0;
