@@ -48,7 +48,8 @@ stop_all() {
     # lighttpd's spawned responders exit when their socket closes; make sure.
     pkill -f "^$build/lendgate.fcgi" 2>/dev/null || true
     "$top/contrib/devnet/down.sh" --state-dir "$run/devnet" >/dev/null 2>&1 || true
-    echo "stopped: lighttpd, the responder pool, dispatch, reconcile, the webhook receiver and the devnet"
+    "$top/contrib/devnet/down.sh" --state-dir "$run/sandbox-devnet" >/dev/null 2>&1 || true
+    echo "stopped: lighttpd, the responder pool, dispatch, reconcile, the webhook receiver and the devnets"
 }
 
 build_all() {
@@ -67,12 +68,18 @@ start_devnet() {
     out=$("$top/contrib/devnet/up.sh" --state-dir "$run/devnet")
     eval "$(printf '%s\n' "$out" | grep -E '^(RPC_URL|DEPLOYMENT|PLATFORM_KEY)=')"
     echo "chain node: $RPC_URL"
+    # The sandbox's chain: a second devnet with a chain id and a deployment of its own.
+    say "starting the sandbox's devnet"
+    out=$("$top/contrib/devnet/up.sh" --state-dir "$run/sandbox-devnet" --chain-id 31338)
+    eval "$(printf '%s\n' "$out" | grep -E '^(RPC_URL|DEPLOYMENT|PLATFORM_KEY)=' | sed 's/^/SANDBOX_/')"
+    echo "sandbox chain node: $SANDBOX_RPC_URL"
 }
 
-# Prints one value of the deployment file: js expression over d.
+# Prints one value of the deployment file: js expression over d (the sandbox's
+# deployment with a second argument).
 dep() {
     node -e 'const d = require(process.argv[1]); console.log(eval(process.argv[2]))' \
-        "$DEPLOYMENT" "$1"
+        "${2:-$DEPLOYMENT}" "$1"
 }
 
 write_config() {
@@ -89,6 +96,15 @@ oaid_address = $(dep d.contracts.oaid)
 vault_address = $(dep d.contracts.vault)
 usdc_address = $(dep d.contracts.usdc)
 platform_key_file = $PLATFORM_KEY
+
+# Sandbox keys borrow, repay and deposit on this chain only, live keys never.
+[sandbox]
+rpc_url = $SANDBOX_RPC_URL
+chain_id = $(dep d.chainId "$SANDBOX_DEPLOYMENT")
+oaid_address = $(dep d.contracts.oaid "$SANDBOX_DEPLOYMENT")
+vault_address = $(dep d.contracts.vault "$SANDBOX_DEPLOYMENT")
+usdc_address = $(dep d.contracts.usdc "$SANDBOX_DEPLOYMENT")
+platform_key_file = $SANDBOX_PLATFORM_KEY
 
 [admin]
 trust_remote_user = true
@@ -191,6 +207,7 @@ print_examples() {
     wallet=$(dep 'd.users[0].address')
     say "demo partner '$partner_id' (daily limit \$50,000, total \$200,000, fee 1%)"
     echo "API key (shown once): $key"
+    echo "sandbox API key (shown once): $sandbox_key"
     echo "webhook secret (shown once): $webhook_secret"
     echo "webhook deliveries go to $webhook_url and are recorded in $run/webhooks.jsonl"
     cat <<EXAMPLES
@@ -218,6 +235,13 @@ lendgate is at $base (chain $RPC_URL, store $run/state/lendgate.db). Try:
   # the partner's stats and ledger
   curl -s $base/partners/my/stats -H 'Authorization: Bearer $key'
   curl -s $base/partners/my/transactions -H 'Authorization: Bearer $key'
+
+  # the same partner's sandbox key: the same routes on the sandbox's chain
+  # ($SANDBOX_RPC_URL), with loans, limits and stats of its own
+  curl -s -X POST $base/partners/borrow -H 'Authorization: Bearer $sandbox_key' \\
+       -H 'Content-Type: application/json' \\
+       -d '{"oaidTokenId":$sb_oaid,"userWallet":"$sb_wallet","borrowAmount":"250000000","partnerLoanId":"demo-1"}'
+  curl -s $base/partners/my/stats -H 'Authorization: Bearer $sandbox_key'
 
   # the admin API, behind lighttpd's basic auth (password in $run/admin.password)
   curl -s -u admin:$admin_pw $base/admin/partners
@@ -250,6 +274,14 @@ run_checks() {
     out=$(curl -s -w ' %{http_code}' "$base/partners/loan/demo-1" -H "$auth")
     echo "loan: $out"
     case "$out" in *'600000000'*' 200') ;; *) echo "loan does not show 600 USDC remaining" >&2; return 1 ;; esac
+    out=$(curl -s -w ' %{http_code}' -X POST "$base/partners/borrow" -H "Authorization: Bearer $sandbox_key" \
+        -H "$ct" -d "{\"oaidTokenId\":$sb_oaid,\"userWallet\":\"$sb_wallet\",\"borrowAmount\":\"250000000\",\"partnerLoanId\":\"demo-1\"}")
+    echo "sandbox borrow: $out"
+    case "$out" in *' 201') ;; *) echo "the sandbox borrow did not answer 201" >&2; return 1 ;; esac
+    out=$(curl -s -w ' %{http_code}' "$base/partners/my/stats" -H "Authorization: Bearer $sandbox_key")
+    echo "sandbox stats: $out"
+    case "$out" in *'"environment":"sandbox"'*'"totalBorrowed":"250000000"'*' 200') ;;
+    *) echo "the sandbox's stats do not show its own loan only" >&2; return 1 ;; esac
     delivered() { # TYPE: the receiver recorded an event of TYPE
         python3 -c 'import json, sys
 sys.exit(0 if any(json.loads(json.loads(l)["body"]).get("type") == sys.argv[2]
@@ -291,6 +323,12 @@ read -r partner_id key webhook_secret < <("$build/lendgatectl" --config "$run/le
     --fee-bps 100 --settlement "$settlement" --webhook-url "$webhook_url" --json |
     python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["partner"]["partnerId"], d["apiKey"], d["webhookSecret"])') || true
 [ -n "${key:-}" ] || { echo "creating the demo partner failed" >&2; exit 1; }
+# Its sandbox key, beside the live one (the onboarding gives it first).
+sandbox_key=$("$build/lendgatectl" --config "$run/lendgate.conf" partner rotate-key "$partner_id" \
+    --env sandbox --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])') || true
+[ -n "${sandbox_key:-}" ] || { echo "making the demo partner's sandbox key failed" >&2; exit 1; }
+sb_oaid=$(dep 'd.users[0].oaid' "$SANDBOX_DEPLOYMENT")
+sb_wallet=$(dep 'd.users[0].address' "$SANDBOX_DEPLOYMENT")
 start_lighttpd
 start_jobs
 print_examples

@@ -11,7 +11,7 @@ module.exports = {
   },
   networks: {
     hardhat: {
-      chainId: 31337,
+      chainId: Number(process.env.LG_DEVNET_CHAIN_ID || 31337), // up.sh --chain-id
       mining: { auto: true, interval: 0 },
       loggingEnabled: false,
       // Like a real node, accept a transaction that reverts, mine it with status 0 and

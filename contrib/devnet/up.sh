@@ -5,18 +5,22 @@
 #   RPC_URL=http://127.0.0.1:PORT
 #   DEPLOYMENT=DIR/deployment.json
 #   PLATFORM_KEY=DIR/platform.key
+#   CHAIN_ID=31337
 #
 # (the same lines are kept in DIR/devnet.env). Progress and errors go to stderr.
 #
-#   up.sh [--port N] [--state-dir DIR]
+#   up.sh [--port N] [--state-dir DIR] [--chain-id N]
 #
 # DIR defaults to contrib/devnet/.state. A free port is chosen when none is given.
+# --chain-id (default 31337) gives a second devnet a chain of its own: lendgate's
+# sandbox runs on one beside the live devnet.
 # On any failure it stops what it started and exits non-zero. down.sh stops the node.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 port=
 state_dir=$here/.state
+chain_id=31337
 ready_timeout=${LG_DEVNET_READY_TIMEOUT:-60}
 
 die() {
@@ -36,17 +40,25 @@ while [ $# -gt 0 ]; do
         state_dir=$2
         shift 2
         ;;
+    --chain-id)
+        [ $# -ge 2 ] || die "--chain-id needs a value"
+        chain_id=$2
+        shift 2
+        ;;
     -h | --help)
         sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
-    *) die "unknown argument: $1 (usage: up.sh [--port N] [--state-dir DIR])" ;;
+    *) die "unknown argument: $1 (usage: up.sh [--port N] [--state-dir DIR] [--chain-id N])" ;;
     esac
 done
 if [ -n "$port" ]; then
     [[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] ||
         die "--port must be a number from 1 to 65535"
 fi
+[[ $chain_id =~ ^[1-9][0-9]{0,8}$ ]] || die "--chain-id must be a number from 1 to 999999999"
+# hardhat.config.js and scripts/lib.js read it.
+export LG_DEVNET_CHAIN_ID=$chain_id
 command -v node >/dev/null 2>&1 || die "node is not installed (Node.js 18 or newer is needed)"
 command -v npm >/dev/null 2>&1 || die "npm is not installed"
 
@@ -155,7 +167,7 @@ wait_ready() {
     while [ $SECONDS -lt $deadline ]; do
         group_alive "$node_pid" || return 1
         if id=$(node "$here/scripts/netutil.js" chain-id "$rpc_url"); then
-            [ "$id" = 31337 ] || die "node on $rpc_url answers chainId $id, not 31337"
+            [ "$id" = "$chain_id" ] || die "node on $rpc_url answers chainId $id, not $chain_id"
             return 0
         fi
         sleep 0.25
@@ -197,7 +209,7 @@ echo "devnet up: deploying contracts" >&2
 (cd "$here" && node scripts/deploy.js --rpc "$rpc_url" --out "$deployment" \
     --platform-key "$key_file") >&2 || die "deploying the contracts failed"
 
-printf 'RPC_URL=%s\nDEPLOYMENT=%s\nPLATFORM_KEY=%s\n' "$rpc_url" "$deployment" "$key_file" \
-    >"$env_file"
+printf 'RPC_URL=%s\nDEPLOYMENT=%s\nPLATFORM_KEY=%s\nCHAIN_ID=%s\n' "$rpc_url" "$deployment" \
+    "$key_file" "$chain_id" >"$env_file"
 ok=1
 cat "$env_file"

@@ -71,6 +71,18 @@ const char *lg_config_csv_item(const lg_config *cfg, const char *section, const 
 /* 1 when word is one of the items of a csv key (exact, case-sensitive match), else 0. */
 int lg_config_csv_has(const lg_config *cfg, const char *section, const char *key, const char *word);
 
+/*
+ * The sandbox's configuration: a copy of cfg whose [chain] rpc_url, chain_id,
+ * oaid_address, vault_address, usdc_address and platform_key_file are [sandbox]'s.
+ * Only for a cfg with a [sandbox] rpc_url (lg_config_has_sandbox).
+ * Out: *out, owned by the caller (lg_config_free). Returns LG_OK, LG_ERR_INVALID,
+ * LG_ERR_NOMEM, LG_ERR_CONFIG ([sandbox] has no rpc_url).
+ */
+lg_err lg_config_sandbox(const lg_config *cfg, lg_config **out);
+
+/* Whether cfg sets the sandbox up ([sandbox] rpc_url). */
+int lg_config_has_sandbox(const lg_config *cfg);
+
 /* The path the configuration was loaded from, "" for lg_config_defaults(). */
 const char *lg_config_file(const lg_config *cfg);
 

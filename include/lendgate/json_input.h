@@ -40,8 +40,8 @@ lg_err lg_json_parse_object(const char *body, size_t len, int max_depth, struct 
  * Finds a repeated key: 1 when some object of the JSON text text[0..len) (which
  * json-c has accepted) has a key twice, with the key (printable, cut) in key;
  * 0 when none; -1 when memory ran out before the text was read through (then
- * nothing is known: a caller must not take it as 0). Keys are compared after unescaping, so "a" and "\u0061" are the same,
- * and by their decoded length and bytes, so "a" and "a\u0000" are not.
+ * nothing is known: a caller must not take it as 0). Keys are compared after unescaping, so "a" and
+ * "\u0061" are the same, and by their decoded length and bytes, so "a" and "a\u0000" are not.
  */
 int lg_json_find_duplicate(const char *text, size_t len, char *key, size_t keylen);
 

@@ -176,6 +176,10 @@ typedef struct lg_partner {
      * events wait for it. Set with LG_PF_WEBHOOK_STATE. */
     int64_t webhook_disabled_at_ms;
     char webhook_disabled_reason[LG_REASON_LEN];
+    /* Set on a partner's sandbox twin only: the live partner it belongs to ("" for a
+     * live partner). The twin holds the partner's sandbox keys and everything they
+     * do; set by the store (lg_store_partner_sandbox), ignored on create and update. */
+    char live_id[LG_ID_LEN];
     /* Maintained by the store; ignored on create and update. */
     uint64_t outstanding;    /* principal of PENDING/SETTLING/ACTIVE loans not repaid */
     uint64_t total_borrowed; /* cumulative confirmed principal */
@@ -186,6 +190,14 @@ typedef struct lg_partner {
     int64_t created_at_ms;
     int64_t updated_at_ms;
 } lg_partner;
+
+/* A partner's sandbox twin is named "<live partner id>" LG_SANDBOX_SUFFIX (store.h:
+ * lg_store_partner_sandbox). */
+#define LG_SANDBOX_SUFFIX ".sandbox"
+
+/* The partner id a partner sees, into out: a sandbox twin's is its live partner's.
+ * Returns 1 for a twin's id, 0 for a live partner's. */
+int lg_partner_public_id(const char *id, char out[LG_ID_LEN]);
 
 /* Fields lg_store_partner_update_audited may change, as a bit mask. */
 enum {

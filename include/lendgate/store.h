@@ -84,6 +84,18 @@ lg_err lg_store_schema_version(lg_store *st, int *version);
  */
 lg_err lg_store_set_lease(lg_store *st, const char *owner, int64_t lease_ms);
 
+/*
+ * The chain a handle works on: on = 1 for the sandbox chain ([sandbox]), 0 (the
+ * default) for the live one. What the chain side writes and watches is kept per chain,
+ * so the service of each chain sees only its own through its handle: the positions
+ * (position_upsert, position_liquidate, and the links loan_confirm makes), the
+ * transactions (tx_record, tx_list_unsettled), and the work
+ * reconcile finishes (loan_list_unsettled, repay_list_pending, loan_list_overdue list
+ * only the loans of the handle's partners: sandbox twins on a sandbox handle, live
+ * partners on a live one). Everything else is the same on both.
+ */
+void lg_store_set_sandbox(lg_store *st, int on);
+
 /* --------------------------------------------------------------- partners */
 
 /* Partners and keys are created, and a partner's settings changed, only by the partner
@@ -91,6 +103,18 @@ lg_err lg_store_set_lease(lg_store *st, const char *owner, int64_t lease_ms);
 
 /* Returns LG_ERR_NOT_FOUND when there is no partner id. */
 lg_err lg_store_partner_get(lg_store *st, const char *id, lg_partner *out);
+
+/*
+ * The sandbox twin of live partner live_id: the partner its sandbox keys belong to,
+ * with id "<live_id>.sandbox", key_prefix "<its key_prefix>.sandbox" and live_id set
+ * (model.h). A twin has the live partner's settings (every change of the live
+ * partner's settings is made to its twin in the same transaction) and money columns,
+ * loans, usage and events of its own. With create, a partner without one gets it now,
+ * with no key yet. Lists of partners and the partner count leave twins out.
+ * Out: *out. Returns LG_ERR_NOT_FOUND (no partner live_id; or no twin yet and not
+ * create), LG_ERR_INVALID (live_id is a twin itself, or too long to name one).
+ */
+lg_err lg_store_partner_sandbox(lg_store *st, const char *live_id, int create, lg_partner *out);
 
 typedef struct lg_partner_filter {
     int status; /* lg_partner_status, or -1 for any */
@@ -549,7 +573,8 @@ lg_err lg_store_partner_count(lg_store *st, uint64_t *count);
 
 /*
  * Onboarding in one transaction: creates p, adds its first key (key->partner_id is
- * p->id) and the hook's audit row. Out: *key_id (may be NULL).
+ * p->id; a key whose env is "sandbox" goes to p's sandbox twin, made with it) and the
+ * hook's audit row. Out: *key_id (may be NULL).
  * Returns LG_ERR_DUPLICATE when p->id, p->key_prefix or the key hash exists; nothing
  * is written then.
  */

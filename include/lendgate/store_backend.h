@@ -32,6 +32,8 @@ struct lg_store {
     int64_t lease_ms;
     /* lg_store_set_limit_warn: 0 = no partner.limit_approaching events. */
     uint32_t limit_warn_bps;
+    /* lg_store_set_sandbox: 1 = the handle works on the sandbox chain's rows. */
+    int sandbox;
 };
 
 struct lg_store_backend {
@@ -45,6 +47,7 @@ struct lg_store_backend {
     lg_err (*schema_version)(lg_store *st, int *version);
 
     lg_err (*partner_get)(lg_store *st, const char *id, lg_partner *out);
+    lg_err (*partner_sandbox)(lg_store *st, const char *live_id, int create, lg_partner *out);
     lg_err (*partner_list)(lg_store *st, const lg_partner_filter *f, lg_partner **items, size_t *n,
                            uint64_t *total);
 

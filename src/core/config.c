@@ -91,6 +91,14 @@ static const key_spec schema[] = {
     NUM("chain", "fee_cap_gwei", "1000", 1, 1000000),
     NUM("chain", "confirmations", "0", 0, 64),
     NUM("chain", "read_timeout_ms", "3000", 100, 300000),
+    /* The sandbox's chain: the [chain] keys it replaces (the rest of [chain] holds for
+     * both). An empty rpc_url leaves the sandbox off. */
+    KEY("sandbox", "rpc_url", K_URL, "", F_EMPTY_OK | F_SECRET),
+    NUM("sandbox", "chain_id", "31338", 1, UINT64_C(9007199254740991)),
+    KEY("sandbox", "oaid_address", K_ADDRESS, "", F_EMPTY_OK),
+    KEY("sandbox", "vault_address", K_ADDRESS, "", F_EMPTY_OK),
+    KEY("sandbox", "usdc_address", K_ADDRESS, "", F_EMPTY_OK),
+    KEY("sandbox", "platform_key_file", K_PATH, LG_PKGSYSCONFDIR "/sandbox.key", 0),
     NUM("http", "max_body_bytes", "65536", 1024, 10485760),
     NUM("http", "request_budget_ms", "25000", 1000, 300000),
     KEY("http", "trusted_proxies", K_CSV, "", F_EMPTY_OK),
@@ -798,6 +806,14 @@ static lg_err check_whole(const lg_config *cfg, char *err, size_t errlen)
                 cfg->file);
         return LG_ERR_CONFIG;
     }
+    /* Transactions signed for one chain id are valid on every chain of that id: a
+     * sandbox sharing the live chain's id would make sandbox and live one chain. */
+    if (lg_config_str(cfg, "sandbox", "rpc_url")[0] != '\0' &&
+        lg_config_u64(cfg, "sandbox", "chain_id") == lg_config_u64(cfg, "chain", "chain_id")) {
+        set_err(err, errlen, "%s: [sandbox] chain_id: must differ from [chain] chain_id",
+                cfg->file);
+        return LG_ERR_CONFIG;
+    }
     return LG_OK;
 }
 
@@ -948,6 +964,47 @@ int lg_config_csv_has(const lg_config *cfg, const char *section, const char *key
         if (strcmp(v->words[i], word) == 0)
             return 1;
     return 0;
+}
+
+/* The [sandbox] keys that stand for [chain] keys in the sandbox's configuration. */
+static const char *const sandbox_keys[] = {"rpc_url",       "chain_id",     "oaid_address",
+                                           "vault_address", "usdc_address", "platform_key_file"};
+
+int lg_config_has_sandbox(const lg_config *cfg)
+{
+    const char *url = lg_config_str(cfg, "sandbox", "rpc_url");
+    return url && *url;
+}
+
+static lg_err copy_value(lg_config *to, size_t i, const char *text)
+{
+    return assign(to, i, text, "", NULL, 0);
+}
+
+lg_err lg_config_sandbox(const lg_config *cfg, lg_config **out)
+{
+    if (!cfg || !out)
+        return LG_ERR_INVALID;
+    *out = NULL;
+    lg_config *sb = NULL;
+    lg_err rc = lg_config_defaults(&sb);
+    if (rc != LG_OK)
+        return rc;
+    free(sb->file);
+    if (!(sb->file = strdup(lg_config_file(cfg))))
+        rc = LG_ERR_NOMEM;
+    for (size_t i = 0; rc == LG_OK && i < SCHEMA_LEN; i++)
+        rc = copy_value(sb, i, cfg->v[i].text);
+    for (size_t k = 0; rc == LG_OK && k < sizeof sandbox_keys / sizeof *sandbox_keys; k++) {
+        int from = find_key("sandbox", sandbox_keys[k]), to = find_key("chain", sandbox_keys[k]);
+        rc = from < 0 || to < 0 ? LG_ERR_INTERNAL : copy_value(sb, (size_t)to, cfg->v[from].text);
+    }
+    if (rc != LG_OK) {
+        lg_config_free(sb);
+        return rc;
+    }
+    *out = sb;
+    return LG_OK;
 }
 
 const char *lg_config_file(const lg_config *cfg)

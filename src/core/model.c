@@ -102,3 +102,13 @@ PARSER(lg_tier_parse_any, tiers, lg_tier, 1)
 PARSER(lg_loan_status_parse, loan_statuses, lg_loan_status, 0)
 PARSER(lg_loan_status_parse_any, loan_statuses, lg_loan_status, 1)
 PARSER(lg_event_status_parse_any, event_statuses, lg_event_status, 1)
+
+int lg_partner_public_id(const char *id, char out[LG_ID_LEN])
+{
+    size_t n = strnlen(id, LG_ID_LEN - 1), sl = sizeof LG_SANDBOX_SUFFIX - 1;
+    int twin = n > sl && memcmp(id + n - sl, LG_SANDBOX_SUFFIX, sl) == 0;
+    size_t keep = twin ? n - sl : n;
+    memcpy(out, id, keep);
+    out[keep] = '\0';
+    return twin;
+}

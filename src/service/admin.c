@@ -138,7 +138,8 @@ static lg_err audit_fill(void *ctx, const lg_partner *before, const lg_partner *
         action = before ? "partner.import.update" : "partner.import.create";
     if (!subject)
         return LG_ERR_INVALID;
-    lg_svc_audit_row(row, c->who, action, subject->id);
+    /* A sandbox twin's change (its key) is its partner's, in the partner's history. */
+    lg_svc_audit_row(row, c->who, action, subject->live_id[0] ? subject->live_id : subject->id);
     lg_err rc = LG_OK;
     if (before)
         rc = lg_admin_partner_json(before, row->before_json, sizeof row->before_json);
@@ -455,12 +456,31 @@ lg_err lg_admin_partner_create(lg_service *svc, const lg_admin_actor *who,
 
 /* ------------------------------------------------------------ keys and secrets */
 
+/* A partner as admins know it: a sandbox twin is reached through its live partner
+ * only, so it is "not found" by its own id. */
+static lg_err live_partner_get(lg_store *st, const char *id, lg_partner *p)
+{
+    lg_err rc = lg_store_partner_get(st, id, p);
+    return rc == LG_OK && p->live_id[0] ? LG_ERR_NOT_FOUND : rc;
+}
+
+/* A new key of env for live partner p: a sandbox key is its twin's (made now if it has
+ * none), so its rotation leaves the live keys alone, and the other way round. The key
+ * text carries the live partner's prefix either way. */
 static lg_err rotate_checked(lg_store *st, const lg_admin_actor *who, const lg_partner *p,
                              lg_apikey_env env, uint64_t grace_seconds, lg_admin_secrets *secrets,
                              int64_t *old_expires_at_ms, lg_outcome *out)
 {
     lg_api_key key;
-    lg_err rc = make_key(p->id, p->key_prefix, env, secrets, &key);
+    lg_partner twin;
+    const char *owner = p->id;
+    if (env == LG_APIKEY_SANDBOX) {
+        lg_err rc = lg_store_partner_sandbox(st, p->id, 1, &twin);
+        if (rc != LG_OK)
+            return store_failed(out, rc, "making the partner's sandbox");
+        owner = twin.id;
+    }
+    lg_err rc = make_key(owner, p->key_prefix, env, secrets, &key);
     if (rc != LG_OK)
         return secret_failed(out, rc, secrets);
     *old_expires_at_ms = lg_time_now_ms() + (int64_t)grace_seconds * 1000;
@@ -470,14 +490,58 @@ static lg_err rotate_checked(lg_store *st, const lg_admin_actor *who, const lg_p
     return secrets_outcome(out, rc, secrets, "rotating the API key");
 }
 
+static int newest_first(const void *a, const void *b)
+{
+    int64_t x = ((const lg_api_key *)a)->created_at_ms, y = ((const lg_api_key *)b)->created_at_ms;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The keys of live partner id and of its sandbox twin, in one list, newest first.
+ * Out: *keys (malloc'd, free()), *n. */
+static lg_err keys_of(lg_store *st, const char *id, lg_api_key **keys, size_t *n)
+{
+    lg_partner twin;
+    lg_api_key *more = NULL;
+    size_t m = 0;
+    lg_err rc = lg_store_key_list(st, id, keys, n);
+    if (rc != LG_OK)
+        return rc;
+    rc = lg_store_partner_sandbox(st, id, 0, &twin);
+    if (rc == LG_OK)
+        rc = lg_store_key_list(st, twin.id, &more, &m);
+    if (rc == LG_OK && m > 0) {
+        lg_api_key *all = realloc(*keys, (*n + m) * sizeof *all);
+        if (all) {
+            memcpy(all + *n, more, m * sizeof *more);
+            *keys = all;
+            *n += m;
+            qsort(all, *n, sizeof *all, newest_first);
+        }
+        rc = all ? LG_OK : LG_ERR_NOMEM;
+    }
+    free(more);
+    if (rc == LG_ERR_NOT_FOUND) /* no sandbox yet */
+        rc = LG_OK;
+    if (rc != LG_OK) {
+        free(*keys);
+        *keys = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 lg_apikey_env lg_admin_key_env(lg_service *svc, const char *partner_id)
 {
     lg_store *st = svc ? svc->st : NULL;
     lg_api_key *keys = NULL;
-    size_t n = 0;
+    size_t n = 0, newest = 0;
     lg_apikey_env env = LG_APIKEY_LIVE;
-    if (!st || !partner_id || lg_store_key_list(st, partner_id, &keys, &n) != LG_OK || n == 0 ||
-        lg_apikey_env_parse(&env, keys[0].env) != LG_OK)
+    if (!st || !partner_id || keys_of(st, partner_id, &keys, &n) != LG_OK)
+        n = 0;
+    for (size_t i = 1; i < n; i++)
+        if (keys[i].created_at_ms > keys[newest].created_at_ms)
+            newest = i;
+    if (n == 0 || lg_apikey_env_parse(&env, keys[newest].env) != LG_OK)
         env = LG_APIKEY_LIVE;
     free(keys);
     return env;
@@ -502,7 +566,7 @@ lg_err lg_admin_key_rotate(lg_service *svc, const lg_admin_actor *who, const cha
     if (env != LG_APIKEY_LIVE && env != LG_APIKEY_SANDBOX)
         return bad_field(out, "", "environment", "must be live or sandbox");
     lg_partner p;
-    lg_err rc = lg_store_partner_get(st, partner_id, &p);
+    lg_err rc = live_partner_get(st, partner_id, &p);
     if (rc == LG_OK)
         rc = rotate_checked(st, who, &p, env, grace_seconds, secrets, old_expires_at_ms, out);
     else
@@ -522,7 +586,7 @@ lg_err lg_admin_signing_rotate(lg_service *svc, const lg_admin_actor *who, const
         return lg_svc_missing_args(out);
     memset(secrets, 0, sizeof *secrets);
     lg_partner p;
-    lg_err rc = lg_store_partner_get(st, partner_id, &p);
+    lg_err rc = live_partner_get(st, partner_id, &p);
     if (rc != LG_OK)
         return store_failed(out, rc, "reading the partner");
     rc = make_secret(secrets->signing_secret, sizeof secrets->signing_secret, SIGNING_PREFIX);
@@ -602,7 +666,7 @@ lg_err lg_admin_partner_update(lg_service *svc, const lg_admin_actor *who, const
         return bad_field(out, "", "webhookSecret", "secrets are generated, never set");
     if ((mask & LG_PF_EDITABLE) == 0 || (mask & ~(unsigned)LG_PF_EDITABLE))
         return bad_field(out, "", "body", "names no field to change");
-    lg_err rc = lg_store_partner_get(st, p->id, &cur);
+    lg_err rc = live_partner_get(st, p->id, &cur);
     if (rc != LG_OK)
         return store_failed(out, rc, "reading the partner");
     lg_partner want = *p;
@@ -630,7 +694,7 @@ lg_err lg_admin_partner_set_status(lg_service *svc, const lg_admin_actor *who,
         return lg_svc_missing_args(out);
     if (status != LG_PARTNER_ACTIVE && status != LG_PARTNER_SUSPENDED)
         return bad_field(out, "", "status", "must be ACTIVE or SUSPENDED");
-    lg_err rc = lg_store_partner_get(st, partner_id, &cur);
+    lg_err rc = live_partner_get(st, partner_id, &cur);
     if (rc != LG_OK)
         return store_failed(out, rc, "reading the partner");
     if (cur.status == status) {
@@ -669,9 +733,12 @@ lg_err lg_admin_partner_show(lg_service *svc, const char *partner_id, lg_partner
         *keys = NULL;
     if (nkeys)
         *nkeys = 0;
-    lg_err rc = lg_store_partner_get(st, partner_id, p);
+    lg_api_key *scratch = NULL;
+    size_t nscratch = 0;
+    lg_err rc = live_partner_get(st, partner_id, p);
     if (rc == LG_OK)
-        rc = lg_store_key_list(st, partner_id, keys, nkeys);
+        rc = keys_of(st, partner_id, keys ? keys : &scratch, nkeys ? nkeys : &nscratch);
+    free(scratch);
     return store_outcome(out, rc, "reading the partner");
 }
 

@@ -379,6 +379,9 @@ lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_r
         memset(loan, 0, sizeof *loan);
     if (!svc || !p || !req || !loan || !out)
         return LG_ERR_INVALID;
+    lg_err rc = lg_svc_for_partner(&svc, p, out);
+    if (rc != LG_OK)
+        return rc;
     if (!svc->has_chain)
         return LG_ERR_INVALID;
     int64_t deadline = lg_time_mono_ms() + (int64_t)svc->budget_ms;
@@ -387,7 +390,7 @@ lg_err lg_service_borrow(lg_service *svc, const lg_partner *p, const lg_borrow_r
     if (req->amount == 0) {
         return lg_svc_fail(out, LG_ERR_INVALID, "borrowAmount", "must be greater than zero");
     }
-    lg_err rc = lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan);
+    rc = lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan);
     if (rc == LG_OK)
         return replay(loan, req, out);
     if (rc != LG_ERR_NOT_FOUND)

@@ -87,9 +87,13 @@ int64_t lg_service_chain_us(lg_service *svc, int reset)
 {
     if (!svc)
         return 0;
-    int64_t us = svc->chain_us;
-    if (reset)
+    /* A sandbox partner's call spends its chain time in the sandbox's service. */
+    int64_t us = svc->chain_us + (svc->sandbox ? svc->sandbox->chain_us : 0);
+    if (reset) {
         svc->chain_us = 0;
+        if (svc->sandbox)
+            svc->sandbox->chain_us = 0;
+    }
     return us;
 }
 

@@ -454,9 +454,10 @@ static lg_err repays_all(rec *r)
 
 /* ----------------------------------------------- liquidations and defaults */
 
-#define LIQ_CURSOR "liquidations"
-#define SCAN_STEPS 50 /* log ranges of LG_CHAIN_LOG_SPAN blocks read per pass */
-#define DAY_MS     86400000LL
+/* Each chain has its own place in the vault's logs. */
+#define LIQ_CURSOR(svc) ((svc)->is_sandbox ? "liquidations.sandbox" : "liquidations")
+#define SCAN_STEPS      50 /* log ranges of LG_CHAIN_LOG_SPAN blocks read per pass */
+#define DAY_MS          86400000LL
 
 /* The newest block every node agrees on: [chain] confirmations below the head. */
 static lg_err safe_head(rec *r, uint64_t *safe)
@@ -536,9 +537,9 @@ static lg_err liquidations_all(rec *r)
     uint64_t safe = 0, cursor = 0, held_at = UINT64_MAX;
     lg_err rc = safe_head(r, &safe);
     if (rc == LG_OK)
-        rc = lg_store_cursor_get(r->svc->st, LIQ_CURSOR, &cursor);
+        rc = lg_store_cursor_get(r->svc->st, LIQ_CURSOR(r->svc), &cursor);
     if (rc == LG_ERR_NOT_FOUND)
-        return lg_store_cursor_set(r->svc->st, LIQ_CURSOR, safe);
+        return lg_store_cursor_set(r->svc->st, LIQ_CURSOR(r->svc), safe);
     if (rc != LG_OK)
         return rc;
     uint64_t from = cursor + 1, read_to = cursor;
@@ -552,7 +553,7 @@ static lg_err liquidations_all(rec *r)
     uint64_t next = held_at == UINT64_MAX || held_at > read_to ? read_to : held_at - 1;
     if (next == cursor)
         return rc;
-    lg_err set = lg_store_cursor_set(r->svc->st, LIQ_CURSOR, next);
+    lg_err set = lg_store_cursor_set(r->svc->st, LIQ_CURSOR(r->svc), next);
     return rc != LG_OK ? rc : set;
 }
 
@@ -733,6 +734,45 @@ static lg_err lease_pass(lg_service *svc, char owner[LG_OWNER_LEN])
     return rc;
 }
 
+static void report_add(lg_reconcile_report *to, const lg_reconcile_report *from)
+{
+    to->loans_confirmed += from->loans_confirmed;
+    to->loans_failed += from->loans_failed;
+    to->repayments_applied += from->repayments_applied;
+    to->repayments_failed += from->repayments_failed;
+    to->rebroadcast += from->rebroadcast;
+    to->replaced += from->replaced;
+    to->nonce_gaps_filled += from->nonce_gaps_filled;
+    to->still_pending += from->still_pending;
+    to->liquidations += from->liquidations;
+    to->loans_liquidated += from->loans_liquidated;
+    to->loans_defaulted += from->loans_defaulted;
+}
+
+/* The sandbox's chain, when this host has one, in the same pass under the same lock
+ * and lease: its service sees only the sandbox's loans, repayments, transactions and
+ * positions (lg_store_set_sandbox), as the live pass saw only the live ones. */
+static lg_err sandbox_pass(const rec *live)
+{
+    lg_service *sb;
+    lg_err rc = lg_svc_sandbox(live->svc, &sb);
+    if (rc == LG_ERR_CONFIG)
+        return LG_OK;
+    if (rc != LG_OK)
+        return rc;
+    lg_reconcile_report rep = {0};
+    rec r = *live;
+    r.svc = sb;
+    r.rep = &rep;
+    r.first = LG_OK;
+    rc = run_pass(&r);
+    report_add(live->rep, &rep);
+    if (rc != LG_OK)
+        lg_warn("reconcile.error", "the sandbox's pass stopped: %s (%s)", lg_strerror(rc),
+                lg_svc_chain_text(sb));
+    return rc;
+}
+
 lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
                                lg_reconcile_note_fn note, void *note_ctx)
 {
@@ -754,12 +794,15 @@ lg_err lg_service_reconcile_ex(lg_service *svc, lg_reconcile_report *report,
     if (lg_service_audit_drain(svc, &report->audit_rows) != LG_OK)
         lg_warn("reconcile.audit", "the audit spool stays for the next pass");
     rc = run_pass(&r);
-    if (lg_store_job_lease_release(svc->st, RECONCILE_JOB, r.owner) != LG_OK)
-        lg_warn("reconcile.lease", "the store's lease stays until it runs out");
-    close(fd);
     if (rc != LG_OK)
         lg_warn("reconcile.error", "reconcile stopped: %s (%s)", lg_strerror(rc),
                 lg_svc_chain_text(svc));
+    lg_err sb = rc == LG_ERR_BUSY ? LG_OK : sandbox_pass(&r);
+    if (rc == LG_OK)
+        rc = sb;
+    if (lg_store_job_lease_release(svc->st, RECONCILE_JOB, r.owner) != LG_OK)
+        lg_warn("reconcile.lease", "the store's lease stays until it runs out");
+    close(fd);
     lg_svc_count(svc, "lendgate_reconcile_runs_total",
                  rc == LG_OK ? "result=\"ok\"" : "result=\"error\"");
     return rc;

@@ -377,12 +377,17 @@ lg_err lg_service_repay(lg_service *svc, const lg_partner *p, const lg_repay_req
         memset(loan, 0, sizeof *loan);
     if (repayment)
         memset(repayment, 0, sizeof *repayment);
-    if (!svc || !p || !req || !loan || !repayment || !out || !svc->has_chain)
+    if (!svc || !p || !req || !loan || !repayment || !out)
+        return LG_ERR_INVALID;
+    lg_err rc = lg_svc_for_partner(&svc, p, out);
+    if (rc != LG_OK)
+        return rc;
+    if (!svc->has_chain)
         return LG_ERR_INVALID;
     int64_t deadline = lg_time_mono_ms() + (int64_t)svc->budget_ms;
     if (req->amount == 0)
         return lg_svc_fail(out, LG_ERR_INVALID, "repaymentAmount", "must be greater than zero");
-    lg_err rc = lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan);
+    rc = lg_store_loan_get(svc->st, p->id, req->partner_loan_id, loan);
     if (rc == LG_ERR_NOT_FOUND)
         return lg_svc_fail(out, LG_ERR_NOT_FOUND, "", "Loan not found");
     if (rc != LG_OK)
@@ -414,10 +419,15 @@ lg_err lg_service_deposit(lg_service *svc, const lg_partner *p, const char *tx_h
 {
     if (out)
         lg_svc_fail(out, LG_ERR_INTERNAL, "", "Internal error");
-    if (!svc || !p || !tx_hash || !deposit || !balance || !out || !svc->has_chain)
+    if (!svc || !p || !tx_hash || !deposit || !balance || !out)
         return LG_ERR_INVALID;
     *balance = 0;
-    lg_err rc = verify_transfer(svc, p, "txHash", tx_hash, deposit, out);
+    lg_err rc = lg_svc_for_partner(&svc, p, out);
+    if (rc != LG_OK)
+        return rc;
+    if (!svc->has_chain)
+        return LG_ERR_INVALID;
+    rc = verify_transfer(svc, p, "txHash", tx_hash, deposit, out);
     if (rc != LG_OK)
         return rc;
     lg_deposit seen;

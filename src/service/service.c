@@ -639,6 +639,7 @@ void lg_service_close(lg_service *svc)
 {
     if (!svc)
         return;
+    lg_svc_sandbox_close(svc);
     lg_privkey_free(svc->key);
     lg_signer_ctx_destroy(svc->signer);
     if (svc->owns_chain)
@@ -651,8 +652,10 @@ void lg_service_close(lg_service *svc)
     lg_svc_auth_free(svc);
     lg_svc_control_close(svc);
     free(svc->reads);
+    lg_config *own = svc->own_cfg;
     memset(svc, 0, sizeof *svc);
     free(svc);
+    lg_config_free(own);
 }
 
 lg_store *lg_service_store(lg_service *svc)

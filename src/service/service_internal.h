@@ -58,7 +58,24 @@ struct lg_service {
     int64_t chain_us;               /* time in chain calls since lg_service_chain_us reset it */
     char *ingest_buf;               /* the journal ingest's buffers (journal.c), or NULL */
     lg_api_log *ingest_rows;
+    /* The sandbox (sandbox.c): the service of [sandbox]'s chain, opened on first use
+     * (NULL until then, and in the sandbox's own service), with its configuration. */
+    struct lg_service *sandbox;
+    int64_t sandbox_retry_ms; /* monotonic: no open attempt before (after a failure) */
+    int is_sandbox;           /* this is a sandbox service: its store handle is too */
+    lg_config *own_cfg;       /* cfg, when this service owns it (a sandbox's) */
 };
+
+/* The sandbox's service of live (sandbox.c), opened now if it is not yet. Out: *out.
+ * Returns LG_OK, LG_ERR_CONFIG (no [sandbox] rpc_url, or live is a sandbox), LG_ERR_IO
+ * (it did not open: tried again after a pause). */
+lg_err lg_svc_sandbox(lg_service *live, lg_service **out);
+/* The service a call of partner p goes to: *svc itself for a live partner, its
+ * sandbox's for a sandbox twin. Returns LG_OK (*svc set), or LG_ERR_UNSUPPORTED with
+ * out filled (no sandbox here, or it is not open now). */
+lg_err lg_svc_for_partner(lg_service **svc, const lg_partner *p, lg_outcome *out);
+/* Closes live's sandbox service, if open. */
+void lg_svc_sandbox_close(lg_service *live);
 
 /* The control block (control.c). Without it (the file cannot be mapped) every call
  * looks its key up in the store and stores its audit row itself. */

@@ -240,7 +240,11 @@ struct json_object *lg_view_partner(const lg_partner *p)
     struct json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    lg_render_str(o, "partnerId", p->id);
+    char id[LG_ID_LEN];
+    int sandbox = lg_partner_public_id(p->id, id);
+    lg_render_str(o, "partnerId", id);
+    if (sandbox) /* a twin appears in its partner's audit history only */
+        lg_render_str(o, "environment", "sandbox");
     lg_render_str(o, "partnerName", p->name);
     lg_render_str(o, "apiKeyPrefix", p->key_prefix);
     lg_render_str(o, "status", lg_partner_status_name(p->status));
@@ -303,7 +307,10 @@ struct json_object *lg_view_stats(const lg_partner *p, const lg_partner_stats *s
         json_object_put(life);
         return NULL;
     }
-    lg_render_str(o, "partnerId", p->id);
+    char id[LG_ID_LEN];
+    int sandbox = lg_partner_public_id(p->id, id);
+    lg_render_str(o, "partnerId", id);
+    lg_render_str(o, "environment", sandbox ? "sandbox" : "live");
     lg_render_str(o, "partnerName", p->name);
     lg_render_str(o, "tier", lg_tier_name(p->tier));
     lg_render_str(o, "status", lg_partner_status_name(p->status));

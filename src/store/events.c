@@ -54,10 +54,18 @@ static lg_err finish(json_object *o, int failed, char *buf, size_t len)
     return rc;
 }
 
+/* The partner id as the partner knows it: a sandbox twin's events name the partner
+ * (the envelope says which environment, webhook/body.c). */
+static int add_partner(json_object *o, const char *id)
+{
+    char pub[LG_ID_LEN];
+    lg_partner_public_id(id, pub);
+    return add_str(o, "partnerId", pub);
+}
+
 static int fill_loan(json_object *o, const lg_loan *loan, uint64_t amount, const char *tx_hash)
 {
-    return add_str(o, "partnerId", loan->partner_id) ||
-           add_str(o, "partnerLoanId", loan->partner_loan_id) ||
+    return add_partner(o, loan->partner_id) || add_str(o, "partnerLoanId", loan->partner_loan_id) ||
            add_str(o, "internalLoanId", loan->id) || add_str(o, "userWallet", loan->user_wallet) ||
            add_str(o, "oaidTokenId", loan->oaid) || add_u64(o, "amount", amount) ||
            add_u64(o, "borrowedAmount", loan->amount) || add_u64(o, "platformFee", loan->fee) ||
@@ -91,7 +99,7 @@ lg_err lg_event_partner_json(const lg_partner *p, const char *key_prefix, int64_
     json_object *o = json_object_new_object();
     if (!o)
         return LG_ERR_NOMEM;
-    int failed = add_str(o, "partnerId", p->id) || add_str(o, "partnerName", p->name) ||
+    int failed = add_partner(o, p->id) || add_str(o, "partnerName", p->name) ||
                  add_str(o, "status", lg_partner_status_name(p->status));
     if (!failed && key_prefix)
         failed = add_str(o, "keyPrefix", key_prefix) ||
@@ -110,7 +118,7 @@ lg_err lg_event_limit_json(const lg_partner *p, const char *limit_type, uint64_t
     json_object *o = json_object_new_object();
     if (!o)
         return LG_ERR_NOMEM;
-    int failed = add_str(o, "partnerId", p->id) || add_str(o, "limitType", limit_type) ||
+    int failed = add_partner(o, p->id) || add_str(o, "limitType", limit_type) ||
                  add_u64(o, "limit", limit) || add_u64(o, "used", used) ||
                  add_u64(o, "thresholdBps", ratio_bps) || (day && add_str(o, "day", day));
     if (!failed && add_time(o, "timestamp", at_ms))

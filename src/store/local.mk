@@ -14,12 +14,13 @@ noinst_HEADERS += include/lendgate/store.h include/lendgate/store_backend.h \
 # Migrations become C string literals in the build directory.
 LG_SQL_MIGRATIONS = sql/001_init.sql sql/002_partner_balance.sql sql/003_loan_contract.sql \
 	sql/004_leases.sql sql/005_job_leases.sql sql/006_audit_spool.sql \
-	sql/007_webhooks.sql sql/008_audit_journal.sql sql/009_repay_idempotency.sql
+	sql/007_webhooks.sql sql/008_audit_journal.sql sql/009_repay_idempotency.sql \
+	sql/010_sandbox.sql
 LG_SQL_MIGRATION_PATHS = $(srcdir)/sql/001_init.sql $(srcdir)/sql/002_partner_balance.sql \
 	$(srcdir)/sql/003_loan_contract.sql $(srcdir)/sql/004_leases.sql \
 	$(srcdir)/sql/005_job_leases.sql $(srcdir)/sql/006_audit_spool.sql \
 	$(srcdir)/sql/007_webhooks.sql $(srcdir)/sql/008_audit_journal.sql \
-	$(srcdir)/sql/009_repay_idempotency.sql
+	$(srcdir)/sql/009_repay_idempotency.sql $(srcdir)/sql/010_sandbox.sql
 nodist_liblendgate_a_SOURCES = src/store/sql_embedded.c
 BUILT_SOURCES += src/store/sql_embedded.c
 CLEANFILES += src/store/sql_embedded.c

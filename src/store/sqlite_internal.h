@@ -43,6 +43,8 @@ enum lg_sq_slot {
     LG_SQ_PARTNER_INSERT,
     LG_SQ_PARTNER_GET,
     LG_SQ_PARTNER_UPDATE,
+    LG_SQ_PARTNER_MIRROR,
+    LG_SQ_PARTNER_TWIN,
     LG_SQ_PARTNER_MONEY_SET,
     LG_SQ_KEY_INSERT,
     LG_SQ_KEY_BY_HASH,
@@ -261,10 +263,16 @@ typedef struct lg_sq_arg {
 
 /* A filtered, paged list: "SELECT cols FROM table [WHERE conds of present args]
  * order LIMIT ? OFFSET ?", and the COUNT(*) over the same conditions. */
+/* The chain-side lists' condition: the row's partner is a sandbox twin exactly when the
+ * handle works on the sandbox chain (param is bound to h->base.sandbox). */
+#define LG_SQ_IN_SCOPE(param)                                                                      \
+    "partner_id IN (SELECT id FROM partners WHERE (live_id IS NOT NULL) = " param ")"
+
 typedef struct lg_sq_list {
     int slot;
     const char *cols;
     const char *table;
+    const char *where; /* a condition every row listed meets, or NULL */
     const char *order;
     const char *conds[LG_SQ_MAX_CONDS]; /* "partner_id = ?", one per arg */
     size_t nconds;
@@ -286,9 +294,10 @@ lg_err lg_sq_list_run(lg_sqlite *h, const lg_sq_list *def, const lg_sq_arg *args
       "outstanding," t "total_borrowed," t "total_repaid," t "total_fees," t "created_at_ms," t    \
       "updated_at_ms," t "deposited," t "balance_used," t "contact_wallet," t "public_key," t      \
       "kyc_verified," t "contract_signed," t "created_by," t "webhook_secret_prev," t              \
-      "webhook_secret_prev_until_ms," t "webhook_disabled_at_ms," t "webhook_disabled_reason"
+      "webhook_secret_prev_until_ms," t "webhook_disabled_at_ms," t "webhook_disabled_reason," t   \
+      "live_id"
 #define LG_SQ_PARTNER_SELECT "SELECT " LG_SQ_PARTNER_COLS("") " FROM partners"
-#define LG_SQ_PARTNER_NCOLS  33
+#define LG_SQ_PARTNER_NCOLS  34
 #define LG_SQ_KEY_COLS(t)                                                                          \
     t "id," t "partner_id," t "key_hash," t "prefix," t "env," t "created_at_ms," t                \
       "expires_at_ms," t "revoked_at_ms," t "last_used_at_ms"
@@ -449,6 +458,10 @@ lg_err lg_sq_new_id(char *buf);
 /* ------------------------------------------------------------ operations */
 
 lg_err lg_sqlite_partner_get(lg_store *st, const char *id, lg_partner *out);
+lg_err lg_sqlite_partner_sandbox(lg_store *st, const char *live_id, int create, lg_partner *out);
+/* The sandbox twin of live partner live_id, made now when it has none (in the caller's
+ * transaction). Out: *out. */
+lg_err lg_sq_partner_twin(lg_sqlite *h, const char *live_id, int create, lg_partner *out);
 lg_err lg_sqlite_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
                               size_t *n, uint64_t *total);
 lg_err lg_sqlite_partner_get_by_prefix(lg_store *st, const char *key_prefix, lg_partner *out);

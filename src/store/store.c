@@ -201,6 +201,15 @@ lg_err lg_store_partner_get(lg_store *st, const char *id, lg_partner *out)
     return DISPATCH(st, partner_get, id, out);
 }
 
+lg_err lg_store_partner_sandbox(lg_store *st, const char *live_id, int create, lg_partner *out)
+{
+    if (!st || !key_ok(live_id, LG_ID_LEN) || !out)
+        return LG_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    return create ? WRITE(st, partner_sandbox, live_id, 1, out)
+                  : DISPATCH(st, partner_sandbox, live_id, 0, out);
+}
+
 lg_err lg_store_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
                              size_t *n, uint64_t *total)
 {
@@ -804,6 +813,12 @@ lg_err lg_store_ping(lg_store *st)
         return LG_ERR_INVALID;
     lg_err rc = WRITE(st, ping, &version);
     return rc == LG_OK && version == 0 ? LG_ERR_SCHEMA : rc;
+}
+
+void lg_store_set_sandbox(lg_store *st, int on)
+{
+    if (st)
+        st->sandbox = on != 0;
 }
 
 lg_err lg_store_set_limit_warn(lg_store *st, uint32_t ratio_bps)

@@ -395,6 +395,7 @@ const lg_store_backend lg_store_sqlite_backend = {
     .migrate = backend_migrate,
     .schema_version = backend_schema_version,
     .partner_get = lg_sqlite_partner_get,
+    .partner_sandbox = lg_sqlite_partner_sandbox,
     .partner_list = lg_sqlite_partner_list,
     .partner_by_key = lg_sqlite_partner_by_key,
     .key_touch = lg_sqlite_key_touch,

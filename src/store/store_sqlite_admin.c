@@ -68,7 +68,8 @@ lg_err lg_sqlite_partner_count(lg_store *st, uint64_t *count)
 {
     lg_sqlite *h = lg_sq_handle(st);
     sqlite3_stmt *s;
-    lg_err rc = lg_sq_prepare(h, LG_SQ_PARTNER_COUNT, "SELECT COUNT(*) FROM partners", &s);
+    lg_err rc = lg_sq_prepare(h, LG_SQ_PARTNER_COUNT,
+                              "SELECT COUNT(*) FROM partners WHERE live_id IS NULL", &s);
     if (rc != LG_OK)
         return rc;
     rc = lg_sq_step_row(h, s, "partner count");
@@ -80,13 +81,19 @@ lg_err lg_sqlite_partner_count(lg_store *st, uint64_t *count)
 
 /* ------------------------------------------------------------ onboarding */
 
-/* Creates p with key (bound to p->id) and reads the stored row back into *after. */
+/* Creates p with key (bound to p->id, or to p's sandbox twin for a sandbox key: a
+ * partner may start in the sandbox) and reads the stored row back into *after. */
 static lg_err partner_onboard_in(lg_sqlite *h, const lg_partner *p, const lg_api_key *key,
                                  int64_t *key_id, lg_partner *after)
 {
     lg_api_key k = *key;
+    lg_partner row = *p, twin;
+    row.live_id[0] = '\0';
     LG_SQ_SET(k.partner_id, p->id);
-    lg_err rc = lg_sq_partner_insert(h, p);
+    lg_err rc = lg_sq_partner_insert(h, &row);
+    if (rc == LG_OK && strcmp(k.env, "sandbox") == 0 &&
+        (rc = lg_sq_partner_twin(h, p->id, 1, &twin)) == LG_OK)
+        LG_SQ_SET(k.partner_id, twin.id);
     if (rc == LG_OK)
         rc = lg_sq_key_insert(h, &k, key_id);
     if (rc == LG_OK)

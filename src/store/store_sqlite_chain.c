@@ -21,11 +21,11 @@ lg_err lg_sqlite_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out)
     if (rc != LG_OK)
         return rc;
     rc = lg_sq_prepare(h, LG_SQ_TX_INSERT,
-                       "INSERT INTO chain_txs (" LG_SQ_TX_COLS ") VALUES "
-                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                       "INSERT INTO chain_txs (" LG_SQ_TX_COLS ",sandbox) VALUES "
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
                        &s);
     if (rc == LG_OK) {
-        if (lg_sq_bind_chain_tx(s, &row))
+        if (lg_sq_bind_chain_tx(s, &row) || lg_sq_bind_i64(s, 13, h->base.sandbox))
             rc = lg_sq_bind_failed(h, "tx record");
         else if ((rc = lg_sq_step_done(h, s, "tx record")) == LG_OK)
             *id_out = sqlite3_last_insert_rowid(h->db);
@@ -129,10 +129,11 @@ lg_err lg_sqlite_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **i
     if (limit == 0)
         return LG_OK;
     lg_err rc =
-        lg_sq_prepare(h, LG_SQ_TX_UNSETTLED, TX_SELECT " WHERE state = 0 ORDER BY id LIMIT ?1", &s);
+        lg_sq_prepare(h, LG_SQ_TX_UNSETTLED,
+                      TX_SELECT " WHERE state = 0 AND sandbox = ?2 ORDER BY id LIMIT ?1", &s);
     if (rc != LG_OK)
         return rc;
-    if (lg_sq_bind_i64(s, 1, limit))
+    if (lg_sq_bind_i64(s, 1, limit) || lg_sq_bind_i64(s, 2, h->base.sandbox))
         rc = lg_sq_bind_failed(h, "tx unsettled");
     else
         rc =

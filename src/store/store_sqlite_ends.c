@@ -24,13 +24,13 @@ static lg_err position_loans(lg_sqlite *h, const char *wallet, const char *oaid,
     lg_err rc = lg_sq_prepare(h, LG_SQ_END_POSITION_LOANS,
                               LOAN_SELECT " WHERE user_wallet = ?1 AND oaid = ?2 "
                                           "AND (?3 IS NULL OR position_id = ?3) "
-                                          "AND status IN (0, 1, 2, 5) "
-                                          "ORDER BY created_at_ms, rowid",
+                                          "AND status IN (0, 1, 2, 5) AND " LG_SQ_IN_SCOPE(
+                                              "?4") " ORDER BY created_at_ms, rowid",
                               &s);
     if (rc != LG_OK)
         return rc;
     if (lg_sq_bind_text(s, 1, wallet) || lg_sq_bind_text(s, 2, oaid) ||
-        lg_sq_bind_opt_text(s, 3, position_id))
+        lg_sq_bind_opt_text(s, 3, position_id) || lg_sq_bind_i64(s, 4, h->base.sandbox))
         rc = lg_sq_bind_failed(h, "position loans");
     else
         rc = lg_sq_collect(h, s, sizeof(lg_loan), lg_sq_read_loan, SIZE_MAX, (void **)items, n);
@@ -77,12 +77,12 @@ static lg_err position_close(lg_sqlite *h, const char *wallet, const char *oaid)
     sqlite3_stmt *s;
     lg_err rc = lg_sq_prepare(h, LG_SQ_END_POSITION_CLOSE,
                               "UPDATE solvency_positions SET active = 0, usdc_borrowed = '0', "
-                              "updated_at_ms = ?3 WHERE wallet = ?1 AND oaid = ?2",
+                              "updated_at_ms = ?3 WHERE wallet = ?1 AND oaid = ?2 AND sandbox = ?4",
                               &s);
     if (rc != LG_OK)
         return rc;
     if (lg_sq_bind_text(s, 1, wallet) || lg_sq_bind_text(s, 2, oaid) ||
-        lg_sq_bind_i64(s, 3, lg_time_now_ms()))
+        lg_sq_bind_i64(s, 3, lg_time_now_ms()) || lg_sq_bind_i64(s, 4, h->base.sandbox))
         rc = lg_sq_bind_failed(h, "position close");
     else
         rc = lg_sq_step_done(h, s, "position close");
@@ -169,13 +169,15 @@ lg_err lg_sqlite_loan_list_overdue(lg_store *st, int64_t before_ms, uint32_t lim
     sqlite3_stmt *s;
     if (limit == 0)
         return LG_OK;
-    lg_err rc = lg_sq_prepare(h, LG_SQ_END_OVERDUE,
-                              LOAN_SELECT " WHERE status = 2 AND created_at_ms < ?1 "
-                                          "ORDER BY created_at_ms, rowid LIMIT ?2",
-                              &s);
+    lg_err rc =
+        lg_sq_prepare(h, LG_SQ_END_OVERDUE,
+                      LOAN_SELECT " WHERE status = 2 AND created_at_ms < ?1 AND " LG_SQ_IN_SCOPE(
+                          "?3") " ORDER BY created_at_ms, rowid LIMIT ?2",
+                      &s);
     if (rc != LG_OK)
         return rc;
-    if (lg_sq_bind_i64(s, 1, before_ms) || lg_sq_bind_i64(s, 2, limit))
+    if (lg_sq_bind_i64(s, 1, before_ms) || lg_sq_bind_i64(s, 2, limit) ||
+        lg_sq_bind_i64(s, 3, h->base.sandbox))
         rc = lg_sq_bind_failed(h, "loan overdue");
     else
         rc = lg_sq_collect(h, s, sizeof(lg_loan), lg_sq_read_loan, limit, (void **)items, n);

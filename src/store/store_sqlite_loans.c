@@ -311,12 +311,12 @@ lg_err lg_sqlite_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **ite
     if (limit == 0)
         return LG_OK;
     lg_err rc = lg_sq_prepare(h, LG_SQ_LOAN_UNSETTLED,
-                              LOAN_SELECT " WHERE status IN (0, 1) "
-                                          "ORDER BY created_at_ms, rowid LIMIT ?1",
+                              LOAN_SELECT " WHERE status IN (0, 1) AND " LG_SQ_IN_SCOPE(
+                                  "?2") " ORDER BY created_at_ms, rowid LIMIT ?1",
                               &s);
     if (rc != LG_OK)
         return rc;
-    if (lg_sq_bind_i64(s, 1, limit))
+    if (lg_sq_bind_i64(s, 1, limit) || lg_sq_bind_i64(s, 2, h->base.sandbox))
         rc = lg_sq_bind_failed(h, "loan unsettled");
     else
         rc = lg_sq_collect(h, s, sizeof(lg_loan), lg_sq_read_loan, limit, (void **)items, n);

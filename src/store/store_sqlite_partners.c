@@ -45,11 +45,12 @@ lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p)
                       "INSERT INTO partners (" LG_SQ_PARTNER_COLS(
                           "") ") VALUES "
                               "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
-                              "?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33)",
+                              "?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34)",
                       &s);
     if (rc != LG_OK)
         return rc;
-    if (lg_sq_bind_partner(s, &row) || lg_sq_bind_u64(s, 23, 0) || lg_sq_bind_u64(s, 24, 0))
+    if (lg_sq_bind_partner(s, &row) || lg_sq_bind_u64(s, 23, 0) || lg_sq_bind_u64(s, 24, 0) ||
+        lg_sq_bind_opt_text(s, 34, row.live_id))
         rc = lg_sq_bind_failed(h, "partner insert");
     else
         rc = lg_sq_step_done(h, s, "partner insert");
@@ -60,6 +61,78 @@ lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p)
 lg_err lg_sqlite_partner_get(lg_store *st, const char *id, lg_partner *out)
 {
     return lg_sq_partner_read(lg_sq_handle(st), id, out);
+}
+
+/* ------------------------------------------------------------ sandbox twins */
+
+/* A twin is made from its live partner: its settings, names of its own, no money. */
+static lg_err twin_insert(lg_sqlite *h, const lg_partner *live)
+{
+    lg_partner twin = *live;
+    int a = snprintf(twin.id, sizeof twin.id, "%s" LG_SANDBOX_SUFFIX, live->id);
+    int b =
+        snprintf(twin.key_prefix, sizeof twin.key_prefix, "%s" LG_SANDBOX_SUFFIX, live->key_prefix);
+    if (a < 0 || (size_t)a >= sizeof twin.id || b < 0 || (size_t)b >= sizeof twin.key_prefix)
+        return LG_ERR_INVALID;
+    LG_SQ_SET(twin.live_id, live->id);
+    twin.deposited = twin.balance_used = 0;
+    return lg_sq_partner_insert(h, &twin);
+}
+
+lg_err lg_sq_partner_twin(lg_sqlite *h, const char *live_id, int create, lg_partner *out)
+{
+    lg_partner live;
+    lg_err rc = lg_sq_partner_read(h, live_id, &live);
+    if (rc != LG_OK)
+        return rc;
+    if (live.live_id[0])
+        return LG_ERR_INVALID;
+    rc = lg_sq_partner_read_by(h, LG_SQ_PARTNER_TWIN, LG_SQ_PARTNER_SELECT " WHERE live_id = ?1",
+                               live_id, "partner sandbox", out);
+    if (rc == LG_ERR_NOT_FOUND && create && (rc = twin_insert(h, &live)) == LG_OK)
+        rc =
+            lg_sq_partner_read_by(h, LG_SQ_PARTNER_TWIN, LG_SQ_PARTNER_SELECT " WHERE live_id = ?1",
+                                  live_id, "partner sandbox", out);
+    return rc;
+}
+
+lg_err lg_sqlite_partner_sandbox(lg_store *st, const char *live_id, int create, lg_partner *out)
+{
+    lg_sqlite *h = lg_sq_handle(st);
+    if (!create)
+        return lg_sq_partner_twin(h, live_id, 0, out);
+    lg_err rc = lg_sq_begin(h);
+    if (rc != LG_OK)
+        return rc;
+    return lg_sq_end(h, lg_sq_partner_twin(h, live_id, 1, out));
+}
+
+/* The live partner id's settings, copied onto its twin (if it has one). */
+static lg_err twin_mirror(lg_sqlite *h, const char *id)
+{
+    sqlite3_stmt *s;
+    lg_err rc = lg_sq_prepare(
+        h, LG_SQ_PARTNER_MIRROR,
+        "UPDATE partners SET (name, status, tier, daily_limit, total_limit, fee_bps, "
+        "settlement_address, webhook_url, webhook_secret, contact_email, rate_limit_rpm, "
+        "signing_required, signing_secret, ip_allowlist, contact_wallet, public_key, "
+        "kyc_verified, contract_signed, webhook_secret_prev, webhook_secret_prev_until_ms, "
+        "webhook_disabled_at_ms, webhook_disabled_reason, updated_at_ms) = "
+        "(SELECT name, status, tier, daily_limit, total_limit, fee_bps, settlement_address, "
+        "webhook_url, webhook_secret, contact_email, rate_limit_rpm, signing_required, "
+        "signing_secret, ip_allowlist, contact_wallet, public_key, kyc_verified, "
+        "contract_signed, webhook_secret_prev, webhook_secret_prev_until_ms, "
+        "webhook_disabled_at_ms, webhook_disabled_reason, updated_at_ms FROM partners "
+        "WHERE id = ?1) WHERE live_id = ?1",
+        &s);
+    if (rc != LG_OK)
+        return rc;
+    if (lg_sq_bind_text(s, 1, id))
+        rc = lg_sq_bind_failed(h, "partner mirror");
+    else
+        rc = lg_sq_step_done(h, s, "partner mirror");
+    lg_sq_done(s);
+    return rc;
 }
 
 #define COPY_FIELD(dst, src, f) memcpy((dst)->f, (src)->f, sizeof((dst)->f))
@@ -135,7 +208,7 @@ lg_err lg_sq_partner_write(lg_sqlite *h, const lg_partner *p)
     else
         rc = lg_sq_step_done(h, s, "partner update");
     lg_sq_done(s);
-    return rc;
+    return rc == LG_OK && !p->live_id[0] ? twin_mirror(h, p->id) : rc;
 }
 
 lg_err lg_sq_partner_update_in(lg_sqlite *h, const lg_partner *p, unsigned mask, lg_partner *before,
@@ -154,6 +227,7 @@ static const lg_sq_list partner_list_def = {
     .slot = LG_SQL_PARTNERS,
     .cols = LG_SQ_PARTNER_COLS(""),
     .table = "partners",
+    .where = "live_id IS NULL",
     .order = " ORDER BY created_at_ms, id",
     .conds = {"status = ?", "tier = ?"},
     .nconds = 2,

@@ -433,12 +433,12 @@ lg_err lg_sqlite_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment *
     if (limit == 0)
         return LG_OK;
     lg_err rc = lg_sq_prepare(h, LG_SQ_REPAY_PENDING,
-                              REPAY_SELECT " WHERE status = 0 ORDER BY created_at_ms, rowid "
-                                           "LIMIT ?1",
+                              REPAY_SELECT " WHERE status = 0 AND " LG_SQ_IN_SCOPE(
+                                  "?2") " ORDER BY created_at_ms, rowid LIMIT ?1",
                               &s);
     if (rc != LG_OK)
         return rc;
-    if (lg_sq_bind_i64(s, 1, limit))
+    if (lg_sq_bind_i64(s, 1, limit) || lg_sq_bind_i64(s, 2, h->base.sandbox))
         rc = lg_sq_bind_failed(h, "repayment pending");
     else
         rc = lg_sq_collect(h, s, sizeof(lg_repayment), lg_sq_read_repayment, limit, (void **)items,

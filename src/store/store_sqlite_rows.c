@@ -45,6 +45,7 @@ void lg_sq_read_partner(sqlite3_stmt *s, int c, void *out)
     p->webhook_secret_prev_until_ms = I64();
     p->webhook_disabled_at_ms = I64();
     TEXT(p->webhook_disabled_reason);
+    TEXT(p->live_id);
 }
 
 int lg_sq_bind_partner(sqlite3_stmt *s, const lg_partner *p)

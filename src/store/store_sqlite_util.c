@@ -323,6 +323,10 @@ static int list_sql(const lg_sq_list *def, unsigned mask, int rows, char *buf, s
 {
     int off = snprintf(buf, len, "SELECT %s FROM %s", rows ? def->cols : "COUNT(*)", def->table);
     const char *glue = " WHERE ";
+    if (def->where && off > 0 && (size_t)off < len) {
+        off += snprintf(buf + off, len - (size_t)off, " WHERE %s", def->where);
+        glue = " AND ";
+    }
     for (size_t i = 0; i < def->nconds && off > 0 && (size_t)off < len; i++) {
         if (mask & (1u << i)) {
             off += snprintf(buf + off, len - (size_t)off, "%s%s", glue, def->conds[i]);

@@ -11,8 +11,8 @@
 
 /* Keys the envelope owns: a data key of the same name is not repeated at the top,
  * so the body never has a duplicate key (the data keeps its own under "data"). */
-static const char *const envelope_keys[] = {"id",       "type",      "event", "timestamp",
-                                            "sequence", "partnerId", "data"};
+static const char *const envelope_keys[] = {"id",       "type",      "event",       "timestamp",
+                                            "sequence", "partnerId", "environment", "data"};
 
 static int is_envelope_key(const char *key)
 {
@@ -61,15 +61,18 @@ static lg_err parse_object(const char *payload, size_t len, json_object **out)
  * the event's time cannot be written. */
 static int add_envelope(json_object *o, const lg_event *e)
 {
-    char ts[LG_RFC3339_LEN];
+    char ts[LG_RFC3339_LEN], id[LG_ID_LEN];
     if (lg_time_format_rfc3339(e->created_at_ms, ts, sizeof ts) != LG_OK)
         return 2;
+    /* A sandbox twin's events name the partner, and say they are the sandbox's. */
+    int sandbox = lg_partner_public_id(e->partner_id, id);
     return add(o, "id", json_object_new_string(e->event_id)) ||
            add(o, "type", json_object_new_string(e->type)) ||
            add(o, "event", json_object_new_string(e->type)) ||
            add(o, "timestamp", json_object_new_string(ts)) ||
            add(o, "sequence", json_object_new_uint64(e->seq)) ||
-           add(o, "partnerId", json_object_new_string(e->partner_id));
+           add(o, "partnerId", json_object_new_string(id)) ||
+           add(o, "environment", json_object_new_string(sandbox ? "sandbox" : "live"));
 }
 
 /* The data's own keys (envelope keys skipped), then "data" itself, which o takes. */

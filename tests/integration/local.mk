@@ -25,6 +25,10 @@ EXTRA_DIST += tests/integration/http_load.sh tests/integration/load_driver.py
 TESTS += tests/integration/http_socket_activation.sh
 EXTRA_DIST += tests/integration/http_socket_activation.sh
 
+# The sandbox: live and sandbox keys of one partner, each on its own devnet.
+TESTS += tests/integration/sandbox.sh
+EXTRA_DIST += tests/integration/sandbox.sh
+
 # The borrow and repay pipelines and crash safety through both web servers, on the devnet.
 TESTS += tests/integration/http_pipeline.sh tests/integration/http_crash.sh \
 	tests/integration/http_crashpoints.sh tests/integration/http_faults.sh \

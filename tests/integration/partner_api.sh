@@ -21,6 +21,12 @@
 #                      a borrow left running in the background; whether its loan has
 #                      a persisted transaction yet
 # reconcile_quick      lendgatectl reconcile for requests known to be over
+# pa_sandbox_up        a second devnet, chain 31338, for the sandbox: $sb_rpc $sb_dep,
+#                      its $sb_usdc $sb_vault $sb_oaid_contract $sb_platform, user 0's
+#                      $sb_wallet0 $sb_oaid0 $sb_pos0, $sb_settle0; its key in
+#                      $T/sandbox.key
+# pa_sandbox_conf      the [sandbox] section for it, added to $T/lendgate.conf
+# sb_chain ARGS...     chain.py on the sandbox's node
 
 # The interpreter itself rather than whatever wrapper (a version manager's shim)
 # `python3` names: the tests call it a few hundred times, webserver.sh's helpers too.
@@ -93,6 +99,42 @@ level = warn
 CONF
     check "$1: lendgatectl init" "$ctl" --config "$T/lendgate.conf" init
 }
+
+pa_sandbox_up() {
+    local out
+    at_exit "'$lg_devnet_dir/down.sh' --state-dir '$T/sandbox-devnet' >/dev/null 2>&1"
+    if ! out=$("$lg_devnet_dir/up.sh" --state-dir "$T/sandbox-devnet" --chain-id 31338 \
+        2>"$T/sandbox-up.log"); then
+        fail "the sandbox's devnet starts" "$(tail -n 5 "$T/sandbox-up.log")"
+        finish
+    fi
+    sb_rpc=$(printf '%s\n' "$out" | sed -n 's/^RPC_URL=//p')
+    sb_dep=$(printf '%s\n' "$out" | sed -n 's/^DEPLOYMENT=//p')
+    eval "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("sb_usdc=%s sb_vault=%s sb_oaid_contract=%s sb_platform=%s" % (d["contracts"]["usdc"],
+      d["contracts"]["vault"], d["contracts"]["oaid"], d["platform"]["address"]))
+u = d["users"][0]
+print("sb_wallet0=%s sb_oaid0=%s sb_pos0=%s sb_settle0=%s" % (u["address"], u["oaid"],
+      u["positionId"], d["settlement"][0]["address"]))' "$sb_dep")"
+    install -m 600 "$(printf '%s\n' "$out" | sed -n 's/^PLATFORM_KEY=//p')" "$T/sandbox.key"
+    pass "the sandbox's devnet starts ($sb_rpc, chain $(printf '%s\n' "$out" | sed -n 's/^CHAIN_ID=//p'))"
+}
+
+pa_sandbox_conf() {
+    cat >>"$T/lendgate.conf" <<CONF
+[sandbox]
+rpc_url = $sb_rpc
+chain_id = 31338
+oaid_address = $sb_oaid_contract
+vault_address = $sb_vault
+usdc_address = $sb_usdc
+platform_key_file = $T/sandbox.key
+CONF
+}
+
+sb_chain() { LG_RPC_URL=$sb_rpc python3 "$chain" "$@"; }
 
 pay() {
     local from="settle$2"

@@ -3,7 +3,8 @@
 # onboarding a partner with lendgatectl and the admin API) and then those of
 # docs/partner-guide.md (a partner's curl and SDK examples) are extracted by
 # doc_blocks.py and run, in order, each file in one bash session, against a real stack:
-# the devnet, lighttpd with its pool of lendgate.fcgi responders, a SQLite store, the
+# the devnet and the sandbox's (the guide's partner has a sandbox key, so its chain is
+# the second one), lighttpd with its pool of lendgate.fcgi responders, a SQLite store, the
 # operator's `lendgatectl reconcile --watch` and, once the guide's webhook receiver
 # listens, `lendgatectl dispatch --watch`. A block that exits non-zero is a FAIL naming
 # its file and line, with its output. Blocks run where a reader's application would:
@@ -13,7 +14,7 @@
 # What a reader sets by hand, the session is given in the environment: LENDGATE_URL,
 # LENDGATE_KEY (a partner made here with lendgatectl), USER_WALLET and OAID (a seeded
 # borrower), LENDGATE_WEBHOOK_SECRET and WEBHOOK_PORT (the guide's receiver), RPC_URL,
-# USDC_ADDRESS, PLATFORM_WALLET and SETTLEMENT_KEY (the devnet's); for onboarding
+# USDC_ADDRESS, PLATFORM_WALLET and SETTLEMENT_KEY (the sandbox devnet's); for onboarding
 # LENDGATE_CONFIG, ADMIN_URL, ADMIN_AUTH, SETTLEMENT_ADDRESS and WEBHOOK_URL (a receiver
 # here). The tags of doc_blocks.py that need the stack are done here (guide_* hooks):
 #   pending   the chain holds its blocks back while the block runs, until the borrow in
@@ -84,8 +85,12 @@ pass "the SDK builds, packs and installs into an empty project"
 
 # ---- the stack ---------------------------------------------------------------------
 pa_start "partner guide"
+# The guide's partner starts in the sandbox, as the onboarding has it: its key acts on
+# the sandbox's devnet, so the guide's chain is that one.
+pa_sandbox_up
 ln -s "$lg_devnet_dir/node_modules/ethers" "$app/node_modules/ethers"
 pa_store "guide"
+pa_sandbox_conf
 # A borrow the chain has not mined answers 202 after 5 s rather than 20.
 sed -i 's|^request_budget_ms = .*|request_budget_ms = 5000|' "$T/lendgate.conf"
 cat >>"$T/lendgate.conf" <<CONF
@@ -110,18 +115,19 @@ rx_pid=$!
 at_exit "kill $rx_pid 2>/dev/null"
 wait_for 20 test -s "$T/rx.port" || { fail "webhook receiver starts" "$(cat "$T/rx.err")"; finish; }
 
-settlement_key=$(jq -r '.settlement[0].privateKey' "$LG_DEPLOYMENT")
+settlement_key=$(jq -r '.settlement[0].privateKey' "$sb_dep")
 export PATH="$LG_TOP_BUILDDIR:$PATH" LENDGATE_CONFIG="$T/lendgate.conf"
 export GUIDE_APP=$app GUIDE_HOOKS="$T/hooks.sh"
-export LENDGATE_URL=$LG_BASE_URL USER_WALLET=$wallet0 OAID=$oaid0
-export RPC_URL=$LG_RPC_URL USDC_ADDRESS=$usdc PLATFORM_WALLET=$platform SETTLEMENT_KEY=$settlement_key
+export LENDGATE_URL=$LG_BASE_URL USER_WALLET=$sb_wallet0 OAID=$sb_oaid0
+export RPC_URL=$sb_rpc USDC_ADDRESS=$sb_usdc PLATFORM_WALLET=$sb_platform SETTLEMENT_KEY=$settlement_key
 
 # The hooks doc_blocks.py's script calls, with this test's values written in.
 cat >"$GUIDE_HOOKS" <<HOOKS
 db='$db' chain='$chain' admin='root-admin:$ws_admin_pw' base='$LG_BASE_URL' conf='$T/lendgate.conf'
+sb_rpc='$sb_rpc'
 HOOKS
 cat >>"$GUIDE_HOOKS" <<'HOOKS'
-guide_rpc() { python3 "$chain" rpc "$@" >/dev/null; }
+guide_rpc() { LG_RPC_URL=$sb_rpc python3 "$chain" rpc "$@" >/dev/null; }
 guide_pending_events() { sqlite3 -readonly "$db" "select count(*) from webhook_outbox where event_type = 'loan.pending'"; }
 guide_begin() {
     echo "$1" >"$GUIDE_OUT/current"
@@ -250,7 +256,7 @@ at_exit "kill $reconcile_pid 2>/dev/null"
 at_exit 'kill $(cat "$T/out-partner-guide/dispatch.pid" 2>/dev/null) 2>/dev/null'
 
 export WEBHOOK_PORT=$(ws_free_port)
-if ! lendgatectl partner create --name "Guide Lending" --prefix guide --settlement "$settle0" \
+if ! lendgatectl partner create --name "Guide Lending" --prefix guide --settlement "$sb_settle0" \
     --tier PREMIUM --fee-bps 50 --env sandbox --webhook-url "http://127.0.0.1:$WEBHOOK_PORT/lendgate/webhooks" \
     --json >"$T/partner.json" 2>"$T/partner.err"; then
     fail "lendgatectl partner create (the guide's partner)" "$(cat "$T/partner.err")"

@@ -2320,6 +2320,142 @@ static void test_job_leases(void)
                LG_ERR_INVALID);
 }
 
+/* ------------------------------------------------------------ the sandbox */
+
+/* The live partner and its sandbox twin, made with a fresh handle st. */
+static void add_twins(lg_store *st, lg_partner *p, lg_partner *twin)
+{
+    add_partner(st, p, "acme", 3000, 5000, 150);
+    REQUIRE_ERR(lg_store_partner_sandbox(st, p->id, 1, twin), LG_OK);
+}
+
+static void test_sandbox_twin(void)
+{
+    lg_store *st = start();
+    lg_partner p, twin, again;
+    uint64_t count = 0;
+    add_partner(st, &p, "acme", 3000, 5000, 150);
+    EXPECT_ERR(lg_store_partner_sandbox(st, p.id, 0, &twin), LG_ERR_NOT_FOUND);
+    EXPECT_ERR(lg_store_partner_sandbox(st, "partner_nobody_001", 1, &twin), LG_ERR_NOT_FOUND);
+    REQUIRE_ERR(lg_store_partner_sandbox(st, p.id, 1, &twin), LG_OK);
+    EXPECT_STR(twin.id, "partner_acme_001" LG_SANDBOX_SUFFIX);
+    EXPECT_STR(twin.key_prefix, "acme" LG_SANDBOX_SUFFIX);
+    EXPECT_STR(twin.live_id, p.id);
+    EXPECT_U64(twin.daily_limit, 3000);
+    EXPECT_U64(twin.total_limit, 5000);
+    EXPECT_I64(twin.fee_bps, 150);
+    EXPECT_STR(twin.settlement_address, p.settlement_address);
+    EXPECT_STR(twin.webhook_secret, p.webhook_secret);
+    EXPECT_STR(get_partner(st, p.id).live_id, "");
+    REQUIRE_ERR(lg_store_partner_sandbox(st, p.id, 1, &again), LG_OK);
+    EXPECT_STR(again.id, twin.id);
+    EXPECT_ERR(lg_store_partner_sandbox(st, twin.id, 1, &again), LG_ERR_INVALID);
+    /* Lists and the count know live partners only. */
+    REQUIRE_ERR(lg_store_partner_count(st, &count), LG_OK);
+    EXPECT_U64(count, 1);
+    lg_partner_filter f = {-1, -1, 100, 0};
+    lg_partner *items = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    REQUIRE_ERR(lg_store_partner_list(st, &f, &items, &n, &total), LG_OK);
+    EXPECT(n == 1 && total == 1 && strcmp(items[0].id, p.id) == 0);
+    free(items);
+    /* The live partner's settings are the twin's; suspending one suspends both. */
+    lg_partner change = p;
+    change.daily_limit = 4000;
+    change.status = LG_PARTNER_SUSPENDED;
+    REQUIRE_ERR(lg_store_partner_update_audited(st, &change, LG_PF_DAILY_LIMIT | LG_PF_STATUS, NULL,
+                                                NULL, NULL),
+                LG_OK);
+    again = get_partner(st, twin.id);
+    EXPECT_U64(again.daily_limit, 4000);
+    EXPECT_I64(again.status, LG_PARTNER_SUSPENDED);
+    EXPECT_STR(again.live_id, p.id);
+    finish();
+}
+
+/* Loans, usage and totals of the twin are its own: the same partnerLoanId in both, and
+ * neither's limits are spent by the other. */
+static void test_sandbox_books_apart(void)
+{
+    lg_store *st = start();
+    lg_partner p, twin;
+    lg_loan a, b;
+    char day[LG_DAY_LEN];
+    add_twins(st, &p, &twin);
+    reserve(st, &p, "loan-1", 2000, &a);
+    reserve(st, &twin, "loan-1", 2500, &b);
+    EXPECT(strcmp(a.id, b.id) != 0);
+    today(day, sizeof day);
+    EXPECT_U64(usage(st, p.id, day), 2000);
+    EXPECT_U64(usage(st, twin.id, day), 2500);
+    EXPECT_U64(get_partner(st, p.id).outstanding, 2000);
+    EXPECT_U64(get_partner(st, twin.id).outstanding, 2500);
+    expect_refused(st, &twin, 600, LG_ERR_LIMIT_DAILY, __LINE__);
+    lg_loan got;
+    REQUIRE_ERR(lg_store_loan_get(st, twin.id, "loan-1", &got), LG_OK);
+    EXPECT_STR(got.id, b.id);
+    finish();
+}
+
+/* A sandbox handle finishes the sandbox's work only, a live one the live work only:
+ * unsettled loans, pending repayments, unsettled transactions, overdue loans, and a
+ * position of the same wallet and OAID is one per chain. */
+static void test_sandbox_scope(void)
+{
+    lg_store *st = start(), *sb = NULL;
+    lg_partner p, twin;
+    lg_loan a, b, *loans = NULL;
+    lg_chain_tx ta, tb, *txs = NULL;
+    size_t n = 0;
+    add_twins(st, &p, &twin);
+    REQUIRE_ERR(cur->open(cur->ctx, &sb), LG_OK);
+    lg_store_set_sandbox(sb, 1);
+    reserve(st, &p, "loan-1", 100, &a);
+    reserve(sb, &twin, "loan-1", 200, &b);
+    REQUIRE_ERR(lg_store_loan_list_unsettled(st, 100, &loans, &n), LG_OK);
+    EXPECT(n == 1 && strcmp(loans[0].id, a.id) == 0);
+    free(loans);
+    loans = NULL;
+    REQUIRE_ERR(lg_store_loan_list_unsettled(sb, 100, &loans, &n), LG_OK);
+    EXPECT(n == 1 && strcmp(loans[0].id, b.id) == 0);
+    free(loans);
+    tx_init(&ta, a.id, NULL, LG_TXP_BORROW, CHAIN_ID, PLATFORM, 7);
+    tx_init(&tb, b.id, NULL, LG_TXP_BORROW, CHAIN_ID + 1, PLATFORM, 7);
+    REQUIRE_ERR(lg_store_tx_record(st, &ta, NULL), LG_OK);
+    REQUIRE_ERR(lg_store_tx_record(sb, &tb, NULL), LG_OK);
+    REQUIRE_ERR(lg_store_tx_list_unsettled(st, 100, &txs, &n), LG_OK);
+    EXPECT(n == 1 && strcmp(txs[0].hash, ta.hash) == 0);
+    free(txs);
+    txs = NULL;
+    REQUIRE_ERR(lg_store_tx_list_unsettled(sb, 100, &txs, &n), LG_OK);
+    EXPECT(n == 1 && strcmp(txs[0].hash, tb.hash) == 0);
+    free(txs);
+    /* The same wallet and OAID on both chains: each debt on its own position. */
+    lg_loan la = make_active(st, &p, "loan-2", 700);
+    ensure_position(sb, WALLET_A, OAID_A);
+    lg_loan lb;
+    char bt[LG_HASH_LEN], tt[LG_HASH_LEN];
+    reserve(sb, &twin, "loan-2", 300, &lb);
+    new_tx_hash(bt, sizeof bt);
+    new_tx_hash(tt, sizeof tt);
+    REQUIRE_ERR(lg_store_loan_mark_borrowed(sb, lb.id, bt), LG_OK);
+    REQUIRE_ERR(lg_store_loan_confirm(sb, lb.id, bt, tt), LG_OK);
+    EXPECT_DEBT(WALLET_A, OAID_A, 700);
+    EXPECT_STR(la.partner_id, p.id);
+    /* Overdue: each handle's own. */
+    set_clock(t0 + 100LL * 86400000);
+    REQUIRE_ERR(lg_store_loan_list_overdue(sb, t0 + 1, 100, &loans, &n), LG_OK);
+    EXPECT(n == 1 && strcmp(loans[0].id, lb.id) == 0);
+    free(loans);
+    loans = NULL;
+    REQUIRE_ERR(lg_store_loan_list_overdue(st, t0 + 1, 100, &loans, &n), LG_OK);
+    EXPECT(n == 1 && strcmp(loans[0].id, la.id) == 0);
+    free(loans);
+    lg_store_close(sb);
+    finish();
+}
+
 static void test_nonce_basic(void)
 {
     lg_store *st = start();
@@ -4197,6 +4333,9 @@ static const lg_test_case partner_tests[] = {
     {"rotated key valid until expires_at", test_key_rotation_grace},
     {"suspended or inactive partner", test_key_partner_not_active},
     {"key touch at most once per interval", test_key_touch},
+    {"sandbox twin: made once, settings of its live partner", test_sandbox_twin},
+    {"sandbox twin: loans, usage and limits of its own", test_sandbox_books_apart},
+    {"sandbox handle: its own work, positions and transactions", test_sandbox_scope},
     {NULL, NULL},
 };
 

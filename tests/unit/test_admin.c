@@ -364,18 +364,22 @@ static void test_rotate_grace(void)
                     LG_OK);
     CU_ASSERT_EQUAL(lg_http_status(&out), 200);
     CU_ASSERT_EQUAL(old_exp, t0);
-    CU_ASSERT_EQUAL(auth(s0.api_key, t0, NULL), LG_ERR_NOT_FOUND);
+    /* A sandbox key is the partner's sandbox twin's: the live key stays. */
+    CU_ASSERT_EQUAL(auth(s0.api_key, t0, NULL), LG_OK);
     CU_ASSERT_EQUAL(auth(s1.api_key, t0, NULL), LG_OK);
     CU_ASSERT_PTR_NOT_NULL(strstr(s1.api_key, "_sandbox_"));
+    lg_partner twin;
+    CU_ASSERT_EQUAL_FATAL(lg_store_partner_sandbox(st, p.id, 0, &twin), LG_OK);
+    CU_ASSERT_STRING_EQUAL(twin.live_id, p.id);
 
     lg_time_set_fixed(t0 + 1000);
     CU_ASSERT_EQUAL(lg_admin_key_rotate(svc, &who, p.id, LG_APIKEY_LIVE, 3600, &s2, &old_exp, &out),
                     LG_OK);
     CU_ASSERT_EQUAL(old_exp, t0 + 1000 + 3600000);
-    CU_ASSERT_EQUAL(auth(s1.api_key, t0 + 1000 + 3599999, NULL), LG_OK);
-    CU_ASSERT_EQUAL(auth(s1.api_key, t0 + 1000 + 3600000, NULL), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(auth(s0.api_key, t0 + 1000 + 3599999, NULL), LG_OK);
+    CU_ASSERT_EQUAL(auth(s0.api_key, t0 + 1000 + 3600000, NULL), LG_ERR_NOT_FOUND);
     CU_ASSERT_EQUAL(auth(s2.api_key, t0 + 1000 + 3600000, NULL), LG_OK);
-    CU_ASSERT_EQUAL(auth(s0.api_key, t0 + 1000, NULL), LG_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(auth(s1.api_key, t0 + 1000 + 3600000, NULL), LG_OK);
     CU_ASSERT_EQUAL(audit_count("partner.rotate_key"), 2);
     CU_ASSERT_FALSE(audit_holds(s1.api_key));
     CU_ASSERT_FALSE(audit_holds(s2.api_key));

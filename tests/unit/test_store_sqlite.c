@@ -83,7 +83,7 @@ static int sqlite_get_position(void *ctx, const char *wallet, const char *oaid, 
                            "SELECT wallet, oaid, position_id, collateral_token, collateral_amount, "
                            "collateral_value, usdc_borrowed, health_factor, token_type, active, "
                            "total_partner_debt, updated_at_ms FROM solvency_positions "
-                           "WHERE wallet = ?1 AND oaid = ?2",
+                           "WHERE wallet = ?1 AND oaid = ?2 ORDER BY sandbox LIMIT 1",
                            -1, &s, NULL) != SQLITE_OK ||
         sqlite3_bind_text(s, 1, wallet, -1, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_bind_text(s, 2, oaid, -1, SQLITE_STATIC) != SQLITE_OK)

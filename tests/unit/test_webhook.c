@@ -51,7 +51,8 @@ static void test_body_envelope(void)
     CU_ASSERT_STRING_EQUAL(
         body, "{\"id\":\"evt_01\",\"type\":\"loan.borrowed\",\"event\":\"loan.borrowed\","
               "\"timestamp\":\"2026-11-24T01:48:44.123Z\",\"sequence\":7,\"partnerId\":\"p-1\","
-              "\"partnerLoanId\":\"PL-9\",\"amount\":\"5000000\",\"n\":[1,{\"x\":null}],"
+              "\"environment\":\"live\",\"partnerLoanId\":\"PL-9\",\"amount\":\"5000000\",\"n\":[1,"
+              "{\"x\":null}],"
               "\"data\":{\"partnerId\":\"p-1\",\"partnerLoanId\":\"PL-9\",\"amount\":\"5000000\","
               "\"timestamp\":\"2026-11-24T01:48:44.100Z\",\"n\":[1,{\"x\":null}]}}");
     CU_ASSERT_EQUAL(len, strlen(body));
@@ -61,6 +62,12 @@ static void test_body_envelope(void)
     CU_ASSERT_EQUAL(memcmp(body, again, len), 0);
     free(body);
     free(again);
+    /* A sandbox twin's event names the partner and says it is the sandbox's. */
+    make_event(&e, "{\"partnerLoanId\":\"PL-9\"}");
+    snprintf(e.partner_id, sizeof e.partner_id, "p-1" LG_SANDBOX_SUFFIX);
+    CU_ASSERT_EQUAL_FATAL(lg_webhook_body(&e, &body, &len), LG_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"partnerId\":\"p-1\",\"environment\":\"sandbox\""));
+    free(body);
 }
 
 static void test_body_refusals(void)

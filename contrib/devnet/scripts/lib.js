@@ -6,7 +6,7 @@ const fs = require("fs");
 const path = require("path");
 const { ethers } = require("ethers");
 
-const CHAIN_ID = 31337;
+const CHAIN_ID = Number(process.env.LG_DEVNET_CHAIN_ID || 31337); // up.sh --chain-id
 // Hardhat's default accounts; `hardhat node` funds each with 10000 ETH.
 const MNEMONIC = "test test test test test test test test test test test junk";
 const USDC_UNIT = 1_000_000n;
