@@ -489,6 +489,11 @@ export interface Transactions {
 /** The plan's partner statistics, with the repayment balance added by lendgate. */
 export interface PartnerStats {
   partnerId: PartnerId;
+  /**
+   * Added by lendgate: the figures are those of the key's environment. A sandbox key's loans,
+   * limits, usage and totals are kept apart from the live key's.
+   */
+  environment?: "live" | "sandbox";
   partnerName: string;
   tier: PartnerTier;
   status: PartnerStatus;
@@ -537,6 +542,11 @@ export interface WebhookEnvelope {
   timestamp: Timestamp;
   sequence: number;
   partnerId: PartnerId;
+  /**
+   * Added by lendgate: whose event it is, the partner's live key's or its sandbox key's (a
+   * sandbox loan's events say sandbox).
+   */
+  environment?: "live" | "sandbox";
   data: {
     [key: string]: unknown;
   };
