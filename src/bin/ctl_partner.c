@@ -33,7 +33,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 #define IMPORT_MAX_BYTES (4u << 20)
 #define LIST_LIMIT_MAX   1000
 #define LIST_LIMIT_DEF   50
-#define MAX_OPTS         16
+#define MAX_OPTS         24
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
@@ -41,7 +41,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /* ---- options ------------------------------------------------------------------- */
 
-enum opt_kind { OPT_TEXT, OPT_INT, OPT_FLAG };
+enum opt_kind { OPT_TEXT, OPT_INT, OPT_FLAG, OPT_BOOL };
 
 /* One option; field is its name in the admin API's JSON (NULL: CLI only). */
 typedef struct opt_spec {
@@ -74,6 +74,8 @@ static const opt_spec create_opts[] = {
     {"--partner-id", "partnerId", OPT_TEXT},
     {"--contact-wallet", "contactWallet", OPT_TEXT},
     {"--public-key", "publicKey", OPT_TEXT},
+    {"--kyc-verified", "kycVerified", OPT_BOOL},
+    {"--contract-signed", "contractSigned", OPT_BOOL},
 };
 enum { C_NAME, C_PREFIX, C_SETTLEMENT, C_JSON = 11 };
 
@@ -89,6 +91,9 @@ static const opt_spec update_opts[] = {
     {"--rate-limit-rpm", "rateLimitRpm", OPT_INT},
     {"--contact-wallet", "contactWallet", OPT_TEXT},
     {"--public-key", "publicKey", OPT_TEXT},
+    {"--kyc-verified", "kycVerified", OPT_BOOL},
+    {"--contract-signed", "contractSigned", OPT_BOOL},
+    {"--signing-required", "signingRequired", OPT_BOOL},
 };
 
 static const opt_spec list_opts[] = {
@@ -170,8 +175,9 @@ static int all_digits(const char *s)
 }
 
 /* The options that have an API field, as the JSON body the API would receive.
- * Integers that are not plain digits go in as strings so the parser refuses them with
- * its own message. Returns a malloc'd string or NULL (no memory). */
+ * Integers that are not plain digits, and booleans that are not true or false, go in
+ * as strings so the parser refuses them with its own message. Returns a malloc'd
+ * string or NULL (no memory). */
 static char *opts_body(const opt_set *o)
 {
     json_object *obj = json_object_new_object();
@@ -181,9 +187,12 @@ static char *opts_body(const opt_set *o)
         const char *v = o->val[i];
         if (!v || !o->specs[i].field)
             continue;
-        json_object *jv = o->specs[i].kind == OPT_INT && all_digits(v) && strlen(v) <= 18
+        enum opt_kind k = o->specs[i].kind;
+        int is_bool = k == OPT_BOOL && (strcmp(v, "true") == 0 || strcmp(v, "false") == 0);
+        json_object *jv = k == OPT_INT && all_digits(v) && strlen(v) <= 18
                               ? json_object_new_int64(strtoll(v, NULL, 10))
-                              : json_object_new_string(v);
+                          : is_bool ? json_object_new_boolean(v[0] == 't')
+                                    : json_object_new_string(v);
         json_object_object_add(obj, o->specs[i].field, jv);
     }
     const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
@@ -707,12 +716,14 @@ static const char partner_usage[] =
     "  create --name NAME --prefix PREFIX --settlement ADDR [--tier T] [--daily-limit N]\n"
     "         [--total-limit N] [--fee-bps N] [--webhook-url U] [--contact EMAIL]\n"
     "         [--rate-limit-rpm N] [--env live|sandbox] [--partner-id ID]\n"
-    "         [--contact-wallet ADDR] [--public-key ADDR] [--json]\n"
+    "         [--contact-wallet ADDR] [--public-key ADDR] [--kyc-verified true|false]\n"
+    "         [--contract-signed true|false] [--json]\n"
     "  list [--status S] [--tier T] [--limit N] [--offset N] [--json]\n"
     "  show ID [--json]\n"
     "  update ID [--name ..] [--tier ..] [--daily-limit ..] [--total-limit ..] [--fee-bps ..]\n"
     "         [--settlement ..] [--webhook-url ..] [--contact ..] [--rate-limit-rpm ..]\n"
-    "         [--contact-wallet ..] [--public-key ..]\n"
+    "         [--contact-wallet ..] [--public-key ..] [--kyc-verified true|false]\n"
+    "         [--contract-signed true|false] [--signing-required true|false]\n"
     "  suspend ID | activate ID\n"
     "  rotate-key ID [--grace SECONDS] [--env live|sandbox] [--json]\n"
     "  import FILE\n";

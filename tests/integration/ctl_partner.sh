@@ -132,7 +132,18 @@ refused "update bad url" 1 --webhook-url partner update "$id" --webhook-url ftp:
 refused "update unknown id" 1 "" partner update partner_nope_001 --fee-bps 1
 refused "update nothing" 2 "" partner update "$id"
 refused "update prefix" 2 --prefix partner update "$id" --prefix other
+refused "update a flag that is not true or false" 1 --kyc-verified partner update "$id" --kyc-verified yes
 expect_eq "refused updates change nothing" "$(state)" "$before"
+# The onboarding flags and signing, from the command line as from the admin API.
+out=$(c partner update "$id" --kyc-verified true --contract-signed true --signing-required true); rc=$?
+expect_eq "update of the flags and signing exits 0" "$rc" 0
+audit_rows=$((audit_rows + 1))
+expect_eq "the flags and signing are stored" \
+    "$(q "select kyc_verified||contract_signed||signing_required||(signing_secret <> '') from partners where id='$id'")" 1111
+has "switching signing on shows its new secret once" "$out" "signing secret: sig_"
+out=$(c partner update "$id" --signing-required false --kyc-verified false); rc=$?
+expect_eq "switching them off exits 0" "$rc:$(q "select kyc_verified||signing_required from partners where id='$id'")" 0:00
+audit_rows=$((audit_rows + 1))
 
 out=$(c partner suspend "$id"); expect_eq "suspend exits 0" "$?" 0
 audit_rows=$((audit_rows + 1))
@@ -266,7 +277,7 @@ expect_eq "audit lists every action" "$(jq '.entries | length' <<<"$out")" "$aud
 expect_eq "every entry names the CLI actor" "$(jq --arg a "$actor" '[.entries[] | select(.admin != $a)] | length' <<<"$out")" 0
 expect_eq "audit total" "$(jq .pagination.total <<<"$out")" "$audit_rows"
 expect_eq "audit entries of the first partner" \
-    "$(jq --arg id "$id" '[.entries[] | select(.target == $id)] | length' <<<"$out")" 5
+    "$(jq --arg id "$id" '[.entries[] | select(.target == $id)] | length' <<<"$out")" 7
 has "text audit shows the actor" "$(c audit)" "$actor"
 act=$(q "select action from admin_audit order by id limit 1")
 expect_eq "audit --action filters" \
