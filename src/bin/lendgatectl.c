@@ -303,14 +303,29 @@ static int cmd_dispatch(lg_config *cfg, int argc, char **argv)
     return status;
 }
 
+/* The sandbox's configuration (lg_config_sandbox) for --sandbox. Out: *sb (free). */
+static int sandbox_config(const lg_config *cfg, lg_config **sb)
+{
+    if (!lg_config_has_sandbox(cfg))
+        return fail(LG_ERR_CONFIG, "--sandbox", "the configuration has no [sandbox] rpc_url");
+    lg_err rc = lg_config_sandbox(cfg, sb);
+    return rc == LG_OK ? EXIT_OK : fail(rc, "--sandbox", NULL);
+}
+
 static int cmd_nonce(lg_config *cfg, int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[1], "resync") != 0)
-        return lg_ctl_usage("usage: nonce resync");
+    int sandbox = argc == 3 && strcmp(argv[2], "--sandbox") == 0;
+    if ((argc != 2 && !sandbox) || strcmp(argv[1], "resync") != 0)
+        return lg_ctl_usage("usage: nonce resync [--sandbox]");
+    lg_config *sb = NULL;
     lg_service *svc = NULL;
-    int status = open_service(cfg, &svc);
-    if (status != EXIT_OK)
+    int status = sandbox ? sandbox_config(cfg, &sb) : EXIT_OK;
+    if (status == EXIT_OK)
+        status = open_service(sb ? sb : cfg, &svc);
+    if (status != EXIT_OK) {
+        lg_config_free(sb);
         return status;
+    }
     uint64_t before = 0, after = 0;
     char addr[64] = "";
     lg_service_platform_address(svc, addr, sizeof addr);
@@ -323,6 +338,7 @@ static int cmd_nonce(lg_config *cfg, int argc, char **argv)
         printf("nonce of %s: %llu -> %llu\n", addr, (unsigned long long)before,
                (unsigned long long)after);
     close_service(svc);
+    lg_config_free(sb);
     return status;
 }
 
@@ -339,8 +355,10 @@ static const ctl_cmd commands[] = {
      "move the API call rows waiting in the audit journal into the store now\n"
      "             ([--watch]: as the host's ingester, until stopped)",
      1, cmd_journal_flush},
-    {"nonce", "nonce resync: reset the platform wallet's nonce to the node's pending count", 1,
-     cmd_nonce},
+    {"nonce",
+     "nonce resync: reset the platform wallet's nonce to the node's pending count\n"
+     "             ([--sandbox]: the sandbox's wallet, on its chain)",
+     1, cmd_nonce},
     {"partner",
      "onboard and manage partners: create, list, show, update, suspend, activate,\n"
      "             rotate-key, import FILE ('lendgatectl partner help' for options)",

@@ -87,6 +87,13 @@ expect_eq "and none of them names the live chain" \
     "$(sqlite3 -readonly "$db" "select count(*) from chain_txs where sandbox = 1 and chain_id <> 31338")" 0
 expect_eq "the live vault's debt did not move" "$(borrowed_on_chain "$pos0")" $((105 * U))
 
+# The operator's nonce resync, on the sandbox's wallet and chain.
+sb_pending=$(sb_chain rpc eth_getTransactionCount "[\"$sb_platform\", \"pending\"]" | tr -d '"')
+out=$("$ctl" --config "$T/lendgate.conf" nonce resync --sandbox 2>&1)
+expect_eq "nonce resync --sandbox sets the sandbox wallet's nonce from its chain" \
+    "$(printf '%s\n' "$out" | grep -o -- '-> [0-9]*$')" "-> $((sb_pending))"
+check "it names the sandbox's platform wallet" grep -qi "$sb_platform" <<<"$out"
+
 # Without [sandbox], a sandbox key cannot reach any chain; the live key still can.
 ws_stop
 cp "$T/live-only.conf" "$T/lendgate.conf"
