@@ -72,10 +72,14 @@ if ! sdk_npm_ci; then
     finish
 fi
 app="$T/app"
-mkdir -p "$app" "$T/pack"
+mkdir -p "$app" "$T/pack" "$T/sdk"
 printf '{"name": "partner-app", "version": "1.0.0", "private": true, "type": "module"}\n' >"$app/package.json"
-if ! (flock -w 600 9 && node "$sdk_dir/scripts/build.mjs" &&
-    cd "$sdk_dir" && npm pack --pack-destination "$T/pack") 9>"$LG_TOP_BUILDDIR/sdk-npm.lock" \
+# Built and packed from a copy of its own (the installed dependencies shared): sdk.sh
+# builds, tests and packs in the tree at the same time, and a build starts by
+# removing dist/.
+if ! (cd "$sdk_dir" && tar cf - --exclude=./node_modules --exclude=./dist .) | (cd "$T/sdk" && tar xf -) ||
+    ! chmod -R u+w "$T/sdk" || ! ln -s "$sdk_dir/node_modules" "$T/sdk/node_modules" ||
+    ! (node "$T/sdk/scripts/build.mjs" && cd "$T/sdk" && npm pack --pack-destination "$T/pack") \
     >"$T/pack.out" 2>&1 || ! tarball=$(ls "$T"/pack/*.tgz 2>/dev/null | head -n 1) ||
     ! (cd "$app" && npm install --no-audit --no-fund --offline "$tarball") >>"$T/pack.out" 2>&1; then
     fail "the SDK builds, packs and installs into an empty project" "$(tail -n 10 "$T/pack.out")"
