@@ -154,7 +154,9 @@ lg_err lg_store_key_list(lg_store *st, const char *partner_id, lg_api_key **item
 
 /* Inserts or refreshes the chain-read fields of the position (wallet, oaid),
  * keeping the store-maintained ones. The position's total_partner_debt and the loans
- * linked to it change only with lg_store_loan_confirm and lg_store_repay_apply. */
+ * linked to it change only with lg_store_loan_confirm and lg_store_repay_apply. A
+ * copy of the chain's: a backend may make it durable only with the next write that
+ * must be (a power cut may lose it, a crashed process never). */
 lg_err lg_store_position_upsert(lg_store *st, const lg_position *p);
 
 /* ------------------------------------------------------------------- loans */
@@ -329,7 +331,10 @@ lg_err lg_store_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **
 lg_err lg_store_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out);
 
 /* Sets the state of the version hash; MINED marks the other versions at its nonce
- * REPLACED. Returns LG_ERR_NOT_FOUND. */
+ * REPLACED. MINED and REVERTED, facts reconcile reads again from the chain for every
+ * transaction still SIGNED, may become durable only with the next write that must be
+ * (as position_upsert); DROPPED is durable when this returns. Returns
+ * LG_ERR_NOT_FOUND. */
 lg_err lg_store_tx_set_state(lg_store *st, const char *hash, lg_tx_state state);
 
 /* Versions recorded for a loan (loan_id) or a repayment (repayment_id), in the

@@ -93,9 +93,17 @@ static lg_err set_state_tx(lg_sqlite *h, const char *hash, lg_tx_state state)
     return rc;
 }
 
+/* MINED and REVERTED are the chain's facts, which reconcile reads again from the
+ * receipts of every transaction still SIGNED: they go in on the connection that does
+ * not wait for the disk (lg_sq_log_handle), saving a borrow two of its syncs. The next
+ * commit of the main connection syncs them with it; a power cut before that leaves the
+ * transaction SIGNED, as if the receipt had not been read yet. DROPPED gives up a
+ * transaction that must never be sent again: it waits for the disk. */
 lg_err lg_sqlite_tx_set_state(lg_store *st, const char *hash, lg_tx_state state)
 {
     lg_sqlite *h = lg_sq_handle(st);
+    if (state == LG_TXS_MINED || state == LG_TXS_REVERTED)
+        h = lg_sq_log_handle(h);
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;

@@ -6,9 +6,12 @@
 
 #include <lendgate/time.h>
 
+/* The position is a copy of the vault's, refreshed on every borrow: it goes in on the
+ * connection that does not wait for the disk (see tx_set_state). */
 lg_err lg_sqlite_position_upsert(lg_store *st, const lg_position *p)
 {
-    lg_sqlite *h = lg_sq_handle(st);
+    int sandbox = lg_sq_handle(st)->base.sandbox;
+    lg_sqlite *h = lg_sq_log_handle(lg_sq_handle(st));
     sqlite3_stmt *s;
     lg_position row = *p;
     row.total_partner_debt = 0;
@@ -26,7 +29,7 @@ lg_err lg_sqlite_position_upsert(lg_store *st, const lg_position *p)
                        "health_factor = ?8, token_type = ?9, active = ?10, updated_at_ms = ?12",
                        &s);
     if (rc == LG_OK) {
-        if (lg_sq_bind_position(s, &row) || lg_sq_bind_i64(s, 13, h->base.sandbox))
+        if (lg_sq_bind_position(s, &row) || lg_sq_bind_i64(s, 13, sandbox))
             rc = lg_sq_bind_failed(h, "position upsert");
         else
             rc = lg_sq_step_done(h, s, "position upsert");
