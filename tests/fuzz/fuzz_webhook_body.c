@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const envelope[] = {"id",       "type",      "event", "timestamp",
-                                       "sequence", "partnerId", "data"};
+static const char *const envelope[] = {"id",       "type",      "event",       "timestamp",
+                                       "sequence", "partnerId", "environment", "data"};
 
 static int is_envelope(const char *key)
 {
