@@ -370,7 +370,9 @@ lg_err lg_store_nonce_init(lg_store *st, uint64_t chain_id, const char *address,
                            int *created);
 
 /* Allocates the next nonce for (chain_id, address): returns it in *nonce and
- * increments, atomically across processes. Returns LG_ERR_NOT_FOUND (not initialized). */
+ * increments, atomically across processes. The increment may become durable only with
+ * the next write that must be (lg_store_tx_record of the transaction that uses it).
+ * Returns LG_ERR_NOT_FOUND (not initialized). */
 lg_err lg_store_nonce_allocate(lg_store *st, uint64_t chain_id, const char *address,
                                uint64_t *nonce);
 

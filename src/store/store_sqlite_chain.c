@@ -206,10 +206,14 @@ lg_err lg_sqlite_nonce_init(lg_store *st, uint64_t chain_id, const char *address
     return rc;
 }
 
+/* On the connection that does not wait for the disk (see tx_set_state): a nonce is
+ * used only by a transaction recorded, durably, before it is sent, and that record's
+ * sync takes this commit with it (the WAL is one file, written in commit order). A
+ * power cut before it gives the nonce back, and nothing was sent with it. */
 lg_err lg_sqlite_nonce_allocate(lg_store *st, uint64_t chain_id, const char *address,
                                 uint64_t *nonce)
 {
-    lg_sqlite *h = lg_sq_handle(st);
+    lg_sqlite *h = lg_sq_log_handle(lg_sq_handle(st));
     sqlite3_stmt *s;
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
