@@ -90,9 +90,12 @@ static int cmd_version(lg_config *cfg, int argc, char **argv)
     (void)cfg;
     if (argc > 1)
         return lg_ctl_usage("version takes no arguments, got '%s'", argv[1]);
-    /* Only the backends this build really has: configure finding libmongoc does not
-     * make a MongoDB backend. */
+    /* Only the backends this build really has. */
+#ifdef HAVE_MONGODB
+    printf("lendgatectl %s (store backends: sqlite, mongodb)\n", PACKAGE_VERSION);
+#else
     printf("lendgatectl %s (store backends: sqlite)\n", PACKAGE_VERSION);
+#endif
     return EXIT_OK;
 }
 

@@ -1,10 +1,17 @@
 # src/store/mongo: the MongoDB store backend (configure --with-mongodb). The mapping
-# of records to BSON and the error mapping are pure libbson; libmongoc is loaded
-# with dlopen() when a mongodb store is opened (mongo_lib.c).
+# of records to BSON (mongo_map.c) and of libmongoc's errors (mongo_error.c) are pure
+# libbson; libmongoc itself is loaded with dlopen() when a mongodb store is opened
+# (mongo_lib.h says why it is never linked). The backend's settings
+# (store_mongo.h) are in every build, so the configuration need not know.
+liblendgate_a_SOURCES += src/store/store_mongo_settings.c
+noinst_HEADERS += include/lendgate/store_mongo.h
 if HAVE_MONGODB
-liblendgate_a_SOURCES += src/store/mongo/mongo_map.c src/store/mongo/mongo_error.c
+liblendgate_a_SOURCES += src/store/mongo/mongo_map.c src/store/mongo/mongo_error.c \
+	src/store/mongo/mongo_lib.c src/store/mongo/mongo_store.c src/store/mongo/mongo_ops.c \
+	src/store/mongo/mongo_partners.c src/store/mongo/mongo_chain.c
 endif
-noinst_HEADERS += src/store/mongo/mongo_map.h src/store/mongo/mongo_error.h
+noinst_HEADERS += src/store/mongo/mongo_map.h src/store/mongo/mongo_error.h \
+	src/store/mongo/mongo_lib.h src/store/mongo/mongo_internal.h
 
 if HAVE_MONGODB
 # The mapping and the error mapping, without a server.

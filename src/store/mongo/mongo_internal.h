@@ -1,0 +1,151 @@
+/*
+ * mongo_internal.h - what the MongoDB backend's files share: the handle, the calls
+ * that wrap libmongoc's (each maps its errors through mongo_error.h and keeps the
+ * server's reply for the transaction's retry decision), and the transaction runner.
+ */
+#ifndef LENDGATE_STORE_MONGO_INTERNAL_H
+#define LENDGATE_STORE_MONGO_INTERNAL_H
+
+#include "mongo_lib.h"
+#include "mongo_map.h"
+
+#include <lendgate/store_backend.h>
+#include <lendgate/store_mongo.h>
+
+#include <sys/types.h>
+
+/* Version of the collections, validators and indexes lg_store_migrate makes. */
+#define LG_MONGO_SCHEMA_VERSION 1
+
+typedef struct mongo_store {
+    lg_store base;
+    pid_t pid; /* the process that made client: a forked child opens its own */
+    mongoc_client_t *client;
+    mongoc_transaction_opt_t *txn_opts;
+    char db[LG_MONGO_DATABASE_LEN];
+    int timeout_ms;
+} mongo_store;
+
+/* One run of a transaction's body: its session, and the reply of the call that
+ * failed, whose errorLabels decide whether the whole body runs again. NULL where an
+ * operation is one single-document write, atomic without a transaction. */
+typedef struct mg_txn {
+    mongoc_client_session_t *cs;
+    bson_t reply;
+    int have_reply;
+} mg_txn;
+
+typedef struct mg_update_result {
+    int64_t matched;
+    int64_t modified;
+    int64_t upserted;
+} mg_update_result;
+
+static inline mongo_store *mg_of(lg_store *st)
+{
+    return (mongo_store *)st;
+}
+
+/* LG_OK in the process that opened ms; LG_ERR_STORE (logged) in a forked child. */
+lg_err mg_check(mongo_store *ms);
+
+/* Inserts doc into coll. A duplicate key is on_dup. */
+lg_err mg_insert(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *doc, lg_err on_dup);
+
+/* updateOne (many = 0) or updateMany; upsert on request. Out: *res (may be NULL). */
+lg_err mg_update(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
+                 const bson_t *update, int upsert, int many, lg_err on_dup, mg_update_result *res);
+
+/* deleteOne. Out: *deleted (may be NULL). */
+lg_err mg_delete(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
+                 int64_t *deleted);
+
+/* The first document matching filter in sort order (sort may be NULL). Out: *doc,
+ * initialized by the call in every case (caller bson_destroy()s), *found. */
+lg_err mg_find_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
+                   const bson_t *sort, bson_t *doc, int *found);
+
+/* Calls fn on each document matching filter in sort order, skipping skip, at most
+ * limit (0 = all); fn's error stops the walk and is returned. */
+typedef lg_err (*mg_row_fn)(const bson_t *doc, void *ctx);
+lg_err mg_find(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
+               const bson_t *sort, uint64_t skip, uint32_t limit, mg_row_fn fn, void *ctx);
+
+/* countDocuments. */
+lg_err mg_count(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter, uint64_t *n);
+
+/* findAndModify: one atomic read-modify-write of one document. Out: *doc (initialized
+ * by the call in every case; the document before, or after with return_new), *found. */
+lg_err mg_find_and_modify(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
+                          const bson_t *update, int upsert, int return_new, lg_err on_dup,
+                          bson_t *doc, int *found);
+
+/* The next value of counter name (1, 2, ...), in t. */
+lg_err mg_next_id(mongo_store *ms, mg_txn *t, const char *name, int64_t *id);
+
+/*
+ * Runs body in a transaction (snapshot reads, majority writes) through
+ * mongoc_client_session_with_transaction, which runs it again on a transient
+ * transaction error and commits again on an unknown commit result, for up to its
+ * 120 s. So body may run more than once: it must start from its inputs each time
+ * and write its outputs only from its last run (ctx is its own). Its error other
+ * than LG_OK aborts the transaction and is returned.
+ */
+typedef lg_err (*mg_txn_fn)(mongo_store *ms, mg_txn *t, void *ctx);
+lg_err mg_transaction(mongo_store *ms, mg_txn_fn body, void *ctx);
+
+/* A list being read: each document decoded into the next of a growing array. */
+typedef lg_err (*mg_decode_fn)(const bson_t *doc, void *rec);
+typedef struct mg_list {
+    mg_decode_fn decode;
+    size_t size; /* of one record */
+    void *items; /* malloc'd; handed to the caller on success */
+    size_t n, cap;
+} mg_list;
+
+/* An mg_row_fn that appends doc, decoded, to the mg_list ctx. */
+lg_err mg_list_row(const bson_t *doc, void *ctx);
+
+/* Frees l's items and empties it (before a transaction's body runs again). */
+void mg_list_reset(mg_list *l);
+
+/* {"sort-key": dir} for one key. Initializes *out. */
+void mg_sort1(bson_t *out, const char *key, int dir);
+/* {"k1": d1, "k2": d2}. Initializes *out. */
+void mg_sort2(bson_t *out, const char *k1, int d1, const char *k2, int d2);
+
+/* The ops of the other files, put in the table by mongo_store.c. */
+lg_err lg_mongo_partner_get(lg_store *st, const char *id, lg_partner *out);
+lg_err lg_mongo_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
+                             size_t *n, uint64_t *total);
+lg_err lg_mongo_partner_by_key(lg_store *st, const char *key_hash, lg_partner *partner,
+                               lg_api_key *key);
+lg_err lg_mongo_key_touch(lg_store *st, int64_t id, int64_t min_interval_ms, int *written);
+lg_err lg_mongo_key_list(lg_store *st, const char *partner_id, lg_api_key **items, size_t *n);
+lg_err lg_mongo_partner_get_by_prefix(lg_store *st, const char *key_prefix, lg_partner *out);
+lg_err lg_mongo_partner_count(lg_store *st, uint64_t *count);
+lg_err lg_mongo_partner_onboard(lg_store *st, const lg_partner *p, const lg_api_key *key,
+                                const lg_audit_hook *hook, int64_t *key_id);
+lg_err lg_mongo_daily_usage_get(lg_store *st, const char *partner_id, const char *day,
+                                uint64_t *borrowed);
+lg_err lg_mongo_loan_get(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                         lg_loan *out);
+lg_err lg_mongo_loan_get_by_id(lg_store *st, const char *loan_id, lg_loan *out);
+
+lg_err lg_mongo_nonce_init(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
+                           int *created);
+lg_err lg_mongo_nonce_allocate(lg_store *st, uint64_t chain_id, const char *address,
+                               uint64_t *nonce);
+lg_err lg_mongo_nonce_resync(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
+                             uint64_t *previous);
+lg_err lg_mongo_nonce_peek(lg_store *st, uint64_t chain_id, const char *address, uint64_t *next);
+lg_err lg_mongo_cursor_get(lg_store *st, const char *name, uint64_t *block);
+lg_err lg_mongo_cursor_set(lg_store *st, const char *name, uint64_t block);
+lg_err lg_mongo_job_lease_take(lg_store *st, const char *name, const char *owner, int64_t until_ms,
+                               const char *dead_owner, char holder[LG_OWNER_LEN],
+                               int64_t *holder_until_ms);
+lg_err lg_mongo_job_lease_release(lg_store *st, const char *name, const char *owner);
+lg_err lg_mongo_audit_offset_get(lg_store *st, const char *source, uint64_t *offset);
+lg_err lg_mongo_audit_forget(lg_store *st, const char *source);
+
+#endif
