@@ -385,6 +385,15 @@ static void test_decode_refusals(void)
     expect_refused("{\"txHash\": \"0x\\u0000ab\", \"partnerId\": \"p\", "
                    "\"amount\": {\"$numberLong\": \"1\"}, " DEP_DATE);
 
+    /* Not UTF-8 (libbson appends what it is given; another writer may have). */
+    bson_init(&doc);
+    BSON_APPEND_UTF8(&doc, "txHash", "0x\xb3");
+    BSON_APPEND_UTF8(&doc, "partnerId", "p");
+    BSON_APPEND_INT64(&doc, "amount", 1);
+    BSON_APPEND_DATE_TIME(&doc, "createdAt", 5);
+    CU_ASSERT_EQUAL(lg_mongo_deposit_from_bson(&doc, &d), LG_ERR_STORE);
+    bson_destroy(&doc);
+
     /* Enumerations and flags: in range, of their type. */
     lg_loan l;
     make_loan(&l);

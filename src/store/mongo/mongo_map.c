@@ -493,6 +493,9 @@ static lg_err decode_str(const lg_mongo_record *rec, const field_spec *f, const 
         return refuse(rec, f, "is longer than its field");
     if (memchr(s, '\0', len))
         return refuse(rec, f, "holds a NUL character");
+    /* The server checks UTF-8 on insert, but not every writer of the database does. */
+    if (!bson_utf8_validate(s, len, false))
+        return refuse(rec, f, "is not UTF-8");
     memcpy(dst, s, len);
     dst[len] = '\0';
     return LG_OK;
