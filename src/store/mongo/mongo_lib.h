@@ -52,6 +52,7 @@
     X(mongoc_collection_count_documents)                                                           \
     X(mongoc_collection_find_and_modify_with_opts)                                                 \
     X(mongoc_cursor_next)                                                                          \
+    X(mongoc_cursor_error)                                                                         \
     X(mongoc_cursor_error_document)                                                                \
     X(mongoc_cursor_destroy)                                                                       \
     X(mongoc_find_and_modify_opts_new)                                                             \
