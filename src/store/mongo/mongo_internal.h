@@ -114,6 +114,32 @@ void mg_sort1(bson_t *out, const char *key, int dir);
 /* {"k1": d1, "k2": d2}. Initializes *out. */
 void mg_sort2(bson_t *out, const char *k1, int d1, const char *k2, int d2);
 
+/* A fresh UUID v4 record id. */
+lg_err mg_new_id(char out[LG_UUID_LEN]);
+
+/* Adds an event of type for partner_id with data, due at now, in t (mongo_outbox.c).
+ * Out: *out (may be NULL). Returns LG_ERR_OVERFLOW (data too long). */
+lg_err mg_event_add(mongo_store *ms, mg_txn *t, const char *partner_id, const char *type,
+                    const char *data, int64_t now, lg_event *out);
+/* A loan event (events.h) in t. */
+lg_err mg_loan_event(mongo_store *ms, mg_txn *t, const char *type, const lg_loan *l,
+                     uint64_t amount, const char *tx_hash, int64_t now);
+/* partner.limit_approaching once per crossing (store.h, lg_store_set_limit_warn), for
+ * p as it is after a reservation that took day's usage to day_used. */
+lg_err mg_limit_warn(mongo_store *ms, mg_txn *t, const lg_partner *p, const char *day,
+                     uint64_t day_used, int64_t now);
+/* Re-arms the total limit's warning once p's outstanding fell below the ratio. */
+lg_err mg_limit_rearm(mongo_store *ms, mg_txn *t, const lg_partner *p);
+
+/* mongo_loans.c: a loan by internalLoanId (LG_ERR_NOT_FOUND), written back whole; a
+ * partner by id; the partner's outstanding reduced by amount (re-arming its limit
+ * warning), all in t. */
+lg_err mg_loan_read(mongo_store *ms, mg_txn *t, const char *loan_id, lg_loan *out);
+lg_err mg_loan_save(mongo_store *ms, mg_txn *t, const lg_loan *l);
+lg_err mg_partner_read(mongo_store *ms, mg_txn *t, const char *partner_id, lg_partner *out);
+lg_err mg_outstanding_sub(mongo_store *ms, mg_txn *t, const char *partner_id, uint64_t amount,
+                          int64_t now);
+
 /* The ops of the other files, put in the table by mongo_store.c. */
 lg_err lg_mongo_partner_get(lg_store *st, const char *id, lg_partner *out);
 lg_err lg_mongo_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
@@ -131,6 +157,16 @@ lg_err lg_mongo_daily_usage_get(lg_store *st, const char *partner_id, const char
 lg_err lg_mongo_loan_get(lg_store *st, const char *partner_id, const char *partner_loan_id,
                          lg_loan *out);
 lg_err lg_mongo_loan_get_by_id(lg_store *st, const char *loan_id, lg_loan *out);
+
+lg_err lg_mongo_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info, lg_loan *existing);
+lg_err lg_mongo_loan_mark_borrowed(lg_store *st, const char *loan_id, const char *borrow_tx);
+lg_err lg_mongo_loan_fail(lg_store *st, const char *loan_id, const char *reason);
+lg_err lg_mongo_loan_release(lg_store *st, const char *loan_id);
+lg_err lg_mongo_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **items, size_t *n,
+                          uint64_t *total);
+lg_err lg_mongo_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **items, size_t *n);
+lg_err lg_mongo_loan_list_overdue(lg_store *st, int64_t before_ms, uint32_t limit, lg_loan **items,
+                                  size_t *n);
 
 lg_err lg_mongo_nonce_init(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
                            int *created);
