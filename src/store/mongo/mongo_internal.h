@@ -80,8 +80,10 @@ lg_err mg_find_and_modify(mongo_store *ms, mg_txn *t, const char *coll, const bs
                           const bson_t *update, int upsert, int return_new, lg_err on_dup,
                           bson_t *doc, int *found);
 
-/* The next value of counter name (1, 2, ...), in t. */
+/* The next value of counter name (1, 2, ...), in t; mg_next_ids takes count of them
+ * at once, *first being the lowest. */
 lg_err mg_next_id(mongo_store *ms, mg_txn *t, const char *name, int64_t *id);
+lg_err mg_next_ids(mongo_store *ms, mg_txn *t, const char *name, int64_t count, int64_t *first);
 
 /*
  * Runs body in a transaction (snapshot reads, majority writes) through
@@ -167,6 +169,33 @@ lg_err lg_mongo_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **items
 lg_err lg_mongo_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **items, size_t *n);
 lg_err lg_mongo_loan_list_overdue(lg_store *st, int64_t before_ms, uint32_t limit, lg_loan **items,
                                   size_t *n);
+
+lg_err lg_mongo_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out);
+lg_err lg_mongo_tx_set_state(lg_store *st, const char *hash, lg_tx_state state);
+lg_err lg_mongo_tx_list(lg_store *st, const char *loan_id, const char *repayment_id,
+                        lg_chain_tx **items, size_t *n);
+lg_err lg_mongo_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **items, size_t *n);
+lg_err lg_mongo_api_log_append(lg_store *st, const lg_api_log *row);
+lg_err lg_mongo_audit_ingest(lg_store *st, const char *source, uint64_t from, uint64_t to,
+                             const lg_api_log *rows, size_t n);
+lg_err lg_mongo_position_upsert(lg_store *st, const lg_position *p);
+lg_err lg_mongo_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_log **items,
+                              size_t *n, uint64_t *total);
+lg_err lg_mongo_repay_get(lg_store *st, const char *repayment_id, lg_repayment *out);
+lg_err lg_mongo_repay_list(lg_store *st, const char *loan_id, lg_repayment **items, size_t *n);
+lg_err lg_mongo_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **items, size_t *n);
+lg_err lg_mongo_repay_release(lg_store *st, const char *repayment_id);
+lg_err lg_mongo_event_get(lg_store *st, const char *event_id, const char *partner_id,
+                          lg_event *out);
+lg_err lg_mongo_event_list(lg_store *st, const lg_event_filter *f, lg_event **items, size_t *n,
+                           uint64_t *total);
+lg_err lg_mongo_event_attempts(lg_store *st, const char *event_id, lg_event_attempt **items,
+                               size_t *n);
+lg_err lg_mongo_event_counts(lg_store *st, uint64_t counts[5]);
+lg_err lg_mongo_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
+                                  lg_admin_audit **items, size_t *n, uint64_t *total);
+lg_err lg_mongo_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_entry **items,
+                            size_t *n, uint64_t *total);
 
 lg_err lg_mongo_nonce_init(lg_store *st, uint64_t chain_id, const char *address, uint64_t value,
                            int *created);

@@ -279,15 +279,14 @@ lg_err mg_find_and_modify(mongo_store *ms, mg_txn *t, const char *coll, const bs
     return rc;
 }
 
-lg_err mg_next_id(mongo_store *ms, mg_txn *t, const char *name, int64_t *id)
+lg_err mg_next_ids(mongo_store *ms, mg_txn *t, const char *name, int64_t count, int64_t *first)
 {
-    bson_t filter, update, doc;
+    bson_t filter, update = BSON_INITIALIZER, inc, doc;
     int found = 0;
     lg_err rc = lg_mongo_filter_id(name, &filter);
-    if (rc == LG_OK)
-        rc = lg_mongo_seq_update(&update);
-    else
-        bson_init(&update);
+    BSON_APPEND_DOCUMENT_BEGIN(&update, "$inc", &inc);
+    BSON_APPEND_INT64(&inc, "seq", count);
+    bson_append_document_end(&update, &inc);
     if (rc == LG_OK)
         rc = mg_find_and_modify(ms, t, "counters", &filter, &update, 1, 1, LG_ERR_STORE, &doc,
                                 &found);
@@ -295,9 +294,10 @@ lg_err mg_next_id(mongo_store *ms, mg_txn *t, const char *name, int64_t *id)
         bson_init(&doc);
     bson_iter_t it;
     if (rc == LG_OK) {
+        /* The counter after the $inc: this caller owns (seq - count, seq]. */
         if (found && bson_iter_init_find(&it, &doc, "seq") && BSON_ITER_HOLDS_INT64(&it) &&
-            bson_iter_int64(&it) > 0)
-            *id = bson_iter_int64(&it);
+            bson_iter_int64(&it) >= count && count > 0)
+            *first = bson_iter_int64(&it) - count + 1;
         else
             rc = LG_ERR_STORE;
     }
@@ -305,6 +305,11 @@ lg_err mg_next_id(mongo_store *ms, mg_txn *t, const char *name, int64_t *id)
     bson_destroy(&update);
     bson_destroy(&filter);
     return rc;
+}
+
+lg_err mg_next_id(mongo_store *ms, mg_txn *t, const char *name, int64_t *id)
+{
+    return mg_next_ids(ms, t, name, 1, id);
 }
 
 /* ------------------------------------------------------------ transactions */
