@@ -170,6 +170,17 @@ lg_err lg_mongo_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **item
 lg_err lg_mongo_loan_list_overdue(lg_store *st, int64_t before_ms, uint32_t limit, lg_loan **items,
                                   size_t *n);
 
+lg_err lg_mongo_loan_confirm(lg_store *st, const char *loan_id, const char *borrow_tx,
+                             const char *transfer_tx);
+lg_err lg_mongo_deposit_credit(lg_store *st, const lg_deposit *d, lg_deposit *existing,
+                               uint64_t *balance);
+lg_err lg_mongo_repay_begin(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                            uint64_t amount, const lg_deposit *proof, const char *idem_key,
+                            lg_repayment *out);
+lg_err lg_mongo_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,
+                            lg_loan *loan);
+lg_err lg_mongo_repay_fail(lg_store *st, const char *repayment_id, const char *reason);
+
 lg_err lg_mongo_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out);
 lg_err lg_mongo_tx_set_state(lg_store *st, const char *hash, lg_tx_state state);
 lg_err lg_mongo_tx_list(lg_store *st, const char *loan_id, const char *repayment_id,
