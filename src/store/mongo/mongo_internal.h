@@ -142,6 +142,11 @@ lg_err mg_partner_read(mongo_store *ms, mg_txn *t, const char *partner_id, lg_pa
 lg_err mg_outstanding_sub(mongo_store *ms, mg_txn *t, const char *partner_id, uint64_t amount,
                           int64_t now);
 
+/* Appends the hook's audit row for before/after in t (mongo_admin.c); a NULL hook
+ * writes none. */
+lg_err mg_audit_append(mongo_store *ms, mg_txn *t, const lg_audit_hook *hook,
+                       const lg_partner *before, const lg_partner *after, int64_t now);
+
 /* The ops of the other files, put in the table by mongo_store.c. */
 lg_err lg_mongo_partner_get(lg_store *st, const char *id, lg_partner *out);
 lg_err lg_mongo_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
@@ -180,6 +185,20 @@ lg_err lg_mongo_repay_begin(lg_store *st, const char *partner_id, const char *pa
 lg_err lg_mongo_repay_apply(lg_store *st, const char *repayment_id, const char *repay_tx,
                             lg_loan *loan);
 lg_err lg_mongo_repay_fail(lg_store *st, const char *repayment_id, const char *reason);
+
+lg_err lg_mongo_partner_update_audited(lg_store *st, const lg_partner *p, unsigned mask,
+                                       const lg_audit_hook *hook, lg_partner *before,
+                                       lg_partner *after);
+lg_err lg_mongo_key_rotate(lg_store *st, const lg_api_key *key, int64_t old_expires_at_ms,
+                           const lg_audit_hook *hook, int64_t *key_id);
+lg_err lg_mongo_event_add(lg_store *st, const char *partner_id, const char *type, const char *data,
+                          const lg_audit_hook *hook, lg_event *out);
+lg_err lg_mongo_loan_default(lg_store *st, const char *loan_id, const char *reason,
+                             const lg_audit_hook *hook, lg_loan *loan);
+lg_err lg_mongo_loan_view(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                          lg_loan *loan, lg_repayment **reps, size_t *n);
+lg_err lg_mongo_partner_stats(lg_store *st, const char *partner_id, const char *day,
+                              lg_store_stats *out);
 
 lg_err lg_mongo_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out);
 lg_err lg_mongo_tx_set_state(lg_store *st, const char *hash, lg_tx_state state);

@@ -10,7 +10,6 @@
 
 #include <lendgate/time.h>
 
-#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ decoders */
@@ -203,33 +202,6 @@ lg_err lg_mongo_key_list(lg_store *st, const char *partner_id, lg_api_key **item
 
 /* ------------------------------------------------------------ onboarding */
 
-/* Appends the hook's audit row for before/after, in t. */
-static lg_err audit_append(mongo_store *ms, mg_txn *t, const lg_audit_hook *hook,
-                           const lg_partner *before, const lg_partner *after, int64_t now)
-{
-    if (!hook || !hook->fill)
-        return LG_OK;
-    lg_admin_audit *row = calloc(1, sizeof *row);
-    if (!row)
-        return LG_ERR_NOMEM;
-    lg_err rc = hook->fill(hook->ctx, before, after, row);
-    if (rc == LG_OK && (!row->action[0] || row->created_at_ms < 0 ||
-                        !memchr(row->before_json, '\0', sizeof row->before_json)))
-        rc = LG_ERR_INVALID;
-    if (rc == LG_OK && row->created_at_ms == 0)
-        row->created_at_ms = now;
-    if (rc == LG_OK)
-        rc = mg_next_id(ms, t, "admin_audit", &row->id);
-    bson_t doc = BSON_INITIALIZER;
-    if (rc == LG_OK)
-        rc = lg_mongo_admin_audit_to_bson(row, &doc);
-    if (rc == LG_OK)
-        rc = mg_insert(ms, t, "admin_audit", &doc, LG_ERR_STORE);
-    bson_destroy(&doc);
-    free(row);
-    return rc;
-}
-
 typedef struct onboard {
     const lg_partner *p;
     const lg_api_key *key;
@@ -272,7 +244,7 @@ static lg_err onboard_body(mongo_store *ms, mg_txn *t, void *ctx)
     if (rc == LG_OK)
         rc = insert_record(ms, t, "api_keys", enc_key, &k);
     if (rc == LG_OK)
-        rc = audit_append(ms, t, o->hook, NULL, &o->row, o->now);
+        rc = mg_audit_append(ms, t, o->hook, NULL, &o->row, o->now);
     if (rc == LG_OK)
         o->key_id = k.id;
     return rc;
