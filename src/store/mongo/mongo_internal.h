@@ -200,6 +200,13 @@ lg_err lg_mongo_loan_view(lg_store *st, const char *partner_id, const char *part
 lg_err lg_mongo_partner_stats(lg_store *st, const char *partner_id, const char *day,
                               lg_store_stats *out);
 
+lg_err lg_mongo_event_claim(lg_store *st, const char *owner, int64_t lease_ms, uint32_t max,
+                            lg_event **items, size_t *n);
+lg_err lg_mongo_event_finish(lg_store *st, const lg_event_attempt *a, int64_t next_attempt_at_ms,
+                             uint32_t *attempt_no);
+lg_err lg_mongo_event_replay(lg_store *st, const char *partner_id, const char *event_id,
+                             int64_t since_ms, const lg_audit_hook *hook, uint64_t *count);
+
 lg_err lg_mongo_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out);
 lg_err lg_mongo_tx_set_state(lg_store *st, const char *hash, lg_tx_state state);
 lg_err lg_mongo_tx_list(lg_store *st, const char *loan_id, const char *repayment_id,
