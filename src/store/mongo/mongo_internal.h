@@ -142,6 +142,17 @@ lg_err mg_partner_read(mongo_store *ms, mg_txn *t, const char *partner_id, lg_pa
 lg_err mg_outstanding_sub(mongo_store *ms, mg_txn *t, const char *partner_id, uint64_t amount,
                           int64_t now);
 
+/* mongo_repay.c: a ledger row of loan l (l->id "" for a DEPOSIT) in t; the loan's
+ * position link paid down by paid (all of it, and marked repaid, when loan_repaid);
+ * partners.<field> += delta, where a miss (no partner, or short of -delta) means the
+ * books are broken. */
+lg_err mg_ledger_add(mongo_store *ms, mg_txn *t, const lg_loan *l, lg_ledger_kind kind,
+                     uint64_t amount, const char *tx_hash, int64_t now);
+lg_err mg_link_repay(mongo_store *ms, mg_txn *t, const char *loan_id, uint64_t paid,
+                     int loan_repaid, int64_t now);
+lg_err mg_partner_add(mongo_store *ms, mg_txn *t, const char *partner_id, const char *field,
+                      int64_t delta, int64_t now);
+
 /* Appends the hook's audit row for before/after in t (mongo_admin.c); a NULL hook
  * writes none. */
 lg_err mg_audit_append(mongo_store *ms, mg_txn *t, const lg_audit_hook *hook,
@@ -206,6 +217,16 @@ lg_err lg_mongo_event_finish(lg_store *st, const lg_event_attempt *a, int64_t ne
                              uint32_t *attempt_no);
 lg_err lg_mongo_event_replay(lg_store *st, const char *partner_id, const char *event_id,
                              int64_t since_ms, const lg_audit_hook *hook, uint64_t *count);
+
+lg_err lg_mongo_position_liquidate(lg_store *st, const char *wallet, const char *oaid,
+                                   const char *position_id, const char *tx_hash,
+                                   lg_liquidate_result *out);
+lg_err lg_mongo_partner_import(lg_store *st, lg_partner_import_item *items, size_t n,
+                               const lg_audit_hook *hook, size_t *bad_index);
+lg_err lg_mongo_partner_analytics(lg_store *st, const char *partner_id, int64_t start_ms,
+                                  int64_t end_ms, int64_t default_before_ms,
+                                  lg_partner_analytics *out, lg_analytics_day **days,
+                                  size_t *ndays);
 
 lg_err lg_mongo_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out);
 lg_err lg_mongo_tx_set_state(lg_store *st, const char *hash, lg_tx_state state);

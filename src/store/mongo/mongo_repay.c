@@ -47,16 +47,16 @@ static lg_err partner_inc(mongo_store *ms, mg_txn *t, const char *partner_id, co
 }
 
 /* As partner_inc, where a miss means the books are broken. */
-static lg_err partner_add(mongo_store *ms, mg_txn *t, const char *partner_id, const char *field,
-                          int64_t delta, int64_t now)
+lg_err mg_partner_add(mongo_store *ms, mg_txn *t, const char *partner_id, const char *field,
+                      int64_t delta, int64_t now)
 {
     int64_t matched = 0;
     lg_err rc = partner_inc(ms, t, partner_id, field, delta, now, &matched);
     return rc == LG_OK && matched != 1 ? books_broken(field) : rc;
 }
 
-static lg_err ledger_add(mongo_store *ms, mg_txn *t, const lg_loan *l, lg_ledger_kind kind,
-                         uint64_t amount, const char *tx_hash, int64_t now)
+lg_err mg_ledger_add(mongo_store *ms, mg_txn *t, const lg_loan *l, lg_ledger_kind kind,
+                     uint64_t amount, const char *tx_hash, int64_t now)
 {
     lg_ledger_entry e;
     memset(&e, 0, sizeof e);
@@ -198,8 +198,8 @@ static lg_err link_find(mongo_store *ms, mg_txn *t, const char *loan_id, lg_posi
 
 /* The loan paid paid: its link's debt, and the position's, go down (all of it once
  * the loan is repaid); the link is marked repaid then. */
-static lg_err link_repay(mongo_store *ms, mg_txn *t, const char *loan_id, uint64_t paid,
-                         int loan_repaid, int64_t now)
+lg_err mg_link_repay(mongo_store *ms, mg_txn *t, const char *loan_id, uint64_t paid,
+                     int loan_repaid, int64_t now)
 {
     lg_position pos;
     lg_mongo_position_link link;
@@ -255,13 +255,13 @@ static lg_err confirm_body(mongo_store *ms, mg_txn *t, void *ctx)
     snprintf(l.transfer_tx, sizeof l.transfer_tx, "%s", c->transfer_tx);
     l.updated_at_ms = c->now;
     if ((rc = mg_loan_save(ms, t, &l)) != LG_OK ||
-        (rc = partner_add(ms, t, l.partner_id, "totalBorrowed", (int64_t)l.amount, c->now)) !=
+        (rc = mg_partner_add(ms, t, l.partner_id, "totalBorrowed", (int64_t)l.amount, c->now)) !=
             LG_OK ||
-        (rc = partner_add(ms, t, l.partner_id, "totalFees", (int64_t)l.fee, c->now)) != LG_OK)
+        (rc = mg_partner_add(ms, t, l.partner_id, "totalFees", (int64_t)l.fee, c->now)) != LG_OK)
         return rc;
-    if ((rc = ledger_add(ms, t, &l, LG_LEDGER_BORROW, l.amount, l.borrow_tx, c->now)) != LG_OK ||
-        (rc = ledger_add(ms, t, &l, LG_LEDGER_FEE, l.fee, l.borrow_tx, c->now)) != LG_OK ||
-        (rc = ledger_add(ms, t, &l, LG_LEDGER_PAYOUT, l.net, l.transfer_tx, c->now)) != LG_OK)
+    if ((rc = mg_ledger_add(ms, t, &l, LG_LEDGER_BORROW, l.amount, l.borrow_tx, c->now)) != LG_OK ||
+        (rc = mg_ledger_add(ms, t, &l, LG_LEDGER_FEE, l.fee, l.borrow_tx, c->now)) != LG_OK ||
+        (rc = mg_ledger_add(ms, t, &l, LG_LEDGER_PAYOUT, l.net, l.transfer_tx, c->now)) != LG_OK)
         return rc;
     return mg_loan_event(ms, t, "loan.borrowed", &l, l.amount, l.borrow_tx, c->now);
 }
@@ -310,7 +310,7 @@ static lg_err deposit_in(mongo_store *ms, mg_txn *t, const lg_deposit *d, int64_
     lg_loan none; /* a DEPOSIT row names no loan */
     memset(&none, 0, sizeof none);
     memcpy(none.partner_id, d->partner_id, sizeof none.partner_id);
-    return rc == LG_OK ? ledger_add(ms, t, &none, LG_LEDGER_DEPOSIT, d->amount, d->tx_hash, now)
+    return rc == LG_OK ? mg_ledger_add(ms, t, &none, LG_LEDGER_DEPOSIT, d->amount, d->tx_hash, now)
                        : rc;
 }
 
@@ -523,13 +523,13 @@ static lg_err apply_books(mongo_store *ms, mg_txn *t, const lg_loan *l, const lg
                           int64_t now)
 {
     int repaid = l->status == LG_LOAN_REPAID;
-    lg_err rc = partner_add(ms, t, l->partner_id, "totalRepaid", (int64_t)r->amount, now);
+    lg_err rc = mg_partner_add(ms, t, l->partner_id, "totalRepaid", (int64_t)r->amount, now);
     if (rc == LG_OK)
         rc = mg_outstanding_sub(ms, t, l->partner_id, r->amount, now);
     if (rc == LG_OK)
-        rc = link_repay(ms, t, l->id, r->amount, repaid, now);
+        rc = mg_link_repay(ms, t, l->id, r->amount, repaid, now);
     if (rc == LG_OK)
-        rc = ledger_add(ms, t, l, LG_LEDGER_REPAY, r->amount, r->repay_tx, now);
+        rc = mg_ledger_add(ms, t, l, LG_LEDGER_REPAY, r->amount, r->repay_tx, now);
     if (rc == LG_OK)
         rc = mg_loan_event(ms, t, "loan.repayment_received", l, r->amount, r->repay_tx, now);
     if (rc == LG_OK && repaid)
@@ -591,8 +591,8 @@ static lg_err fail_body(mongo_store *ms, mg_txn *t, void *ctx)
     s->loan.updated_at_ms = s->now;
     if ((rc = mg_loan_save(ms, t, &s->loan)) != LG_OK)
         return rc;
-    if (r.funded &&
-        (rc = partner_add(ms, t, r.partner_id, "balanceUsed", -(int64_t)r.funded, s->now)) != LG_OK)
+    if (r.funded && (rc = mg_partner_add(ms, t, r.partner_id, "balanceUsed", -(int64_t)r.funded,
+                                         s->now)) != LG_OK)
         return rc;
     r.status = LG_REPAY_FAILED;
     snprintf(r.failure_reason, sizeof r.failure_reason, "%s", s->text);
