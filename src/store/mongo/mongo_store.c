@@ -335,6 +335,26 @@ static lg_err ensure_collection(mongo_store *ms, const lg_mongo_record *rec)
     return rc;
 }
 
+/* Collections without a record table: id counters, limit warning marks, applied
+ * schema versions. Made here because a server before 4.4 cannot create a collection
+ * inside a transaction. */
+static const char *const plain[] = {"counters", "limit_warnings", "schema_migrations"};
+
+static lg_err ensure_plain(mongo_store *ms, const char *coll)
+{
+    bson_t cmd = BSON_INITIALIZER;
+    uint32_t code = 0;
+    BSON_APPEND_UTF8(&cmd, "create", coll);
+    lg_err rc = db_command(ms, &cmd, &code);
+    if (code == 48) /* NamespaceExists */
+        rc = LG_OK;
+    if (rc != LG_OK)
+        lg_error("store.mongo", "migrate: collection %s: %s (code %u)", coll, lg_strerror(rc),
+                 code);
+    bson_destroy(&cmd);
+    return rc;
+}
+
 static lg_err create_index(mongo_store *ms, const index_spec *ix)
 {
     bson_error_t err;
@@ -387,6 +407,8 @@ static lg_err mongo_migrate(lg_store *st, int *applied)
     lg_err rc = mg_check(ms);
     for (size_t i = 0; rc == LG_OK && i < sizeof validated / sizeof validated[0]; i++)
         rc = ensure_collection(ms, validated[i]);
+    for (size_t i = 0; rc == LG_OK && i < sizeof plain / sizeof plain[0]; i++)
+        rc = ensure_plain(ms, plain[i]);
     for (size_t i = 0; rc == LG_OK && i < sizeof indexes / sizeof indexes[0]; i++)
         rc = create_index(ms, &indexes[i]);
     if (rc == LG_OK)
