@@ -598,6 +598,67 @@ static void test_partner_update_document(void)
     bson_destroy(&b);
 }
 
+/* The documents that move money back and the position links: each release states
+ * that the amount is there, so no $inc can take a total below zero. */
+static void test_release_and_link_documents(void)
+{
+    bson_t b;
+    CU_ASSERT_EQUAL(lg_mongo_release_filter("partnerId", "p", "outstanding", 250, &b), LG_OK);
+    expect_json(&b, "{ \"partnerId\" : \"p\", \"outstanding\" : { \"$gte\" : { \"$numberLong\" "
+                    ": \"250\" } } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(
+        lg_mongo_release_filter("partnerId", "p", "outstanding", (uint64_t)INT64_MAX + 1, &b),
+        LG_ERR_INVALID);
+    expect_json(&b, "{ }");
+    bson_destroy(&b);
+
+    CU_ASSERT_EQUAL(lg_mongo_link_add_filter("0xw", "7", "L1", &b), LG_OK);
+    expect_json(&b, "{ \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                    "\"partnerLoans.internalLoanId\" : { \"$ne\" : \"L1\" } }");
+    bson_destroy(&b);
+    lg_mongo_position_link pl = {.amount = 1000, .repaid = 0};
+    SET(&pl, loan_id, "L1");
+    SET(&pl, partner_id, "p");
+    CU_ASSERT_EQUAL(lg_mongo_link_add_update(&pl, 5, &b), LG_OK);
+    expect_json(&b, "{ \"$push\" : { \"partnerLoans\" : { \"internalLoanId\" : \"L1\", "
+                    "\"partnerId\" : \"p\", \"amount\" : { \"$numberLong\" : \"1000\" }, "
+                    "\"repaid\" : false } }, \"$inc\" : { \"totalPartnerDebt\" : { \"$numberLong\" "
+                    ": \"1000\" } }, \"$set\" : { \"updatedAt\" : { \"$date\" : { \"$numberLong\" "
+                    ": \"5\" } } } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_link_repay_filter("0xw", "7", "L1", 400, &b), LG_OK);
+    expect_json(&b, "{ \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                    "\"partnerLoans.internalLoanId\" : \"L1\", \"totalPartnerDebt\" : { \"$gte\" "
+                    ": { \"$numberLong\" : \"400\" } } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_link_repay_update(600, 0, 400, 5, &b), LG_OK);
+    expect_json(&b, "{ \"$set\" : { \"partnerLoans.$.amount\" : { \"$numberLong\" : \"600\" }, "
+                    "\"partnerLoans.$.repaid\" : false, \"updatedAt\" : { \"$date\" : { "
+                    "\"$numberLong\" : \"5\" } } }, \"$inc\" : { \"totalPartnerDebt\" : { "
+                    "\"$numberLong\" : \"-400\" } } }");
+    bson_destroy(&b);
+}
+
+static void test_key_and_replay_documents(void)
+{
+    bson_t b;
+    CU_ASSERT_EQUAL(lg_mongo_keys_expire_filter("p", 4, 1000, &b), LG_OK);
+    expect_json(&b, "{ \"partnerId\" : \"p\", \"keyId\" : { \"$ne\" : { \"$numberLong\" : "
+                    "\"4\" } }, \"revokedAt\" : { \"$date\" : { \"$numberLong\" : \"0\" } }, "
+                    "\"$or\" : [ { \"expiresAt\" : { \"$date\" : { \"$numberLong\" : \"0\" } } }, "
+                    "{ \"expiresAt\" : { \"$gt\" : { \"$date\" : { \"$numberLong\" : \"1000\" } "
+                    "} } } ] }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_replay_update(9, &b), LG_OK);
+    expect_json(&b, "{ \"$set\" : { \"status\" : { \"$numberInt\" : \"0\" }, \"attempts\" : { "
+                    "\"$numberLong\" : \"0\" }, \"nextAttemptAt\" : { \"$date\" : { "
+                    "\"$numberLong\" : \"9\" } }, \"leaseOwner\" : \"\", \"leaseUntil\" : { "
+                    "\"$date\" : { \"$numberLong\" : \"0\" } }, \"updatedAt\" : { \"$date\" : { "
+                    "\"$numberLong\" : \"9\" } } } }");
+    bson_destroy(&b);
+}
+
 /* ------------------------------------------------------------ errors */
 
 static void make_error(bson_error_t *e, uint32_t domain, uint32_t code)
@@ -714,6 +775,8 @@ int main(void)
         {"nonces and leases", test_nonce_and_lease_documents},
         {"offsets, keys, cursors", test_other_documents},
         {"partner update", test_partner_update_document},
+        {"releases and position links", test_release_and_link_documents},
+        {"key expiry and replay", test_key_and_replay_documents},
         {NULL, NULL},
     };
     static const lg_test_case error_tests[] = {

@@ -139,23 +139,11 @@ typedef struct rotate {
 static lg_err keys_expire(mongo_store *ms, mg_txn *t, const char *partner_id, int64_t keep_id,
                           int64_t at)
 {
-    bson_t filter = BSON_INITIALIZER, ne, or, a, b, gt, update;
-    BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "keyId", &ne);
-    BSON_APPEND_INT64(&ne, "$ne", keep_id);
-    bson_append_document_end(&filter, &ne);
-    BSON_APPEND_DATE_TIME(&filter, "revokedAt", 0);
-    BSON_APPEND_ARRAY_BEGIN(&filter, "$or", & or);
-    BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &a);
-    BSON_APPEND_DATE_TIME(&a, "expiresAt", 0);
-    bson_append_document_end(& or, &a);
-    BSON_APPEND_DOCUMENT_BEGIN(& or, "1", &b);
-    BSON_APPEND_DOCUMENT_BEGIN(&b, "expiresAt", &gt);
-    BSON_APPEND_DATE_TIME(&gt, "$gt", at);
-    bson_append_document_end(&b, &gt);
-    bson_append_document_end(& or, &b);
-    bson_append_array_end(&filter, & or);
-    lg_err rc = lg_mongo_set_date_update("expiresAt", at, &update);
+    bson_t filter, update;
+    lg_err rc = lg_mongo_keys_expire_filter(partner_id, keep_id, at, &filter);
+    lg_err rc2 = lg_mongo_set_date_update("expiresAt", at, &update);
+    if (rc == LG_OK)
+        rc = rc2;
     if (rc == LG_OK)
         rc = mg_update(ms, t, "api_keys", &filter, &update, 0, 1, LG_ERR_STORE, NULL);
     bson_destroy(&update);

@@ -338,7 +338,7 @@ static lg_err replay_body(mongo_store *ms, mg_txn *t, void *ctx)
         rc = mg_partner_read(ms, t, partner_id, &p);
     if (rc != LG_OK)
         return rc;
-    bson_t filter = BSON_INITIALIZER, ne, gte, update = BSON_INITIALIZER, set;
+    bson_t filter = BSON_INITIALIZER, ne, gte, update;
     if (r->event_id) {
         BSON_APPEND_UTF8(&filter, "eventId", r->event_id);
     } else {
@@ -351,16 +351,10 @@ static lg_err replay_body(mongo_store *ms, mg_txn *t, void *ctx)
     BSON_APPEND_DOCUMENT_BEGIN(&filter, "status", &ne);
     BSON_APPEND_INT32(&ne, "$ne", LG_EVENT_DELIVERING);
     bson_append_document_end(&filter, &ne);
-    BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
-    BSON_APPEND_INT32(&set, "status", LG_EVENT_PENDING);
-    BSON_APPEND_INT64(&set, "attempts", 0);
-    BSON_APPEND_DATE_TIME(&set, "nextAttemptAt", r->now);
-    BSON_APPEND_UTF8(&set, "leaseOwner", "");
-    BSON_APPEND_DATE_TIME(&set, "leaseUntil", 0);
-    BSON_APPEND_DATE_TIME(&set, "updatedAt", r->now);
-    bson_append_document_end(&update, &set);
     mg_update_result res = {0};
-    rc = mg_update(ms, t, "webhook_outbox", &filter, &update, 0, 1, LG_ERR_STORE, &res);
+    rc = lg_mongo_replay_update(r->now, &update);
+    if (rc == LG_OK)
+        rc = mg_update(ms, t, "webhook_outbox", &filter, &update, 0, 1, LG_ERR_STORE, &res);
     bson_destroy(&update);
     bson_destroy(&filter);
     if (rc == LG_OK)

@@ -99,35 +99,32 @@ static lg_err books_broken(const char *what)
     return LG_ERR_STORE;
 }
 
-/* $inc field by delta (negative: a release, which must find at least that much)
- * on the one document of coll matching filter. */
-static lg_err inc_one(mongo_store *ms, mg_txn *t, const char *coll, bson_t *filter,
-                      const char *field, int64_t delta, int64_t now, int64_t *matched)
+/* $inc field by -amount (a release, which must find at least that much there) on the
+ * one document of coll whose key_field is key. */
+static lg_err release_one(mongo_store *ms, mg_txn *t, const char *coll, const char *key_field,
+                          const char *key, const char *field, uint64_t amount, int64_t now,
+                          int64_t *matched)
 {
-    bson_t update, cond;
-    if (delta < 0) {
-        BSON_APPEND_DOCUMENT_BEGIN(filter, field, &cond);
-        BSON_APPEND_INT64(&cond, "$gte", -delta);
-        bson_append_document_end(filter, &cond);
-    }
-    lg_err rc = lg_mongo_inc_update(field, delta, now, &update);
+    bson_t filter, update;
     mg_update_result res = {0};
+    lg_err rc = lg_mongo_release_filter(key_field, key, field, amount, &filter);
+    lg_err rc2 = lg_mongo_inc_update(field, -(int64_t)amount, now, &update);
     if (rc == LG_OK)
-        rc = mg_update(ms, t, coll, filter, &update, 0, 0, LG_ERR_STORE, &res);
+        rc = rc2;
+    if (rc == LG_OK)
+        rc = mg_update(ms, t, coll, &filter, &update, 0, 0, LG_ERR_STORE, &res);
     *matched = res.matched;
     bson_destroy(&update);
+    bson_destroy(&filter);
     return rc;
 }
 
 lg_err mg_outstanding_sub(mongo_store *ms, mg_txn *t, const char *partner_id, uint64_t amount,
                           int64_t now)
 {
-    bson_t filter;
     int64_t matched = 0;
-    lg_err rc = lg_mongo_filter_str("partnerId", partner_id, &filter);
-    if (rc == LG_OK)
-        rc = inc_one(ms, t, "partners", &filter, "outstanding", -(int64_t)amount, now, &matched);
-    bson_destroy(&filter);
+    lg_err rc = release_one(ms, t, "partners", "partnerId", partner_id, "outstanding", amount, now,
+                            &matched);
     if (rc == LG_OK && matched != 1)
         return books_broken("partner outstanding");
     lg_partner p;
@@ -136,17 +133,23 @@ lg_err mg_outstanding_sub(mongo_store *ms, mg_txn *t, const char *partner_id, ui
     return rc == LG_OK ? mg_limit_rearm(ms, t, &p) : rc;
 }
 
+/* The day's usage document is keyed by partner and day: its release filters on both. */
 static lg_err usage_sub(mongo_store *ms, mg_txn *t, const char *partner_id, const char *day,
                         uint64_t amount, int64_t now)
 {
-    bson_t filter = BSON_INITIALIZER;
-    int64_t matched = 0;
-    BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
-    BSON_APPEND_UTF8(&filter, "day", day);
-    lg_err rc =
-        inc_one(ms, t, "partner_daily_usage", &filter, "borrowed", -(int64_t)amount, now, &matched);
+    bson_t filter, update;
+    mg_update_result res = {0};
+    lg_err rc = lg_mongo_release_filter("partnerId", partner_id, "borrowed", amount, &filter);
+    if (rc == LG_OK && !BSON_APPEND_UTF8(&filter, "day", day))
+        rc = LG_ERR_NOMEM;
+    lg_err rc2 = lg_mongo_inc_update("borrowed", -(int64_t)amount, now, &update);
+    if (rc == LG_OK)
+        rc = rc2;
+    if (rc == LG_OK)
+        rc = mg_update(ms, t, "partner_daily_usage", &filter, &update, 0, 0, LG_ERR_STORE, &res);
+    bson_destroy(&update);
     bson_destroy(&filter);
-    return rc == LG_OK && matched != 1 ? books_broken("daily usage release") : rc;
+    return rc == LG_OK && res.matched != 1 ? books_broken("daily usage release") : rc;
 }
 
 /* ------------------------------------------------------------ reserve */

@@ -1004,3 +1004,130 @@ lg_err lg_mongo_seq_update(bson_t *out)
     ok = ok && bson_append_document_end(out, &inc);
     return built(ok, out);
 }
+
+lg_err lg_mongo_release_filter(const char *key_field, const char *key, const char *field,
+                               uint64_t amount, bson_t *out)
+{
+    bson_init(out);
+    if (!key_field || !key || !field || !fits_i64(amount))
+        return LG_ERR_INVALID;
+    bson_t cond;
+    bool ok = bson_append_utf8(out, key_field, -1, key, -1);
+    ok = ok && bson_append_document_begin(out, field, -1, &cond);
+    ok = ok && bson_append_int64(&cond, "$gte", -1, (int64_t)amount);
+    ok = ok && bson_append_document_end(out, &cond);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_link_add_filter(const char *wallet, const char *oaid, const char *loan_id,
+                                bson_t *out)
+{
+    bson_init(out);
+    if (!wallet || !oaid || !loan_id)
+        return LG_ERR_INVALID;
+    bson_t ne;
+    bool ok = bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
+    ok = ok && bson_append_document_begin(out, "partnerLoans.internalLoanId", -1, &ne);
+    ok = ok && bson_append_utf8(&ne, "$ne", -1, loan_id, -1);
+    ok = ok && bson_append_document_end(out, &ne);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_link_add_update(const lg_mongo_position_link *link, int64_t now_ms, bson_t *out)
+{
+    bson_init(out);
+    if (!link || !fits_i64(link->amount))
+        return LG_ERR_INVALID;
+    bson_t push, doc, inc, set;
+    bool ok = bson_append_document_begin(out, "$push", -1, &push);
+    ok = ok && bson_append_document_begin(&push, "partnerLoans", -1, &doc);
+    lg_err rc = ok ? lg_mongo_position_link_to_bson(link, &doc) : LG_ERR_NOMEM;
+    ok = ok && bson_append_document_end(&push, &doc);
+    ok = ok && bson_append_document_end(out, &push);
+    ok = ok && bson_append_document_begin(out, "$inc", -1, &inc);
+    ok = ok && bson_append_int64(&inc, "totalPartnerDebt", -1, (int64_t)link->amount);
+    ok = ok && bson_append_document_end(out, &inc);
+    ok = ok && bson_append_document_begin(out, "$set", -1, &set);
+    ok = ok && bson_append_date_time(&set, "updatedAt", -1, now_ms);
+    ok = ok && bson_append_document_end(out, &set);
+    if (rc != LG_OK) {
+        bson_reinit(out);
+        return rc;
+    }
+    return built(ok, out);
+}
+
+lg_err lg_mongo_link_repay_filter(const char *wallet, const char *oaid, const char *loan_id,
+                                  uint64_t take, bson_t *out)
+{
+    bson_init(out);
+    if (!wallet || !oaid || !loan_id || !fits_i64(take))
+        return LG_ERR_INVALID;
+    bson_t cond;
+    bool ok = bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
+    ok = ok && bson_append_utf8(out, "partnerLoans.internalLoanId", -1, loan_id, -1);
+    ok = ok && bson_append_document_begin(out, "totalPartnerDebt", -1, &cond);
+    ok = ok && bson_append_int64(&cond, "$gte", -1, (int64_t)take);
+    ok = ok && bson_append_document_end(out, &cond);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_link_repay_update(uint64_t link_left, int repaid, uint64_t take, int64_t now_ms,
+                                  bson_t *out)
+{
+    bson_init(out);
+    if (!fits_i64(link_left) || !fits_i64(take))
+        return LG_ERR_INVALID;
+    bson_t set, inc;
+    bool ok = bson_append_document_begin(out, "$set", -1, &set);
+    ok = ok && bson_append_int64(&set, "partnerLoans.$.amount", -1, (int64_t)link_left);
+    ok = ok && bson_append_bool(&set, "partnerLoans.$.repaid", -1, repaid != 0);
+    ok = ok && bson_append_date_time(&set, "updatedAt", -1, now_ms);
+    ok = ok && bson_append_document_end(out, &set);
+    ok = ok && bson_append_document_begin(out, "$inc", -1, &inc);
+    ok = ok && bson_append_int64(&inc, "totalPartnerDebt", -1, -(int64_t)take);
+    ok = ok && bson_append_document_end(out, &inc);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_keys_expire_filter(const char *partner_id, int64_t keep_id, int64_t at_ms,
+                                   bson_t *out)
+{
+    bson_init(out);
+    if (!partner_id)
+        return LG_ERR_INVALID;
+    bson_t ne, or, a, b, gt;
+    bool ok = bson_append_utf8(out, "partnerId", -1, partner_id, -1);
+    ok = ok && bson_append_document_begin(out, "keyId", -1, &ne);
+    ok = ok && bson_append_int64(&ne, "$ne", -1, keep_id);
+    ok = ok && bson_append_document_end(out, &ne);
+    ok = ok && bson_append_date_time(out, "revokedAt", -1, 0);
+    ok = ok && bson_append_array_begin(out, "$or", -1, & or);
+    ok = ok && bson_append_document_begin(& or, "0", -1, &a);
+    ok = ok && bson_append_date_time(&a, "expiresAt", -1, 0);
+    ok = ok && bson_append_document_end(& or, &a);
+    ok = ok && bson_append_document_begin(& or, "1", -1, &b);
+    ok = ok && bson_append_document_begin(&b, "expiresAt", -1, &gt);
+    ok = ok && bson_append_date_time(&gt, "$gt", -1, at_ms);
+    ok = ok && bson_append_document_end(&b, &gt);
+    ok = ok && bson_append_document_end(& or, &b);
+    ok = ok && bson_append_array_end(out, & or);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_replay_update(int64_t now_ms, bson_t *out)
+{
+    bson_init(out);
+    bson_t set;
+    bool ok = bson_append_document_begin(out, "$set", -1, &set);
+    ok = ok && bson_append_int32(&set, "status", -1, LG_EVENT_PENDING);
+    ok = ok && bson_append_int64(&set, "attempts", -1, 0);
+    ok = ok && bson_append_date_time(&set, "nextAttemptAt", -1, now_ms);
+    ok = ok && bson_append_utf8(&set, "leaseOwner", -1, "", -1);
+    ok = ok && bson_append_date_time(&set, "leaseUntil", -1, 0);
+    ok = ok && bson_append_date_time(&set, "updatedAt", -1, now_ms);
+    ok = ok && bson_append_document_end(out, &set);
+    return built(ok, out);
+}

@@ -190,4 +190,33 @@ lg_err lg_mongo_cursor_update(const char *name, uint64_t block, bson_t *out);
 /* Sequence: {"$inc": {"seq": 1}} on counters/{_id: name}, upsert, returning after. */
 lg_err lg_mongo_seq_update(bson_t *out);
 
+/* A release: the document whose key_field is key and whose field still holds at
+ * least amount ({key_field: key, field: {"$gte": amount}}), so a $inc of -amount can
+ * never take it below zero. */
+lg_err lg_mongo_release_filter(const char *key_field, const char *key, const char *field,
+                               uint64_t amount, bson_t *out);
+
+/* A loan linked to its position (wallet, oaid) once: the filter matches the position
+ * only while it has no link for loan_id; the update pushes link onto partnerLoans and
+ * adds its amount to totalPartnerDebt. */
+lg_err lg_mongo_link_add_filter(const char *wallet, const char *oaid, const char *loan_id,
+                                bson_t *out);
+lg_err lg_mongo_link_add_update(const lg_mongo_position_link *link, int64_t now_ms, bson_t *out);
+
+/* A link paid down by take: the position (wallet, oaid) holding loan_id's link with at
+ * least take of debt; the update sets the link's amount to link_left (and repaid) through
+ * the positional operator and takes take from totalPartnerDebt. */
+lg_err lg_mongo_link_repay_filter(const char *wallet, const char *oaid, const char *loan_id,
+                                  uint64_t take, bson_t *out);
+lg_err lg_mongo_link_repay_update(uint64_t link_left, int repaid, uint64_t take, int64_t now_ms,
+                                  bson_t *out);
+
+/* Key rotation: the other unrevoked keys of partner_id (all but keep_id) that expire
+ * later than at_ms or never. */
+lg_err lg_mongo_keys_expire_filter(const char *partner_id, int64_t keep_id, int64_t at_ms,
+                                   bson_t *out);
+
+/* An event replayed: PENDING, due now, a fresh schedule, no lease. */
+lg_err lg_mongo_replay_update(int64_t now_ms, bson_t *out);
+
 #endif

@@ -29,15 +29,14 @@ static lg_err books_broken(const char *what)
 static lg_err partner_inc(mongo_store *ms, mg_txn *t, const char *partner_id, const char *field,
                           int64_t delta, int64_t now, int64_t *matched)
 {
-    bson_t filter = BSON_INITIALIZER, cond, update;
+    bson_t filter, update;
     mg_update_result res = {0};
-    BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
-    if (delta < 0) {
-        BSON_APPEND_DOCUMENT_BEGIN(&filter, field, &cond);
-        BSON_APPEND_INT64(&cond, "$gte", -delta);
-        bson_append_document_end(&filter, &cond);
-    }
-    lg_err rc = lg_mongo_inc_update(field, delta, now, &update);
+    lg_err rc = delta < 0 ? lg_mongo_release_filter("partnerId", partner_id, field,
+                                                    (uint64_t)(-(delta + 1)) + 1, &filter)
+                          : lg_mongo_filter_str("partnerId", partner_id, &filter);
+    lg_err rc2 = lg_mongo_inc_update(field, delta, now, &update);
+    if (rc == LG_OK)
+        rc = rc2;
     if (rc == LG_OK)
         rc = mg_update(ms, t, "partners", &filter, &update, 0, 0, LG_ERR_STORE, &res);
     *matched = res.matched;
@@ -123,40 +122,29 @@ static lg_err repay_read_id(mongo_store *ms, mg_txn *t, const char *id, lg_repay
 /* Links the loan to its position with debt, once (solvency_positions.partnerLoans[]). */
 static lg_err link_add(mongo_store *ms, mg_txn *t, const lg_loan *l, int64_t now)
 {
-    bson_t where = BSON_INITIALIZER, filter, ne, update = BSON_INITIALIZER, push, link, inc, set;
+    bson_t filter, update, where = BSON_INITIALIZER;
     mg_update_result res = {0};
     lg_mongo_position_link pl = {.amount = l->remaining, .repaid = 0};
     memcpy(pl.loan_id, l->id, sizeof pl.loan_id);
     memcpy(pl.partner_id, l->partner_id, sizeof pl.partner_id);
-    BSON_APPEND_UTF8(&where, "userWallet", l->user_wallet);
-    BSON_APPEND_UTF8(&where, "oaidTokenId", l->oaid);
     /* A position that has the link already is left alone: counted once. */
-    bson_copy_to(&where, &filter);
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "partnerLoans.internalLoanId", &ne);
-    BSON_APPEND_UTF8(&ne, "$ne", l->id);
-    bson_append_document_end(&filter, &ne);
-    BSON_APPEND_DOCUMENT_BEGIN(&update, "$push", &push);
-    BSON_APPEND_DOCUMENT_BEGIN(&push, "partnerLoans", &link);
-    lg_err rc = lg_mongo_position_link_to_bson(&pl, &link);
-    bson_append_document_end(&push, &link);
-    bson_append_document_end(&update, &push);
-    BSON_APPEND_DOCUMENT_BEGIN(&update, "$inc", &inc);
-    BSON_APPEND_INT64(&inc, "totalPartnerDebt", (int64_t)l->remaining);
-    bson_append_document_end(&update, &inc);
-    BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
-    BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
-    bson_append_document_end(&update, &set);
+    lg_err rc = lg_mongo_link_add_filter(l->user_wallet, l->oaid, l->id, &filter);
+    lg_err rc2 = lg_mongo_link_add_update(&pl, now, &update);
+    if (rc == LG_OK)
+        rc = rc2;
     if (rc == LG_OK)
         rc = mg_update(ms, t, "solvency_positions", &filter, &update, 0, 0, LG_ERR_STORE, &res);
     if (rc == LG_OK && res.matched != 1) {
         uint64_t n = 0;
+        BSON_APPEND_UTF8(&where, "userWallet", l->user_wallet);
+        BSON_APPEND_UTF8(&where, "oaidTokenId", l->oaid);
         rc = mg_count(ms, t, "solvency_positions", &where, &n);
         if (rc == LG_OK && n == 0)
             rc = LG_ERR_NOT_FOUND; /* no position */
     }
+    bson_destroy(&where);
     bson_destroy(&update);
     bson_destroy(&filter);
-    bson_destroy(&where);
     return rc;
 }
 
@@ -209,22 +197,14 @@ lg_err mg_link_repay(mongo_store *ms, mg_txn *t, const char *loan_id, uint64_t p
     if (rc != LG_OK || link.repaid)
         return rc;
     uint64_t take = loan_repaid || paid > link.amount ? link.amount : paid;
-    if (take > pos.total_partner_debt)
-        return books_broken("position debt");
-    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set, inc;
+    bson_t filter, update;
     mg_update_result res = {0};
-    BSON_APPEND_UTF8(&filter, "userWallet", pos.wallet);
-    BSON_APPEND_UTF8(&filter, "oaidTokenId", pos.oaid);
-    BSON_APPEND_UTF8(&filter, "partnerLoans.internalLoanId", loan_id);
-    BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
-    BSON_APPEND_INT64(&set, "partnerLoans.$.amount", (int64_t)(link.amount - take));
-    BSON_APPEND_BOOL(&set, "partnerLoans.$.repaid", loan_repaid != 0);
-    BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
-    bson_append_document_end(&update, &set);
-    BSON_APPEND_DOCUMENT_BEGIN(&update, "$inc", &inc);
-    BSON_APPEND_INT64(&inc, "totalPartnerDebt", -(int64_t)take);
-    bson_append_document_end(&update, &inc);
-    rc = mg_update(ms, t, "solvency_positions", &filter, &update, 0, 0, LG_ERR_STORE, &res);
+    rc = lg_mongo_link_repay_filter(pos.wallet, pos.oaid, loan_id, take, &filter);
+    lg_err rc2 = lg_mongo_link_repay_update(link.amount - take, loan_repaid, take, now, &update);
+    if (rc == LG_OK)
+        rc = rc2;
+    if (rc == LG_OK)
+        rc = mg_update(ms, t, "solvency_positions", &filter, &update, 0, 0, LG_ERR_STORE, &res);
     if (rc == LG_OK && res.matched != 1)
         rc = books_broken("position link");
     bson_destroy(&update);
