@@ -14,10 +14,14 @@
 #include "mongo_map.h"
 
 #include <lendgate/log.h>
+#include <lendgate/store.h>
+#include <lendgate/store_mongo.h>
 
 #include <mongoc/mongoc.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ helpers */
 
@@ -759,6 +763,53 @@ static void test_error_labels(void)
     bson_destroy(&reply);
 }
 
+/* ------------------------------------------------------------ opening */
+
+/* Opening a mongodb store loads libmongoc with its shared-memory counters off: no
+ * /dev/shm/mongoc-<pid> is left behind, whether or not a server answers. Port 1 on
+ * loopback refuses at once: nothing leaves the machine. */
+static void test_open_leaves_no_shm(void)
+{
+    char path[64];
+    struct stat sb;
+    snprintf(path, sizeof path, "/dev/shm/mongoc-%ld", (long)getpid());
+    CU_ASSERT_EQUAL(lg_store_mongo_configure("lgtest_open", 1000), LG_OK);
+    lg_store *st = NULL;
+    CU_ASSERT_EQUAL(lg_store_open("mongodb", "mongodb://127.0.0.1:1/?replicaSet=rs0", 1000, &st),
+                    LG_ERR_STORE);
+    CU_ASSERT_PTR_NULL(st);
+    CU_ASSERT_STRING_EQUAL(getenv("MONGOC_DISABLE_SHM"), "1");
+    CU_ASSERT(stat(path, &sb) != 0);
+    /* A location that is no connection string is refused before any connection. */
+    CU_ASSERT_EQUAL(lg_store_open("mongodb", "http://127.0.0.1/", 1000, &st), LG_ERR_STORE);
+    CU_ASSERT(stat(path, &sb) != 0);
+}
+
+static void test_settings(void)
+{
+    char db[LG_MONGO_DATABASE_LEN];
+    int timeout = 0;
+    CU_ASSERT_EQUAL(lg_store_mongo_configure("lendgate_prod-2", 2500), LG_OK);
+    lg_store_mongo_settings(db, &timeout);
+    CU_ASSERT_STRING_EQUAL(db, "lendgate_prod-2");
+    CU_ASSERT_EQUAL(timeout, 2500);
+    /* Refused, and nothing changes. */
+    CU_ASSERT_EQUAL(lg_store_mongo_configure("a.b", 2500), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_mongo_configure("a/b", 2500), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_mongo_configure("", 2500), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_mongo_configure(NULL, 2500), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_mongo_configure("x", 0), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_mongo_configure("x", 600001), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_store_mongo_configure(
+                        "a123456789012345678901234567890123456789012345678901234567890123", 10),
+                    LG_ERR_INVALID);
+    lg_store_mongo_settings(db, &timeout);
+    CU_ASSERT_STRING_EQUAL(db, "lendgate_prod-2");
+    CU_ASSERT_EQUAL(timeout, 2500);
+    CU_ASSERT_EQUAL(
+        lg_store_mongo_configure(LG_MONGO_DEFAULT_DATABASE, LG_MONGO_DEFAULT_TIMEOUT_MS), LG_OK);
+}
+
 int main(void)
 {
     static const lg_test_case map_tests[] = {
@@ -785,11 +836,17 @@ int main(void)
         {"transaction labels", test_error_labels},
         {NULL, NULL},
     };
+    static const lg_test_case open_tests[] = {
+        {"settings", test_settings},
+        {"opening leaves no shared memory", test_open_leaves_no_shm},
+        {NULL, NULL},
+    };
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 99;
     lg_log_set_level(LG_LOG_OFF); /* refusals log by design */
     lg_test_add_suite("mongo map", NULL, NULL, map_tests);
     lg_test_add_suite("mongo builders", NULL, NULL, builder_tests);
     lg_test_add_suite("mongo errors", NULL, NULL, error_tests);
+    lg_test_add_suite("mongo open", NULL, NULL, open_tests);
     return lg_test_run("test_store_mongo_map");
 }

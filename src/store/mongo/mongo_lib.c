@@ -23,6 +23,17 @@ static void cleanup_at_exit(void)
     lg_mongoc->mongoc_cleanup();
 }
 
+/* libmongoc's own messages go to lendgate's log, not to the responder's stderr. */
+static void log_handler(mongoc_log_level_t level, const char *domain, const char *message,
+                        void *ctx)
+{
+    (void)ctx;
+    lg_log_level to = level <= MONGOC_LOG_LEVEL_ERROR     ? LG_LOG_ERROR
+                      : level == MONGOC_LOG_LEVEL_WARNING ? LG_LOG_WARN
+                                                          : LG_LOG_DEBUG;
+    lg_log(to, "store.mongoc", "%s: %s", domain ? domain : "mongoc", message ? message : "");
+}
+
 static lg_err resolve(void *h)
 {
 #define LG_MONGOC_RESOLVE(name)                                                                    \
@@ -58,6 +69,7 @@ lg_err lg_mongoc_load(void)
     if (resolve(h) != LG_OK)
         return outcome; /* h stays loaded: a library is never unloaded under its users */
     lg_mongoc = &api;
+    lg_mongoc->mongoc_log_set_handler(log_handler, NULL);
     lg_mongoc->mongoc_init();
     atexit(cleanup_at_exit);
     outcome = LG_OK;

@@ -22,6 +22,7 @@
 
 #define LG_MONGOC_FUNCS(X)                                                                         \
     X(mongoc_init)                                                                                 \
+    X(mongoc_log_set_handler)                                                                      \
     X(mongoc_cleanup)                                                                              \
     X(mongoc_uri_new_with_error)                                                                   \
     X(mongoc_uri_destroy)                                                                          \
