@@ -18,7 +18,7 @@
 set -euo pipefail
 
 usage() { echo "usage: $0 URI [--integration]" >&2; exit 2; }
-[ $# -ge 1 ] && [ -n "$1" ] || usage
+if [ $# -lt 1 ] || [ -z "$1" ]; then usage; fi
 uri=$1
 integration=0
 [ "${2:-}" = "--integration" ] && integration=1
@@ -39,7 +39,7 @@ make -s -C "$build" -j"$jobs" >/dev/null
 
 status=0
 LENDGATE_TEST_MONGODB_URI=$uri make -s -C "$build" check TESTS=tests/unit/test_store_mongo || status=1
-cat "$build/tests/unit/test_store_mongo.log" | grep -E '^(SKIPPED|LG-RESULT|Suite|  Test: .*FAILED)' || true
+grep -E '^(SKIPPED|LG-RESULT|Suite|  Test: .*FAILED)' "$build/tests/unit/test_store_mongo.log" || true
 
 if [ "$integration" = 1 ]; then
     LENDGATE_STORE_BACKEND=mongodb LENDGATE_STORE_MONGODB_URI=$uri \
