@@ -347,13 +347,12 @@ lg_err mg_transaction(mongo_store *ms, mg_txn_fn body, void *ctx)
     if (!cs)
         return failed(NULL, "startSession", "-", &err, NULL, LG_ERR_STORE);
     txn_run r = {ms, body, ctx, LG_OK};
-    bson_t reply;
+    bson_t reply = BSON_INITIALIZER; /* empty until the call fills it: safe to destroy */
     bool ok =
         M->mongoc_client_session_with_transaction(cs, txn_callback, ms->txn_opts, &r, &reply, &err);
     lg_err rc = LG_OK;
     if (!ok)
-        rc = r.rc != LG_OK ? r.rc
-                           : failed(NULL, "commitTransaction", "-", &err, &reply, LG_ERR_STORE);
+        rc = r.rc != LG_OK ? r.rc : failed(NULL, "transaction", "-", &err, &reply, LG_ERR_STORE);
     bson_destroy(&reply);
     M->mongoc_client_session_destroy(cs);
     return rc;
