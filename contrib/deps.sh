@@ -5,7 +5,7 @@
 lg_packages=(
     build-essential autoconf automake libtool pkg-config clang libclang-rt-14-dev
     libfcgi-dev libjson-c-dev libssl-dev libcurl4-openssl-dev libsecp256k1-dev nettle-dev
-    libsqlite3-dev libinih-dev libcunit1-dev libmongoc-dev
+    libsqlite3-dev libinih-dev libcunit1-dev libmongoc-dev libbson-dev
     sqlite3 curl ca-certificates procps iproute2 psmisc python3 jq
     lighttpd apache2 apache2-utils libapache2-mod-fcgid wrk
     chromium # headless, for tests/integration/api_docs.sh (the API reference page)

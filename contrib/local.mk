@@ -32,7 +32,7 @@ EXTRA_DIST += docs/openapi.yaml contrib/openapi/README.md contrib/openapi/packag
 	contrib/openapi/build-docs.mjs contrib/openapi/docs-template.hbs
 
 # The README's two commands and what they share.
-EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh .ci/run \
+EXTRA_DIST += contrib/test.sh contrib/quickstart.sh contrib/deps.sh contrib/mongo-check.sh .ci/run \
 	contrib/examples/plan_sdk.mjs
 
 # The webhook guide (the systemd units are in contrib/systemd/local.mk).

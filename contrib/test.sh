@@ -29,6 +29,10 @@ summarize() {
     # shellcheck disable=SC2086
     { grep -h '^ *Suite: ' $logs || true; } | sed 's/^ *Suite: /  /' | sort -u
     echo
+    echo "== skipped, and why"
+    # shellcheck disable=SC2086
+    { grep -h '^SKIPPED: ' $logs || true; } | sed 's/^SKIPPED: /  /' | sort -u
+    echo
     echo "== results per test program"
     # shellcheck disable=SC2086
     { grep -h '^LG-RESULT ' $logs || true; } | sed 's/^LG-RESULT /  /'

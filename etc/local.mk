@@ -83,7 +83,7 @@ etc/apache2/lendgate-socket.conf: $(srcdir)/etc/apache-lendgate-socket.conf Make
 dist_pkgdata_DATA += docs/openapi.yaml
 dist_doc_DATA += docs/api.md docs/benchmarks.md docs/contracts.md docs/monitoring.md \
 	docs/operations.md docs/security.md docs/webhooks.md docs/partner-guide.md docs/onboarding.md \
-	docs/troubleshooting.md
+	docs/troubleshooting.md docs/scale-out.md
 
 # The API reference page (configure --enable-api-docs, default auto): docs/openapi.yaml
 # rendered by Redoc into one self-contained HTML file by contrib/openapi/build-docs.mjs,

@@ -19,7 +19,9 @@ typedef struct lg_setup_report {
 /*
  * Opens the store the configuration names ([store] backend, path or mongodb_uri,
  * busy_timeout_ms). Out: *out, closed by the caller with lg_store_close().
- * Returns what lg_store_open returns.
+ * For mongodb it first hands [store] mongodb_database and mongodb_timeout_ms to the
+ * backend (store_mongo.h). Returns what lg_store_open returns, or LG_ERR_CONFIG (a
+ * mongodb_database that is no database name).
  */
 lg_err lg_setup_open_store(const lg_config *cfg, lg_store **out);
 

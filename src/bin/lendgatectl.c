@@ -85,14 +85,19 @@ static int cmd_migrate(lg_config *cfg, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Only the backends this build really has. */
+#ifdef HAVE_MONGODB
+#define CTL_BACKENDS "sqlite, mongodb"
+#else
+#define CTL_BACKENDS "sqlite"
+#endif
+
 static int cmd_version(lg_config *cfg, int argc, char **argv)
 {
     (void)cfg;
     if (argc > 1)
         return lg_ctl_usage("version takes no arguments, got '%s'", argv[1]);
-    /* Only the backends this build really has: configure finding libmongoc does not
-     * make a MongoDB backend. */
-    printf("lendgatectl %s (store backends: sqlite)\n", PACKAGE_VERSION);
+    printf("lendgatectl %s (store backends: %s)\n", PACKAGE_VERSION, CTL_BACKENDS);
     return EXIT_OK;
 }
 

@@ -72,6 +72,8 @@ static const key_spec schema[] = {
     KEY("store", "path", K_PATH, LG_PKGSTATEDIR "/lendgate.db", 0),
     KEY("store", "state_dir", K_PATH, LG_PKGSTATEDIR, 0),
     KEY("store", "mongodb_uri", K_STRING, "", F_EMPTY_OK | F_SECRET),
+    KEY("store", "mongodb_database", K_STRING, "lendgate", 0),
+    NUM("store", "mongodb_timeout_ms", "10000", 1, 600000),
     NUM("store", "busy_timeout_ms", "5000", 1, 600000),
     KEY("chain", "rpc_url", K_URL, "http://127.0.0.1:8545", F_SECRET),
     NUM("chain", "chain_id", "31337", 1, UINT64_C(9007199254740991)),

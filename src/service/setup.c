@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <lendgate/setup.h>
+#include <lendgate/store_mongo.h>
 
 #include <errno.h>
 #include <lendgate/log.h>
@@ -13,6 +14,20 @@
 lg_err lg_setup_open_store(const lg_config *cfg, lg_store **out)
 {
     const char *backend = lg_config_str(cfg, "store", "backend");
+    if (strcmp(backend, "mongodb") == 0) {
+        const char *db = lg_config_str(cfg, "store", "mongodb_database");
+        lg_err rc =
+            lg_store_mongo_configure(db, (int)lg_config_u64(cfg, "store", "mongodb_timeout_ms"));
+        if (rc != LG_OK) {
+            lg_error("setup",
+                     "[store] mongodb_database: '%s' is not a database name (letters, "
+                     "digits, _ and -, 1..63 characters)",
+                     db);
+            if (out)
+                *out = NULL;
+            return LG_ERR_CONFIG;
+        }
+    }
     const char *where = strcmp(backend, "mongodb") == 0 ? lg_config_str(cfg, "store", "mongodb_uri")
                                                         : lg_config_str(cfg, "store", "path");
     return lg_store_open(backend, where, (int)lg_config_u64(cfg, "store", "busy_timeout_ms"), out);

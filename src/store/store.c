@@ -16,7 +16,14 @@
 #define MAX_REGISTERED 4
 #define MAX_LOCATION   4096
 
+#ifdef HAVE_MONGODB
+/* src/store/mongo/mongo_store.c: loads libmongoc only when a mongodb store is opened. */
+extern const lg_store_backend lg_store_mongo_backend;
+static const lg_store_backend *const builtin[] = {&lg_store_sqlite_backend,
+                                                  &lg_store_mongo_backend};
+#else
 static const lg_store_backend *const builtin[] = {&lg_store_sqlite_backend};
+#endif
 static const lg_store_backend *registered[MAX_REGISTERED];
 
 /* ------------------------------------------------------------ argument checks */

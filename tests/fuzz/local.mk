@@ -132,3 +132,17 @@ fuzz:
 endif
 CLEANFILES += tests/fuzz/*.log
 .PHONY: fuzz
+
+# The MongoDB backend's stored documents (configure --with-mongodb): BSON from a
+# database other hosts and tools write too, through every record's decoder.
+if HAVE_MONGODB
+LG_FUZZ_TARGETS += fuzz_bson_map
+if ENABLE_FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_bson_map
+tests_fuzz_fuzz_bson_map_SOURCES = tests/fuzz/fuzz_bson_map.c
+tests_fuzz_fuzz_bson_map_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/store/mongo
+tests_fuzz_fuzz_bson_map_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_bson_map_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_bson_map_LDADD = $(LG_LIBS)
+endif
+endif

@@ -20,7 +20,7 @@ LAYERS = {
     "core": "error log time ids config amount hex u256 proc shm model banned".split(),
     "crypto": "sha256 keccak signer address apikey".split(),
     "eth": "rlp abi tx rpc contracts nonce sender fees chain".split(),
-    "store": "store store_backend events".split(),
+    "store": "store store_backend store_mongo events".split(),
     "webhook": ["webhook"],
     "metrics": ["metrics"],
     "service": ("service queries admin setup nonce_store view render dispatch webhooks_admin "

@@ -1,0 +1,318 @@
+/*
+ * mongo_partners.c - partners, API keys and the loans' look-ups on MongoDB. One
+ * document reads stand alone (majority read concern); lists and onboarding run in a
+ * transaction, so a page and its total come from one snapshot and a partner is
+ * created together with its first key and its audit row, or not at all.
+ */
+#include "config.h"
+
+#include "mongo_internal.h"
+
+#include <lendgate/time.h>
+
+#include <string.h>
+
+/* ------------------------------------------------------------ decoders */
+
+static lg_err dec_partner(const bson_t *doc, void *rec)
+{
+    return lg_mongo_partner_from_bson(doc, rec);
+}
+
+static lg_err dec_key(const bson_t *doc, void *rec)
+{
+    return lg_mongo_api_key_from_bson(doc, rec);
+}
+
+/* The one document of coll matching filter, decoded. Returns LG_ERR_NOT_FOUND. */
+static lg_err read_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
+                       mg_decode_fn decode, void *rec)
+{
+    bson_t doc;
+    int found = 0;
+    lg_err rc = mg_find_one(ms, t, coll, filter, NULL, &doc, &found);
+    if (rc == LG_OK)
+        rc = found ? decode(&doc, rec) : LG_ERR_NOT_FOUND;
+    bson_destroy(&doc);
+    return rc;
+}
+
+/* By one unique text field. */
+static lg_err read_by(lg_store *st, const lg_mongo_record *rec, const char *field,
+                      const char *value, mg_decode_fn decode, void *out)
+{
+    mongo_store *ms = mg_of(st);
+    lg_err rc = mg_check(ms);
+    if (rc != LG_OK)
+        return rc;
+    bson_t filter;
+    rc = lg_mongo_filter_str(field, value, &filter);
+    if (rc == LG_OK)
+        rc = read_one(ms, NULL, lg_mongo_record_collection(rec), &filter, decode, out);
+    bson_destroy(&filter);
+    return rc;
+}
+
+lg_err lg_mongo_partner_get(lg_store *st, const char *id, lg_partner *out)
+{
+    return read_by(st, &lg_mongo_partner_record, "partnerId", id, dec_partner, out);
+}
+
+lg_err lg_mongo_partner_get_by_prefix(lg_store *st, const char *key_prefix, lg_partner *out)
+{
+    return read_by(st, &lg_mongo_partner_record, "keyPrefix", key_prefix, dec_partner, out);
+}
+
+/* ------------------------------------------------------------ lists */
+
+typedef struct partner_page {
+    const lg_partner_filter *f;
+    mg_list list;
+    uint64_t total;
+} partner_page;
+
+static lg_err partner_page_body(mongo_store *ms, mg_txn *t, void *ctx)
+{
+    partner_page *pg = ctx;
+    mg_list_reset(&pg->list);
+    pg->total = 0;
+    bson_t filter = BSON_INITIALIZER, sort;
+    if (pg->f->status >= 0)
+        BSON_APPEND_INT32(&filter, "status", pg->f->status);
+    if (pg->f->tier >= 0)
+        BSON_APPEND_INT32(&filter, "tier", pg->f->tier);
+    mg_sort2(&sort, "createdAt", 1, "partnerId", 1);
+    lg_err rc = mg_count(ms, t, "partners", &filter, &pg->total);
+    if (rc == LG_OK && pg->f->limit > 0)
+        rc = mg_find(ms, t, "partners", &filter, &sort, pg->f->offset, pg->f->limit, mg_list_row,
+                     &pg->list);
+    bson_destroy(&sort);
+    bson_destroy(&filter);
+    return rc;
+}
+
+lg_err lg_mongo_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
+                             size_t *n, uint64_t *total)
+{
+    mongo_store *ms = mg_of(st);
+    lg_err rc = mg_check(ms);
+    if (rc != LG_OK)
+        return rc;
+    partner_page pg = {.f = f, .list = {.decode = dec_partner, .size = sizeof(lg_partner)}};
+    rc = mg_transaction(ms, partner_page_body, &pg);
+    if (rc != LG_OK) {
+        mg_list_reset(&pg.list);
+        return rc;
+    }
+    *items = pg.list.items;
+    *n = pg.list.n;
+    *total = pg.total;
+    return LG_OK;
+}
+
+lg_err lg_mongo_partner_count(lg_store *st, uint64_t *count)
+{
+    mongo_store *ms = mg_of(st);
+    lg_err rc = mg_check(ms);
+    bson_t filter = BSON_INITIALIZER;
+    if (rc == LG_OK)
+        rc = mg_count(ms, NULL, "partners", &filter, count);
+    bson_destroy(&filter);
+    return rc;
+}
+
+/* ------------------------------------------------------------ keys */
+
+static lg_err partner_status_err(lg_partner_status s)
+{
+    return s == LG_PARTNER_ACTIVE      ? LG_OK
+           : s == LG_PARTNER_SUSPENDED ? LG_ERR_SUSPENDED
+                                       : LG_ERR_INACTIVE;
+}
+
+/* A revoked key, or one past its expiry, does not match. */
+static int key_usable(const lg_api_key *k, int64_t now)
+{
+    return k->revoked_at_ms == 0 && (k->expires_at_ms == 0 || k->expires_at_ms > now);
+}
+
+lg_err lg_mongo_partner_by_key(lg_store *st, const char *key_hash, lg_partner *partner,
+                               lg_api_key *key)
+{
+    lg_api_key k;
+    lg_err rc = read_by(st, &lg_mongo_api_key_record, "apiKeyHash", key_hash, dec_key, &k);
+    if (rc != LG_OK)
+        return rc;
+    if (!key_usable(&k, lg_time_now_ms()))
+        return LG_ERR_NOT_FOUND;
+    rc = lg_mongo_partner_get(st, k.partner_id, partner);
+    if (rc == LG_ERR_NOT_FOUND)
+        rc = LG_ERR_STORE; /* a key without its partner: the store is broken */
+    if (rc != LG_OK)
+        return rc;
+    *key = k;
+    return partner_status_err(partner->status);
+}
+
+lg_err lg_mongo_key_touch(lg_store *st, int64_t id, int64_t min_interval_ms, int *written)
+{
+    mongo_store *ms = mg_of(st);
+    lg_err rc = mg_check(ms);
+    if (rc != LG_OK)
+        return rc;
+    int64_t now = lg_time_now_ms();
+    bson_t filter, update;
+    mg_update_result res = {0};
+    rc = lg_mongo_key_touch_filter(id, now, min_interval_ms, &filter);
+    lg_err rc2 = lg_mongo_set_date_update("lastUsedAt", now, &update);
+    if (rc == LG_OK)
+        rc = rc2;
+    /* One conditional update of one document: atomic on its own. */
+    if (rc == LG_OK)
+        rc = mg_update(ms, NULL, "api_keys", &filter, &update, 0, 0, LG_ERR_STORE, &res);
+    if (rc == LG_OK)
+        *written = res.modified > 0;
+    bson_destroy(&update);
+    bson_destroy(&filter);
+    return rc;
+}
+
+lg_err lg_mongo_key_list(lg_store *st, const char *partner_id, lg_api_key **items, size_t *n)
+{
+    mongo_store *ms = mg_of(st);
+    lg_err rc = mg_check(ms);
+    if (rc != LG_OK)
+        return rc;
+    mg_list l = {.decode = dec_key, .size = sizeof(lg_api_key)};
+    bson_t filter, sort;
+    rc = lg_mongo_filter_str("partnerId", partner_id, &filter);
+    mg_sort2(&sort, "createdAt", -1, "keyId", -1);
+    if (rc == LG_OK)
+        rc = mg_find(ms, NULL, "api_keys", &filter, &sort, 0, 0, mg_list_row, &l);
+    bson_destroy(&sort);
+    bson_destroy(&filter);
+    if (rc != LG_OK) {
+        mg_list_reset(&l);
+        return rc;
+    }
+    *items = l.items;
+    *n = l.n;
+    return LG_OK;
+}
+
+/* ------------------------------------------------------------ onboarding */
+
+typedef struct onboard {
+    const lg_partner *p;
+    const lg_api_key *key;
+    const lg_audit_hook *hook;
+    int64_t now;
+    lg_partner row; /* the partner as stored */
+    int64_t key_id; /* of the last run */
+} onboard;
+
+static lg_err insert_record(mongo_store *ms, mg_txn *t, const char *coll,
+                            lg_err (*encode)(const void *, bson_t *), const void *rec)
+{
+    bson_t doc = BSON_INITIALIZER;
+    lg_err rc = encode(rec, &doc);
+    if (rc == LG_OK)
+        rc = mg_insert(ms, t, coll, &doc, LG_ERR_DUPLICATE);
+    bson_destroy(&doc);
+    return rc;
+}
+
+static lg_err enc_partner(const void *r, bson_t *doc)
+{
+    return lg_mongo_partner_to_bson(r, doc);
+}
+
+static lg_err enc_key(const void *r, bson_t *doc)
+{
+    return lg_mongo_api_key_to_bson(r, doc);
+}
+
+static lg_err onboard_body(mongo_store *ms, mg_txn *t, void *ctx)
+{
+    onboard *o = ctx;
+    lg_api_key k = *o->key;
+    memcpy(k.partner_id, o->p->id, sizeof k.partner_id);
+    k.created_at_ms = o->now;
+    lg_err rc = insert_record(ms, t, "partners", enc_partner, &o->row);
+    if (rc == LG_OK)
+        rc = mg_next_id(ms, t, "api_keys", &k.id);
+    if (rc == LG_OK)
+        rc = insert_record(ms, t, "api_keys", enc_key, &k);
+    if (rc == LG_OK)
+        rc = mg_audit_append(ms, t, o->hook, NULL, &o->row, o->now);
+    if (rc == LG_OK)
+        o->key_id = k.id;
+    return rc;
+}
+
+lg_err lg_mongo_partner_onboard(lg_store *st, const lg_partner *p, const lg_api_key *key,
+                                const lg_audit_hook *hook, int64_t *key_id)
+{
+    mongo_store *ms = mg_of(st);
+    lg_err rc = mg_check(ms);
+    if (rc != LG_OK)
+        return rc;
+    onboard o = {.p = p, .key = key, .hook = hook, .now = lg_time_now_ms(), .row = *p};
+    /* The totals are the store's: a new partner starts at zero. */
+    o.row.outstanding = o.row.total_borrowed = o.row.total_repaid = o.row.total_fees = 0;
+    o.row.deposited = o.row.balance_used = 0;
+    o.row.created_at_ms = o.row.updated_at_ms = o.now;
+    rc = mg_transaction(ms, onboard_body, &o);
+    if (rc == LG_OK)
+        *key_id = o.key_id;
+    return rc;
+}
+
+/* ------------------------------------------------------------ loans and usage */
+
+static lg_err dec_loan(const bson_t *doc, void *rec)
+{
+    return lg_mongo_loan_from_bson(doc, rec);
+}
+
+lg_err lg_mongo_loan_get(lg_store *st, const char *partner_id, const char *partner_loan_id,
+                         lg_loan *out)
+{
+    mongo_store *ms = mg_of(st);
+    lg_err rc = mg_check(ms);
+    if (rc != LG_OK)
+        return rc;
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
+    BSON_APPEND_UTF8(&filter, "partnerLoanId", partner_loan_id);
+    rc = read_one(ms, NULL, "partner_loans", &filter, dec_loan, out);
+    bson_destroy(&filter);
+    return rc;
+}
+
+lg_err lg_mongo_loan_get_by_id(lg_store *st, const char *loan_id, lg_loan *out)
+{
+    return read_by(st, &lg_mongo_loan_record, "internalLoanId", loan_id, dec_loan, out);
+}
+
+static lg_err dec_usage(const bson_t *doc, void *rec)
+{
+    return lg_mongo_daily_usage_from_bson(doc, rec);
+}
+
+lg_err lg_mongo_daily_usage_get(lg_store *st, const char *partner_id, const char *day,
+                                uint64_t *borrowed)
+{
+    mongo_store *ms = mg_of(st);
+    lg_err rc = mg_check(ms);
+    if (rc != LG_OK)
+        return rc;
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
+    BSON_APPEND_UTF8(&filter, "day", day);
+    lg_mongo_daily_usage u;
+    rc = read_one(ms, NULL, "partner_daily_usage", &filter, dec_usage, &u);
+    *borrowed = rc == LG_OK ? u.borrowed : 0;
+    bson_destroy(&filter);
+    return rc == LG_ERR_NOT_FOUND ? LG_OK : rc;
+}
