@@ -264,6 +264,8 @@ static lg_err import_update(mongo_store *ms, mg_txn *t, lg_partner_import_item *
     bson_destroy(&filter);
     if (rc == LG_OK)
         rc = mg_partner_read(ms, t, it->before.id, &it->after);
+    if (rc == LG_OK)
+        rc = mg_partner_mirror(ms, t, &it->after);
     return rc == LG_OK ? mg_audit_append(ms, t, im->hook, &it->before, &it->after, im->now) : rc;
 }
 
@@ -278,7 +280,9 @@ static lg_err import_create(mongo_store *ms, mg_txn *t, lg_partner_import_item *
     row.outstanding = row.total_borrowed = row.total_repaid = row.total_fees = 0;
     row.deposited = row.balance_used = 0;
     row.created_at_ms = row.updated_at_ms = im->now;
+    memset(row.live_id, 0, sizeof row.live_id); /* the store's to set */
     lg_api_key k = it->key;
+    lg_partner twin;
     memcpy(k.partner_id, row.id, sizeof k.partner_id);
     k.created_at_ms = im->now;
     bson_t doc = BSON_INITIALIZER;
@@ -286,6 +290,10 @@ static lg_err import_create(mongo_store *ms, mg_txn *t, lg_partner_import_item *
     if (rc == LG_OK)
         rc = mg_insert(ms, t, "partners", &doc, LG_ERR_DUPLICATE);
     bson_reinit(&doc);
+    /* A sandbox key goes to the partner's twin, made with it (as onboarding). */
+    if (rc == LG_OK && strcmp(k.env, "sandbox") == 0 &&
+        (rc = mg_partner_twin(ms, t, row.id, 1, im->now, &twin)) == LG_OK)
+        memcpy(k.partner_id, twin.id, sizeof k.partner_id);
     if (rc == LG_OK)
         rc = mg_next_id(ms, t, "api_keys", &k.id);
     if (rc == LG_OK)

@@ -20,7 +20,9 @@ typedef enum {
     F_DATE, /* int64_t ms: BSON date, >= 0 */
     F_INT,  /* int: Int32, any */
     F_BOOL, /* int 0/1: boolean */
-    F_ENUM  /* an enumeration: Int32, 0 .. max */
+    F_ENUM, /* an enumeration: Int32, 0 .. max */
+    F_OSTR  /* char[]: as F_STR, but absent from the document when "" (absent or null
+             * reads back as ""), so a unique index on it can be partial */
 } field_kind;
 
 typedef struct field_spec {
@@ -71,6 +73,10 @@ struct lg_mongo_record {
     {                                                                                              \
         name, F_ENUM, offsetof(T, m), MEMBER_SIZE(T, m), last                                      \
     }
+#define OSTR(T, m, name)                                                                           \
+    {                                                                                              \
+        name, F_OSTR, offsetof(T, m), MEMBER_SIZE(T, m), 0                                         \
+    }
 #define RECORD(coll, T, f)                                                                         \
     {                                                                                              \
         coll, sizeof(T), f, sizeof f / sizeof f[0]                                                 \
@@ -104,6 +110,7 @@ static const field_spec partner_fields[] = {
     DATE(lg_partner, webhook_secret_prev_until_ms, "webhookSecretPrevUntil"),
     DATE(lg_partner, webhook_disabled_at_ms, "webhookDisabledAt"),
     STR(lg_partner, webhook_disabled_reason, "webhookDisabledReason"),
+    OSTR(lg_partner, live_id, "liveId"),
     U64(lg_partner, outstanding, "outstanding"),
     U64(lg_partner, total_borrowed, "totalBorrowed"),
     U64(lg_partner, total_repaid, "totalRepaid"),
@@ -403,6 +410,7 @@ static int field_fits(const void *rec, const field_spec *f)
     const char *s = (const char *)rec + f->off;
     switch (f->kind) {
     case F_STR:
+    case F_OSTR:
         return memchr(s, '\0', f->size) != NULL && bson_utf8_validate(s, strlen(s), false);
     case F_U64:
         return get_u64(rec, f) <= max_of(f);
@@ -426,6 +434,8 @@ static bool append_field(bson_t *doc, const void *rec, const field_spec *f)
     switch (f->kind) {
     case F_STR:
         return bson_append_utf8(doc, f->name, -1, s, -1);
+    case F_OSTR:
+        return !s[0] || bson_append_utf8(doc, f->name, -1, s, -1);
     case F_U64:
         return bson_append_int64(doc, f->name, -1, (int64_t)get_u64(rec, f));
     case F_U32:
@@ -536,7 +546,9 @@ static lg_err decode_field(const lg_mongo_record *rec, const field_spec *f, cons
                            void *r)
 {
     char *dst = (char *)r + f->off;
-    if (f->kind == F_STR)
+    if (f->kind == F_OSTR && BSON_ITER_HOLDS_NULL(it))
+        return LG_OK; /* "" (the record was zeroed) */
+    if (f->kind == F_STR || f->kind == F_OSTR)
         return decode_str(rec, f, it, dst);
     if (f->kind == F_BOOL) {
         if (!BSON_ITER_HOLDS_BOOL(it))
@@ -558,7 +570,7 @@ static lg_err decode(const lg_mongo_record *rec, const bson_t *doc, void *r)
         const field_spec *f = &rec->fields[i];
         bson_iter_t it;
         if (!bson_iter_init_find(&it, doc, f->name))
-            rc = refuse(rec, f, "is missing");
+            rc = f->kind == F_OSTR ? LG_OK : refuse(rec, f, "is missing");
         else
             rc = decode_field(rec, f, &it, r);
     }
@@ -586,6 +598,7 @@ static const char *bson_type_name(field_kind k)
 {
     switch (k) {
     case F_STR:
+    case F_OSTR:
         return "string";
     case F_DATE:
         return "date";
@@ -601,10 +614,17 @@ static const char *bson_type_name(field_kind k)
 
 static bool append_property(bson_t *props, const field_spec *f)
 {
-    bson_t p;
+    bson_t p, types;
     bool ok = bson_append_document_begin(props, f->name, -1, &p);
-    ok = ok && bson_append_utf8(&p, "bsonType", -1, bson_type_name(f->kind), -1);
-    if (f->kind == F_STR)
+    if (f->kind == F_OSTR) {
+        ok = ok && bson_append_array_begin(&p, "bsonType", -1, &types);
+        ok = ok && bson_append_utf8(&types, "0", -1, "string", -1);
+        ok = ok && bson_append_utf8(&types, "1", -1, "null", -1);
+        ok = ok && bson_append_array_end(&p, &types);
+    } else {
+        ok = ok && bson_append_utf8(&p, "bsonType", -1, bson_type_name(f->kind), -1);
+    }
+    if (f->kind == F_STR || f->kind == F_OSTR)
         ok = ok && bson_append_int64(&p, "maxLength", -1, (int64_t)f->size - 1);
     if (f->kind == F_U64 || f->kind == F_U32 || f->kind == F_ID || f->kind == F_ENUM)
         ok = ok && bson_append_int64(&p, "minimum", -1, 0);
@@ -621,10 +641,13 @@ lg_err lg_mongo_record_validator(const lg_mongo_record *rec, bson_t *out)
     bool ok = bson_append_document_begin(out, "$jsonSchema", -1, &schema);
     ok = ok && bson_append_utf8(&schema, "bsonType", -1, "object", -1);
     ok = ok && bson_append_array_begin(&schema, "required", -1, &req);
+    uint32_t nreq = 0;
     for (size_t i = 0; ok && i < rec->n; i++) {
+        if (rec->fields[i].kind == F_OSTR)
+            continue; /* absent on some documents */
         char key[16];
         const char *k;
-        bson_uint32_to_string((uint32_t)i, &k, key, sizeof key);
+        bson_uint32_to_string(nreq++, &k, key, sizeof key);
         ok = bson_append_utf8(&req, k, -1, rec->fields[i].name, -1);
     }
     ok = ok && bson_append_array_end(&schema, &req);
@@ -1129,5 +1152,90 @@ lg_err lg_mongo_replay_update(int64_t now_ms, bson_t *out)
     ok = ok && bson_append_date_time(&set, "leaseUntil", -1, 0);
     ok = ok && bson_append_date_time(&set, "updatedAt", -1, now_ms);
     ok = ok && bson_append_document_end(out, &set);
+    return built(ok, out);
+}
+
+/* ------------------------------------------------------------ sandbox twins */
+
+lg_err lg_mongo_partner_twin(const lg_partner *live, int64_t now_ms, lg_partner *twin)
+{
+    if (!live || !twin || live->live_id[0])
+        return LG_ERR_INVALID;
+    lg_partner t = *live;
+    int a = snprintf(t.id, sizeof t.id, "%s" LG_SANDBOX_SUFFIX, live->id);
+    int b = snprintf(t.key_prefix, sizeof t.key_prefix, "%s" LG_SANDBOX_SUFFIX, live->key_prefix);
+    if (a < 0 || (size_t)a >= sizeof t.id || b < 0 || (size_t)b >= sizeof t.key_prefix)
+        return LG_ERR_INVALID;
+    memset(t.live_id, 0, sizeof t.live_id);
+    memcpy(t.live_id, live->id, strnlen(live->id, sizeof t.live_id - 1));
+    /* The money is the twin's own: it starts with none. */
+    t.outstanding = t.total_borrowed = t.total_repaid = t.total_fees = 0;
+    t.deposited = t.balance_used = 0;
+    t.created_at_ms = t.updated_at_ms = now_ms;
+    *twin = t;
+    return LG_OK;
+}
+
+/* The settings a twin takes from its live partner, in the order they are sent: every
+ * field but the names (partnerId, keyPrefix, liveId), createdBy, the money and
+ * createdAt (store.h, lg_store_partner_sandbox). */
+static const char *const mirrored[] = {
+    "name",
+    "status",
+    "tier",
+    "dailyLimit",
+    "totalLimit",
+    "feeBps",
+    "settlementAddress",
+    "webhookUrl",
+    "webhookSecret",
+    "contactEmail",
+    "rateLimitRpm",
+    "signingRequired",
+    "signingSecret",
+    "ipAllowlist",
+    "contactWallet",
+    "publicKey",
+    "kycVerified",
+    "contractSigned",
+    "webhookSecretPrev",
+    "webhookSecretPrevUntil",
+    "webhookDisabledAt",
+    "webhookDisabledReason",
+    "updatedAt",
+};
+
+lg_err lg_mongo_partner_mirror_update(const lg_partner *live, bson_t *out)
+{
+    bson_init(out);
+    if (!live || live->live_id[0])
+        return LG_ERR_INVALID;
+    bson_t set;
+    lg_err rc = LG_OK;
+    if (!bson_append_document_begin(out, "$set", -1, &set))
+        return built(false, out);
+    for (size_t i = 0; rc == LG_OK && i < sizeof mirrored / sizeof mirrored[0]; i++) {
+        const field_spec *f = partner_field(mirrored[i]);
+        if (!f || !field_fits(live, f))
+            rc = LG_ERR_INVALID;
+        else if (!append_field(&set, live, f))
+            rc = LG_ERR_NOMEM;
+    }
+    if (rc != LG_OK) {
+        bson_reinit(out);
+        return rc;
+    }
+    return built(bson_append_document_end(out, &set), out);
+}
+
+lg_err lg_mongo_partner_list_filter(int status, int tier, bson_t *out)
+{
+    bson_init(out);
+    /* {"liveId": null} matches a document without the field: live partners only. */
+    bool ok = bson_append_null(out, "liveId", -1);
+    if (status >= 0)
+        ok = ok && bson_append_int32(out, "status", -1, status);
+    if (tier >= 0)
+        ok = ok && bson_append_int32(out, "tier", -1, tier);
     return built(ok, out);
 }

@@ -219,4 +219,26 @@ lg_err lg_mongo_keys_expire_filter(const char *partner_id, int64_t keep_id, int6
 /* An event replayed: PENDING, due now, a fresh schedule, no lease. */
 lg_err lg_mongo_replay_update(int64_t now_ms, bson_t *out);
 
+/*
+ * The sandbox (store.h: lg_store_partner_sandbox). A partner's sandbox twin is a
+ * partners document of its own whose liveId names its live partner; a live partner's
+ * document has no liveId (a partial unique index on liveId lets each live partner
+ * have one twin at most).
+ */
+
+/* The twin of live partner live, made at now_ms: its settings and createdBy, id
+ * "<id>.sandbox", keyPrefix "<keyPrefix>.sandbox", liveId = live->id, no money, both
+ * times now_ms. Out: *twin. Returns LG_ERR_INVALID (live is a twin, or a name would
+ * not fit its field). */
+lg_err lg_mongo_partner_twin(const lg_partner *live, int64_t now_ms, lg_partner *twin);
+/* The live partner's settings copied onto its twin (sent with {"liveId": live->id}):
+ * {"$set": {name, status, tier, the limits and fee, the addresses, webhook, signing and
+ * allowlist settings, the flags, the previous webhook secret and the webhook state,
+ * "updatedAt"}}, never the money. LG_ERR_INVALID for a twin or a field that does not
+ * fit. */
+lg_err lg_mongo_partner_mirror_update(const lg_partner *live, bson_t *out);
+/* Partner lists and the count: {"liveId": null (live partners only), "status", "tier"}
+ * (status, tier: -1 for any). */
+lg_err lg_mongo_partner_list_filter(int status, int tier, bson_t *out);
+
 #endif

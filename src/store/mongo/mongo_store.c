@@ -231,6 +231,8 @@ static const index_spec indexes[] = {
     {"partners", "partnerId_1", "{\"partnerId\": 1}", 1, NULL},
     {"partners", "keyPrefix_1", "{\"keyPrefix\": 1}", 1, NULL},
     {"partners", "createdAt_1_partnerId_1", "{\"createdAt\": 1, \"partnerId\": 1}", 0, NULL},
+    /* A live partner has one sandbox twin at most; live partners have no liveId. */
+    {"partners", "liveId_1", "{\"liveId\": 1}", 1, "{\"liveId\": {\"$type\": \"string\"}}"},
     {"api_keys", "apiKeyHash_1", "{\"apiKeyHash\": 1}", 1, NULL},
     {"api_keys", "keyId_1", "{\"keyId\": 1}", 1, NULL},
     {"api_keys", "partnerId_1_createdAt_-1", "{\"partnerId\": 1, \"createdAt\": -1}", 0, NULL},
@@ -441,6 +443,7 @@ const lg_store_backend lg_store_mongo_backend = {
     .schema_version = mongo_schema_version,
     .ping = mongo_ping,
     .partner_get = lg_mongo_partner_get,
+    .partner_sandbox = lg_mongo_partner_sandbox,
     .partner_list = lg_mongo_partner_list,
     .partner_by_key = lg_mongo_partner_by_key,
     .key_touch = lg_mongo_key_touch,
