@@ -617,9 +617,16 @@ static void test_release_and_link_documents(void)
     expect_json(&b, "{ }");
     bson_destroy(&b);
 
-    CU_ASSERT_EQUAL(lg_mongo_link_add_filter("0xw", "7", "L1", &b), LG_OK);
-    expect_json(&b, "{ \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+    CU_ASSERT_EQUAL(lg_mongo_link_add_filter(0, "0xw", "7", "L1", &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : false, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
                     "\"partnerLoans.internalLoanId\" : { \"$ne\" : \"L1\" } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_link_add_filter(1, "0xw", "7", "L1", &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : true, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                    "\"partnerLoans.internalLoanId\" : { \"$ne\" : \"L1\" } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_link_add_filter(0, NULL, "7", "L1", &b), LG_ERR_INVALID);
+    expect_json(&b, "{ }");
     bson_destroy(&b);
     lg_mongo_position_link pl = {.amount = 1000, .repaid = 0};
     SET(&pl, loan_id, "L1");
@@ -631,8 +638,13 @@ static void test_release_and_link_documents(void)
                     ": \"1000\" } }, \"$set\" : { \"updatedAt\" : { \"$date\" : { \"$numberLong\" "
                     ": \"5\" } } } }");
     bson_destroy(&b);
-    CU_ASSERT_EQUAL(lg_mongo_link_repay_filter("0xw", "7", "L1", 400, &b), LG_OK);
-    expect_json(&b, "{ \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+    CU_ASSERT_EQUAL(lg_mongo_link_repay_filter(0, "0xw", "7", "L1", 400, &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : false, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                    "\"partnerLoans.internalLoanId\" : \"L1\", \"totalPartnerDebt\" : { \"$gte\" "
+                    ": { \"$numberLong\" : \"400\" } } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_link_repay_filter(1, "0xw", "7", "L1", 400, &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : true, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
                     "\"partnerLoans.internalLoanId\" : \"L1\", \"totalPartnerDebt\" : { \"$gte\" "
                     ": { \"$numberLong\" : \"400\" } } }");
     bson_destroy(&b);
@@ -856,6 +868,105 @@ static void test_partner_list_filter(void)
     bson_destroy(&b);
 }
 
+/* Each chain's reconcile sees its own work only: the lists' filters with the handle's
+ * flag, false on a live handle and true on a sandbox one. */
+static void test_scoped_filters(void)
+{
+    bson_t b;
+    static const char *const flag[2] = {"false", "true"};
+    char want[512];
+    for (int sb = 0; sb < 2; sb++) {
+        CU_ASSERT_EQUAL(lg_mongo_loan_unsettled_filter(sb, &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"status\" : { \"$in\" : [ { \"$numberInt\" : \"0\" }, { "
+                 "\"$numberInt\" : \"1\" } ] } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_loan_overdue_filter(1764892800000, sb, &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"status\" : { \"$numberInt\" : \"2\" }, \"createdAt\" : { "
+                 "\"$lt\" : { \"$date\" : { \"$numberLong\" : \"1764892800000\" } } } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_repay_pending_filter(sb, &b), LG_OK);
+        snprintf(want, sizeof want, "{ \"sandbox\" : %s, \"status\" : { \"$numberInt\" : \"0\" } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_tx_unsettled_filter(sb, &b), LG_OK);
+        snprintf(want, sizeof want, "{ \"sandbox\" : %s, \"state\" : { \"$numberInt\" : \"0\" } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_position_loans_filter(sb, "0xw", "7", NULL, &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                 "\"status\" : { \"$in\" : [ { \"$numberInt\" : \"0\" }, { \"$numberInt\" : \"1\" "
+                 "}, { \"$numberInt\" : \"2\" }, { \"$numberInt\" : \"5\" } ] } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_position_loans_filter(sb, "0xw", "7", "42", &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                 "\"positionId\" : \"42\", \"status\" : { \"$in\" : [ { \"$numberInt\" : \"0\" }, "
+                 "{ \"$numberInt\" : \"1\" }, { \"$numberInt\" : \"2\" }, { \"$numberInt\" : \"5\" "
+                 "} ] } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        /* Positions are keyed (sandbox, wallet, oaid): the upsert's filter, the close. */
+        CU_ASSERT_EQUAL(lg_mongo_position_filter(sb, "0xw", "7", &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\" }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+    }
+    /* Any non-zero handle flag is the sandbox. */
+    CU_ASSERT_EQUAL(lg_mongo_tx_unsettled_filter(2, &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : true, \"state\" : { \"$numberInt\" : \"0\" } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_position_filter(0, NULL, "7", &b), LG_ERR_INVALID);
+    expect_json(&b, "{ }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_position_loans_filter(0, "0xw", NULL, NULL, &b), LG_ERR_INVALID);
+    expect_json(&b, "{ }");
+    bson_destroy(&b);
+}
+
+/* The flag beside a record's fields: written once, read back, absent means live. */
+static void test_sandbox_flag(void)
+{
+    lg_loan l;
+    make_loan(&l);
+    bson_t doc = BSON_INITIALIZER;
+    CU_ASSERT_EQUAL(lg_mongo_deposit_to_bson(&(lg_deposit){.amount = 1}, &doc), LG_OK);
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(&doc), 0);
+    CU_ASSERT_EQUAL(lg_mongo_append_sandbox(&doc, 1), LG_OK);
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(&doc), 1);
+    expect_json(&doc, "{ \"txHash\" : \"\", \"partnerId\" : \"\", \"amount\" : { \"$numberLong\" "
+                      ": \"1\" }, \"createdAt\" : { \"$date\" : { \"$numberLong\" : \"0\" } }, "
+                      "\"sandbox\" : true }");
+    bson_reinit(&doc);
+    CU_ASSERT_EQUAL(lg_mongo_loan_to_bson(&l, &doc), LG_OK);
+    CU_ASSERT_FALSE(bson_has_field(&doc, "sandbox")); /* the record's fields only */
+    CU_ASSERT_EQUAL(lg_mongo_append_sandbox(&doc, 0), LG_OK);
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(&doc), 0);
+    /* The loan decodes as before: the flag is not one of its fields. */
+    lg_loan back;
+    CU_ASSERT_EQUAL(lg_mongo_loan_from_bson(&doc, &back), LG_OK);
+    CU_ASSERT(memcmp(&l, &back, sizeof back) == 0);
+    bson_reinit(&doc);
+    BSON_APPEND_INT32(&doc, "sandbox", 1); /* not a boolean: not the sandbox */
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(&doc), 0);
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(NULL), 0);
+    CU_ASSERT_EQUAL(lg_mongo_append_sandbox(NULL, 1), LG_ERR_INVALID);
+    bson_destroy(&doc);
+}
+
 /* The partner validator: liveId optional, a string (or null) within its field. */
 static void test_live_id_validator(void)
 {
@@ -883,6 +994,40 @@ static void test_live_id_validator(void)
     }
     CU_ASSERT_EQUAL(n, 33); /* every field but liveId */
     CU_ASSERT_FALSE(has_live);
+    bson_destroy(&v);
+}
+
+/* The sandbox flag: required on the chain side's collections, and only there. */
+static void test_flag_validators(void)
+{
+    bson_t v = BSON_INITIALIZER, sub;
+    bson_iter_t it, req;
+    uint32_t len;
+    const uint8_t *data;
+    const lg_mongo_record *const flagged[] = {&lg_mongo_loan_record, &lg_mongo_repayment_record,
+                                              &lg_mongo_chain_tx_record, &lg_mongo_position_record};
+    for (size_t i = 0; i < sizeof flagged / sizeof flagged[0]; i++) {
+        CU_ASSERT_EQUAL(lg_mongo_record_validator(flagged[i], &v), LG_OK);
+        CU_ASSERT(bson_iter_init(&it, &v) &&
+                  bson_iter_find_descendant(&it, "$jsonSchema.properties.sandbox", &it) &&
+                  BSON_ITER_HOLDS_DOCUMENT(&it));
+        bson_iter_document(&it, &len, &data);
+        CU_ASSERT_FATAL(bson_init_static(&sub, data, len));
+        expect_json(&sub, "{ \"bsonType\" : \"bool\" }");
+        /* Required: the last of the list. */
+        const char *last = NULL;
+        CU_ASSERT_FATAL(bson_iter_init(&it, &v) &&
+                        bson_iter_find_descendant(&it, "$jsonSchema.required", &it) &&
+                        bson_iter_recurse(&it, &req));
+        while (bson_iter_next(&req))
+            last = bson_iter_utf8(&req, NULL);
+        CU_ASSERT(last && strcmp(last, "sandbox") == 0);
+        bson_reinit(&v);
+    }
+    /* Records the operations do not flag have no such property. */
+    CU_ASSERT_EQUAL(lg_mongo_record_validator(&lg_mongo_ledger_record, &v), LG_OK);
+    CU_ASSERT_FALSE(bson_iter_init(&it, &v) &&
+                    bson_iter_find_descendant(&it, "$jsonSchema.properties.sandbox", &it));
     bson_destroy(&v);
 }
 
@@ -1078,7 +1223,10 @@ int main(void)
         {"twin made from its live partner", test_partner_twin_document},
         {"settings mirrored onto the twin", test_partner_mirror_document},
         {"partner lists leave twins out", test_partner_list_filter},
+        {"lists and positions per chain", test_scoped_filters},
+        {"the sandbox flag", test_sandbox_flag},
         {"liveId validator", test_live_id_validator},
+        {"sandbox flag validators", test_flag_validators},
         {NULL, NULL},
     };
     static const lg_test_case error_tests[] = {

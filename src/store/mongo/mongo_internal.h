@@ -14,8 +14,10 @@
 
 #include <sys/types.h>
 
-/* Version of the collections, validators and indexes lg_store_migrate makes. */
-#define LG_MONGO_SCHEMA_VERSION 1
+/* Version of the collections, validators and indexes lg_store_migrate makes. 2: the
+ * sandbox (partners.liveId; the sandbox flag of loans, repayments, chain transactions
+ * and positions; positions unique per (sandbox, userWallet, oaidTokenId)). */
+#define LG_MONGO_SCHEMA_VERSION 2
 
 typedef struct mongo_store {
     lg_store base;

@@ -38,6 +38,9 @@ struct lg_mongo_record {
     size_t size;
     const field_spec *fields;
     size_t n;
+    /* A boolean the operations put beside the fields (LG_MONGO_SANDBOX_FIELD), which
+     * the struct has no member for; required by the validator. NULL for none. */
+    const char *flag;
 };
 
 #define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
@@ -79,7 +82,11 @@ struct lg_mongo_record {
     }
 #define RECORD(coll, T, f)                                                                         \
     {                                                                                              \
-        coll, sizeof(T), f, sizeof f / sizeof f[0]                                                 \
+        coll, sizeof(T), f, sizeof f / sizeof f[0], NULL                                           \
+    }
+#define RECORD_FLAGGED(coll, T, f, flag)                                                           \
+    {                                                                                              \
+        coll, sizeof(T), f, sizeof f / sizeof f[0], flag                                           \
     }
 
 /* ------------------------------------------------------------------ tables */
@@ -332,13 +339,15 @@ static const field_spec position_link_fields[] = {
 
 const lg_mongo_record lg_mongo_partner_record = RECORD("partners", lg_partner, partner_fields);
 const lg_mongo_record lg_mongo_api_key_record = RECORD("api_keys", lg_api_key, api_key_fields);
+/* The chain side's records carry the chain they belong to (mongo_map.h). */
 const lg_mongo_record lg_mongo_position_record =
-    RECORD("solvency_positions", lg_position, position_fields);
-const lg_mongo_record lg_mongo_loan_record = RECORD("partner_loans", lg_loan, loan_fields);
+    RECORD_FLAGGED("solvency_positions", lg_position, position_fields, LG_MONGO_SANDBOX_FIELD);
+const lg_mongo_record lg_mongo_loan_record =
+    RECORD_FLAGGED("partner_loans", lg_loan, loan_fields, LG_MONGO_SANDBOX_FIELD);
 const lg_mongo_record lg_mongo_repayment_record =
-    RECORD("partner_repayments", lg_repayment, repayment_fields);
+    RECORD_FLAGGED("partner_repayments", lg_repayment, repayment_fields, LG_MONGO_SANDBOX_FIELD);
 const lg_mongo_record lg_mongo_chain_tx_record =
-    RECORD("chain_transactions", lg_chain_tx, chain_tx_fields);
+    RECORD_FLAGGED("chain_transactions", lg_chain_tx, chain_tx_fields, LG_MONGO_SANDBOX_FIELD);
 const lg_mongo_record lg_mongo_api_log_record =
     RECORD("partner_api_logs", lg_api_log, api_log_fields);
 const lg_mongo_record lg_mongo_ledger_record =
@@ -642,18 +651,25 @@ lg_err lg_mongo_record_validator(const lg_mongo_record *rec, bson_t *out)
     ok = ok && bson_append_utf8(&schema, "bsonType", -1, "object", -1);
     ok = ok && bson_append_array_begin(&schema, "required", -1, &req);
     uint32_t nreq = 0;
-    for (size_t i = 0; ok && i < rec->n; i++) {
-        if (rec->fields[i].kind == F_OSTR)
-            continue; /* absent on some documents */
+    for (size_t i = 0; ok && i <= rec->n; i++) {
+        const char *name = i < rec->n ? rec->fields[i].name : rec->flag;
+        if (!name || (i < rec->n && rec->fields[i].kind == F_OSTR))
+            continue;
         char key[16];
         const char *k;
         bson_uint32_to_string(nreq++, &k, key, sizeof key);
-        ok = bson_append_utf8(&req, k, -1, rec->fields[i].name, -1);
+        ok = bson_append_utf8(&req, k, -1, name, -1);
     }
     ok = ok && bson_append_array_end(&schema, &req);
     ok = ok && bson_append_document_begin(&schema, "properties", -1, &props);
     for (size_t i = 0; ok && i < rec->n; i++)
         ok = append_property(&props, &rec->fields[i]);
+    if (ok && rec->flag) {
+        bson_t p;
+        ok = bson_append_document_begin(&props, rec->flag, -1, &p) &&
+             bson_append_utf8(&p, "bsonType", -1, "bool", -1) &&
+             bson_append_document_end(&props, &p);
+    }
     ok = ok && bson_append_document_end(&schema, &props);
     ok = ok && bson_append_document_end(out, &schema);
     return ok ? LG_OK : LG_ERR_NOMEM;
@@ -1042,14 +1058,15 @@ lg_err lg_mongo_release_filter(const char *key_field, const char *key, const cha
     return built(ok, out);
 }
 
-lg_err lg_mongo_link_add_filter(const char *wallet, const char *oaid, const char *loan_id,
-                                bson_t *out)
+lg_err lg_mongo_link_add_filter(int sandbox, const char *wallet, const char *oaid,
+                                const char *loan_id, bson_t *out)
 {
     bson_init(out);
     if (!wallet || !oaid || !loan_id)
         return LG_ERR_INVALID;
     bson_t ne;
-    bool ok = bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_utf8(out, "userWallet", -1, wallet, -1);
     ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
     ok = ok && bson_append_document_begin(out, "partnerLoans.internalLoanId", -1, &ne);
     ok = ok && bson_append_utf8(&ne, "$ne", -1, loan_id, -1);
@@ -1081,14 +1098,15 @@ lg_err lg_mongo_link_add_update(const lg_mongo_position_link *link, int64_t now_
     return built(ok, out);
 }
 
-lg_err lg_mongo_link_repay_filter(const char *wallet, const char *oaid, const char *loan_id,
-                                  uint64_t take, bson_t *out)
+lg_err lg_mongo_link_repay_filter(int sandbox, const char *wallet, const char *oaid,
+                                  const char *loan_id, uint64_t take, bson_t *out)
 {
     bson_init(out);
     if (!wallet || !oaid || !loan_id || !fits_i64(take))
         return LG_ERR_INVALID;
     bson_t cond;
-    bool ok = bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_utf8(out, "userWallet", -1, wallet, -1);
     ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
     ok = ok && bson_append_utf8(out, "partnerLoans.internalLoanId", -1, loan_id, -1);
     ok = ok && bson_append_document_begin(out, "totalPartnerDebt", -1, &cond);
@@ -1155,7 +1173,21 @@ lg_err lg_mongo_replay_update(int64_t now_ms, bson_t *out)
     return built(ok, out);
 }
 
-/* ------------------------------------------------------------ sandbox twins */
+/* ------------------------------------------------------------------ sandbox */
+
+lg_err lg_mongo_append_sandbox(bson_t *doc, int sandbox)
+{
+    if (!doc)
+        return LG_ERR_INVALID;
+    return bson_append_bool(doc, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0) ? LG_OK : LG_ERR_NOMEM;
+}
+
+int lg_mongo_doc_sandbox(const bson_t *doc)
+{
+    bson_iter_t it;
+    return doc && bson_iter_init_find(&it, doc, LG_MONGO_SANDBOX_FIELD) &&
+           BSON_ITER_HOLDS_BOOL(&it) && bson_iter_bool(&it);
+}
 
 lg_err lg_mongo_partner_twin(const lg_partner *live, int64_t now_ms, lg_partner *twin)
 {
@@ -1237,5 +1269,90 @@ lg_err lg_mongo_partner_list_filter(int status, int tier, bson_t *out)
         ok = ok && bson_append_int32(out, "status", -1, status);
     if (tier >= 0)
         ok = ok && bson_append_int32(out, "tier", -1, tier);
+    return built(ok, out);
+}
+
+/* {"sandbox": b, "status"/"state": {"$in": [...]}} or {..: value} for one. */
+static bool append_in(bson_t *out, const char *field, const int32_t *values, size_t n)
+{
+    if (n == 1)
+        return bson_append_int32(out, field, -1, values[0]);
+    bson_t cond, arr;
+    bool ok = bson_append_document_begin(out, field, -1, &cond);
+    ok = ok && bson_append_array_begin(&cond, "$in", -1, &arr);
+    for (size_t i = 0; ok && i < n; i++) {
+        char key[16];
+        const char *k;
+        bson_uint32_to_string((uint32_t)i, &k, key, sizeof key);
+        ok = bson_append_int32(&arr, k, -1, values[i]);
+    }
+    ok = ok && bson_append_array_end(&cond, &arr);
+    return ok && bson_append_document_end(out, &cond);
+}
+
+lg_err lg_mongo_loan_unsettled_filter(int sandbox, bson_t *out)
+{
+    static const int32_t st[] = {LG_LOAN_PENDING, LG_LOAN_SETTLING};
+    bson_init(out);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0) &&
+              append_in(out, "status", st, 2);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_loan_overdue_filter(int64_t before_ms, int sandbox, bson_t *out)
+{
+    bson_init(out);
+    bson_t lt;
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_int32(out, "status", -1, LG_LOAN_ACTIVE);
+    ok = ok && bson_append_document_begin(out, "createdAt", -1, &lt);
+    ok = ok && bson_append_date_time(&lt, "$lt", -1, before_ms);
+    ok = ok && bson_append_document_end(out, &lt);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_position_loans_filter(int sandbox, const char *wallet, const char *oaid,
+                                      const char *position_id, bson_t *out)
+{
+    static const int32_t st[] = {LG_LOAN_PENDING, LG_LOAN_SETTLING, LG_LOAN_ACTIVE,
+                                 LG_LOAN_DEFAULTED};
+    bson_init(out);
+    if (!wallet || !oaid)
+        return LG_ERR_INVALID;
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
+    if (position_id)
+        ok = ok && bson_append_utf8(out, "positionId", -1, position_id, -1);
+    ok = ok && append_in(out, "status", st, 4);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_repay_pending_filter(int sandbox, bson_t *out)
+{
+    static const int32_t st[] = {LG_REPAY_PENDING};
+    bson_init(out);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0) &&
+              append_in(out, "status", st, 1);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_tx_unsettled_filter(int sandbox, bson_t *out)
+{
+    static const int32_t st[] = {LG_TXS_SIGNED};
+    bson_init(out);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0) &&
+              append_in(out, "state", st, 1);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_position_filter(int sandbox, const char *wallet, const char *oaid, bson_t *out)
+{
+    bson_init(out);
+    if (!wallet || !oaid)
+        return LG_ERR_INVALID;
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
     return built(ok, out);
 }
