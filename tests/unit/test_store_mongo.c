@@ -139,9 +139,11 @@ static int find_first(mongo_ctx *c, const char *coll, const bson_t *filter, bson
     return rc;
 }
 
+/* The live chain's position (the sandbox's of the same wallet and OAID is another). */
 static int mongo_get_position(void *ctx, const char *wallet, const char *oaid, lg_position *out)
 {
     bson_t filter = BSON_INITIALIZER, doc;
+    BSON_APPEND_BOOL(&filter, "sandbox", false);
     BSON_APPEND_UTF8(&filter, "userWallet", wallet);
     BSON_APPEND_UTF8(&filter, "oaidTokenId", oaid);
     int rc = find_first(ctx, "solvency_positions", &filter, &doc);

@@ -617,9 +617,16 @@ static void test_release_and_link_documents(void)
     expect_json(&b, "{ }");
     bson_destroy(&b);
 
-    CU_ASSERT_EQUAL(lg_mongo_link_add_filter("0xw", "7", "L1", &b), LG_OK);
-    expect_json(&b, "{ \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+    CU_ASSERT_EQUAL(lg_mongo_link_add_filter(0, "0xw", "7", "L1", &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : false, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
                     "\"partnerLoans.internalLoanId\" : { \"$ne\" : \"L1\" } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_link_add_filter(1, "0xw", "7", "L1", &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : true, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                    "\"partnerLoans.internalLoanId\" : { \"$ne\" : \"L1\" } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_link_add_filter(0, NULL, "7", "L1", &b), LG_ERR_INVALID);
+    expect_json(&b, "{ }");
     bson_destroy(&b);
     lg_mongo_position_link pl = {.amount = 1000, .repaid = 0};
     SET(&pl, loan_id, "L1");
@@ -631,8 +638,13 @@ static void test_release_and_link_documents(void)
                     ": \"1000\" } }, \"$set\" : { \"updatedAt\" : { \"$date\" : { \"$numberLong\" "
                     ": \"5\" } } } }");
     bson_destroy(&b);
-    CU_ASSERT_EQUAL(lg_mongo_link_repay_filter("0xw", "7", "L1", 400, &b), LG_OK);
-    expect_json(&b, "{ \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+    CU_ASSERT_EQUAL(lg_mongo_link_repay_filter(0, "0xw", "7", "L1", 400, &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : false, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                    "\"partnerLoans.internalLoanId\" : \"L1\", \"totalPartnerDebt\" : { \"$gte\" "
+                    ": { \"$numberLong\" : \"400\" } } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_link_repay_filter(1, "0xw", "7", "L1", 400, &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : true, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
                     "\"partnerLoans.internalLoanId\" : \"L1\", \"totalPartnerDebt\" : { \"$gte\" "
                     ": { \"$numberLong\" : \"400\" } } }");
     bson_destroy(&b);
@@ -642,6 +654,381 @@ static void test_release_and_link_documents(void)
                     "\"$numberLong\" : \"5\" } } }, \"$inc\" : { \"totalPartnerDebt\" : { "
                     "\"$numberLong\" : \"-400\" } } }");
     bson_destroy(&b);
+}
+
+/* ------------------------------------------------------------ sandbox */
+
+/* A live partner with short settings, so its documents can be compared whole. */
+static void make_small_partner(lg_partner *p)
+{
+    memset(p, 0, sizeof *p);
+    SET(p, id, "partner_acme_001");
+    SET(p, name, "Acme");
+    SET(p, key_prefix, "acme");
+    p->status = LG_PARTNER_ACTIVE;
+    p->tier = LG_TIER_BASIC;
+    p->daily_limit = 3000;
+    p->total_limit = 5000;
+    p->fee_bps = 150;
+    SET(p, settlement_address, "0x1111111111111111111111111111111111111111");
+    SET(p, webhook_url, "https://hooks.example/acme");
+    SET(p, webhook_secret, "whsec");
+    SET(p, contact_email, "ops@acme.example");
+    p->rate_limit_rpm = 60;
+    p->signing_required = 1;
+    SET(p, signing_secret, "sig");
+    SET(p, ip_allowlist, "10.0.0.0/8");
+    SET(p, contact_wallet, "0x2222222222222222222222222222222222222222");
+    SET(p, public_key, "pk");
+    p->kyc_verified = 1;
+    p->contract_signed = 1;
+    SET(p, created_by, "root");
+    SET(p, webhook_secret_prev, "old");
+    p->webhook_secret_prev_until_ms = 7;
+    p->webhook_disabled_at_ms = 8;
+    SET(p, webhook_disabled_reason, "410 Gone");
+    p->outstanding = 1;
+    p->total_borrowed = 2;
+    p->total_repaid = 3;
+    p->total_fees = 4;
+    p->deposited = 5;
+    p->balance_used = 6;
+    p->created_at_ms = 100;
+    p->updated_at_ms = 200;
+}
+
+/* The live partner's settings part of a partner document, from "name" on, up to the
+ * field after webhookDisabledReason. */
+#define SMALL_SETTINGS                                                                             \
+    "\"name\" : \"Acme\", "                                                                        \
+    "\"keyPrefix\" : \"%s\", \"status\" : { \"$numberInt\" : \"0\" }, \"tier\" : { "               \
+    "\"$numberInt\" : \"0\" }, \"dailyLimit\" : { \"$numberLong\" : \"3000\" }, \"totalLimit\" : " \
+    "{ \"$numberLong\" : \"5000\" }, \"feeBps\" : { \"$numberLong\" : \"150\" }, "                 \
+    "\"settlementAddress\" : \"0x1111111111111111111111111111111111111111\", \"webhookUrl\" : "    \
+    "\"https://hooks.example/acme\", \"webhookSecret\" : \"whsec\", \"contactEmail\" : "           \
+    "\"ops@acme.example\", \"rateLimitRpm\" : { \"$numberLong\" : \"60\" }, \"signingRequired\" "  \
+    ": true, \"signingSecret\" : \"sig\", \"ipAllowlist\" : \"10.0.0.0/8\", \"contactWallet\" : "  \
+    "\"0x2222222222222222222222222222222222222222\", \"publicKey\" : \"pk\", \"kycVerified\" : "   \
+    "true, \"contractSigned\" : true, \"createdBy\" : \"root\", \"webhookSecretPrev\" : \"old\", " \
+    "\"webhookSecretPrevUntil\" : { \"$date\" : { \"$numberLong\" : \"7\" } }, "                   \
+    "\"webhookDisabledAt\" : { \"$date\" : { \"$numberLong\" : \"8\" } }, "                        \
+    "\"webhookDisabledReason\" : \"410 Gone\", "
+
+/* liveId: absent for a live partner, the live partner's id on a twin; absent or null
+ * read back as "", anything else is refused. */
+static void test_partner_live_id(void)
+{
+    lg_partner p, back;
+    make_partner(&p);
+    bson_t doc = BSON_INITIALIZER;
+    CU_ASSERT_EQUAL(lg_mongo_partner_to_bson(&p, &doc), LG_OK);
+    CU_ASSERT_FALSE(bson_has_field(&doc, "liveId"));
+    memset(&back, 0x5a, sizeof back);
+    CU_ASSERT_EQUAL(lg_mongo_partner_from_bson(&doc, &back), LG_OK);
+    CU_ASSERT_STRING_EQUAL(back.live_id, "");
+    CU_ASSERT(memcmp(&p, &back, sizeof back) == 0);
+
+    /* null, as another writer may leave it: a live partner. */
+    bson_t with = BSON_INITIALIZER;
+    bson_copy_to_excluding_noinit(&doc, &with, "liveId", NULL);
+    BSON_APPEND_NULL(&with, "liveId");
+    CU_ASSERT_EQUAL(lg_mongo_partner_from_bson(&with, &back), LG_OK);
+    CU_ASSERT_STRING_EQUAL(back.live_id, "");
+    bson_reinit(&with);
+    bson_copy_to_excluding_noinit(&doc, &with, "liveId", NULL);
+    BSON_APPEND_INT32(&with, "liveId", 5);
+    CU_ASSERT_EQUAL(lg_mongo_partner_from_bson(&with, &back), LG_ERR_STORE);
+    bson_reinit(&with);
+    char too_long[LG_ID_LEN + 1];
+    memset(too_long, 'x', LG_ID_LEN);
+    too_long[LG_ID_LEN] = '\0';
+    bson_copy_to_excluding_noinit(&doc, &with, "liveId", NULL);
+    BSON_APPEND_UTF8(&with, "liveId", too_long);
+    CU_ASSERT_EQUAL(lg_mongo_partner_from_bson(&with, &back), LG_ERR_STORE);
+    bson_destroy(&with);
+    bson_destroy(&doc);
+}
+
+/* A twin's round-trips to the last byte; an unterminated liveId is refused. */
+static void test_partner_live_id_round_trip(void)
+{
+    lg_partner p;
+    make_partner(&p);
+    FILL(&p, live_id, "partner_");
+    ROUND_TRIP(partner, lg_partner, &p);
+    memset(p.live_id, 'x', sizeof p.live_id);
+    bson_t doc = BSON_INITIALIZER;
+    CU_ASSERT_EQUAL(lg_mongo_partner_to_bson(&p, &doc), LG_ERR_INVALID);
+    bson_destroy(&doc);
+}
+
+/* The twin made from a live partner: its settings, names of its own, no money. */
+static void test_partner_twin_document(void)
+{
+    lg_partner live, twin;
+    make_small_partner(&live);
+    CU_ASSERT_EQUAL_FATAL(lg_mongo_partner_twin(&live, 900, &twin), LG_OK);
+    bson_t doc = BSON_INITIALIZER;
+    CU_ASSERT_EQUAL(lg_mongo_partner_to_bson(&twin, &doc), LG_OK);
+    char want[4096];
+    snprintf(want, sizeof want,
+             "{ \"partnerId\" : \"partner_acme_001.sandbox\", " SMALL_SETTINGS
+             "\"liveId\" : \"partner_acme_001\", \"outstanding\" : { \"$numberLong\" : \"0\" }, "
+             "\"totalBorrowed\" : { \"$numberLong\" : \"0\" }, \"totalRepaid\" : { "
+             "\"$numberLong\" : \"0\" }, \"totalFees\" : { \"$numberLong\" : \"0\" }, "
+             "\"deposited\" : { \"$numberLong\" : \"0\" }, \"balanceUsed\" : { \"$numberLong\" : "
+             "\"0\" }, \"createdAt\" : { \"$date\" : { \"$numberLong\" : \"900\" } }, "
+             "\"updatedAt\" : { \"$date\" : { \"$numberLong\" : \"900\" } } }",
+             "acme.sandbox");
+    expect_json(&doc, want);
+    bson_reinit(&doc);
+
+    /* The live partner's own document names no live partner. */
+    CU_ASSERT_EQUAL(lg_mongo_partner_to_bson(&live, &doc), LG_OK);
+    snprintf(want, sizeof want,
+             "{ \"partnerId\" : \"partner_acme_001\", " SMALL_SETTINGS
+             "\"outstanding\" : { \"$numberLong\" : \"1\" }, \"totalBorrowed\" : { "
+             "\"$numberLong\" : \"2\" }, \"totalRepaid\" : { \"$numberLong\" : \"3\" }, "
+             "\"totalFees\" : { \"$numberLong\" : \"4\" }, \"deposited\" : { \"$numberLong\" : "
+             "\"5\" }, \"balanceUsed\" : { \"$numberLong\" : \"6\" }, \"createdAt\" : { \"$date\" "
+             ": { \"$numberLong\" : \"100\" } }, \"updatedAt\" : { \"$date\" : { \"$numberLong\" "
+             ": \"200\" } } }",
+             "acme");
+    expect_json(&doc, want);
+    bson_destroy(&doc);
+
+    /* A twin has no twin; names that would not fit their fields are refused. */
+    memset(&twin, 0x5a, sizeof twin);
+    lg_partner bad = live;
+    SET(&bad, live_id, "partner_x");
+    CU_ASSERT_EQUAL(lg_mongo_partner_twin(&bad, 900, &twin), LG_ERR_INVALID);
+    bad = live;
+    FILL(&bad, id, "p"); /* 64 characters: no room for the suffix */
+    CU_ASSERT_EQUAL(lg_mongo_partner_twin(&bad, 900, &twin), LG_ERR_INVALID);
+    bad = live;
+    memset(bad.id, 'p', LG_ID_LEN - sizeof LG_SANDBOX_SUFFIX); /* exactly fits */
+    bad.id[LG_ID_LEN - sizeof LG_SANDBOX_SUFFIX] = '\0';
+    CU_ASSERT_EQUAL(lg_mongo_partner_twin(&bad, 900, &twin), LG_OK);
+    CU_ASSERT_EQUAL(strlen(twin.id), LG_ID_LEN - 1);
+    bad = live;
+    FILL(&bad, key_prefix, "k");
+    CU_ASSERT_EQUAL(lg_mongo_partner_twin(&bad, 900, &twin), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_mongo_partner_twin(NULL, 900, &twin), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_mongo_partner_twin(&live, 900, NULL), LG_ERR_INVALID);
+}
+
+/* Every change of a live partner's settings is copied onto its twin: the settings and
+ * updatedAt, never the names, createdBy, createdAt or the money. */
+static void test_partner_mirror_document(void)
+{
+    lg_partner live;
+    make_small_partner(&live);
+    bson_t b;
+    CU_ASSERT_EQUAL(lg_mongo_partner_mirror_update(&live, &b), LG_OK);
+    expect_json(
+        &b, "{ \"$set\" : { \"name\" : \"Acme\", \"status\" : { \"$numberInt\" : \"0\" }, "
+            "\"tier\" : { \"$numberInt\" : \"0\" }, \"dailyLimit\" : { \"$numberLong\" : \"3000\" "
+            "}, \"totalLimit\" : { \"$numberLong\" : \"5000\" }, \"feeBps\" : { \"$numberLong\" : "
+            "\"150\" }, \"settlementAddress\" : \"0x1111111111111111111111111111111111111111\", "
+            "\"webhookUrl\" : \"https://hooks.example/acme\", \"webhookSecret\" : \"whsec\", "
+            "\"contactEmail\" : \"ops@acme.example\", \"rateLimitRpm\" : { \"$numberLong\" : "
+            "\"60\" }, \"signingRequired\" : true, \"signingSecret\" : \"sig\", \"ipAllowlist\" : "
+            "\"10.0.0.0/8\", \"contactWallet\" : \"0x2222222222222222222222222222222222222222\", "
+            "\"publicKey\" : \"pk\", \"kycVerified\" : true, \"contractSigned\" : true, "
+            "\"webhookSecretPrev\" : \"old\", \"webhookSecretPrevUntil\" : { \"$date\" : { "
+            "\"$numberLong\" : \"7\" } }, \"webhookDisabledAt\" : { \"$date\" : { \"$numberLong\" "
+            ": \"8\" } }, \"webhookDisabledReason\" : \"410 Gone\", \"updatedAt\" : { \"$date\" : "
+            "{ \"$numberLong\" : \"200\" } } } }");
+    bson_destroy(&b);
+    /* A twin is never the source; a field that does not fit is refused whole. */
+    lg_partner twin;
+    CU_ASSERT_EQUAL_FATAL(lg_mongo_partner_twin(&live, 900, &twin), LG_OK);
+    CU_ASSERT_EQUAL(lg_mongo_partner_mirror_update(&twin, &b), LG_ERR_INVALID);
+    expect_json(&b, "{ }");
+    bson_destroy(&b);
+    live.fee_bps = 10001;
+    CU_ASSERT_EQUAL(lg_mongo_partner_mirror_update(&live, &b), LG_ERR_INVALID);
+    expect_json(&b, "{ }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_partner_mirror_update(NULL, &b), LG_ERR_INVALID);
+    bson_destroy(&b);
+}
+
+/* Partner lists and the count leave twins out. */
+static void test_partner_list_filter(void)
+{
+    bson_t b;
+    CU_ASSERT_EQUAL(lg_mongo_partner_list_filter(-1, -1, &b), LG_OK);
+    expect_json(&b, "{ \"liveId\" : null }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_partner_list_filter(LG_PARTNER_SUSPENDED, LG_TIER_ENTERPRISE, &b),
+                    LG_OK);
+    expect_json(&b, "{ \"liveId\" : null, \"status\" : { \"$numberInt\" : \"1\" }, \"tier\" : { "
+                    "\"$numberInt\" : \"2\" } }");
+    bson_destroy(&b);
+}
+
+/* Each chain's reconcile sees its own work only: the lists' filters with the handle's
+ * flag, false on a live handle and true on a sandbox one. */
+static void test_scoped_filters(void)
+{
+    bson_t b;
+    static const char *const flag[2] = {"false", "true"};
+    char want[512];
+    for (int sb = 0; sb < 2; sb++) {
+        CU_ASSERT_EQUAL(lg_mongo_loan_unsettled_filter(sb, &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"status\" : { \"$in\" : [ { \"$numberInt\" : \"0\" }, { "
+                 "\"$numberInt\" : \"1\" } ] } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_loan_overdue_filter(1764892800000, sb, &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"status\" : { \"$numberInt\" : \"2\" }, \"createdAt\" : { "
+                 "\"$lt\" : { \"$date\" : { \"$numberLong\" : \"1764892800000\" } } } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_repay_pending_filter(sb, &b), LG_OK);
+        snprintf(want, sizeof want, "{ \"sandbox\" : %s, \"status\" : { \"$numberInt\" : \"0\" } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_tx_unsettled_filter(sb, &b), LG_OK);
+        snprintf(want, sizeof want, "{ \"sandbox\" : %s, \"state\" : { \"$numberInt\" : \"0\" } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_position_loans_filter(sb, "0xw", "7", NULL, &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                 "\"status\" : { \"$in\" : [ { \"$numberInt\" : \"0\" }, { \"$numberInt\" : \"1\" "
+                 "}, { \"$numberInt\" : \"2\" }, { \"$numberInt\" : \"5\" } ] } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        CU_ASSERT_EQUAL(lg_mongo_position_loans_filter(sb, "0xw", "7", "42", &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\", "
+                 "\"positionId\" : \"42\", \"status\" : { \"$in\" : [ { \"$numberInt\" : \"0\" }, "
+                 "{ \"$numberInt\" : \"1\" }, { \"$numberInt\" : \"2\" }, { \"$numberInt\" : \"5\" "
+                 "} ] } }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+        /* Positions are keyed (sandbox, wallet, oaid): the upsert's filter, the close. */
+        CU_ASSERT_EQUAL(lg_mongo_position_filter(sb, "0xw", "7", &b), LG_OK);
+        snprintf(want, sizeof want,
+                 "{ \"sandbox\" : %s, \"userWallet\" : \"0xw\", \"oaidTokenId\" : \"7\" }",
+                 flag[sb]);
+        expect_json(&b, want);
+        bson_destroy(&b);
+    }
+    /* Any non-zero handle flag is the sandbox. */
+    CU_ASSERT_EQUAL(lg_mongo_tx_unsettled_filter(2, &b), LG_OK);
+    expect_json(&b, "{ \"sandbox\" : true, \"state\" : { \"$numberInt\" : \"0\" } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_position_filter(0, NULL, "7", &b), LG_ERR_INVALID);
+    expect_json(&b, "{ }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_position_loans_filter(0, "0xw", NULL, NULL, &b), LG_ERR_INVALID);
+    expect_json(&b, "{ }");
+    bson_destroy(&b);
+}
+
+/* The flag beside a record's fields: written once, read back, absent means live. */
+static void test_sandbox_flag(void)
+{
+    lg_loan l;
+    make_loan(&l);
+    bson_t doc = BSON_INITIALIZER;
+    CU_ASSERT_EQUAL(lg_mongo_deposit_to_bson(&(lg_deposit){.amount = 1}, &doc), LG_OK);
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(&doc), 0);
+    CU_ASSERT_EQUAL(lg_mongo_append_sandbox(&doc, 1), LG_OK);
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(&doc), 1);
+    expect_json(&doc, "{ \"txHash\" : \"\", \"partnerId\" : \"\", \"amount\" : { \"$numberLong\" "
+                      ": \"1\" }, \"createdAt\" : { \"$date\" : { \"$numberLong\" : \"0\" } }, "
+                      "\"sandbox\" : true }");
+    bson_reinit(&doc);
+    CU_ASSERT_EQUAL(lg_mongo_loan_to_bson(&l, &doc), LG_OK);
+    CU_ASSERT_FALSE(bson_has_field(&doc, "sandbox")); /* the record's fields only */
+    CU_ASSERT_EQUAL(lg_mongo_append_sandbox(&doc, 0), LG_OK);
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(&doc), 0);
+    /* The loan decodes as before: the flag is not one of its fields. */
+    lg_loan back;
+    CU_ASSERT_EQUAL(lg_mongo_loan_from_bson(&doc, &back), LG_OK);
+    CU_ASSERT(memcmp(&l, &back, sizeof back) == 0);
+    bson_reinit(&doc);
+    BSON_APPEND_INT32(&doc, "sandbox", 1); /* not a boolean: not the sandbox */
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(&doc), 0);
+    CU_ASSERT_EQUAL(lg_mongo_doc_sandbox(NULL), 0);
+    CU_ASSERT_EQUAL(lg_mongo_append_sandbox(NULL, 1), LG_ERR_INVALID);
+    bson_destroy(&doc);
+}
+
+/* The partner validator: liveId optional, a string (or null) within its field. */
+static void test_live_id_validator(void)
+{
+    bson_t v = BSON_INITIALIZER, sub;
+    bson_iter_t it;
+    uint32_t len;
+    const uint8_t *data;
+    CU_ASSERT_EQUAL(lg_mongo_record_validator(&lg_mongo_partner_record, &v), LG_OK);
+    CU_ASSERT_FATAL(bson_iter_init(&it, &v) &&
+                    bson_iter_find_descendant(&it, "$jsonSchema.properties.liveId", &it) &&
+                    BSON_ITER_HOLDS_DOCUMENT(&it));
+    bson_iter_document(&it, &len, &data);
+    CU_ASSERT_FATAL(bson_init_static(&sub, data, len));
+    expect_json(&sub, "{ \"bsonType\" : [ \"string\", \"null\" ], \"maxLength\" : { "
+                      "\"$numberLong\" : \"64\" } }");
+    CU_ASSERT_FATAL(bson_iter_init(&it, &v) &&
+                    bson_iter_find_descendant(&it, "$jsonSchema.required", &it) &&
+                    BSON_ITER_HOLDS_ARRAY(&it));
+    bson_iter_t req;
+    int n = 0, has_live = 0;
+    CU_ASSERT_FATAL(bson_iter_recurse(&it, &req));
+    while (bson_iter_next(&req)) {
+        n++;
+        has_live |= strcmp(bson_iter_utf8(&req, NULL), "liveId") == 0;
+    }
+    CU_ASSERT_EQUAL(n, 33); /* every field but liveId */
+    CU_ASSERT_FALSE(has_live);
+    bson_destroy(&v);
+}
+
+/* The sandbox flag: required on the chain side's collections, and only there. */
+static void test_flag_validators(void)
+{
+    bson_t v = BSON_INITIALIZER, sub;
+    bson_iter_t it, req;
+    uint32_t len;
+    const uint8_t *data;
+    const lg_mongo_record *const flagged[] = {&lg_mongo_loan_record, &lg_mongo_repayment_record,
+                                              &lg_mongo_chain_tx_record, &lg_mongo_position_record};
+    for (size_t i = 0; i < sizeof flagged / sizeof flagged[0]; i++) {
+        CU_ASSERT_EQUAL(lg_mongo_record_validator(flagged[i], &v), LG_OK);
+        CU_ASSERT(bson_iter_init(&it, &v) &&
+                  bson_iter_find_descendant(&it, "$jsonSchema.properties.sandbox", &it) &&
+                  BSON_ITER_HOLDS_DOCUMENT(&it));
+        bson_iter_document(&it, &len, &data);
+        CU_ASSERT_FATAL(bson_init_static(&sub, data, len));
+        expect_json(&sub, "{ \"bsonType\" : \"bool\" }");
+        /* Required: the last of the list. */
+        const char *last = NULL;
+        CU_ASSERT_FATAL(bson_iter_init(&it, &v) &&
+                        bson_iter_find_descendant(&it, "$jsonSchema.required", &it) &&
+                        bson_iter_recurse(&it, &req));
+        while (bson_iter_next(&req))
+            last = bson_iter_utf8(&req, NULL);
+        CU_ASSERT(last && strcmp(last, "sandbox") == 0);
+        bson_reinit(&v);
+    }
+    /* Records the operations do not flag have no such property. */
+    CU_ASSERT_EQUAL(lg_mongo_record_validator(&lg_mongo_ledger_record, &v), LG_OK);
+    CU_ASSERT_FALSE(bson_iter_init(&it, &v) &&
+                    bson_iter_find_descendant(&it, "$jsonSchema.properties.sandbox", &it));
+    bson_destroy(&v);
 }
 
 static void test_key_and_replay_documents(void)
@@ -830,6 +1217,18 @@ int main(void)
         {"key expiry and replay", test_key_and_replay_documents},
         {NULL, NULL},
     };
+    static const lg_test_case sandbox_tests[] = {
+        {"partner liveId", test_partner_live_id},
+        {"twin round-trips", test_partner_live_id_round_trip},
+        {"twin made from its live partner", test_partner_twin_document},
+        {"settings mirrored onto the twin", test_partner_mirror_document},
+        {"partner lists leave twins out", test_partner_list_filter},
+        {"lists and positions per chain", test_scoped_filters},
+        {"the sandbox flag", test_sandbox_flag},
+        {"liveId validator", test_live_id_validator},
+        {"sandbox flag validators", test_flag_validators},
+        {NULL, NULL},
+    };
     static const lg_test_case error_tests[] = {
         {"duplicate keys", test_error_duplicates},
         {"error classes", test_error_classes},
@@ -846,6 +1245,7 @@ int main(void)
     lg_log_set_level(LG_LOG_OFF); /* refusals log by design */
     lg_test_add_suite("mongo map", NULL, NULL, map_tests);
     lg_test_add_suite("mongo builders", NULL, NULL, builder_tests);
+    lg_test_add_suite("mongo sandbox", NULL, NULL, sandbox_tests);
     lg_test_add_suite("mongo errors", NULL, NULL, error_tests);
     lg_test_add_suite("mongo open", NULL, NULL, open_tests);
     return lg_test_run("test_store_mongo_map");

@@ -103,6 +103,9 @@ static lg_err update_body(mongo_store *ms, mg_txn *t, void *ctx)
     bson_destroy(&filter);
     if (rc == LG_OK)
         rc = mg_partner_read(ms, t, u->p->id, &u->after);
+    /* The twin takes the live partner's settings in the same transaction. */
+    if (rc == LG_OK)
+        rc = mg_partner_mirror(ms, t, &u->after);
     if (rc == LG_OK)
         rc = status_event(ms, t, u);
     return rc == LG_OK ? mg_audit_append(ms, t, u->hook, &u->before, &u->after, u->now) : rc;

@@ -48,6 +48,9 @@ static lg_err entry_insert(mongo_store *ms, mg_txn *t, const lg_loan *l, uint64_
     bson_t doc = BSON_INITIALIZER;
     if (rc == LG_OK)
         rc = lg_mongo_repayment_to_bson(&r, &doc);
+    /* The loans a liquidation ends are the handle's chain's (liquidate_body). */
+    if (rc == LG_OK)
+        rc = lg_mongo_append_sandbox(&doc, ms->base.sandbox);
     if (rc == LG_OK)
         rc = mg_insert(ms, t, "partner_repayments", &doc, LG_ERR_STORE);
     bson_destroy(&doc);
@@ -84,15 +87,15 @@ static lg_err liquidate_loan(mongo_store *ms, mg_txn *t, lg_loan *l, const char 
 /* The cached copy of the position follows the vault: closed, nothing borrowed. */
 static lg_err position_close(mongo_store *ms, mg_txn *t, const liquidate *q)
 {
-    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
-    BSON_APPEND_UTF8(&filter, "userWallet", q->wallet);
-    BSON_APPEND_UTF8(&filter, "oaidTokenId", q->oaid);
+    bson_t filter, update = BSON_INITIALIZER, set;
+    lg_err rc = lg_mongo_position_filter(ms->base.sandbox, q->wallet, q->oaid, &filter);
     BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
     BSON_APPEND_BOOL(&set, "active", false);
     BSON_APPEND_UTF8(&set, "usdcBorrowed", "0");
     BSON_APPEND_DATE_TIME(&set, "updatedAt", q->now);
     bson_append_document_end(&update, &set);
-    lg_err rc = mg_update(ms, t, "solvency_positions", &filter, &update, 0, 0, LG_ERR_STORE, NULL);
+    if (rc == LG_OK)
+        rc = mg_update(ms, t, "solvency_positions", &filter, &update, 0, 0, LG_ERR_STORE, NULL);
     bson_destroy(&update);
     bson_destroy(&filter);
     return rc;
@@ -110,21 +113,13 @@ static lg_err liquidate_body(mongo_store *ms, mg_txn *t, void *ctx)
     liquidate *q = ctx;
     memset(&q->out, 0, sizeof q->out);
     mg_list_reset(&q->loans);
-    bson_t filter = BSON_INITIALIZER, in, arr, sort;
-    BSON_APPEND_UTF8(&filter, "userWallet", q->wallet);
-    BSON_APPEND_UTF8(&filter, "oaidTokenId", q->oaid);
-    if (q->position_id)
-        BSON_APPEND_UTF8(&filter, "positionId", q->position_id);
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "status", &in);
-    BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-    BSON_APPEND_INT32(&arr, "0", LG_LOAN_PENDING);
-    BSON_APPEND_INT32(&arr, "1", LG_LOAN_SETTLING);
-    BSON_APPEND_INT32(&arr, "2", LG_LOAN_ACTIVE);
-    BSON_APPEND_INT32(&arr, "3", LG_LOAN_DEFAULTED);
-    bson_append_array_end(&in, &arr);
-    bson_append_document_end(&filter, &in);
+    bson_t filter, sort;
+    /* The handle's chain's loans only: the same wallet and OAID may be on both. */
+    lg_err rc = lg_mongo_position_loans_filter(ms->base.sandbox, q->wallet, q->oaid, q->position_id,
+                                               &filter);
     mg_sort2(&sort, "createdAt", 1, "_id", 1);
-    lg_err rc = mg_find(ms, t, "partner_loans", &filter, &sort, 0, 0, mg_list_row, &q->loans);
+    if (rc == LG_OK)
+        rc = mg_find(ms, t, "partner_loans", &filter, &sort, 0, 0, mg_list_row, &q->loans);
     bson_destroy(&sort);
     bson_destroy(&filter);
     lg_loan *loans = q->loans.items;
@@ -264,6 +259,8 @@ static lg_err import_update(mongo_store *ms, mg_txn *t, lg_partner_import_item *
     bson_destroy(&filter);
     if (rc == LG_OK)
         rc = mg_partner_read(ms, t, it->before.id, &it->after);
+    if (rc == LG_OK)
+        rc = mg_partner_mirror(ms, t, &it->after);
     return rc == LG_OK ? mg_audit_append(ms, t, im->hook, &it->before, &it->after, im->now) : rc;
 }
 
@@ -278,7 +275,9 @@ static lg_err import_create(mongo_store *ms, mg_txn *t, lg_partner_import_item *
     row.outstanding = row.total_borrowed = row.total_repaid = row.total_fees = 0;
     row.deposited = row.balance_used = 0;
     row.created_at_ms = row.updated_at_ms = im->now;
+    memset(row.live_id, 0, sizeof row.live_id); /* the store's to set */
     lg_api_key k = it->key;
+    lg_partner twin;
     memcpy(k.partner_id, row.id, sizeof k.partner_id);
     k.created_at_ms = im->now;
     bson_t doc = BSON_INITIALIZER;
@@ -286,6 +285,10 @@ static lg_err import_create(mongo_store *ms, mg_txn *t, lg_partner_import_item *
     if (rc == LG_OK)
         rc = mg_insert(ms, t, "partners", &doc, LG_ERR_DUPLICATE);
     bson_reinit(&doc);
+    /* A sandbox key goes to the partner's twin, made with it (as onboarding). */
+    if (rc == LG_OK && strcmp(k.env, "sandbox") == 0 &&
+        (rc = mg_partner_twin(ms, t, row.id, 1, im->now, &twin)) == LG_OK)
+        memcpy(k.partner_id, twin.id, sizeof k.partner_id);
     if (rc == LG_OK)
         rc = mg_next_id(ms, t, "api_keys", &k.id);
     if (rc == LG_OK)

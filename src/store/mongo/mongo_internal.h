@@ -14,8 +14,10 @@
 
 #include <sys/types.h>
 
-/* Version of the collections, validators and indexes lg_store_migrate makes. */
-#define LG_MONGO_SCHEMA_VERSION 1
+/* Version of the collections, validators and indexes lg_store_migrate makes. 2: the
+ * sandbox (partners.liveId; the sandbox flag of loans, repayments, chain transactions
+ * and positions; positions unique per (sandbox, userWallet, oaidTokenId)). */
+#define LG_MONGO_SCHEMA_VERSION 2
 
 typedef struct mongo_store {
     lg_store base;
@@ -142,6 +144,13 @@ lg_err mg_partner_read(mongo_store *ms, mg_txn *t, const char *partner_id, lg_pa
 lg_err mg_outstanding_sub(mongo_store *ms, mg_txn *t, const char *partner_id, uint64_t amount,
                           int64_t now);
 
+/* mongo_partners.c: the sandbox twin of live partner live_id in t (LG_ERR_NOT_FOUND,
+ * LG_ERR_INVALID as lg_store_partner_sandbox), made at now when create and it has none;
+ * and live's settings copied onto its twin, if it has one (nothing for a twin). */
+lg_err mg_partner_twin(mongo_store *ms, mg_txn *t, const char *live_id, int create, int64_t now,
+                       lg_partner *out);
+lg_err mg_partner_mirror(mongo_store *ms, mg_txn *t, const lg_partner *live);
+
 /* mongo_repay.c: a ledger row of loan l (l->id "" for a DEPOSIT) in t; the loan's
  * position link paid down by paid (all of it, and marked repaid, when loan_repaid);
  * partners.<field> += delta, where a miss (no partner, or short of -delta) means the
@@ -160,6 +169,7 @@ lg_err mg_audit_append(mongo_store *ms, mg_txn *t, const lg_audit_hook *hook,
 
 /* The ops of the other files, put in the table by mongo_store.c. */
 lg_err lg_mongo_partner_get(lg_store *st, const char *id, lg_partner *out);
+lg_err lg_mongo_partner_sandbox(lg_store *st, const char *live_id, int create, lg_partner *out);
 lg_err lg_mongo_partner_list(lg_store *st, const lg_partner_filter *f, lg_partner **items,
                              size_t *n, uint64_t *total);
 lg_err lg_mongo_partner_by_key(lg_store *st, const char *key_hash, lg_partner *partner,

@@ -239,7 +239,9 @@ static lg_err charge_total(mongo_store *ms, mg_txn *t, const lg_partner *p, rese
     return rc;
 }
 
-static lg_err insert_loan(mongo_store *ms, mg_txn *t, reserve *r)
+/* Inserts the loan, flagged sandbox for a twin's (mongo_map.h: the flag the sandbox
+ * chain's lists filter on, taken from the partner once, here). */
+static lg_err insert_loan(mongo_store *ms, mg_txn *t, reserve *r, int sandbox)
 {
     lg_loan *row = &r->row;
     *row = *r->in;
@@ -254,6 +256,8 @@ static lg_err insert_loan(mongo_store *ms, mg_txn *t, reserve *r)
     row->lease_until_ms = row->owner[0] ? r->now + ms->base.lease_ms : 0;
     bson_t doc = BSON_INITIALIZER;
     lg_err rc = lg_mongo_loan_to_bson(row, &doc);
+    if (rc == LG_OK)
+        rc = lg_mongo_append_sandbox(&doc, sandbox);
     if (rc == LG_OK)
         rc = mg_insert(ms, t, "partner_loans", &doc, LG_ERR_DUPLICATE);
     bson_destroy(&doc);
@@ -280,8 +284,8 @@ static lg_err reserve_body(mongo_store *ms, mg_txn *t, void *ctx)
         return LG_ERR_LIMIT_DAILY;
     if (r->in->amount > r->info.total_remaining)
         return LG_ERR_LIMIT_TOTAL;
-    if ((rc = insert_loan(ms, t, r)) != LG_OK || (rc = charge_day(ms, t, &p, r)) != LG_OK ||
-        (rc = charge_total(ms, t, &p, r)) != LG_OK)
+    if ((rc = insert_loan(ms, t, r, p.live_id[0] != '\0')) != LG_OK ||
+        (rc = charge_day(ms, t, &p, r)) != LG_OK || (rc = charge_total(ms, t, &p, r)) != LG_OK)
         return rc;
     p.outstanding += r->in->amount; /* within the total limit: checked above */
     if ((rc = mg_limit_warn(ms, t, &p, r->day, used + r->in->amount, r->now)) != LG_OK)
@@ -451,7 +455,8 @@ lg_err lg_mongo_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **items
     return LG_OK;
 }
 
-/* Loans matching filter, oldest first, at most limit. */
+/* Loans matching filter, oldest first, at most limit. The lists reconcile works from
+ * are its chain's: their filters name the handle's sandbox flag (mongo_map.h). */
 static lg_err loans_oldest(mongo_store *ms, const bson_t *filter, uint32_t limit, lg_loan **items,
                            size_t *n)
 {
@@ -477,14 +482,10 @@ lg_err lg_mongo_loan_list_unsettled(lg_store *st, uint32_t limit, lg_loan **item
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    bson_t filter = BSON_INITIALIZER, in, arr;
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "status", &in);
-    BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-    BSON_APPEND_INT32(&arr, "0", LG_LOAN_PENDING);
-    BSON_APPEND_INT32(&arr, "1", LG_LOAN_SETTLING);
-    bson_append_array_end(&in, &arr);
-    bson_append_document_end(&filter, &in);
-    rc = loans_oldest(ms, &filter, limit, items, n);
+    bson_t filter;
+    rc = lg_mongo_loan_unsettled_filter(ms->base.sandbox, &filter);
+    if (rc == LG_OK)
+        rc = loans_oldest(ms, &filter, limit, items, n);
     bson_destroy(&filter);
     return rc;
 }
@@ -496,12 +497,10 @@ lg_err lg_mongo_loan_list_overdue(lg_store *st, int64_t before_ms, uint32_t limi
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    bson_t filter = BSON_INITIALIZER, lt;
-    BSON_APPEND_INT32(&filter, "status", LG_LOAN_ACTIVE);
-    BSON_APPEND_DOCUMENT_BEGIN(&filter, "createdAt", &lt);
-    BSON_APPEND_DATE_TIME(&lt, "$lt", before_ms);
-    bson_append_document_end(&filter, &lt);
-    rc = loans_oldest(ms, &filter, limit, items, n);
+    bson_t filter;
+    rc = lg_mongo_loan_overdue_filter(before_ms, ms->base.sandbox, &filter);
+    if (rc == LG_OK)
+        rc = loans_oldest(ms, &filter, limit, items, n);
     bson_destroy(&filter);
     return rc;
 }

@@ -20,7 +20,9 @@ typedef enum {
     F_DATE, /* int64_t ms: BSON date, >= 0 */
     F_INT,  /* int: Int32, any */
     F_BOOL, /* int 0/1: boolean */
-    F_ENUM  /* an enumeration: Int32, 0 .. max */
+    F_ENUM, /* an enumeration: Int32, 0 .. max */
+    F_OSTR  /* char[]: as F_STR, but absent from the document when "" (absent or null
+             * reads back as ""), so a unique index on it can be partial */
 } field_kind;
 
 typedef struct field_spec {
@@ -36,6 +38,9 @@ struct lg_mongo_record {
     size_t size;
     const field_spec *fields;
     size_t n;
+    /* A boolean the operations put beside the fields (LG_MONGO_SANDBOX_FIELD), which
+     * the struct has no member for; required by the validator. NULL for none. */
+    const char *flag;
 };
 
 #define MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
@@ -71,9 +76,17 @@ struct lg_mongo_record {
     {                                                                                              \
         name, F_ENUM, offsetof(T, m), MEMBER_SIZE(T, m), last                                      \
     }
+#define OSTR(T, m, name)                                                                           \
+    {                                                                                              \
+        name, F_OSTR, offsetof(T, m), MEMBER_SIZE(T, m), 0                                         \
+    }
 #define RECORD(coll, T, f)                                                                         \
     {                                                                                              \
-        coll, sizeof(T), f, sizeof f / sizeof f[0]                                                 \
+        coll, sizeof(T), f, sizeof f / sizeof f[0], NULL                                           \
+    }
+#define RECORD_FLAGGED(coll, T, f, flag)                                                           \
+    {                                                                                              \
+        coll, sizeof(T), f, sizeof f / sizeof f[0], flag                                           \
     }
 
 /* ------------------------------------------------------------------ tables */
@@ -104,6 +117,7 @@ static const field_spec partner_fields[] = {
     DATE(lg_partner, webhook_secret_prev_until_ms, "webhookSecretPrevUntil"),
     DATE(lg_partner, webhook_disabled_at_ms, "webhookDisabledAt"),
     STR(lg_partner, webhook_disabled_reason, "webhookDisabledReason"),
+    OSTR(lg_partner, live_id, "liveId"),
     U64(lg_partner, outstanding, "outstanding"),
     U64(lg_partner, total_borrowed, "totalBorrowed"),
     U64(lg_partner, total_repaid, "totalRepaid"),
@@ -325,13 +339,15 @@ static const field_spec position_link_fields[] = {
 
 const lg_mongo_record lg_mongo_partner_record = RECORD("partners", lg_partner, partner_fields);
 const lg_mongo_record lg_mongo_api_key_record = RECORD("api_keys", lg_api_key, api_key_fields);
+/* The chain side's records carry the chain they belong to (mongo_map.h). */
 const lg_mongo_record lg_mongo_position_record =
-    RECORD("solvency_positions", lg_position, position_fields);
-const lg_mongo_record lg_mongo_loan_record = RECORD("partner_loans", lg_loan, loan_fields);
+    RECORD_FLAGGED("solvency_positions", lg_position, position_fields, LG_MONGO_SANDBOX_FIELD);
+const lg_mongo_record lg_mongo_loan_record =
+    RECORD_FLAGGED("partner_loans", lg_loan, loan_fields, LG_MONGO_SANDBOX_FIELD);
 const lg_mongo_record lg_mongo_repayment_record =
-    RECORD("partner_repayments", lg_repayment, repayment_fields);
+    RECORD_FLAGGED("partner_repayments", lg_repayment, repayment_fields, LG_MONGO_SANDBOX_FIELD);
 const lg_mongo_record lg_mongo_chain_tx_record =
-    RECORD("chain_transactions", lg_chain_tx, chain_tx_fields);
+    RECORD_FLAGGED("chain_transactions", lg_chain_tx, chain_tx_fields, LG_MONGO_SANDBOX_FIELD);
 const lg_mongo_record lg_mongo_api_log_record =
     RECORD("partner_api_logs", lg_api_log, api_log_fields);
 const lg_mongo_record lg_mongo_ledger_record =
@@ -403,6 +419,7 @@ static int field_fits(const void *rec, const field_spec *f)
     const char *s = (const char *)rec + f->off;
     switch (f->kind) {
     case F_STR:
+    case F_OSTR:
         return memchr(s, '\0', f->size) != NULL && bson_utf8_validate(s, strlen(s), false);
     case F_U64:
         return get_u64(rec, f) <= max_of(f);
@@ -426,6 +443,8 @@ static bool append_field(bson_t *doc, const void *rec, const field_spec *f)
     switch (f->kind) {
     case F_STR:
         return bson_append_utf8(doc, f->name, -1, s, -1);
+    case F_OSTR:
+        return !s[0] || bson_append_utf8(doc, f->name, -1, s, -1);
     case F_U64:
         return bson_append_int64(doc, f->name, -1, (int64_t)get_u64(rec, f));
     case F_U32:
@@ -536,7 +555,9 @@ static lg_err decode_field(const lg_mongo_record *rec, const field_spec *f, cons
                            void *r)
 {
     char *dst = (char *)r + f->off;
-    if (f->kind == F_STR)
+    if (f->kind == F_OSTR && BSON_ITER_HOLDS_NULL(it))
+        return LG_OK; /* "" (the record was zeroed) */
+    if (f->kind == F_STR || f->kind == F_OSTR)
         return decode_str(rec, f, it, dst);
     if (f->kind == F_BOOL) {
         if (!BSON_ITER_HOLDS_BOOL(it))
@@ -558,7 +579,7 @@ static lg_err decode(const lg_mongo_record *rec, const bson_t *doc, void *r)
         const field_spec *f = &rec->fields[i];
         bson_iter_t it;
         if (!bson_iter_init_find(&it, doc, f->name))
-            rc = refuse(rec, f, "is missing");
+            rc = f->kind == F_OSTR ? LG_OK : refuse(rec, f, "is missing");
         else
             rc = decode_field(rec, f, &it, r);
     }
@@ -586,6 +607,7 @@ static const char *bson_type_name(field_kind k)
 {
     switch (k) {
     case F_STR:
+    case F_OSTR:
         return "string";
     case F_DATE:
         return "date";
@@ -601,10 +623,17 @@ static const char *bson_type_name(field_kind k)
 
 static bool append_property(bson_t *props, const field_spec *f)
 {
-    bson_t p;
+    bson_t p, types;
     bool ok = bson_append_document_begin(props, f->name, -1, &p);
-    ok = ok && bson_append_utf8(&p, "bsonType", -1, bson_type_name(f->kind), -1);
-    if (f->kind == F_STR)
+    if (f->kind == F_OSTR) {
+        ok = ok && bson_append_array_begin(&p, "bsonType", -1, &types);
+        ok = ok && bson_append_utf8(&types, "0", -1, "string", -1);
+        ok = ok && bson_append_utf8(&types, "1", -1, "null", -1);
+        ok = ok && bson_append_array_end(&p, &types);
+    } else {
+        ok = ok && bson_append_utf8(&p, "bsonType", -1, bson_type_name(f->kind), -1);
+    }
+    if (f->kind == F_STR || f->kind == F_OSTR)
         ok = ok && bson_append_int64(&p, "maxLength", -1, (int64_t)f->size - 1);
     if (f->kind == F_U64 || f->kind == F_U32 || f->kind == F_ID || f->kind == F_ENUM)
         ok = ok && bson_append_int64(&p, "minimum", -1, 0);
@@ -621,16 +650,26 @@ lg_err lg_mongo_record_validator(const lg_mongo_record *rec, bson_t *out)
     bool ok = bson_append_document_begin(out, "$jsonSchema", -1, &schema);
     ok = ok && bson_append_utf8(&schema, "bsonType", -1, "object", -1);
     ok = ok && bson_append_array_begin(&schema, "required", -1, &req);
-    for (size_t i = 0; ok && i < rec->n; i++) {
+    uint32_t nreq = 0;
+    for (size_t i = 0; ok && i <= rec->n; i++) {
+        const char *name = i < rec->n ? rec->fields[i].name : rec->flag;
+        if (!name || (i < rec->n && rec->fields[i].kind == F_OSTR))
+            continue;
         char key[16];
         const char *k;
-        bson_uint32_to_string((uint32_t)i, &k, key, sizeof key);
-        ok = bson_append_utf8(&req, k, -1, rec->fields[i].name, -1);
+        bson_uint32_to_string(nreq++, &k, key, sizeof key);
+        ok = bson_append_utf8(&req, k, -1, name, -1);
     }
     ok = ok && bson_append_array_end(&schema, &req);
     ok = ok && bson_append_document_begin(&schema, "properties", -1, &props);
     for (size_t i = 0; ok && i < rec->n; i++)
         ok = append_property(&props, &rec->fields[i]);
+    if (ok && rec->flag) {
+        bson_t p;
+        ok = bson_append_document_begin(&props, rec->flag, -1, &p) &&
+             bson_append_utf8(&p, "bsonType", -1, "bool", -1) &&
+             bson_append_document_end(&props, &p);
+    }
     ok = ok && bson_append_document_end(&schema, &props);
     ok = ok && bson_append_document_end(out, &schema);
     return ok ? LG_OK : LG_ERR_NOMEM;
@@ -1019,14 +1058,15 @@ lg_err lg_mongo_release_filter(const char *key_field, const char *key, const cha
     return built(ok, out);
 }
 
-lg_err lg_mongo_link_add_filter(const char *wallet, const char *oaid, const char *loan_id,
-                                bson_t *out)
+lg_err lg_mongo_link_add_filter(int sandbox, const char *wallet, const char *oaid,
+                                const char *loan_id, bson_t *out)
 {
     bson_init(out);
     if (!wallet || !oaid || !loan_id)
         return LG_ERR_INVALID;
     bson_t ne;
-    bool ok = bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_utf8(out, "userWallet", -1, wallet, -1);
     ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
     ok = ok && bson_append_document_begin(out, "partnerLoans.internalLoanId", -1, &ne);
     ok = ok && bson_append_utf8(&ne, "$ne", -1, loan_id, -1);
@@ -1058,14 +1098,15 @@ lg_err lg_mongo_link_add_update(const lg_mongo_position_link *link, int64_t now_
     return built(ok, out);
 }
 
-lg_err lg_mongo_link_repay_filter(const char *wallet, const char *oaid, const char *loan_id,
-                                  uint64_t take, bson_t *out)
+lg_err lg_mongo_link_repay_filter(int sandbox, const char *wallet, const char *oaid,
+                                  const char *loan_id, uint64_t take, bson_t *out)
 {
     bson_init(out);
     if (!wallet || !oaid || !loan_id || !fits_i64(take))
         return LG_ERR_INVALID;
     bson_t cond;
-    bool ok = bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_utf8(out, "userWallet", -1, wallet, -1);
     ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
     ok = ok && bson_append_utf8(out, "partnerLoans.internalLoanId", -1, loan_id, -1);
     ok = ok && bson_append_document_begin(out, "totalPartnerDebt", -1, &cond);
@@ -1129,5 +1170,189 @@ lg_err lg_mongo_replay_update(int64_t now_ms, bson_t *out)
     ok = ok && bson_append_date_time(&set, "leaseUntil", -1, 0);
     ok = ok && bson_append_date_time(&set, "updatedAt", -1, now_ms);
     ok = ok && bson_append_document_end(out, &set);
+    return built(ok, out);
+}
+
+/* ------------------------------------------------------------------ sandbox */
+
+lg_err lg_mongo_append_sandbox(bson_t *doc, int sandbox)
+{
+    if (!doc)
+        return LG_ERR_INVALID;
+    return bson_append_bool(doc, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0) ? LG_OK : LG_ERR_NOMEM;
+}
+
+int lg_mongo_doc_sandbox(const bson_t *doc)
+{
+    bson_iter_t it;
+    return doc && bson_iter_init_find(&it, doc, LG_MONGO_SANDBOX_FIELD) &&
+           BSON_ITER_HOLDS_BOOL(&it) && bson_iter_bool(&it);
+}
+
+lg_err lg_mongo_partner_twin(const lg_partner *live, int64_t now_ms, lg_partner *twin)
+{
+    if (!live || !twin || live->live_id[0])
+        return LG_ERR_INVALID;
+    lg_partner t = *live;
+    int a = snprintf(t.id, sizeof t.id, "%s" LG_SANDBOX_SUFFIX, live->id);
+    int b = snprintf(t.key_prefix, sizeof t.key_prefix, "%s" LG_SANDBOX_SUFFIX, live->key_prefix);
+    if (a < 0 || (size_t)a >= sizeof t.id || b < 0 || (size_t)b >= sizeof t.key_prefix)
+        return LG_ERR_INVALID;
+    memset(t.live_id, 0, sizeof t.live_id);
+    memcpy(t.live_id, live->id, strnlen(live->id, sizeof t.live_id - 1));
+    /* The money is the twin's own: it starts with none. */
+    t.outstanding = t.total_borrowed = t.total_repaid = t.total_fees = 0;
+    t.deposited = t.balance_used = 0;
+    t.created_at_ms = t.updated_at_ms = now_ms;
+    *twin = t;
+    return LG_OK;
+}
+
+/* The settings a twin takes from its live partner, in the order they are sent: every
+ * field but the names (partnerId, keyPrefix, liveId), createdBy, the money and
+ * createdAt (store.h, lg_store_partner_sandbox). */
+static const char *const mirrored[] = {
+    "name",
+    "status",
+    "tier",
+    "dailyLimit",
+    "totalLimit",
+    "feeBps",
+    "settlementAddress",
+    "webhookUrl",
+    "webhookSecret",
+    "contactEmail",
+    "rateLimitRpm",
+    "signingRequired",
+    "signingSecret",
+    "ipAllowlist",
+    "contactWallet",
+    "publicKey",
+    "kycVerified",
+    "contractSigned",
+    "webhookSecretPrev",
+    "webhookSecretPrevUntil",
+    "webhookDisabledAt",
+    "webhookDisabledReason",
+    "updatedAt",
+};
+
+lg_err lg_mongo_partner_mirror_update(const lg_partner *live, bson_t *out)
+{
+    bson_init(out);
+    if (!live || live->live_id[0])
+        return LG_ERR_INVALID;
+    bson_t set;
+    lg_err rc = LG_OK;
+    if (!bson_append_document_begin(out, "$set", -1, &set))
+        return built(false, out);
+    for (size_t i = 0; rc == LG_OK && i < sizeof mirrored / sizeof mirrored[0]; i++) {
+        const field_spec *f = partner_field(mirrored[i]);
+        if (!f || !field_fits(live, f))
+            rc = LG_ERR_INVALID;
+        else if (!append_field(&set, live, f))
+            rc = LG_ERR_NOMEM;
+    }
+    if (rc != LG_OK) {
+        bson_reinit(out);
+        return rc;
+    }
+    return built(bson_append_document_end(out, &set), out);
+}
+
+lg_err lg_mongo_partner_list_filter(int status, int tier, bson_t *out)
+{
+    bson_init(out);
+    /* {"liveId": null} matches a document without the field: live partners only. */
+    bool ok = bson_append_null(out, "liveId", -1);
+    if (status >= 0)
+        ok = ok && bson_append_int32(out, "status", -1, status);
+    if (tier >= 0)
+        ok = ok && bson_append_int32(out, "tier", -1, tier);
+    return built(ok, out);
+}
+
+/* {"sandbox": b, "status"/"state": {"$in": [...]}} or {..: value} for one. */
+static bool append_in(bson_t *out, const char *field, const int32_t *values, size_t n)
+{
+    if (n == 1)
+        return bson_append_int32(out, field, -1, values[0]);
+    bson_t cond, arr;
+    bool ok = bson_append_document_begin(out, field, -1, &cond);
+    ok = ok && bson_append_array_begin(&cond, "$in", -1, &arr);
+    for (size_t i = 0; ok && i < n; i++) {
+        char key[16];
+        const char *k;
+        bson_uint32_to_string((uint32_t)i, &k, key, sizeof key);
+        ok = bson_append_int32(&arr, k, -1, values[i]);
+    }
+    ok = ok && bson_append_array_end(&cond, &arr);
+    return ok && bson_append_document_end(out, &cond);
+}
+
+lg_err lg_mongo_loan_unsettled_filter(int sandbox, bson_t *out)
+{
+    static const int32_t st[] = {LG_LOAN_PENDING, LG_LOAN_SETTLING};
+    bson_init(out);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0) &&
+              append_in(out, "status", st, 2);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_loan_overdue_filter(int64_t before_ms, int sandbox, bson_t *out)
+{
+    bson_init(out);
+    bson_t lt;
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_int32(out, "status", -1, LG_LOAN_ACTIVE);
+    ok = ok && bson_append_document_begin(out, "createdAt", -1, &lt);
+    ok = ok && bson_append_date_time(&lt, "$lt", -1, before_ms);
+    ok = ok && bson_append_document_end(out, &lt);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_position_loans_filter(int sandbox, const char *wallet, const char *oaid,
+                                      const char *position_id, bson_t *out)
+{
+    static const int32_t st[] = {LG_LOAN_PENDING, LG_LOAN_SETTLING, LG_LOAN_ACTIVE,
+                                 LG_LOAN_DEFAULTED};
+    bson_init(out);
+    if (!wallet || !oaid)
+        return LG_ERR_INVALID;
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
+    if (position_id)
+        ok = ok && bson_append_utf8(out, "positionId", -1, position_id, -1);
+    ok = ok && append_in(out, "status", st, 4);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_repay_pending_filter(int sandbox, bson_t *out)
+{
+    static const int32_t st[] = {LG_REPAY_PENDING};
+    bson_init(out);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0) &&
+              append_in(out, "status", st, 1);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_tx_unsettled_filter(int sandbox, bson_t *out)
+{
+    static const int32_t st[] = {LG_TXS_SIGNED};
+    bson_init(out);
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0) &&
+              append_in(out, "state", st, 1);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_position_filter(int sandbox, const char *wallet, const char *oaid, bson_t *out)
+{
+    bson_init(out);
+    if (!wallet || !oaid)
+        return LG_ERR_INVALID;
+    bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
+    ok = ok && bson_append_utf8(out, "userWallet", -1, wallet, -1);
+    ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
     return built(ok, out);
 }

@@ -196,18 +196,18 @@ lg_err lg_mongo_seq_update(bson_t *out);
 lg_err lg_mongo_release_filter(const char *key_field, const char *key, const char *field,
                                uint64_t amount, bson_t *out);
 
-/* A loan linked to its position (wallet, oaid) once: the filter matches the position
- * only while it has no link for loan_id; the update pushes link onto partnerLoans and
- * adds its amount to totalPartnerDebt. */
-lg_err lg_mongo_link_add_filter(const char *wallet, const char *oaid, const char *loan_id,
-                                bson_t *out);
+/* A loan linked to its position (sandbox, wallet, oaid) once: the filter matches the
+ * position only while it has no link for loan_id; the update pushes link onto
+ * partnerLoans and adds its amount to totalPartnerDebt. */
+lg_err lg_mongo_link_add_filter(int sandbox, const char *wallet, const char *oaid,
+                                const char *loan_id, bson_t *out);
 lg_err lg_mongo_link_add_update(const lg_mongo_position_link *link, int64_t now_ms, bson_t *out);
 
-/* A link paid down by take: the position (wallet, oaid) holding loan_id's link with at
- * least take of debt; the update sets the link's amount to link_left (and repaid) through
- * the positional operator and takes take from totalPartnerDebt. */
-lg_err lg_mongo_link_repay_filter(const char *wallet, const char *oaid, const char *loan_id,
-                                  uint64_t take, bson_t *out);
+/* A link paid down by take: the position (sandbox, wallet, oaid) holding loan_id's link
+ * with at least take of debt; the update sets the link's amount to link_left (and
+ * repaid) through the positional operator and takes take from totalPartnerDebt. */
+lg_err lg_mongo_link_repay_filter(int sandbox, const char *wallet, const char *oaid,
+                                  const char *loan_id, uint64_t take, bson_t *out);
 lg_err lg_mongo_link_repay_update(uint64_t link_left, int repaid, uint64_t take, int64_t now_ms,
                                   bson_t *out);
 
@@ -218,5 +218,56 @@ lg_err lg_mongo_keys_expire_filter(const char *partner_id, int64_t keep_id, int6
 
 /* An event replayed: PENDING, due now, a fresh schedule, no lease. */
 lg_err lg_mongo_replay_update(int64_t now_ms, bson_t *out);
+
+/*
+ * The sandbox (store.h: lg_store_partner_sandbox, lg_store_set_sandbox).
+ *
+ * A partner's sandbox twin is a partners document of its own whose liveId names its
+ * live partner; a live partner's document has no liveId (a partial unique index on
+ * liveId lets each live partner have one twin at most).
+ *
+ * What the chain side writes is kept per chain: loans, repayments, chain transactions
+ * and positions carry LG_MONGO_SANDBOX_FIELD, a boolean beside their record's fields
+ * (true on the sandbox chain's), set once when the document is made and never changed:
+ * a loan's from its partner (a twin's loans are the sandbox's), a repayment's from its
+ * loan, a transaction's and a position's from the handle that writes it. The lists a
+ * chain's reconcile works from filter on it, with indexes led by it, instead of
+ * looking each document's partner up; positions are keyed (sandbox, wallet, oaid), and
+ * a loan's link lives in its chain's position, so a repayment pays down that one.
+ */
+#define LG_MONGO_SANDBOX_FIELD "sandbox"
+
+/* Appends {"sandbox": sandbox != 0} to doc. Returns LG_OK, LG_ERR_INVALID, LG_ERR_NOMEM. */
+lg_err lg_mongo_append_sandbox(bson_t *doc, int sandbox);
+/* 1 when doc's sandbox field is true, else 0 (false, or a document without one). */
+int lg_mongo_doc_sandbox(const bson_t *doc);
+
+/* The twin of live partner live, made at now_ms: its settings and createdBy, id
+ * "<id>.sandbox", keyPrefix "<keyPrefix>.sandbox", liveId = live->id, no money, both
+ * times now_ms. Out: *twin. Returns LG_ERR_INVALID (live is a twin, or a name would
+ * not fit its field). */
+lg_err lg_mongo_partner_twin(const lg_partner *live, int64_t now_ms, lg_partner *twin);
+/* The live partner's settings copied onto its twin (sent with {"liveId": live->id}):
+ * {"$set": {name, status, tier, the limits and fee, the addresses, webhook, signing and
+ * allowlist settings, the flags, the previous webhook secret and the webhook state,
+ * "updatedAt"}}, never the money. LG_ERR_INVALID for a twin or a field that does not
+ * fit. */
+lg_err lg_mongo_partner_mirror_update(const lg_partner *live, bson_t *out);
+/* Partner lists and the count: {"liveId": null (live partners only), "status", "tier"}
+ * (status, tier: -1 for any). */
+lg_err lg_mongo_partner_list_filter(int status, int tier, bson_t *out);
+
+/* What a chain's reconcile finishes, on that chain only: loans PENDING or SETTLING;
+ * ACTIVE loans made before before_ms; PENDING repayments; SIGNED transactions. */
+lg_err lg_mongo_loan_unsettled_filter(int sandbox, bson_t *out);
+lg_err lg_mongo_loan_overdue_filter(int64_t before_ms, int sandbox, bson_t *out);
+lg_err lg_mongo_repay_pending_filter(int sandbox, bson_t *out);
+lg_err lg_mongo_tx_unsettled_filter(int sandbox, bson_t *out);
+/* The loans a liquidation of (wallet, oaid[, position_id]) on a chain ends: PENDING,
+ * SETTLING, ACTIVE or DEFAULTED (position_id NULL for any). */
+lg_err lg_mongo_position_loans_filter(int sandbox, const char *wallet, const char *oaid,
+                                      const char *position_id, bson_t *out);
+/* A chain's position: {"sandbox", "userWallet", "oaidTokenId"}. */
+lg_err lg_mongo_position_filter(int sandbox, const char *wallet, const char *oaid, bson_t *out);
 
 #endif

@@ -76,13 +76,11 @@ static lg_err partner_page_body(mongo_store *ms, mg_txn *t, void *ctx)
     partner_page *pg = ctx;
     mg_list_reset(&pg->list);
     pg->total = 0;
-    bson_t filter = BSON_INITIALIZER, sort;
-    if (pg->f->status >= 0)
-        BSON_APPEND_INT32(&filter, "status", pg->f->status);
-    if (pg->f->tier >= 0)
-        BSON_APPEND_INT32(&filter, "tier", pg->f->tier);
+    bson_t filter, sort;
+    lg_err rc = lg_mongo_partner_list_filter(pg->f->status, pg->f->tier, &filter);
     mg_sort2(&sort, "createdAt", 1, "partnerId", 1);
-    lg_err rc = mg_count(ms, t, "partners", &filter, &pg->total);
+    if (rc == LG_OK)
+        rc = mg_count(ms, t, "partners", &filter, &pg->total);
     if (rc == LG_OK && pg->f->limit > 0)
         rc = mg_find(ms, t, "partners", &filter, &sort, pg->f->offset, pg->f->limit, mg_list_row,
                      &pg->list);
@@ -114,7 +112,10 @@ lg_err lg_mongo_partner_count(lg_store *st, uint64_t *count)
 {
     mongo_store *ms = mg_of(st);
     lg_err rc = mg_check(ms);
-    bson_t filter = BSON_INITIALIZER;
+    bson_t filter;
+    lg_err rc2 = lg_mongo_partner_list_filter(-1, -1, &filter);
+    if (rc == LG_OK)
+        rc = rc2;
     if (rc == LG_OK)
         rc = mg_count(ms, NULL, "partners", &filter, count);
     bson_destroy(&filter);
@@ -232,13 +233,89 @@ static lg_err enc_key(const void *r, bson_t *doc)
     return lg_mongo_api_key_to_bson(r, doc);
 }
 
+/* ------------------------------------------------------------ sandbox twins */
+
+lg_err mg_partner_twin(mongo_store *ms, mg_txn *t, const char *live_id, int create, int64_t now,
+                       lg_partner *out)
+{
+    lg_partner live;
+    lg_err rc = mg_partner_read(ms, t, live_id, &live);
+    if (rc != LG_OK)
+        return rc;
+    if (live.live_id[0])
+        return LG_ERR_INVALID; /* a twin has none */
+    bson_t filter;
+    rc = lg_mongo_filter_str("liveId", live_id, &filter);
+    if (rc == LG_OK)
+        rc = read_one(ms, t, "partners", &filter, dec_partner, out);
+    bson_destroy(&filter);
+    if (rc != LG_ERR_NOT_FOUND || !create)
+        return rc;
+    rc = lg_mongo_partner_twin(&live, now, out);
+    return rc == LG_OK ? insert_record(ms, t, "partners", enc_partner, out) : rc;
+}
+
+lg_err mg_partner_mirror(mongo_store *ms, mg_txn *t, const lg_partner *live)
+{
+    if (live->live_id[0])
+        return LG_OK; /* a twin's own change stays its own */
+    bson_t filter, update;
+    lg_err rc = lg_mongo_filter_str("liveId", live->id, &filter);
+    lg_err rc2 = lg_mongo_partner_mirror_update(live, &update);
+    if (rc == LG_OK)
+        rc = rc2;
+    /* No twin yet: nothing matches, nothing to copy. */
+    if (rc == LG_OK)
+        rc = mg_update(ms, t, "partners", &filter, &update, 0, 0, LG_ERR_STORE, NULL);
+    bson_destroy(&update);
+    bson_destroy(&filter);
+    return rc;
+}
+
+typedef struct twin_req {
+    const char *live_id;
+    int64_t now;
+    lg_partner out;
+} twin_req;
+
+static lg_err twin_body(mongo_store *ms, mg_txn *t, void *ctx)
+{
+    twin_req *r = ctx;
+    return mg_partner_twin(ms, t, r->live_id, 1, r->now, &r->out);
+}
+
+lg_err lg_mongo_partner_sandbox(lg_store *st, const char *live_id, int create, lg_partner *out)
+{
+    mongo_store *ms = mg_of(st);
+    lg_err rc = mg_check(ms);
+    if (rc != LG_OK)
+        return rc;
+    if (!create)
+        return mg_partner_twin(ms, NULL, live_id, 0, 0, out);
+    /* The read of the live partner, of its twin and the insert: one snapshot, so two
+     * first calls racing make one twin (the other's insert collides and runs again). */
+    twin_req r = {.live_id = live_id, .now = lg_time_now_ms()};
+    rc = mg_transaction(ms, twin_body, &r);
+    if (rc == LG_OK)
+        *out = r.out;
+    return rc;
+}
+
+/* ------------------------------------------------------------ onboarding (body) */
+
+/* Creates the partner with its first key; a key whose env is "sandbox" goes to the
+ * partner's sandbox twin, made with it (a partner may start in the sandbox). */
 static lg_err onboard_body(mongo_store *ms, mg_txn *t, void *ctx)
 {
     onboard *o = ctx;
     lg_api_key k = *o->key;
+    lg_partner twin;
     memcpy(k.partner_id, o->p->id, sizeof k.partner_id);
     k.created_at_ms = o->now;
     lg_err rc = insert_record(ms, t, "partners", enc_partner, &o->row);
+    if (rc == LG_OK && strcmp(k.env, "sandbox") == 0 &&
+        (rc = mg_partner_twin(ms, t, o->row.id, 1, o->now, &twin)) == LG_OK)
+        memcpy(k.partner_id, twin.id, sizeof k.partner_id);
     if (rc == LG_OK)
         rc = mg_next_id(ms, t, "api_keys", &k.id);
     if (rc == LG_OK)
@@ -262,6 +339,7 @@ lg_err lg_mongo_partner_onboard(lg_store *st, const lg_partner *p, const lg_api_
     o.row.outstanding = o.row.total_borrowed = o.row.total_repaid = o.row.total_fees = 0;
     o.row.deposited = o.row.balance_used = 0;
     o.row.created_at_ms = o.row.updated_at_ms = o.now;
+    memset(o.row.live_id, 0, sizeof o.row.live_id); /* the store's to set */
     rc = mg_transaction(ms, onboard_body, &o);
     if (rc == LG_OK)
         *key_id = o.key_id;

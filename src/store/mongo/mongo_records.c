@@ -111,6 +111,9 @@ lg_err lg_mongo_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out)
     bson_t doc = BSON_INITIALIZER;
     if (rc == LG_OK)
         rc = lg_mongo_chain_tx_to_bson(&row, &doc);
+    /* Watched by the reconcile of the handle's chain only (tx_list_unsettled). */
+    if (rc == LG_OK)
+        rc = lg_mongo_append_sandbox(&doc, ms->base.sandbox);
     if (rc == LG_OK)
         rc = mg_insert(ms, NULL, "chain_transactions", &doc, LG_ERR_DUPLICATE);
     bson_destroy(&doc);
@@ -201,11 +204,12 @@ lg_err lg_mongo_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **it
     lg_err rc = mg_check(ms);
     if (rc != LG_OK || limit == 0)
         return rc;
-    bson_t filter = BSON_INITIALIZER, sort;
-    BSON_APPEND_INT32(&filter, "state", LG_TXS_SIGNED);
+    bson_t filter, sort;
+    rc = lg_mongo_tx_unsettled_filter(ms->base.sandbox, &filter);
     mg_sort1(&sort, "txId", 1);
-    rc = read_all(ms, "chain_transactions", &filter, &sort, limit, dec_chain_tx,
-                  sizeof(lg_chain_tx), (void **)items, n);
+    if (rc == LG_OK)
+        rc = read_all(ms, "chain_transactions", &filter, &sort, limit, dec_chain_tx,
+                      sizeof(lg_chain_tx), (void **)items, n);
     bson_destroy(&sort);
     bson_destroy(&filter);
     return rc;
@@ -381,11 +385,12 @@ lg_err lg_mongo_position_upsert(lg_store *st, const lg_position *p)
     lg_position row = *p;
     row.total_partner_debt = 0;
     row.updated_at_ms = lg_time_now_ms();
-    bson_t full = BSON_INITIALIZER, filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set, ins,
-           links;
+    bson_t full = BSON_INITIALIZER, filter, update = BSON_INITIALIZER, set, ins, links;
     rc = lg_mongo_position_to_bson(&row, &full);
-    BSON_APPEND_UTF8(&filter, "userWallet", row.wallet);
-    BSON_APPEND_UTF8(&filter, "oaidTokenId", row.oaid);
+    /* One position per chain: the handle's (its filter's sandbox goes into an insert). */
+    lg_err rc2 = lg_mongo_position_filter(ms->base.sandbox, row.wallet, row.oaid, &filter);
+    if (rc == LG_OK)
+        rc = rc2;
     /* The chain's fields are refreshed; the store's (debt, linked loans) are kept. */
     BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
     bson_iter_t it;
@@ -461,11 +466,12 @@ lg_err lg_mongo_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **
     lg_err rc = mg_check(ms);
     if (rc != LG_OK || limit == 0)
         return rc;
-    bson_t filter = BSON_INITIALIZER, sort;
-    BSON_APPEND_INT32(&filter, "status", LG_REPAY_PENDING);
+    bson_t filter, sort;
+    rc = lg_mongo_repay_pending_filter(ms->base.sandbox, &filter);
     mg_sort2(&sort, "createdAt", 1, "_id", 1);
-    rc = read_all(ms, "partner_repayments", &filter, &sort, limit, dec_repayment,
-                  sizeof(lg_repayment), (void **)items, n);
+    if (rc == LG_OK)
+        rc = read_all(ms, "partner_repayments", &filter, &sort, limit, dec_repayment,
+                      sizeof(lg_repayment), (void **)items, n);
     bson_destroy(&sort);
     bson_destroy(&filter);
     return rc;

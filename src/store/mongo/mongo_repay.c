@@ -122,13 +122,15 @@ static lg_err repay_read_id(mongo_store *ms, mg_txn *t, const char *id, lg_repay
 /* Links the loan to its position with debt, once (solvency_positions.partnerLoans[]). */
 static lg_err link_add(mongo_store *ms, mg_txn *t, const lg_loan *l, int64_t now)
 {
-    bson_t filter, update, where = BSON_INITIALIZER;
+    bson_t filter, update, where;
     mg_update_result res = {0};
     lg_mongo_position_link pl = {.amount = l->remaining, .repaid = 0};
     memcpy(pl.loan_id, l->id, sizeof pl.loan_id);
     memcpy(pl.partner_id, l->partner_id, sizeof pl.partner_id);
-    /* A position that has the link already is left alone: counted once. */
-    lg_err rc = lg_mongo_link_add_filter(l->user_wallet, l->oaid, l->id, &filter);
+    /* A position that has the link already is left alone: counted once. The position
+     * is the handle's chain's. */
+    bson_init(&where);
+    lg_err rc = lg_mongo_link_add_filter(ms->base.sandbox, l->user_wallet, l->oaid, l->id, &filter);
     lg_err rc2 = lg_mongo_link_add_update(&pl, now, &update);
     if (rc == LG_OK)
         rc = rc2;
@@ -136,9 +138,10 @@ static lg_err link_add(mongo_store *ms, mg_txn *t, const lg_loan *l, int64_t now
         rc = mg_update(ms, t, "solvency_positions", &filter, &update, 0, 0, LG_ERR_STORE, &res);
     if (rc == LG_OK && res.matched != 1) {
         uint64_t n = 0;
-        BSON_APPEND_UTF8(&where, "userWallet", l->user_wallet);
-        BSON_APPEND_UTF8(&where, "oaidTokenId", l->oaid);
-        rc = mg_count(ms, t, "solvency_positions", &where, &n);
+        bson_destroy(&where);
+        rc = lg_mongo_position_filter(ms->base.sandbox, l->user_wallet, l->oaid, &where);
+        if (rc == LG_OK)
+            rc = mg_count(ms, t, "solvency_positions", &where, &n);
         if (rc == LG_OK && n == 0)
             rc = LG_ERR_NOT_FOUND; /* no position */
     }
@@ -148,9 +151,11 @@ static lg_err link_add(mongo_store *ms, mg_txn *t, const lg_loan *l, int64_t now
     return rc;
 }
 
-/* The position holding loan_id's link, and the link. Returns LG_ERR_NOT_FOUND. */
+/* The position holding loan_id's link, its chain (*sandbox: the link is paid down on
+ * the position it was made on, whichever handle applies the repayment), and the link.
+ * Returns LG_ERR_NOT_FOUND. */
 static lg_err link_find(mongo_store *ms, mg_txn *t, const char *loan_id, lg_position *pos,
-                        lg_mongo_position_link *link)
+                        int *sandbox, lg_mongo_position_link *link)
 {
     bson_t filter, doc;
     int found = 0;
@@ -161,6 +166,7 @@ static lg_err link_find(mongo_store *ms, mg_txn *t, const char *loan_id, lg_posi
         bson_init(&doc);
     if (rc == LG_OK)
         rc = found ? lg_mongo_position_from_bson(&doc, pos) : LG_ERR_NOT_FOUND;
+    *sandbox = rc == LG_OK && lg_mongo_doc_sandbox(&doc);
     bson_iter_t it, arr;
     int have = 0;
     if (rc == LG_OK && bson_iter_init_find(&it, &doc, "partnerLoans") &&
@@ -191,7 +197,8 @@ lg_err mg_link_repay(mongo_store *ms, mg_txn *t, const char *loan_id, uint64_t p
 {
     lg_position pos;
     lg_mongo_position_link link;
-    lg_err rc = link_find(ms, t, loan_id, &pos, &link);
+    int sandbox = 0;
+    lg_err rc = link_find(ms, t, loan_id, &pos, &sandbox, &link);
     if (rc == LG_ERR_NOT_FOUND)
         return LG_OK;
     if (rc != LG_OK || link.repaid)
@@ -199,7 +206,7 @@ lg_err mg_link_repay(mongo_store *ms, mg_txn *t, const char *loan_id, uint64_t p
     uint64_t take = loan_repaid || paid > link.amount ? link.amount : paid;
     bson_t filter, update;
     mg_update_result res = {0};
-    rc = lg_mongo_link_repay_filter(pos.wallet, pos.oaid, loan_id, take, &filter);
+    rc = lg_mongo_link_repay_filter(sandbox, pos.wallet, pos.oaid, loan_id, take, &filter);
     lg_err rc2 = lg_mongo_link_repay_update(link.amount - take, loan_repaid, take, now, &update);
     if (rc == LG_OK)
         rc = rc2;
@@ -393,7 +400,8 @@ static lg_err draw_balance(mongo_store *ms, mg_txn *t, const char *partner_id, u
     return rc;
 }
 
-static lg_err insert_repayment(mongo_store *ms, mg_txn *t, begin *b, const lg_loan *l)
+/* Inserts the PENDING repayment of l, flagged sandbox as its loan is (mongo_map.h). */
+static lg_err insert_repayment(mongo_store *ms, mg_txn *t, begin *b, const lg_loan *l, int sandbox)
 {
     lg_repayment *r = &b->out;
     memset(r, 0, sizeof *r);
@@ -411,6 +419,8 @@ static lg_err insert_repayment(mongo_store *ms, mg_txn *t, begin *b, const lg_lo
     r->created_at_ms = r->updated_at_ms = b->now;
     bson_t doc = BSON_INITIALIZER;
     lg_err rc = lg_mongo_repayment_to_bson(r, &doc);
+    if (rc == LG_OK)
+        rc = lg_mongo_append_sandbox(&doc, sandbox);
     if (rc == LG_OK)
         rc = mg_insert(ms, t, "partner_repayments", &doc, LG_ERR_CONFLICT);
     bson_destroy(&doc);
@@ -430,6 +440,8 @@ static lg_err begin_body(mongo_store *ms, mg_txn *t, void *ctx)
     lg_err rc = mg_find_one(ms, t, "partner_loans", &filter, NULL, &doc, &found);
     if (rc == LG_OK)
         rc = found ? lg_mongo_loan_from_bson(&doc, &l) : LG_ERR_NOT_FOUND;
+    /* The loan's flag was taken from its partner when it was reserved. */
+    int sandbox = rc == LG_OK && lg_mongo_doc_sandbox(&doc);
     bson_destroy(&doc);
     bson_destroy(&filter);
     if (rc != LG_OK)
@@ -448,7 +460,7 @@ static lg_err begin_body(mongo_store *ms, mg_txn *t, void *ctx)
     if (b->proof && (rc = deposit_in(ms, t, b->proof, b->now, &seen)) != LG_OK)
         return rc;
     if ((rc = draw_balance(ms, t, l.partner_id, b->amount, b->now)) != LG_OK ||
-        (rc = insert_repayment(ms, t, b, &l)) != LG_OK)
+        (rc = insert_repayment(ms, t, b, &l, sandbox)) != LG_OK)
         return rc;
     return reserve_on_loan(ms, t, &l, b->amount, b->now);
 }

@@ -231,6 +231,8 @@ static const index_spec indexes[] = {
     {"partners", "partnerId_1", "{\"partnerId\": 1}", 1, NULL},
     {"partners", "keyPrefix_1", "{\"keyPrefix\": 1}", 1, NULL},
     {"partners", "createdAt_1_partnerId_1", "{\"createdAt\": 1, \"partnerId\": 1}", 0, NULL},
+    /* A live partner has one sandbox twin at most; live partners have no liveId. */
+    {"partners", "liveId_1", "{\"liveId\": 1}", 1, "{\"liveId\": {\"$type\": \"string\"}}"},
     {"api_keys", "apiKeyHash_1", "{\"apiKeyHash\": 1}", 1, NULL},
     {"api_keys", "keyId_1", "{\"keyId\": 1}", 1, NULL},
     {"api_keys", "partnerId_1_createdAt_-1", "{\"partnerId\": 1, \"createdAt\": -1}", 0, NULL},
@@ -239,18 +241,24 @@ static const index_spec indexes[] = {
      NULL},
     {"partner_loans", "partnerId_1_createdAt_-1", "{\"partnerId\": 1, \"createdAt\": -1}", 0, NULL},
     {"partner_loans", "status_1_createdAt_1", "{\"status\": 1, \"createdAt\": 1}", 0, NULL},
+    /* The lists of a chain's reconcile (mongo_map.h: the sandbox flag). */
+    {"partner_loans", "sandbox_1_status_1_createdAt_1",
+     "{\"sandbox\": 1, \"status\": 1, \"createdAt\": 1}", 0, NULL},
     {"partner_loans", "userWallet_1_oaidTokenId_1", "{\"userWallet\": 1, \"oaidTokenId\": 1}", 0,
      NULL},
     {"partner_repayments", "repaymentId_1", "{\"repaymentId\": 1}", 1, NULL},
     {"partner_repayments", "internalLoanId_1_createdAt_1",
      "{\"internalLoanId\": 1, \"createdAt\": 1}", 0, NULL},
     {"partner_repayments", "status_1_createdAt_1", "{\"status\": 1, \"createdAt\": 1}", 0, NULL},
+    {"partner_repayments", "sandbox_1_status_1_createdAt_1",
+     "{\"sandbox\": 1, \"status\": 1, \"createdAt\": 1}", 0, NULL},
     /* An Idempotency-Key is unique per loan among PENDING (0) and APPLIED (1) ones. */
     {"partner_repayments", "internalLoanId_1_idempotencyKey_1",
      "{\"internalLoanId\": 1, \"idempotencyKey\": 1}", 1,
      "{\"idempotencyKey\": {\"$gt\": \"\"}, \"status\": {\"$lte\": 1}}"},
-    {"solvency_positions", "userWallet_1_oaidTokenId_1", "{\"userWallet\": 1, \"oaidTokenId\": 1}",
-     1, NULL},
+    /* One position per chain (schema 1's userWallet_1_oaidTokenId_1 is dropped). */
+    {"solvency_positions", "sandbox_1_userWallet_1_oaidTokenId_1",
+     "{\"sandbox\": 1, \"userWallet\": 1, \"oaidTokenId\": 1}", 1, NULL},
     {"solvency_positions", "partnerLoans.internalLoanId_1", "{\"partnerLoans.internalLoanId\": 1}",
      0, NULL},
     {"chain_transactions", "txHash_1", "{\"txHash\": 1}", 1, NULL},
@@ -259,6 +267,8 @@ static const index_spec indexes[] = {
      NULL},
     {"chain_transactions", "repaymentId_1_txId_1", "{\"repaymentId\": 1, \"txId\": 1}", 0, NULL},
     {"chain_transactions", "state_1_txId_1", "{\"state\": 1, \"txId\": 1}", 0, NULL},
+    {"chain_transactions", "sandbox_1_state_1_txId_1",
+     "{\"sandbox\": 1, \"state\": 1, \"txId\": 1}", 0, NULL},
     {"chain_transactions", "chainId_1_from_1_nonce_1",
      "{\"chainId\": 1, \"from\": 1, \"nonce\": 1}", 0, NULL},
     {"partner_api_logs", "logId_1", "{\"logId\": 1}", 1, NULL},
@@ -381,6 +391,46 @@ static lg_err create_index(mongo_store *ms, const index_spec *ix)
     return rc;
 }
 
+/* The collections whose documents carry the sandbox flag (mongo_map.h). */
+static const char *const flagged[] = {"partner_loans", "partner_repayments", "chain_transactions",
+                                      "solvency_positions"};
+
+/* Schema 1's documents were all the live chain's: they get sandbox false. */
+static lg_err backfill_sandbox(mongo_store *ms, const char *coll)
+{
+    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, cond, set;
+    bool ok = BSON_APPEND_DOCUMENT_BEGIN(&filter, LG_MONGO_SANDBOX_FIELD, &cond) &&
+              BSON_APPEND_BOOL(&cond, "$exists", false) &&
+              bson_append_document_end(&filter, &cond) &&
+              BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set) &&
+              BSON_APPEND_BOOL(&set, LG_MONGO_SANDBOX_FIELD, false) &&
+              bson_append_document_end(&update, &set);
+    lg_err rc =
+        ok ? mg_update(ms, NULL, coll, &filter, &update, 0, 1, LG_ERR_STORE, NULL) : LG_ERR_NOMEM;
+    if (rc != LG_OK)
+        lg_error("store.mongo", "migrate: sandbox flag of %s: %s", coll, lg_strerror(rc));
+    bson_destroy(&update);
+    bson_destroy(&filter);
+    return rc;
+}
+
+/* Drops index name of coll when it is there. */
+static lg_err drop_index(mongo_store *ms, const char *coll, const char *name)
+{
+    bson_t cmd = BSON_INITIALIZER;
+    uint32_t code = 0;
+    lg_err rc = BSON_APPEND_UTF8(&cmd, "dropIndexes", coll) && BSON_APPEND_UTF8(&cmd, "index", name)
+                    ? db_command(ms, &cmd, &code)
+                    : LG_ERR_NOMEM;
+    if (code == 26 || code == 27) /* NamespaceNotFound, IndexNotFound */
+        rc = LG_OK;
+    if (rc != LG_OK)
+        lg_error("store.mongo", "migrate: drop index %s of %s: %s (code %u)", name, coll,
+                 lg_strerror(rc), code);
+    bson_destroy(&cmd);
+    return rc;
+}
+
 /* Records the schema version; *applied = 1 when it was not recorded before. */
 static lg_err record_version(mongo_store *ms, int *applied)
 {
@@ -405,10 +455,16 @@ static lg_err mongo_migrate(lg_store *st, int *applied)
 {
     mongo_store *ms = mg_of(st);
     lg_err rc = mg_check(ms);
+    /* Before the validators that require the flag (a missing collection is left so). */
+    for (size_t i = 0; rc == LG_OK && i < sizeof flagged / sizeof flagged[0]; i++)
+        rc = backfill_sandbox(ms, flagged[i]);
     for (size_t i = 0; rc == LG_OK && i < sizeof validated / sizeof validated[0]; i++)
         rc = ensure_collection(ms, validated[i]);
     for (size_t i = 0; rc == LG_OK && i < sizeof plain / sizeof plain[0]; i++)
         rc = ensure_plain(ms, plain[i]);
+    /* Schema 1 had one position per (userWallet, oaidTokenId); now one per chain. */
+    if (rc == LG_OK)
+        rc = drop_index(ms, "solvency_positions", "userWallet_1_oaidTokenId_1");
     for (size_t i = 0; rc == LG_OK && i < sizeof indexes / sizeof indexes[0]; i++)
         rc = create_index(ms, &indexes[i]);
     if (rc == LG_OK)
@@ -441,6 +497,7 @@ const lg_store_backend lg_store_mongo_backend = {
     .schema_version = mongo_schema_version,
     .ping = mongo_ping,
     .partner_get = lg_mongo_partner_get,
+    .partner_sandbox = lg_mongo_partner_sandbox,
     .partner_list = lg_mongo_partner_list,
     .partner_by_key = lg_mongo_partner_by_key,
     .key_touch = lg_mongo_key_touch,
