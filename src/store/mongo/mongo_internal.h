@@ -110,6 +110,11 @@ typedef struct mg_list {
 /* An mg_row_fn that appends doc, decoded, to the mg_list ctx. */
 lg_err mg_list_row(const bson_t *doc, void *ctx);
 
+/* The first document of coll matching filter, decoded into rec. Returns
+ * LG_ERR_NOT_FOUND when none matches. */
+lg_err mg_read_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
+                   mg_decode_fn decode, void *rec);
+
 /* Frees l's items and empties it (before a transaction's body runs again). */
 void mg_list_reset(mg_list *l);
 

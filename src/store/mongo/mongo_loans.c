@@ -24,25 +24,12 @@ static lg_err dec_loan(const bson_t *doc, void *rec)
     return lg_mongo_loan_from_bson(doc, rec);
 }
 
-/* The first document of coll matching filter, decoded; LG_ERR_NOT_FOUND. */
-static lg_err read_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
-                       mg_decode_fn decode, void *rec)
-{
-    bson_t doc;
-    int found = 0;
-    lg_err rc = mg_find_one(ms, t, coll, filter, NULL, &doc, &found);
-    if (rc == LG_OK)
-        rc = found ? decode(&doc, rec) : LG_ERR_NOT_FOUND;
-    bson_destroy(&doc);
-    return rc;
-}
-
 lg_err mg_loan_read(mongo_store *ms, mg_txn *t, const char *loan_id, lg_loan *out)
 {
     bson_t filter;
     lg_err rc = lg_mongo_filter_str("internalLoanId", loan_id, &filter);
     if (rc == LG_OK)
-        rc = read_one(ms, t, "partner_loans", &filter, dec_loan, out);
+        rc = mg_read_one(ms, t, "partner_loans", &filter, dec_loan, out);
     bson_destroy(&filter);
     return rc;
 }
@@ -53,7 +40,7 @@ static lg_err loan_read_by_key(mongo_store *ms, mg_txn *t, const char *partner_i
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
     BSON_APPEND_UTF8(&filter, "partnerLoanId", partner_loan_id);
-    lg_err rc = read_one(ms, t, "partner_loans", &filter, dec_loan, out);
+    lg_err rc = mg_read_one(ms, t, "partner_loans", &filter, dec_loan, out);
     bson_destroy(&filter);
     return rc;
 }
@@ -87,7 +74,7 @@ lg_err mg_partner_read(mongo_store *ms, mg_txn *t, const char *partner_id, lg_pa
     bson_t filter;
     lg_err rc = lg_mongo_filter_str("partnerId", partner_id, &filter);
     if (rc == LG_OK)
-        rc = read_one(ms, t, "partners", &filter, dec_partner, out);
+        rc = mg_read_one(ms, t, "partners", &filter, dec_partner, out);
     bson_destroy(&filter);
     return rc;
 }

@@ -208,6 +208,18 @@ lg_err mg_find_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *f
     return mg_find(ms, t, coll, filter, sort, 0, 1, take_first, &f);
 }
 
+lg_err mg_read_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
+                   mg_decode_fn decode, void *rec)
+{
+    bson_t doc;
+    int found = 0;
+    lg_err rc = mg_find_one(ms, t, coll, filter, NULL, &doc, &found);
+    if (rc == LG_OK)
+        rc = found ? decode(&doc, rec) : LG_ERR_NOT_FOUND;
+    bson_destroy(&doc);
+    return rc;
+}
+
 lg_err mg_count(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter, uint64_t *n)
 {
     bson_t opts = BSON_INITIALIZER, reply;

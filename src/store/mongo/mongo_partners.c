@@ -24,19 +24,6 @@ static lg_err dec_key(const bson_t *doc, void *rec)
     return lg_mongo_api_key_from_bson(doc, rec);
 }
 
-/* The one document of coll matching filter, decoded. Returns LG_ERR_NOT_FOUND. */
-static lg_err read_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
-                       mg_decode_fn decode, void *rec)
-{
-    bson_t doc;
-    int found = 0;
-    lg_err rc = mg_find_one(ms, t, coll, filter, NULL, &doc, &found);
-    if (rc == LG_OK)
-        rc = found ? decode(&doc, rec) : LG_ERR_NOT_FOUND;
-    bson_destroy(&doc);
-    return rc;
-}
-
 /* By one unique text field. */
 static lg_err read_by(lg_store *st, const lg_mongo_record *rec, const char *field,
                       const char *value, mg_decode_fn decode, void *out)
@@ -48,7 +35,7 @@ static lg_err read_by(lg_store *st, const lg_mongo_record *rec, const char *fiel
     bson_t filter;
     rc = lg_mongo_filter_str(field, value, &filter);
     if (rc == LG_OK)
-        rc = read_one(ms, NULL, lg_mongo_record_collection(rec), &filter, decode, out);
+        rc = mg_read_one(ms, NULL, lg_mongo_record_collection(rec), &filter, decode, out);
     bson_destroy(&filter);
     return rc;
 }
@@ -247,7 +234,7 @@ lg_err mg_partner_twin(mongo_store *ms, mg_txn *t, const char *live_id, int crea
     bson_t filter;
     rc = lg_mongo_filter_str("liveId", live_id, &filter);
     if (rc == LG_OK)
-        rc = read_one(ms, t, "partners", &filter, dec_partner, out);
+        rc = mg_read_one(ms, t, "partners", &filter, dec_partner, out);
     bson_destroy(&filter);
     if (rc != LG_ERR_NOT_FOUND || !create)
         return rc;
@@ -363,7 +350,7 @@ lg_err lg_mongo_loan_get(lg_store *st, const char *partner_id, const char *partn
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
     BSON_APPEND_UTF8(&filter, "partnerLoanId", partner_loan_id);
-    rc = read_one(ms, NULL, "partner_loans", &filter, dec_loan, out);
+    rc = mg_read_one(ms, NULL, "partner_loans", &filter, dec_loan, out);
     bson_destroy(&filter);
     return rc;
 }
@@ -389,7 +376,7 @@ lg_err lg_mongo_daily_usage_get(lg_store *st, const char *partner_id, const char
     BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
     BSON_APPEND_UTF8(&filter, "day", day);
     lg_mongo_daily_usage u;
-    rc = read_one(ms, NULL, "partner_daily_usage", &filter, dec_usage, &u);
+    rc = mg_read_one(ms, NULL, "partner_daily_usage", &filter, dec_usage, &u);
     *borrowed = rc == LG_OK ? u.borrowed : 0;
     bson_destroy(&filter);
     return rc == LG_ERR_NOT_FOUND ? LG_OK : rc;
