@@ -19,3 +19,7 @@ EXTRA_DIST += tests/ops/deb.sh
 # etc/errors (also run by make distcheck: it needs only python3 and the sources).
 TESTS += tests/ops/troubleshooting.sh
 EXTRA_DIST += tests/ops/troubleshooting.sh tests/ops/error_messages.py
+# The operators' documents (docs/scale-out.md, docs/operations.md) name only settings
+# that exist.
+TESTS += tests/ops/settings_named.sh
+EXTRA_DIST += tests/ops/settings_named.sh
