@@ -175,4 +175,14 @@ extern const lg_store_backend lg_store_sqlite_backend;
  */
 lg_err lg_store_backend_register(const lg_store_backend *be);
 
+/* For every backend: what an LG_PF_* mask means, written once. */
+
+/* Copies the fields of mask from p onto to (text fields zero-filled after their end). */
+void lg_store_partner_merge(lg_partner *to, const lg_partner *p, unsigned mask);
+
+/* 1 when the editable settings of a and b are equal (an import that changes nothing
+ * writes no audit row); the webhook's rotation and switch-off state, the money and
+ * the times are the store's and not compared. */
+int lg_store_partner_same(const lg_partner *a, const lg_partner *b);
+
 #endif

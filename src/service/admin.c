@@ -534,14 +534,10 @@ lg_apikey_env lg_admin_key_env(lg_service *svc, const char *partner_id)
 {
     lg_store *st = svc ? svc->st : NULL;
     lg_api_key *keys = NULL;
-    size_t n = 0, newest = 0;
+    size_t n = 0;
     lg_apikey_env env = LG_APIKEY_LIVE;
-    if (!st || !partner_id || keys_of(st, partner_id, &keys, &n) != LG_OK)
-        n = 0;
-    for (size_t i = 1; i < n; i++)
-        if (keys[i].created_at_ms > keys[newest].created_at_ms)
-            newest = i;
-    if (n == 0 || lg_apikey_env_parse(&env, keys[newest].env) != LG_OK)
+    if (!st || !partner_id || keys_of(st, partner_id, &keys, &n) != LG_OK || n == 0 ||
+        lg_apikey_env_parse(&env, keys[0].env) != LG_OK) /* keys_of: newest first */
         env = LG_APIKEY_LIVE;
     free(keys);
     return env;

@@ -377,9 +377,6 @@ lg_err lg_sq_loan_save(lg_sqlite *h, const lg_loan *l);
  * key_prefix taken. */
 lg_err lg_sq_partner_insert(lg_sqlite *h, const lg_partner *p);
 
-/* Copies the LG_PF_* fields of mask from p onto to. */
-void lg_sq_partner_merge(lg_partner *to, const lg_partner *p, unsigned mask);
-
 /* Writes the editable fields of p (and its updated_at_ms) onto the row p->id. */
 lg_err lg_sq_partner_write(lg_sqlite *h, const lg_partner *p);
 

@@ -985,3 +985,79 @@ lg_err lg_store_cursor_set(lg_store *st, const char *name, uint64_t block)
         return LG_ERR_INVALID;
     return WRITE(st, cursor_set, name, block);
 }
+
+/* ------------------------------------------------------------ partner fields */
+
+static void copy_text(char *dst, const char *src, size_t size)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    memset(dst + n, 0, size - n);
+}
+
+void lg_store_partner_merge(lg_partner *to, const lg_partner *p, unsigned mask)
+{
+#define COPY(f) copy_text(to->f, p->f, sizeof to->f)
+    if (mask & LG_PF_NAME)
+        COPY(name);
+    if (mask & LG_PF_STATUS)
+        to->status = p->status;
+    if (mask & LG_PF_TIER)
+        to->tier = p->tier;
+    if (mask & LG_PF_DAILY_LIMIT)
+        to->daily_limit = p->daily_limit;
+    if (mask & LG_PF_TOTAL_LIMIT)
+        to->total_limit = p->total_limit;
+    if (mask & LG_PF_FEE_BPS)
+        to->fee_bps = p->fee_bps;
+    if (mask & LG_PF_SETTLEMENT)
+        COPY(settlement_address);
+    if (mask & LG_PF_WEBHOOK_URL)
+        COPY(webhook_url);
+    if (mask & LG_PF_WEBHOOK_SECRET) {
+        COPY(webhook_secret);
+        COPY(webhook_secret_prev);
+        to->webhook_secret_prev_until_ms = p->webhook_secret_prev_until_ms;
+    }
+    if (mask & LG_PF_WEBHOOK_STATE) {
+        to->webhook_disabled_at_ms = p->webhook_disabled_at_ms;
+        COPY(webhook_disabled_reason);
+    }
+    if (mask & LG_PF_CONTACT)
+        COPY(contact_email);
+    if (mask & LG_PF_RATE_LIMIT)
+        to->rate_limit_rpm = p->rate_limit_rpm;
+    if (mask & LG_PF_SIGNING) {
+        to->signing_required = p->signing_required != 0;
+        COPY(signing_secret);
+    }
+    if (mask & LG_PF_ALLOWLIST)
+        COPY(ip_allowlist);
+    if (mask & LG_PF_CONTACT_WALLET)
+        COPY(contact_wallet);
+    if (mask & LG_PF_PUBLIC_KEY)
+        COPY(public_key);
+    if (mask & LG_PF_KYC)
+        to->kyc_verified = p->kyc_verified != 0;
+    if (mask & LG_PF_CONTRACT)
+        to->contract_signed = p->contract_signed != 0;
+#undef COPY
+}
+
+int lg_store_partner_same(const lg_partner *a, const lg_partner *b)
+{
+    return strcmp(a->name, b->name) == 0 && a->status == b->status && a->tier == b->tier &&
+           a->daily_limit == b->daily_limit && a->total_limit == b->total_limit &&
+           a->fee_bps == b->fee_bps && strcmp(a->settlement_address, b->settlement_address) == 0 &&
+           strcmp(a->webhook_url, b->webhook_url) == 0 &&
+           strcmp(a->webhook_secret, b->webhook_secret) == 0 &&
+           strcmp(a->contact_email, b->contact_email) == 0 &&
+           a->rate_limit_rpm == b->rate_limit_rpm &&
+           (a->signing_required != 0) == (b->signing_required != 0) &&
+           strcmp(a->signing_secret, b->signing_secret) == 0 &&
+           strcmp(a->ip_allowlist, b->ip_allowlist) == 0 &&
+           strcmp(a->contact_wallet, b->contact_wallet) == 0 &&
+           strcmp(a->public_key, b->public_key) == 0 &&
+           (a->kyc_verified != 0) == (b->kyc_verified != 0) &&
+           (a->contract_signed != 0) == (b->contract_signed != 0);
+}

@@ -197,33 +197,14 @@ lg_err lg_sqlite_key_rotate(lg_store *st, const lg_api_key *key, int64_t old_exp
 
 /* ------------------------------------------------------------ import */
 
-/* The editable fields of a and b are equal (the money and times are the store's). */
-static int partner_same(const lg_partner *a, const lg_partner *b)
-{
-    return strcmp(a->name, b->name) == 0 && a->status == b->status && a->tier == b->tier &&
-           a->daily_limit == b->daily_limit && a->total_limit == b->total_limit &&
-           a->fee_bps == b->fee_bps && strcmp(a->settlement_address, b->settlement_address) == 0 &&
-           strcmp(a->webhook_url, b->webhook_url) == 0 &&
-           strcmp(a->webhook_secret, b->webhook_secret) == 0 &&
-           strcmp(a->contact_email, b->contact_email) == 0 &&
-           a->rate_limit_rpm == b->rate_limit_rpm &&
-           (a->signing_required != 0) == (b->signing_required != 0) &&
-           strcmp(a->signing_secret, b->signing_secret) == 0 &&
-           strcmp(a->ip_allowlist, b->ip_allowlist) == 0 &&
-           strcmp(a->contact_wallet, b->contact_wallet) == 0 &&
-           strcmp(a->public_key, b->public_key) == 0 &&
-           (a->kyc_verified != 0) == (b->kyc_verified != 0) &&
-           (a->contract_signed != 0) == (b->contract_signed != 0);
-}
-
 static lg_err import_update(lg_sqlite *h, lg_partner_import_item *it, const lg_audit_hook *hook)
 {
     lg_partner want = it->partner;
     LG_SQ_SET(want.id, it->before.id);
     it->created = 0;
     it->after = it->before;
-    lg_sq_partner_merge(&it->after, &want, it->mask);
-    if (partner_same(&it->before, &it->after))
+    lg_store_partner_merge(&it->after, &want, it->mask);
+    if (lg_store_partner_same(&it->before, &it->after))
         return LG_OK;
     it->after.updated_at_ms = lg_time_now_ms();
     lg_err rc = lg_sq_partner_write(h, &it->after);

@@ -135,55 +135,6 @@ static lg_err twin_mirror(lg_sqlite *h, const char *id)
     return rc;
 }
 
-#define COPY_FIELD(dst, src, f) memcpy((dst)->f, (src)->f, sizeof((dst)->f))
-
-void lg_sq_partner_merge(lg_partner *to, const lg_partner *p, unsigned mask)
-{
-    if (mask & LG_PF_NAME)
-        COPY_FIELD(to, p, name);
-    if (mask & LG_PF_STATUS)
-        to->status = p->status;
-    if (mask & LG_PF_TIER)
-        to->tier = p->tier;
-    if (mask & LG_PF_DAILY_LIMIT)
-        to->daily_limit = p->daily_limit;
-    if (mask & LG_PF_TOTAL_LIMIT)
-        to->total_limit = p->total_limit;
-    if (mask & LG_PF_FEE_BPS)
-        to->fee_bps = p->fee_bps;
-    if (mask & LG_PF_SETTLEMENT)
-        COPY_FIELD(to, p, settlement_address);
-    if (mask & LG_PF_WEBHOOK_URL)
-        COPY_FIELD(to, p, webhook_url);
-    if (mask & LG_PF_WEBHOOK_SECRET) {
-        COPY_FIELD(to, p, webhook_secret);
-        COPY_FIELD(to, p, webhook_secret_prev);
-        to->webhook_secret_prev_until_ms = p->webhook_secret_prev_until_ms;
-    }
-    if (mask & LG_PF_WEBHOOK_STATE) {
-        to->webhook_disabled_at_ms = p->webhook_disabled_at_ms;
-        COPY_FIELD(to, p, webhook_disabled_reason);
-    }
-    if (mask & LG_PF_CONTACT)
-        COPY_FIELD(to, p, contact_email);
-    if (mask & LG_PF_RATE_LIMIT)
-        to->rate_limit_rpm = p->rate_limit_rpm;
-    if (mask & LG_PF_SIGNING) {
-        to->signing_required = p->signing_required != 0;
-        COPY_FIELD(to, p, signing_secret);
-    }
-    if (mask & LG_PF_ALLOWLIST)
-        COPY_FIELD(to, p, ip_allowlist);
-    if (mask & LG_PF_CONTACT_WALLET)
-        COPY_FIELD(to, p, contact_wallet);
-    if (mask & LG_PF_PUBLIC_KEY)
-        COPY_FIELD(to, p, public_key);
-    if (mask & LG_PF_KYC)
-        to->kyc_verified = p->kyc_verified != 0;
-    if (mask & LG_PF_CONTRACT)
-        to->contract_signed = p->contract_signed != 0;
-}
-
 /* Writes the editable fields of p; the store-maintained money columns are left to
  * lg_sq_partner_apply. The binder binds every column: SQLite accepts values for the
  * parameter numbers this statement skips. */
@@ -218,7 +169,7 @@ lg_err lg_sq_partner_update_in(lg_sqlite *h, const lg_partner *p, unsigned mask,
     if (rc != LG_OK)
         return rc;
     *after = *before;
-    lg_sq_partner_merge(after, p, mask);
+    lg_store_partner_merge(after, p, mask);
     after->updated_at_ms = lg_time_now_ms();
     return lg_sq_partner_write(h, after);
 }

@@ -162,76 +162,6 @@ lg_err lg_mongo_position_liquidate(lg_store *st, const char *wallet, const char 
 
 /* ------------------------------------------------------------ import */
 
-/* A text field copied with zeros after its end, so whole records compare by bytes. */
-static void copy_text(char *dst, const char *src, size_t size)
-{
-    size_t n = strnlen(src, size - 1);
-    memcpy(dst, src, n);
-    memset(dst + n, 0, size - n);
-}
-
-/* The fields of mask copied from p onto to (store.h's LG_PF_* meaning). */
-static void partner_merge(lg_partner *to, const lg_partner *p, unsigned mask)
-{
-#define COPY(f) copy_text(to->f, p->f, sizeof to->f)
-    if (mask & LG_PF_NAME)
-        COPY(name);
-    if (mask & LG_PF_STATUS)
-        to->status = p->status;
-    if (mask & LG_PF_TIER)
-        to->tier = p->tier;
-    if (mask & LG_PF_DAILY_LIMIT)
-        to->daily_limit = p->daily_limit;
-    if (mask & LG_PF_TOTAL_LIMIT)
-        to->total_limit = p->total_limit;
-    if (mask & LG_PF_FEE_BPS)
-        to->fee_bps = p->fee_bps;
-    if (mask & LG_PF_SETTLEMENT)
-        COPY(settlement_address);
-    if (mask & LG_PF_WEBHOOK_URL)
-        COPY(webhook_url);
-    if (mask & LG_PF_WEBHOOK_SECRET) {
-        COPY(webhook_secret);
-        COPY(webhook_secret_prev);
-        to->webhook_secret_prev_until_ms = p->webhook_secret_prev_until_ms;
-    }
-    if (mask & LG_PF_WEBHOOK_STATE) {
-        to->webhook_disabled_at_ms = p->webhook_disabled_at_ms;
-        COPY(webhook_disabled_reason);
-    }
-    if (mask & LG_PF_CONTACT)
-        COPY(contact_email);
-    if (mask & LG_PF_RATE_LIMIT)
-        to->rate_limit_rpm = p->rate_limit_rpm;
-    if (mask & LG_PF_SIGNING) {
-        to->signing_required = p->signing_required != 0;
-        COPY(signing_secret);
-    }
-    if (mask & LG_PF_ALLOWLIST)
-        COPY(ip_allowlist);
-    if (mask & LG_PF_CONTACT_WALLET)
-        COPY(contact_wallet);
-    if (mask & LG_PF_PUBLIC_KEY)
-        COPY(public_key);
-    if (mask & LG_PF_KYC)
-        to->kyc_verified = p->kyc_verified != 0;
-    if (mask & LG_PF_CONTRACT)
-        to->contract_signed = p->contract_signed != 0;
-#undef COPY
-}
-
-/* The editable fields of a and b are equal (the money and times are the store's). */
-static int partner_same(const lg_partner *a, const lg_partner *b)
-{
-    lg_partner x = *a;
-    partner_merge(&x, b, ~0u);
-    x.webhook_secret_prev_until_ms = a->webhook_secret_prev_until_ms;
-    memcpy(x.webhook_secret_prev, a->webhook_secret_prev, sizeof x.webhook_secret_prev);
-    x.webhook_disabled_at_ms = a->webhook_disabled_at_ms;
-    memcpy(x.webhook_disabled_reason, a->webhook_disabled_reason, sizeof x.webhook_disabled_reason);
-    return memcmp(&x, a, sizeof x) == 0;
-}
-
 typedef struct import {
     lg_partner_import_item *items;
     size_t n;
@@ -245,8 +175,8 @@ static lg_err import_update(mongo_store *ms, mg_txn *t, lg_partner_import_item *
 {
     it->created = 0;
     it->after = it->before;
-    partner_merge(&it->after, &it->partner, it->mask);
-    if (partner_same(&it->before, &it->after))
+    lg_store_partner_merge(&it->after, &it->partner, it->mask);
+    if (lg_store_partner_same(&it->before, &it->after))
         return LG_OK;
     bson_t filter, doc;
     lg_err rc = lg_mongo_filter_str("partnerId", it->before.id, &filter);
