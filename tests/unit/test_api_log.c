@@ -6,7 +6,7 @@
 
 #include "harness.h"
 
-#include "../../src/store/sqlite_internal.h"
+#include "../../src/store/sqlite/sqlite_internal.h"
 
 #include <lendgate/log.h>
 #include <lendgate/store.h>

@@ -12,7 +12,7 @@
 #include "harness.h"
 #include "store_fixture.h"
 
-#include "../../src/store/sqlite_internal.h"
+#include "../../src/store/sqlite/sqlite_internal.h"
 
 #include <lendgate/events.h>
 #include <lendgate/store.h>

@@ -1,4 +1,4 @@
-/* store_sqlite_keys.c - API keys: insert, look up by hash, touch, list (SQLite). */
+/* sqlite_keys.c - API keys: insert, look up by hash, touch, list (SQLite). */
 #include "config.h"
 
 #include "sqlite_internal.h"

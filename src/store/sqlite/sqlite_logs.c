@@ -1,4 +1,4 @@
-/* store_sqlite_logs.c - append-only records: partner API logs, the partner ledger and
+/* sqlite_logs.c - append-only records: partner API logs, the partner ledger and
  * the admin audit, with their filtered lists (SQLite). */
 #include "config.h"
 

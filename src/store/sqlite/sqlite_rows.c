@@ -1,4 +1,4 @@
-/* store_sqlite_rows.c - one reader and one binder per table: the only code that knows
+/* sqlite_rows.c - one reader and one binder per table: the only code that knows
  * which column holds which field (the order of the LG_SQ_*_COLS lists). */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* store_sqlite_views.c - the reads behind one partner view, each in one read
+/* sqlite_views.c - the reads behind one partner view, each in one read
  * transaction (SQLite). The view is one snapshot (a repayment committed between two
  * reads cannot show in one and not in the other), and SQLite's read locks are taken
  * once for the view instead of once per statement: on the busiest routes that was

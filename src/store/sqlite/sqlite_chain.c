@@ -1,4 +1,4 @@
-/* store_sqlite_chain.c - signed chain transactions and per-address nonces (SQLite). */
+/* sqlite_chain.c - signed chain transactions and per-address nonces (SQLite). */
 #include "config.h"
 
 #include "sqlite_internal.h"

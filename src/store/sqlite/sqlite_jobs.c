@@ -1,4 +1,4 @@
-/* store_sqlite_jobs.c - leases of jobs that run on one host at a time (store.h
+/* sqlite_jobs.c - leases of jobs that run on one host at a time (store.h
  * "job leases"), one row per job in job_leases. */
 #include "config.h"
 

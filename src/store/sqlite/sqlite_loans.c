@@ -1,4 +1,4 @@
-/* store_sqlite_loans.c - the loan life cycle: reserve against the partner's limits,
+/* sqlite_loans.c - the loan life cycle: reserve against the partner's limits,
  * borrow mined, confirm, fail, and the loan reads and lists (SQLite). */
 #include "config.h"
 

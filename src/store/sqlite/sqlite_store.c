@@ -1,4 +1,4 @@
-/* store_sqlite.c - the SQLite backend: opening a connection (WAL, FULL sync, foreign
+/* sqlite_store.c - the SQLite backend: opening a connection (WAL, FULL sync, foreign
  * keys, busy timeout, a 0600 file), schema migrations, and the backend table. */
 #include "config.h"
 

@@ -113,19 +113,19 @@ enum lg_sq_slot {
     LG_SQ_EVENT_REPLAY_ONE,
     LG_SQ_EVENT_REPLAY_SINCE,
     LG_SQ_EVENT_COUNTS,
-    /* store_sqlite_ends.c */
+    /* sqlite_ends.c */
     LG_SQ_END_POSITION_LOANS,
     LG_SQ_END_ENTRY_INSERT,
     LG_SQ_END_POSITION_CLOSE,
     LG_SQ_END_OVERDUE,
     LG_SQ_CURSOR_GET,
     LG_SQ_CURSOR_SET,
-    /* the audit journal (store_sqlite_logs.c) */
+    /* the audit journal (sqlite_logs.c) */
     LG_SQ_JOURNAL_GET,
     LG_SQ_JOURNAL_SET,
     LG_SQ_JOURNAL_DROP,
     LG_SQ_KEY_USED,
-    /* views read in one snapshot (store_sqlite_views.c) */
+    /* views read in one snapshot (sqlite_views.c) */
     LG_SQ_STATS_LOANS,
     LG_SQ__COUNT
 };
@@ -566,7 +566,7 @@ lg_err lg_sqlite_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_
 lg_err lg_sqlite_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
                                    lg_admin_audit **items, size_t *n, uint64_t *total);
 
-/* store_sqlite_ends.c: the end states of a debt, chain cursors. */
+/* sqlite_ends.c: the end states of a debt, chain cursors. */
 lg_err lg_sqlite_position_liquidate(lg_store *st, const char *wallet, const char *oaid,
                                     const char *position_id, const char *tx_hash,
                                     lg_liquidate_result *out);

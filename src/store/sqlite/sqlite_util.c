@@ -1,4 +1,4 @@
-/* store_sqlite_util.c - statement cache, error mapping, transactions, binding and
+/* sqlite_util.c - statement cache, error mapping, transactions, binding and
  * the list runner shared by the SQLite backend's files. */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* store_sqlite_partners.c - partners, their money totals and daily usage (SQLite). */
+/* sqlite_partners.c - partners, their money totals and daily usage (SQLite). */
 #include "config.h"
 
 #include "sqlite_internal.h"

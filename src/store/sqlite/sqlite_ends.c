@@ -1,4 +1,4 @@
-/* store_sqlite_ends.c - the end states of a debt the partner did not repay (SQLite):
+/* sqlite_ends.c - the end states of a debt the partner did not repay (SQLite):
  * LIQUIDATED (the vault cleared the position's debt) and DEFAULTED (no repayment in
  * time; still owed, and still repayable), and the cursors of chain log scans. */
 #include "config.h"

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_admin.c - partner administration (SQLite): look-up by key prefix,
+ * sqlite_admin.c - partner administration (SQLite): look-up by key prefix,
  * onboarding, audited updates, key rotation, imports and analytics. Every change
  * runs in one BEGIN IMMEDIATE transaction together with its admin_audit row.
  */

@@ -1,4 +1,4 @@
-/* store_sqlite_repay.c - repayments: reserve against the debt, apply, fail (SQLite). */
+/* sqlite_repay.c - repayments: reserve against the debt, apply, fail (SQLite). */
 #include "config.h"
 
 #include "sqlite_internal.h"

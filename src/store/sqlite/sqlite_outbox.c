@@ -1,4 +1,4 @@
-/* store_sqlite_outbox.c - webhook events (SQLite): written inside the changes they
+/* sqlite_outbox.c - webhook events (SQLite): written inside the changes they
  * report, claimed by dispatchers under leases, finished with their attempt rows. */
 #include "config.h"
 

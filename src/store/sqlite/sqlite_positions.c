@@ -1,4 +1,4 @@
-/* store_sqlite_positions.c - solvency positions and the partner loans linked to them,
+/* sqlite_positions.c - solvency positions and the partner loans linked to them,
  * with each link's own remaining debt (SQLite). */
 #include "config.h"
 
