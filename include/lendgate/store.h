@@ -177,6 +177,9 @@ typedef struct lg_reserve_info {
  * LG_OK, LG_ERR_DUPLICATE ((partner, partner_loan_id) exists; *existing, may be NULL, receives it),
  * LG_ERR_LIMIT_DAILY, LG_ERR_LIMIT_TOTAL, LG_ERR_NOT_FOUND (no partner), LG_ERR_SUSPENDED,
  * LG_ERR_INACTIVE. Only LG_OK changes anything.
+ * Durable, like lg_store_loan_mark_borrowed, only with the next write that must be
+ * (lg_store_tx_record of the transaction that acts on it, before it is sent): a power
+ * cut may take it back, a crashed process never; every reader sees it at once.
  */
 lg_err lg_store_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info, lg_loan *existing);
 
@@ -189,8 +192,10 @@ lg_err lg_store_loan_get_by_id(lg_store *st, const char *loan_id, lg_loan *out);
  * Returns LG_ERR_NOT_FOUND. */
 lg_err lg_store_loan_release(lg_store *st, const char *loan_id);
 
-/* PENDING -> SETTLING once the borrow transaction is mined. Returns LG_ERR_NOT_FOUND,
- * LG_ERR_STATE (not PENDING; SETTLING with the same hash is LG_OK). */
+/* PENDING -> SETTLING once the borrow transaction is mined (durable with the payout's
+ * lg_store_tx_record, see lg_store_loan_reserve; reconcile marks it again from the
+ * receipt). Returns LG_ERR_NOT_FOUND, LG_ERR_STATE (not PENDING; SETTLING with the
+ * same hash is LG_OK). */
 lg_err lg_store_loan_mark_borrowed(lg_store *st, const char *loan_id, const char *borrow_tx);
 
 /*
@@ -325,9 +330,11 @@ lg_err lg_store_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **
 
 /* ----------------------------------------------------- signed chain transactions */
 
-/* Records a signed transaction before it is broadcast (state SIGNED). Several
- * versions may share (chain, from, nonce): replacements. Out: *id_out (may be NULL).
- * Returns LG_ERR_DUPLICATE (hash recorded before). */
+/* Records a signed transaction before it is broadcast (state SIGNED), durably, and
+ * with it every write made before it that waited for such a one (position_upsert,
+ * loan_reserve, loan_mark_borrowed, the nonce's increment). Several versions may
+ * share (chain, from, nonce): replacements. Out: *id_out (may be NULL). Returns
+ * LG_ERR_DUPLICATE (hash recorded before). */
 lg_err lg_store_tx_record(lg_store *st, const lg_chain_tx *tx, int64_t *id_out);
 
 /* Sets the state of the version hash; MINED marks the other versions at its nonce

@@ -645,6 +645,191 @@ static void reserve_child(lg_store *st, int i, int fd)
     }
 }
 
+/* ------------------------------------------------------------ syncs */
+
+/* A VFS over the default one that counts the syncs of every file: which store
+ * operations wait for the disk is part of the contract (store.h), and the borrow's
+ * latency is mostly those waits. */
+typedef struct {
+    sqlite3_file base;
+    sqlite3_file *real; /* follows this struct in the same allocation */
+} sync_file;
+
+static sqlite3_vfs *real_vfs;
+static sqlite3_vfs sync_vfs;
+static sqlite3_io_methods sync_io;
+static int syncs;
+
+#define REAL(f) (((sync_file *)(f))->real)
+
+static int sf_close(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xClose(REAL(f));
+}
+static int sf_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+{
+    return REAL(f)->pMethods->xRead(REAL(f), b, n, o);
+}
+static int sf_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
+{
+    return REAL(f)->pMethods->xWrite(REAL(f), b, n, o);
+}
+static int sf_truncate(sqlite3_file *f, sqlite3_int64 n)
+{
+    return REAL(f)->pMethods->xTruncate(REAL(f), n);
+}
+static int sf_sync(sqlite3_file *f, int flags)
+{
+    syncs++;
+    return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int sf_size(sqlite3_file *f, sqlite3_int64 *n)
+{
+    return REAL(f)->pMethods->xFileSize(REAL(f), n);
+}
+static int sf_lock(sqlite3_file *f, int l)
+{
+    return REAL(f)->pMethods->xLock(REAL(f), l);
+}
+static int sf_unlock(sqlite3_file *f, int l)
+{
+    return REAL(f)->pMethods->xUnlock(REAL(f), l);
+}
+static int sf_reserved(sqlite3_file *f, int *r)
+{
+    return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r);
+}
+static int sf_control(sqlite3_file *f, int op, void *a)
+{
+    return REAL(f)->pMethods->xFileControl(REAL(f), op, a);
+}
+static int sf_sector(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+static int sf_device(sqlite3_file *f)
+{
+    return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+static int sf_shm_map(sqlite3_file *f, int i, int sz, int ext, void volatile **p)
+{
+    return REAL(f)->pMethods->xShmMap(REAL(f), i, sz, ext, p);
+}
+static int sf_shm_lock(sqlite3_file *f, int o, int n, int fl)
+{
+    return REAL(f)->pMethods->xShmLock(REAL(f), o, n, fl);
+}
+static void sf_shm_barrier(sqlite3_file *f)
+{
+    REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+static int sf_shm_unmap(sqlite3_file *f, int del)
+{
+    return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+}
+static int sf_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **p)
+{
+    return REAL(f)->pMethods->xFetch(REAL(f), o, n, p);
+}
+static int sf_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
+{
+    return REAL(f)->pMethods->xUnfetch(REAL(f), o, p);
+}
+
+static int sf_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
+{
+    (void)v;
+    sync_file *sf = (sync_file *)f;
+    sf->real = (sqlite3_file *)(sf + 1);
+    int rc = real_vfs->xOpen(real_vfs, name, sf->real, flags, out);
+    sf->base.pMethods = rc == SQLITE_OK && sf->real->pMethods ? &sync_io : NULL;
+    return rc;
+}
+
+static void sync_vfs_install(void)
+{
+    static const sqlite3_io_methods io = {
+        3,           sf_close,       sf_read,      sf_write,   sf_truncate, sf_sync,   sf_size,
+        sf_lock,     sf_unlock,      sf_reserved,  sf_control, sf_sector,   sf_device, sf_shm_map,
+        sf_shm_lock, sf_shm_barrier, sf_shm_unmap, sf_fetch,   sf_unfetch};
+    real_vfs = sqlite3_vfs_find(NULL);
+    CU_ASSERT_FATAL(real_vfs != NULL && real_vfs->iVersion >= 1);
+    sync_io = io;
+    sync_vfs = *real_vfs;
+    sync_vfs.zName = "lg-sync-count";
+    sync_vfs.szOsFile = (int)sizeof(sync_file) + real_vfs->szOsFile;
+    sync_vfs.xOpen = sf_open;
+    CU_ASSERT_FATAL(sqlite3_vfs_register(&sync_vfs, 1) == SQLITE_OK);
+}
+
+static void sync_vfs_remove(void)
+{
+    sqlite3_vfs_unregister(&sync_vfs);
+    sqlite3_vfs_register(real_vfs, 1);
+}
+
+static void tx_row(lg_chain_tx *t, const char *loan_id, lg_tx_purpose purpose, uint64_t nonce,
+                   char digit)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->loan_id, sizeof t->loan_id, "%s", loan_id);
+    t->purpose = purpose;
+    t->chain_id = 31337;
+    strcpy(t->from, SIGNER);
+    t->nonce = nonce;
+    strcpy(t->hash, "0x");
+    memset(t->hash + 2, digit, 64);
+    strcpy(t->raw, "0x02");
+}
+
+/* The syncs counted since the reset before rc's operation ran, which must succeed. */
+static int synced(lg_err rc)
+{
+    CU_ASSERT_EQUAL(rc, LG_OK);
+    return syncs;
+}
+#define SYNCS(op) (syncs = 0, synced(op))
+
+/* A borrow waits for the disk three times: before each of its two transactions is
+ * sent and before it answers. What comes before each send rides on its record's sync. */
+static void test_borrow_syncs(void)
+{
+    fresh();
+    sync_vfs_install();
+    lg_store *st = open_migrated(1000);
+    make_partner(st, 1000000000, 1000000000);
+    uint64_t nonce = 0;
+    lg_position pos;
+    memset(&pos, 0, sizeof pos);
+    strcpy(pos.wallet, WALLET);
+    strcpy(pos.oaid, "42");
+    strcpy(pos.position_id, "7");
+    pos.active = 1;
+    lg_loan l;
+    loan_request(&l, "sync-1", 2000000);
+    lg_chain_tx borrow, payout;
+    CU_ASSERT_FATAL(lg_store_nonce_init(st, 31337, SIGNER, 5, NULL) == LG_OK);
+    CU_ASSERT_EQUAL(SYNCS(lg_store_position_upsert(st, &pos)), 0);
+    CU_ASSERT_EQUAL(SYNCS(lg_store_loan_reserve(st, &l, NULL, NULL)), 0);
+    CU_ASSERT_EQUAL(SYNCS(lg_store_nonce_allocate(st, 31337, SIGNER, &nonce)), 0);
+    tx_row(&borrow, l.id, LG_TXP_BORROW, nonce, 'b');
+    CU_ASSERT_EQUAL(SYNCS(lg_store_tx_record(st, &borrow, NULL)), 1);
+    CU_ASSERT_EQUAL(SYNCS(lg_store_tx_set_state(st, borrow.hash, LG_TXS_MINED)), 0);
+    CU_ASSERT_EQUAL(SYNCS(lg_store_loan_mark_borrowed(st, l.id, borrow.hash)), 0);
+    CU_ASSERT_EQUAL(SYNCS(lg_store_nonce_allocate(st, 31337, SIGNER, &nonce)), 0);
+    tx_row(&payout, l.id, LG_TXP_TRANSFER, nonce, 'c');
+    CU_ASSERT_EQUAL(SYNCS(lg_store_tx_record(st, &payout, NULL)), 1);
+    CU_ASSERT_EQUAL(SYNCS(lg_store_tx_set_state(st, payout.hash, LG_TXS_MINED)), 0);
+    CU_ASSERT_EQUAL(SYNCS(lg_store_loan_confirm(st, l.id, borrow.hash, payout.hash)), 1);
+    /* What went in without a sync is there for every reader at once. */
+    lg_loan got;
+    CU_ASSERT_FATAL(lg_store_loan_get_by_id(st, l.id, &got) == LG_OK);
+    CU_ASSERT_EQUAL(got.status, LG_LOAN_ACTIVE);
+    CU_ASSERT_EQUAL(nonce, 6);
+    lg_store_close(st);
+    sync_vfs_remove();
+}
+
 static void test_processes_reserve(void)
 {
     fresh();
@@ -733,6 +918,7 @@ int main(void)
         {NULL, NULL},
     };
     static const lg_test_case process_tests[] = {
+        {"a borrow syncs three times", test_borrow_syncs},
         {"processes reserve against one limit", test_processes_reserve},
         {"processes allocate nonces", test_processes_nonces},
         {NULL, NULL},

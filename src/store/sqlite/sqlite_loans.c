@@ -159,9 +159,13 @@ static lg_err reserve_tx(lg_sqlite *h, lg_loan *loan, lg_reserve_info *info, lg_
     return LG_OK;
 }
 
+/* On the connection that does not wait for the disk (lg_sq_log_handle): nothing
+ * leaves the process on a reservation alone. The borrow transaction's record, written
+ * on the main connection before it is sent, syncs the reservation with it; a power
+ * cut before that takes back a loan nothing was sent for (store.h). */
 lg_err lg_sqlite_loan_reserve(lg_store *st, lg_loan *loan, lg_reserve_info *info, lg_loan *existing)
 {
-    lg_sqlite *h = lg_sq_handle(st);
+    lg_sqlite *h = lg_sq_log_handle(lg_sq_handle(st));
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;
@@ -186,9 +190,13 @@ static lg_err mark_borrowed_tx(lg_sqlite *h, const char *loan_id, const char *bo
     return lg_sq_loan_save(h, &l);
 }
 
+/* Without a sync, like the reservation: the mined borrow is the chain's fact, its
+ * transaction durably recorded; the payout's record syncs this with it, and a power
+ * cut before that leaves the loan PENDING for reconcile to mark again from the
+ * receipt (store.h). */
 lg_err lg_sqlite_loan_mark_borrowed(lg_store *st, const char *loan_id, const char *borrow_tx)
 {
-    lg_sqlite *h = lg_sq_handle(st);
+    lg_sqlite *h = lg_sq_log_handle(lg_sq_handle(st));
     lg_err rc = lg_sq_begin(h);
     if (rc != LG_OK)
         return rc;

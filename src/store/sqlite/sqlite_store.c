@@ -355,7 +355,11 @@ lg_sqlite *lg_sq_log_handle(lg_sqlite *h)
             lg_warn("store.sqlite", "api log connection not opened (%s): using the main one",
                     lg_strerror(rc));
     }
-    return h->log ? h->log : h;
+    if (!h->log)
+        return h;
+    /* Operations on it act for st: the lease, sandbox and limit-warning settings too. */
+    h->log->base = h->base;
+    return lg_sq_handle(&h->log->base); /* a transaction a failed ROLLBACK left, undone */
 }
 
 static lg_err backend_open(const char *location, int busy_timeout_ms, lg_store **out)
