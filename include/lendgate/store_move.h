@@ -51,7 +51,8 @@ extern const char *const lg_move_not_copied[];
  * Returns LG_OK, LG_ERR_INVALID (a location that is not BACKEND:LOCATION, or source
  * and target the same), LG_ERR_NOT_FOUND (no source database), LG_ERR_CONFLICT (the
  * target is not empty, or holds a key being copied), LG_ERR_STATE (a count or sum
- * differs after the copy), LG_ERR_UNSUPPORTED, LG_ERR_CONFIG, or the stores' errors.
+ * differs after the copy), LG_ERR_SCHEMA (a source of the target's backend at another
+ * schema version), LG_ERR_UNSUPPORTED, LG_ERR_CONFIG, or the stores' errors.
  */
 lg_err lg_move_copy(const lg_config *cfg, const char *from, const char *to, lg_move_report *report,
                     char *err, size_t errlen);

@@ -96,6 +96,27 @@ static lg_err open_target(const lg_config *cfg, const char *to, lg_store **out, 
     return rc;
 }
 
+/* A source of the same backend must be at the target's (this build's) schema: the
+ * export reads every column this build knows. Other backends number their schemas
+ * apart; their export fails on a missing column instead. */
+static lg_err same_schema(lg_store *src, lg_store *dst, char *err, size_t errlen)
+{
+    int sv = 0, dv = 0;
+    if (strcmp(lg_store_backend_name(src), lg_store_backend_name(dst)) != 0)
+        return LG_OK;
+    lg_err rc = lg_store_schema_version(src, &sv);
+    if (rc == LG_OK)
+        rc = lg_store_schema_version(dst, &dv);
+    if (rc == LG_OK && sv != dv) {
+        snprintf(err, errlen,
+                 "the source's schema is version %d, this build's %d: run 'lendgatectl migrate' "
+                 "on the source first",
+                 sv, dv);
+        rc = LG_ERR_SCHEMA;
+    }
+    return rc;
+}
+
 static void fill_report(const lg_store_copy_report *c, lg_move_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -134,6 +155,8 @@ lg_err lg_move_copy(const lg_config *cfg, const char *from, const char *to, lg_m
     lg_err rc = open_source(cfg, from, &src, err, errlen);
     if (rc == LG_OK)
         rc = open_target(cfg, to, &dst, err, errlen);
+    if (rc == LG_OK)
+        rc = same_schema(src, dst, err, errlen);
     if (rc == LG_OK) {
         lg_store_copy_report c;
         rc = lg_store_copy(src, dst, &c);

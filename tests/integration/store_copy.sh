@@ -84,5 +84,10 @@ err=$(c store copy --from "$a" 2>&1); rc=$?
 expect_eq "a source without its backend exits 2" "$rc" 2
 has "a source without its backend is explained" "$err" "BACKEND:LOCATION"
 c store copy >/dev/null 2>&1; expect_eq "copy without --from exits 2" "$?" 2
+cp "$a" "$T/state/old.db"
+sqlite3 "$T/state/old.db" "delete from schema_migrations where version = (select max(version) from schema_migrations)"
+err=$(c store copy --from "sqlite:$T/state/old.db" --to "sqlite:$T/state/e.db" 2>&1); rc=$?
+expect_eq "a source at an older schema exits 1" "$rc" 1
+has "a source at an older schema is told to migrate" "$err" "lendgatectl migrate"
 
 finish
