@@ -8,11 +8,11 @@
  * event is made), and both stores' censuses (rows and money sums of every table)
  * must then be equal.
  *
- * Tables copied: LG_COPY_TABLES below. Not copied: schema_migrations (each store
- * records its own schema, written by its own migrate) and the MongoDB backend's
- * counters and limit_warnings collections (the import sets the id counters from the
- * ids it writes; limit warnings live on the partner rows in SQLite and are re-armed
- * by the next crossing).
+ * Tables copied: LG_COPY_TABLES below (a partner row carries its event numbering and
+ * limit-warning marks). Not copied: schema_migrations (each store records its own
+ * schema, written by its own migrate). A backend keeps what it derives from the rows
+ * itself: the MongoDB import moves its id and event counters past the ids and
+ * sequence numbers it writes, and puts the warning marks in limit_warnings.
  */
 #ifndef LENDGATE_STORE_COPY_H
 #define LENDGATE_STORE_COPY_H
