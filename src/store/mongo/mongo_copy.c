@@ -428,9 +428,10 @@ static lg_err decode_small(census_walk *w, const bson_t *doc)
 static lg_err census_row(const bson_t *doc, void *ctx)
 {
     census_walk *w = ctx;
-    lg_err rc = decode(w, doc);
-    if (rc == LG_ERR_INVALID)
-        rc = decode_small(w, doc);
+    int small = w->table == LG_COPY_DAILY_USAGE || w->table == LG_COPY_NONCES ||
+                w->table == LG_COPY_JOB_LEASES || w->table == LG_COPY_CURSORS ||
+                w->table == LG_COPY_AUDIT_JOURNAL;
+    lg_err rc = small ? decode_small(w, doc) : decode(w, doc);
     if (rc == LG_OK)
         rc = lg_store_census_add(w->census, &w->rec);
     if (rc == LG_OK && w->table == LG_COPY_POSITIONS)
