@@ -18,6 +18,7 @@
 #define LENDGATE_STORE_BACKEND_H
 
 #include <lendgate/store.h>
+#include <lendgate/store_copy.h>
 
 /* The largest number of rows one list call returns. */
 #define LG_STORE_LIST_MAX 1000
@@ -161,6 +162,11 @@ struct lg_store_backend {
                            const lg_audit_hook *hook, lg_loan *loan);
     lg_err (*cursor_get)(lg_store *st, const char *name, uint64_t *block);
     lg_err (*cursor_set)(lg_store *st, const char *name, uint64_t block);
+    /* Copying a store (store_copy.h): every row of every table to sink, in one
+     * snapshot; rows written verbatim (a key taken is LG_ERR_CONFLICT); the census. */
+    lg_err (*copy_export)(lg_store *st, lg_copy_sink sink, void *ctx);
+    lg_err (*copy_import)(lg_store *st, const lg_copy_record *recs, size_t n);
+    lg_err (*census)(lg_store *st, lg_census *out);
 };
 
 /* The built-in SQLite backend ("sqlite"). */

@@ -9,6 +9,7 @@
 
 #include "ctl_common.h"
 #include "ctl_partner.h"
+#include "ctl_store.h"
 #include "ctl_webhook.h"
 
 #include <lendgate/config.h>
@@ -376,6 +377,10 @@ static const ctl_cmd commands[] = {
      "operate webhooks: list, show, replay, replay-since, enable, test,\n"
      "             rotate-secret ('lendgatectl webhook help' for options)",
      1, lg_ctl_webhook},
+    {"store",
+     "store copy --from sqlite:PATH [--to BACKEND:LOCATION]: copy every table into an\n"
+     "             empty store (default: the configured one), counts and sums verified",
+     1, lg_ctl_store},
     {"version", "print the version", 0, cmd_version},
     {"help", "show this help", 0, cmd_help},
 };

@@ -6,6 +6,8 @@ lendgatectl_SOURCES = src/bin/lendgatectl.c src/bin/ctl_common.c src/bin/ctl_com
 	src/bin/ctl_partner.c src/bin/ctl_partner.h
 # `lendgatectl webhook`: the webhook operations
 lendgatectl_SOURCES += src/bin/ctl_webhook.c src/bin/ctl_webhook.h
+# `lendgatectl store copy`: a whole store into an empty one, verified
+lendgatectl_SOURCES += src/bin/ctl_store.c src/bin/ctl_store.h
 lendgatectl_LDADD = $(LG_LIBS)
 # The FastCGI responder: spawned by the web server, or its own prefork master. A
 # program run by other programs, not by users: $(libexecdir)/lendgate/lendgate.fcgi.

@@ -1,6 +1,6 @@
 # service: the business rules, over store, eth, webhook and metrics
-liblendgate_a_SOURCES += src/service/setup.c
-noinst_HEADERS += include/lendgate/setup.h
+liblendgate_a_SOURCES += src/service/setup.c src/service/store_move.c
+noinst_HEADERS += include/lendgate/setup.h include/lendgate/store_move.h
 # service: lifecycle, the borrow and repay pipelines, reconcile
 liblendgate_a_SOURCES += src/service/service.c src/service/relay.c src/service/spool.c src/service/journal.c src/service/journal_line.c src/service/control.c src/service/sandbox.c src/service/borrow.c src/service/repay.c \
 	src/service/reconcile.c src/service/access.c

@@ -5,6 +5,9 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/ctl_init.sh tests/integ
 # lendgatectl partner/audit: the admin verbs against a real SQLite file.
 TESTS += tests/integration/ctl_partner.sh
 EXTRA_DIST += tests/integration/ctl_partner.sh
+# lendgatectl store copy: a whole SQLite store into an empty one, verified.
+TESTS += tests/integration/store_copy.sh
+EXTRA_DIST += tests/integration/store_copy.sh
 
 # HTTP: the partner API through lighttpd and through Apache + mod_fcgid.
 noinst_PROGRAMS += tests/integration/mkpartner

@@ -20,10 +20,10 @@ LAYERS = {
     "core": "error log time ids config amount hex u256 proc shm model banned".split(),
     "crypto": "sha256 keccak signer address apikey".split(),
     "eth": "rlp abi tx rpc contracts nonce sender fees chain".split(),
-    "store": "store store_backend store_mongo events".split(),
+    "store": "store store_backend store_mongo store_copy events".split(),
     "webhook": ["webhook"],
     "metrics": ["metrics"],
-    "service": ("service queries admin setup nonce_store view render dispatch webhooks_admin "
+    "service": ("service queries admin setup store_move nonce_store view render dispatch webhooks_admin "
                 "observe journal").split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
              "admin_bodies admin_handlers admin_common guard ratelimit replay signature netaddr "

@@ -2,7 +2,8 @@
 # store's file; each area's local.mk adds its own test programs.
 tests_unit_libharness_a_SOURCES = tests/unit/harness.c tests/unit/harness.h \
 	tests/unit/plan_examples.h tests/unit/store_fixture.c tests/unit/store_fixture.h \
-	tests/unit/sqlite_peek.c tests/unit/sqlite_peek.h
+	tests/unit/sqlite_peek.c tests/unit/sqlite_peek.h tests/unit/copy_fixture.c \
+	tests/unit/copy_fixture.h
 tests_unit_libharness_a_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_error

@@ -12,7 +12,7 @@ liblendgate_a_SOURCES += src/store/mongo/mongo_map.c src/store/mongo/mongo_error
 	src/store/mongo/mongo_outbox.c src/store/mongo/mongo_loans.c \
 	src/store/mongo/mongo_records.c src/store/mongo/mongo_repay.c \
 	src/store/mongo/mongo_admin.c src/store/mongo/mongo_events.c \
-	src/store/mongo/mongo_ends.c
+	src/store/mongo/mongo_ends.c src/store/mongo/mongo_copy.c
 endif
 noinst_HEADERS += src/store/mongo/mongo_map.h src/store/mongo/mongo_error.h \
 	src/store/mongo/mongo_lib.h src/store/mongo/mongo_internal.h
@@ -23,6 +23,13 @@ check_PROGRAMS += tests/unit/test_store_mongo_map
 tests_unit_test_store_mongo_map_SOURCES = tests/unit/test_store_mongo_map.c
 tests_unit_test_store_mongo_map_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/store/mongo
 tests_unit_test_store_mongo_map_LDADD = $(LG_TEST_LIBS)
+
+# lg_store_copy from SQLite into the MongoDB backend's documents, over a stand-in for
+# libmongoc (a test hook: SKIPPED without configure --enable-test-hooks).
+check_PROGRAMS += tests/unit/test_store_copy_mongo
+tests_unit_test_store_copy_mongo_SOURCES = tests/unit/test_store_copy_mongo.c
+tests_unit_test_store_copy_mongo_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/store/mongo
+tests_unit_test_store_copy_mongo_LDADD = $(LG_TEST_LIBS)
 endif
 
 if HAVE_MONGODB

@@ -54,6 +54,11 @@ lg_err mg_check(mongo_store *ms);
 /* Inserts doc into coll. A duplicate key is on_dup. */
 lg_err mg_insert(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *doc, lg_err on_dup);
 
+/* insertMany of docs[0..n), ordered: the first failure stops the rest (those before it
+ * stay written). A duplicate key is on_dup. */
+lg_err mg_insert_many(mongo_store *ms, const char *coll, const bson_t *const *docs, size_t n,
+                      lg_err on_dup);
+
 /* updateOne (many = 0) or updateMany; upsert on request. Out: *res (may be NULL). */
 lg_err mg_update(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
                  const bson_t *update, int upsert, int many, lg_err on_dup, mg_update_result *res);
@@ -285,5 +290,8 @@ lg_err lg_mongo_job_lease_take(lg_store *st, const char *name, const char *owner
 lg_err lg_mongo_job_lease_release(lg_store *st, const char *name, const char *owner);
 lg_err lg_mongo_audit_offset_get(lg_store *st, const char *source, uint64_t *offset);
 lg_err lg_mongo_audit_forget(lg_store *st, const char *source);
+/* Copying a store into this one (mongo_copy.c; store_copy.h). */
+lg_err lg_mongo_copy_import(lg_store *st, const lg_copy_record *recs, size_t n);
+lg_err lg_mongo_census(lg_store *st, lg_census *out);
 
 #endif

@@ -51,6 +51,15 @@ static lg_err resolve(void *h)
     return LG_OK;
 }
 
+#ifdef LG_TEST_HOOKS
+void lg_mongoc_use(const lg_mongoc_api *fake)
+{
+    lg_mongoc = fake;
+    tried = fake != NULL;
+    outcome = fake ? LG_OK : LG_ERR_UNSUPPORTED;
+}
+#endif
+
 lg_err lg_mongoc_load(void)
 {
     if (tried)

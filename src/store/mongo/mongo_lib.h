@@ -46,6 +46,7 @@
     X(mongoc_database_command_simple)                                                              \
     X(mongoc_collection_destroy)                                                                   \
     X(mongoc_collection_insert_one)                                                                \
+    X(mongoc_collection_insert_many)                                                               \
     X(mongoc_collection_update_one)                                                                \
     X(mongoc_collection_update_many)                                                               \
     X(mongoc_collection_delete_one)                                                                \
@@ -91,5 +92,12 @@ extern const lg_mongoc_api *lg_mongoc;
  * logged with the loader's message).
  */
 lg_err lg_mongoc_load(void);
+
+#ifdef LG_TEST_HOOKS
+/* Test builds only: api (static storage) stands in for libmongoc from now on, as if
+ * lg_mongoc_load had loaded it, so the backend runs without a server or a library;
+ * NULL goes back to "not loaded". */
+void lg_mongoc_use(const lg_mongoc_api *api);
+#endif
 
 #endif

@@ -82,6 +82,24 @@ lg_err mg_insert(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *doc
     return rc;
 }
 
+lg_err mg_insert_many(mongo_store *ms, const char *coll, const bson_t *const *docs, size_t n,
+                      lg_err on_dup)
+{
+    bson_t opts = BSON_INITIALIZER, reply;
+    bson_error_t err;
+    lg_err rc = BSON_APPEND_BOOL(&opts, "ordered", true) ? LG_OK : LG_ERR_NOMEM;
+    if (rc == LG_OK) {
+        mongoc_collection_t *c = collection(ms, coll);
+        bool ok =
+            M->mongoc_collection_insert_many(c, (const bson_t **)docs, n, &opts, &reply, &err);
+        rc = ok ? LG_OK : failed(NULL, "insertMany", coll, &err, &reply, on_dup);
+        bson_destroy(&reply);
+        M->mongoc_collection_destroy(c);
+    }
+    bson_destroy(&opts);
+    return rc;
+}
+
 static int64_t reply_count(const bson_t *reply, const char *key)
 {
     bson_iter_t it;

@@ -560,4 +560,7 @@ const lg_store_backend lg_store_mongo_backend = {
     .job_lease_release = lg_mongo_job_lease_release,
     .audit_offset = lg_mongo_audit_offset_get,
     .audit_forget = lg_mongo_audit_forget,
+    /* A MongoDB store is a copy's target; exporting from it is not written. */
+    .copy_import = lg_mongo_copy_import,
+    .census = lg_mongo_census,
 };

@@ -6,7 +6,8 @@ liblendgate_a_SOURCES += src/store/sqlite/sqlite_store.c src/store/sqlite/sqlite
 	src/store/sqlite/sqlite_repay.c src/store/sqlite/sqlite_chain.c \
 	src/store/sqlite/sqlite_logs.c src/store/sqlite/sqlite_outbox.c \
 	src/store/sqlite/sqlite_admin.c src/store/sqlite/sqlite_ends.c \
-	src/store/sqlite/sqlite_views.c
+	src/store/sqlite/sqlite_views.c src/store/sqlite/sqlite_copy.c \
+	src/store/sqlite/sqlite_import.c
 noinst_HEADERS += src/store/sqlite/sqlite_internal.h
 
 # Migrations become C string literals in the build directory.

@@ -576,5 +576,9 @@ lg_err lg_sqlite_loan_default(lg_store *st, const char *loan_id, const char *rea
                               const lg_audit_hook *hook, lg_loan *loan);
 lg_err lg_sqlite_cursor_get(lg_store *st, const char *name, uint64_t *block);
 lg_err lg_sqlite_cursor_set(lg_store *st, const char *name, uint64_t block);
+/* Copying a store (sqlite_copy.c, sqlite_import.c). */
+lg_err lg_sqlite_copy_export(lg_store *st, lg_copy_sink sink, void *ctx);
+lg_err lg_sqlite_copy_import(lg_store *st, const lg_copy_record *recs, size_t n);
+lg_err lg_sqlite_census(lg_store *st, lg_census *out);
 
 #endif

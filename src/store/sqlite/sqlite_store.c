@@ -463,4 +463,7 @@ const lg_store_backend lg_store_sqlite_backend = {
     .loan_default = lg_sqlite_loan_default,
     .cursor_get = lg_sqlite_cursor_get,
     .cursor_set = lg_sqlite_cursor_set,
+    .copy_export = lg_sqlite_copy_export,
+    .copy_import = lg_sqlite_copy_import,
+    .census = lg_sqlite_census,
 };
