@@ -23,6 +23,10 @@ int64_t lg_time_mono_ms(void);
 /* The monotonic clock in microseconds, for durations finer than a millisecond. */
 int64_t lg_time_mono_us(void);
 
+/* The CPU time this process has used, in microseconds: set against a call's wall time,
+ * it tells work from waiting (Server-Timing cpu). */
+int64_t lg_time_cpu_us(void);
+
 /* Fixes the clock at ms (tests); a negative ms returns to the real clock. */
 void lg_time_set_fixed(int64_t ms);
 

@@ -35,6 +35,14 @@ int64_t lg_time_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int64_t lg_time_cpu_us(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void lg_time_set_fixed(int64_t ms)
 {
     fixed_ms = ms < 0 ? -1 : ms;

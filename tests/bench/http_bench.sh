@@ -208,7 +208,8 @@ read -r _ key < <("$mk" --db "$db" --prefix bench --daily 50000000000 --total 20
 ws_start lighttpd "$procs" || { echo "http_bench: $ws_why"; finish; }
 wallet=$(dep 'd.users[0].address')
 oaid=$(dep 'd.users[0].oaid')
-# one_borrow ID MS-FILE APP-FILE: a borrow; its total and lendgate time appended.
+# one_borrow ID MS-FILE APP-FILE: a borrow; its total time appended to MS-FILE, its time
+# in lendgate and the responder's CPU time during it ("app cpu") to APP-FILE.
 one_borrow() {
     read -r code secs < <(curl -s -o /dev/null -D "$T/borrow.head" -w '%{http_code} %{time_total}\n' -X POST \
         "$LG_BASE_URL/partners/borrow" -H "Authorization: Bearer $key" \
@@ -216,7 +217,8 @@ one_borrow() {
         -d "{\"partnerLoanId\":\"$1\",\"userWallet\":\"$wallet\",\"oaidTokenId\":$oaid,\"borrowAmount\":\"10000000\"}")
     [ "$code" = 201 ] && ok=$((ok + 1))
     awk -v s="$secs" 'BEGIN { printf "%.1f\n", s * 1000 }' >>"$2"
-    sed -n 's/^Server-Timing:.*app;dur=\([0-9.]*\).*/\1/Ip' "$T/borrow.head" >>"$3"
+    sed -n 's/^Server-Timing:.*app;dur=\([0-9.]*\).*cpu;dur=\([0-9.]*\).*/\1 \2/Ip' \
+        "$T/borrow.head" >>"$3"
 }
 : >"$T/borrow.ms"
 : >"$T/borrow.app"
@@ -227,7 +229,7 @@ for i in $(seq 1 $((2 * procs))); do
     one_borrow "bench-w-$i" "$T/warm.ms" "$T/warm.app"
 done
 [ -s "$T/warm.app" ] &&
-    echo "warm-up: $((2 * procs)) borrows, time in lendgate: the first $(head -n 1 "$T/warm.app") ms, the most $(sort -n "$T/warm.app" | tail -n 1) ms"
+    echo "warm-up: $((2 * procs)) borrows, time in lendgate: the first $(head -n 1 "$T/warm.app" | cut -d' ' -f1) ms, the most $(sort -n "$T/warm.app" | tail -n 1 | cut -d' ' -f1) ms"
 ok=0
 for i in $(seq 1 "$borrows"); do
     one_borrow "bench-b-$i" "$T/borrow.ms" "$T/borrow.app"
@@ -245,6 +247,24 @@ sort -n "$T/borrow.app" | awk '
         if (NR == 0) { print "borrow time in lendgate: no Server-Timing header seen"; exit }
         printf "borrow time in lendgate, outside chain calls (Server-Timing app): p50 %s ms  p99 %s ms  max %s ms\n",
             v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[NR]
+    }'
+# The responder's CPU time per borrow (chain calls' included), and that of the slowest
+# 5 % in lendgate: app far above cpu there is waiting (disk, or a CPU taken by others).
+sort -n -k2 "$T/borrow.app" | awk '
+    { v[NR] = $2 }
+    END {
+        if (NR == 0) exit
+        printf "borrow CPU time of the responder (Server-Timing cpu):        p50 %s ms  p99 %s ms\n",
+            v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)]
+    }'
+sort -n "$T/borrow.app" | awk '
+    { a[NR] = $1; c[NR] = $2 }
+    END {
+        if (NR == 0) exit
+        k = int(NR / 20); if (k < 1) k = 1
+        for (i = NR - k + 1; i <= NR; i++) { sa += a[i]; sc += c[i] }
+        printf "the slowest %d borrows in lendgate: %.2f ms in lendgate, %.2f ms of CPU on average\n",
+            k, sa / k, sc / k
     }'
 ws_stop
 devnet_down >/dev/null

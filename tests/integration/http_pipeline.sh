@@ -74,6 +74,13 @@ borrow_success() {
         'x["netAmountTransferred"]' 'x["settlementAddress"].lower()' 'len(x["txHash"])' \
         'len(x["transferTxHash"])' 'x["internalLoanId"]')"
     expect_eq "$s: borrow is 201 ACTIVE" "$ws_status:$st" "201:ACTIVE"
+    # Server-Timing: chain, app and cpu in ms; the responder cannot have used more CPU
+    # than the call's wall time (a clock mixed up would).
+    expect_eq "$s: Server-Timing names chain, app and cpu, cpu within chain + app" "$(tr -d '\r' \
+        <"$T/ws/headers" | sed -n 's/^Server-Timing: //Ip' | python3 -c '
+import re, sys
+m = re.fullmatch(r"chain;dur=([0-9.]+), app;dur=([0-9.]+), cpu;dur=([0-9.]+)", sys.stdin.read().strip())
+print("ok" if m and 0 < float(m[3]) <= float(m[1]) + float(m[2]) + 0.01 else "bad: %r" % (m and m.groups()))')" ok
     expect_eq "$s: fee = floor(amount*bps/10000), net = amount - fee" "$got_fee:$got_net" "$fee:$net"
     expect_eq "$s: the answer names the settlement address" "$got_settle" "${settle,,}"
     expect_eq "$s: both transaction hashes given" "$h1:$h2" "66:66"
