@@ -161,6 +161,13 @@ struct lg_store_backend {
                            const lg_audit_hook *hook, lg_loan *loan);
     lg_err (*cursor_get)(lg_store *st, const char *name, uint64_t *block);
     lg_err (*cursor_set)(lg_store *st, const char *name, uint64_t block);
+    /* Cluster-wide guards (kept last: other branches append here too). rate_take gets
+     * a zeroed *out and a key within LG_STORE_RATE_KEY_MAX; the backend decides with
+     * lg_store_rate_roll/_estimate and fills *out with lg_store_rate_result. */
+    lg_err (*rate_take)(lg_store *st, const char *key, int64_t window_ms, uint64_t limit,
+                        int64_t now_ms, lg_store_rate *out);
+    lg_err (*replay_claim)(lg_store *st, const unsigned char *digest, int64_t now_ms,
+                           int64_t window_ms);
 };
 
 /* The built-in SQLite backend ("sqlite"). */

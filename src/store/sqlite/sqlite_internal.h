@@ -127,6 +127,12 @@ enum lg_sq_slot {
     LG_SQ_KEY_USED,
     /* views read in one snapshot (sqlite_views.c) */
     LG_SQ_STATS_LOANS,
+    /* cluster-wide guards (sqlite_guards.c) */
+    LG_SQ_RATE_GET,
+    LG_SQ_RATE_SET,
+    LG_SQ_RATE_PRUNE,
+    LG_SQ_REPLAY_CLAIM,
+    LG_SQ_REPLAY_PRUNE,
     LG_SQ__COUNT
 };
 
@@ -576,5 +582,11 @@ lg_err lg_sqlite_loan_default(lg_store *st, const char *loan_id, const char *rea
                               const lg_audit_hook *hook, lg_loan *loan);
 lg_err lg_sqlite_cursor_get(lg_store *st, const char *name, uint64_t *block);
 lg_err lg_sqlite_cursor_set(lg_store *st, const char *name, uint64_t block);
+
+/* sqlite_guards.c: cluster-wide rate counters and replay cache. */
+lg_err lg_sqlite_rate_take(lg_store *st, const char *key, int64_t window_ms, uint64_t limit,
+                           int64_t now_ms, lg_store_rate *out);
+lg_err lg_sqlite_replay_claim(lg_store *st, const unsigned char *digest, int64_t now_ms,
+                              int64_t window_ms);
 
 #endif

@@ -459,4 +459,6 @@ const lg_store_backend lg_store_sqlite_backend = {
     .loan_default = lg_sqlite_loan_default,
     .cursor_get = lg_sqlite_cursor_get,
     .cursor_set = lg_sqlite_cursor_set,
+    .rate_take = lg_sqlite_rate_take,
+    .replay_claim = lg_sqlite_replay_claim,
 };
