@@ -724,14 +724,17 @@ lg_err lg_store_cursor_set(lg_store *st, const char *name, uint64_t block);
  *
  * Rates: a key is counted in fixed windows of window_ms (a window starts at
  * now - now % window_ms) and admitted on the sliding-window estimate
- *   estimate = current + floor(previous * (window_ms - elapsed) / window_ms)
+ *   estimate = current + ceil(previous * (window_ms - elapsed) / window_ms)
  * where elapsed = now - the window's start and previous is the count of the window
  * just before (0 when that window saw nothing): the previous window is assumed to
  * have spread its admissions evenly, so a burst at the end of one window and another
  * at the start of the next cannot together pass limit (fixed windows alone would let
  * 2 x limit through across the edge), at the price of one counter pair per key
- * instead of a log of admissions. A request is admitted, and counted, iff the
- * estimate before it is below limit; a refused request is not counted.
+ * instead of a log of admissions. Rounding up makes a full previous window hold the
+ * next one shut for window_ms / previous ms. A request is admitted, and counted, iff
+ * the estimate before it is below limit; a refused request is not counted. Unlike
+ * the host's exact log (ratelimit.h) this is an estimate: admissions bunched late
+ * in a window weigh less than they should, early ones more.
  */
 #define LG_STORE_RATE_KEY_MAX       256 /* bytes of a rate key, without the NUL */
 #define LG_STORE_RATE_WINDOW_MAX_MS INT64_C(86400000)

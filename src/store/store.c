@@ -1023,7 +1023,8 @@ void lg_store_rate_roll(lg_store_rate_state *s, int64_t window_ms, int64_t now_m
 }
 
 /* The part of the previous window still inside the sliding one at elapsed ms into the
- * current window, applied to previous and rounded down. */
+ * current window, applied to previous and rounded up: rounding down would let one
+ * more request through at every window edge. */
 static uint64_t weighted_previous(uint64_t previous, int64_t window_ms, int64_t elapsed)
 {
     if (elapsed < 0)
@@ -1031,7 +1032,8 @@ static uint64_t weighted_previous(uint64_t previous, int64_t window_ms, int64_t 
     if (elapsed >= window_ms)
         return 0;
     /* previous <= UINT32_MAX and window_ms <= 2^27: the product fits. */
-    return previous * (uint64_t)(window_ms - elapsed) / (uint64_t)window_ms;
+    uint64_t w = (uint64_t)window_ms;
+    return (previous * (w - (uint64_t)elapsed) + w - 1) / w;
 }
 
 uint64_t lg_store_rate_estimate(const lg_store_rate_state *s, int64_t window_ms, int64_t now_ms)
@@ -1039,14 +1041,14 @@ uint64_t lg_store_rate_estimate(const lg_store_rate_state *s, int64_t window_ms,
     return s->current + weighted_previous(s->previous, window_ms, now_ms - s->window_start_ms);
 }
 
-/* The first elapsed time e (ms into a window) at which floor(prev * (window - e) /
- * window) < room, for room > 0 and prev > 0: prev * (window - e) < room * window
- * holds from window - e <= q - 1 on, q = ceil(room * window / prev). */
+/* The first elapsed time e (ms into a window) at which ceil(prev * (window - e) /
+ * window) < room, for room > 0 and prev > 0: that is prev * (window - e) <= (room - 1)
+ * * window, so window - e <= q = floor((room - 1) * window / prev). */
 static int64_t first_fit(uint64_t prev, uint64_t room, int64_t window_ms)
 {
     uint64_t w = (uint64_t)window_ms;
-    uint64_t q = (room * w + prev - 1) / prev; /* ceil(room * w / prev) */
-    return q > w ? 0 : (int64_t)(w - q) + 1;
+    uint64_t q = (room - 1) * w / prev;
+    return q >= w ? 0 : (int64_t)(w - q);
 }
 
 /* When the estimate has reached limit: the first time a request fits again. */

@@ -3577,24 +3577,27 @@ static void test_rate_exact(void)
         EXPECT_U64(r.estimate, i);
         EXPECT_I64(r.window_start_ms, t0);
     }
-    EXPECT_I64(r.retry_at_ms, w1 + 1); /* the fifth leaves no room */
+    /* The fifth leaves no room: the next window opens with ceil(5 * (60000 - e) /
+     * 60000) of this one still counted, which is 4 from e = 12000 on. */
+    EXPECT_I64(r.retry_at_ms, w1 + 12000);
     TAKE(st, RATE_KEY, 5, t0 + 2000, &r);
     EXPECT(!r.allowed);
     EXPECT_U64(r.current, 5); /* a refusal is not counted */
-    EXPECT_I64(r.retry_at_ms, w1 + 1);
-    /* At the next window's first millisecond the previous one still weighs 5/5. */
+    EXPECT_I64(r.retry_at_ms, w1 + 12000);
     TAKE(st, RATE_KEY, 5, w1, &r);
     EXPECT(!r.allowed);
     EXPECT_U64(r.previous, 5);
     EXPECT_U64(r.current, 0);
-    TAKE(st, RATE_KEY, 5, w1 + 1, &r);
-    EXPECT(r.allowed);
-    EXPECT_U64(r.estimate, 5); /* 1 + floor(5 * 59999 / 60000) */
-    /* 1 + floor(5 * (60000 - e) / 60000) < 5 from e = 12001 on. */
-    EXPECT_I64(r.retry_at_ms, w1 + 12001);
-    TAKE(st, RATE_KEY, 5, w1 + 12000, &r);
+    TAKE(st, RATE_KEY, 5, w1 + 11999, &r);
     EXPECT(!r.allowed);
-    TAKE(st, RATE_KEY, 5, w1 + 12001, &r);
+    TAKE(st, RATE_KEY, 5, w1 + 12000, &r);
+    EXPECT(r.allowed);
+    EXPECT_U64(r.estimate, 5); /* 1 + ceil(5 * 48000 / 60000) */
+    /* 1 + ceil(5 * (60000 - e) / 60000) < 5 from e = 24000 on. */
+    EXPECT_I64(r.retry_at_ms, w1 + 24000);
+    TAKE(st, RATE_KEY, 5, w1 + 23999, &r);
+    EXPECT(!r.allowed);
+    TAKE(st, RATE_KEY, 5, w1 + 24000, &r);
     EXPECT(r.allowed);
     EXPECT_U64(r.current, 2);
     /* A window with nothing before it starts from zero. */
@@ -3605,7 +3608,7 @@ static void test_rate_exact(void)
     EXPECT_U64(r.previous, 0);
     TAKE(st, RATE_KEY, 5, t0 + 3 * RATE_WIN + 6, &r);
     EXPECT(!r.allowed);
-    EXPECT_U64(r.retry_at_ms, (uint64_t)(t0 + 4 * RATE_WIN + 1));
+    EXPECT_I64(r.retry_at_ms, t0 + 4 * RATE_WIN + 12000);
     finish();
 }
 
@@ -3626,10 +3629,10 @@ static void test_rate_window_edge(void)
         TAKE(st, RATE_KEY, 10, t0 + RATE_WIN + 6000, &r); /* 10 % into the next window */
         admitted += r.allowed;
     }
-    EXPECT_I64(admitted, 1); /* floor(10 * 0.9) = 9 still count */
+    EXPECT_I64(admitted, 1); /* ceil(10 * 0.9) = 9 still count */
     TAKE(st, RATE_KEY, 10, t0 + 2 * RATE_WIN - 1, &r);
     EXPECT(r.allowed);
-    EXPECT_U64(r.estimate, 2); /* 2 + floor(10 * 1 / 60000) */
+    EXPECT_U64(r.estimate, 3); /* 2 + ceil(10 * 1 / 60000) */
     /* Keys and limits are independent. */
     TAKE(st, "ip:192.0.2.1", 1, t0 + RATE_WIN + 6000, &r);
     EXPECT(r.allowed);
