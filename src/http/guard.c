@@ -93,20 +93,6 @@ static int tables_ready(lg_guard *g)
     return g->rl && g->replay;
 }
 
-/* Counts (or, without charge, asks about) one request of key at rpm and fills the
- * verdict's headers; refuses with 429 when over. */
-static void verdict_of(lg_err rc, const lg_ratelimit_result *res, const char *policy, uint32_t rpm,
-                       lg_guard_verdict *v);
-
-static void limit(lg_guard *g, const char *key, const char *policy, uint32_t rpm, int charge,
-                  int64_t now_ms, lg_guard_verdict *v)
-{
-    lg_ratelimit_result res;
-    lg_err rc = charge ? lg_ratelimit_take(g->rl, key, rpm, now_ms, &res)
-                       : lg_ratelimit_peek(g->rl, key, rpm, now_ms, &res);
-    verdict_of(rc, &res, policy, rpm, v);
-}
-
 /* The verdict of a rate-limit answer (rc, *res): 503 when it could not be counted,
  * 429 when refused; the headers either way. */
 static void verdict_of(lg_err rc, const lg_ratelimit_result *res, const char *policy, uint32_t rpm,
@@ -125,6 +111,17 @@ static void verdict_of(lg_err rc, const lg_ratelimit_result *res, const char *po
     v->status = 429;
     snprintf(v->message, sizeof v->message,
              "Rate limit exceeded: %u requests per minute; retry after %s s", rpm, v->retry_after);
+}
+
+/* Counts (or, without charge, asks about) one request of key at rpm and fills the
+ * verdict's headers; refuses with 429 when over. */
+static void limit(lg_guard *g, const char *key, const char *policy, uint32_t rpm, int charge,
+                  int64_t now_ms, lg_guard_verdict *v)
+{
+    lg_ratelimit_result res;
+    lg_err rc = charge ? lg_ratelimit_take(g->rl, key, rpm, now_ms, &res)
+                       : lg_ratelimit_peek(g->rl, key, rpm, now_ms, &res);
+    verdict_of(rc, &res, policy, rpm, v);
 }
 
 void lg_guard_ip(lg_guard *g, const char *client_ip, int charge, int64_t now_ms,

@@ -6,6 +6,7 @@
 #        alternated between the hosts; the rest are 429 with Retry-After and a
 #        RateLimit header of r=0; a signed call accepted by host A is a replay (401)
 #        when sent again to host B.
+#   A store that cannot count a call refuses it with 503 (fail closed).
 #   off: each host admits N (2N in all) and host B accepts A's signature again: what
 #        the per-host tables alone allow, which shows the checks above can fail.
 # The store counts in fixed 60 s windows with the sliding estimate (store.h): a run
@@ -148,6 +149,7 @@ replay() {
 # ---------------------------------------------------------------- cluster_guards = on
 partner rlon "rate_limit_rpm = $RPM"
 partner sigon "signing_required = 1, signing_secret = '$secret'"
+partner faulty
 host_start a on
 host_start b on
 burst "$key_rlon"
@@ -169,6 +171,16 @@ call b -H "Authorization: Bearer $key_sigon" -H "X-Timestamp: $ts" -H "X-Signatu
 expect_eq "on: a fresh signature is admitted by host b" "$ws_status" 200
 expect_eq "on: the store holds digests, never signatures" \
     "$(sqlite3 "$db" "select count(*) from guard_replays where length(digest) = 32")" 2
+# Fail closed: a store that cannot count the call refuses it (test-hook builds make
+# the store's writes fail with the X-Lendgate-Store-Fault header).
+if grep -q '^#define LG_TEST_HOOKS 1' "$LG_TOP_BUILDDIR/config.h"; then
+    call a -H "Authorization: Bearer $key_faulty" -H 'X-Lendgate-Store-Fault: io'
+    ws_expect_error "on: a store that cannot count refuses with 503" 503 "Rate limiter unavailable"
+    call a -H "Authorization: Bearer $key_faulty"
+    expect_eq "on: and the same call passes once it can" "$ws_status" 200
+else
+    skip "on: store failing" "this build has no test hooks (configure --enable-test-hooks)"
+fi
 host_stop a
 host_stop b
 
