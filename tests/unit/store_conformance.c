@@ -3638,6 +3638,12 @@ static void test_rate_window_edge(void)
     EXPECT(r.allowed);
     TAKE(st, "ip:192.0.2.1", 1, t0 + RATE_WIN + 6000, &r);
     EXPECT(!r.allowed);
+    /* A host whose clock runs behind counts into the newer window it finds. */
+    TAKE(st, "p:skew", 3, t0 + RATE_WIN + 100, &r);
+    TAKE(st, "p:skew", 3, t0 + RATE_WIN - 50, &r);
+    EXPECT(r.allowed);
+    EXPECT_U64(r.current, 2);
+    EXPECT_I64(r.window_start_ms, t0 + RATE_WIN);
     finish();
 }
 
