@@ -128,6 +128,7 @@ enum lg_sq_slot {
     /* views read in one snapshot (sqlite_views.c) */
     LG_SQ_STATS_LOANS,
     /* cluster-wide guards (sqlite_guards.c) */
+    LG_SQ_RATE_FAST,
     LG_SQ_RATE_GET,
     LG_SQ_RATE_SET,
     LG_SQ_RATE_PRUNE,
