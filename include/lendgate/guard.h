@@ -14,6 +14,18 @@
  * for unauthenticated traffic gets 429 without its key being looked at; (after) the
  * allowlist (403), the signature and its freshness (401), the replay cache (401),
  * then the partner's rate (429). A call failing authentication is charged to its IP.
+ *
+ * With cluster guards ([store] cluster_guards, cluster_guard.h) the partner's rate
+ * and the replay cache are also counted in the store, so every host sharing it
+ * counts together. The host's rate table stays in front at the same rate: it can
+ * only refuse a request earlier than the store would (when this host alone saw the
+ * whole rate), never admit one the store refuses, and it spares the store the
+ * round trip for a partner already over its rate on this host. Replay claims go to
+ * the store alone: recording a signature on the host before the store decided
+ * would turn a 503 (store unreachable) into a 401 for the partner's retry. The
+ * per-IP limit on unauthenticated traffic stays per host: counting it in the store
+ * would hand every anonymous request a store write. The store unreachable means
+ * 503 for signed and rate-limited partner calls.
  */
 #ifndef LENDGATE_GUARD_H
 #define LENDGATE_GUARD_H
@@ -21,6 +33,7 @@
 #include <stdint.h>
 
 #include <lendgate/chaincap.h>
+#include <lendgate/cluster_guard.h>
 #include <lendgate/config.h>
 #include <lendgate/error.h>
 #include <lendgate/ratelimit.h>
@@ -36,6 +49,7 @@ typedef struct lg_guard {
     lg_replay *replay;    /* owned; NULL until it opens */
     lg_chaincap *chain;   /* owned; NULL until it opens */
     int64_t next_open_ms; /* monotonic time of the next attempt */
+    int cluster;          /* lg_service_cluster_guards: partner rates and replays in the store */
 } lg_guard;
 
 /* What a check decided. status 0: go on; else the HTTP status and message to answer
@@ -71,8 +85,9 @@ void lg_guard_chain_leave(lg_guard *g, uint32_t slot);
 void lg_guard_ip(lg_guard *g, const char *client_ip, int charge, int64_t now_ms,
                  lg_guard_verdict *v);
 
-/* An authenticated partner's call: allowlist, signature, replay, rate. Fills *v. */
-void lg_guard_partner(lg_guard *g, const lg_partner *p, const lg_request *req, int64_t now_ms,
-                      lg_guard_verdict *v);
+/* An authenticated partner's call: allowlist, signature, replay, rate. svc counts
+ * them across hosts with cluster guards on (NULL then: 503). Fills *v. */
+void lg_guard_partner(lg_guard *g, lg_service *svc, const lg_partner *p, const lg_request *req,
+                      int64_t now_ms, lg_guard_verdict *v);
 
 #endif

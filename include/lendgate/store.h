@@ -721,6 +721,85 @@ lg_err lg_store_cursor_get(lg_store *st, const char *name, uint64_t *block);
 /* Sets the cursor name to block (created when missing). */
 lg_err lg_store_cursor_set(lg_store *st, const char *name, uint64_t block);
 
+/* ------------------------------------------------------- cluster-wide guards */
+
+/*
+ * Rate counting and the replay cache for deployments where several hosts serve one
+ * partner (docs/scale-out.md, [store] cluster_guards): each host's shared-memory
+ * tables (ratelimit.h, replay.h) only see that host's traffic, so the count every
+ * host must agree on lives in the store.
+ *
+ * Rates: a key is counted in fixed windows of window_ms (a window starts at
+ * now - now % window_ms) and admitted on the sliding-window estimate
+ *   estimate = current + ceil(previous * (window_ms - elapsed) / window_ms)
+ * where elapsed = now - the window's start and previous is the count of the window
+ * just before (0 when that window saw nothing): the previous window is assumed to
+ * have spread its admissions evenly, so a burst at the end of one window and another
+ * at the start of the next cannot together pass limit (fixed windows alone would let
+ * 2 x limit through across the edge), at the price of one counter pair per key
+ * instead of a log of admissions. Rounding up makes a full previous window hold the
+ * next one shut for window_ms / previous ms. A request is admitted, and counted, iff
+ * the estimate before it is below limit; a refused request is not counted. Unlike
+ * the host's exact log (ratelimit.h) this is an estimate: admissions bunched late
+ * in a window weigh less than they should, early ones more.
+ */
+#define LG_STORE_RATE_KEY_MAX       256 /* bytes of a rate key, without the NUL */
+#define LG_STORE_RATE_WINDOW_MAX_MS INT64_C(86400000)
+#define LG_STORE_GUARD_DIGEST_LEN   32
+
+typedef struct lg_store_rate {
+    int allowed;             /* 1 admitted and counted, 0 refused */
+    int64_t window_start_ms; /* the window counted in */
+    uint64_t current;        /* admissions of that window, this one included */
+    uint64_t previous;       /* admissions of the window before */
+    uint64_t estimate;       /* the sliding estimate after this request */
+    int64_t retry_at_ms;     /* estimate >= limit: the first time a request would be
+                                admitted again (absent other traffic); else 0 */
+} lg_store_rate;
+
+/* One key's counters, as a backend keeps them: the pure steps below are the whole
+ * algorithm, so both backends count exactly alike. */
+typedef struct lg_store_rate_state {
+    int64_t window_start_ms; /* 0: never counted */
+    uint64_t current;
+    uint64_t previous;
+} lg_store_rate_state;
+
+/*
+ * Counts one request of key (1..LG_STORE_RATE_KEY_MAX bytes) at now_ms against limit
+ * admissions per window_ms (1 ms .. LG_STORE_RATE_WINDOW_MAX_MS), atomically across
+ * every handle on the store. Out: *out. Returns LG_OK (see out->allowed),
+ * LG_ERR_INVALID (NULL, empty or long key, limit 0, window out of range, now_ms
+ * negative), LG_ERR_BUSY (the counter kept changing under a write: answer 503), or the
+ * usual store errors.
+ */
+lg_err lg_store_rate_take(lg_store *st, const char *key, int64_t window_ms, uint64_t limit,
+                          int64_t now_ms, lg_store_rate *out);
+
+/*
+ * Records digest (the SHA-256 of an accepted signature: never the signature or a
+ * secret) as seen at now_ms for window_ms (1 ms .. LG_STORE_RATE_WINDOW_MAX_MS) unless
+ * it is already recorded and not yet expired. Returns LG_OK (new, or its record had
+ * expired: accept), LG_ERR_DUPLICATE (seen within its window: a replay),
+ * LG_ERR_INVALID (NULL, now_ms negative, window out of range), or the store errors.
+ */
+lg_err lg_store_replay_claim(lg_store *st, const unsigned char digest[LG_STORE_GUARD_DIGEST_LEN],
+                             int64_t now_ms, int64_t window_ms);
+
+/* The pure steps of lg_store_rate_take, for the backends and their tests. */
+
+/* Moves s to the window of now_ms: the window after s's makes current previous, a
+ * later one starts from zero. A state whose window lies after now's (another host's
+ * clock runs ahead) is left as it is and counted in. */
+void lg_store_rate_roll(lg_store_rate_state *s, int64_t window_ms, int64_t now_ms);
+
+/* The sliding estimate of s at now_ms (s rolled to now's window or later). */
+uint64_t lg_store_rate_estimate(const lg_store_rate_state *s, int64_t window_ms, int64_t now_ms);
+
+/* Fills *out from s after a decision (allowed, and counted into s when so). */
+void lg_store_rate_result(const lg_store_rate_state *s, int allowed, int64_t window_ms,
+                          uint64_t limit, int64_t now_ms, lg_store_rate *out);
+
 /* ------------------------------------------------------- daily usage (reads) */
 
 /* What partner_id has borrowed (reserved, not released) on UTC day "YYYY-MM-DD";

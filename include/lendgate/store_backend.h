@@ -167,6 +167,13 @@ struct lg_store_backend {
     lg_err (*copy_export)(lg_store *st, lg_copy_sink sink, void *ctx);
     lg_err (*copy_import)(lg_store *st, const lg_copy_record *recs, size_t n);
     lg_err (*census)(lg_store *st, lg_census *out);
+    /* Cluster-wide guards: rate_take gets
+     * a zeroed *out and a key within LG_STORE_RATE_KEY_MAX; the backend decides with
+     * lg_store_rate_roll/_estimate and fills *out with lg_store_rate_result. */
+    lg_err (*rate_take)(lg_store *st, const char *key, int64_t window_ms, uint64_t limit,
+                        int64_t now_ms, lg_store_rate *out);
+    lg_err (*replay_claim)(lg_store *st, const unsigned char *digest, int64_t now_ms,
+                           int64_t window_ms);
 };
 
 /* The built-in SQLite backend ("sqlite"). */

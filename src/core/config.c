@@ -47,6 +47,7 @@ typedef struct {
 } key_spec;
 
 static const char *const backend_words[] = {"sqlite", "mongodb", NULL};
+static const char *const cluster_words[] = {"auto", "on", "off", NULL};
 static const char *const level_words[] = {"debug", "info", "warn", "error", "off", NULL};
 
 /* One line per key: section, key, default, then what the kind needs. */
@@ -75,6 +76,7 @@ static const key_spec schema[] = {
     KEY("store", "mongodb_database", K_STRING, "lendgate", 0),
     NUM("store", "mongodb_timeout_ms", "10000", 1, 600000),
     NUM("store", "busy_timeout_ms", "5000", 1, 600000),
+    CHOICE("store", "cluster_guards", "auto", cluster_words),
     KEY("chain", "rpc_url", K_URL, "http://127.0.0.1:8545", F_SECRET),
     NUM("chain", "chain_id", "31337", 1, UINT64_C(9007199254740991)),
     KEY("chain", "oaid_address", K_ADDRESS, "", F_EMPTY_OK),

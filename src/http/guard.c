@@ -46,6 +46,7 @@ lg_err lg_guard_init(lg_guard *g, const lg_config *cfg)
         return LG_ERR_INVALID;
     memset(g, 0, sizeof *g);
     g->cfg = cfg;
+    g->cluster = lg_service_cluster_guards(cfg);
     open_tables(g);
     return LG_OK;
 }
@@ -92,6 +93,26 @@ static int tables_ready(lg_guard *g)
     return g->rl && g->replay;
 }
 
+/* The verdict of a rate-limit answer (rc, *res): 503 when it could not be counted,
+ * 429 when refused; the headers either way. */
+static void verdict_of(lg_err rc, const lg_ratelimit_result *res, const char *policy, uint32_t rpm,
+                       lg_guard_verdict *v)
+{
+    if (rc != LG_OK) {
+        lg_error("guard.ratelimit", "%s: %s", policy, lg_strerror(rc));
+        refuse(v, 503, "Rate limiter unavailable, retry shortly");
+        return;
+    }
+    lg_ratelimit_format_headers(res, policy, v->ratelimit_policy, sizeof v->ratelimit_policy,
+                                v->ratelimit, sizeof v->ratelimit);
+    if (res->allowed)
+        return;
+    snprintf(v->retry_after, sizeof v->retry_after, "%u", lg_ratelimit_retry_after_s(res));
+    v->status = 429;
+    snprintf(v->message, sizeof v->message,
+             "Rate limit exceeded: %u requests per minute; retry after %s s", rpm, v->retry_after);
+}
+
 /* Counts (or, without charge, asks about) one request of key at rpm and fills the
  * verdict's headers; refuses with 429 when over. */
 static void limit(lg_guard *g, const char *key, const char *policy, uint32_t rpm, int charge,
@@ -100,19 +121,7 @@ static void limit(lg_guard *g, const char *key, const char *policy, uint32_t rpm
     lg_ratelimit_result res;
     lg_err rc = charge ? lg_ratelimit_take(g->rl, key, rpm, now_ms, &res)
                        : lg_ratelimit_peek(g->rl, key, rpm, now_ms, &res);
-    if (rc != LG_OK) {
-        lg_error("guard.ratelimit", "%s: %s", policy, lg_strerror(rc));
-        refuse(v, 503, "Rate limiter unavailable, retry shortly");
-        return;
-    }
-    lg_ratelimit_format_headers(&res, policy, v->ratelimit_policy, sizeof v->ratelimit_policy,
-                                v->ratelimit, sizeof v->ratelimit);
-    if (res.allowed)
-        return;
-    snprintf(v->retry_after, sizeof v->retry_after, "%u", lg_ratelimit_retry_after_s(&res));
-    v->status = 429;
-    snprintf(v->message, sizeof v->message,
-             "Rate limit exceeded: %u requests per minute; retry after %s s", rpm, v->retry_after);
+    verdict_of(rc, &res, policy, rpm, v);
 }
 
 void lg_guard_ip(lg_guard *g, const char *client_ip, int charge, int64_t now_ms,
@@ -132,9 +141,23 @@ void lg_guard_ip(lg_guard *g, const char *client_ip, int charge, int64_t now_ms,
     limit(g, key, "ip", (uint32_t)lg_config_u64(g->cfg, "ratelimit", "ip_rpm"), charge, now_ms, v);
 }
 
+/* The replay cache: the host's table, or with cluster guards the store's alone. */
+static lg_err claim_digest(lg_guard *g, lg_service *svc, const unsigned char *digest,
+                           int64_t now_ms)
+{
+    if (!g->cluster)
+        return lg_replay_check_and_insert(g->replay, digest, now_ms);
+    if (!svc)
+        return LG_ERR_STORE;
+    lg_err rc = lg_service_replay_claim(svc, digest, now_ms, LG_REPLAY_DEFAULT_WINDOW_MS);
+    if (rc != LG_OK && rc != LG_ERR_DUPLICATE)
+        lg_error("guard.replay", "cluster replay cache: %s", lg_strerror(rc));
+    return rc;
+}
+
 /* The signature headers, then the replay cache. */
-static void check_signature(lg_guard *g, const lg_partner *p, const lg_request *req, int64_t now_ms,
-                            lg_guard_verdict *v)
+static void check_signature(lg_guard *g, lg_service *svc, const lg_partner *p,
+                            const lg_request *req, int64_t now_ms, lg_guard_verdict *v)
 {
     unsigned char digest[LG_REPLAY_DIGEST_LEN];
     int status = 0;
@@ -150,7 +173,7 @@ static void check_signature(lg_guard *g, const lg_partner *p, const lg_request *
         refuse(v, status == 401 ? 401 : 500, status == 401 ? msg : "Signature check failed");
         return;
     }
-    rc = lg_replay_check_and_insert(g->replay, digest, now_ms);
+    rc = claim_digest(g, svc, digest, now_ms);
     lg_memwipe(digest, sizeof digest);
     if (rc == LG_ERR_DUPLICATE)
         refuse(v, 401, "X-Signature was used before: replayed request");
@@ -158,8 +181,35 @@ static void check_signature(lg_guard *g, const lg_partner *p, const lg_request *
         refuse(v, 503, "Replay cache unavailable, retry shortly");
 }
 
-void lg_guard_partner(lg_guard *g, const lg_partner *p, const lg_request *req, int64_t now_ms,
-                      lg_guard_verdict *v)
+/* The local verdict res refined by the cluster's count c: the cluster decides, and the
+ * headers show the smaller remaining budget of the two. */
+static void merge_cluster(lg_ratelimit_result *res, const lg_cluster_rate *c)
+{
+    res->allowed = c->allowed;
+    if (c->remaining <= res->remaining) {
+        res->remaining = c->remaining;
+        res->reset_ms = c->reset_ms;
+    }
+    res->retry_after_ms = c->allowed ? 0 : c->retry_after_ms;
+}
+
+/* The partner's rate: the host's table first, then (cluster guards) the store. */
+static void limit_partner(lg_guard *g, lg_service *svc, const char *key, uint32_t rpm,
+                          int64_t now_ms, lg_guard_verdict *v)
+{
+    lg_ratelimit_result res;
+    lg_cluster_rate c;
+    lg_err rc = lg_ratelimit_take(g->rl, key, rpm, now_ms, &res);
+    if (rc == LG_OK && res.allowed && g->cluster) {
+        rc = svc ? lg_service_rate_take(svc, key, rpm, now_ms, &c) : LG_ERR_STORE;
+        if (rc == LG_OK)
+            merge_cluster(&res, &c);
+    }
+    verdict_of(rc, &res, "partner", rpm, v);
+}
+
+void lg_guard_partner(lg_guard *g, lg_service *svc, const lg_partner *p, const lg_request *req,
+                      int64_t now_ms, lg_guard_verdict *v)
 {
     char key[LG_RATELIMIT_KEY_MAX + 1];
     memset(v, 0, sizeof *v);
@@ -174,7 +224,7 @@ void lg_guard_partner(lg_guard *g, const lg_partner *p, const lg_request *req, i
         return;
     }
     if (p->signing_required) {
-        check_signature(g, p, req, now_ms, v);
+        check_signature(g, svc, p, req, now_ms, v);
         if (v->status)
             return;
     }
@@ -186,5 +236,5 @@ void lg_guard_partner(lg_guard *g, const lg_partner *p, const lg_request *req, i
         (int)p->tier, p->rate_limit_rpm, (uint32_t)lg_config_u64(g->cfg, "ratelimit", "basic_rpm"),
         (uint32_t)lg_config_u64(g->cfg, "ratelimit", "premium_rpm"),
         (uint32_t)lg_config_u64(g->cfg, "ratelimit", "enterprise_rpm"));
-    limit(g, key, "partner", rpm, 1, now_ms, v);
+    limit_partner(g, svc, key, rpm, now_ms, v);
 }

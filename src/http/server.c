@@ -309,7 +309,8 @@ static int authenticate_partner(lg_http_call *call)
         return 0;
     }
     lg_guard_verdict v;
-    lg_guard_partner(&call->srv->guard, &call->partner, call->req, lg_time_now_ms(), &v);
+    lg_guard_partner(&call->srv->guard, call->srv->svc, &call->partner, call->req, lg_time_now_ms(),
+                     &v);
     if (v.status == 401) {
         refuse_credential(call, 401, v.message);
         return 0;

@@ -3,8 +3,9 @@ liblendgate_a_SOURCES += src/service/setup.c src/service/store_move.c
 noinst_HEADERS += include/lendgate/setup.h include/lendgate/store_move.h
 # service: lifecycle, the borrow and repay pipelines, reconcile
 liblendgate_a_SOURCES += src/service/service.c src/service/relay.c src/service/spool.c src/service/journal.c src/service/journal_line.c src/service/control.c src/service/sandbox.c src/service/borrow.c src/service/repay.c \
-	src/service/reconcile.c src/service/access.c
-noinst_HEADERS += include/lendgate/service.h include/lendgate/journal.h src/service/service_internal.h
+	src/service/reconcile.c src/service/access.c src/service/cluster_guard.c
+noinst_HEADERS += include/lendgate/service.h include/lendgate/journal.h src/service/service_internal.h \
+	include/lendgate/cluster_guard.h
 # service: the read side of the partner API (credit lines, positions, loans, stats, ledger)
 liblendgate_a_SOURCES += src/service/queries.c src/service/admin.c src/service/admin_loans.c \
 	src/service/dispatch.c src/service/observe.c

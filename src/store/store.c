@@ -986,6 +986,94 @@ lg_err lg_store_cursor_set(lg_store *st, const char *name, uint64_t block)
     return WRITE(st, cursor_set, name, block);
 }
 
+/* ------------------------------------------------------------ cluster-wide guards */
+
+static int guard_window_ok(int64_t window_ms)
+{
+    return window_ms > 0 && window_ms <= LG_STORE_RATE_WINDOW_MAX_MS;
+}
+
+lg_err lg_store_rate_take(lg_store *st, const char *key, int64_t window_ms, uint64_t limit,
+                          int64_t now_ms, lg_store_rate *out)
+{
+    if (!st || !key_ok(key, LG_STORE_RATE_KEY_MAX + 1) || !guard_window_ok(window_ms) ||
+        limit == 0 || limit > UINT32_MAX || now_ms < 0 || !out)
+        return LG_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    return WRITE(st, rate_take, key, window_ms, limit, now_ms, out);
+}
+
+lg_err lg_store_replay_claim(lg_store *st, const unsigned char digest[LG_STORE_GUARD_DIGEST_LEN],
+                             int64_t now_ms, int64_t window_ms)
+{
+    if (!st || !digest || now_ms < 0 || !guard_window_ok(window_ms) ||
+        now_ms > INT64_MAX - window_ms)
+        return LG_ERR_INVALID;
+    return WRITE(st, replay_claim, digest, now_ms, window_ms);
+}
+
+void lg_store_rate_roll(lg_store_rate_state *s, int64_t window_ms, int64_t now_ms)
+{
+    int64_t start = now_ms - now_ms % window_ms;
+    if (s->window_start_ms >= start)
+        return;
+    s->previous = s->window_start_ms == start - window_ms ? s->current : 0;
+    s->current = 0;
+    s->window_start_ms = start;
+}
+
+/* The part of the previous window still inside the sliding one at elapsed ms into the
+ * current window, applied to previous and rounded up: rounding down would let one
+ * more request through at every window edge. */
+static uint64_t weighted_previous(uint64_t previous, int64_t window_ms, int64_t elapsed)
+{
+    if (elapsed < 0)
+        elapsed = 0;
+    if (elapsed >= window_ms)
+        return 0;
+    /* previous <= UINT32_MAX and window_ms <= 2^27: the product fits. */
+    uint64_t w = (uint64_t)window_ms;
+    return (previous * (w - (uint64_t)elapsed) + w - 1) / w;
+}
+
+uint64_t lg_store_rate_estimate(const lg_store_rate_state *s, int64_t window_ms, int64_t now_ms)
+{
+    return s->current + weighted_previous(s->previous, window_ms, now_ms - s->window_start_ms);
+}
+
+/* The first elapsed time e (ms into a window) at which ceil(prev * (window - e) /
+ * window) < room, for room > 0 and prev > 0: that is prev * (window - e) <= (room - 1)
+ * * window, so window - e <= q = floor((room - 1) * window / prev). */
+static int64_t first_fit(uint64_t prev, uint64_t room, int64_t window_ms)
+{
+    uint64_t w = (uint64_t)window_ms;
+    uint64_t q = (room - 1) * w / prev;
+    return q >= w ? 0 : (int64_t)(w - q);
+}
+
+/* When the estimate has reached limit: the first time a request fits again. */
+static int64_t retry_at(const lg_store_rate_state *s, int64_t window_ms, uint64_t limit)
+{
+    if (s->current < limit)
+        return s->window_start_ms + first_fit(s->previous, limit - s->current, window_ms);
+    return s->window_start_ms + window_ms + first_fit(s->current, limit, window_ms);
+}
+
+void lg_store_rate_result(const lg_store_rate_state *s, int allowed, int64_t window_ms,
+                          uint64_t limit, int64_t now_ms, lg_store_rate *out)
+{
+    out->allowed = allowed != 0;
+    out->window_start_ms = s->window_start_ms;
+    out->current = s->current;
+    out->previous = s->previous;
+    out->estimate = lg_store_rate_estimate(s, window_ms, now_ms);
+    out->retry_at_ms = 0;
+    if (out->estimate >= limit) {
+        int64_t at = retry_at(s, window_ms, limit);
+        out->retry_at_ms = at > now_ms ? at : now_ms + 1;
+    }
+}
+
 /* ------------------------------------------------------------ partner fields */
 
 static void copy_text(char *dst, const char *src, size_t size)

@@ -22,7 +22,8 @@
 #
 # Knobs (environment): LG_BENCH_SECONDS (per wrk run, 5), LG_BENCH_PROCS (responders,
 # 4), LG_BENCH_REQUESTS (the memory run, 1000000), LG_BENCH_BORROWS (100; 0 skips the
-# devnet), LG_BENCH_FCGI (another lendgate.fcgi to measure, for before/after runs).
+# devnet), LG_BENCH_FCGI (another lendgate.fcgi to measure, for before/after runs),
+# LG_BENCH_CLUSTER_GUARDS ([store] cluster_guards: auto, on or off; auto).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 LG_TOP_BUILDDIR=${LG_TOP_BUILDDIR:-$PWD}
@@ -67,6 +68,7 @@ cat >"$T/lendgate.conf" <<CONF
 backend = sqlite
 state_dir = $T/state
 path = $db
+cluster_guards = ${LG_BENCH_CLUSTER_GUARDS:-auto}
 [chain]
 rpc_url = http://127.0.0.1:9
 connect_timeout_ms = 200
@@ -141,7 +143,7 @@ run() {
 }
 
 echo "http_bench: lighttpd, $procs responders each, ${duration}s per wrk run"
-echo "http_bench: $ws_bin"
+echo "http_bench: $ws_bin (cluster_guards ${LG_BENCH_CLUSTER_GUARDS:-auto})"
 echo "http_bench: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(date -u '+%Y-%m-%d %H:%M UTC')"
 
 # Memory: every responder warmed up (its caches filled: SQLite's pages, the
@@ -189,6 +191,7 @@ cat >"$T/lendgate.conf" <<CONF
 backend = sqlite
 state_dir = $T/state
 path = $db
+cluster_guards = ${LG_BENCH_CLUSTER_GUARDS:-auto}
 [chain]
 rpc_url = $LG_RPC_URL
 chain_id = $(dep d.chainId)

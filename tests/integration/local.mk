@@ -45,6 +45,11 @@ EXTRA_DIST += tests/integration/http_pipeline.sh tests/integration/http_crash.sh
 TESTS += tests/integration/http_security.sh
 EXTRA_DIST += tests/integration/http_security.sh
 
+# Partner rate limits and the replay cache counted in the store: two lighttpd "hosts",
+# each with its own state_dir, over one SQLite file ([store] cluster_guards on / off).
+TESTS += tests/integration/cluster_guards.sh
+EXTRA_DIST += tests/integration/cluster_guards.sh
+
 # The admin API behind the web servers' own basic auth, through both web servers.
 TESTS += tests/integration/admin_api.sh
 EXTRA_DIST += tests/integration/admin_api.sh

@@ -24,7 +24,7 @@ LAYERS = {
     "webhook": ["webhook"],
     "metrics": ["metrics"],
     "service": ("service queries admin setup store_move nonce_store view render dispatch webhooks_admin "
-                "observe journal").split(),
+                "observe journal cluster_guard").split(),
     "http": ("request response json_input validate router auth audit bodies handlers http "
              "admin_bodies admin_handlers admin_common guard ratelimit replay signature netaddr "
              "chaincap status webhook_bodies webhook_handlers ops_handlers").split(),

@@ -3551,6 +3551,224 @@ static void test_race_nonces(void)
     finish();
 }
 
+/* ------------------------------------------------------------ cluster-wide guards */
+
+#define RATE_WIN   60000
+#define RATE_KEY   "p:acme"
+#define RACE_RATE  100 /* the limit 8 processes race for */
+#define RATE_TRIES 40  /* takes per racing process: 320 in all */
+#define REPLAY_WIN 600000
+
+/* One take that must succeed; the verdict is in *r. */
+#define TAKE(st, key, limit, now, r)                                                               \
+    REQUIRE_ERR(lg_store_rate_take((st), (key), RATE_WIN, (limit), (now), (r)), LG_OK)
+
+/* Exact admissions at the limit, the refusal's retry time, and the sliding estimate
+ * carrying a full previous window into the next one (t0 starts a window). */
+static void test_rate_exact(void)
+{
+    lg_store *st = start();
+    lg_store_rate r;
+    int64_t w1 = t0 + RATE_WIN;
+    for (uint64_t i = 1; i <= 5; i++) {
+        TAKE(st, RATE_KEY, 5, t0 + 1000, &r);
+        EXPECT(r.allowed);
+        EXPECT_U64(r.current, i);
+        EXPECT_U64(r.estimate, i);
+        EXPECT_I64(r.window_start_ms, t0);
+    }
+    /* The fifth leaves no room: the next window opens with ceil(5 * (60000 - e) /
+     * 60000) of this one still counted, which is 4 from e = 12000 on. */
+    EXPECT_I64(r.retry_at_ms, w1 + 12000);
+    TAKE(st, RATE_KEY, 5, t0 + 2000, &r);
+    EXPECT(!r.allowed);
+    EXPECT_U64(r.current, 5); /* a refusal is not counted */
+    EXPECT_I64(r.retry_at_ms, w1 + 12000);
+    TAKE(st, RATE_KEY, 5, w1, &r);
+    EXPECT(!r.allowed);
+    EXPECT_U64(r.previous, 5);
+    EXPECT_U64(r.current, 0);
+    TAKE(st, RATE_KEY, 5, w1 + 11999, &r);
+    EXPECT(!r.allowed);
+    TAKE(st, RATE_KEY, 5, w1 + 12000, &r);
+    EXPECT(r.allowed);
+    EXPECT_U64(r.estimate, 5); /* 1 + ceil(5 * 48000 / 60000) */
+    /* 1 + ceil(5 * (60000 - e) / 60000) < 5 from e = 24000 on. */
+    EXPECT_I64(r.retry_at_ms, w1 + 24000);
+    TAKE(st, RATE_KEY, 5, w1 + 23999, &r);
+    EXPECT(!r.allowed);
+    TAKE(st, RATE_KEY, 5, w1 + 24000, &r);
+    EXPECT(r.allowed);
+    EXPECT_U64(r.current, 2);
+    /* A window with nothing before it starts from zero. */
+    for (int i = 0; i < 5; i++) {
+        TAKE(st, RATE_KEY, 5, t0 + 3 * RATE_WIN + 5, &r);
+        EXPECT(r.allowed);
+    }
+    EXPECT_U64(r.previous, 0);
+    TAKE(st, RATE_KEY, 5, t0 + 3 * RATE_WIN + 6, &r);
+    EXPECT(!r.allowed);
+    EXPECT_I64(r.retry_at_ms, t0 + 4 * RATE_WIN + 12000);
+    finish();
+}
+
+/* A burst at the end of a window and another at the start of the next: together they
+ * stay within the limit (fixed windows alone would admit twice the limit). */
+static void test_rate_window_edge(void)
+{
+    lg_store *st = start();
+    lg_store_rate r;
+    int admitted = 0;
+    for (int i = 0; i < 20; i++) {
+        TAKE(st, RATE_KEY, 10, t0 + RATE_WIN - 1, &r);
+        admitted += r.allowed;
+    }
+    EXPECT_I64(admitted, 10);
+    admitted = 0;
+    for (int i = 0; i < 20; i++) {
+        TAKE(st, RATE_KEY, 10, t0 + RATE_WIN + 6000, &r); /* 10 % into the next window */
+        admitted += r.allowed;
+    }
+    EXPECT_I64(admitted, 1); /* ceil(10 * 0.9) = 9 still count */
+    TAKE(st, RATE_KEY, 10, t0 + 2 * RATE_WIN - 1, &r);
+    EXPECT(r.allowed);
+    EXPECT_U64(r.estimate, 3); /* 2 + ceil(10 * 1 / 60000) */
+    /* Keys and limits are independent. */
+    TAKE(st, "ip:192.0.2.1", 1, t0 + RATE_WIN + 6000, &r);
+    EXPECT(r.allowed);
+    TAKE(st, "ip:192.0.2.1", 1, t0 + RATE_WIN + 6000, &r);
+    EXPECT(!r.allowed);
+    /* A host whose clock runs behind counts into the newer window it finds. */
+    TAKE(st, "p:skew", 3, t0 + RATE_WIN + 100, &r);
+    TAKE(st, "p:skew", 3, t0 + RATE_WIN - 50, &r);
+    EXPECT(r.allowed);
+    EXPECT_U64(r.current, 2);
+    EXPECT_I64(r.window_start_ms, t0 + RATE_WIN);
+    finish();
+}
+
+/* Two handles on one store (two hosts) count together. */
+static void test_rate_two_handles(void)
+{
+    lg_store *st = start();
+    lg_store *other = NULL;
+    REQUIRE_ERR(cur->open(cur->ctx, &other), LG_OK);
+    lg_store_rate r;
+    int admitted = 0;
+    for (int i = 0; i < 10; i++) {
+        TAKE(i % 2 ? other : st, RATE_KEY, 4, t0 + 100 + i, &r);
+        admitted += r.allowed;
+        EXPECT_U64(r.current, (uint64_t)(i < 4 ? i + 1 : 4));
+    }
+    EXPECT_I64(admitted, 4);
+    lg_store_close(other);
+    finish();
+}
+
+static void test_rate_invalid(void)
+{
+    lg_store *st = start();
+    lg_store_rate r;
+    char key[LG_STORE_RATE_KEY_MAX + 2];
+    memset(key, 'k', sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    EXPECT_INVALID(lg_store_rate_take(st, key, RATE_WIN, 5, t0, &r)); /* 257 bytes */
+    key[LG_STORE_RATE_KEY_MAX] = '\0';
+    EXPECT_ERR(lg_store_rate_take(st, key, RATE_WIN, 5, t0, &r), LG_OK);
+    EXPECT_INVALID(lg_store_rate_take(NULL, RATE_KEY, RATE_WIN, 5, t0, &r));
+    EXPECT_INVALID(lg_store_rate_take(st, NULL, RATE_WIN, 5, t0, &r));
+    EXPECT_INVALID(lg_store_rate_take(st, "", RATE_WIN, 5, t0, &r));
+    EXPECT_INVALID(lg_store_rate_take(st, RATE_KEY, 0, 5, t0, &r));
+    EXPECT_INVALID(lg_store_rate_take(st, RATE_KEY, -1, 5, t0, &r));
+    EXPECT_INVALID(lg_store_rate_take(st, RATE_KEY, LG_STORE_RATE_WINDOW_MAX_MS + 1, 5, t0, &r));
+    EXPECT_INVALID(lg_store_rate_take(st, RATE_KEY, RATE_WIN, 0, t0, &r));
+    EXPECT_INVALID(lg_store_rate_take(st, RATE_KEY, RATE_WIN, UINT64_C(1) << 32, t0, &r));
+    EXPECT_INVALID(lg_store_rate_take(st, RATE_KEY, RATE_WIN, 5, -1, &r));
+    EXPECT_INVALID(lg_store_rate_take(st, RATE_KEY, RATE_WIN, 5, t0, NULL));
+    finish();
+}
+
+static void child_rate(lg_store *st, int idx, const void *arg, child_report *rep)
+{
+    (void)idx;
+    (void)arg;
+    for (int i = 0; i < RATE_TRIES; i++) {
+        lg_store_rate r;
+        lg_err e;
+        int tries = 0;
+        do
+            e = lg_store_rate_take(st, RATE_KEY, RATE_WIN, RACE_RATE, t0 + 1000, &r);
+        while (busy_again(rep, e, &tries));
+        if (e != LG_OK) {
+            if (e != LG_ERR_BUSY)
+                note_unexpected(rep, "rate_take", e);
+            return;
+        }
+        if (r.allowed)
+            rep->ok++;
+        else
+            rep->limit_total++;
+    }
+}
+
+/* 8 processes, 320 requests at one instant, a limit of 100: exactly 100 admitted. */
+static void test_race_rate(void)
+{
+    child_report reps[NPROC];
+    (void)start();
+    run_children(child_rate, NULL, reps); /* reopens g_st */
+    int ok = 0, refused = 0;
+    for (int i = 0; i < NPROC; i++) {
+        ok += reps[i].ok;
+        refused += reps[i].limit_total;
+    }
+    EXPECT_I64(ok, RACE_RATE);
+    EXPECT_I64(refused, NPROC * RATE_TRIES - RACE_RATE);
+    lg_store_rate r;
+    TAKE(g_st, RATE_KEY, RACE_RATE, t0 + 1000, &r);
+    EXPECT(!r.allowed);
+    EXPECT_U64(r.current, RACE_RATE);
+    finish();
+}
+
+static void test_replay_claim(void)
+{
+    lg_store *st = start();
+    lg_store *other = NULL;
+    unsigned char d[LG_STORE_GUARD_DIGEST_LEN], e[LG_STORE_GUARD_DIGEST_LEN];
+    memset(d, 0xab, sizeof d);
+    memset(e, 0xab, sizeof e);
+    e[31] = 0xac;
+    REQUIRE_ERR(cur->open(cur->ctx, &other), LG_OK);
+    EXPECT_ERR(lg_store_replay_claim(st, d, t0, REPLAY_WIN), LG_OK);
+    EXPECT_ERR(lg_store_replay_claim(st, d, t0 + 1, REPLAY_WIN), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_replay_claim(other, d, t0 + REPLAY_WIN - 1, REPLAY_WIN), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_replay_claim(other, e, t0 + 2, REPLAY_WIN), LG_OK);
+    /* Expired: claimed anew, for a new window. */
+    EXPECT_ERR(lg_store_replay_claim(other, d, t0 + REPLAY_WIN, REPLAY_WIN), LG_OK);
+    EXPECT_ERR(lg_store_replay_claim(st, d, t0 + REPLAY_WIN + 1, REPLAY_WIN), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_replay_claim(st, e, t0 + REPLAY_WIN + 1, REPLAY_WIN), LG_ERR_DUPLICATE);
+    EXPECT_ERR(lg_store_replay_claim(st, e, t0 + REPLAY_WIN + 2, REPLAY_WIN), LG_OK);
+    EXPECT_INVALID(lg_store_replay_claim(NULL, d, t0, REPLAY_WIN));
+    EXPECT_INVALID(lg_store_replay_claim(st, NULL, t0, REPLAY_WIN));
+    EXPECT_INVALID(lg_store_replay_claim(st, d, -1, REPLAY_WIN));
+    EXPECT_INVALID(lg_store_replay_claim(st, d, t0, 0));
+    EXPECT_INVALID(lg_store_replay_claim(st, d, t0, LG_STORE_RATE_WINDOW_MAX_MS + 1));
+    EXPECT_INVALID(lg_store_replay_claim(st, d, INT64_MAX, REPLAY_WIN));
+    lg_store_close(other);
+    finish();
+}
+
+static const lg_test_case guard_tests[] = {
+    {"rate: exact admissions, retry times, windows", test_rate_exact},
+    {"rate: a burst across a window edge", test_rate_window_edge},
+    {"rate: two handles count together", test_rate_two_handles},
+    {"rate: arguments", test_rate_invalid},
+    {"rate: 8 processes against one limit", test_race_rate},
+    {"replay: claim, duplicate, expiry", test_replay_claim},
+    {NULL, NULL},
+};
+
 /* ------------------------------------------------------------ partner administration */
 
 #define DAY_MS 86400000LL
@@ -4822,6 +5040,7 @@ void lg_store_conformance_register(const lg_store_conformance_backend *b)
         {"partner administration", admin_tests},
         {"webhook events", event_tests},
         {"end states of a debt", end_tests},
+        {"cluster-wide guards", guard_tests},
     };
     if (!b || nslots == MAX_BACKENDS) {
         fprintf(stderr, "store conformance: cannot register backend '%s'\n",

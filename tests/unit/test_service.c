@@ -1,12 +1,14 @@
 /* test_service.c - the service handle without a chain: NULL arguments, a store-only
  * service refusing chain work, an unreachable node refused at open without its URL
- * (which may embed a provider key) in the error, and outcomes always filled.
+ * (which may embed a provider key) in the error, outcomes always filled, and the
+ * cluster guards' setting and calls (cluster_guard.h).
  * The pipelines themselves run against a scripted chain in test_pipelines.c and against
  * a devnet in tests/integration/service_devnet.sh. */
 #include "config.h"
 
 #include "harness.h"
 
+#include <lendgate/cluster_guard.h>
 #include <lendgate/config.h>
 #include <lendgate/service.h>
 #include <lendgate/setup.h>
@@ -125,6 +127,55 @@ static void test_missing_store(void)
     lg_config_free(c);
 }
 
+/* [store] cluster_guards: auto follows the backend, on and off say so. */
+static void test_cluster_guards_setting(void)
+{
+    lg_config *c = NULL;
+    char err[128];
+    CU_ASSERT_EQUAL(lg_service_cluster_guards(NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(lg_config_defaults(&c), LG_OK);
+    CU_ASSERT_STRING_EQUAL(lg_config_str(c, "store", "cluster_guards"), "auto");
+    CU_ASSERT_EQUAL(lg_service_cluster_guards(c), 0); /* sqlite */
+    CU_ASSERT_EQUAL(lg_config_set(c, "store", "backend", "mongodb", err, sizeof err), LG_OK);
+    CU_ASSERT_EQUAL(lg_service_cluster_guards(c), 1);
+    CU_ASSERT_EQUAL(lg_config_set(c, "store", "cluster_guards", "off", err, sizeof err), LG_OK);
+    CU_ASSERT_EQUAL(lg_service_cluster_guards(c), 0);
+    CU_ASSERT_EQUAL(lg_config_set(c, "store", "backend", "sqlite", err, sizeof err), LG_OK);
+    CU_ASSERT_EQUAL(lg_config_set(c, "store", "cluster_guards", "on", err, sizeof err), LG_OK);
+    CU_ASSERT_EQUAL(lg_service_cluster_guards(c), 1);
+    CU_ASSERT_NOT_EQUAL(lg_config_set(c, "store", "cluster_guards", "yes", err, sizeof err), LG_OK);
+    lg_config_free(c);
+}
+
+/* The service's answers in the guard's terms: remaining, reset and retry-after. */
+static void test_cluster_guard_calls(void)
+{
+    lg_service *svc = NULL;
+    char err[256] = "";
+    lg_cluster_rate r;
+    unsigned char d[LG_CLUSTER_DIGEST_LEN];
+    int64_t t = INT64_C(1773489600000) + 1000; /* 1 s into a minute */
+    memset(d, 7, sizeof d);
+    CU_ASSERT_EQUAL_FATAL(lg_service_open_store_only(&svc, cfg, err, sizeof err), LG_OK);
+    CU_ASSERT_EQUAL(lg_service_rate_take(svc, "p:svc", 2, t, &r), LG_OK);
+    CU_ASSERT(r.allowed && r.limit == 2 && r.remaining == 1 && r.reset_ms == 0);
+    CU_ASSERT_EQUAL(lg_service_rate_take(svc, "p:svc", 2, t, &r), LG_OK);
+    /* None left: the next minute opens with ceil(2 * (60000 - e) / 60000) = 1 of this
+     * one's still counted from e = 30000, 89 s from now. */
+    CU_ASSERT(r.allowed && r.remaining == 0 && r.reset_ms == 89000 && r.retry_after_ms == 0);
+    CU_ASSERT_EQUAL(lg_service_rate_take(svc, "p:svc", 2, t + 1, &r), LG_OK);
+    CU_ASSERT(!r.allowed && r.remaining == 0 && r.retry_after_ms == 88999);
+    CU_ASSERT_EQUAL(lg_service_rate_take(NULL, "p:svc", 2, t, &r), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_service_rate_take(svc, "", 2, t, &r), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_service_rate_take(svc, "p:svc", 0, t, &r), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_service_rate_take(svc, "p:svc", 2, t, NULL), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_service_replay_claim(svc, d, t, 600000), LG_OK);
+    CU_ASSERT_EQUAL(lg_service_replay_claim(svc, d, t + 1, 600000), LG_ERR_DUPLICATE);
+    CU_ASSERT_EQUAL(lg_service_replay_claim(svc, NULL, t, 600000), LG_ERR_INVALID);
+    CU_ASSERT_EQUAL(lg_service_replay_claim(NULL, d, t, 600000), LG_ERR_INVALID);
+    lg_service_close(svc);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -134,6 +185,8 @@ int main(void)
         {"store-only service refuses chain work", test_store_only},
         {"unreachable node refused without its URL", test_unreachable_node},
         {"missing store", test_missing_store},
+        {"cluster guards: the setting", test_cluster_guards_setting},
+        {"cluster guards: rate and replay calls", test_cluster_guard_calls},
         {NULL, NULL},
     };
     lg_test_add_suite("service", suite_init, suite_clean, tests);

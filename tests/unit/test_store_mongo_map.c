@@ -261,6 +261,12 @@ static void test_round_trips(void)
     ROUND_TRIP(daily_usage, lg_mongo_daily_usage, &u);
     lg_mongo_position_link pl = {.amount = 8, .repaid = 1};
     ROUND_TRIP(position_link, lg_mongo_position_link, &pl);
+    lg_mongo_rate ra = {.window_start_ms = 9, .current = 10, .previous = 11, .expires_at_ms = 12};
+    FILL(&ra, key, "p:");
+    ROUND_TRIP(rate, lg_mongo_rate, &ra);
+    lg_mongo_replay rp = {.expires_at_ms = 13};
+    FILL(&rp, digest, "ab");
+    ROUND_TRIP(replay, lg_mongo_replay, &rp);
 }
 
 static void test_exact_documents(void)
@@ -573,6 +579,67 @@ static void test_other_documents(void)
     bson_destroy(&b);
     CU_ASSERT_EQUAL(lg_mongo_filter_str("apiKeyHash", "00ff", &b), LG_OK);
     expect_json(&b, "{ \"apiKeyHash\" : \"00ff\" }");
+    bson_destroy(&b);
+}
+
+/* The cluster guards' documents (mongo_map.h): the fast path's filter computes the
+ * sliding estimate of store.c on the server, 6 s into a window of 60 s. */
+static void test_guard_documents(void)
+{
+    bson_t b;
+    CU_ASSERT_EQUAL(lg_mongo_rate_fast_filter("p:acme", 60000, 5, 126000, &b), LG_OK);
+    expect_json(&b, "{ \"_id\" : \"p:acme\", \"windowStart\" : { \"$date\" : { \"$numberLong\" "
+                    ": \"120000\" } }, \"$expr\" : { \"$lt\" : [ { \"$add\" : [ \"$current\", { "
+                    "\"$ceil\" : { \"$divide\" : [ { \"$multiply\" : [ \"$previous\", { "
+                    "\"$numberLong\" : \"54000\" } ] }, { \"$numberLong\" : \"60000\" } ] } } ] }, "
+                    "{ \"$numberLong\" : \"5\" } ] } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_rate_fast_filter("p:acme", 60000, (uint64_t)INT64_MAX + 1, 1, &b),
+                    LG_ERR_INVALID);
+    expect_json(&b, "{ }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_rate_fast_filter(NULL, 60000, 5, 1, &b), LG_ERR_INVALID);
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_rate_inc_update(&b), LG_OK);
+    expect_json(&b, "{ \"$inc\" : { \"current\" : { \"$numberLong\" : \"1\" } } }");
+    bson_destroy(&b);
+    lg_mongo_rate r = {
+        .window_start_ms = 120000, .current = 3, .previous = 4, .expires_at_ms = 240000};
+    SET(&r, key, "p:acme");
+    CU_ASSERT_EQUAL(lg_mongo_rate_cas_filter(&r, &b), LG_OK);
+    expect_json(&b, "{ \"_id\" : \"p:acme\", \"windowStart\" : { \"$date\" : { \"$numberLong\" "
+                    ": \"120000\" } }, \"current\" : { \"$numberLong\" : \"3\" }, \"previous\" : "
+                    "{ \"$numberLong\" : \"4\" } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_rate_set_update(&r, &b), LG_OK);
+    expect_json(&b, "{ \"$set\" : { \"key\" : \"p:acme\", \"windowStart\" : { \"$date\" : { "
+                    "\"$numberLong\" : \"120000\" } }, \"current\" : { \"$numberLong\" : \"3\" }, "
+                    "\"previous\" : { \"$numberLong\" : \"4\" }, \"expiresAt\" : { \"$date\" : { "
+                    "\"$numberLong\" : \"240000\" } } } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_rate_document(&r, &b), LG_OK);
+    expect_json(&b, "{ \"_id\" : \"p:acme\", \"key\" : \"p:acme\", \"windowStart\" : { "
+                    "\"$date\" : { \"$numberLong\" : \"120000\" } }, \"current\" : { "
+                    "\"$numberLong\" : \"3\" }, \"previous\" : { \"$numberLong\" : \"4\" }, "
+                    "\"expiresAt\" : { \"$date\" : { \"$numberLong\" : \"240000\" } } }");
+    bson_destroy(&b);
+    r.current = (uint64_t)INT64_MAX + 1;
+    CU_ASSERT_EQUAL(lg_mongo_rate_cas_filter(&r, &b), LG_ERR_INVALID);
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_rate_document(&r, &b), LG_ERR_INVALID);
+    expect_json(&b, "{ }");
+    bson_destroy(&b);
+    lg_mongo_replay p = {.expires_at_ms = 700000};
+    SET(&p, digest, "00ff");
+    CU_ASSERT_EQUAL(lg_mongo_replay_document(&p, &b), LG_OK);
+    expect_json(&b, "{ \"_id\" : \"00ff\", \"digest\" : \"00ff\", \"expiresAt\" : { \"$date\" "
+                    ": { \"$numberLong\" : \"700000\" } } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_replay_takeover_filter("00ff", 100000, &b), LG_OK);
+    expect_json(&b, "{ \"_id\" : \"00ff\", \"expiresAt\" : { \"$lte\" : { \"$date\" : { "
+                    "\"$numberLong\" : \"100000\" } } } }");
+    bson_destroy(&b);
+    CU_ASSERT_EQUAL(lg_mongo_replay_takeover_filter(NULL, 100000, &b), LG_ERR_INVALID);
     bson_destroy(&b);
 }
 
@@ -1215,6 +1282,7 @@ int main(void)
         {"partner update", test_partner_update_document},
         {"releases and position links", test_release_and_link_documents},
         {"key expiry and replay", test_key_and_replay_documents},
+        {"cluster guards: rates and replays", test_guard_documents},
         {NULL, NULL},
     };
     static const lg_test_case sandbox_tests[] = {

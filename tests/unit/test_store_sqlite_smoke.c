@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #define NOW_MS  INT64_C(1773489600000) /* 2026-03-14T12:00:00Z */
-#define SCHEMA  10                     /* migrations in sql/ */
+#define SCHEMA  11                     /* migrations in sql/ */
 #define PARTNER "partner_acme_001"
 #define WALLET  "0x1111111111111111111111111111111111111111"
 #define SIGNER  "0xAbCdEf0123456789abcdef0123456789ABCDEF01"

@@ -12,7 +12,8 @@ liblendgate_a_SOURCES += src/store/mongo/mongo_map.c src/store/mongo/mongo_error
 	src/store/mongo/mongo_outbox.c src/store/mongo/mongo_loans.c \
 	src/store/mongo/mongo_records.c src/store/mongo/mongo_repay.c \
 	src/store/mongo/mongo_admin.c src/store/mongo/mongo_events.c \
-	src/store/mongo/mongo_ends.c src/store/mongo/mongo_copy.c
+	src/store/mongo/mongo_ends.c src/store/mongo/mongo_copy.c \
+	src/store/mongo/mongo_guards.c
 endif
 noinst_HEADERS += src/store/mongo/mongo_map.h src/store/mongo/mongo_error.h \
 	src/store/mongo/mongo_lib.h src/store/mongo/mongo_internal.h

@@ -17,7 +17,7 @@
 /* Version of the collections, validators and indexes lg_store_migrate makes. 2: the
  * sandbox (partners.liveId; the sandbox flag of loans, repayments, chain transactions
  * and positions; positions unique per (sandbox, userWallet, oaidTokenId)). */
-#define LG_MONGO_SCHEMA_VERSION 2
+#define LG_MONGO_SCHEMA_VERSION 3
 
 typedef struct mongo_store {
     lg_store base;
@@ -284,6 +284,12 @@ lg_err lg_mongo_nonce_resync(lg_store *st, uint64_t chain_id, const char *addres
 lg_err lg_mongo_nonce_peek(lg_store *st, uint64_t chain_id, const char *address, uint64_t *next);
 lg_err lg_mongo_cursor_get(lg_store *st, const char *name, uint64_t *block);
 lg_err lg_mongo_cursor_set(lg_store *st, const char *name, uint64_t block);
+
+/* mongo_guards.c: cluster-wide rate counters and replay cache. */
+lg_err lg_mongo_rate_take(lg_store *st, const char *key, int64_t window_ms, uint64_t limit,
+                          int64_t now_ms, lg_store_rate *out);
+lg_err lg_mongo_replay_claim(lg_store *st, const unsigned char *digest, int64_t now_ms,
+                             int64_t window_ms);
 lg_err lg_mongo_job_lease_take(lg_store *st, const char *name, const char *owner, int64_t until_ms,
                                const char *dead_owner, char holder[LG_OWNER_LEN],
                                int64_t *holder_until_ms);

@@ -330,6 +330,19 @@ static const field_spec daily_usage_fields[] = {
     U64(lg_mongo_daily_usage, borrowed, "borrowed"),
 };
 
+static const field_spec rate_fields[] = {
+    STR(lg_mongo_rate, key, "key"),
+    DATE(lg_mongo_rate, window_start_ms, "windowStart"),
+    U64(lg_mongo_rate, current, "current"),
+    U64(lg_mongo_rate, previous, "previous"),
+    DATE(lg_mongo_rate, expires_at_ms, "expiresAt"),
+};
+
+static const field_spec replay_fields[] = {
+    STR(lg_mongo_replay, digest, "digest"),
+    DATE(lg_mongo_replay, expires_at_ms, "expiresAt"),
+};
+
 static const field_spec position_link_fields[] = {
     STR(lg_mongo_position_link, loan_id, "internalLoanId"),
     STR(lg_mongo_position_link, partner_id, "partnerId"),
@@ -367,6 +380,9 @@ const lg_mongo_record lg_mongo_audit_offset_record =
     RECORD("audit_offsets", lg_mongo_audit_offset, audit_offset_fields);
 const lg_mongo_record lg_mongo_daily_usage_record =
     RECORD("partner_daily_usage", lg_mongo_daily_usage, daily_usage_fields);
+const lg_mongo_record lg_mongo_rate_record = RECORD("guard_rates", lg_mongo_rate, rate_fields);
+const lg_mongo_record lg_mongo_replay_record =
+    RECORD("guard_replays", lg_mongo_replay, replay_fields);
 /* Embedded in solvency_positions.partnerLoans[], not a collection of its own. */
 const lg_mongo_record lg_mongo_position_link_record =
     RECORD("solvency_positions", lg_mongo_position_link, position_link_fields);
@@ -1354,5 +1370,131 @@ lg_err lg_mongo_position_filter(int sandbox, const char *wallet, const char *oai
     bool ok = bson_append_bool(out, LG_MONGO_SANDBOX_FIELD, -1, sandbox != 0);
     ok = ok && bson_append_utf8(out, "userWallet", -1, wallet, -1);
     ok = ok && bson_append_utf8(out, "oaidTokenId", -1, oaid, -1);
+    return built(ok, out);
+}
+
+/* ------------------------------------------------------------ cluster-wide guards */
+
+/* Appends {"$ceil": {"$divide": [{"$multiply": ["$previous", overlap]}, window]}} to
+ * the array args as element "1": the previous window's weight, rounded up as in
+ * store.c. */
+static bool append_weighted_previous(bson_t *args, int64_t overlap, int64_t window_ms)
+{
+    bson_t c1, c2, dargs, m1, margs;
+    bool ok = bson_append_document_begin(args, "1", -1, &c1);
+    ok = ok && bson_append_document_begin(&c1, "$ceil", -1, &c2);
+    ok = ok && bson_append_array_begin(&c2, "$divide", -1, &dargs);
+    ok = ok && bson_append_document_begin(&dargs, "0", -1, &m1);
+    ok = ok && bson_append_array_begin(&m1, "$multiply", -1, &margs);
+    ok = ok && bson_append_utf8(&margs, "0", -1, "$previous", -1);
+    ok = ok && bson_append_int64(&margs, "1", -1, overlap);
+    ok = ok && bson_append_array_end(&m1, &margs);
+    ok = ok && bson_append_document_end(&dargs, &m1);
+    ok = ok && bson_append_int64(&dargs, "1", -1, window_ms);
+    ok = ok && bson_append_array_end(&c2, &dargs);
+    ok = ok && bson_append_document_end(&c1, &c2);
+    return ok && bson_append_document_end(args, &c1);
+}
+
+lg_err lg_mongo_rate_fast_filter(const char *key, int64_t window_ms, uint64_t limit, int64_t now_ms,
+                                 bson_t *out)
+{
+    bson_init(out);
+    if (!key || window_ms <= 0 || now_ms < 0 || !fits_i64(limit))
+        return LG_ERR_INVALID;
+    int64_t into = now_ms % window_ms;
+    bson_t expr, lt, add, addargs;
+    bool ok = bson_append_utf8(out, "_id", -1, key, -1);
+    ok = ok && bson_append_date_time(out, "windowStart", -1, now_ms - into);
+    ok = ok && bson_append_document_begin(out, "$expr", -1, &expr);
+    ok = ok && bson_append_array_begin(&expr, "$lt", -1, &lt);
+    ok = ok && bson_append_document_begin(&lt, "0", -1, &add);
+    ok = ok && bson_append_array_begin(&add, "$add", -1, &addargs);
+    ok = ok && bson_append_utf8(&addargs, "0", -1, "$current", -1);
+    ok = ok && append_weighted_previous(&addargs, window_ms - into, window_ms);
+    ok = ok && bson_append_array_end(&add, &addargs);
+    ok = ok && bson_append_document_end(&lt, &add);
+    ok = ok && bson_append_int64(&lt, "1", -1, (int64_t)limit);
+    ok = ok && bson_append_array_end(&expr, &lt);
+    ok = ok && bson_append_document_end(out, &expr);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_rate_inc_update(bson_t *out)
+{
+    bson_init(out);
+    bson_t inc;
+    bool ok = bson_append_document_begin(out, "$inc", -1, &inc);
+    ok = ok && bson_append_int64(&inc, "current", -1, 1);
+    ok = ok && bson_append_document_end(out, &inc);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_rate_cas_filter(const lg_mongo_rate *was, bson_t *out)
+{
+    bson_init(out);
+    if (!was || !memchr(was->key, '\0', sizeof was->key) || !fits_i64(was->current) ||
+        !fits_i64(was->previous))
+        return LG_ERR_INVALID;
+    bool ok = bson_append_utf8(out, "_id", -1, was->key, -1);
+    ok = ok && bson_append_date_time(out, "windowStart", -1, was->window_start_ms);
+    ok = ok && bson_append_int64(out, "current", -1, (int64_t)was->current);
+    ok = ok && bson_append_int64(out, "previous", -1, (int64_t)was->previous);
+    return built(ok, out);
+}
+
+lg_err lg_mongo_rate_set_update(const lg_mongo_rate *r, bson_t *out)
+{
+    bson_init(out);
+    if (!r)
+        return LG_ERR_INVALID;
+    bson_t set;
+    if (!bson_append_document_begin(out, "$set", -1, &set))
+        return built(false, out);
+    lg_err rc = lg_mongo_rate_to_bson(r, &set);
+    bool ok = bson_append_document_end(out, &set);
+    if (rc != LG_OK) {
+        bson_reinit(out);
+        return rc;
+    }
+    return built(ok, out);
+}
+
+lg_err lg_mongo_rate_document(const lg_mongo_rate *r, bson_t *out)
+{
+    bson_init(out);
+    if (!r || !memchr(r->key, '\0', sizeof r->key))
+        return LG_ERR_INVALID;
+    if (!bson_append_utf8(out, "_id", -1, r->key, -1))
+        return built(false, out);
+    lg_err rc = lg_mongo_rate_to_bson(r, out);
+    if (rc != LG_OK)
+        bson_reinit(out);
+    return rc;
+}
+
+lg_err lg_mongo_replay_document(const lg_mongo_replay *r, bson_t *out)
+{
+    bson_init(out);
+    if (!r || !memchr(r->digest, '\0', sizeof r->digest))
+        return LG_ERR_INVALID;
+    if (!bson_append_utf8(out, "_id", -1, r->digest, -1))
+        return built(false, out);
+    lg_err rc = lg_mongo_replay_to_bson(r, out);
+    if (rc != LG_OK)
+        bson_reinit(out);
+    return rc;
+}
+
+lg_err lg_mongo_replay_takeover_filter(const char *digest, int64_t now_ms, bson_t *out)
+{
+    bson_init(out);
+    if (!digest)
+        return LG_ERR_INVALID;
+    bson_t lte;
+    bool ok = bson_append_utf8(out, "_id", -1, digest, -1);
+    ok = ok && bson_append_document_begin(out, "expiresAt", -1, &lte);
+    ok = ok && bson_append_date_time(&lte, "$lte", -1, now_ms);
+    ok = ok && bson_append_document_end(out, &lte);
     return built(ok, out);
 }

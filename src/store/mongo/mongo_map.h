@@ -63,6 +63,19 @@ typedef struct lg_mongo_position_link { /* solvency_positions.partnerLoans[] */
     int repaid;
 } lg_mongo_position_link;
 
+typedef struct lg_mongo_rate { /* collection guard_rates, _id = key (store.h: rate_take) */
+    char key[LG_STORE_RATE_KEY_MAX + 1];
+    int64_t window_start_ms;
+    uint64_t current;
+    uint64_t previous;
+    int64_t expires_at_ms; /* two windows after window_start_ms: the TTL index's field */
+} lg_mongo_rate;
+
+typedef struct lg_mongo_replay {                    /* collection guard_replays, _id = digest */
+    char digest[2 * LG_STORE_GUARD_DIGEST_LEN + 1]; /* lowercase hex of the SHA-256 */
+    int64_t expires_at_ms;                          /* the TTL index's field */
+} lg_mongo_replay;
+
 /* A record's table: collection name, struct size, fields. Opaque outside mongo_map.c. */
 typedef struct lg_mongo_record lg_mongo_record;
 
@@ -85,7 +98,9 @@ typedef struct lg_mongo_record lg_mongo_record;
     X(cursor, lg_mongo_cursor)                                                                     \
     X(audit_offset, lg_mongo_audit_offset)                                                         \
     X(daily_usage, lg_mongo_daily_usage)                                                           \
-    X(position_link, lg_mongo_position_link)
+    X(position_link, lg_mongo_position_link)                                                       \
+    X(rate, lg_mongo_rate)                                                                         \
+    X(replay, lg_mongo_replay)
 
 /*
  * lg_mongo_<name>_to_bson appends every field of *r to doc (initialized by the
@@ -269,5 +284,38 @@ lg_err lg_mongo_position_loans_filter(int sandbox, const char *wallet, const cha
                                       const char *position_id, bson_t *out);
 /* A chain's position: {"sandbox", "userWallet", "oaidTokenId"}. */
 lg_err lg_mongo_position_filter(int sandbox, const char *wallet, const char *oaid, bson_t *out);
+
+/*
+ * Cluster-wide guards (store.h: lg_store_rate_take, lg_store_replay_claim).
+ *
+ * A rate take is first one findAndModify: the key's document still in now's window
+ * whose sliding estimate is below limit gets current + 1. Its filter computes the
+ * estimate on the server:
+ *   {"_id": key, "windowStart": W, "$expr": {"$lt": [{"$add": ["$current", {"$ceil":
+ *    {"$divide": [{"$multiply": ["$previous", R]}, window]}}]}, limit]}}
+ * with W now's window start and R = window - (now - W); the division is the server's
+ * double, exact for the guards' rates (a quotient below 2^32, a window below 2^27 ms:
+ * a non-integer quotient is farther from an integer than the rounding). When nothing
+ * matched (a new key, a new window, a refusal) the backend reads the document,
+ * decides with lg_store_rate_roll/_estimate and writes the new state under a filter
+ * holding the state it read, retrying when another host changed it first.
+ */
+lg_err lg_mongo_rate_fast_filter(const char *key, int64_t window_ms, uint64_t limit, int64_t now_ms,
+                                 bson_t *out);
+/* {"$inc": {"current": 1}}. */
+lg_err lg_mongo_rate_inc_update(bson_t *out);
+/* The document as read: {"_id", "windowStart", "current", "previous"} of *was. */
+lg_err lg_mongo_rate_cas_filter(const lg_mongo_rate *was, bson_t *out);
+/* {"$set": {the rate document}}. */
+lg_err lg_mongo_rate_set_update(const lg_mongo_rate *r, bson_t *out);
+/* A first document: {"_id": key, then the rate document}. */
+lg_err lg_mongo_rate_document(const lg_mongo_rate *r, bson_t *out);
+
+/* A replay claim inserts {"_id": digest, "digest", "expiresAt"}; on a duplicate key it
+ * takes over the document only when its expiresAt has passed (the TTL monitor runs
+ * once a minute, so an expired document may still be there):
+ * {"_id": digest, "expiresAt": {"$lte": now}}, with lg_mongo_set_date_update. */
+lg_err lg_mongo_replay_document(const lg_mongo_replay *r, bson_t *out);
+lg_err lg_mongo_replay_takeover_filter(const char *digest, int64_t now_ms, bson_t *out);
 
 #endif

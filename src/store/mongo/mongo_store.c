@@ -213,7 +213,8 @@ static const lg_mongo_record *const validated[] = {
     &lg_mongo_api_log_record,      &lg_mongo_ledger_record,      &lg_mongo_event_record,
     &lg_mongo_attempt_record,      &lg_mongo_admin_audit_record, &lg_mongo_deposit_record,
     &lg_mongo_nonce_record,        &lg_mongo_lease_record,       &lg_mongo_cursor_record,
-    &lg_mongo_audit_offset_record, &lg_mongo_daily_usage_record,
+    &lg_mongo_audit_offset_record, &lg_mongo_daily_usage_record, &lg_mongo_rate_record,
+    &lg_mongo_replay_record,
 };
 
 /* One index: collection, name, keys and partial filter as relaxed JSON. */
@@ -391,6 +392,31 @@ static lg_err create_index(mongo_store *ms, const index_spec *ix)
     return rc;
 }
 
+/* The collections whose documents expire at their expiresAt: the cluster guards'
+ * counters and replay digests (the TTL monitor runs about once a minute, so the
+ * operations never rely on it to decide). */
+static const char *const expiring[] = {"guard_rates", "guard_replays"};
+
+static lg_err create_ttl_index(mongo_store *ms, const char *coll)
+{
+    bson_t cmd = BSON_INITIALIZER, arr, one, keys;
+    bool ok = BSON_APPEND_UTF8(&cmd, "createIndexes", coll) &&
+              BSON_APPEND_ARRAY_BEGIN(&cmd, "indexes", &arr) &&
+              BSON_APPEND_DOCUMENT_BEGIN(&arr, "0", &one) &&
+              BSON_APPEND_DOCUMENT_BEGIN(&one, "key", &keys) &&
+              BSON_APPEND_INT32(&keys, "expiresAt", 1) && bson_append_document_end(&one, &keys) &&
+              BSON_APPEND_UTF8(&one, "name", "expiresAt_ttl") &&
+              BSON_APPEND_INT32(&one, "expireAfterSeconds", 0) &&
+              bson_append_document_end(&arr, &one) && bson_append_array_end(&cmd, &arr);
+    uint32_t code = 0;
+    lg_err rc = ok ? db_command(ms, &cmd, &code) : LG_ERR_NOMEM;
+    if (rc != LG_OK)
+        lg_error("store.mongo", "migrate: TTL index of %s: %s (code %u)", coll, lg_strerror(rc),
+                 code);
+    bson_destroy(&cmd);
+    return rc;
+}
+
 /* The collections whose documents carry the sandbox flag (mongo_map.h). */
 static const char *const flagged[] = {"partner_loans", "partner_repayments", "chain_transactions",
                                       "solvency_positions"};
@@ -467,6 +493,8 @@ static lg_err mongo_migrate(lg_store *st, int *applied)
         rc = drop_index(ms, "solvency_positions", "userWallet_1_oaidTokenId_1");
     for (size_t i = 0; rc == LG_OK && i < sizeof indexes / sizeof indexes[0]; i++)
         rc = create_index(ms, &indexes[i]);
+    for (size_t i = 0; rc == LG_OK && i < sizeof expiring / sizeof expiring[0]; i++)
+        rc = create_ttl_index(ms, expiring[i]);
     if (rc == LG_OK)
         rc = record_version(ms, applied);
     if (rc == LG_OK && *applied)
@@ -556,6 +584,8 @@ const lg_store_backend lg_store_mongo_backend = {
     .nonce_peek = lg_mongo_nonce_peek,
     .cursor_get = lg_mongo_cursor_get,
     .cursor_set = lg_mongo_cursor_set,
+    .rate_take = lg_mongo_rate_take,
+    .replay_claim = lg_mongo_replay_claim,
     .job_lease_take = lg_mongo_job_lease_take,
     .job_lease_release = lg_mongo_job_lease_release,
     .audit_offset = lg_mongo_audit_offset_get,

@@ -7,19 +7,21 @@ liblendgate_a_SOURCES += src/store/sqlite/sqlite_store.c src/store/sqlite/sqlite
 	src/store/sqlite/sqlite_logs.c src/store/sqlite/sqlite_outbox.c \
 	src/store/sqlite/sqlite_admin.c src/store/sqlite/sqlite_ends.c \
 	src/store/sqlite/sqlite_views.c src/store/sqlite/sqlite_copy.c \
-	src/store/sqlite/sqlite_import.c
+	src/store/sqlite/sqlite_import.c \
+	src/store/sqlite/sqlite_guards.c
 noinst_HEADERS += src/store/sqlite/sqlite_internal.h
 
 # Migrations become C string literals in the build directory.
 LG_SQL_MIGRATIONS = sql/001_init.sql sql/002_partner_balance.sql sql/003_loan_contract.sql \
 	sql/004_leases.sql sql/005_job_leases.sql sql/006_audit_spool.sql \
 	sql/007_webhooks.sql sql/008_audit_journal.sql sql/009_repay_idempotency.sql \
-	sql/010_sandbox.sql
+	sql/010_sandbox.sql sql/011_cluster_guards.sql
 LG_SQL_MIGRATION_PATHS = $(srcdir)/sql/001_init.sql $(srcdir)/sql/002_partner_balance.sql \
 	$(srcdir)/sql/003_loan_contract.sql $(srcdir)/sql/004_leases.sql \
 	$(srcdir)/sql/005_job_leases.sql $(srcdir)/sql/006_audit_spool.sql \
 	$(srcdir)/sql/007_webhooks.sql $(srcdir)/sql/008_audit_journal.sql \
-	$(srcdir)/sql/009_repay_idempotency.sql $(srcdir)/sql/010_sandbox.sql
+	$(srcdir)/sql/009_repay_idempotency.sql $(srcdir)/sql/010_sandbox.sql \
+	$(srcdir)/sql/011_cluster_guards.sql
 nodist_liblendgate_a_SOURCES = src/store/sqlite/sql_embedded.c
 BUILT_SOURCES += src/store/sqlite/sql_embedded.c
 CLEANFILES += src/store/sqlite/sql_embedded.c

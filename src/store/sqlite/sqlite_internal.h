@@ -127,6 +127,13 @@ enum lg_sq_slot {
     LG_SQ_KEY_USED,
     /* views read in one snapshot (sqlite_views.c) */
     LG_SQ_STATS_LOANS,
+    /* cluster-wide guards (sqlite_guards.c) */
+    LG_SQ_RATE_FAST,
+    LG_SQ_RATE_GET,
+    LG_SQ_RATE_SET,
+    LG_SQ_RATE_PRUNE,
+    LG_SQ_REPLAY_CLAIM,
+    LG_SQ_REPLAY_PRUNE,
     LG_SQ__COUNT
 };
 
@@ -580,5 +587,11 @@ lg_err lg_sqlite_cursor_set(lg_store *st, const char *name, uint64_t block);
 lg_err lg_sqlite_copy_export(lg_store *st, lg_copy_sink sink, void *ctx);
 lg_err lg_sqlite_copy_import(lg_store *st, const lg_copy_record *recs, size_t n);
 lg_err lg_sqlite_census(lg_store *st, lg_census *out);
+
+/* sqlite_guards.c: cluster-wide rate counters and replay cache. */
+lg_err lg_sqlite_rate_take(lg_store *st, const char *key, int64_t window_ms, uint64_t limit,
+                           int64_t now_ms, lg_store_rate *out);
+lg_err lg_sqlite_replay_claim(lg_store *st, const unsigned char *digest, int64_t now_ms,
+                              int64_t window_ms);
 
 #endif

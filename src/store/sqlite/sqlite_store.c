@@ -466,4 +466,6 @@ const lg_store_backend lg_store_sqlite_backend = {
     .copy_export = lg_sqlite_copy_export,
     .copy_import = lg_sqlite_copy_import,
     .census = lg_sqlite_census,
+    .rate_take = lg_sqlite_rate_take,
+    .replay_claim = lg_sqlite_replay_claim,
 };
