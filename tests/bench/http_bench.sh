@@ -11,9 +11,11 @@
 #     clients counted (none may be missing);
 #   - the latency of sequential borrows through lighttpd on the devnet (p50/p99), and
 #     the part of each spent in lendgate rather than waiting for the chain node (its
-#     Server-Timing header: app;dur), after a warm-up of two borrows per responder
-#     whose own figures (a responder's first borrow compiles its statements and
-#     fills its caches) are printed apart.
+#     Server-Timing header: app;dur) and the responder's CPU time (cpu;dur), after a
+#     warm-up of two borrows per responder whose own figures (a responder's first
+#     borrow compiles its statements and fills its caches) are printed apart; once
+#     with the store on the build's disk, once on tmpfs (/dev/shm), where a sync
+#     costs nothing: what the two differ by is the disk's.
 # Starts and stops everything itself (lighttpd, its responders, the devnet) and
 # leaves nothing running. Prints figures; never fails on a time. Run by `make bench`
 # from the build directory, or directly:
@@ -182,33 +184,11 @@ echo "audit rows: $rows written, $answered responses counted by the clients" \
 
 [ "$borrows" -gt 0 ] || exit 0
 
-# Borrow latency: sequential borrows of 10 USDC through lighttpd on the devnet.
+# Borrow latency: sequential borrows of 10 USDC through lighttpd on the devnet, with the
+# store on the disk the build is on, then (when /dev/shm is there) on tmpfs, where a
+# sync costs nothing: the difference is the disk's, the rest lendgate's own time.
 devnet_up
 dep() { node -p "const d = require(process.argv[1]); $1" "$LG_DEPLOYMENT"; }
-rm -rf "$T/state" && mkdir -m 700 "$T/state"
-cat >"$T/lendgate.conf" <<CONF
-[store]
-backend = sqlite
-state_dir = $T/state
-path = $db
-cluster_guards = ${LG_BENCH_CLUSTER_GUARDS:-auto}
-[chain]
-rpc_url = $LG_RPC_URL
-chain_id = $(dep d.chainId)
-oaid_address = $(dep d.contracts.oaid)
-vault_address = $(dep d.contracts.vault)
-usdc_address = $(dep d.contracts.usdc)
-platform_key_file = $LG_PLATFORM_KEY
-[ratelimit]
-basic_rpm = 1000000
-ip_rpm = 1000000
-[log]
-level = error
-CONF
-"$ctl" --config "$T/lendgate.conf" init >/dev/null 2>&1 || { echo "http_bench: init failed"; exit 0; }
-read -r _ key < <("$mk" --db "$db" --prefix bench --daily 50000000000 --total 200000000000 \
-    --fee 100 --settlement "$(dep 'd.settlement[0].address')")
-ws_start lighttpd "$procs" || { echo "http_bench: $ws_why"; finish; }
 wallet=$(dep 'd.users[0].address')
 oaid=$(dep 'd.users[0].oaid')
 # one_borrow ID MS-FILE APP-FILE: a borrow; its total time appended to MS-FILE, its time
@@ -223,52 +203,96 @@ one_borrow() {
     sed -n 's/^Server-Timing:.*app;dur=\([0-9.]*\).*cpu;dur=\([0-9.]*\).*/\1 \2/Ip' \
         "$T/borrow.head" >>"$3"
 }
-: >"$T/borrow.ms"
-: >"$T/borrow.app"
-: >"$T/warm.ms"
-: >"$T/warm.app"
-ok=0
-for i in $(seq 1 $((2 * procs))); do
-    one_borrow "bench-w-$i" "$T/warm.ms" "$T/warm.app"
-done
-[ -s "$T/warm.app" ] &&
-    echo "warm-up: $((2 * procs)) borrows, time in lendgate: the first $(head -n 1 "$T/warm.app" | cut -d' ' -f1) ms, the most $(sort -n "$T/warm.app" | tail -n 1 | cut -d' ' -f1) ms"
-ok=0
-for i in $(seq 1 "$borrows"); do
-    one_borrow "bench-b-$i" "$T/borrow.ms" "$T/borrow.app"
-done
-sort -n "$T/borrow.ms" | awk -v ok="$ok" -v n="$borrows" '
-    { v[NR] = $1 }
-    END {
-        p50 = v[int((NR + 1) / 2)]; p99 = v[int(NR * 0.99 + 0.999)]
-        printf "POST /partners/borrow        %d sequential (%d answered 201): p50 %s ms  p99 %s ms  min %s ms\n",
-            n, ok, p50, p99, v[1]
-    }'
-sort -n "$T/borrow.app" | awk '
-    { v[NR] = $1 }
-    END {
-        if (NR == 0) { print "borrow time in lendgate: no Server-Timing header seen"; exit }
-        printf "borrow time in lendgate, outside chain calls (Server-Timing app): p50 %s ms  p99 %s ms  max %s ms\n",
-            v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[NR]
-    }'
-# The responder's CPU time per borrow (chain calls' included), and that of the slowest
-# 5 % in lendgate: app far above cpu there is waiting (disk, or a CPU taken by others).
-sort -n -k2 "$T/borrow.app" | awk '
-    { v[NR] = $2 }
-    END {
-        if (NR == 0) exit
-        printf "borrow CPU time of the responder (Server-Timing cpu):        p50 %s ms  p99 %s ms\n",
-            v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)]
-    }'
-sort -n "$T/borrow.app" | awk '
-    { a[NR] = $1; c[NR] = $2 }
-    END {
-        if (NR == 0) exit
-        k = int(NR / 20); if (k < 1) k = 1
-        for (i = NR - k + 1; i <= NR; i++) { sa += a[i]; sc += c[i] }
-        printf "the slowest %d borrows in lendgate: %.2f ms in lendgate, %.2f ms of CPU on average\n",
-            k, sa / k, sc / k
-    }'
-ws_stop
+
+# borrow_report WHERE: the figures of the borrows in $T/borrow.ms and $T/borrow.app.
+borrow_report() {
+    sort -n "$T/borrow.ms" | awk -v ok="$ok" -v n="$borrows" -v w="$1" '
+        { v[NR] = $1 }
+        END {
+            p50 = v[int((NR + 1) / 2)]; p99 = v[int(NR * 0.99 + 0.999)]
+            printf "POST /partners/borrow, store on %s: %d sequential (%d answered 201): p50 %s ms  p99 %s ms  min %s ms\n",
+                w, n, ok, p50, p99, v[1]
+        }'
+    sort -n "$T/borrow.app" | awk -v w="$1" '
+        { v[NR] = $1 }
+        END {
+            if (NR == 0) { print "borrow time in lendgate: no Server-Timing header seen"; exit }
+            printf "borrow time in lendgate, outside chain calls (Server-Timing app), store on %s: p50 %s ms  p99 %s ms  max %s ms\n",
+                w, v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[NR]
+        }'
+    # The responder's CPU time per borrow (chain calls' included), and that of the
+    # slowest 5 % in lendgate: app far above cpu there is waiting (disk, or a CPU taken).
+    sort -n -k2 "$T/borrow.app" | awk '
+        { v[NR] = $2 }
+        END {
+            if (NR == 0) exit
+            printf "  CPU time of the responder per borrow (Server-Timing cpu): p50 %s ms  p99 %s ms\n",
+                v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)]
+        }'
+    sort -n "$T/borrow.app" | awk '
+        { a[NR] = $1; c[NR] = $2 }
+        END {
+            if (NR == 0) exit
+            k = int(NR / 20); if (k < 1) k = 1
+            for (i = NR - k + 1; i <= NR; i++) { sa += a[i]; sc += c[i] }
+            printf "  the slowest %d in lendgate: %.2f ms in lendgate, %.2f ms of CPU on average\n",
+                k, sa / k, sc / k
+        }'
+}
+
+# borrow_series WHERE DIR: a fresh store in DIR, a warm-up of two borrows per
+# responder (a responder's first compiles its statements), then $borrows borrows.
+borrow_series() {
+    local where=$1 dir=$2 bdb="$2/lendgate.db"
+    rm -rf "$dir" && mkdir -m 700 "$dir"
+    cat >"$T/lendgate.conf" <<CONF
+[store]
+backend = sqlite
+state_dir = $dir
+path = $bdb
+cluster_guards = ${LG_BENCH_CLUSTER_GUARDS:-auto}
+[chain]
+rpc_url = $LG_RPC_URL
+chain_id = $(dep d.chainId)
+oaid_address = $(dep d.contracts.oaid)
+vault_address = $(dep d.contracts.vault)
+usdc_address = $(dep d.contracts.usdc)
+platform_key_file = $LG_PLATFORM_KEY
+[ratelimit]
+basic_rpm = 1000000
+ip_rpm = 1000000
+[log]
+level = error
+CONF
+    "$ctl" --config "$T/lendgate.conf" init >/dev/null 2>&1 || { echo "http_bench: init failed"; return 0; }
+    read -r _ key < <("$mk" --db "$bdb" --prefix "bench" --daily 50000000000 --total 200000000000 \
+        --fee 100 --settlement "$(dep 'd.settlement[0].address')")
+    ws_start lighttpd "$procs" || { echo "http_bench: $ws_why"; return 0; }
+    : >"$T/borrow.ms"
+    : >"$T/borrow.app"
+    : >"$T/warm.ms"
+    : >"$T/warm.app"
+    ok=0
+    for i in $(seq 1 $((2 * procs))); do
+        one_borrow "bench-$where-w-$i" "$T/warm.ms" "$T/warm.app"
+    done
+    [ -s "$T/warm.app" ] &&
+        echo "warm-up, store on $where: $((2 * procs)) borrows, time in lendgate: the first $(head -n 1 "$T/warm.app" | cut -d' ' -f1) ms, the most $(sort -n "$T/warm.app" | tail -n 1 | cut -d' ' -f1) ms"
+    ok=0
+    for i in $(seq 1 "$borrows"); do
+        one_borrow "bench-$where-b-$i" "$T/borrow.ms" "$T/borrow.app"
+    done
+    borrow_report "$where"
+    ws_stop
+    rm -rf "$dir"
+}
+
+borrow_series disk "$T/state"
+if shm=$(mktemp -d /dev/shm/lendgate-bench.XXXXXX 2>/dev/null); then
+    at_exit "rm -rf '$shm'"
+    borrow_series tmpfs "$shm/state"
+else
+    echo "borrows with the store on tmpfs: SKIPPED (no writable /dev/shm)"
+fi
 devnet_down >/dev/null
 exit 0
