@@ -17,10 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char *const lg_move_not_copied[] = {
-    "schema_migrations: each store records its own schema, made by its own migrate",
-    NULL,
-};
+#define LG_MOVE_LINE(table, why) table ": " why,
+const char *const lg_move_not_copied[] = {LG_COPY_NOT_COPIED(LG_MOVE_LINE) NULL};
+#undef LG_MOVE_LINE
 
 /* "BACKEND:LOCATION" split at the first colon into backend (cap bytes) and *location. */
 static lg_err split_location(const char *text, char *backend, size_t cap, const char **location)

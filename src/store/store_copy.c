@@ -34,6 +34,7 @@ static const char *const sum_names[LG_COPY__COUNT][LG_CENSUS_SUMS + 1] = {
     [LG_COPY_EVENTS] = {"seq", NULL},
     [LG_COPY_CURSORS] = {"block", NULL},
     [LG_COPY_AUDIT_JOURNAL] = {"offset_bytes", NULL},
+    [LG_COPY_GUARD_RATES] = {"current", "previous", NULL},
 };
 
 const char *lg_copy_table_name(lg_copy_table t)
@@ -105,6 +106,8 @@ static size_t sum_values(const lg_copy_record *r, sum_value *v)
         return v[0].num = r->u.cursor.block, 1;
     case LG_COPY_AUDIT_JOURNAL:
         return v[0].num = r->u.journal.offset, 1;
+    case LG_COPY_GUARD_RATES:
+        return v[0].num = r->u.rate.current, v[1].num = r->u.rate.previous, 2;
     default:
         return sum_values_money(r, v);
     }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # lendgatectl store copy: a store made by lendgatectl's partner verbs (a live partner
 # and one with its sandbox twin, a suspension, a key rotation: partners, keys, audit
-# rows) copied from one SQLite file into another arrives row for row, the command
-# prints each table's counts and sums and "verified", never a secret, and a second
-# copy into the now non-empty target is refused and changes nothing; without --to
-# the configured store is the target; a missing source or a bad location is refused.
+# rows; the cluster guards' counters and replay digests) copied from one SQLite file
+# into another arrives row for row, the command prints each table's counts and sums
+# and "verified", never a secret, and a second copy into the now non-empty target is
+# refused and changes nothing; without --to the configured store is the target; a
+# missing source or a bad location is refused.
 . "$(dirname "$0")/lib.sh"
 ctl="$LG_TOP_BUILDDIR/lendgatectl"
 a="$T/state/a.db"
@@ -23,9 +24,14 @@ has() { case "$2" in *"$3"*) pass "$1" ;; *) fail "$1" "'$3' not in: $2" ;; esac
 hasnt() { case "$2" in *"$3"*) fail "$1" "'$3' found" ;; *) pass "$1" ;; esac; }
 tables="partners api_keys solvency_positions partner_loans solvency_position_loans loan_repayments
 partner_deposits partner_ledger partner_daily_usage chain_txs nonces webhook_outbox
-webhook_attempts partner_api_logs admin_audit job_leases chain_cursors audit_journal"
-# Every copied table's rows, hashed: equal hashes = the same rows.
-rows_of() { for t in $tables; do sqlite3 "$1" "select * from $t order by 1, 2"; done | sha256sum; }
+webhook_attempts partner_api_logs admin_audit job_leases chain_cursors audit_journal
+guard_rates"
+# Every copied table's rows, hashed: equal hashes = the same rows (the replay digests
+# are blobs: as hex).
+rows_of() {
+    { for t in $tables; do sqlite3 "$1" "select * from $t order by 1, 2"; done
+      sqlite3 "$1" "select hex(digest), expires_at_ms from guard_replays order by 1"; } | sha256sum
+}
 
 c init >/dev/null || { fail "init" "lendgatectl init failed"; finish; }
 c partner create --name "Acme Lending" --prefix acme \
@@ -36,6 +42,11 @@ c partner create --name QuickCash --prefix qc --env sandbox \
     --settlement 0x1aa7451DD11b8cb16AC089ED7fE05eFa00100A6A >/dev/null || fail "create qc"
 c partner suspend partner_qc_002 >/dev/null || fail "suspend qc"
 c partner rotate-key partner_acme_001 >/dev/null || fail "rotate acme's key"
+# The cluster guards' state, as the responders leave it: a counter and two accepted
+# signatures' digests, one of them long expired (copied as it is).
+sqlite3 "$a" "insert into guard_rates values ('partner:partner_acme_001', 1767225600000, 2, 3,
+    1767225720000); insert into guard_replays values (x'$(printf '%064d' 7)', 4102444800000),
+    (x'$(printf '%064d' 8)', 1);" || fail "fill the guards"
 whsec=$(sqlite3 "$a" "select webhook_secret from partners where id = 'partner_acme_001'")
 expect_eq "the source has a webhook secret" "$([ -n "$whsec" ] && echo yes)" yes
 
@@ -51,6 +62,8 @@ expect_eq "copy counts the keys" \
 expect_eq "copy counts the audit rows" \
     "$(awk '$1 == "admin_audit" {print $2}' <<<"$out")" "$(sqlite3 "$a" "select count(*) from admin_audit")"
 has "copy prints the money sums" "$out" "outstanding=0"
+expect_eq "copy counts the replay digests" "$(awk '$1 == "guard_replays" {print $2}' <<<"$out")" 2
+has "copy sums the rate counters" "$out" "current=2  previous=3"
 has "copy names what it leaves" "$out" "not copied: schema_migrations"
 hasnt "copy never prints the webhook secret" "$out$(cat "$T/copy.err")" "$whsec"
 expect_eq "every table row for row" "$(rows_of "$b")" "$(rows_of "$a")"

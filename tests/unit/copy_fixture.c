@@ -284,6 +284,24 @@ static lg_err fill_rest(lg_store *st, const char **step)
     return LG_OK;
 }
 
+/* The cluster guards, through their store operations. */
+static lg_err fill_guards(lg_store *st, const char **step)
+{
+    const int64_t t = LG_TEST_COPY_GUARD_MS, w = LG_TEST_COPY_RATE_WINDOW_MS;
+    lg_store_rate r;
+    for (int i = 0; i < 3; i++)
+        STEP("rate take", lg_store_rate_take(st, LG_TEST_COPY_RATE_KEY, w, 100, t - w + i, &r));
+    for (int i = 0; i < 2; i++)
+        STEP("rate take 2", lg_store_rate_take(st, LG_TEST_COPY_RATE_KEY, w, 100, t + i, &r));
+    STEP("rate take 3", lg_store_rate_take(st, "ip:192.0.2.7", w, 100, t, &r));
+    for (int i = 0; i < 3; i++) {
+        unsigned char digest[LG_STORE_GUARD_DIGEST_LEN];
+        memset(digest, i + 1, sizeof digest);
+        STEP("replay claim", lg_store_replay_claim(st, digest, t, LG_TEST_COPY_REPLAY_WINDOW_MS));
+    }
+    return LG_OK;
+}
+
 lg_err lg_test_copy_fill(lg_store *st, const char **step)
 {
     const char *scratch;
@@ -296,5 +314,7 @@ lg_err lg_test_copy_fill(lg_store *st, const char **step)
         rc = fill_loans(st, step);
     if (rc == LG_OK)
         rc = fill_rest(st, step);
+    if (rc == LG_OK)
+        rc = fill_guards(st, step);
     return rc;
 }

@@ -487,6 +487,8 @@ static const struct {
     [LG_COPY_JOB_LEASES] = {"job_leases", {NULL}},
     [LG_COPY_CURSORS] = {"chain_cursors", {"block"}},
     [LG_COPY_AUDIT_JOURNAL] = {"audit_offsets", {"offset"}},
+    [LG_COPY_GUARD_RATES] = {"guard_rates", {"current", "previous"}},
+    [LG_COPY_GUARD_REPLAYS] = {"guard_replays", {NULL}},
 };
 
 /* Adds doc's field to sum: an Int64 amount, or a uint256 as a decimal string. */
@@ -637,6 +639,54 @@ static void test_copy_into_documents(void)
     }
 }
 
+/* The document of coll whose _id is id, or NULL. */
+static const bson_t *doc_with_id(const char *coll, const char *id)
+{
+    bson_iter_t it;
+    const fake_coll *c = coll_named(coll);
+    for (size_t i = 0; i < c->n; i++)
+        if (bson_iter_init_find(&it, c->docs[i], "_id") && BSON_ITER_HOLDS_UTF8(&it) &&
+            strcmp(bson_iter_utf8(&it, NULL), id) == 0)
+            return c->docs[i];
+    return NULL;
+}
+
+/* A date field's milliseconds; -1 when it is missing or not a BSON date (the TTL index
+ * ignores anything else). */
+static int64_t date_of(const bson_t *doc, const char *field)
+{
+    bson_iter_t it;
+    if (!doc || !bson_iter_init_find(&it, doc, field) || !BSON_ITER_HOLDS_DATE_TIME(&it))
+        return -1;
+    return bson_iter_date_time(&it);
+}
+
+/* The guards' documents are those mongo_guards.c writes (_id the hex digest or the
+ * key, expiresAt a date), so the cluster refuses a signature the host accepted. */
+static void test_guards_carried(void)
+{
+    char id[2 * LG_STORE_GUARD_DIGEST_LEN + 1];
+    unsigned char digest[LG_STORE_GUARD_DIGEST_LEN];
+    memset(digest, 2, sizeof digest);
+    memset(id, '0', sizeof id - 1);
+    id[sizeof id - 1] = '\0';
+    for (size_t i = 1; i < sizeof id; i += 2)
+        id[i] = '2';
+    const bson_t *r = doc_with_id("guard_replays", id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(date_of(r, "expiresAt"), LG_TEST_COPY_GUARD_MS + LG_TEST_COPY_REPLAY_WINDOW_MS);
+    CU_ASSERT_EQUAL(lg_store_replay_claim(dst, digest, LG_TEST_COPY_GUARD_MS + 2,
+                                          LG_TEST_COPY_REPLAY_WINDOW_MS),
+                    LG_ERR_DUPLICATE);
+    const bson_t *k = doc_with_id("guard_rates", LG_TEST_COPY_RATE_KEY);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+    CU_ASSERT_EQUAL(date_of(k, "windowStart"), LG_TEST_COPY_GUARD_MS);
+    CU_ASSERT_EQUAL(date_of(k, "expiresAt"),
+                    LG_TEST_COPY_GUARD_MS + 2 * LG_TEST_COPY_RATE_WINDOW_MS);
+    CU_ASSERT_EQUAL(largest("guard_rates", "current"), 2);
+    CU_ASSERT_EQUAL(largest("guard_rates", "previous"), 3);
+}
+
 /* New rows of the MongoDB store get ids past the copied ones, and events the next
  * sequence number of their partner. */
 static void test_counters_continue(void)
@@ -713,6 +763,7 @@ int main(void)
     lg_log_init("test_store_copy_mongo", LG_LOG_WARN);
     static const lg_test_case tests[] = {
         {"every table as documents, counts and sums equal", test_copy_into_documents},
+        {"the guards' documents as the guards write them", test_guards_carried},
         {"id counters and event numbers continue", test_counters_continue},
         {"a non-empty target is refused untouched", test_nonempty_refused},
         {"a key taken is a conflict", test_duplicate_conflict},

@@ -14,6 +14,7 @@
 
 #include "mongo_internal.h"
 
+#include <lendgate/hex.h>
 #include <lendgate/log.h>
 
 #include <stdio.h>
@@ -40,6 +41,8 @@ static const char *const collections[LG_COPY__COUNT] = {
     [LG_COPY_JOB_LEASES] = "job_leases",
     [LG_COPY_CURSORS] = "chain_cursors",
     [LG_COPY_AUDIT_JOURNAL] = "audit_offsets",
+    [LG_COPY_GUARD_RATES] = "guard_rates",
+    [LG_COPY_GUARD_REPLAYS] = "guard_replays",
 };
 
 /* ------------------------------------------------------------ documents */
@@ -65,9 +68,35 @@ static lg_err position_doc(const lg_copy_record *r, bson_t *doc)
     return rc;
 }
 
+/* The cluster guards' documents as mongo_guards.c inserts them: _id the key or the
+ * digest's hex, expiresAt a date for the TTL index. */
+static lg_err guard_doc(const lg_copy_record *r, bson_t *doc)
+{
+    if (r->table == LG_COPY_GUARD_RATES) {
+        const lg_copy_rate *g = &r->u.rate;
+        lg_mongo_rate m;
+        memcpy(m.key, g->key, sizeof m.key);
+        m.window_start_ms = g->window_start_ms;
+        m.current = g->current;
+        m.previous = g->previous;
+        m.expires_at_ms = g->expires_at_ms;
+        lg_err rc = memchr(m.key, '\0', sizeof m.key) ? with_id(doc, m.key) : LG_ERR_INVALID;
+        return rc == LG_OK ? lg_mongo_rate_to_bson(&m, doc) : rc;
+    }
+    lg_mongo_replay m = {.expires_at_ms = r->u.replay.expires_at_ms};
+    lg_err rc = lg_hex_encode(m.digest, sizeof m.digest, r->u.replay.digest,
+                              LG_STORE_GUARD_DIGEST_LEN, LG_HEX_BARE);
+    if (rc == LG_OK)
+        rc = with_id(doc, m.digest);
+    return rc == LG_OK ? lg_mongo_replay_to_bson(&m, doc) : rc;
+}
+
 static lg_err keyed_doc(const lg_copy_record *r, bson_t *doc)
 {
     switch (r->table) {
+    case LG_COPY_GUARD_RATES:
+    case LG_COPY_GUARD_REPLAYS:
+        return guard_doc(r, doc);
     case LG_COPY_NONCES: {
         char id[LG_ADDR_LEN + 24];
         lg_mongo_nonce n = {r->u.nonce.chain_id, "", r->u.nonce.next, r->u.nonce.updated_at_ms};
@@ -414,6 +443,17 @@ static lg_err decode_small(census_walk *w, const bson_t *doc)
         r->u.cursor.block = c.block;
         return rc;
     }
+    case LG_COPY_GUARD_RATES: {
+        lg_mongo_rate g;
+        rc = lg_mongo_rate_from_bson(doc, &g);
+        r->u.rate.current = g.current;
+        r->u.rate.previous = g.previous;
+        return rc;
+    }
+    case LG_COPY_GUARD_REPLAYS: {
+        lg_mongo_replay g;
+        return lg_mongo_replay_from_bson(doc, &g);
+    }
     default: { /* LG_COPY_AUDIT_JOURNAL */
         lg_mongo_audit_offset o;
         rc = lg_mongo_audit_offset_from_bson(doc, &o);
@@ -430,7 +470,8 @@ static lg_err census_row(const bson_t *doc, void *ctx)
     census_walk *w = ctx;
     int small = w->table == LG_COPY_DAILY_USAGE || w->table == LG_COPY_NONCES ||
                 w->table == LG_COPY_JOB_LEASES || w->table == LG_COPY_CURSORS ||
-                w->table == LG_COPY_AUDIT_JOURNAL;
+                w->table == LG_COPY_AUDIT_JOURNAL || w->table == LG_COPY_GUARD_RATES ||
+                w->table == LG_COPY_GUARD_REPLAYS;
     lg_err rc = small ? decode_small(w, doc) : decode(w, doc);
     if (rc == LG_OK)
         rc = lg_store_census_add(w->census, &w->rec);
@@ -447,7 +488,12 @@ lg_err lg_mongo_census(lg_store *st, lg_census *out)
     if (rc == LG_OK && !w)
         rc = LG_ERR_NOMEM;
     bson_t filter = BSON_INITIALIZER;
-    for (int t = 0; rc == LG_OK && t < LG_COPY__COUNT; t++) {
+    for (int i = 0; rc == LG_OK && i < LG_COPY__COUNT; i++) {
+        /* The guards first: the copy writes them last, and the TTL monitor may remove
+         * an expired one at any time, so they are counted a moment after they were
+         * written rather than after every other collection. */
+        _Static_assert(LG_COPY_GUARD_REPLAYS == LG_COPY__COUNT - 1, "the guards come last");
+        int t = (i + LG_COPY_GUARD_RATES) % LG_COPY__COUNT;
         if (t == LG_COPY_POSITION_LOANS)
             continue; /* counted with their positions */
         w->census = out;

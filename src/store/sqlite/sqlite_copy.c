@@ -169,6 +169,28 @@ static void rd_journal(sqlite3_stmt *s, lg_copy_record *r)
     r->u.journal.updated_at_ms = I64();
 }
 
+static void rd_rate(sqlite3_stmt *s, lg_copy_record *r)
+{
+    lg_copy_rate *g = &r->u.rate;
+    int c = 0;
+    TEXT(g->key);
+    g->window_start_ms = I64();
+    g->current = U64();
+    g->previous = U64();
+    g->expires_at_ms = I64();
+}
+
+/* The schema's CHECK holds a digest at 32 bytes; a shorter blob reads zero-padded. */
+static void rd_replay(sqlite3_stmt *s, lg_copy_record *r)
+{
+    const void *blob = sqlite3_column_blob(s, 0);
+    int len = sqlite3_column_bytes(s, 0);
+    if (blob && len > 0)
+        memcpy(r->u.replay.digest, blob,
+               len < LG_STORE_GUARD_DIGEST_LEN ? (size_t)len : LG_STORE_GUARD_DIGEST_LEN);
+    r->u.replay.expires_at_ms = lg_sq_col_i64(s, 1);
+}
+
 /* ------------------------------------------------------------ export */
 
 typedef void (*copy_reader)(sqlite3_stmt *s, lg_copy_record *r);
@@ -224,6 +246,11 @@ static const struct {
     [LG_COPY_AUDIT_JOURNAL] = {"SELECT source,offset_bytes,rows,updated_at_ms FROM audit_journal "
                                "ORDER BY source",
                                rd_journal},
+    [LG_COPY_GUARD_RATES] = {"SELECT key,window_start_ms,current,previous,expires_at_ms "
+                             "FROM guard_rates ORDER BY key",
+                             rd_rate},
+    [LG_COPY_GUARD_REPLAYS] = {"SELECT digest,expires_at_ms FROM guard_replays ORDER BY digest",
+                               rd_replay},
 };
 
 /* Reads table t into batches of batch[LG_COPY_BATCH] handed to sink. */

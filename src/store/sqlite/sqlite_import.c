@@ -137,6 +137,21 @@ static int bd_journal(sqlite3_stmt *s, const lg_copy_record *r)
            lg_sq_bind_u64(s, 3, j->rows) || lg_sq_bind_i64(s, 4, j->updated_at_ms);
 }
 
+static int bd_rate(sqlite3_stmt *s, const lg_copy_record *r)
+{
+    const lg_copy_rate *g = &r->u.rate;
+    return lg_sq_bind_text(s, 1, g->key) || lg_sq_bind_i64(s, 2, g->window_start_ms) ||
+           lg_sq_bind_u64(s, 3, g->current) || lg_sq_bind_u64(s, 4, g->previous) ||
+           lg_sq_bind_i64(s, 5, g->expires_at_ms);
+}
+
+static int bd_replay(sqlite3_stmt *s, const lg_copy_record *r)
+{
+    return sqlite3_bind_blob(s, 1, r->u.replay.digest, LG_STORE_GUARD_DIGEST_LEN, SQLITE_STATIC) !=
+               SQLITE_OK ||
+           lg_sq_bind_i64(s, 2, r->u.replay.expires_at_ms);
+}
+
 #define P10 "?,?,?,?,?,?,?,?,?,?"
 
 static const struct {
@@ -197,6 +212,11 @@ static const struct {
     [LG_COPY_AUDIT_JOURNAL] = {"INSERT INTO audit_journal (source,offset_bytes,rows,"
                                "updated_at_ms) VALUES (?,?,?,?)",
                                bd_journal},
+    [LG_COPY_GUARD_RATES] = {"INSERT INTO guard_rates (key,window_start_ms,current,previous,"
+                             "expires_at_ms) VALUES (?,?,?,?,?)",
+                             bd_rate},
+    [LG_COPY_GUARD_REPLAYS] = {"INSERT INTO guard_replays (digest,expires_at_ms) VALUES (?,?)",
+                               bd_replay},
 };
 
 static lg_err insert_all(lg_sqlite *h, const lg_copy_record *recs, size_t n)
