@@ -282,11 +282,6 @@ lg_err lg_mongo_loan_default(lg_store *st, const char *loan_id, const char *reas
 
 /* ------------------------------------------------------------ views */
 
-static lg_err dec_repayment(const bson_t *doc, void *rec)
-{
-    return lg_mongo_repayment_from_bson(doc, rec);
-}
-
 typedef struct view {
     const char *partner_id, *partner_loan_id;
     lg_loan loan;
@@ -324,7 +319,7 @@ lg_err lg_mongo_loan_view(lg_store *st, const char *partner_id, const char *part
         return rc;
     view v = {.partner_id = partner_id,
               .partner_loan_id = partner_loan_id,
-              .reps = {.decode = dec_repayment, .size = sizeof(lg_repayment)}};
+              .reps = {.rec = &lg_mongo_repayment_record}};
     rc = mg_transaction(ms, view_body, &v);
     if (rc != LG_OK) {
         mg_list_reset(&v.reps);

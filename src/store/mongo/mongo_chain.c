@@ -129,16 +129,13 @@ lg_err lg_mongo_nonce_peek(lg_store *st, uint64_t chain_id, const char *address,
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    bson_t filter, doc;
-    int found = 0;
+    bson_t filter;
+    lg_mongo_nonce nonce;
     rc = nonce_filter(chain_id, address, &filter);
     if (rc == LG_OK)
-        rc = mg_find_one(ms, NULL, "nonces", &filter, NULL, &doc, &found);
-    else
-        bson_init(&doc);
+        rc = mg_read_one(ms, NULL, &lg_mongo_nonce_record, &filter, &nonce);
     if (rc == LG_OK)
-        rc = found ? nonce_next(&doc, next) : LG_ERR_NOT_FOUND;
-    bson_destroy(&doc);
+        *next = nonce.next;
     bson_destroy(&filter);
     return rc;
 }
@@ -151,20 +148,10 @@ lg_err lg_mongo_cursor_get(lg_store *st, const char *name, uint64_t *block)
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    bson_t filter, doc;
-    int found = 0;
-    rc = lg_mongo_filter_id(name, &filter);
-    if (rc == LG_OK)
-        rc = mg_find_one(ms, NULL, "chain_cursors", &filter, NULL, &doc, &found);
-    else
-        bson_init(&doc);
     lg_mongo_cursor c;
-    if (rc == LG_OK)
-        rc = found ? lg_mongo_cursor_from_bson(&doc, &c) : LG_ERR_NOT_FOUND;
+    rc = mg_read_id(ms, &lg_mongo_cursor_record, name, &c);
     if (rc == LG_OK)
         *block = c.block;
-    bson_destroy(&doc);
-    bson_destroy(&filter);
     return rc;
 }
 
@@ -192,22 +179,16 @@ lg_err lg_mongo_cursor_set(lg_store *st, const char *name, uint64_t block)
 static lg_err lease_holder(mongo_store *ms, const char *name, char holder[LG_OWNER_LEN],
                            int64_t *until_ms)
 {
-    bson_t filter, doc;
-    int found = 0;
-    lg_err rc = lg_mongo_filter_id(name, &filter);
-    if (rc == LG_OK)
-        rc = mg_find_one(ms, NULL, "job_leases", &filter, NULL, &doc, &found);
-    else
-        bson_init(&doc);
-    lg_mongo_lease l = {.until_ms = 0};
-    if (rc == LG_OK && found)
-        rc = lg_mongo_lease_from_bson(&doc, &l);
+    lg_mongo_lease l;
+    lg_err rc = mg_read_id(ms, &lg_mongo_lease_record, name, &l);
+    if (rc == LG_ERR_NOT_FOUND) {
+        memset(&l, 0, sizeof l);
+        rc = LG_OK;
+    }
     if (rc == LG_OK) {
         memcpy(holder, l.owner, LG_OWNER_LEN);
         *until_ms = l.until_ms;
     }
-    bson_destroy(&doc);
-    bson_destroy(&filter);
     return rc;
 }
 
@@ -266,19 +247,11 @@ lg_err lg_mongo_audit_offset_get(lg_store *st, const char *source, uint64_t *off
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    bson_t filter, doc;
-    int found = 0;
-    rc = lg_mongo_filter_id(source, &filter);
-    if (rc == LG_OK)
-        rc = mg_find_one(ms, NULL, "audit_offsets", &filter, NULL, &doc, &found);
-    else
-        bson_init(&doc);
-    lg_mongo_audit_offset o = {.offset = 0};
-    if (rc == LG_OK && found)
-        rc = lg_mongo_audit_offset_from_bson(&doc, &o);
+    lg_mongo_audit_offset o;
+    rc = mg_read_id(ms, &lg_mongo_audit_offset_record, source, &o);
+    if (rc == LG_ERR_NOT_FOUND) /* a source never ingested starts at its beginning */
+        rc = LG_OK, o.offset = 0;
     *offset = rc == LG_OK ? o.offset : 0;
-    bson_destroy(&doc);
-    bson_destroy(&filter);
     return rc;
 }
 

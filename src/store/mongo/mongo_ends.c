@@ -17,11 +17,6 @@
 #define DAY_MS   86400000LL
 #define MAX_DAYS 366
 
-static lg_err dec_loan(const bson_t *doc, void *rec)
-{
-    return lg_mongo_loan_from_bson(doc, rec);
-}
-
 /* ------------------------------------------------------------ liquidation */
 
 typedef struct liquidate {
@@ -153,7 +148,7 @@ lg_err lg_mongo_position_liquidate(lg_store *st, const char *wallet, const char 
                    .position_id = position_id,
                    .tx_hash = tx_hash,
                    .now = lg_time_now_ms(),
-                   .loans = {.decode = dec_loan, .size = sizeof(lg_loan)}};
+                   .loans = {.rec = &lg_mongo_loan_record}};
     rc = mg_transaction(ms, liquidate_body, &q);
     mg_list_reset(&q.loans);
     *out = rc == LG_OK ? q.out : (lg_liquidate_result){0};

@@ -14,16 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static lg_err dec_event(const bson_t *doc, void *rec)
-{
-    return lg_mongo_event_from_bson(doc, rec);
-}
-
-static lg_err dec_partner(const bson_t *doc, void *rec)
-{
-    return lg_mongo_partner_from_bson(doc, rec);
-}
-
 /* Writes e back whole. */
 static lg_err event_save(mongo_store *ms, mg_txn *t, const lg_event *e)
 {
@@ -137,7 +127,7 @@ static lg_err visit_partner(const bson_t *doc, void *ctx)
 {
     partner_walk *w = ctx;
     lg_partner p;
-    lg_err rc = dec_partner(doc, &p);
+    lg_err rc = lg_mongo_partner_from_bson(doc, &p);
     if (rc != LG_OK)
         return rc;
     if (!p.webhook_url[0])
@@ -185,7 +175,7 @@ lg_err lg_mongo_event_claim(lg_store *st, const char *owner, int64_t lease_ms, u
                .lease_ms = lease_ms,
                .now = lg_time_now_ms(),
                .max = max,
-               .heads = {.decode = dec_event, .size = sizeof(lg_event)}};
+               .heads = {.rec = &lg_mongo_event_record}};
     rc = mg_transaction(ms, claim_body, &c);
     if (rc != LG_OK || c.heads.n == 0) {
         mg_list_reset(&c.heads);

@@ -49,17 +49,9 @@ static lg_err rate_fast(mongo_store *ms, const char *key, int64_t window_ms, uin
 /* The key's document as it is now. Out: *r, *found. */
 static lg_err rate_read(mongo_store *ms, const char *key, lg_mongo_rate *r, int *found)
 {
-    bson_t filter, doc;
-    lg_err rc = lg_mongo_filter_id(key, &filter);
-    if (rc == LG_OK)
-        rc = mg_find_one(ms, NULL, "guard_rates", &filter, NULL, &doc, found);
-    else
-        bson_init(&doc);
-    if (rc == LG_OK && *found)
-        rc = lg_mongo_rate_from_bson(&doc, r);
-    bson_destroy(&doc);
-    bson_destroy(&filter);
-    return rc;
+    lg_err rc = mg_read_id(ms, &lg_mongo_rate_record, key, r);
+    *found = rc == LG_OK;
+    return rc == LG_ERR_NOT_FOUND ? LG_OK : rc;
 }
 
 /* The key's first document. Out: *lost = 1 when another host inserted it first. */

@@ -103,11 +103,10 @@ lg_err mg_next_ids(mongo_store *ms, mg_txn *t, const char *name, int64_t count, 
 typedef lg_err (*mg_txn_fn)(mongo_store *ms, mg_txn *t, void *ctx);
 lg_err mg_transaction(mongo_store *ms, mg_txn_fn body, void *ctx);
 
-/* A list being read: each document decoded into the next of a growing array. */
-typedef lg_err (*mg_decode_fn)(const bson_t *doc, void *rec);
+/* A list being read: each document decoded, as rec describes, into the next of a
+ * growing array. */
 typedef struct mg_list {
-    mg_decode_fn decode;
-    size_t size; /* of one record */
+    const lg_mongo_record *rec;
     void *items; /* malloc'd; handed to the caller on success */
     size_t n, cap;
 } mg_list;
@@ -115,10 +114,13 @@ typedef struct mg_list {
 /* An mg_row_fn that appends doc, decoded, to the mg_list ctx. */
 lg_err mg_list_row(const bson_t *doc, void *ctx);
 
-/* The first document of coll matching filter, decoded into rec. Returns
- * LG_ERR_NOT_FOUND when none matches. */
-lg_err mg_read_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
-                   mg_decode_fn decode, void *rec);
+/* The first document of rec's collection matching filter, decoded into *out (of
+ * rec's type). Returns LG_ERR_NOT_FOUND when none matches. */
+lg_err mg_read_one(mongo_store *ms, mg_txn *t, const lg_mongo_record *rec, const bson_t *filter,
+                   void *out);
+
+/* mg_read_one of the document whose _id is id, outside a transaction. */
+lg_err mg_read_id(mongo_store *ms, const lg_mongo_record *rec, const char *id, void *out);
 
 /* Frees l's items and empties it (before a transaction's body runs again). */
 void mg_list_reset(mg_list *l);

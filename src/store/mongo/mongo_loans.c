@@ -19,17 +19,12 @@
 
 /* ------------------------------------------------------------ shared reads and writes */
 
-static lg_err dec_loan(const bson_t *doc, void *rec)
-{
-    return lg_mongo_loan_from_bson(doc, rec);
-}
-
 lg_err mg_loan_read(mongo_store *ms, mg_txn *t, const char *loan_id, lg_loan *out)
 {
     bson_t filter;
     lg_err rc = lg_mongo_filter_str("internalLoanId", loan_id, &filter);
     if (rc == LG_OK)
-        rc = mg_read_one(ms, t, "partner_loans", &filter, dec_loan, out);
+        rc = mg_read_one(ms, t, &lg_mongo_loan_record, &filter, out);
     bson_destroy(&filter);
     return rc;
 }
@@ -40,7 +35,7 @@ static lg_err loan_read_by_key(mongo_store *ms, mg_txn *t, const char *partner_i
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
     BSON_APPEND_UTF8(&filter, "partnerLoanId", partner_loan_id);
-    lg_err rc = mg_read_one(ms, t, "partner_loans", &filter, dec_loan, out);
+    lg_err rc = mg_read_one(ms, t, &lg_mongo_loan_record, &filter, out);
     bson_destroy(&filter);
     return rc;
 }
@@ -64,17 +59,12 @@ lg_err mg_loan_save(mongo_store *ms, mg_txn *t, const lg_loan *l)
     return rc;
 }
 
-static lg_err dec_partner(const bson_t *doc, void *rec)
-{
-    return lg_mongo_partner_from_bson(doc, rec);
-}
-
 lg_err mg_partner_read(mongo_store *ms, mg_txn *t, const char *partner_id, lg_partner *out)
 {
     bson_t filter;
     lg_err rc = lg_mongo_filter_str("partnerId", partner_id, &filter);
     if (rc == LG_OK)
-        rc = mg_read_one(ms, t, "partners", &filter, dec_partner, out);
+        rc = mg_read_one(ms, t, &lg_mongo_partner_record, &filter, out);
     bson_destroy(&filter);
     return rc;
 }
@@ -430,7 +420,7 @@ lg_err lg_mongo_loan_list(lg_store *st, const lg_loan_filter *f, lg_loan **items
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    loan_page pg = {.f = f, .list = {.decode = dec_loan, .size = sizeof(lg_loan)}};
+    loan_page pg = {.f = f, .list = {.rec = &lg_mongo_loan_record}};
     rc = mg_transaction(ms, loan_page_body, &pg);
     if (rc != LG_OK) {
         mg_list_reset(&pg.list);
@@ -449,7 +439,7 @@ static lg_err loans_oldest(mongo_store *ms, const bson_t *filter, uint32_t limit
 {
     if (limit == 0)
         return LG_OK;
-    mg_list l = {.decode = dec_loan, .size = sizeof(lg_loan)};
+    mg_list l = {.rec = &lg_mongo_loan_record};
     bson_t sort;
     mg_sort2(&sort, "createdAt", 1, "_id", 1);
     lg_err rc = mg_find(ms, NULL, "partner_loans", filter, &sort, 0, limit, mg_list_row, &l);

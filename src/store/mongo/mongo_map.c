@@ -605,6 +605,16 @@ static lg_err decode(const lg_mongo_record *rec, const bson_t *doc, void *r)
     return rc;
 }
 
+size_t lg_mongo_record_size(const lg_mongo_record *rec)
+{
+    return rec->size;
+}
+
+lg_err lg_mongo_record_from_bson(const lg_mongo_record *rec, const bson_t *doc, void *r)
+{
+    return rec ? decode(rec, doc, r) : LG_ERR_INVALID;
+}
+
 #define LG_MONGO_DEFINE(name, type)                                                                \
     lg_err lg_mongo_##name##_to_bson(const type *r, bson_t *doc)                                   \
     {                                                                                              \

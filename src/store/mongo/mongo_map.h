@@ -122,6 +122,12 @@ LG_MONGO_RECORDS(LG_MONGO_DECLARE)
 /* The collection a record's documents live in ("partners"); never NULL. */
 const char *lg_mongo_record_collection(const lg_mongo_record *rec);
 
+/* The size of rec's struct. */
+size_t lg_mongo_record_size(const lg_mongo_record *rec);
+
+/* lg_mongo_<name>_from_bson for whichever record rec describes: *r is of its type. */
+lg_err lg_mongo_record_from_bson(const lg_mongo_record *rec, const bson_t *doc, void *r);
+
 /*
  * Appends to out (initialized by the caller) the $jsonSchema validator of rec's
  * documents: {"$jsonSchema": {"bsonType": "object", "required": [...],

@@ -226,15 +226,25 @@ lg_err mg_find_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *f
     return mg_find(ms, t, coll, filter, sort, 0, 1, take_first, &f);
 }
 
-lg_err mg_read_one(mongo_store *ms, mg_txn *t, const char *coll, const bson_t *filter,
-                   mg_decode_fn decode, void *rec)
+lg_err mg_read_one(mongo_store *ms, mg_txn *t, const lg_mongo_record *rec, const bson_t *filter,
+                   void *out)
 {
     bson_t doc;
     int found = 0;
-    lg_err rc = mg_find_one(ms, t, coll, filter, NULL, &doc, &found);
+    lg_err rc = mg_find_one(ms, t, lg_mongo_record_collection(rec), filter, NULL, &doc, &found);
     if (rc == LG_OK)
-        rc = found ? decode(&doc, rec) : LG_ERR_NOT_FOUND;
+        rc = found ? lg_mongo_record_from_bson(rec, &doc, out) : LG_ERR_NOT_FOUND;
     bson_destroy(&doc);
+    return rc;
+}
+
+lg_err mg_read_id(mongo_store *ms, const lg_mongo_record *rec, const char *id, void *out)
+{
+    bson_t filter;
+    lg_err rc = lg_mongo_filter_id(id, &filter);
+    if (rc == LG_OK)
+        rc = mg_read_one(ms, NULL, rec, &filter, out);
+    bson_destroy(&filter);
     return rc;
 }
 
@@ -393,13 +403,14 @@ lg_err mg_list_row(const bson_t *doc, void *ctx)
     mg_list *l = ctx;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
-        void *grown = realloc(l->items, cap * l->size);
+        void *grown = realloc(l->items, cap * lg_mongo_record_size(l->rec));
         if (!grown)
             return LG_ERR_NOMEM;
         l->items = grown;
         l->cap = cap;
     }
-    lg_err rc = l->decode(doc, (char *)l->items + l->n * l->size);
+    size_t size = lg_mongo_record_size(l->rec);
+    lg_err rc = lg_mongo_record_from_bson(l->rec, doc, (char *)l->items + l->n * size);
     if (rc == LG_OK)
         l->n++;
     return rc;

@@ -14,19 +14,9 @@
 
 /* ------------------------------------------------------------ decoders */
 
-static lg_err dec_partner(const bson_t *doc, void *rec)
-{
-    return lg_mongo_partner_from_bson(doc, rec);
-}
-
-static lg_err dec_key(const bson_t *doc, void *rec)
-{
-    return lg_mongo_api_key_from_bson(doc, rec);
-}
-
 /* By one unique text field. */
 static lg_err read_by(lg_store *st, const lg_mongo_record *rec, const char *field,
-                      const char *value, mg_decode_fn decode, void *out)
+                      const char *value, void *out)
 {
     mongo_store *ms = mg_of(st);
     lg_err rc = mg_check(ms);
@@ -35,19 +25,19 @@ static lg_err read_by(lg_store *st, const lg_mongo_record *rec, const char *fiel
     bson_t filter;
     rc = lg_mongo_filter_str(field, value, &filter);
     if (rc == LG_OK)
-        rc = mg_read_one(ms, NULL, lg_mongo_record_collection(rec), &filter, decode, out);
+        rc = mg_read_one(ms, NULL, rec, &filter, out);
     bson_destroy(&filter);
     return rc;
 }
 
 lg_err lg_mongo_partner_get(lg_store *st, const char *id, lg_partner *out)
 {
-    return read_by(st, &lg_mongo_partner_record, "partnerId", id, dec_partner, out);
+    return read_by(st, &lg_mongo_partner_record, "partnerId", id, out);
 }
 
 lg_err lg_mongo_partner_get_by_prefix(lg_store *st, const char *key_prefix, lg_partner *out)
 {
-    return read_by(st, &lg_mongo_partner_record, "keyPrefix", key_prefix, dec_partner, out);
+    return read_by(st, &lg_mongo_partner_record, "keyPrefix", key_prefix, out);
 }
 
 /* ------------------------------------------------------------ lists */
@@ -83,7 +73,7 @@ lg_err lg_mongo_partner_list(lg_store *st, const lg_partner_filter *f, lg_partne
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    partner_page pg = {.f = f, .list = {.decode = dec_partner, .size = sizeof(lg_partner)}};
+    partner_page pg = {.f = f, .list = {.rec = &lg_mongo_partner_record}};
     rc = mg_transaction(ms, partner_page_body, &pg);
     if (rc != LG_OK) {
         mg_list_reset(&pg.list);
@@ -128,7 +118,7 @@ lg_err lg_mongo_partner_by_key(lg_store *st, const char *key_hash, lg_partner *p
                                lg_api_key *key)
 {
     lg_api_key k;
-    lg_err rc = read_by(st, &lg_mongo_api_key_record, "apiKeyHash", key_hash, dec_key, &k);
+    lg_err rc = read_by(st, &lg_mongo_api_key_record, "apiKeyHash", key_hash, &k);
     if (rc != LG_OK)
         return rc;
     if (!key_usable(&k, lg_time_now_ms()))
@@ -171,7 +161,7 @@ lg_err lg_mongo_key_list(lg_store *st, const char *partner_id, lg_api_key **item
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    mg_list l = {.decode = dec_key, .size = sizeof(lg_api_key)};
+    mg_list l = {.rec = &lg_mongo_api_key_record};
     bson_t filter, sort;
     rc = lg_mongo_filter_str("partnerId", partner_id, &filter);
     mg_sort2(&sort, "createdAt", -1, "keyId", -1);
@@ -234,7 +224,7 @@ lg_err mg_partner_twin(mongo_store *ms, mg_txn *t, const char *live_id, int crea
     bson_t filter;
     rc = lg_mongo_filter_str("liveId", live_id, &filter);
     if (rc == LG_OK)
-        rc = mg_read_one(ms, t, "partners", &filter, dec_partner, out);
+        rc = mg_read_one(ms, t, &lg_mongo_partner_record, &filter, out);
     bson_destroy(&filter);
     if (rc != LG_ERR_NOT_FOUND || !create)
         return rc;
@@ -335,11 +325,6 @@ lg_err lg_mongo_partner_onboard(lg_store *st, const lg_partner *p, const lg_api_
 
 /* ------------------------------------------------------------ loans and usage */
 
-static lg_err dec_loan(const bson_t *doc, void *rec)
-{
-    return lg_mongo_loan_from_bson(doc, rec);
-}
-
 lg_err lg_mongo_loan_get(lg_store *st, const char *partner_id, const char *partner_loan_id,
                          lg_loan *out)
 {
@@ -350,19 +335,14 @@ lg_err lg_mongo_loan_get(lg_store *st, const char *partner_id, const char *partn
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
     BSON_APPEND_UTF8(&filter, "partnerLoanId", partner_loan_id);
-    rc = mg_read_one(ms, NULL, "partner_loans", &filter, dec_loan, out);
+    rc = mg_read_one(ms, NULL, &lg_mongo_loan_record, &filter, out);
     bson_destroy(&filter);
     return rc;
 }
 
 lg_err lg_mongo_loan_get_by_id(lg_store *st, const char *loan_id, lg_loan *out)
 {
-    return read_by(st, &lg_mongo_loan_record, "internalLoanId", loan_id, dec_loan, out);
-}
-
-static lg_err dec_usage(const bson_t *doc, void *rec)
-{
-    return lg_mongo_daily_usage_from_bson(doc, rec);
+    return read_by(st, &lg_mongo_loan_record, "internalLoanId", loan_id, out);
 }
 
 lg_err lg_mongo_daily_usage_get(lg_store *st, const char *partner_id, const char *day,
@@ -376,7 +356,7 @@ lg_err lg_mongo_daily_usage_get(lg_store *st, const char *partner_id, const char
     BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
     BSON_APPEND_UTF8(&filter, "day", day);
     lg_mongo_daily_usage u;
-    rc = mg_read_one(ms, NULL, "partner_daily_usage", &filter, dec_usage, &u);
+    rc = mg_read_one(ms, NULL, &lg_mongo_daily_usage_record, &filter, &u);
     *borrowed = rc == LG_OK ? u.borrowed : 0;
     bson_destroy(&filter);
     return rc == LG_ERR_NOT_FOUND ? LG_OK : rc;

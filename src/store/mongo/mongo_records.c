@@ -15,27 +15,14 @@
 
 /* ------------------------------------------------------------ shared */
 
-#define DECODER(name, type)                                                                        \
-    static lg_err dec_##name(const bson_t *doc, void *rec)                                         \
-    {                                                                                              \
-        return lg_mongo_##name##_from_bson(doc, (type *)rec);                                      \
-    }
-DECODER(chain_tx, lg_chain_tx)
-DECODER(api_log, lg_api_log)
-DECODER(repayment, lg_repayment)
-DECODER(event, lg_event)
-DECODER(attempt, lg_event_attempt)
-DECODER(admin_audit, lg_admin_audit)
-DECODER(ledger, lg_ledger_entry)
-#undef DECODER
-
-/* Every document of coll matching filter in sort order, at most limit (0 = all),
- * outside a transaction (one query reads one snapshot). */
-static lg_err read_all(mongo_store *ms, const char *coll, const bson_t *filter, const bson_t *sort,
-                       uint32_t limit, mg_decode_fn decode, size_t size, void **items, size_t *n)
+/* Every document of rec's collection matching filter in sort order, at most limit
+ * (0 = all), outside a transaction (one query reads one snapshot). */
+static lg_err read_all(mongo_store *ms, const lg_mongo_record *rec, const bson_t *filter,
+                       const bson_t *sort, uint32_t limit, void **items, size_t *n)
 {
-    mg_list l = {.decode = decode, .size = size};
-    lg_err rc = mg_find(ms, NULL, coll, filter, sort, 0, limit, mg_list_row, &l);
+    mg_list l = {.rec = rec};
+    lg_err rc =
+        mg_find(ms, NULL, lg_mongo_record_collection(rec), filter, sort, 0, limit, mg_list_row, &l);
     if (rc != LG_OK) {
         mg_list_reset(&l);
         return rc;
@@ -47,7 +34,6 @@ static lg_err read_all(mongo_store *ms, const char *coll, const bson_t *filter, 
 
 /* A page and its total from one snapshot. */
 typedef struct page {
-    const char *coll;
     const bson_t *filter;
     const bson_t *sort;
     uint64_t offset;
@@ -61,9 +47,10 @@ static lg_err page_body(mongo_store *ms, mg_txn *t, void *ctx)
     page *pg = ctx;
     mg_list_reset(&pg->list);
     pg->total = 0;
-    lg_err rc = mg_count(ms, t, pg->coll, pg->filter, &pg->total);
+    const char *coll = lg_mongo_record_collection(pg->list.rec);
+    lg_err rc = mg_count(ms, t, coll, pg->filter, &pg->total);
     if (rc == LG_OK && pg->limit > 0)
-        rc = mg_find(ms, t, pg->coll, pg->filter, pg->sort, pg->offset, pg->limit, mg_list_row,
+        rc = mg_find(ms, t, coll, pg->filter, pg->sort, pg->offset, pg->limit, mg_list_row,
                      &pg->list);
     return rc;
 }
@@ -191,8 +178,7 @@ lg_err lg_mongo_tx_list(lg_store *st, const char *loan_id, const char *repayment
     else
         BSON_APPEND_UTF8(&filter, "repaymentId", repayment_id ? repayment_id : "");
     mg_sort1(&sort, "txId", 1);
-    rc = read_all(ms, "chain_transactions", &filter, &sort, 0, dec_chain_tx, sizeof(lg_chain_tx),
-                  (void **)items, n);
+    rc = read_all(ms, &lg_mongo_chain_tx_record, &filter, &sort, 0, (void **)items, n);
     bson_destroy(&sort);
     bson_destroy(&filter);
     return rc;
@@ -208,8 +194,7 @@ lg_err lg_mongo_tx_list_unsettled(lg_store *st, uint32_t limit, lg_chain_tx **it
     rc = lg_mongo_tx_unsettled_filter(ms->base.sandbox, &filter);
     mg_sort1(&sort, "txId", 1);
     if (rc == LG_OK)
-        rc = read_all(ms, "chain_transactions", &filter, &sort, limit, dec_chain_tx,
-                      sizeof(lg_chain_tx), (void **)items, n);
+        rc = read_all(ms, &lg_mongo_chain_tx_record, &filter, &sort, limit, (void **)items, n);
     bson_destroy(&sort);
     bson_destroy(&filter);
     return rc;
@@ -355,13 +340,7 @@ lg_err lg_mongo_api_log_query(lg_store *st, const lg_api_log_filter *f, lg_api_l
         BSON_APPEND_BOOL(&filter, "success", f->success != 0);
     date_range(&filter, "createdAt", f->start_ms, f->end_ms);
     mg_sort2(&sort, "createdAt", -1, "logId", -1);
-    page pg = {"partner_api_logs",
-               &filter,
-               &sort,
-               f->offset,
-               f->limit,
-               {.decode = dec_api_log, .size = sizeof(lg_api_log)},
-               0};
+    page pg = {&filter, &sort, f->offset, f->limit, {.rec = &lg_mongo_api_log_record}, 0};
     rc = read_page(ms, &pg, (void **)items, n, total);
     if (rc == LG_OK && (rc = name_rows(ms, *items, *n)) != LG_OK) {
         free(*items);
@@ -429,16 +408,10 @@ lg_err lg_mongo_repay_get(lg_store *st, const char *repayment_id, lg_repayment *
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    bson_t filter, doc;
-    int found = 0;
+    bson_t filter;
     rc = lg_mongo_filter_str("repaymentId", repayment_id, &filter);
     if (rc == LG_OK)
-        rc = mg_find_one(ms, NULL, "partner_repayments", &filter, NULL, &doc, &found);
-    else
-        bson_init(&doc);
-    if (rc == LG_OK)
-        rc = found ? lg_mongo_repayment_from_bson(&doc, out) : LG_ERR_NOT_FOUND;
-    bson_destroy(&doc);
+        rc = mg_read_one(ms, NULL, &lg_mongo_repayment_record, &filter, out);
     bson_destroy(&filter);
     return rc;
 }
@@ -453,8 +426,7 @@ lg_err lg_mongo_repay_list(lg_store *st, const char *loan_id, lg_repayment **ite
     rc = lg_mongo_filter_str("internalLoanId", loan_id, &filter);
     mg_sort2(&sort, "createdAt", 1, "_id", 1);
     if (rc == LG_OK)
-        rc = read_all(ms, "partner_repayments", &filter, &sort, 0, dec_repayment,
-                      sizeof(lg_repayment), (void **)items, n);
+        rc = read_all(ms, &lg_mongo_repayment_record, &filter, &sort, 0, (void **)items, n);
     bson_destroy(&sort);
     bson_destroy(&filter);
     return rc;
@@ -470,8 +442,7 @@ lg_err lg_mongo_repay_list_pending(lg_store *st, uint32_t limit, lg_repayment **
     rc = lg_mongo_repay_pending_filter(ms->base.sandbox, &filter);
     mg_sort2(&sort, "createdAt", 1, "_id", 1);
     if (rc == LG_OK)
-        rc = read_all(ms, "partner_repayments", &filter, &sort, limit, dec_repayment,
-                      sizeof(lg_repayment), (void **)items, n);
+        rc = read_all(ms, &lg_mongo_repayment_record, &filter, &sort, limit, (void **)items, n);
     bson_destroy(&sort);
     bson_destroy(&filter);
     return rc;
@@ -507,15 +478,11 @@ lg_err lg_mongo_event_get(lg_store *st, const char *event_id, const char *partne
     lg_err rc = mg_check(ms);
     if (rc != LG_OK)
         return rc;
-    bson_t filter = BSON_INITIALIZER, doc;
-    int found = 0;
+    bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "eventId", event_id);
     if (partner_id)
         BSON_APPEND_UTF8(&filter, "partnerId", partner_id);
-    rc = mg_find_one(ms, NULL, "webhook_outbox", &filter, NULL, &doc, &found);
-    if (rc == LG_OK)
-        rc = found ? lg_mongo_event_from_bson(&doc, out) : LG_ERR_NOT_FOUND;
-    bson_destroy(&doc);
+    rc = mg_read_one(ms, NULL, &lg_mongo_event_record, &filter, out);
     bson_destroy(&filter);
     return rc;
 }
@@ -536,13 +503,7 @@ lg_err lg_mongo_event_list(lg_store *st, const lg_event_filter *f, lg_event **it
         BSON_APPEND_INT32(&filter, "status", f->status);
     date_range(&filter, "createdAt", f->start_ms, f->end_ms);
     mg_sort2(&sort, "createdAt", -1, "seqId", -1);
-    page pg = {"webhook_outbox",
-               &filter,
-               &sort,
-               f->offset,
-               f->limit,
-               {.decode = dec_event, .size = sizeof(lg_event)},
-               0};
+    page pg = {&filter, &sort, f->offset, f->limit, {.rec = &lg_mongo_event_record}, 0};
     rc = read_page(ms, &pg, (void **)items, n, total);
     bson_destroy(&sort);
     bson_destroy(&filter);
@@ -560,8 +521,8 @@ lg_err lg_mongo_event_attempts(lg_store *st, const char *event_id, lg_event_atte
     rc = lg_mongo_filter_str("eventId", event_id, &filter);
     mg_sort2(&sort, "attempt", 1, "attemptId", 1);
     if (rc == LG_OK)
-        rc = read_all(ms, "webhook_attempts", &filter, &sort, LG_STORE_LIST_MAX, dec_attempt,
-                      sizeof(lg_event_attempt), (void **)items, n);
+        rc = read_all(ms, &lg_mongo_attempt_record, &filter, &sort, LG_STORE_LIST_MAX,
+                      (void **)items, n);
     bson_destroy(&sort);
     bson_destroy(&filter);
     return rc;
@@ -610,13 +571,7 @@ lg_err lg_mongo_admin_audit_query(lg_store *st, const lg_admin_audit_filter *f,
         BSON_APPEND_UTF8(&filter, "target", f->target);
     date_range(&filter, "createdAt", f->start_ms, f->end_ms);
     mg_sort2(&sort, "createdAt", -1, "auditId", -1);
-    page pg = {"admin_audit",
-               &filter,
-               &sort,
-               f->offset,
-               f->limit,
-               {.decode = dec_admin_audit, .size = sizeof(lg_admin_audit)},
-               0};
+    page pg = {&filter, &sort, f->offset, f->limit, {.rec = &lg_mongo_admin_audit_record}, 0};
     rc = read_page(ms, &pg, (void **)items, n, total);
     bson_destroy(&sort);
     bson_destroy(&filter);
@@ -634,13 +589,7 @@ lg_err lg_mongo_ledger_list(lg_store *st, const lg_ledger_filter *f, lg_ledger_e
     BSON_APPEND_UTF8(&filter, "partnerId", f->partner_id);
     date_range(&filter, "createdAt", f->start_ms, f->end_ms);
     mg_sort2(&sort, "createdAt", -1, "entryId", -1);
-    page pg = {"partner_ledger",
-               &filter,
-               &sort,
-               f->offset,
-               f->limit,
-               {.decode = dec_ledger, .size = sizeof(lg_ledger_entry)},
-               0};
+    page pg = {&filter, &sort, f->offset, f->limit, {.rec = &lg_mongo_ledger_record}, 0};
     rc = read_page(ms, &pg, (void **)items, n, total);
     bson_destroy(&sort);
     bson_destroy(&filter);
