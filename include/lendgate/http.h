@@ -49,7 +49,8 @@ typedef struct lg_http_call {
     int have_partner;
     lg_api_log audit; /* the row written for an authenticated call */
     char error[LG_REASON_LEN];
-    lg_err err; /* the service's class of a failed outcome, LG_OK when none */
+    lg_err err;           /* the service's class of a failed outcome, LG_OK when none */
+    int64_t cpu_start_us; /* the process's CPU clock once a chain route matched (Server-Timing) */
 } lg_http_call;
 
 /*
